@@ -1,0 +1,83 @@
+// Result<T>: a value or an Error, the kernel's way of failing.
+//
+// Errors are values: functions that can fail return [[nodiscard]] Result<T>,
+// and callers either handle the Error or pass it up with TRY(). Exceptions are
+// not used in the kernel or the VM.
+#pragma once
+
+#include <cassert>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include "kernel/base/status.h"
+
+namespace shoal {
+
+// A failure: a Status for programs and a message for people. Messages are
+// complete sentences' worth of context ("at byte 0x1f in function 3: ...").
+struct Error {
+  Status status = Status::kInternal;
+  std::string message;
+};
+
+inline Error MakeError(Status status, std::string message) {
+  return Error{status, std::move(message)};
+}
+
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design.
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design.
+
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+
+  T& value() & { assert(ok()); return std::get<0>(v_); }
+  const T& value() const& { assert(ok()); return std::get<0>(v_); }
+  T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+  const Error& error() const& { assert(!ok()); return std::get<1>(v_); }
+  Error&& error() && { assert(!ok()); return std::get<1>(std::move(v_)); }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+// Result<void>: success carries nothing.
+template <>
+class [[nodiscard]] Result<void> {
+ public:
+  Result() = default;
+  Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT
+
+  bool ok() const { return ok_; }
+  explicit operator bool() const { return ok_; }
+  void value() const { assert(ok_); }
+  const Error& error() const& { assert(!ok_); return error_; }
+  Error&& error() && { assert(!ok_); return std::move(error_); }
+
+ private:
+  Error error_;
+  bool ok_ = true;
+};
+
+using VoidResult = Result<void>;
+
+inline VoidResult Ok() { return {}; }
+
+}  // namespace shoal
+
+// TRY(expr): evaluates a Result; on error returns it from the enclosing
+// function, otherwise yields the value (for Result<void>, nothing).
+#define TRY(expr)                                        \
+  ({                                                     \
+    auto&& try_result_ = (expr);                         \
+    if (!try_result_.ok()) return std::move(try_result_).error(); \
+    std::move(try_result_).value();                      \
+  })

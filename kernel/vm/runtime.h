@@ -1,0 +1,248 @@
+// The VM's runtime objects: the Store that owns functions, memories, tables
+// and globals; module instances; and the host-function interface.
+//
+// Everything here is plain data addressed by index ("addresses"), never by
+// host pointer, so that the state of a running program can be written out and
+// read back elsewhere (ARCHITECTURE.md, invariant 1). Reference values carry
+// addresses too: a funcref is a FuncAddr, an externref an opaque host value.
+//
+// Threading: a Store and everything in it belong to one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kernel/base/result.h"
+#include "kernel/vm/module.h"
+#include "kernel/vm/types.h"
+
+namespace shoal::vm {
+
+using FuncAddr = uint32_t;
+using TableAddr = uint32_t;
+using MemAddr = uint32_t;
+using GlobalAddr = uint32_t;
+
+// A typed WebAssembly value, as the embedder sees it. Numbers are kept as bit
+// patterns (so NaN payloads survive); v128 uses lo and hi. A reference is 0
+// when null, FuncAddr + 1 for a funcref, and host value + 1 for an externref.
+struct Value {
+  ValType type = ValType::kI32;
+  uint64_t lo = 0;
+  uint64_t hi = 0;
+
+  static Value I32(uint32_t v) { return {ValType::kI32, v, 0}; }
+  static Value I64(uint64_t v) { return {ValType::kI64, v, 0}; }
+  static Value F32Bits(uint32_t bits) { return {ValType::kF32, bits, 0}; }
+  static Value F64Bits(uint64_t bits) { return {ValType::kF64, bits, 0}; }
+  static Value F32(float f);
+  static Value F64(double d);
+  static Value V128(uint64_t lo, uint64_t hi) { return {ValType::kV128, lo, hi}; }
+  static Value Null(ValType ref_type) { return {ref_type, 0, 0}; }
+  static Value Func(FuncAddr addr) { return {ValType::kFuncRef, uint64_t(addr) + 1, 0}; }
+  static Value Extern(uint64_t host_value) { return {ValType::kExternRef, host_value + 1, 0}; }
+
+  uint32_t i32() const { return uint32_t(lo); }
+  uint64_t i64() const { return lo; }
+  float f32() const;
+  double f64() const;
+  bool is_null() const { return lo == 0; }
+  FuncAddr func_addr() const { return FuncAddr(lo - 1); }   // Requires a non-null funcref.
+  uint64_t extern_value() const { return lo - 1; }          // Requires a non-null externref.
+
+  bool operator==(const Value&) const = default;
+};
+
+// "i32:42", "f64:0x7ff8000000000000", "funcref:null", ... for messages.
+std::string ValueString(const Value& value);
+
+// Linear memory. Its base address never moves while it exists (growth only
+// commits more of a reservation), so the interpreter may cache it; its size
+// changes only through Grow().
+class Memory {
+ public:
+  static Result<std::unique_ptr<Memory>> Create(MemoryType type);
+  ~Memory();
+  Memory(const Memory&) = delete;
+  Memory& operator=(const Memory&) = delete;
+
+  const MemoryType& type() const { return type_; }
+  uint8_t* data() { return base_; }
+  const uint8_t* data() const { return base_; }
+  uint64_t size_bytes() const { return size_; }
+  uint32_t pages() const { return uint32_t(size_ / kPageSize); }
+
+  // Grows by `delta` pages; returns the old page count, or nullopt if the
+  // type's maximum, the 4 GiB limit or `page_cap` (a resource limit) forbids it.
+  std::optional<uint32_t> Grow(uint32_t delta);
+  // A resource limit below the type's maximum; Grow() fails past it.
+  void set_page_cap(uint32_t cap) { page_cap_ = cap; }
+
+  // Bounds-checked view of [addr, addr + len); nullopt when out of bounds.
+  // Host functions use this for every guest pointer they are handed.
+  std::optional<std::span<uint8_t>> Span(uint64_t addr, uint64_t len);
+
+ private:
+  Memory() = default;
+  MemoryType type_;
+  uint8_t* base_ = nullptr;
+  uint64_t size_ = 0;
+  uint64_t reserved_ = 0;
+  uint32_t page_cap_ = kMaxPages;
+};
+
+// A table of references, each stored like Value::lo (0 = null).
+class Table {
+ public:
+  Table(TableType type, uint64_t init_ref);
+  const TableType& type() const { return type_; }
+  uint32_t size() const { return uint32_t(elems_.size()); }
+  std::vector<uint64_t>& elems() { return elems_; }
+  const std::vector<uint64_t>& elems() const { return elems_; }
+  // Returns the old size, or nullopt when the maximum forbids growth.
+  std::optional<uint32_t> Grow(uint32_t delta, uint64_t init_ref);
+
+ private:
+  TableType type_;
+  std::vector<uint64_t> elems_;
+};
+
+struct GlobalCell {
+  GlobalType type;
+  uint64_t lo = 0;
+  uint64_t hi = 0;
+};
+
+class Thread;
+class Instance;
+class CompiledModule;
+
+// What a host function tells the interpreter to do next.
+enum class HostAction : uint8_t {
+  kReturn,  // Results are written; continue after the call.
+  kTrap,    // Trap with HostCall::trap_message.
+  kYield,   // Suspend: Thread::Run() returns RunStatus::kYielded, and the next
+            // Run() calls this host function again with the same arguments.
+            // This is how a waiting host call parks a process without
+            // blocking a worker; it is also a safepoint for snapshots.
+  kExit,    // End the thread with HostCall::exit_code (WASI proc_exit).
+};
+
+// The arguments of one host-function call.
+struct HostCall {
+  Thread& thread;
+  Instance* caller;  // The calling instance; null for a direct Invoke().
+  std::span<const Value> args;
+  std::span<Value> results;  // Sized to the function type's results.
+  std::string trap_message;  // Set with HostAction::kTrap.
+  int32_t exit_code = 0;     // Set with HostAction::kExit.
+
+  // The caller's memory 0, or null if it has none. Guest pointers are checked
+  // with Memory::Span().
+  Memory* memory() const;
+};
+
+using HostFunction = std::function<HostAction(HostCall&)>;
+
+// A function: either Wasm code of an instance or a host function.
+struct FunctionInstance {
+  FuncType type;
+  Instance* instance = nullptr;  // Null for host functions.
+  uint32_t func_index = 0;       // Index in the instance's module.
+  HostFunction host;
+  std::string debug_name;
+};
+
+// An external value: what an import is satisfied by and an export names.
+struct Extern {
+  ExternKind kind = ExternKind::kFunc;
+  uint32_t addr = 0;
+};
+
+// Owns every runtime object of a set of linked instances (for a Shoal
+// process: one store per process). Addresses are assigned in creation order,
+// so building the same store the same way yields the same addresses on any
+// node; snapshots rely on that.
+class Store {
+ public:
+  Store();
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  FuncAddr AddHostFunction(FuncType type, HostFunction fn, std::string debug_name);
+  Result<MemAddr> AddMemory(MemoryType type);
+  TableAddr AddTable(TableType type, uint64_t init_ref = 0);
+  GlobalAddr AddGlobal(GlobalType type, Value init);
+
+  FunctionInstance& func(FuncAddr a) { return *funcs_[a]; }
+  Memory& memory(MemAddr a) { return *memories_[a]; }
+  Table& table(TableAddr a) { return *tables_[a]; }
+  GlobalCell& global(GlobalAddr a) { return *globals_[a]; }
+  uint32_t func_count() const { return uint32_t(funcs_.size()); }
+  uint32_t memory_count() const { return uint32_t(memories_.size()); }
+  uint32_t table_count() const { return uint32_t(tables_.size()); }
+  uint32_t global_count() const { return uint32_t(globals_.size()); }
+
+  // Checks that `ext` exists in this store and matches `import`'s type under
+  // the spec's import subtyping rules.
+  VoidResult CheckImport(const Module& module, const Import& import, const Extern& ext);
+
+ private:
+  friend class Instance;
+  std::vector<std::unique_ptr<FunctionInstance>> funcs_;
+  std::vector<std::unique_ptr<Memory>> memories_;
+  std::vector<std::unique_ptr<Table>> tables_;
+  std::vector<std::unique_ptr<GlobalCell>> globals_;
+  std::vector<std::unique_ptr<Instance>> instances_;
+};
+
+// Decodes, validates and compiles a module. The result is immutable and may be
+// shared by many instances (and stores). Errors: kMalformed or kInvalid, with
+// the message of DecodeModule() or ValidateModule().
+Result<std::shared_ptr<const CompiledModule>> LoadModule(std::span<const uint8_t> bytes);
+
+// A module instance. Created by Instantiate(), owned by its Store.
+class Instance {
+ public:
+  // Links `imports` (one per module import, in order), allocates the
+  // instance's memories, tables and globals in `store`, initializes active
+  // segments and runs the start function, if any, to completion. Errors:
+  // kLinkError (import mismatch, with the import's name), kTrap (a segment out
+  // of bounds or a trapping start function; the store keeps what was written).
+  static Result<Instance*> Instantiate(Store& store, std::shared_ptr<const CompiledModule> module,
+                                       std::span<const Extern> imports);
+
+  const Module& module() const;
+  const CompiledModule& compiled() const { return *compiled_; }
+  Store& store() { return store_; }
+  std::optional<Extern> GetExport(std::string_view name) const;
+
+  // Index spaces of this instance mapped to store addresses.
+  std::span<const FuncAddr> funcs() const { return funcs_; }
+  std::span<const TableAddr> tables() const { return tables_; }
+  std::span<const MemAddr> memories() const { return memories_; }
+  std::span<const GlobalAddr> globals() const { return globals_; }
+  // Segments dropped by data.drop / elem.drop (or consumed by instantiation).
+  std::vector<bool>& dropped_data() { return dropped_data_; }
+  std::vector<bool>& dropped_elems() { return dropped_elems_; }
+
+ private:
+  Instance(Store& store, std::shared_ptr<const CompiledModule> module);
+  Store& store_;
+  std::shared_ptr<const CompiledModule> compiled_;
+  std::vector<FuncAddr> funcs_;
+  std::vector<TableAddr> tables_;
+  std::vector<MemAddr> memories_;
+  std::vector<GlobalAddr> globals_;
+  std::vector<bool> dropped_data_;
+  std::vector<bool> dropped_elems_;
+};
+
+}  // namespace shoal::vm
