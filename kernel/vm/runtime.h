@@ -153,6 +153,7 @@ using HostFunction = std::function<HostAction(HostCall&)>;
 // A function: either Wasm code of an instance or a host function.
 struct FunctionInstance {
   FuncType type;
+  uint32_t type_id = 0;          // Store::InternType(type): equal ids, equal types.
   Instance* instance = nullptr;  // Null for host functions.
   uint32_t func_index = 0;       // Index in the instance's module.
   HostFunction host;
@@ -177,6 +178,9 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   FuncAddr AddHostFunction(FuncType type, HostFunction fn, std::string debug_name);
+  // Returns a small id that is equal for structurally equal function types,
+  // so call_indirect checks a signature with one integer compare.
+  uint32_t InternType(const FuncType& type);
   Result<MemAddr> AddMemory(MemoryType type);
   TableAddr AddTable(TableType type, uint64_t init_ref = 0);
   GlobalAddr AddGlobal(GlobalType type, Value init);
@@ -201,6 +205,7 @@ class Store {
   std::vector<std::unique_ptr<Table>> tables_;
   std::vector<std::unique_ptr<GlobalCell>> globals_;
   std::vector<std::unique_ptr<Instance>> instances_;
+  std::vector<FuncType> interned_types_;
 };
 
 // Decodes, validates and compiles a module. The result is immutable and may be
@@ -229,6 +234,8 @@ class Instance {
   std::span<const TableAddr> tables() const { return tables_; }
   std::span<const MemAddr> memories() const { return memories_; }
   std::span<const GlobalAddr> globals() const { return globals_; }
+  // Module type index -> Store::InternType() id.
+  std::span<const uint32_t> type_ids() const { return type_ids_; }
   // Segments dropped by data.drop / elem.drop (or consumed by instantiation).
   std::vector<bool>& dropped_data() { return dropped_data_; }
   std::vector<bool>& dropped_elems() { return dropped_elems_; }
@@ -241,6 +248,7 @@ class Instance {
   std::vector<TableAddr> tables_;
   std::vector<MemAddr> memories_;
   std::vector<GlobalAddr> globals_;
+  std::vector<uint32_t> type_ids_;
   std::vector<bool> dropped_data_;
   std::vector<bool> dropped_elems_;
 };
