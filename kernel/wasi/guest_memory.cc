@@ -27,8 +27,9 @@ uint64_t GetLe64(const uint8_t* p) {
 }
 
 std::optional<std::span<uint8_t>> GuestMemory::Bytes(uint64_t addr, uint64_t len) const {
-  if (memory_ == nullptr) return std::nullopt;
-  return memory_->Span(addr, len);
+  // Written so that addr + len cannot overflow.
+  if (addr > bytes_.size() || len > bytes_.size() - addr) return std::nullopt;
+  return bytes_.subspan(size_t(addr), size_t(len));
 }
 
 ErrnoOr<uint8_t> GuestMemory::Load8(uint64_t addr) const {

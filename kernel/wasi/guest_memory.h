@@ -1,6 +1,6 @@
 // GuestMemory: the only way WASI host calls touch a guest's linear memory.
 //
-// Every guest address goes through a bounds check (vm::Memory::Span), and
+// Every guest address goes through a bounds check, and
 // every multi-byte value is read and written little-endian explicitly, so the
 // code is correct on any host byte order. A failed check is the guest's
 // fault and becomes Errno::kFault, never a crash.
@@ -23,8 +23,15 @@ using GuestBuffer = std::span<uint8_t>;
 
 class GuestMemory {
  public:
-  // `memory` may be null (a module without memory): every access faults.
-  explicit GuestMemory(vm::Memory* memory) : memory_(memory) {}
+  // A view of all of `memory`, or of nothing when it is null (a module
+  // without memory: every access faults). Taken at the start of a host call:
+  // host calls never grow memory, so the view stays exact for the call, and
+  // the checks here are the same as vm::Memory::Span()'s.
+  explicit GuestMemory(vm::Memory* memory)
+      : bytes_(memory ? std::span<uint8_t>(memory->data(), memory->size_bytes())
+                      : std::span<uint8_t>()) {}
+  // A view of plain bytes standing in for linear memory (tests).
+  explicit GuestMemory(std::span<uint8_t> bytes) : bytes_(bytes) {}
 
   // The bytes [addr, addr + len), or nullopt when out of bounds.
   std::optional<std::span<uint8_t>> Bytes(uint64_t addr, uint64_t len) const;
@@ -50,7 +57,7 @@ class GuestMemory {
   ErrnoOr<std::vector<GuestBuffer>> Iovecs(uint64_t iovs, uint32_t count) const;
 
  private:
-  vm::Memory* memory_;
+  std::span<uint8_t> bytes_;
 };
 
 // Little-endian encoding into host byte buffers (for building structures

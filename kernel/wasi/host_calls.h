@@ -17,16 +17,19 @@
 
 namespace shoal::wasi {
 
-// One call in progress.
+// One call in progress. It holds no VM objects beyond the arguments, so the
+// handlers can be tested (and later reused by the kernel's own host-call
+// layer) without a running interpreter.
 struct WasiCall {
-  WasiCall(WasiProcess& p, vm::HostCall& c) : process(p), call(c), memory(c.memory()) {}
+  WasiCall(WasiProcess& p, GuestMemory m, std::span<const vm::Value> a)
+      : process(p), memory(m), args(a) {}
 
-  uint32_t U32(size_t i) const { return call.args[i].i32(); }
-  uint64_t U64(size_t i) const { return call.args[i].i64(); }
+  uint32_t U32(size_t i) const { return args[i].i32(); }
+  uint64_t U64(size_t i) const { return args[i].i64(); }
 
   WasiProcess& process;
-  vm::HostCall& call;
   GuestMemory memory;
+  std::span<const vm::Value> args;
   vm::HostAction action = vm::HostAction::kReturn;  // kYield or kExit override.
   int32_t exit_code = 0;                            // With kExit.
 };

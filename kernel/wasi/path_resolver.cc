@@ -40,6 +40,11 @@ ErrnoOr<UniqueFd> WalkBeneath(int dirfd, const std::string& path, int flags, mod
     if (fd < 0) return LastHostErrno();
     return UniqueFd(fd);
   }
+  // Paths arrive normalized; refuse `..` anyway, as this walk has no
+  // kernel-side wall behind it.
+  for (std::string_view part : parts) {
+    if (part == "..") return Errno::kNotcapable;
+  }
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     std::string name(parts[i]);
     int fd = ::openat(current.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -87,7 +92,9 @@ ErrnoOr<UniqueFd> OpenBeneath(int dirfd, const std::string& path, int flags, mod
   if (!force_fallback && !openat2_missing) {
     open_how how{};
     how.flags = uint64_t(flags | O_CLOEXEC);
-    how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+    // O_TMPFILE includes the O_DIRECTORY bit, so test for all of it.
+    bool takes_mode = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
+    how.mode = takes_mode ? mode : 0;
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
     for (;;) {
       long fd = ::syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof how);
