@@ -31,12 +31,17 @@ wasi::Preopen ParseDir(const std::string& spec) {
 int ExitCodeFor(const Error& error) {
   switch (error.status) {
     case Status::kMalformed:
-    case Status::kInvalid: return kExitBadModule;
-    case Status::kLinkError: return kExitLinkError;
+    case Status::kInvalid:
+      return kExitBadModule;
+    case Status::kLinkError:
+      return kExitLinkError;
     case Status::kNotFound:
-    case Status::kIoError: return kExitNoDirectory;
-    case Status::kTrap: return wasi::kTrapExitCode;
-    default: return kExitInternal;
+    case Status::kIoError:
+      return kExitNoDirectory;
+    case Status::kTrap:
+      return wasi::kTrapExitCode;
+    default:
+      return kExitInternal;
   }
 }
 

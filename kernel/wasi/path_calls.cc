@@ -6,12 +6,15 @@
 namespace shoal::wasi {
 namespace {
 
-// The directory behind descriptor `fd`, which must hold `needed`.
+// The directory behind descriptor `fd`, which must hold `needed`. As in
+// kernel/base/status.h, a bad descriptor wins over a wrong type (ENOTDIR),
+// and a wrong type over missing rights.
 ErrnoOr<HostDirectory*> DirectoryOf(WasiCall& c, uint32_t fd, Rights needed,
                                     Descriptor** descriptor = nullptr) {
-  Descriptor* d = TRY_ERRNO(c.process.fds().Get(fd, needed));
+  Descriptor* d = TRY_ERRNO(c.process.fds().Get(fd));
   HostDirectory* dir = d->object->AsDirectory();
   if (dir == nullptr) return Errno::kNotdir;
+  if ((d->rights_base & needed) != needed) return Errno::kNotcapable;
   if (descriptor != nullptr) *descriptor = d;
   return dir;
 }
