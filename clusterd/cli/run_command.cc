@@ -1,0 +1,112 @@
+#include "clusterd/cli/run_command.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "clusterd/cli/exit_codes.h"
+#include "kernel/wasi/run_main.h"
+
+namespace shoal::cli {
+namespace {
+
+struct RunArgs {
+  std::vector<std::string> dirs;
+  std::vector<std::string> env;
+  uint64_t fuel = 0;  // 0: unlimited.
+};
+
+// "HOST[:GUEST]": GUEST defaults to HOST, as in other WASI runtimes.
+wasi::Preopen ParseDir(const std::string& spec) {
+  size_t colon = spec.find(':');
+  if (colon == std::string::npos) return {spec, spec};
+  return {spec.substr(0, colon), spec.substr(colon + 1)};
+}
+
+int ExitCodeFor(const Error& error) {
+  switch (error.status) {
+    case Status::kMalformed:
+    case Status::kInvalid:
+      return kExitBadModule;
+    case Status::kLinkError:
+      return kExitLinkError;
+    case Status::kNotFound:
+    case Status::kIoError:
+      return kExitNoDirectory;
+    case Status::kTrap:
+      return wasi::kTrapExitCode;
+    default:
+      return kExitInternal;
+  }
+}
+
+int Run(const RunArgs& args, const std::vector<std::string>& command) {
+  const std::string& path = command.front();
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    std::fprintf(stderr, "shoal run: cannot read %s: %s\n", path.c_str(), std::strerror(errno));
+    return kExitNoInput;
+  }
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)),
+                             std::istreambuf_iterator<char>());
+
+  wasi::WasiConfig config;
+  config.args = command;
+  config.env = args.env;
+  for (const std::string& dir : args.dirs) config.preopens.push_back(ParseDir(dir));
+  config.stdin_source = std::make_shared<wasi::HostFdSource>(0);
+  config.stdout_sink = std::make_shared<wasi::HostFdSink>(1);
+  config.stderr_sink = std::make_shared<wasi::HostFdSink>(2);
+  wasi::RunOptions options;
+  if (args.fuel != 0) options.fuel = args.fuel;
+
+  Result<wasi::RunOutcome> outcome = wasi::RunWasiMain(bytes, std::move(config), options);
+  if (!outcome.ok()) {
+    std::fprintf(stderr, "shoal run: %s: %s\n", path.c_str(), outcome.error().message.c_str());
+    return ExitCodeFor(outcome.error());
+  }
+  if (outcome->end == wasi::RunEnd::kOutOfFuel) {
+    std::fprintf(stderr, "shoal run: %s: out of fuel after %llu units\n", path.c_str(),
+                 static_cast<unsigned long long>(outcome->fuel_used));
+  }
+  return outcome->exit_code;
+}
+
+}  // namespace
+
+void AddRunCommand(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* run = app.add_subcommand("run", "Run a WASI program (wasm32-wasi) in this process");
+  run->footer(
+      "Usage: shoal run [OPTIONS] MODULE.wasm [ARGS...]\n"
+      "MODULE.wasm and every argument after it are passed to the program unchanged\n"
+      "(argv[0] is MODULE.wasm), even ones that start with '-'. The exit code is the\n"
+      "program's own; see docs/cli.md for the codes of shoal's own failures.");
+  run->add_option("--dir", args->dirs,
+                  "Give the program HOST directory, visible as GUEST (default: HOST)")
+      ->type_name("HOST[:GUEST]")
+      ->allow_extra_args(false);  // One value per --dir, so the module is never eaten.
+  run->add_option("--env", args->env, "Set an environment variable for the program")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+  run->add_option("--fuel", args->fuel, "Stop the program after N units of fuel (0: no limit)")
+      ->type_name("N");
+  // Everything from the module on is the program's: stop parsing there.
+  run->prefix_command();
+  run->callback([run, args, &exit_code] {
+    std::vector<std::string> command = run->remaining();
+    if (command.empty()) {
+      std::fprintf(stderr, "shoal run: missing MODULE.wasm (see shoal run --help)\n");
+      exit_code = kExitUsage;
+      return;
+    }
+    exit_code = Run(*args, command);
+  });
+}
+
+}  // namespace shoal::cli

@@ -1,0 +1,118 @@
+// fd_* calls that move data or descriptors.
+#include "kernel/wasi/host_calls.h"
+
+namespace shoal::wasi {
+namespace {
+
+// Reads into each buffer in turn, stopping at a short read. A read that
+// would wait parks the process (kYield) if nothing was read yet.
+Errno ReadVectored(WasiCall& c, FileObject& object, std::optional<uint64_t> offset, uint32_t iovs,
+                   uint32_t count, uint32_t result_ptr) {
+  std::vector<GuestBuffer> buffers = TRY_ERRNO(c.memory.Iovecs(iovs, count));
+  if (!c.memory.Bytes(result_ptr, 4)) return Errno::kFault;
+  uint64_t total = 0;
+  for (GuestBuffer buf : buffers) {
+    if (buf.empty()) continue;
+    auto n = offset ? object.Pread(buf, *offset + total) : object.Read(buf);
+    if (!n.ok()) {
+      if (n.error() == Errno::kAgain && total == 0) {
+        c.process.set_wait_fd(object.poll_fd());
+        c.action = vm::HostAction::kYield;
+        return Errno::kSuccess;
+      }
+      if (total > 0) break;  // Report what was read; the error comes next time.
+      return n.error();
+    }
+    total += n.value();
+    if (n.value() < buf.size()) break;
+  }
+  c.process.set_wait_fd(-1);
+  return c.memory.Store32(result_ptr, uint32_t(total));
+}
+
+Errno WriteVectored(WasiCall& c, FileObject& object, std::optional<uint64_t> offset, uint32_t iovs,
+                    uint32_t count, uint32_t result_ptr) {
+  std::vector<GuestBuffer> buffers = TRY_ERRNO(c.memory.Iovecs(iovs, count));
+  if (!c.memory.Bytes(result_ptr, 4)) return Errno::kFault;
+  uint64_t total = 0;
+  for (GuestBuffer buf : buffers) {
+    if (buf.empty()) continue;
+    auto n = offset ? object.Pwrite(buf, *offset + total) : object.Write(buf);
+    if (!n.ok()) {
+      if (total > 0) break;
+      return n.error();
+    }
+    total += n.value();
+    if (n.value() < buf.size()) break;
+  }
+  return c.memory.Store32(result_ptr, uint32_t(total));
+}
+
+}  // namespace
+
+Errno FdRead(WasiCall& c) {
+  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdRead));
+  return ReadVectored(c, *d->object, std::nullopt, c.U32(1), c.U32(2), c.U32(3));
+}
+
+Errno FdWrite(WasiCall& c) {
+  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdWrite));
+  return WriteVectored(c, *d->object, std::nullopt, c.U32(1), c.U32(2), c.U32(3));
+}
+
+Errno FdPread(WasiCall& c) {
+  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdRead | kRightFdSeek));
+  return ReadVectored(c, *d->object, c.U64(3), c.U32(1), c.U32(2), c.U32(4));
+}
+
+Errno FdPwrite(WasiCall& c) {
+  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdWrite | kRightFdSeek));
+  return WriteVectored(c, *d->object, c.U64(3), c.U32(1), c.U32(2), c.U32(4));
+}
+
+Errno FdSeek(WasiCall& c) {
+  uint8_t whence = uint8_t(c.U32(2));
+  int64_t offset = int64_t(c.U64(1));
+  // A pure "where am I" needs only the tell right.
+  Rights needed = (whence == uint8_t(Whence::kCur) && offset == 0) ? kRightFdTell : kRightFdSeek;
+  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), needed));
+  if (c.U32(2) > uint32_t(Whence::kEnd)) return Errno::kInval;
+  if (!c.memory.Bytes(c.U32(3), 8)) return Errno::kFault;
+  uint64_t pos = TRY_ERRNO(d->object->Seek(offset, Whence(whence)));
+  return c.memory.Store64(c.U32(3), pos);
+}
+
+Errno FdTell(WasiCall& c) {
+  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdTell));
+  if (!c.memory.Bytes(c.U32(1), 8)) return Errno::kFault;
+  uint64_t pos = TRY_ERRNO(d->object->Seek(0, Whence::kCur));
+  return c.memory.Store64(c.U32(1), pos);
+}
+
+Errno FdClose(WasiCall& c) { return c.process.fds().Close(c.U32(0)); }
+
+Errno FdRenumber(WasiCall& c) { return c.process.fds().Renumber(c.U32(0), c.U32(1)); }
+
+Errno FdSync(WasiCall& c) {
+  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdSync));
+  return d->object->Sync();
+}
+
+Errno FdDatasync(WasiCall& c) {
+  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdDatasync));
+  return d->object->Sync();
+}
+
+// Advice is only a hint; accepting it without acting is always correct.
+Errno FdAdvise(WasiCall& c) {
+  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdAdvise));
+  if (c.U32(3) > 5) return Errno::kInval;
+  return d->object->type() == Filetype::kDirectory ? Errno::kBadf : Errno::kSuccess;
+}
+
+Errno FdAllocate(WasiCall& c) {
+  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdAllocate));
+  return d->object->Allocate(c.U64(1), c.U64(2));
+}
+
+}  // namespace shoal::wasi

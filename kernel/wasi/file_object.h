@@ -1,0 +1,82 @@
+// FileObject: the kernel object a WASI descriptor is a view of.
+//
+// A process's descriptor table holds references to FileObjects (shared, as
+// one object may sit under several descriptors after fd_renumber or, later,
+// be passed between processes). Each operation has one definition here; the
+// implementations are StdioStream, HostFile and HostDirectory for now, and a
+// later issue replaces them with kernel handles whose objects may be local or
+// remote (ARCHITECTURE.md, invariants 2 and 3). Defaults refuse the operation
+// with the errno POSIX gives for the wrong kind of file.
+//
+// Threading: an object is used by one process thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "kernel/wasi/errno.h"
+#include "kernel/wasi/wasi_abi.h"
+
+namespace shoal::wasi {
+
+// filestat, as WASI reports it.
+struct FileStat {
+  uint64_t dev = 0;
+  uint64_t ino = 0;
+  Filetype type = Filetype::kUnknown;
+  uint64_t nlink = 0;
+  uint64_t size = 0;
+  uint64_t atim_ns = 0;
+  uint64_t mtim_ns = 0;
+  uint64_t ctim_ns = 0;
+};
+
+// One directory entry, as fd_readdir reports it.
+struct DirEntry {
+  std::string name;
+  uint64_t ino = 0;
+  Filetype type = Filetype::kUnknown;
+};
+
+class HostDirectory;
+
+class FileObject {
+ public:
+  virtual ~FileObject() = default;
+
+  virtual Filetype type() const = 0;
+  // Rights a descriptor for this object may hold at most.
+  virtual Rights max_rights() const = 0;
+
+  // Reads up to buf.size() bytes at the current position. kAgain means no
+  // data is available yet (the caller parks the process; see poll_fd()).
+  virtual ErrnoOr<size_t> Read(std::span<uint8_t> buf) { return Errno::kBadf; }
+  virtual ErrnoOr<size_t> Write(std::span<const uint8_t> buf) { return Errno::kBadf; }
+  virtual ErrnoOr<size_t> Pread(std::span<uint8_t> buf, uint64_t offset) { return Errno::kSpipe; }
+  virtual ErrnoOr<size_t> Pwrite(std::span<const uint8_t> buf, uint64_t offset) {
+    return Errno::kSpipe;
+  }
+  // Moves the position; returns the new one.
+  virtual ErrnoOr<uint64_t> Seek(int64_t offset, Whence whence) { return Errno::kSpipe; }
+  virtual ErrnoOr<FileStat> Stat() = 0;
+  virtual Errno SetSize(uint64_t size) { return Errno::kInval; }
+  virtual Errno Sync() { return Errno::kSuccess; }
+  // Changes fdflags (only append and nonblock are meaningful here).
+  virtual Errno SetFlags(uint16_t fdflags) { return Errno::kSuccess; }
+  virtual uint16_t flags() const { return 0; }
+  virtual Errno Allocate(uint64_t offset, uint64_t len) { return Errno::kNotsup; }
+  // Sets access and modification times (see FileTimes in host_fs.h).
+  virtual Errno SetTimes(uint64_t atim_ns, uint64_t mtim_ns, uint16_t fstflags) {
+    return Errno::kBadf;
+  }
+
+  // The host descriptor to wait on while a Read() returned kAgain, or -1.
+  virtual int poll_fd() const { return -1; }
+
+  // Non-null when this object is a directory (path_* calls need one).
+  virtual HostDirectory* AsDirectory() { return nullptr; }
+};
+
+}  // namespace shoal::wasi

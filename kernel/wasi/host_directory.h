@@ -1,0 +1,60 @@
+// HostDirectory: a host directory as a FileObject, and the root of every
+// path operation a process performs through it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kernel/wasi/host_fs.h"
+
+namespace shoal::wasi {
+
+// What path_open asks for, already decoded from WASI flags and rights.
+struct OpenRequest {
+  uint16_t oflags = 0;   // kOflag*
+  uint16_t fdflags = 0;  // kFdflag*
+  bool read = false;
+  bool write = false;
+  bool follow = true;  // Follow a symlink in the last component.
+};
+
+// Every path given to these functions is a guest path relative to this
+// directory; it is normalized and resolved with path_resolver.h, so nothing
+// outside the directory can be reached through it.
+class HostDirectory : public FileObject {
+ public:
+  // Opens a host directory (a preopen). Errors carry the host errno mapped.
+  static ErrnoOr<std::shared_ptr<HostDirectory>> OpenHost(const std::string& host_path);
+
+  Filetype type() const override { return Filetype::kDirectory; }
+  Rights max_rights() const override { return kDirectoryRights | kFileRights; }
+  ErrnoOr<FileStat> Stat() override { return StatFd(fd_.get()); }
+  Errno Sync() override;
+  HostDirectory* AsDirectory() override { return this; }
+  Errno SetTimes(uint64_t atim_ns, uint64_t mtim_ns, uint16_t fstflags) override {
+    return SetFdTimes(fd_.get(), atim_ns, mtim_ns, fstflags);
+  }
+
+  // The entries of the directory (including "." and ".."), re-read from the
+  // host when `refresh` is set (fd_readdir with cookie 0) and cached between
+  // calls so that cookies stay stable while the guest pages through them.
+  ErrnoOr<const std::vector<DirEntry>*> Entries(bool refresh);
+
+  ErrnoOr<std::shared_ptr<FileObject>> Open(std::string_view path, const OpenRequest& request);
+  Errno CreateDirectory(std::string_view path);
+  Errno RemoveDirectory(std::string_view path);
+  Errno UnlinkFile(std::string_view path);
+  ErrnoOr<FileStat> StatPath(std::string_view path, bool follow);
+  Errno SetTimesPath(std::string_view path, bool follow, uint64_t atim_ns, uint64_t mtim_ns,
+                     uint16_t fstflags);
+  Errno Rename(std::string_view old_path, HostDirectory& new_dir, std::string_view new_path);
+
+ private:
+  explicit HostDirectory(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;
+  std::vector<DirEntry> entries_;
+};
+
+}  // namespace shoal::wasi

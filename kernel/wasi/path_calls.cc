@@ -1,0 +1,114 @@
+// path_* calls. Each resolves its path through a directory descriptor's
+// HostDirectory, which keeps it beneath that directory (path_resolver.h).
+#include "kernel/wasi/host_calls.h"
+#include "kernel/wasi/host_directory.h"
+
+namespace shoal::wasi {
+namespace {
+
+// The directory behind descriptor `fd`, which must hold `needed`. As in
+// kernel/base/status.h, a bad descriptor wins over a wrong type (ENOTDIR),
+// and a wrong type over missing rights.
+ErrnoOr<HostDirectory*> DirectoryOf(WasiCall& c, uint32_t fd, Rights needed,
+                                    Descriptor** descriptor = nullptr) {
+  Descriptor* d = TRY_ERRNO(c.process.fds().Get(fd));
+  HostDirectory* dir = d->object->AsDirectory();
+  if (dir == nullptr) return Errno::kNotdir;
+  if ((d->rights_base & needed) != needed) return Errno::kNotcapable;
+  if (descriptor != nullptr) *descriptor = d;
+  return dir;
+}
+
+}  // namespace
+
+Errno PathOpen(WasiCall& c) {
+  uint32_t oflags = c.U32(4), fdflags = c.U32(7), result_ptr = c.U32(8);
+  Rights want_base = c.U64(5), want_inheriting = c.U64(6);
+  Rights needed = kRightPathOpen;
+  if (oflags & kOflagCreat) needed |= kRightPathCreateFile;
+  if (oflags & kOflagTrunc) needed |= kRightPathFilestatSetSize;
+  Descriptor* parent = nullptr;
+  HostDirectory* dir = TRY_ERRNO(DirectoryOf(c, c.U32(0), needed, &parent));
+  std::string path = TRY_ERRNO(c.memory.String(c.U32(2), c.U32(3)));
+  // Check the result slot before opening, so a bad pointer cannot leave a
+  // descriptor (or a created file) behind unreported.
+  if (!c.memory.Bytes(result_ptr, 4)) return Errno::kFault;
+
+  OpenRequest request;
+  request.oflags = uint16_t(oflags);
+  request.fdflags = uint16_t(fdflags);
+  request.follow = c.U32(1) & kLookupSymlinkFollow;
+  request.read = want_base & (kRightFdRead | kRightFdReaddir);
+  request.write = want_base & (kRightFdWrite | kRightFdAllocate | kRightFdFilestatSetSize);
+  if (oflags & kOflagDirectory) request.write = false;
+  // A descriptor never gets more than the directory may hand out.
+  if (request.write && !(parent->rights_inheriting & kRightFdWrite)) return Errno::kNotcapable;
+
+  std::shared_ptr<FileObject> object = TRY_ERRNO(dir->Open(path, request));
+  Descriptor opened;
+  opened.rights_base = want_base & parent->rights_inheriting & object->max_rights();
+  opened.rights_inheriting = want_inheriting & parent->rights_inheriting;
+  opened.object = std::move(object);
+  uint32_t fd = TRY_ERRNO(c.process.fds().Insert(std::move(opened)));
+  return c.memory.Store32(result_ptr, fd);
+}
+
+Errno PathFilestatGet(WasiCall& c) {
+  HostDirectory* dir = TRY_ERRNO(DirectoryOf(c, c.U32(0), kRightPathFilestatGet));
+  std::string path = TRY_ERRNO(c.memory.String(c.U32(2), c.U32(3)));
+  if (!c.memory.Bytes(c.U32(4), kFilestatSize)) return Errno::kFault;
+  FileStat st = TRY_ERRNO(dir->StatPath(path, c.U32(1) & kLookupSymlinkFollow));
+  return StoreFileStat(c.memory, c.U32(4), st);
+}
+
+Errno PathFilestatSetTimes(WasiCall& c) {
+  HostDirectory* dir = TRY_ERRNO(DirectoryOf(c, c.U32(0), kRightPathFilestatSetTimes));
+  std::string path = TRY_ERRNO(c.memory.String(c.U32(2), c.U32(3)));
+  return dir->SetTimesPath(path, c.U32(1) & kLookupSymlinkFollow, c.U64(4), c.U64(5),
+                           uint16_t(c.U32(6)));
+}
+
+Errno PathCreateDirectory(WasiCall& c) {
+  HostDirectory* dir = TRY_ERRNO(DirectoryOf(c, c.U32(0), kRightPathCreateDirectory));
+  std::string path = TRY_ERRNO(c.memory.String(c.U32(1), c.U32(2)));
+  return dir->CreateDirectory(path);
+}
+
+Errno PathRemoveDirectory(WasiCall& c) {
+  HostDirectory* dir = TRY_ERRNO(DirectoryOf(c, c.U32(0), kRightPathRemoveDirectory));
+  std::string path = TRY_ERRNO(c.memory.String(c.U32(1), c.U32(2)));
+  return dir->RemoveDirectory(path);
+}
+
+Errno PathUnlinkFile(WasiCall& c) {
+  HostDirectory* dir = TRY_ERRNO(DirectoryOf(c, c.U32(0), kRightPathUnlinkFile));
+  std::string path = TRY_ERRNO(c.memory.String(c.U32(1), c.U32(2)));
+  return dir->UnlinkFile(path);
+}
+
+Errno PathRename(WasiCall& c) {
+  HostDirectory* from = TRY_ERRNO(DirectoryOf(c, c.U32(0), kRightPathRenameSource));
+  std::string old_path = TRY_ERRNO(c.memory.String(c.U32(1), c.U32(2)));
+  HostDirectory* to = TRY_ERRNO(DirectoryOf(c, c.U32(3), kRightPathRenameTarget));
+  std::string new_path = TRY_ERRNO(c.memory.String(c.U32(4), c.U32(5)));
+  return from->Rename(old_path, *to, new_path);
+}
+
+// Symlinks are not supported yet: reading one could reveal host paths, and
+// creating one needs the same escape analysis as following it.
+Errno PathReadlink(WasiCall& c) {
+  TRY_ERRNO(DirectoryOf(c, c.U32(0), kRightPathReadlink));
+  return Errno::kNotsup;
+}
+
+Errno PathSymlink(WasiCall& c) {
+  TRY_ERRNO(DirectoryOf(c, c.U32(2), kRightPathSymlink));
+  return Errno::kNotsup;
+}
+
+Errno PathLink(WasiCall& c) {
+  TRY_ERRNO(DirectoryOf(c, c.U32(0), kRightPathLinkSource));
+  return Errno::kNotsup;
+}
+
+}  // namespace shoal::wasi

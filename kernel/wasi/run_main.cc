@@ -1,0 +1,88 @@
+#include "kernel/wasi/run_main.h"
+
+#include <poll.h>
+#include <time.h>
+
+#include <algorithm>
+
+#include "kernel/vm/compiled_module.h"
+#include "kernel/vm/thread.h"
+
+namespace shoal::wasi {
+namespace {
+
+// Blocks the calling thread until the parked process can make progress.
+// TODO(sched): the kernel's scheduler will park the process instead and run
+// others meanwhile; this runner has only the one.
+void WaitWhileParked(WasiProcess& process) {
+  if (const auto& pending = process.pending_poll()) {
+    uint64_t wake = pending->wake_ns;
+    if (wake == UINT64_MAX) return;
+    timespec ts{time_t(wake / 1'000'000'000ull), long(wake % 1'000'000'000ull)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+    }
+    return;
+  }
+  if (process.wait_fd() >= 0) {
+    pollfd p{process.wait_fd(), POLLIN, 0};
+    ::poll(&p, 1, -1);
+  }
+}
+
+}  // namespace
+
+Result<RunOutcome> RunWasiMain(std::span<const uint8_t> module_bytes, WasiConfig config,
+                               const RunOptions& options) {
+  // Preopens first: a bad --dir is reported even for a module that would
+  // not load.
+  std::unique_ptr<WasiProcess> process = TRY(WasiProcess::Create(std::move(config)));
+  std::shared_ptr<const vm::CompiledModule> compiled = TRY(vm::LoadModule(module_bytes));
+  vm::Store store;
+  std::vector<vm::Extern> imports = TRY(process->LinkImports(store, compiled->module()));
+  vm::Instance* instance = TRY(vm::Instance::Instantiate(store, compiled, imports));
+  std::optional<vm::Extern> start = instance->GetExport("_start");
+  if (!start || start->kind != vm::ExternKind::kFunc) {
+    return MakeError(Status::kNotFound, "the module exports no _start function");
+  }
+
+  vm::Thread thread(store);
+  TRY(thread.Call(start->addr, {}));
+  RunOutcome outcome;
+  for (;;) {
+    uint64_t slice = options.slice;
+    if (options.fuel != UINT64_MAX) {
+      uint64_t used = thread.fuel_used();
+      if (used >= options.fuel) {
+        outcome.end = RunEnd::kOutOfFuel;
+        outcome.exit_code = kOutOfFuelExitCode;
+        break;
+      }
+      slice = std::min(slice, options.fuel - used);
+    }
+    vm::RunStatus status = thread.Run(slice);
+    if (status == vm::RunStatus::kOutOfFuel) continue;
+    if (status == vm::RunStatus::kYielded) {
+      WaitWhileParked(*process);
+      continue;
+    }
+    if (status == vm::RunStatus::kFinished) {
+      outcome.end = RunEnd::kReturned;
+      outcome.exit_code = 0;
+    } else if (status == vm::RunStatus::kExited) {
+      outcome.end = RunEnd::kExited;
+      outcome.exit_code = thread.exit_code();
+    } else {
+      outcome.end = RunEnd::kTrapped;
+      outcome.exit_code = kTrapExitCode;
+      outcome.trap_message = thread.trap_message();
+      std::string line = "trap: " + outcome.trap_message + "\n";
+      (void)process->stderr_sink().Write(
+          {reinterpret_cast<const uint8_t*>(line.data()), line.size()});
+    }
+    break;
+  }
+  outcome.fuel_used = thread.fuel_used();
+  return outcome;
+}
+
+}  // namespace shoal::wasi

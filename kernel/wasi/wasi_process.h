@@ -1,0 +1,97 @@
+// WasiProcess: the WASI preview1 view of one process: its arguments,
+// environment, descriptor table and parking state, and the host functions
+// that serve its imports from "wasi_snapshot_preview1".
+//
+// Ownership: the host functions a WasiProcess registers in a Store refer to
+// it, so the WasiProcess must outlive every Run() of that Store's threads.
+// Threading: used by the thread running the process, one call at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kernel/base/result.h"
+#include "kernel/vm/module.h"
+#include "kernel/vm/runtime.h"
+#include "kernel/wasi/descriptor_table.h"
+#include "kernel/wasi/stdio_sink.h"
+
+namespace shoal::wasi {
+
+inline constexpr std::string_view kWasiModuleName = "wasi_snapshot_preview1";
+
+// A host directory made visible to the guest under `guest_path`.
+struct Preopen {
+  std::string host_path;
+  std::string guest_path;
+};
+
+// Everything a process starts with. Null streams mean: stdin at end of
+// input, output discarded.
+struct WasiConfig {
+  std::vector<std::string> args;  // args[0] is the program name.
+  std::vector<std::string> env;   // "KEY=VALUE" entries.
+  std::vector<Preopen> preopens;  // Become descriptors 3, 4, ... in order.
+  std::shared_ptr<InputSource> stdin_source;
+  std::shared_ptr<OutputSink> stdout_sink;
+  std::shared_ptr<OutputSink> stderr_sink;
+};
+
+// A poll_oneoff that is waiting for a clock. Times are host CLOCK_MONOTONIC
+// nanoseconds. Kept so that the retried call (after the process was parked)
+// measures relative timeouts from the first attempt, not from the retry.
+// TODO(migrate): rebase these onto the destination's clock on restore.
+struct PendingPoll {
+  uint64_t start_ns = 0;     // Monotonic time of the first attempt.
+  uint64_t realtime_ns = 0;  // Realtime clock at the first attempt.
+  uint64_t wake_ns = 0;      // When the earliest clock subscription fires.
+};
+
+class WasiProcess {
+ public:
+  // Opens the preopened directories and installs stdio as descriptors 0-2.
+  // Errors: kNotFound / kIoError (with the host path) when a preopen cannot
+  // be opened as a directory, kInvalidArgs for an empty guest path.
+  static Result<std::unique_ptr<WasiProcess>> Create(WasiConfig config);
+
+  // Registers, in `store`, one host function for each function `module`
+  // imports from wasi_snapshot_preview1 (functions WASI defines but Shoal
+  // does not implement return ENOSYS) and returns one Extern per import of
+  // `module`, in order, for Instance::Instantiate(). Errors: kLinkError for
+  // an import from another module, a non-function WASI import, or a known
+  // WASI function imported with the wrong type.
+  Result<std::vector<vm::Extern>> LinkImports(vm::Store& store, const vm::Module& module);
+
+  const std::vector<std::string>& args() const { return config_.args; }
+  const std::vector<std::string>& env() const { return config_.env; }
+  DescriptorTable& fds() { return fds_; }
+  // Where the runner reports traps; never null.
+  OutputSink& stderr_sink() { return *stderr_sink_; }
+
+  // Parking state, read by the runner after RunStatus::kYielded.
+  std::optional<PendingPoll>& pending_poll() { return pending_poll_; }
+  // A host descriptor a parked read waits on, or -1.
+  int wait_fd() const { return wait_fd_; }
+  void set_wait_fd(int fd) { wait_fd_ = fd; }
+  // Set while sched_yield has parked the process, so its retry returns.
+  bool yield_pending() const { return yield_pending_; }
+  void set_yield_pending(bool pending) { yield_pending_ = pending; }
+
+ private:
+  explicit WasiProcess(WasiConfig config);
+  WasiConfig config_;
+  std::shared_ptr<OutputSink> stderr_sink_;
+  DescriptorTable fds_;
+  std::optional<PendingPoll> pending_poll_;
+  int wait_fd_ = -1;
+  bool yield_pending_ = false;
+};
+
+// Reads a host monotonic / realtime clock in nanoseconds.
+uint64_t MonotonicNowNs();
+uint64_t RealtimeNowNs();
+
+}  // namespace shoal::wasi
