@@ -89,9 +89,11 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
       "program's own; see docs/cli.md for the codes of shoal's own failures.");
   run->add_option("--dir", args->dirs,
                   "Give the program HOST directory, visible as GUEST (default: HOST)")
-      ->type_name("HOST[:GUEST]");
+      ->type_name("HOST[:GUEST]")
+      ->allow_extra_args(false);  // One value per --dir, so the module is never eaten.
   run->add_option("--env", args->env, "Set an environment variable for the program")
-      ->type_name("KEY=VALUE");
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
   run->add_option("--fuel", args->fuel, "Stop the program after N units of fuel (0: no limit)")
       ->type_name("N");
   // Everything from the module on is the program's: stop parsing there.

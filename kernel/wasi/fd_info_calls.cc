@@ -58,6 +58,11 @@ Errno FdFilestatSetSize(WasiCall& c) {
   return d->object->SetSize(c.U64(1));
 }
 
+Errno FdFilestatSetTimes(WasiCall& c) {
+  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdFilestatSetTimes));
+  return d->object->SetTimes(c.U64(1), c.U64(2), uint16_t(c.U32(3)));
+}
+
 Errno FdPrestatGet(WasiCall& c) {
   Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0)));
   if (d->preopen_name.empty()) return Errno::kBadf;

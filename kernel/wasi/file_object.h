@@ -67,6 +67,10 @@ class FileObject {
   virtual Errno SetFlags(uint16_t fdflags) { return Errno::kSuccess; }
   virtual uint16_t flags() const { return 0; }
   virtual Errno Allocate(uint64_t offset, uint64_t len) { return Errno::kNotsup; }
+  // Sets access and modification times (see FileTimes in host_fs.h).
+  virtual Errno SetTimes(uint64_t atim_ns, uint64_t mtim_ns, uint16_t fstflags) {
+    return Errno::kBadf;
+  }
 
   // The host descriptor to wait on while a Read() returned kAgain, or -1.
   virtual int poll_fd() const { return -1; }

@@ -83,12 +83,14 @@ Errno FdFdstatSetFlags(WasiCall& c);
 Errno FdFdstatSetRights(WasiCall& c);
 Errno FdFilestatGet(WasiCall& c);
 Errno FdFilestatSetSize(WasiCall& c);
+Errno FdFilestatSetTimes(WasiCall& c);
 Errno FdPrestatGet(WasiCall& c);
 Errno FdPrestatDirName(WasiCall& c);
 Errno FdReaddir(WasiCall& c);
 // path_calls.cc
 Errno PathOpen(WasiCall& c);
 Errno PathFilestatGet(WasiCall& c);
+Errno PathFilestatSetTimes(WasiCall& c);
 Errno PathCreateDirectory(WasiCall& c);
 Errno PathRemoveDirectory(WasiCall& c);
 Errno PathRename(WasiCall& c);

@@ -301,6 +301,25 @@ TEST_F(HostCallsTest, ClocksAndRandom) {
   EXPECT_EQ(h_->Call(RandomGet, {65000, 1000}), Errno::kFault);
 }
 
+TEST_F(HostCallsTest, SetTimesChangesModificationTime) {
+  std::ofstream(tmp_.Join("root/t")) << "x";
+  h_->PutBytes(100, "t");
+  const uint64_t mtime = 1'000'000'000ull * 1'000'000'000ull;  // 2001-09-09.
+  EXPECT_EQ(h_->Call(PathFilestatSetTimes, {3, 1, 100, 1, 0, mtime, kFstflagMtim}, 0b110000),
+            Errno::kSuccess);
+  EXPECT_EQ(h_->Call(PathFilestatGet, {3, 1, 100, 1, 700}), Errno::kSuccess);
+  EXPECT_EQ(h_->U64(700 + 48), mtime);
+  EXPECT_EQ(h_->Call(PathFilestatSetTimes, {3, 1, 100, 1, 0, mtime, kFstflagMtim | kFstflagMtimNow},
+                     0b110000),
+            Errno::kInval);
+  int64_t fd = OpenPath("t", 0, kFileRights);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(h_->Call(FdFilestatSetTimes, {uint64_t(fd), 0, mtime + 5, kFstflagMtim}, 0b110),
+            Errno::kSuccess);
+  EXPECT_EQ(h_->Call(FdFilestatGet, {uint64_t(fd), 700}), Errno::kSuccess);
+  EXPECT_EQ(h_->U64(700 + 48), mtime + 5);
+}
+
 TEST_F(HostCallsTest, RenumberMovesADescriptor) {
   int64_t fd = OpenPath("r.txt", kOflagCreat, kFileRights);
   ASSERT_GE(fd, 0);

@@ -132,6 +132,25 @@ ErrnoOr<FileStat> HostDirectory::StatPath(std::string_view path, bool follow) {
   return StatFd(fd.get());
 }
 
+Errno HostDirectory::SetTimesPath(std::string_view path, bool follow, uint64_t atim_ns,
+                                  uint64_t mtim_ns, uint16_t fstflags) {
+  std::string normalized = TRY_ERRNO(NormalizeGuestPath(path));
+  std::array<timespec, 2> times = TRY_ERRNO(FileTimes(atim_ns, mtim_ns, fstflags));
+  if (!follow) {
+    ParentAndLeaf at = TRY_ERRNO(OpenParentBeneath(fd_.get(), normalized));
+    if (::utimensat(at.parent.get(), at.leaf.c_str(), times.data(), AT_SYMLINK_NOFOLLOW) != 0) {
+      return LastHostErrno();
+    }
+    return Errno::kSuccess;
+  }
+  // Resolve beneath first (so a symlink cannot point outside), then name the
+  // resolved file through /proc: futimens() does not take O_PATH descriptors.
+  UniqueFd fd = TRY_ERRNO(OpenBeneath(fd_.get(), normalized, O_PATH, 0, FollowLast::kYes));
+  std::string proc = "/proc/self/fd/" + std::to_string(fd.get());
+  if (::utimensat(AT_FDCWD, proc.c_str(), times.data(), 0) != 0) return LastHostErrno();
+  return Errno::kSuccess;
+}
+
 Errno HostDirectory::Rename(std::string_view old_path, HostDirectory& new_dir,
                             std::string_view new_path) {
   std::string old_norm = TRY_ERRNO(NormalizeGuestPath(old_path));

@@ -33,6 +33,9 @@ class HostDirectory : public FileObject {
   ErrnoOr<FileStat> Stat() override { return StatFd(fd_.get()); }
   Errno Sync() override;
   HostDirectory* AsDirectory() override { return this; }
+  Errno SetTimes(uint64_t atim_ns, uint64_t mtim_ns, uint16_t fstflags) override {
+    return SetFdTimes(fd_.get(), atim_ns, mtim_ns, fstflags);
+  }
 
   // The entries of the directory (including "." and ".."), re-read from the
   // host when `refresh` is set (fd_readdir with cookie 0) and cached between
@@ -44,6 +47,8 @@ class HostDirectory : public FileObject {
   Errno RemoveDirectory(std::string_view path);
   Errno UnlinkFile(std::string_view path);
   ErrnoOr<FileStat> StatPath(std::string_view path, bool follow);
+  Errno SetTimesPath(std::string_view path, bool follow, uint64_t atim_ns, uint64_t mtim_ns,
+                     uint16_t fstflags);
   Errno Rename(std::string_view old_path, HostDirectory& new_dir, std::string_view new_path);
 
  private:

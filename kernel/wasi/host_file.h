@@ -26,6 +26,9 @@ class HostFile : public FileObject {
   Errno SetFlags(uint16_t fdflags) override;
   uint16_t flags() const override;
   Errno Allocate(uint64_t offset, uint64_t len) override;
+  Errno SetTimes(uint64_t atim_ns, uint64_t mtim_ns, uint16_t fstflags) override {
+    return SetFdTimes(fd_.get(), atim_ns, mtim_ns, fstflags);
+  }
 
  private:
   HostFile(UniqueFd fd, Filetype type) : fd_(std::move(fd)), type_(type) {}

@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <array>
 #include <utility>
 
 #include "kernel/wasi/file_object.h"
@@ -30,6 +31,13 @@ class UniqueFd {
 
 Filetype FiletypeFromMode(mode_t mode);
 FileStat FileStatFromHost(const struct stat& st);
+
+// The utimensat() times for WASI filestat_set_times arguments; kInval when
+// a time is both given and "now".
+ErrnoOr<std::array<timespec, 2>> FileTimes(uint64_t atim_ns, uint64_t mtim_ns, uint16_t fstflags);
+
+// futimens() on an fd opened for IO.
+Errno SetFdTimes(int fd, uint64_t atim_ns, uint64_t mtim_ns, uint16_t fstflags);
 
 // fstat() as a FileStat.
 ErrnoOr<FileStat> StatFd(int fd);

@@ -61,6 +61,13 @@ Errno PathFilestatGet(WasiCall& c) {
   return StoreFileStat(c.memory, c.U32(4), st);
 }
 
+Errno PathFilestatSetTimes(WasiCall& c) {
+  HostDirectory* dir = TRY_ERRNO(DirectoryOf(c, c.U32(0), kRightPathFilestatSetTimes));
+  std::string path = TRY_ERRNO(c.memory.String(c.U32(2), c.U32(3)));
+  return dir->SetTimesPath(path, c.U32(1) & kLookupSymlinkFollow, c.U64(4), c.U64(5),
+                           uint16_t(c.U32(6)));
+}
+
 Errno PathCreateDirectory(WasiCall& c) {
   HostDirectory* dir = TRY_ERRNO(DirectoryOf(c, c.U32(0), kRightPathCreateDirectory));
   std::string path = TRY_ERRNO(c.memory.String(c.U32(1), c.U32(2)));

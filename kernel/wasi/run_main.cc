@@ -33,8 +33,10 @@ void WaitWhileParked(WasiProcess& process) {
 
 Result<RunOutcome> RunWasiMain(std::span<const uint8_t> module_bytes, WasiConfig config,
                                const RunOptions& options) {
-  std::shared_ptr<const vm::CompiledModule> compiled = TRY(vm::LoadModule(module_bytes));
+  // Preopens first: a bad --dir is reported even for a module that would
+  // not load.
   std::unique_ptr<WasiProcess> process = TRY(WasiProcess::Create(std::move(config)));
+  std::shared_ptr<const vm::CompiledModule> compiled = TRY(vm::LoadModule(module_bytes));
   vm::Store store;
   std::vector<vm::Extern> imports = TRY(process->LinkImports(store, compiled->module()));
   vm::Instance* instance = TRY(vm::Instance::Instantiate(store, compiled, imports));
