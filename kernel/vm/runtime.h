@@ -53,8 +53,8 @@ struct Value {
   float f32() const;
   double f64() const;
   bool is_null() const { return lo == 0; }
-  FuncAddr func_addr() const { return FuncAddr(lo - 1); }   // Requires a non-null funcref.
-  uint64_t extern_value() const { return lo - 1; }          // Requires a non-null externref.
+  FuncAddr func_addr() const { return FuncAddr(lo - 1); }  // Requires a non-null funcref.
+  uint64_t extern_value() const { return lo - 1; }         // Requires a non-null externref.
 
   bool operator==(const Value&) const = default;
 };
@@ -100,7 +100,11 @@ class Memory {
 // A table of references, each stored like Value::lo (0 = null).
 class Table {
  public:
-  Table(TableType type, uint64_t init_ref);
+  // Tables never hold more elements than this, whatever their type allows, so
+  // a hostile module cannot exhaust host memory through a table.
+  static constexpr uint32_t kMaxElems = 10'000'000;
+
+  Table(TableType type, uint64_t init_ref);  // Requires min <= kMaxElems.
   const TableType& type() const { return type_; }
   uint32_t size() const { return uint32_t(elems_.size()); }
   std::vector<uint64_t>& elems() { return elems_; }
@@ -182,7 +186,8 @@ class Store {
   // so call_indirect checks a signature with one integer compare.
   uint32_t InternType(const FuncType& type);
   Result<MemAddr> AddMemory(MemoryType type);
-  TableAddr AddTable(TableType type, uint64_t init_ref = 0);
+  // Fails with kNoMemory when the initial size is beyond what a table may hold.
+  Result<TableAddr> AddTable(TableType type, uint64_t init_ref = 0);
   GlobalAddr AddGlobal(GlobalType type, Value init);
 
   FunctionInstance& func(FuncAddr a) { return *funcs_[a]; }
@@ -239,6 +244,9 @@ class Instance {
   // Segments dropped by data.drop / elem.drop (or consumed by instantiation).
   std::vector<bool>& dropped_data() { return dropped_data_; }
   std::vector<bool>& dropped_elems() { return dropped_elems_; }
+  // The evaluated references of element segment `index` (as Value::lo), for
+  // table.init; empty once the segment is dropped.
+  std::vector<std::vector<uint64_t>>& elem_refs() { return elem_refs_; }
 
  private:
   Instance(Store& store, std::shared_ptr<const CompiledModule> module);
@@ -251,6 +259,7 @@ class Instance {
   std::vector<uint32_t> type_ids_;
   std::vector<bool> dropped_data_;
   std::vector<bool> dropped_elems_;
+  std::vector<std::vector<uint64_t>> elem_refs_;
 };
 
 }  // namespace shoal::vm
