@@ -3,6 +3,7 @@
 // decoder_segments.cc, the shared encodings in decoder_primitives.cc.
 #include "kernel/vm/decoder.h"
 
+#include <algorithm>
 #include <array>
 #include <cinttypes>
 #include <cstdio>

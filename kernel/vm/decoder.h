@@ -14,8 +14,11 @@
 namespace shoal::vm {
 
 // Decodes a whole module. Never crashes or aborts on any input; on failure
-// returns Status::kMalformed with a message naming the byte offset and what is
-// wrong, e.g. "at offset 0x1c in section 'code' (function 2): unexpected end".
+// returns Status::kMalformed with a message that starts with the spec's text
+// and names the byte offset, e.g. "unexpected end of section or function (at
+// offset 0x1c in section 'code', function 2)". A non-constant instruction in
+// a constant expression gives Status::kInvalid ("constant expression
+// required"), as the spec classes it as a validation error.
 Result<Module> DecodeModule(std::span<const uint8_t> bytes);
 
 }  // namespace shoal::vm

@@ -5,7 +5,9 @@
 # Usage: tests/fuzz/build-and-run.sh [TARGET] [SECONDS] [-- extra libFuzzer flags]
 #   TARGET   decode_fuzz (default) or vm_fuzz: a tests/fuzz/TARGET.cc file.
 #   SECONDS  how long to fuzz (default 30); 0 only builds.
-# Environment: FUZZ_OUT (default build-fuzz/ at the repository root) holds
+# Environment: SHOAL_SPEC_DIR (default ../shared/wasm-testsuite beside the
+# repository, as in CMake) adds the spec tests' modules to the seeds when it
+# exists and wast2json is installed; FUZZ_OUT (default build-fuzz/ at the repository root) holds
 # objects, binaries, the corpus and crash files; FUZZ_JOBS (default 2) is the
 # compile parallelism; FUZZ_STRICT=1 makes a target that does not link yet (a
 # VM part still a placeholder) an error instead of a skip.
@@ -74,7 +76,21 @@ if command -v wat2wasm >/dev/null; then
     wat2wasm "$wat" -o "$out/corpus-$target/seed_$(basename "$wat" .wat).wasm"
   done
 else
-  echo "wat2wasm not found: fuzzing without seeds"
+  echo "wat2wasm not found: fuzzing without the .wat seeds"
+fi
+spec_dir="${SHOAL_SPEC_DIR:-$root/../shared/wasm-testsuite}"
+if [ -d "$spec_dir" ] && command -v wast2json >/dev/null && [ ! -f "$out/spec-seeds-$target.done" ]; then
+  echo "adding the spec tests' modules from $spec_dir to the seeds"
+  if [ ! -d "$out/spec-json" ]; then
+    mkdir -p "$out/spec-json"
+    for wast in "$spec_dir"/*.wast; do
+      wast2json "$wast" -o "$out/spec-json/$(basename "$wast" .wast).json" 2>/dev/null || true
+    done
+  fi
+  for wasm in "$out"/spec-json/*.wasm; do
+    [ -f "$wasm" ] && cp "$wasm" "$out/corpus-$target/spec_$(basename "$wasm")"
+  done
+  touch "$out/spec-seeds-$target.done"
 fi
 
 [ "$seconds" -gt 0 ] || exit 0
@@ -82,4 +98,5 @@ echo "fuzzing $target for ${seconds}s"
 cd "$out/crashes-$target"
 ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" "$binary" \
   -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-  -print_final_stats=1 "${extra_flags[@]}" "$out/corpus-$target"
+  -print_final_stats=1 -dict="$root/tests/fuzz/wasm.dict" "${extra_flags[@]}" \
+  "$out/corpus-$target"

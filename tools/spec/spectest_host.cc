@@ -59,7 +59,7 @@ Result<ExportMap> AddSpectestModule(vm::Store& store, PrintCalls print) {
   global("global_f32", ValType::kF32, kF32Bits);
   global("global_f64", ValType::kF64, kF64Bits);
 
-  vm::TableAddr table = store.AddTable(vm::TableType{ValType::kFuncRef, vm::Limits{10, 20}});
+  vm::TableAddr table = TRY(store.AddTable(vm::TableType{ValType::kFuncRef, vm::Limits{10, 20}}));
   exports["table"] = vm::Extern{vm::ExternKind::kTable, table};
   vm::MemAddr memory = TRY(store.AddMemory(vm::MemoryType{vm::Limits{1, 2}}));
   exports["memory"] = vm::Extern{vm::ExternKind::kMemory, memory};

@@ -19,7 +19,7 @@ using ExportMap = std::map<std::string, vm::Extern, std::less<>>;
 enum class PrintCalls : uint8_t { kSilent, kToStdout };
 
 // Creates the spectest objects in `store` and returns their exports.
-// Fails only if the store cannot allocate the memory.
+// Fails only if the store cannot allocate the memory or table.
 Result<ExportMap> AddSpectestModule(vm::Store& store, PrintCalls print);
 
 }  // namespace shoal::spec
