@@ -24,6 +24,8 @@ constexpr std::array<uint8_t, 4> kMagic = {0x00, 0x61, 0x73, 0x6d};  // "\0asm"
 constexpr std::array<uint8_t, 4> kVersion = {0x01, 0x00, 0x00, 0x00};
 
 constexpr uint8_t kCustomSectionId = 0;
+constexpr uint8_t kCodeSectionId = 10;
+constexpr uint8_t kDataSectionId = 11;
 
 // Known sections by id, with their rank in the required order (the data
 // count section, id 12, sits between element and code).
@@ -114,11 +116,11 @@ bool DecodeSections(Decoding& d) {
   d.section = "";
 
   const Module& m = d.module;
-  if (!m.functions.empty() && !seen[10]) {
+  if (!m.functions.empty() && !seen[kCodeSectionId]) {
     return r.Fail("function and code section have inconsistent lengths (" +
                   std::to_string(m.functions.size()) + " functions, no code section)");
   }
-  if (m.has_data_count && m.data_count != 0 && !seen[11]) {
+  if (m.has_data_count && m.data_count != 0 && !seen[kDataSectionId]) {
     return r.Fail("data count and data section have inconsistent lengths");
   }
   return true;

@@ -207,6 +207,23 @@ TEST(DecoderErrorsTest, TwoConstantsThenAnOperatorIsNotConstant) {
   ExpectError(Decode(b), Status::kInvalid, "constant expression required");
 }
 
+TEST(DecoderErrorsTest, PrefixedNonConstantsInInitializerAreInvalid) {
+  ModuleBuilder simd;  // i32x4.splat (0xfd 17) is not constant.
+  simd.Section(kGlobal, {0x01, 0x7b, 0x00, 0x41, 0x00, 0xfd, 0x11, 0x0b});
+  ExpectError(Decode(simd), Status::kInvalid, "constant expression required");
+
+  ModuleBuilder bulk;  // memory.fill as a data offset.
+  bulk.Section(kData, {0x01, 0x00, 0xfc, 0x0b, 0x00, 0x0b, 0x00});
+  ExpectError(Decode(bulk), Status::kInvalid, "constant expression required");
+}
+
+TEST(DecoderErrorsTest, MalformedAfterInvalidStillStops) {
+  // The first error wins; a later malformed section is not reached.
+  ModuleBuilder b;
+  b.Section(kGlobal, {0x01, 0x7f, 0x00, 0x01, 0x0b}).Section(13, {});
+  ExpectError(Decode(b), Status::kInvalid, "constant expression required");
+}
+
 TEST(DecoderErrorsTest, UnassignedOpcodeInInitializerIsIllegal) {
   ModuleBuilder b;
   b.Section(kElement, {0x01, 0x05, 0x70, 0x01, 0xf3, 0x00, 0x0b});

@@ -207,6 +207,34 @@ TEST(DecoderTest, MalformedNameSectionIsIgnored) {
   EXPECT_EQ(m->func_names[0], "");
 }
 
+TEST(DecoderTest, OnlyTheFirstNameSectionIsUsed) {
+  const Bytes name_a = Cat({{0x04, 'n', 'a', 'm', 'e'}, {0x01, 0x04, 0x01, 0x00, 0x01, 'a'}});
+  const Bytes name_b = Cat({{0x04, 'n', 'a', 'm', 'e'}, {0x01, 0x04, 0x01, 0x00, 0x01, 'b'}});
+  ModuleBuilder b;
+  b.Section(kType, kOneVoidType)
+      .Section(kFunction, kOneFunction)
+      .Section(kCode, kOneEmptyBody)
+      .Section(kCustom, name_a)
+      .Section(kCustom, name_b);
+  Result<Module> m = Decode(b);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(m->customs.size(), 2u);
+  EXPECT_EQ(m->func_names[0], "a");
+}
+
+TEST(DecoderTest, NamesOfImportedFunctionsUseTheIndexSpace) {
+  ModuleBuilder b;
+  b.Section(kType, kOneVoidType)
+      .Section(kImport, Cat({{0x01}, {0x01, 'm'}, {0x01, 'f'}, {0x00, 0x00}}))
+      .Section(kCustom, Cat({{0x04, 'n', 'a', 'm', 'e'},
+                             {0x00, 0x02, 0x01, 'x'},  // Module name, skipped.
+                             {0x01, 0x05, 0x01, 0x00, 0x02, 'i', 'm'}}));
+  Result<Module> m = Decode(b);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  ASSERT_EQ(m->func_names.size(), 1u);
+  EXPECT_EQ(m->func_names[0], "im");
+}
+
 TEST(DecoderTest, NameSectionIndexOutOfRangeIsIgnored) {
   ModuleBuilder b;
   b.Section(kType, kOneVoidType)

@@ -60,9 +60,12 @@ bool MakeImports(Store& store, const Module& m, std::vector<Extern>* out) {
         out->push_back({ExternKind::kFunc, store.AddHostFunction(type, std::move(fn), "fuzz")});
         break;
       }
-      case ExternKind::kTable:
-        out->push_back({ExternKind::kTable, store.AddTable(imp.table)});
+      case ExternKind::kTable: {
+        Result<TableAddr> table = store.AddTable(imp.table);
+        if (!table.ok()) return false;
+        out->push_back({ExternKind::kTable, *table});
         break;
+      }
       case ExternKind::kMemory: {
         Result<MemAddr> mem = store.AddMemory(imp.memory);
         if (!mem.ok()) return false;
@@ -88,7 +91,13 @@ void RunExports(Store& store, const Module& m, const Instance& instance) {
     std::vector<Value> args;
     for (ValType t : store.func(addr).type.params) args.push_back(ZeroOf(t));
     Thread thread(store, limits);
-    if (!thread.Call(addr, args).ok()) __builtin_trap();  // Our own arguments are well typed.
+    VoidResult called = thread.Call(addr, args);
+    if (!called.ok()) {
+      // Our own arguments are well typed, so kInvalidArgs is a VM bug; other
+      // errors (e.g. an engine not built yet) just end this input.
+      if (called.error().status == Status::kInvalidArgs) __builtin_trap();
+      return;
+    }
     while (runs_left-- > 0) {
       const RunStatus status = thread.Run(kFuelPerRun);
       if (status != RunStatus::kOutOfFuel && status != RunStatus::kYielded) break;
