@@ -148,7 +148,10 @@ Result<Instance*> Instance::Instantiate(Store& store,
       return MakeError(Status::kTrap,
                        "out of bounds memory access (data segment " + std::to_string(i) + ")");
     }
-    std::memcpy(dest->data(), m.bytes.data() + seg.data_offset, seg.data_size);
+    // memcpy wants valid pointers even for zero bytes; an empty memory has none.
+    if (seg.data_size != 0) {
+      std::memcpy(dest->data(), m.bytes.data() + seg.data_offset, seg.data_size);
+    }
     inst.dropped_data_[i] = true;
   }
 

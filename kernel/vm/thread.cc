@@ -1,29 +1,140 @@
-// PLACEHOLDER until the interpreter lands: keeps every target linkable.
+// Thread: the public face of the interpreter's execution state.
 #include "kernel/vm/thread.h"
+
+#include "kernel/vm/compiled_module.h"
+#include "kernel/vm/interpreter.h"
 
 namespace shoal::vm {
 
-struct Thread::State {
-  explicit State(Store& s) : store(s) {}
-  Store& store;
-  std::string trap = "interpreter not built yet";
-};
-
-Thread::Thread(Store& store, ThreadLimits limits) : state_(std::make_unique<State>(store)) {}
-Thread::~Thread() = default;
-VoidResult Thread::Call(FuncAddr func, std::span<const Value> args) {
-  return MakeError(Status::kNotSupported, "interpreter not built yet");
+Thread::Thread(Store& store, ThreadLimits limits) : state_(std::make_unique<State>(store, limits)) {
+  state_->owner = this;
 }
-RunStatus Thread::Run(uint64_t fuel) { return RunStatus::kTrapped; }
-bool Thread::idle() const { return true; }
-std::vector<Value> Thread::results() const { return {}; }
+
+Thread::~Thread() = default;
+
+VoidResult Thread::Call(FuncAddr func, std::span<const Value> args) {
+  State& s = *state_;
+  if (s.phase == ThreadPhase::kReady) {
+    return MakeError(Status::kInvalidArgs, "thread is already running a call");
+  }
+  if (func >= s.store.func_count()) {
+    return MakeError(Status::kInvalidArgs, "no function at address " + std::to_string(func));
+  }
+  FunctionInstance& f = s.store.func(func);
+  if (args.size() != f.type.params.size()) {
+    return MakeError(Status::kInvalidArgs, "expected " + std::to_string(f.type.params.size()) +
+                                               " arguments, got " + std::to_string(args.size()));
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i].type != f.type.params[i]) {
+      return MakeError(Status::kInvalidArgs, "argument " + std::to_string(i) + " should be " +
+                                                 std::string(ValTypeName(f.type.params[i])) +
+                                                 ", got " + std::string(ValTypeName(args[i].type)));
+    }
+  }
+  s.frames.clear();
+  s.entry = func;
+  s.result_types = f.type.results;
+  s.trap.clear();
+  s.exit_code = 0;
+  s.fp = 0;
+  s.pc = 0;
+  const uint64_t height = f.instance ? f.instance->compiled().function(f.func_index).max_height : 0;
+  const uint64_t needed = std::max<uint64_t>({height, args.size(), f.type.results.size()}) + 1;
+  if (s.stack.size() < std::max<uint64_t>(needed, 1024)) {
+    s.stack.resize(std::max<uint64_t>(needed, 1024));
+  }
+  for (size_t i = 0; i < args.size(); ++i) s.stack[i].u64 = args[i].lo;
+  s.sp = args.size();
+  if (f.instance == nullptr) {
+    s.fn = nullptr;
+    s.inst = nullptr;
+  } else {
+    const CompiledFunction& cf = f.instance->compiled().function(f.func_index);
+    for (uint32_t i = 0; i < cf.local_slots; ++i) s.stack[s.sp++].u64 = 0;
+    s.fn = &cf;
+    s.inst = f.instance;
+  }
+  s.phase = ThreadPhase::kReady;
+  return Ok();
+}
+
+RunStatus Thread::Run(uint64_t fuel) {
+  State& s = *state_;
+  if (s.phase != ThreadPhase::kReady) {
+    s.trap = "Run() without a call in progress";
+    return RunStatus::kTrapped;
+  }
+  if (s.fn != nullptr) return Interpret(s, fuel);
+
+  // A direct call of a host function.
+  FunctionInstance& f = s.store.func(s.entry);
+  std::vector<Value> args;
+  for (size_t i = 0; i < f.type.params.size(); ++i) {
+    Value v{f.type.params[i], s.stack[i].u64, 0};
+    args.push_back(v);
+  }
+  std::vector<Value> results;
+  for (ValType t : f.type.results) results.push_back(Value{t, 0, 0});
+  HostCall call{*this, nullptr, args, results, {}, 0};
+  HostAction action = f.host ? f.host(call) : HostAction::kTrap;
+  switch (action) {
+    case HostAction::kReturn:
+      for (size_t i = 0; i < results.size(); ++i) s.stack[i].u64 = results[i].lo;
+      s.phase = ThreadPhase::kFinished;
+      return RunStatus::kFinished;
+    case HostAction::kYield:
+      return RunStatus::kYielded;
+    case HostAction::kExit:
+      s.exit_code = call.exit_code;
+      s.phase = ThreadPhase::kExited;
+      return RunStatus::kExited;
+    case HostAction::kTrap:
+      s.trap = call.trap_message.empty() ? "host function trapped" : call.trap_message;
+      s.phase = ThreadPhase::kTrapped;
+      return RunStatus::kTrapped;
+  }
+  return RunStatus::kTrapped;
+}
+
+bool Thread::idle() const { return state_->phase != ThreadPhase::kReady; }
+
+std::vector<Value> Thread::results() const {
+  const State& s = *state_;
+  std::vector<Value> out;
+  if (s.phase != ThreadPhase::kFinished) return out;
+  for (size_t i = 0; i < s.result_types.size(); ++i) {
+    Value v{s.result_types[i], s.stack[i].u64, 0};
+    if (v.type == ValType::kI32 || v.type == ValType::kF32) v.lo &= 0xffffffffu;
+    out.push_back(v);
+  }
+  return out;
+}
+
 const std::string& Thread::trap_message() const { return state_->trap; }
-int32_t Thread::exit_code() const { return 0; }
-uint64_t Thread::fuel_used() const { return 0; }
+int32_t Thread::exit_code() const { return state_->exit_code; }
+uint64_t Thread::fuel_used() const { return state_->fuel_used; }
 Store& Thread::store() { return state_->store; }
 
 Result<std::vector<Value>> Invoke(Store& store, FuncAddr func, std::span<const Value> args) {
-  return MakeError(Status::kNotSupported, "interpreter not built yet");
+  Thread thread(store);
+  TRY(thread.Call(func, args));
+  switch (thread.Run(UINT64_MAX)) {
+    case RunStatus::kFinished:
+      return thread.results();
+    case RunStatus::kTrapped: {
+      const std::string& msg = thread.trap_message();
+      const Status status =
+          msg.rfind("call stack exhausted", 0) == 0 ? Status::kExhausted : Status::kTrap;
+      return MakeError(status, msg);
+    }
+    case RunStatus::kExited:
+      return MakeError(Status::kTrap, "exit " + std::to_string(thread.exit_code()));
+    case RunStatus::kYielded:
+    case RunStatus::kOutOfFuel:
+      break;
+  }
+  return MakeError(Status::kNotSupported, "a host function yielded inside Invoke()");
 }
 
 }  // namespace shoal::vm

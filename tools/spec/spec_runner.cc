@@ -40,7 +40,21 @@ bool StartsWith(const std::string& text, const std::string& prefix) {
   return text.compare(0, prefix.size(), prefix) == 0;
 }
 
-std::string Quote(const std::string& s) { return "\"" + s + "\""; }
+// Quotes a name or message for one output line; control characters (export
+// names in names.wast contain newlines) are written as \xx escapes.
+std::string Quote(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\%02x", c);
+      out += buf;
+    } else {
+      out += char(c);
+    }
+  }
+  return out + "\"";
+}
 
 std::string ErrorString(const Error& e) {
   return std::string(StatusName(e.status)) + ": " + Quote(e.message);
