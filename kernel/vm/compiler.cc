@@ -74,6 +74,8 @@ class FunctionCompiler {
 
  private:
   void Emit(IOp op, SafepointKind kind = SafepointKind::kNone) {
+    prev_op_ = op;
+    prev_pc_ = pc();
     out_.pc_map.push_back({uint32_t(out_.code.size()), instr_offset_, kind});
     CodeWord w;
     w.handler = handlers_[size_t(op)];
@@ -86,6 +88,20 @@ class FunctionCompiler {
     return uint32_t(out_.code.size() - 1);
   }
   uint32_t pc() const { return uint32_t(out_.code.size()); }
+  // Marks the current pc as a branch target: no fusion may reach across it.
+  void Fence() { fence_ = pc(); }
+  // True if the last instruction emitted was `op` and nothing can jump
+  // between it and the next one.
+  bool Follows(IOp op) const { return prev_op_ == op && prev_pc_ >= fence_ && prev_pc_ < pc(); }
+  // Removes the last instruction emitted, returning its first immediate.
+  uint64_t Unemit() {
+    const uint64_t imm = out_.code[prev_pc_ + 1].u64;
+    out_.code.resize(prev_pc_);
+    out_.pc_map.pop_back();
+    prev_op_ = IOp::kCount;
+    return imm;
+  }
+  bool EmitFusedBinop(Op op);
   void Push(uint32_t n = 1) {
     height_ += n;
     out_.max_height = std::max(out_.max_height, height_);
@@ -107,6 +123,9 @@ class FunctionCompiler {
   std::vector<Label> labels_;
   uint32_t height_ = 0;
   uint32_t instr_offset_ = 0;
+  IOp prev_op_ = IOp::kCount;
+  uint32_t prev_pc_ = 0;
+  uint32_t fence_ = 0;
   // Nesting depth of blocks opened inside unreachable code (0: reachable when
   // !unreachable_).
   bool unreachable_ = false;
@@ -147,6 +166,22 @@ bool FunctionCompiler::ReadBlockType(uint32_t* params, uint32_t* results) {
 bool FunctionCompiler::EmitBranch(IOp op, uint32_t depth) {
   if (depth >= labels_.size()) return false;
   Label& l = labels_[labels_.size() - 1 - depth];
+  const uint32_t arity = l.kind == BlockKind::kLoop ? l.params : l.results;
+  if (l.kind != BlockKind::kFunction && height_ == l.base + arity) {
+    // The kept values already sit where the label wants them: a plain jump.
+    IOp jump = op == IOp::kBrK ? IOp::kJump : IOp::kJumpIfNonZero;
+    if (op == IOp::kBrIfK && Follows(IOp::k_i32_eqz)) {
+      Unemit();
+      jump = IOp::kJumpIfZero;
+    }
+    Emit(jump);
+    if (l.kind == BlockKind::kLoop) {
+      Imm(l.loop_pc);
+    } else {
+      l.end_fixups.push_back(Imm(0));
+    }
+    return true;
+  }
   Emit(op);
   if (l.kind == BlockKind::kLoop) {
     Imm(l.loop_pc);
@@ -171,6 +206,7 @@ void FunctionCompiler::EndBlock() {
   labels_.pop_back();
   if (l.kind == BlockKind::kIf) out_.code[l.else_fixup].u64 = pc();
   for (uint32_t fix : l.end_fixups) out_.code[fix].u64 = pc();
+  Fence();
   height_ = l.base + l.results;
   out_.max_height = std::max(out_.max_height, height_);
 }
@@ -294,6 +330,7 @@ Result<CompiledFunction> FunctionCompiler::Compile() {
         Label l{BlockKind::kBlock, height_ - params, params, results, 0, 0, {}};
         if (Op(op) == Op::k_loop) {
           l.kind = BlockKind::kLoop;
+          Fence();
           l.loop_pc = pc();
           Emit(IOp::kFuel, SafepointKind::kLoop);
         } else if (Op(op) == Op::k_if) {
@@ -309,6 +346,7 @@ Result<CompiledFunction> FunctionCompiler::Compile() {
         Emit(IOp::kJump);
         l.end_fixups.push_back(Imm(0));
         out_.code[l.else_fixup].u64 = pc();
+        Fence();
         l.kind = BlockKind::kElse;
         height_ = l.base + l.params;
         break;
@@ -495,6 +533,11 @@ Result<CompiledFunction> FunctionCompiler::Compile() {
       default: {
         ImmKind imm;
         if (!OpImmediates(op, &imm)) return Fail("unknown opcode").error();
+        if (EmitFusedBinop(Op(op))) {
+          Pop(2);
+          Push(1);
+          break;
+        }
         switch (Op(op)) {
 #define OP(ident, name, code, immk, sig)      \
   case Op::k_##ident: {                       \
@@ -522,6 +565,35 @@ Result<CompiledFunction> FunctionCompiler::Compile() {
     if (!r_.ok()) return Fail("bad immediate: " + r_.error()).error();
   }
   return std::move(out_);
+}
+
+// `x; i32.const c; i32.add` -> `x; i32.add_imm c`, and likewise with a
+// `local.get` as the right operand.
+bool FunctionCompiler::EmitFusedBinop(Op op) {
+  IOp imm_form, loc_form;
+  switch (op) {
+#define FUSED(name)                 \
+  case Op::k_##name:                \
+    imm_form = IOp::k_##name##_imm; \
+    loc_form = IOp::k_##name##_loc; \
+    break;
+    SHOAL_FUSED_BINOPS(FUSED)
+#undef FUSED
+    default:
+      return false;
+  }
+  IOp form;
+  if (Follows(IOp::kConst)) {
+    form = imm_form;
+  } else if (Follows(IOp::k_local_get)) {
+    form = loc_form;
+  } else {
+    return false;
+  }
+  const uint64_t operand = Unemit();
+  Emit(form);
+  Imm(operand);
+  return true;
 }
 
 bool FunctionCompiler::CompileFC() {

@@ -5,6 +5,7 @@
 #include "kernel/vm/interpreter.h"
 
 #include <bit>
+#include <cassert>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -45,6 +46,10 @@ RunStatus Interpret(Thread::State& state, uint64_t fuel) { return InterpretLoop(
 const HandlerTable& InterpreterHandlers() {
   if (g_handlers == nullptr) {
     InterpretLoop(nullptr, 0);  // Fills g_handlers and returns at once.
+    for (const void* handler : *g_handlers) {
+      assert(handler != nullptr && "an IOp has no handler");
+      (void)handler;
+    }
   }
   return *g_handlers;
 }
@@ -91,8 +96,20 @@ static RunStatus InterpretLoop(Thread::State* state, uint64_t fuel) {
 #define OP_FC(ident, name, code, imm, sig) &&L_##ident,
   static const HandlerTable kTable = {
 #include "kernel/vm/opcodes.def"
-      &&L_kFuel,     &&L_kJump,    &&L_kJumpIfZero, &&L_kBrK,           &&L_kBrIfK,
-      &&L_kBrTableK, &&L_kReturnK, &&L_kCallK,      &&L_kCallIndirectK, &&L_kConst,
+      &&L_kFuel,
+      &&L_kJump,
+      &&L_kJumpIfZero,
+      &&L_kBrK,
+      &&L_kBrIfK,
+      &&L_kBrTableK,
+      &&L_kReturnK,
+      &&L_kCallK,
+      &&L_kCallIndirectK,
+      &&L_kConst,
+      &&L_kJumpIfNonZero,
+#define FUSED(op) &&L_##op##_imm, &&L_##op##_loc,
+      SHOAL_FUSED_BINOPS(FUSED)
+#undef FUSED
   };
 #undef OP
 #undef OP_FC
@@ -163,6 +180,13 @@ L_kJump:
   NEXT();
 L_kJumpIfZero:
   if ((--sp)->u32 == 0) {
+    pc = code + pc->u64;
+  } else {
+    ++pc;
+  }
+  NEXT();
+L_kJumpIfNonZero:
+  if ((--sp)->u32 != 0) {
     pc = code + pc->u64;
   } else {
     ++pc;
