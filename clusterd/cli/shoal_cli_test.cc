@@ -59,9 +59,6 @@ class ShoalCliTest : public ::testing::Test {
   std::string App(const std::string& name) {
     return std::string(SHOAL_APPS_DIR) + "/" + name + ".wasm";
   }
-  void NeedInterpreter() {
-    if (!SHOAL_VM_ENGINE_READY) GTEST_SKIP() << "the interpreter has not landed yet";
-  }
 
   fs::path dir_;
 };
@@ -92,7 +89,6 @@ TEST_F(ShoalCliTest, MissingModuleExits66) {
 }
 
 TEST_F(ShoalCliTest, MalformedModuleExits65WithTheDecoderMessage) {
-  NeedInterpreter();
   std::ofstream(dir_ / "bad.wasm") << "this is not wasm";
   Result r = Shoal({"run", (dir_ / "bad.wasm").string()});
   EXPECT_EQ(r.exit_code, 65);
@@ -101,7 +97,6 @@ TEST_F(ShoalCliTest, MalformedModuleExits65WithTheDecoderMessage) {
 }
 
 TEST_F(ShoalCliTest, ArgumentsAfterTheModuleGoToTheProgram) {
-  NeedInterpreter();
   Result r = Shoal({"run", "--env", "GREETING=yo", App("hello"), "you", "--dir", "-x", "--help"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("hello, you\n"), std::string::npos) << r.out;
@@ -110,12 +105,10 @@ TEST_F(ShoalCliTest, ArgumentsAfterTheModuleGoToTheProgram) {
 }
 
 TEST_F(ShoalCliTest, ExitCodeIsTheProgramsOwn) {
-  NeedInterpreter();
   EXPECT_EQ(Shoal({"run", App("hello"), "x", "--exit=3"}).exit_code, 3);
 }
 
 TEST_F(ShoalCliTest, DirMapsAHostDirectoryIntoTheGuest) {
-  NeedInterpreter();
   fs::create_directories(dir_ / "data");
   std::ofstream(dir_ / "data" / "f.txt") << "a b\nc\n";
   Result r = Shoal({"run", "--dir", (dir_ / "data").string() + ":/in", App("wc"), "/in/f.txt"});
@@ -132,7 +125,6 @@ TEST_F(ShoalCliTest, MissingDirExits68) {
 }
 
 TEST_F(ShoalCliTest, FuelLimitExits124) {
-  NeedInterpreter();
   Result r = Shoal({"run", "--fuel", "1000", App("life"), "1000000"});
   EXPECT_EQ(r.exit_code, 124);
   EXPECT_NE(r.err.find("out of fuel"), std::string::npos);
