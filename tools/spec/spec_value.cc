@@ -170,18 +170,14 @@ Result<Value> MakeArgument(ValType type, LaneType lane, const std::vector<std::s
       return MakeError(Status::kInvalidArgs, "NaN pattern used as an argument");
     }
   }
-  switch (type) {
-    case ValType::kV128: {
-      std::vector<uint64_t> bits;
-      for (const ExpectedLane& l : parsed.lanes) bits.push_back(l.bits);
-      return PackV128(lane, bits);
-    }
-    case ValType::kFuncRef:
-    case ValType::kExternRef:
-      return Value{type, parsed.lanes[0].bits, 0};
-    default:
-      return Value{type, parsed.lanes[0].bits, 0};
+  if (type == ValType::kV128) {
+    std::vector<uint64_t> bits;
+    for (const ExpectedLane& l : parsed.lanes) bits.push_back(l.bits);
+    return PackV128(lane, bits);
   }
+  // Numbers are their bit patterns; references are already stored as
+  // Value::lo (0 for null, host value + 1 for an externref).
+  return Value{type, parsed.lanes[0].bits, 0};
 }
 
 Result<ExpectedValue> MakeExpected(ValType type, LaneType lane,
