@@ -102,6 +102,28 @@ class FunctionCompiler {
     return imm;
   }
   bool EmitFusedBinop(Op op);
+  void EmitConst(uint64_t bits) {
+    Emit(IOp::kConst);
+    Imm(bits);
+    Push();
+  }
+  // Writes a branch's target word: the loop header, UINT32_MAX for the
+  // function's label (a return), or a fixup resolved at the block's end.
+  void EmitTarget(Label& l) {
+    if (l.kind == BlockKind::kLoop) {
+      Imm(l.loop_pc);
+    } else if (l.kind == BlockKind::kFunction) {
+      Imm(UINT32_MAX);
+    } else {
+      l.end_fixups.push_back(Imm(0));
+    }
+  }
+  // [target, height, arity] of a branch that moves values.
+  void EmitTargetWithMoves(Label& l) {
+    EmitTarget(l);
+    Imm(l.base);
+    Imm(l.kind == BlockKind::kLoop ? l.params : l.results);
+  }
   void Push(uint32_t n = 1) {
     height_ += n;
     out_.max_height = std::max(out_.max_height, height_);
@@ -175,29 +197,11 @@ bool FunctionCompiler::EmitBranch(IOp op, uint32_t depth) {
       jump = IOp::kJumpIfZero;
     }
     Emit(jump);
-    if (l.kind == BlockKind::kLoop) {
-      Imm(l.loop_pc);
-    } else {
-      l.end_fixups.push_back(Imm(0));
-    }
+    EmitTarget(l);
     return true;
   }
   Emit(op);
-  if (l.kind == BlockKind::kLoop) {
-    Imm(l.loop_pc);
-    Imm(l.base);
-    Imm(l.params);
-  } else if (l.kind == BlockKind::kFunction) {
-    // A branch to the function's label is a return; the interpreter's return
-    // path handles it when the target is UINT32_MAX.
-    Imm(UINT32_MAX);
-    Imm(l.base);
-    Imm(l.results);
-  } else {
-    l.end_fixups.push_back(Imm(0));
-    Imm(l.base);
-    Imm(l.results);
-  }
+  EmitTargetWithMoves(l);
   return true;
 }
 
@@ -386,20 +390,7 @@ Result<CompiledFunction> FunctionCompiler::Compile() {
         for (uint64_t i = 0; i <= n; ++i) {
           uint32_t depth;
           if (!r_.ReadU32(&depth) || depth >= labels_.size()) return Fail("bad label").error();
-          Label& l = labels_[labels_.size() - 1 - depth];
-          if (l.kind == BlockKind::kLoop) {
-            Imm(l.loop_pc);
-            Imm(l.base);
-            Imm(l.params);
-          } else if (l.kind == BlockKind::kFunction) {
-            Imm(UINT32_MAX);
-            Imm(l.base);
-            Imm(l.results);
-          } else {
-            l.end_fixups.push_back(Imm(0));
-            Imm(l.base);
-            Imm(l.results);
-          }
+          EmitTargetWithMoves(labels_[labels_.size() - 1 - depth]);
         }
         unreachable_ = true;
         break;
@@ -479,41 +470,31 @@ Result<CompiledFunction> FunctionCompiler::Compile() {
       case Op::k_i32_const: {
         int32_t v;
         r_.ReadS32(&v);
-        Emit(IOp::kConst);
-        Imm(uint32_t(v));
-        Push();
+        EmitConst(uint32_t(v));
         break;
       }
       case Op::k_i64_const: {
         int64_t v;
         r_.ReadS64(&v);
-        Emit(IOp::kConst);
-        Imm(uint64_t(v));
-        Push();
+        EmitConst(uint64_t(v));
         break;
       }
       case Op::k_f32_const: {
         uint32_t v;
         r_.ReadFixed32(&v);
-        Emit(IOp::kConst);
-        Imm(v);
-        Push();
+        EmitConst(v);
         break;
       }
       case Op::k_f64_const: {
         uint64_t v;
         r_.ReadFixed64(&v);
-        Emit(IOp::kConst);
-        Imm(v);
-        Push();
+        EmitConst(v);
         break;
       }
       case Op::k_ref_null: {
         uint8_t t;
         r_.ReadU8(&t);
-        Emit(IOp::kConst);
-        Imm(0);
-        Push();
+        EmitConst(0);  // The null reference.
         break;
       }
       case Op::k_ref_is_null:
