@@ -93,9 +93,10 @@ class FunctionCompiler {
   // True if the last instruction emitted was `op` and nothing can jump
   // between it and the next one.
   bool Follows(IOp op) const { return prev_op_ == op && prev_pc_ >= fence_ && prev_pc_ < pc(); }
-  // Removes the last instruction emitted, returning its first immediate.
+  // Removes the last instruction emitted, returning its first immediate (0
+  // when it has none).
   uint64_t Unemit() {
-    const uint64_t imm = out_.code[prev_pc_ + 1].u64;
+    const uint64_t imm = prev_pc_ + 1 < pc() ? out_.code[prev_pc_ + 1].u64 : 0;
     out_.code.resize(prev_pc_);
     out_.pc_map.pop_back();
     prev_op_ = IOp::kCount;
