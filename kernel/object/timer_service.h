@@ -3,6 +3,8 @@
 // Timer objects and sleeping host calls use it instead of their own threads.
 #pragma once
 
+#include <time.h>
+
 #include <cstdint>
 #include <functional>
 
@@ -12,7 +14,11 @@ namespace shoal::kernel {
 using MonotonicNs = uint64_t;
 
 // Reads CLOCK_MONOTONIC.
-MonotonicNs MonotonicNow();
+inline MonotonicNs MonotonicNow() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return MonotonicNs(ts.tv_sec) * 1'000'000'000 + MonotonicNs(ts.tv_nsec);
+}
 
 class TimerService {
  public:
