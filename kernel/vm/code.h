@@ -3,13 +3,21 @@
 //
 // Code is a sequence of 64-bit words per function. An instruction is one word
 // naming its handler followed by its immediates. The compiler writes handler
-// numbers (IOp); ThreadCode() turns them into handler addresses for direct
-// threading. Operands live on the value stack as 64-bit slots, addressed
-// relative to the frame's base (params and locals first).
+// numbers (IOp); the handler table turns them into handler addresses for
+// direct threading.
+//
+// Register form: an instruction names its operands as frame slots (params,
+// then locals, then the operand stack), so a local is read in place and a
+// result is written straight to its destination. Slot numbers are fixed at
+// compile time because the Wasm operand stack's height is static. Up to three
+// slot numbers travel packed in one word (PackSlots): field 0 is the
+// destination when the instruction has a result.
 //
 // Every instruction records the Wasm byte offset it came from (pc_map), so a
 // trap names the Wasm position, and the positions where execution can stop
 // (function entry, loop headers, calls) are the safepoints a snapshot names.
+// At a safepoint every operand-stack value sits in its own slot: the compiler
+// keeps values in locals or constants only within straight-line code.
 #pragma once
 
 #include <cstdint>
@@ -19,41 +27,59 @@
 
 namespace shoal::vm {
 
-// Binary operators that also come fused with their right operand: `_imm`
-// takes it from an immediate (after `i32.const`), `_loc` from a local (after
-// `local.get`). Saves a dispatch and a stack slot write on the hottest pairs.
+// Binary operators that also come with their right operand as an immediate
+// (`_imm`, after `i32.const`): the constant needs no slot and no dispatch.
 #define SHOAL_FUSED_BINOPS(X)                                                                      \
   X(i32_add)                                                                                       \
-  X(i32_sub) X(i32_mul) X(i32_and) X(i32_or) X(i32_xor) X(i32_shl) X(i32_shr_s) X(i32_shr_u)       \
-      X(i32_eq) X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s) X(i32_le_u)  \
+  X(i32_sub)                                                                                       \
+  X(i32_mul) X(i32_and) X(i32_or) X(i32_xor) X(i32_shl) X(i32_shr_s) X(i32_shr_u) X(i32_eq)        \
+      X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s) X(i32_le_u)            \
           X(i32_ge_s) X(i32_ge_u) X(i64_add) X(i64_sub) X(i64_mul) X(i64_and) X(i64_or) X(i64_xor) \
               X(i64_shl) X(i64_shr_s) X(i64_shr_u)
 
-// Internal operations: every numeric Wasm instruction keeps its name; the rest
-// are the control and data-movement forms the compiler lowers to.
+// Internal operations: every numeric Wasm instruction keeps its name (its
+// operands in one PackSlots word: destination, then inputs in stack order);
+// the rest are the control and data-movement forms the compiler lowers to.
+// `slots(a, b, c)` below is one PackSlots word.
 enum class IOp : uint16_t {
 #define OP(ident, name, code, imm, sig) k_##ident,
 #define OP_FC(ident, name, code, imm, sig) k_##ident,
 #include "kernel/vm/opcodes.def"
 #undef OP
 #undef OP_FC
-  // Lowered control flow.
   kFuel,           // Charge one unit of fuel (function entry, loop header).
   kJump,           // [target]
-  kJumpIfZero,     // [target]: pops an i32.
-  kBrK,            // [target, height, arity]: branch keeping `arity` values.
-  kBrIfK,          // [target, height, arity]: pops an i32 condition first.
-  kBrTableK,       // [count, then count+1 × (target, height, arity)]
-  kReturnK,        // Return from the function (results on top of the stack).
-  kCallK,          // [func index]
-  kCallIndirectK,  // [type index, table index]
-  kConst,          // [bits]
-  kJumpIfNonZero,  // [target]: pops an i32 (br_if needing no value moves).
-#define FUSED(op) k_##op##_imm, k_##op##_loc,
+  kJumpIfZero,     // [slots(cond), target]
+  kJumpIfNonZero,  // [slots(cond), target]
+  kBr,             // [target, slots(dst, src), count]: move `count` slots, jump.
+                   // Target kReturnTarget: the results are now at fp[0]; return.
+  kBrIf,           // [slots(cond), then kBr's three words]
+  kBrTable,        // [slots(index), n, then n+1 times kBr's three words]
+  kReturn,         // [slots(src)]: results from fp[src...] to fp[0...]; return.
+  kCall,           // [func index, first arg slot]: results replace the args.
+  kCallIndirect,   // [type index, table index, slots(element), first arg slot]
+  kConst,          // [slots(dst), bits]
+  kCopy,           // [slots(dst, src)]
+  kCopy2,          // [slots(dst, src)]: a two-slot value (v128).
+#define FUSED(op) k_##op##_imm,
   SHOAL_FUSED_BINOPS(FUSED)
 #undef FUSED
       kCount,
 };
+
+// The branch target that means "return from the function".
+inline constexpr uint64_t kReturnTarget = UINT32_MAX;
+
+// Slot numbers are 21-bit fields, three to a word. A function whose frame
+// needs more slots is refused by the compiler (kNotSupported).
+inline constexpr uint32_t kSlotFieldBits = 21;
+inline constexpr uint32_t kMaxFrameSlots = 1u << kSlotFieldBits;
+constexpr uint64_t PackSlots(uint64_t f0, uint64_t f1 = 0, uint64_t f2 = 0) {
+  return f0 | f1 << kSlotFieldBits | f2 << (2 * kSlotFieldBits);
+}
+constexpr uint32_t SlotField(uint64_t word, int field) {
+  return uint32_t(word >> (field * kSlotFieldBits)) & (kMaxFrameSlots - 1);
+}
 
 // A 64-bit code word: a handler address or an immediate.
 union CodeWord {

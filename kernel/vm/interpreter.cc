@@ -99,15 +99,17 @@ static RunStatus InterpretLoop(Thread::State* state, uint64_t fuel) {
       &&L_kFuel,
       &&L_kJump,
       &&L_kJumpIfZero,
-      &&L_kBrK,
-      &&L_kBrIfK,
-      &&L_kBrTableK,
-      &&L_kReturnK,
-      &&L_kCallK,
-      &&L_kCallIndirectK,
-      &&L_kConst,
       &&L_kJumpIfNonZero,
-#define FUSED(op) &&L_##op##_imm, &&L_##op##_loc,
+      &&L_kBr,
+      &&L_kBrIf,
+      &&L_kBrTable,
+      &&L_kReturn,
+      &&L_kCall,
+      &&L_kCallIndirect,
+      &&L_kConst,
+      &&L_kCopy,
+      &&L_kCopy2,
+#define FUSED(op) &&L_##op##_imm,
       SHOAL_FUSED_BINOPS(FUSED)
 #undef FUSED
   };
@@ -126,7 +128,6 @@ static RunStatus InterpretLoop(Thread::State* state, uint64_t fuel) {
   const CodeWord* pc = code + s.pc;
   Slot* base = s.stack.data();
   Slot* fp = base + s.fp;
-  Slot* sp = base + s.sp;
   Memory* mem = nullptr;
   uint8_t* mem_base = nullptr;
   uint64_t mem_size = 0;
@@ -134,6 +135,7 @@ static RunStatus InterpretLoop(Thread::State* state, uint64_t fuel) {
   std::string trap;
   RunStatus status = RunStatus::kTrapped;
   FunctionInstance* callee = nullptr;
+  uint64_t args = 0;  // do_call: the callee's first argument slot.
 
 #define RELOAD_MEMORY()                         \
   do {                                          \
@@ -147,14 +149,19 @@ static RunStatus InterpretLoop(Thread::State* state, uint64_t fuel) {
       mem_size = 0;                             \
     }                                           \
   } while (0)
+// Dispatch: pc points just past the handler word while a handler runs.
 #define NEXT() goto*(pc++)->handler
-#define SAVE()                  \
-  do {                          \
-    s.fn = fn;                  \
-    s.inst = inst;              \
-    s.pc = uint32_t(pc - code); \
-    s.fp = uint64_t(fp - base); \
-    s.sp = uint64_t(sp - base); \
+// Slot fields of an instruction's slots word.
+#define F0(w) ((w) & (kMaxFrameSlots - 1))
+#define F1(w) (((w) >> kSlotFieldBits) & (kMaxFrameSlots - 1))
+#define F2(w) ((w) >> (2 * kSlotFieldBits))
+#define SAVE()                                 \
+  do {                                         \
+    s.fn = fn;                                 \
+    s.inst = inst;                             \
+    s.pc = uint32_t(pc - code);                \
+    s.fp = uint64_t(fp - base);                \
+    s.sp = uint64_t(fp - base) + fn->max_height; \
   } while (0)
 #define TRAP(msg) \
   do {            \
@@ -179,46 +186,43 @@ L_kJump:
   pc = code + pc->u64;
   NEXT();
 L_kJumpIfZero:
-  if ((--sp)->u32 == 0) {
-    pc = code + pc->u64;
-  } else {
-    ++pc;
-  }
+  pc = fp[F0(pc[0].u64)].u32 == 0 ? code + pc[1].u64 : pc + 2;
   NEXT();
 L_kJumpIfNonZero:
-  if ((--sp)->u32 != 0) {
-    pc = code + pc->u64;
-  } else {
-    ++pc;
-  }
+  pc = fp[F0(pc[0].u64)].u32 != 0 ? code + pc[1].u64 : pc + 2;
   NEXT();
-L_kBrIfK:
-  if ((--sp)->u32 == 0) {
-    pc += 3;
+L_kBrIf:
+  if (fp[F0(pc[0].u64)].u32 == 0) {
+    pc += 4;
     NEXT();
   }
-
-L_kBrK : {
+  ++pc;
+  goto L_kBr;
+L_kBr : {
+  // [target, slots(dst, src), count]
   const uint64_t target = pc[0].u64;
-  if (target == UINT32_MAX) goto L_kReturnK;
-  Slot* dst = fp + pc[1].u64;
-  const uint64_t arity = pc[2].u64;
-  if (dst != sp - arity) std::memmove(dst, sp - arity, arity * sizeof(Slot));
-  sp = dst + arity;
+  const uint64_t w = pc[1].u64;
+  const uint64_t count = pc[2].u64;
+  if (count != 0) std::memmove(fp + F0(w), fp + F1(w), count * sizeof(Slot));
+  if (target == kReturnTarget) goto do_return;
   pc = code + target;
   NEXT();
 }
-L_kBrTableK : {
-  const uint32_t count = uint32_t(pc[0].u64);
-  uint32_t i = (--sp)->u32;
+L_kBrTable : {
+  const uint64_t count = pc[1].u64;
+  uint64_t i = fp[F0(pc[0].u64)].u32;
   if (i > count) i = count;
-  pc += 1 + 3 * i;
-  goto L_kBrK;
+  pc += 2 + 3 * i;
+  goto L_kBr;
 }
-L_kReturnK : {
+L_kReturn : {
   const uint32_t n = fn->result_slots;
-  if (fp != sp - n) std::memmove(fp, sp - n, n * sizeof(Slot));
-  sp = fp + n;
+  const uint64_t src = F0(pc[0].u64);
+  if (src != 0 && n != 0) std::memmove(fp, fp + src, n * sizeof(Slot));
+  goto do_return;
+}
+do_return : {
+  // The results are at fp[0...].
   if (s.frames.empty()) {
     status = RunStatus::kFinished;
     goto do_stop;
@@ -233,40 +237,39 @@ L_kReturnK : {
   RELOAD_MEMORY();
   NEXT();
 }
-L_kCallK:
-  callee = &store.func(inst->funcs()[(pc++)->u64]);
+L_kCall:
+  callee = &store.func(inst->funcs()[pc[0].u64]);
+  args = pc[1].u64;
+  pc += 2;
   goto do_call;
 
-L_kCallIndirectK : {
+L_kCallIndirect : {
+  // [type index, table index, slots(element), first arg slot]
   const uint32_t type_index = uint32_t(pc[0].u64);
   Table& table = store.table(inst->tables()[pc[1].u64]);
-  const uint32_t i = (sp - 1)->u32;
+  const uint32_t i = fp[F0(pc[2].u64)].u32;
   if (i >= table.size()) TRAP("undefined element");
   const uint64_t ref = table.elems()[i];
   if (ref == 0) TRAP("uninitialized element " + std::to_string(i));
   callee = &store.func(FuncAddr(ref - 1));
   if (callee->type_id != inst->type_ids()[type_index]) TRAP("indirect call type mismatch");
-  --sp;
-  pc += 2;
+  args = pc[3].u64;
+  pc += 4;
 }
 
 do_call:
   if (callee->instance == nullptr) {
-    // Host function: arguments are the top slots; results replace them.
-    const size_t nparams = callee->type.params.size();
-    Slot* args = sp - nparams;
+    // Host function: arguments are at fp[args...]; results replace them.
     int32_t exit_code = 0;
     SAVE();
-    HostAction action = CallHost(s, *callee, inst, args, &trap, &exit_code);
-    base = s.stack.data();  // A host call cannot grow the stack, but stay safe.
+    HostAction action = CallHost(s, *callee, inst, fp + args, &trap, &exit_code);
     switch (action) {
       case HostAction::kReturn:
-        sp = args + callee->type.results.size();
         RELOAD_MEMORY();
         NEXT();
       case HostAction::kYield: {
-        // Stop *at* the call so that the next Run() calls the host again.
-        // The call instruction is the one whose pc_map entry precedes pc.
+        // Stop *at* the call so that the next Run() calls the host again:
+        // the call instruction is the last kCall safepoint before pc.
         const uint32_t here = uint32_t(pc - code);
         uint32_t call_pc = here;
         for (auto it = fn->pc_map.rbegin(); it != fn->pc_map.rend(); ++it) {
@@ -276,8 +279,6 @@ do_call:
           }
         }
         pc = code + call_pc;
-        // Put the consumed call_indirect operand back.
-        if (pc->handler == kTable[size_t(IOp::kCallIndirectK)]) ++sp;
         status = RunStatus::kYielded;
         goto do_stop;
       }
@@ -292,20 +293,17 @@ do_call:
   {
     const CompiledFunction& cf = callee->instance->compiled().function(callee->func_index);
     if (s.frames.size() >= s.limits.max_call_depth) TRAP("call stack exhausted");
-    Slot* new_fp = sp - cf.param_slots;
-    const uint64_t needed = uint64_t(new_fp - base) + cf.max_height + 1;
+    const uint64_t new_fp = uint64_t(fp - base) + args;
+    const uint64_t needed = new_fp + cf.max_height + 1;
     if (needed > s.stack.size()) {
-      const uint64_t fp_index = fp - base, sp_index = sp - base, nfp_index = new_fp - base;
+      const uint64_t fp_index = fp - base;
       if (!GrowStack(s, needed)) TRAP("call stack exhausted");
       base = s.stack.data();
       fp = base + fp_index;
-      sp = base + sp_index;
-      new_fp = base + nfp_index;
     }
     s.frames.push_back(Frame{fn, inst, uint32_t(pc - code), uint64_t(fp - base)});
-    fp = new_fp;
-    sp = fp + cf.param_slots;
-    for (uint32_t i = 0; i < cf.local_slots; ++i) (sp++)->u64 = 0;
+    fp = base + new_fp;
+    std::memset(fp + cf.param_slots, 0, cf.local_slots * sizeof(Slot));
     fn = &cf;
     if (inst != callee->instance) {
       inst = callee->instance;
@@ -316,8 +314,23 @@ do_call:
     NEXT();
   }
 L_kConst:
-  (sp++)->u64 = (pc++)->u64;
+  fp[F0(pc[0].u64)].u64 = pc[1].u64;
+  pc += 2;
   NEXT();
+L_kCopy : {
+  const uint64_t w = pc->u64;
+  fp[F0(w)] = fp[F1(w)];
+  pc += 1;
+  NEXT();
+}
+L_kCopy2 : {
+  const uint64_t w = pc->u64;
+  const Slot lo = fp[F1(w)], hi = fp[F1(w) + 1];
+  fp[F0(w)] = lo;
+  fp[F0(w) + 1] = hi;
+  pc += 1;
+  NEXT();
+}
 
   // ---- Parametric and variables ---------------------------------------------
 L_unreachable:
@@ -335,129 +348,148 @@ L_return:
 L_call:
 L_call_indirect:
 L_select_t:
+L_drop:
+L_local_get:
+L_local_set:
+L_local_tee:
 L_i32_const:
 L_i64_const:
 L_f32_const:
 L_f64_const:
 L_ref_null:
+L_i32_reinterpret_f32:
+L_f32_reinterpret_i32:
+L_i64_reinterpret_f64:
+L_f64_reinterpret_i64:
   TRAP("internal error: unlowered instruction");
-L_drop:
-  --sp;
-  NEXT();
 L_select : {
-  const uint32_t c = (--sp)->u32;
-  --sp;
-  if (c == 0) sp[-1] = sp[0];
+  // [slots(dst, a, b), slots(cond)]
+  const uint64_t w = pc[0].u64;
+  fp[F0(w)] = fp[F0(pc[1].u64)].u32 != 0 ? fp[F1(w)] : fp[F2(w)];
+  pc += 2;
   NEXT();
 }
-L_local_get:
-  *sp++ = fp[(pc++)->u64];
-  NEXT();
-L_local_set:
-  fp[(pc++)->u64] = *--sp;
-  NEXT();
-L_local_tee:
-  fp[(pc++)->u64] = sp[-1];
-  NEXT();
 L_global_get : {
-  const GlobalCell& g = store.global(inst->globals()[(pc++)->u64]);
-  (sp++)->u64 = g.lo;
+  const GlobalCell& g = store.global(inst->globals()[pc[1].u64]);
+  fp[F0(pc[0].u64)].u64 = g.lo;
+  pc += 2;
   NEXT();
 }
 L_global_set : {
-  GlobalCell& g = store.global(inst->globals()[(pc++)->u64]);
-  g.lo = (--sp)->u64;
+  GlobalCell& g = store.global(inst->globals()[pc[1].u64]);
+  g.lo = fp[F0(pc[0].u64)].u64;
+  pc += 2;
   NEXT();
 }
 
   // ---- Tables and references ------------------------------------------------
 L_table_get : {
-  Table& t = store.table(inst->tables()[(pc++)->u64]);
-  const uint32_t i = sp[-1].u32;
+  const uint64_t w = pc[0].u64;
+  Table& t = store.table(inst->tables()[pc[1].u64]);
+  const uint32_t i = fp[F1(w)].u32;
   if (i >= t.size()) TRAP("out of bounds table access");
-  sp[-1].u64 = t.elems()[i];
+  fp[F0(w)].u64 = t.elems()[i];
+  pc += 2;
   NEXT();
 }
 L_table_set : {
-  Table& t = store.table(inst->tables()[(pc++)->u64]);
-  const uint64_t ref = (--sp)->u64;
-  const uint32_t i = (--sp)->u32;
+  const uint64_t w = pc[0].u64;
+  Table& t = store.table(inst->tables()[pc[1].u64]);
+  const uint32_t i = fp[F0(w)].u32;
   if (i >= t.size()) TRAP("out of bounds table access");
-  t.elems()[i] = ref;
+  t.elems()[i] = fp[F1(w)].u64;
+  pc += 2;
   NEXT();
 }
-L_ref_is_null:
-  sp[-1].u64 = sp[-1].u64 == 0 ? 1 : 0;
+L_ref_is_null : {
+  const uint64_t w = pc[0].u64;
+  fp[F0(w)].u64 = fp[F1(w)].u64 == 0 ? 1 : 0;
+  pc += 1;
   NEXT();
+}
 L_ref_func:
-  (sp++)->u64 = uint64_t(inst->funcs()[(pc++)->u64]) + 1;
+  fp[F0(pc[0].u64)].u64 = uint64_t(inst->funcs()[pc[1].u64]) + 1;
+  pc += 2;
   NEXT();
 L_table_size : {
-  Table& t = store.table(inst->tables()[(pc++)->u64]);
-  (sp++)->u64 = t.size();
+  Table& t = store.table(inst->tables()[pc[1].u64]);
+  fp[F0(pc[0].u64)].u64 = t.size();
+  pc += 2;
   NEXT();
 }
 L_table_grow : {
-  Table& t = store.table(inst->tables()[(pc++)->u64]);
-  const uint32_t n = (--sp)->u32;
-  const uint64_t init = sp[-1].u64;
-  std::optional<uint32_t> old = t.Grow(n, init);
-  sp[-1].u64 = old ? *old : 0xffffffffu;
+  // [slots(dst, init, n), table]
+  const uint64_t w = pc[0].u64;
+  Table& t = store.table(inst->tables()[pc[1].u64]);
+  std::optional<uint32_t> old = t.Grow(fp[F2(w)].u32, fp[F1(w)].u64);
+  fp[F0(w)].u64 = old ? *old : 0xffffffffu;
+  pc += 2;
   NEXT();
 }
 L_table_fill : {
-  Table& t = store.table(inst->tables()[(pc++)->u64]);
-  const uint32_t n = (--sp)->u32;
-  const uint64_t val = (--sp)->u64;
-  const uint32_t i = (--sp)->u32;
+  // [slots(i, val, n), table]
+  const uint64_t w = pc[0].u64;
+  Table& t = store.table(inst->tables()[pc[1].u64]);
+  const uint32_t i = fp[F0(w)].u32;
+  const uint64_t val = fp[F1(w)].u64;
+  const uint32_t n = fp[F2(w)].u32;
   if (uint64_t(i) + n > t.size()) TRAP("out of bounds table access");
   std::fill_n(t.elems().begin() + i, n, val);
+  pc += 2;
   NEXT();
 }
 L_table_copy : {
-  Table& dt = store.table(inst->tables()[pc[0].u64]);
-  Table& st = store.table(inst->tables()[pc[1].u64]);
-  pc += 2;
-  const uint32_t n = (--sp)->u32;
-  const uint32_t src = (--sp)->u32;
-  const uint32_t dst = (--sp)->u32;
+  // [slots(dst, src, n), dst table, src table]
+  const uint64_t w = pc[0].u64;
+  Table& dt = store.table(inst->tables()[pc[1].u64]);
+  Table& st = store.table(inst->tables()[pc[2].u64]);
+  const uint32_t dst = fp[F0(w)].u32;
+  const uint32_t src = fp[F1(w)].u32;
+  const uint32_t n = fp[F2(w)].u32;
   if (uint64_t(src) + n > st.size() || uint64_t(dst) + n > dt.size()) {
     TRAP("out of bounds table access");
   }
   if (n > 0) {
     std::memmove(dt.elems().data() + dst, st.elems().data() + src, n * sizeof(uint64_t));
   }
+  pc += 3;
   NEXT();
 }
 L_table_init : {
-  const uint32_t seg = uint32_t(pc[0].u64);
-  Table& t = store.table(inst->tables()[pc[1].u64]);
-  pc += 2;
+  // [slots(dst, src, n), segment, table]
+  const uint64_t w = pc[0].u64;
+  const uint32_t seg = uint32_t(pc[1].u64);
+  Table& t = store.table(inst->tables()[pc[2].u64]);
   const std::vector<uint64_t>& refs = inst->elem_refs()[seg];
-  const uint32_t n = (--sp)->u32;
-  const uint32_t src = (--sp)->u32;
-  const uint32_t dst = (--sp)->u32;
+  const uint32_t dst = fp[F0(w)].u32;
+  const uint32_t src = fp[F1(w)].u32;
+  const uint32_t n = fp[F2(w)].u32;
   if (uint64_t(src) + n > refs.size() || uint64_t(dst) + n > t.size()) {
     TRAP("out of bounds table access");
   }
   std::copy_n(refs.begin() + src, n, t.elems().begin() + dst);
+  pc += 3;
   NEXT();
 }
 L_elem_drop : {
-  const uint32_t seg = uint32_t((pc++)->u64);
+  const uint32_t seg = uint32_t(pc[0].u64);
   inst->dropped_elems()[seg] = true;
   inst->elem_refs()[seg].clear();
+  pc += 1;
   NEXT();
 }
 
 // ---- Memory ----------------------------------------------------------------
+// Loads: [slots(dst, addr), offset]. Stores: [slots(addr, value), offset].
 #define LOAD(label, T, load_t, slot_field)                                   \
   label : {                                                                  \
-    const uint64_t ea = uint64_t(sp[-1].u32) + (pc++)->u64;                  \
+    const uint64_t w = pc[0].u64;                                            \
+    const uint64_t ea = uint64_t(fp[F1(w)].u32) + pc[1].u64;                 \
     if (ea + sizeof(load_t) > mem_size) TRAP("out of bounds memory access"); \
     load_t v;                                                                \
     std::memcpy(&v, mem_base + ea, sizeof(load_t));                          \
-    sp[-1].slot_field = T(v);                                                \
+    fp[F0(w)].slot_field = T(v);                                             \
+    pc += 2;                                                                 \
     NEXT();                                                                  \
   }
   LOAD(L_i32_load, uint32_t, uint32_t, u32)
@@ -477,11 +509,12 @@ L_elem_drop : {
 #undef LOAD
 #define STORE(label, store_t, slot_field)                                     \
   label : {                                                                   \
-    const store_t v = store_t(sp[-1].slot_field);                             \
-    const uint64_t ea = uint64_t(sp[-2].u32) + (pc++)->u64;                   \
-    sp -= 2;                                                                  \
+    const uint64_t w = pc[0].u64;                                             \
+    const uint64_t ea = uint64_t(fp[F0(w)].u32) + pc[1].u64;                  \
     if (ea + sizeof(store_t) > mem_size) TRAP("out of bounds memory access"); \
+    const store_t v = store_t(fp[F1(w)].slot_field);                          \
     std::memcpy(mem_base + ea, &v, sizeof(store_t));                          \
+    pc += 2;                                                                  \
     NEXT();                                                                   \
   }
   STORE(L_i32_store, uint32_t, u32)
@@ -495,46 +528,57 @@ L_elem_drop : {
   STORE(L_i64_store32, uint32_t, u64)
 #undef STORE
 L_memory_size:
-  (sp++)->u64 = mem_size / kPageSize;
+  fp[F0(pc[0].u64)].u64 = mem_size / kPageSize;
+  pc += 1;
   NEXT();
 L_memory_grow : {
-  std::optional<uint32_t> old = mem->Grow(sp[-1].u32);
-  sp[-1].u64 = old ? *old : 0xffffffffu;
+  const uint64_t w = pc[0].u64;
+  std::optional<uint32_t> old = mem->Grow(fp[F1(w)].u32);
+  fp[F0(w)].u64 = old ? *old : 0xffffffffu;
   mem_size = mem->size_bytes();
+  pc += 1;
   NEXT();
 }
 L_memory_init : {
-  const uint32_t seg = uint32_t((pc++)->u64);
-  const uint32_t n = (--sp)->u32;
-  const uint32_t src = (--sp)->u32;
-  const uint32_t dst = (--sp)->u32;
+  // [slots(dst, src, n), segment]
+  const uint64_t w = pc[0].u64;
+  const uint32_t seg = uint32_t(pc[1].u64);
+  const uint32_t dst = fp[F0(w)].u32;
+  const uint32_t src = fp[F1(w)].u32;
+  const uint32_t n = fp[F2(w)].u32;
   const DataSegment& d = inst->module().data[seg];
   const uint64_t seg_size = inst->dropped_data()[seg] ? 0 : d.data_size;
   if (uint64_t(src) + n > seg_size || uint64_t(dst) + n > mem_size) {
     TRAP("out of bounds memory access");
   }
   if (n > 0) std::memcpy(mem_base + dst, inst->module().bytes.data() + d.data_offset + src, n);
+  pc += 2;
   NEXT();
 }
 L_data_drop:
-  inst->dropped_data()[(pc++)->u64] = true;
+  inst->dropped_data()[pc[0].u64] = true;
+  pc += 1;
   NEXT();
 L_memory_copy : {
-  const uint32_t n = (--sp)->u32;
-  const uint32_t src = (--sp)->u32;
-  const uint32_t dst = (--sp)->u32;
+  const uint64_t w = pc[0].u64;
+  const uint32_t dst = fp[F0(w)].u32;
+  const uint32_t src = fp[F1(w)].u32;
+  const uint32_t n = fp[F2(w)].u32;
   if (uint64_t(src) + n > mem_size || uint64_t(dst) + n > mem_size) {
     TRAP("out of bounds memory access");
   }
   if (n > 0) std::memmove(mem_base + dst, mem_base + src, n);
+  pc += 1;
   NEXT();
 }
 L_memory_fill : {
-  const uint32_t n = (--sp)->u32;
-  const uint8_t val = uint8_t((--sp)->u32);
-  const uint32_t dst = (--sp)->u32;
+  const uint64_t w = pc[0].u64;
+  const uint32_t dst = fp[F0(w)].u32;
+  const uint8_t val = uint8_t(fp[F1(w)].u32);
+  const uint32_t n = fp[F2(w)].u32;
   if (uint64_t(dst) + n > mem_size) TRAP("out of bounds memory access");
   if (n > 0) std::memset(mem_base + dst, val, n);
+  pc += 1;
   NEXT();
 }
 
@@ -571,6 +615,9 @@ do_stop:
   }
   return status;
 #undef NEXT
+#undef F0
+#undef F1
+#undef F2
 #undef SAVE
 #undef TRAP
 #undef RELOAD_MEMORY

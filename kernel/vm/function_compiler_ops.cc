@@ -1,0 +1,334 @@
+// FunctionCompiler: locals, globals, constants, numeric, memory and table
+// instructions. Each takes its operands where the compile-time stack says
+// they are and writes its result to the slot the stack assigns it.
+#include <string_view>
+
+#include "kernel/vm/function_compiler.h"
+
+namespace shoal::vm {
+
+namespace {
+
+// Signature columns of opcodes.def ("R_PP": result letter, V for none, then
+// one letter per param): the number of operands and the result's width.
+struct Shape {
+  uint8_t pops;
+  uint8_t result_width;  // 0: no result.
+};
+
+constexpr Shape ShapeOf(const char* sig) {
+  Shape s{0, uint8_t(sig[0] == 'V' ? 0 : sig[0] == 'X' ? 2 : 1)};
+  for (const char* p = sig + 2; *p; ++p) ++s.pops;
+  return s;
+}
+
+}  // namespace
+
+// Pops `pops` operands (at most three; at most two with a result) and emits
+// `op` with one slots word: the destination (when there is a result), then
+// the operands in stack order. The caller appends any further immediates.
+void FunctionCompiler::CompileSimple(IOp op, uint8_t pops, uint8_t result_width) {
+  Entry in[3];
+  for (int i = pops - 1; i >= 0; --i) in[i] = Pop();
+  uint32_t slot[3] = {0, 0, 0};
+  for (int i = 0; i < pops; ++i) slot[i] = SlotOf(in[i]);
+  const uint32_t dst = height_;
+  Emit(op);
+  if (result_width > 0) {
+    Imm(PackSlots(dst, slot[0], slot[1]));
+    PushSlot(result_width);
+    MarkResult(dst);
+  } else {
+    Imm(PackSlots(slot[0], slot[1], slot[2]));
+  }
+}
+
+void FunctionCompiler::CompileBinary(IOp op, IOp imm_form) {
+  if (stack_.empty() || stack_.back().where != Where::kConst) {
+    CompileSimple(op, 2, 1);
+    return;
+  }
+  const Entry b = Pop();
+  const Entry a = Pop();
+  const uint32_t slot = SlotOf(a);
+  Emit(imm_form);
+  Imm(PackSlots(a.pos, slot));
+  Imm(b.bits);
+  PushSlot(1);
+  MarkResult(a.pos);
+}
+
+void FunctionCompiler::CompileLocalSet(uint32_t local, bool tee) {
+  const uint32_t dst = LocalSlot(local);
+  const Entry e = Pop();
+  bool read_elsewhere = false;
+  for (const Entry& other : stack_) {
+    read_elsewhere |= other.where == Where::kLocal && other.local == dst;
+  }
+  if (e.where == Where::kSlot && result_pos_ == e.pos && result_pc_ == prev_pc_ &&
+      Follows(prev_op_) && !read_elsewhere) {
+    // The instruction that computed the value writes it to the local itself.
+    CodeWord& w = out_.code[prev_pc_ + 1];
+    w.u64 = (w.u64 & ~uint64_t(kMaxFrameSlots - 1)) | dst;
+  } else {
+    FlushReadersOf(dst);
+    const IOp copy = e.width == 2 ? IOp::kCopy2 : IOp::kCopy;
+    if (e.where == Where::kLocal) {
+      if (e.local != dst) {
+        Emit(copy);
+        Imm(PackSlots(dst, e.local));
+      }
+    } else if (e.where == Where::kConst) {
+      Emit(IOp::kConst);
+      Imm(PackSlots(dst));
+      Imm(e.bits);
+    } else {
+      Emit(copy);
+      Imm(PackSlots(dst, e.pos));
+    }
+  }
+  result_pos_ = UINT32_MAX;
+  if (tee) PushLocal(local);
+}
+
+bool FunctionCompiler::CompileNumeric(uint8_t op) {
+  switch (Op(op)) {
+    case Op::k_drop:
+      Pop();
+      return true;
+    case Op::k_select:
+    case Op::k_select_t: {
+      if (Op(op) == Op::k_select_t) {
+        uint32_t n;
+        r_.ReadU32(&n);
+        r_.Skip(n);
+      }
+      const Entry c = Pop();
+      const Entry b = Pop();
+      const Entry a = Pop();
+      if (a.width != 1) return false;  // TODO(simd): a two-slot select.
+      const uint32_t sa = SlotOf(a), sb = SlotOf(b), sc = SlotOf(c);
+      Emit(IOp::k_select);
+      Imm(PackSlots(a.pos, sa, sb));
+      Imm(PackSlots(sc));
+      PushSlot(a.width);
+      MarkResult(a.pos);
+      return true;
+    }
+    case Op::k_local_get: {
+      uint32_t local;
+      r_.ReadU32(&local);
+      if (local >= local_types_.size()) return false;
+      PushLocal(local);
+      return true;
+    }
+    case Op::k_local_set:
+    case Op::k_local_tee: {
+      uint32_t local;
+      r_.ReadU32(&local);
+      if (local >= local_types_.size()) return false;
+      CompileLocalSet(local, Op(op) == Op::k_local_tee);
+      return true;
+    }
+    case Op::k_global_get: {
+      uint32_t index;
+      r_.ReadU32(&index);
+      const uint32_t dst = height_;
+      Emit(IOp::k_global_get);
+      Imm(PackSlots(dst));
+      Imm(index);
+      PushSlot(uint8_t(SlotCount(m_.global_type(index).type)));
+      MarkResult(dst);
+      return true;
+    }
+    case Op::k_global_set: {
+      uint32_t index;
+      r_.ReadU32(&index);
+      CompileSimple(IOp::k_global_set, 1, 0);
+      Imm(index);
+      return true;
+    }
+    case Op::k_table_get:
+    case Op::k_table_set: {
+      uint32_t table;
+      r_.ReadU32(&table);
+      if (Op(op) == Op::k_table_get) {
+        CompileSimple(IOp::k_table_get, 1, 1);
+      } else {
+        CompileSimple(IOp::k_table_set, 2, 0);
+      }
+      Imm(table);
+      return true;
+    }
+    case Op::k_ref_func: {
+      uint32_t index;
+      r_.ReadU32(&index);
+      CompileSimple(IOp::k_ref_func, 0, 1);
+      Imm(index);
+      return true;
+    }
+    case Op::k_ref_null: {
+      uint8_t type;
+      r_.ReadU8(&type);
+      PushConst(0);  // The null reference.
+      return true;
+    }
+    case Op::k_ref_is_null:
+      CompileSimple(IOp::k_ref_is_null, 1, 1);
+      return true;
+    case Op::k_i32_const: {
+      int32_t v;
+      r_.ReadS32(&v);
+      PushConst(uint32_t(v));
+      return true;
+    }
+    case Op::k_i64_const: {
+      int64_t v;
+      r_.ReadS64(&v);
+      PushConst(uint64_t(v));
+      return true;
+    }
+    case Op::k_f32_const: {
+      uint32_t v;
+      r_.ReadFixed32(&v);
+      PushConst(v);
+      return true;
+    }
+    case Op::k_f64_const: {
+      uint64_t v;
+      r_.ReadFixed64(&v);
+      PushConst(v);
+      return true;
+    }
+    case Op::k_i32_reinterpret_f32:
+    case Op::k_f32_reinterpret_i32:
+    case Op::k_i64_reinterpret_f64:
+    case Op::k_f64_reinterpret_i64:
+      // Same bits, same slot: only the type changes, and the compiler does
+      // not track types.
+      return true;
+    case Op::k_memory_size:
+    case Op::k_memory_grow: {
+      uint8_t zero;
+      r_.ReadU8(&zero);
+      if (Op(op) == Op::k_memory_size) {
+        CompileSimple(IOp::k_memory_size, 0, 1);
+      } else {
+        CompileSimple(IOp::k_memory_grow, 1, 1);
+      }
+      return true;
+    }
+    default:
+      break;
+  }
+
+  switch (Op(op)) {
+#define FUSED(name)                                    \
+  case Op::k_##name:                                   \
+    CompileBinary(IOp::k_##name, IOp::k_##name##_imm); \
+    return true;
+    SHOAL_FUSED_BINOPS(FUSED)
+#undef FUSED
+    default:
+      break;
+  }
+
+  switch (Op(op)) {
+#define OP(ident, name, code, immk, sig)                             \
+  case Op::k_##ident: {                                              \
+    if (std::string_view(#sig) == "Special") return false;           \
+    constexpr Shape shape = ShapeOf(#sig);                           \
+    if (ImmKind::k##immk == ImmKind::kMem) {                         \
+      uint32_t align, offset;                                        \
+      r_.ReadU32(&align);                                            \
+      r_.ReadU32(&offset);                                           \
+      CompileSimple(IOp::k_##ident, shape.pops, shape.result_width); \
+      Imm(offset);                                                   \
+    } else {                                                         \
+      CompileSimple(IOp::k_##ident, shape.pops, shape.result_width); \
+    }                                                                \
+    return true;                                                     \
+  }
+#define OP_FC(ident, name, code, imm, sig)
+#include "kernel/vm/opcodes.def"
+#undef OP
+#undef OP_FC
+    default:
+      return false;
+  }
+}
+
+bool FunctionCompiler::CompileFC() {
+  uint32_t sub;
+  if (!r_.ReadU32(&sub)) return false;
+  uint32_t a = 0, b = 0;
+  uint8_t zero = 0;
+  switch (OpFC(sub)) {
+    case OpFC::k_memory_init:
+      r_.ReadU32(&a);
+      r_.ReadU8(&zero);
+      CompileSimple(IOp::k_memory_init, 3, 0);
+      Imm(a);
+      break;
+    case OpFC::k_data_drop:
+      r_.ReadU32(&a);
+      Emit(IOp::k_data_drop);
+      Imm(a);
+      break;
+    case OpFC::k_memory_copy:
+      r_.ReadU8(&zero);
+      r_.ReadU8(&zero);
+      CompileSimple(IOp::k_memory_copy, 3, 0);
+      break;
+    case OpFC::k_memory_fill:
+      r_.ReadU8(&zero);
+      CompileSimple(IOp::k_memory_fill, 3, 0);
+      break;
+    case OpFC::k_table_init:
+    case OpFC::k_table_copy:
+      r_.ReadU32(&a);
+      r_.ReadU32(&b);
+      CompileSimple(OpFC(sub) == OpFC::k_table_init ? IOp::k_table_init : IOp::k_table_copy, 3, 0);
+      Imm(a);
+      Imm(b);
+      break;
+    case OpFC::k_elem_drop:
+      r_.ReadU32(&a);
+      Emit(IOp::k_elem_drop);
+      Imm(a);
+      break;
+    case OpFC::k_table_grow:
+      r_.ReadU32(&a);
+      CompileSimple(IOp::k_table_grow, 2, 1);
+      Imm(a);
+      break;
+    case OpFC::k_table_size:
+      r_.ReadU32(&a);
+      CompileSimple(IOp::k_table_size, 0, 1);
+      Imm(a);
+      break;
+    case OpFC::k_table_fill:
+      r_.ReadU32(&a);
+      CompileSimple(IOp::k_table_fill, 3, 0);
+      Imm(a);
+      break;
+#define TRUNC_SAT(ident, result_width)              \
+  case OpFC::k_##ident:                             \
+    CompileSimple(IOp::k_##ident, 1, result_width); \
+    break;
+      TRUNC_SAT(i32_trunc_sat_f32_s, 1)
+      TRUNC_SAT(i32_trunc_sat_f32_u, 1)
+      TRUNC_SAT(i32_trunc_sat_f64_s, 1)
+      TRUNC_SAT(i32_trunc_sat_f64_u, 1)
+      TRUNC_SAT(i64_trunc_sat_f32_s, 1)
+      TRUNC_SAT(i64_trunc_sat_f32_u, 1)
+      TRUNC_SAT(i64_trunc_sat_f64_s, 1)
+      TRUNC_SAT(i64_trunc_sat_f64_u, 1)
+#undef TRUNC_SAT
+    default:
+      return false;
+  }
+  return r_.ok();
+}
+
+}  // namespace shoal::vm
