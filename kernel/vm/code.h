@@ -28,14 +28,43 @@
 namespace shoal::vm {
 
 // Binary operators that also come with their right operand as an immediate
-// (`_imm`, after `i32.const`): the constant needs no slot and no dispatch.
+// (`_imm`, after a constant): the constant needs no slot and no dispatch.
 #define SHOAL_FUSED_BINOPS(X)                                                                      \
   X(i32_add)                                                                                       \
-  X(i32_sub)                                                                                       \
-  X(i32_mul) X(i32_and) X(i32_or) X(i32_xor) X(i32_shl) X(i32_shr_s) X(i32_shr_u) X(i32_eq)        \
-      X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s) X(i32_le_u)            \
-          X(i32_ge_s) X(i32_ge_u) X(i64_add) X(i64_sub) X(i64_mul) X(i64_and) X(i64_or) X(i64_xor) \
-              X(i64_shl) X(i64_shr_s) X(i64_shr_u)
+  X(i32_sub) X(i32_mul) X(i32_and) X(i32_or) X(i32_xor) X(i32_shl) X(i32_shr_s) X(i32_shr_u)       \
+      X(i32_rotl) X(i32_rotr) X(i32_eq) X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u)  \
+          X(i32_le_s) X(i32_le_u) X(i32_ge_s) X(i32_ge_u) X(i32_div_s) X(i32_div_u) X(i32_rem_s)   \
+              X(i32_rem_u) X(i64_add) X(i64_sub) X(i64_mul) X(i64_and) X(i64_or) X(i64_xor)        \
+                  X(i64_shl) X(i64_shr_s) X(i64_shr_u) X(i64_rotl) X(i64_rotr) X(i64_eq) X(i64_ne) \
+                      X(i64_lt_s) X(i64_lt_u) X(i64_gt_s) X(i64_gt_u) X(i64_le_s) X(i64_le_u)      \
+                          X(i64_ge_s) X(i64_ge_u) X(i64_div_s) X(i64_div_u) X(i64_rem_s)           \
+                              X(i64_rem_u) X(f32_add) X(f32_sub) X(f32_mul) X(f32_div) X(f32_min)  \
+                                  X(f32_max) X(f64_add) X(f64_sub) X(f64_mul) X(f64_div)           \
+                                      X(f64_min) X(f64_max)
+
+// Of those, the ones whose operands may swap, so that a constant on the left
+// can become the immediate too. (Not floats: with two NaN operands, the
+// result's payload may depend on the order.)
+#define SHOAL_COMMUTATIVE_BINOPS(X)                                                               \
+  X(i32_add)                                                                                      \
+  X(i32_mul) X(i32_and) X(i32_or) X(i32_xor) X(i32_eq) X(i32_ne) X(i64_add) X(i64_mul) X(i64_and) \
+      X(i64_or) X(i64_xor) X(i64_eq) X(i64_ne)
+
+// i32 comparisons that fuse with the conditional jump after them: (name, the
+// comparison that is true exactly when this one is false, C++ operator, slot
+// field). `i32.lt_s; br_if` becomes one kJumpIf_i32_lt_s, and `i32.lt_s; if`
+// a kJumpIf_i32_ge_s over the then-branch.
+#define SHOAL_JUMP_COMPARES(X)   \
+  X(i32_eq, i32_ne, ==, u32)     \
+  X(i32_ne, i32_eq, !=, u32)     \
+  X(i32_lt_s, i32_ge_s, <, i32)  \
+  X(i32_lt_u, i32_ge_u, <, u32)  \
+  X(i32_gt_s, i32_le_s, >, i32)  \
+  X(i32_gt_u, i32_le_u, >, u32)  \
+  X(i32_le_s, i32_gt_s, <=, i32) \
+  X(i32_le_u, i32_gt_u, <=, u32) \
+  X(i32_ge_s, i32_lt_s, >=, i32) \
+  X(i32_ge_u, i32_lt_u, >=, u32)
 
 // Internal operations: every numeric Wasm instruction keeps its name (its
 // operands in one PackSlots word: destination, then inputs in stack order);
@@ -61,10 +90,15 @@ enum class IOp : uint16_t {
   kConst,          // [slots(dst), bits]
   kCopy,           // [slots(dst, src)]
   kCopy2,          // [slots(dst, src)]: a two-slot value (v128).
+  kCallDirect,     // [CompiledFunction*, first arg slot]: a call within the module.
 #define FUSED(op) k_##op##_imm,
   SHOAL_FUSED_BINOPS(FUSED)
 #undef FUSED
-      kCount,
+// kJumpIf_<cmp>: [slots(a, b), target]; kJumpIf_<cmp>_imm: [slots(a), b, target].
+#define JUMP_IF(op, negated, cpp_op, field) kJumpIf_##op, kJumpIf_##op##_imm,
+      SHOAL_JUMP_COMPARES(JUMP_IF)
+#undef JUMP_IF
+          kCount,
 };
 
 // The branch target that means "return from the function".
@@ -112,6 +146,9 @@ struct CompiledFunction {
   uint32_t max_height = 0;  // Most slots the frame ever uses, params included.
   std::vector<CodeWord> code;
   std::vector<PcMapEntry> pc_map;  // Sorted by pc.
+  // Words of kCallDirect instructions that hold a function index until
+  // CompileModule links them to the callee's CompiledFunction.
+  std::vector<uint32_t> direct_calls;
 
   // The Wasm offset of the instruction at `pc` (or the nearest before it).
   uint32_t WasmOffset(uint32_t pc) const;

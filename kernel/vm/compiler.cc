@@ -32,6 +32,15 @@ Result<std::shared_ptr<const CompiledModule>> CompileModule(Module module) {
     FunctionCompiler fc(module, module.functions[i], module.imported_funcs + i, handlers);
     functions.push_back(TRY(fc.Compile()));
   }
+  // Link calls within the module. The vector's buffer moves into the
+  // CompiledModule with it, so the addresses stay valid.
+  for (CompiledFunction& f : functions) {
+    for (uint32_t word : f.direct_calls) {
+      f.code[word].handler = &functions[f.code[word].u64 - module.imported_funcs];
+    }
+    f.direct_calls.clear();
+    f.direct_calls.shrink_to_fit();
+  }
   return std::make_shared<const CompiledModule>(std::move(module), std::move(functions));
 }
 

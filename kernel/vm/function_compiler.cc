@@ -211,21 +211,11 @@ bool FunctionCompiler::CompileBranchIf(uint32_t depth) {
   const uint32_t n = l.arity();
   const uint32_t src = height_ - n;
   if (l.kind != BlockKind::kFunction && src == l.base) {
-    IOp jump = IOp::kJumpIfNonZero;
-    uint32_t slot;
-    if (cond.where == Where::kSlot && result_pos_ == cond.pos && result_pc_ == prev_pc_ &&
-        Follows(IOp::k_i32_eqz)) {
-      // `i32.eqz; br_if` tests the eqz's operand instead.
-      slot = SlotField(out_.code[prev_pc_ + 1].u64, 1);
-      out_.code.resize(prev_pc_);
-      out_.pc_map.pop_back();
-      prev_op_ = IOp::kCount;
-      jump = IOp::kJumpIfZero;
-    } else {
-      slot = SlotOf(cond);
+    if (!EmitFusedJump(cond, /*negate=*/false)) {
+      const uint32_t slot = SlotOf(cond);
+      Emit(IOp::kJumpIfNonZero);
+      Imm(PackSlots(slot));
     }
-    Emit(jump);
-    Imm(PackSlots(slot));
     EmitTarget(l);
   } else {
     const uint32_t slot = SlotOf(cond);
@@ -236,6 +226,53 @@ bool FunctionCompiler::CompileBranchIf(uint32_t depth) {
     Imm(n);
   }
   return true;
+}
+
+namespace {
+
+// Conditions that fuse with the jump testing them.
+enum class Operands : uint8_t { kOne, kTwo, kImmediate };
+struct CompareJump {
+  IOp compare;
+  IOp jump;          // Jumps when the comparison holds.
+  IOp jump_negated;  // Jumps when it does not.
+  Operands operands;
+};
+constexpr CompareJump kCompareJumps[] = {
+    {IOp::k_i32_eqz, IOp::kJumpIfZero, IOp::kJumpIfNonZero, Operands::kOne},
+#define JUMP_IF(op, negated, cpp_op, field)                                      \
+  {IOp::k_##op, IOp::kJumpIf_##op, IOp::kJumpIf_##negated, Operands::kTwo},      \
+      {IOp::k_##op##_imm, IOp::kJumpIf_##op##_imm, IOp::kJumpIf_##negated##_imm, \
+       Operands::kImmediate},
+    SHOAL_JUMP_COMPARES(JUMP_IF)
+#undef JUMP_IF
+};
+
+}  // namespace
+
+bool FunctionCompiler::EmitFusedJump(const Entry& cond, bool negate) {
+  if (cond.where != Where::kSlot || result_pos_ != cond.pos || result_pc_ != prev_pc_) {
+    return false;
+  }
+  for (const CompareJump& cj : kCompareJumps) {
+    if (!Follows(cj.compare)) continue;
+    // Replace the comparison (its value has no other reader) by the jump.
+    const uint64_t w = out_.code[prev_pc_ + 1].u64;
+    const uint64_t imm = cj.operands == Operands::kImmediate ? out_.code[prev_pc_ + 2].u64 : 0;
+    out_.code.resize(prev_pc_);
+    out_.pc_map.pop_back();
+    prev_op_ = IOp::kCount;
+    result_pc_ = UINT32_MAX;
+    Emit(negate ? cj.jump_negated : cj.jump);
+    if (cj.operands == Operands::kTwo) {
+      Imm(PackSlots(SlotField(w, 1), SlotField(w, 2)));
+    } else {
+      Imm(PackSlots(SlotField(w, 1)));
+    }
+    if (cj.operands == Operands::kImmediate) Imm(imm);
+    return true;
+  }
+  return false;
 }
 
 bool FunctionCompiler::CompileBranchTable() {
@@ -285,6 +322,10 @@ void FunctionCompiler::CompileCall(const FuncType& type, IOp op, uint64_t imm0, 
   Flush();
   const uint32_t element_slot = element ? SlotOf(*element) : 0;
   const uint32_t args = height_ - SlotsOf(type.params);
+  if (op == IOp::kCall && imm0 >= m_.imported_funcs) {
+    op = IOp::kCallDirect;
+    out_.direct_calls.push_back(pc() + 1);
+  }
   Emit(op, SafepointKind::kCall);
   Imm(imm0);
   if (op == IOp::kCallIndirect) {
@@ -366,9 +407,11 @@ Result<CompiledFunction> FunctionCompiler::Compile() {
           Emit(IOp::kFuel, SafepointKind::kLoop);
         } else if (Op(op) == Op::k_if) {
           l.kind = BlockKind::kIf;
-          const uint32_t slot = SlotOf(cond);
-          Emit(IOp::kJumpIfZero);
-          Imm(PackSlots(slot));
+          if (!EmitFusedJump(cond, /*negate=*/true)) {
+            const uint32_t slot = SlotOf(cond);
+            Emit(IOp::kJumpIfZero);
+            Imm(PackSlots(slot));
+          }
           l.else_fixup = Imm(0);
         }
         labels_.push_back(std::move(l));
@@ -432,11 +475,12 @@ Result<CompiledFunction> FunctionCompiler::Compile() {
         CompileCall(m_.types[type_index], IOp::kCallIndirect, type_index, table_index, &element);
         break;
       }
-      case Op(kPrefixFC):
-        if (!CompileFC()) return Fail("bad 0xFC instruction").error();
-        break;
       default:
-        if (!CompileNumeric(op)) return Fail("unhandled opcode").error();
+        if (op == kPrefixFC) {
+          if (!CompileFC()) return Fail("bad 0xFC instruction").error();
+        } else if (!CompileNumeric(op)) {
+          return Fail("unhandled opcode").error();
+        }
         break;
     }
     if (!r_.ok()) return Fail("bad immediate: " + r_.error()).error();

@@ -107,6 +107,10 @@ class FunctionCompiler {
   void EmitTarget(Label& l);
   bool CompileBranch(uint32_t depth);
   bool CompileBranchIf(uint32_t depth);
+  // If `cond` is the result of the comparison just emitted, replaces that
+  // comparison by a compare-and-jump that jumps when the condition is true
+  // (or, with `negate`, false). The caller appends the target word.
+  bool EmitFusedJump(const Entry& cond, bool negate);
   bool CompileBranchTable();
   void CompileReturn();
   void CompileCall(const FuncType& type, IOp op, uint64_t imm0, uint64_t imm1,
@@ -115,7 +119,7 @@ class FunctionCompiler {
   bool SkipImmediates(ImmKind imm);
   void CompileLocalSet(uint32_t local, bool tee);
   void CompileSimple(IOp op, uint8_t pops, uint8_t result_width);
-  void CompileBinary(IOp op, IOp imm_form);
+  void CompileBinary(IOp op, IOp imm_form, bool commutative);
   bool CompileNumeric(uint8_t op);
   bool CompileFC();
   VoidResult Fail(const std::string& what);

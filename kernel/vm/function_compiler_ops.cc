@@ -43,17 +43,24 @@ void FunctionCompiler::CompileSimple(IOp op, uint8_t pops, uint8_t result_width)
   }
 }
 
-void FunctionCompiler::CompileBinary(IOp op, IOp imm_form) {
-  if (stack_.empty() || stack_.back().where != Where::kConst) {
+// A binary operator with a constant operand takes it as an immediate: on the
+// right always, on the left when the operator is commutative.
+void FunctionCompiler::CompileBinary(IOp op, IOp imm_form, bool commutative) {
+  const size_t n = stack_.size();
+  const bool right_const = n >= 1 && stack_[n - 1].where == Where::kConst;
+  const bool left_const = commutative && n >= 2 && stack_[n - 2].where == Where::kConst;
+  if (!right_const && !left_const) {
     CompileSimple(op, 2, 1);
     return;
   }
   const Entry b = Pop();
   const Entry a = Pop();
-  const uint32_t slot = SlotOf(a);
+  const Entry& operand = right_const ? a : b;
+  const uint64_t bits = right_const ? b.bits : a.bits;
+  const uint32_t slot = SlotOf(operand);
   Emit(imm_form);
   Imm(PackSlots(a.pos, slot));
-  Imm(b.bits);
+  Imm(bits);
   PushSlot(1);
   MarkResult(a.pos);
 }
@@ -177,25 +184,25 @@ bool FunctionCompiler::CompileNumeric(uint8_t op) {
       CompileSimple(IOp::k_ref_is_null, 1, 1);
       return true;
     case Op::k_i32_const: {
-      int32_t v;
+      int32_t v = 0;
       r_.ReadS32(&v);
       PushConst(uint32_t(v));
       return true;
     }
     case Op::k_i64_const: {
-      int64_t v;
+      int64_t v = 0;
       r_.ReadS64(&v);
       PushConst(uint64_t(v));
       return true;
     }
     case Op::k_f32_const: {
-      uint32_t v;
+      uint32_t v = 0;
       r_.ReadFixed32(&v);
       PushConst(v);
       return true;
     }
     case Op::k_f64_const: {
-      uint64_t v;
+      uint64_t v = 0;
       r_.ReadFixed64(&v);
       PushConst(v);
       return true;
@@ -223,9 +230,20 @@ bool FunctionCompiler::CompileNumeric(uint8_t op) {
   }
 
   switch (Op(op)) {
-#define FUSED(name)                                    \
-  case Op::k_##name:                                   \
-    CompileBinary(IOp::k_##name, IOp::k_##name##_imm); \
+#define COMMUTATIVE(name)                                                    \
+  case Op::k_##name:                                                         \
+    CompileBinary(IOp::k_##name, IOp::k_##name##_imm, /*commutative=*/true); \
+    return true;
+    SHOAL_COMMUTATIVE_BINOPS(COMMUTATIVE)
+#undef COMMUTATIVE
+    default:
+      break;
+  }
+
+  switch (Op(op)) {
+#define FUSED(name)                                                           \
+  case Op::k_##name:                                                          \
+    CompileBinary(IOp::k_##name, IOp::k_##name##_imm, /*commutative=*/false); \
     return true;
     SHOAL_FUSED_BINOPS(FUSED)
 #undef FUSED

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "kernel/vm/compiled_module.h"
 #include "kernel/vm/numeric.h"
@@ -29,6 +30,18 @@ bool GrowStack(Thread::State& s, uint64_t needed) {
   size = std::min<uint64_t>(size, s.limits.max_stack_slots);
   s.stack.resize(size);
   return true;
+}
+
+// The value of an `_imm` operand, from its bits.
+template <typename T>
+T ImmAs(uint64_t bits) {
+  if constexpr (std::is_same_v<T, float>) {
+    return std::bit_cast<float>(uint32_t(bits));
+  } else if constexpr (std::is_same_v<T, double>) {
+    return std::bit_cast<double>(bits);
+  } else {
+    return T(bits);
+  }
 }
 
 Value SlotToValue(const Slot* slot, ValType type) {
@@ -109,9 +122,13 @@ static RunStatus InterpretLoop(Thread::State* state, uint64_t fuel) {
       &&L_kConst,
       &&L_kCopy,
       &&L_kCopy2,
+      &&L_kCallDirect,
 #define FUSED(op) &&L_##op##_imm,
       SHOAL_FUSED_BINOPS(FUSED)
 #undef FUSED
+#define JUMP_IF(op, negated, cpp_op, field) &&L_kJumpIf_##op, &&L_kJumpIf_##op##_imm,
+      SHOAL_JUMP_COMPARES(JUMP_IF)
+#undef JUMP_IF
   };
 #undef OP
 #undef OP_FC
@@ -134,8 +151,11 @@ static RunStatus InterpretLoop(Thread::State* state, uint64_t fuel) {
   Store& store = s.store;
   std::string trap;
   RunStatus status = RunStatus::kTrapped;
+  // Set before do_call / do_enter: the callee and its first argument slot.
   FunctionInstance* callee = nullptr;
-  uint64_t args = 0;  // do_call: the callee's first argument slot.
+  const CompiledFunction* callee_fn = nullptr;
+  Instance* callee_inst = nullptr;
+  uint64_t args = 0;
 
 #define RELOAD_MEMORY()                         \
   do {                                          \
@@ -191,6 +211,19 @@ L_kJumpIfZero:
 L_kJumpIfNonZero:
   pc = fp[F0(pc[0].u64)].u32 != 0 ? code + pc[1].u64 : pc + 2;
   NEXT();
+#define JUMP_IF(op, negated, cpp_op, field)                                            \
+  L_kJumpIf_##op : {                                                                 \
+    const uint64_t w = pc[0].u64;                                                    \
+    pc = fp[F0(w)].field cpp_op fp[F1(w)].field ? code + pc[1].u64 : pc + 2;          \
+    NEXT();                                                                          \
+  }                                                                                  \
+  L_kJumpIf_##op##_imm : {                                                           \
+    const uint64_t w = pc[0].u64;                                                    \
+    pc = fp[F0(w)].field cpp_op decltype(Slot::field)(pc[1].u64) ? code + pc[2].u64 : pc + 3; \
+    NEXT();                                                                          \
+  }
+  SHOAL_JUMP_COMPARES(JUMP_IF)
+#undef JUMP_IF
 L_kBrIf:
   if (fp[F0(pc[0].u64)].u32 == 0) {
     pc += 4;
@@ -243,6 +276,13 @@ L_kCall:
   pc += 2;
   goto do_call;
 
+L_kCallDirect:
+  // A call within the module: the compiled callee is in the instruction.
+  callee_fn = static_cast<const CompiledFunction*>(pc[0].handler);
+  callee_inst = inst;
+  args = pc[1].u64;
+  pc += 2;
+  goto do_enter;
 L_kCallIndirect : {
   // [type index, table index, slots(element), first arg slot]
   const uint32_t type_index = uint32_t(pc[0].u64);
@@ -290,29 +330,32 @@ do_call:
         goto do_trap;
     }
   }
-  {
-    const CompiledFunction& cf = callee->instance->compiled().function(callee->func_index);
-    if (s.frames.size() >= s.limits.max_call_depth) TRAP("call stack exhausted");
-    const uint64_t new_fp = uint64_t(fp - base) + args;
-    const uint64_t needed = new_fp + cf.max_height + 1;
-    if (needed > s.stack.size()) {
-      const uint64_t fp_index = fp - base;
-      if (!GrowStack(s, needed)) TRAP("call stack exhausted");
-      base = s.stack.data();
-      fp = base + fp_index;
-    }
-    s.frames.push_back(Frame{fn, inst, uint32_t(pc - code), uint64_t(fp - base)});
-    fp = base + new_fp;
-    std::memset(fp + cf.param_slots, 0, cf.local_slots * sizeof(Slot));
-    fn = &cf;
-    if (inst != callee->instance) {
-      inst = callee->instance;
-      RELOAD_MEMORY();
-    }
-    code = fn->code.data();
-    pc = code;
-    NEXT();
+  callee_fn = &callee->instance->compiled().function(callee->func_index);
+  callee_inst = callee->instance;
+
+do_enter : {
+  // Push a frame for callee_fn, whose arguments are at fp[args...].
+  if (s.frames.size() >= s.limits.max_call_depth) TRAP("call stack exhausted");
+  const uint64_t new_fp = uint64_t(fp - base) + args;
+  const uint64_t needed = new_fp + callee_fn->max_height + 1;
+  if (needed > s.stack.size()) {
+    const uint64_t fp_index = fp - base;
+    if (!GrowStack(s, needed)) TRAP("call stack exhausted");
+    base = s.stack.data();
+    fp = base + fp_index;
   }
+  s.frames.push_back(Frame{fn, inst, uint32_t(pc - code), uint64_t(fp - base)});
+  fp = base + new_fp;
+  std::memset(fp + callee_fn->param_slots, 0, callee_fn->local_slots * sizeof(Slot));
+  fn = callee_fn;
+  code = fn->code.data();
+  pc = code;
+  if (inst != callee_inst) {
+    inst = callee_inst;
+    RELOAD_MEMORY();
+  }
+  NEXT();
+}
 L_kConst:
   fp[F0(pc[0].u64)].u64 = pc[1].u64;
   pc += 2;
