@@ -270,6 +270,13 @@ bool FunctionCompiler::SkipImmediates(ImmKind imm) {
       return r_.ReadU32(&u) && r_.ReadU8(&b);
     case ImmKind::kMemCopy:
       return r_.ReadU8(&b) && r_.ReadU8(&b);
+    case ImmKind::kMemLane:
+      return r_.ReadU32(&u) && r_.ReadU32(&u) && r_.ReadU8(&b);
+    case ImmKind::kLane:
+      return r_.ReadU8(&b);
+    case ImmKind::kV128:
+    case ImmKind::kShuffle:
+      return r_.Skip(16);
   }
   return false;
 }
@@ -287,6 +294,13 @@ Result<CompiledFunction> FunctionCompiler::Compile() {
     instr_offset_ = r_.offset();
     uint8_t op;
     if (!r_.ReadU8(&op)) return Fail("unexpected end of code").error();
+    if (op == kPrefixFD) {  // TODO(simd): compile SIMD once the interpreter has handlers.
+      uint32_t sub = 0;
+      r_.ReadU32(&sub);
+      return MakeError(Status::kNotSupported, "SIMD instruction " + std::string(OpFDName(sub)) +
+                                                  " at offset " + std::to_string(instr_offset_) +
+                                                  " is not supported by the interpreter yet");
+    }
 
     if (unreachable_) {
       // Skip to the end (or else) of the innermost reachable block.
