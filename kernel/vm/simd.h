@@ -23,6 +23,24 @@
 // - v128.const and i8x16.shuffle take a pointer to their 16 immediate bytes.
 // - Nothing traps: every SIMD instruction is total once the memory access is
 //   in bounds.
+// - Stack effect in slots: kFDSignatures[sub].param_slots / result_slots
+//   (a v128 takes two slots, lo below hi).
+//
+// Per (Immediates, Signature) pair, a handler does (a, b, c = operands in
+// stack order, x = scalar operand, ea = address operand + memarg offset):
+//   None    X_X X_XX X_XXX   push f(a), f(a, b), f(a, b, c)
+//   None    I_X              push i32 f(a)
+//   None    X_XI             push f(a, i32 count)            (shifts)
+//   None    X_I X_L X_F X_D  push f(x)                       (splats)
+//   Lane    I_X L_X F_X D_X  push scalar f(a, lane)          (extract_lane)
+//   Lane    X_XI X_XL X_XF X_XD  push f(a, x, lane)          (replace_lane)
+//   Mem     X_I              push f(mem + ea)                (loads)
+//   Mem     V_IX             f(mem + ea, v)                  (v128.store)
+//   MemLane X_IX             push f(mem + ea, v, lane)       (load_lane)
+//   MemLane V_IX             f(mem + ea, v, lane)            (store_lane)
+//   V128    X_               push f(imm16)                   (v128.const)
+//   Shuffle X_XX             push f(a, b, imm16)             (i8x16.shuffle)
+// tools/spec/simd_check/main.cc is a complete, if slow, instance of this.
 //
 // Floats follow the spec: arithmetic on NaN yields a quiet NaN whose payload
 // comes from an input (arithmetic NaN) or the default NaN (canonical);

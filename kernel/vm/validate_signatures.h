@@ -30,6 +30,11 @@ struct OpSignature {
   // Lanes of the vector a lane immediate indexes (SIMD Lane and MemLane
   // instructions): a lane index must be below it. 0 otherwise.
   uint8_t lane_count = 0;
+  // Value-stack slots the operands and the result take (SlotCount: a v128
+  // takes 2), for compilers that track slot heights: i8x16.replace_lane pops 3
+  // slots and pushes 2.
+  uint8_t param_slots = 0;
+  uint8_t result_slots = 0;
 };
 
 namespace signature_internal {
@@ -101,12 +106,15 @@ constexpr OpSignature Parse(std::string_view name, std::string_view sig) {
   out.lane_count = LaneCount(name);
   if (sig == "Special") return out;
   out.special = false;
+  auto slots = [](ValType t) -> uint8_t { return t == ValType::kV128 ? 2 : 1; };
   if (sig[0] != 'V') {
     out.has_result = true;
     out.result = LetterType(sig[0]);
+    out.result_slots = slots(out.result);
   }
   for (size_t i = 2; i < sig.size() && out.param_count < 3; ++i) {
-    out.params[out.param_count++] = LetterType(sig[i]);
+    out.params[out.param_count] = LetterType(sig[i]);
+    out.param_slots += slots(out.params[out.param_count++]);
   }
   return out;
 }
@@ -189,5 +197,9 @@ static_assert(kFDSignatures[0x1a].lane_count == 8);          // i16x8.replace_la
 static_assert(kFDSignatures[0x21].lane_count == 2);          // f64x2.extract_lane
 static_assert(kFDSignatures[0x0e].natural_align == 0xff);    // i8x16.swizzle
 static_assert(kFDSignatures[0x52].param_count == 3);         // v128.bitselect
+static_assert(kFDSignatures[0x52].param_slots == 6);         // v128.bitselect
+static_assert(kFDSignatures[0x17].param_slots == 3);         // i8x16.replace_lane
+static_assert(kFDSignatures[0x53].result_slots == 1);        // v128.any_true
+static_assert(kOneByteSignatures[0x6a].param_slots == 2);    // i32.add
 
 }  // namespace shoal::vm
