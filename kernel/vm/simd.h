@@ -11,7 +11,8 @@
 // Rules, uniform over the table:
 // - Parameters are the operands in stack order (deepest first, top of stack
 //   last), then the immediates. Scalars: I is uint32_t, L uint64_t (two's
-//   complement bit patterns), F float, D double; X is V128.
+//   complement bit patterns), F float, D double (passed in vector registers
+//   on x86-64 and AArch64, so NaN payloads survive); X is V128.
 // - Memory instructions (Mem, MemLane) take, in place of their i32 address
 //   operand, a pointer to the effective address (address + offset), which the
 //   caller has already bounds-checked for the access size
@@ -24,7 +25,10 @@
 // - Nothing traps: every SIMD instruction is total once the memory access is
 //   in bounds.
 // - Stack effect in slots: kFDSignatures[sub].param_slots / result_slots
-//   (a v128 takes two slots, lo below hi).
+//   (a v128 takes two slots).
+// - Fn_Mem_X_I and Fn_V128_X_ are the same C++ type (V128(const uint8_t*)):
+//   generators that overload on the function type must look at the
+//   Immediates column to tell a load from v128.const.
 //
 // Per (Immediates, Signature) pair, a handler does (a, b, c = operands in
 // stack order, x = scalar operand, ea = address operand + memarg offset):
