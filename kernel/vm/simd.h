@@ -118,7 +118,10 @@ using Fn_MemLane_V_IX = void(uint8_t* p, V128 v, uint8_t lane);        // store_
 using Fn_V128_X_ = V128(const uint8_t* imm);                           // v128.const.
 using Fn_Shuffle_X_XX = V128(V128 a, V128 b, const uint8_t* lanes);    // i8x16.shuffle.
 
-// One declaration per instruction, e.g. `V128 i32x4_add(V128 a, V128 b);`.
+// One declaration per instruction, e.g. `V128 i32x4_add(V128 a, V128 b);`,
+// defined in simd_integer.cc, simd_float.cc, simd_vector.cc, simd_memory.cc.
+// TODO(perf): these are portable lane loops called out of line; the compiler
+// vectorizes most of them, but hot ones could move inline or to intrinsics.
 #define OP_FD(ident, text, code, imm, sig) Fn_##imm##_##sig ident;
 #include "kernel/vm/simd_opcodes.def"
 #undef OP_FD
