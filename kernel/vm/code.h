@@ -29,26 +29,28 @@ namespace shoal::vm {
 
 // Binary operators that also come with their right operand as an immediate
 // (`_imm`, after a constant): the constant needs no slot and no dispatch.
-#define SHOAL_FUSED_BINOPS(X)                                                                      \
-  X(i32_add)                                                                                       \
-  X(i32_sub) X(i32_mul) X(i32_and) X(i32_or) X(i32_xor) X(i32_shl) X(i32_shr_s) X(i32_shr_u)       \
-      X(i32_rotl) X(i32_rotr) X(i32_eq) X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u)  \
-          X(i32_le_s) X(i32_le_u) X(i32_ge_s) X(i32_ge_u) X(i32_div_s) X(i32_div_u) X(i32_rem_s)   \
-              X(i32_rem_u) X(i64_add) X(i64_sub) X(i64_mul) X(i64_and) X(i64_or) X(i64_xor)        \
-                  X(i64_shl) X(i64_shr_s) X(i64_shr_u) X(i64_rotl) X(i64_rotr) X(i64_eq) X(i64_ne) \
-                      X(i64_lt_s) X(i64_lt_u) X(i64_gt_s) X(i64_gt_u) X(i64_le_s) X(i64_le_u)      \
-                          X(i64_ge_s) X(i64_ge_u) X(i64_div_s) X(i64_div_u) X(i64_rem_s)           \
-                              X(i64_rem_u) X(f32_add) X(f32_sub) X(f32_mul) X(f32_div) X(f32_min)  \
-                                  X(f32_max) X(f64_add) X(f64_sub) X(f64_mul) X(f64_div)           \
+#define SHOAL_FUSED_BINOPS(X)                                                                     \
+  X(i32_add)                                                                                      \
+  X(i32_sub)                                                                                      \
+  X(i32_mul) X(i32_and) X(i32_or) X(i32_xor) X(i32_shl) X(i32_shr_s) X(i32_shr_u) X(i32_rotl)     \
+      X(i32_rotr) X(i32_eq) X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s) \
+          X(i32_le_u) X(i32_ge_s) X(i32_ge_u) X(i32_div_s) X(i32_div_u) X(i32_rem_s) X(i32_rem_u) \
+              X(i64_add) X(i64_sub) X(i64_mul) X(i64_and) X(i64_or) X(i64_xor) X(i64_shl)         \
+                  X(i64_shr_s) X(i64_shr_u) X(i64_rotl) X(i64_rotr) X(i64_eq) X(i64_ne)           \
+                      X(i64_lt_s) X(i64_lt_u) X(i64_gt_s) X(i64_gt_u) X(i64_le_s) X(i64_le_u)     \
+                          X(i64_ge_s) X(i64_ge_u) X(i64_div_s) X(i64_div_u) X(i64_rem_s)          \
+                              X(i64_rem_u) X(f32_add) X(f32_sub) X(f32_mul) X(f32_div) X(f32_min) \
+                                  X(f32_max) X(f64_add) X(f64_sub) X(f64_mul) X(f64_div)          \
                                       X(f64_min) X(f64_max)
 
 // Of those, the ones whose operands may swap, so that a constant on the left
 // can become the immediate too. (Not floats: with two NaN operands, the
 // result's payload may depend on the order.)
-#define SHOAL_COMMUTATIVE_BINOPS(X)                                                               \
-  X(i32_add)                                                                                      \
-  X(i32_mul) X(i32_and) X(i32_or) X(i32_xor) X(i32_eq) X(i32_ne) X(i64_add) X(i64_mul) X(i64_and) \
-      X(i64_or) X(i64_xor) X(i64_eq) X(i64_ne)
+#define SHOAL_COMMUTATIVE_BINOPS(X)                                                              \
+  X(i32_add)                                                                                     \
+  X(i32_mul)                                                                                     \
+  X(i32_and) X(i32_or) X(i32_xor) X(i32_eq) X(i32_ne) X(i64_add) X(i64_mul) X(i64_and) X(i64_or) \
+      X(i64_xor) X(i64_eq) X(i64_ne)
 
 // i32 comparisons that fuse with the conditional jump after them: (name, the
 // comparison that is true exactly when this one is false, C++ operator, slot
@@ -76,6 +78,12 @@ enum class IOp : uint16_t {
 #include "kernel/vm/opcodes.def"
 #undef OP
 #undef OP_FC
+// SIMD: [slots(dst, operands...)], then for memory instructions [offset,
+// access size], then a lane index or 16 immediate bytes (two words).
+// v128.bitselect has its third operand in a second slots word.
+#define OP_FD(ident, name, code, imm, sig) k_##ident,
+#include "kernel/vm/simd_opcodes.def"
+#undef OP_FD
   kFuel,           // Charge one unit of fuel (function entry, loop header).
   kJump,           // [target]
   kJumpIfZero,     // [slots(cond), target]
@@ -91,6 +99,9 @@ enum class IOp : uint16_t {
   kCopy,           // [slots(dst, src)]
   kCopy2,          // [slots(dst, src)]: a two-slot value (v128).
   kCallDirect,     // [CompiledFunction*, first arg slot]: a call within the module.
+  kSelect2,        // select of a v128: as k_select.
+  kGlobalGet2,     // global.get of a v128: as k_global_get.
+  kGlobalSet2,     // global.set of a v128: as k_global_set.
 #define FUSED(op) k_##op##_imm,
   SHOAL_FUSED_BINOPS(FUSED)
 #undef FUSED

@@ -42,7 +42,7 @@ constexpr uint8_t kOpF32Const = 0x43;
 constexpr uint8_t kOpF64Const = 0x44;
 constexpr uint8_t kOpRefNull = 0xd0;
 constexpr uint8_t kOpRefFunc = 0xd2;
-constexpr uint32_t kSimdV128Const = 12;
+constexpr uint32_t kSimdV128Const = uint32_t(OpFD::k_v128_const);
 
 bool IsConstantOpcode(uint8_t op) {
   switch (op) {

@@ -376,6 +376,9 @@ Result<CompiledFunction> FunctionCompiler::Compile() {
         if (op == kPrefixFC) {
           uint32_t sub;
           if (!r_.ReadU32(&sub) || !OpFCImmediates(sub, &imm)) return Fail("bad 0xFC op").error();
+        } else if (op == kPrefixFD) {
+          uint32_t sub;
+          if (!r_.ReadU32(&sub) || !OpFDImmediates(sub, &imm)) return Fail("bad 0xFD op").error();
         } else if (!OpImmediates(op, &imm)) {
           return Fail("unknown opcode").error();
         }
@@ -478,6 +481,8 @@ Result<CompiledFunction> FunctionCompiler::Compile() {
       default:
         if (op == kPrefixFC) {
           if (!CompileFC()) return Fail("bad 0xFC instruction").error();
+        } else if (op == kPrefixFD) {
+          if (!CompileFD()) return Fail("bad 0xFD instruction").error();
         } else if (!CompileNumeric(op)) {
           return Fail("unhandled opcode").error();
         }
@@ -548,6 +553,13 @@ bool FunctionCompiler::SkipImmediates(ImmKind imm) {
       return r_.ReadU32(&u) && r_.ReadU8(&b);
     case ImmKind::kMemCopy:
       return r_.ReadU8(&b) && r_.ReadU8(&b);
+    case ImmKind::kMemLane:
+      return r_.ReadU32(&u) && r_.ReadU32(&u) && r_.ReadU8(&b);
+    case ImmKind::kLane:
+      return r_.ReadU8(&b);
+    case ImmKind::kV128:
+    case ImmKind::kShuffle:
+      return r_.Skip(16);
   }
   return false;
 }

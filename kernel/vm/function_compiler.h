@@ -122,6 +122,7 @@ class FunctionCompiler {
   void CompileBinary(IOp op, IOp imm_form, bool commutative);
   bool CompileNumeric(uint8_t op);
   bool CompileFC();
+  bool CompileFD();
   VoidResult Fail(const std::string& what);
 
   uint8_t LocalWidth(uint32_t local) const;

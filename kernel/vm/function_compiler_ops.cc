@@ -113,9 +113,8 @@ bool FunctionCompiler::CompileNumeric(uint8_t op) {
       const Entry c = Pop();
       const Entry b = Pop();
       const Entry a = Pop();
-      if (a.width != 1) return false;  // TODO(simd): a two-slot select.
       const uint32_t sa = SlotOf(a), sb = SlotOf(b), sc = SlotOf(c);
-      Emit(IOp::k_select);
+      Emit(a.width == 2 ? IOp::kSelect2 : IOp::k_select);
       Imm(PackSlots(a.pos, sa, sb));
       Imm(PackSlots(sc));
       PushSlot(a.width);
@@ -141,17 +140,19 @@ bool FunctionCompiler::CompileNumeric(uint8_t op) {
       uint32_t index;
       r_.ReadU32(&index);
       const uint32_t dst = height_;
-      Emit(IOp::k_global_get);
+      const uint8_t width = uint8_t(SlotCount(m_.global_type(index).type));
+      Emit(width == 2 ? IOp::kGlobalGet2 : IOp::k_global_get);
       Imm(PackSlots(dst));
       Imm(index);
-      PushSlot(uint8_t(SlotCount(m_.global_type(index).type)));
+      PushSlot(width);
       MarkResult(dst);
       return true;
     }
     case Op::k_global_set: {
       uint32_t index;
       r_.ReadU32(&index);
-      CompileSimple(IOp::k_global_set, 1, 0);
+      const bool wide = SlotCount(m_.global_type(index).type) == 2;
+      CompileSimple(wide ? IOp::kGlobalSet2 : IOp::k_global_set, 1, 0);
       Imm(index);
       return true;
     }

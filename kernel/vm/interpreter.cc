@@ -13,6 +13,7 @@
 
 #include "kernel/vm/compiled_module.h"
 #include "kernel/vm/numeric.h"
+#include "kernel/vm/simd.h"
 
 namespace shoal::vm {
 
@@ -47,6 +48,7 @@ T ImmAs(uint64_t bits) {
 Value SlotToValue(const Slot* slot, ValType type) {
   Value v{type, slot->u64, 0};
   if (type == ValType::kI32 || type == ValType::kF32) v.lo = slot->u32;
+  if (type == ValType::kV128) v.hi = slot[1].u64;
   return v;
 }
 
@@ -79,7 +81,9 @@ static HostAction CallHost(Thread::State& s, FunctionInstance& f, Instance* call
     arg_heap.resize(nparams);
     argv = arg_heap.data();
   }
-  for (size_t i = 0; i < nparams; ++i) argv[i] = SlotToValue(&args[i], f.type.params[i]);
+  for (size_t i = 0, slot = 0; i < nparams; slot += SlotCount(f.type.params[i]), ++i) {
+    argv[i] = SlotToValue(&args[slot], f.type.params[i]);
+  }
   Value result_values[8];
   std::vector<Value> result_heap;
   Value* resv = result_values;
@@ -93,7 +97,10 @@ static HostAction CallHost(Thread::State& s, FunctionInstance& f, Instance* call
   HostAction action = f.host ? f.host(call) : HostAction::kTrap;
   if (!f.host) call.trap_message = "host function " + f.debug_name + " is not callable";
   if (action == HostAction::kReturn) {
-    for (size_t i = 0; i < nresults; ++i) args[i].u64 = resv[i].lo;
+    for (size_t i = 0, slot = 0; i < nresults; slot += SlotCount(resv[i].type), ++i) {
+      args[slot].u64 = resv[i].lo;
+      if (resv[i].type == ValType::kV128) args[slot + 1].u64 = resv[i].hi;
+    }
   } else if (action == HostAction::kTrap) {
     *trap = call.trap_message.empty() ? "host function trapped" : call.trap_message;
   } else if (action == HostAction::kExit) {
@@ -109,6 +116,9 @@ static RunStatus InterpretLoop(Thread::State* state, uint64_t fuel) {
 #define OP_FC(ident, name, code, imm, sig) &&L_##ident,
   static const HandlerTable kTable = {
 #include "kernel/vm/opcodes.def"
+#define OP_FD(ident, name, code, imm, sig) &&L_##ident,
+#include "kernel/vm/simd_opcodes.def"
+#undef OP_FD
       &&L_kFuel,
       &&L_kJump,
       &&L_kJumpIfZero,
@@ -123,11 +133,14 @@ static RunStatus InterpretLoop(Thread::State* state, uint64_t fuel) {
       &&L_kCopy,
       &&L_kCopy2,
       &&L_kCallDirect,
+      &&L_kSelect2,
+      &&L_kGlobalGet2,
+      &&L_kGlobalSet2,
 #define FUSED(op) &&L_##op##_imm,
       SHOAL_FUSED_BINOPS(FUSED)
 #undef FUSED
 #define JUMP_IF(op, negated, cpp_op, field) &&L_kJumpIf_##op, &&L_kJumpIf_##op##_imm,
-      SHOAL_JUMP_COMPARES(JUMP_IF)
+          SHOAL_JUMP_COMPARES(JUMP_IF)
 #undef JUMP_IF
   };
 #undef OP
@@ -175,12 +188,12 @@ static RunStatus InterpretLoop(Thread::State* state, uint64_t fuel) {
 #define F0(w) ((w) & (kMaxFrameSlots - 1))
 #define F1(w) (((w) >> kSlotFieldBits) & (kMaxFrameSlots - 1))
 #define F2(w) ((w) >> (2 * kSlotFieldBits))
-#define SAVE()                                 \
-  do {                                         \
-    s.fn = fn;                                 \
-    s.inst = inst;                             \
-    s.pc = uint32_t(pc - code);                \
-    s.fp = uint64_t(fp - base);                \
+#define SAVE()                                   \
+  do {                                           \
+    s.fn = fn;                                   \
+    s.inst = inst;                               \
+    s.pc = uint32_t(pc - code);                  \
+    s.fp = uint64_t(fp - base);                  \
     s.sp = uint64_t(fp - base) + fn->max_height; \
   } while (0)
 #define TRAP(msg) \
@@ -211,16 +224,16 @@ L_kJumpIfZero:
 L_kJumpIfNonZero:
   pc = fp[F0(pc[0].u64)].u32 != 0 ? code + pc[1].u64 : pc + 2;
   NEXT();
-#define JUMP_IF(op, negated, cpp_op, field)                                            \
-  L_kJumpIf_##op : {                                                                 \
-    const uint64_t w = pc[0].u64;                                                    \
-    pc = fp[F0(w)].field cpp_op fp[F1(w)].field ? code + pc[1].u64 : pc + 2;          \
-    NEXT();                                                                          \
-  }                                                                                  \
-  L_kJumpIf_##op##_imm : {                                                           \
-    const uint64_t w = pc[0].u64;                                                    \
+#define JUMP_IF(op, negated, cpp_op, field)                                                   \
+  L_kJumpIf_##op : {                                                                          \
+    const uint64_t w = pc[0].u64;                                                             \
+    pc = fp[F0(w)].field cpp_op fp[F1(w)].field ? code + pc[1].u64 : pc + 2;                  \
+    NEXT();                                                                                   \
+  }                                                                                           \
+  L_kJumpIf_##op##_imm : {                                                                    \
+    const uint64_t w = pc[0].u64;                                                             \
     pc = fp[F0(w)].field cpp_op decltype(Slot::field)(pc[1].u64) ? code + pc[2].u64 : pc + 3; \
-    NEXT();                                                                          \
+    NEXT();                                                                                   \
   }
   SHOAL_JUMP_COMPARES(JUMP_IF)
 #undef JUMP_IF
@@ -409,6 +422,29 @@ L_select : {
   // [slots(dst, a, b), slots(cond)]
   const uint64_t w = pc[0].u64;
   fp[F0(w)] = fp[F0(pc[1].u64)].u32 != 0 ? fp[F1(w)] : fp[F2(w)];
+  pc += 2;
+  NEXT();
+}
+L_kSelect2 : {
+  const uint64_t w = pc[0].u64;
+  const uint32_t src = fp[F0(pc[1].u64)].u32 != 0 ? F1(w) : F2(w);
+  const Slot lo = fp[src], hi = fp[src + 1];
+  fp[F0(w)] = lo;
+  fp[F0(w) + 1] = hi;
+  pc += 2;
+  NEXT();
+}
+L_kGlobalGet2 : {
+  const GlobalCell& g = store.global(inst->globals()[pc[1].u64]);
+  fp[F0(pc[0].u64)].u64 = g.lo;
+  fp[F0(pc[0].u64) + 1].u64 = g.hi;
+  pc += 2;
+  NEXT();
+}
+L_kGlobalSet2 : {
+  GlobalCell& g = store.global(inst->globals()[pc[1].u64]);
+  g.lo = fp[F0(pc[0].u64)].u64;
+  g.hi = fp[F0(pc[0].u64) + 1].u64;
   pc += 2;
   NEXT();
 }
@@ -627,6 +663,7 @@ L_memory_fill : {
 
 // ---- Numeric ---------------------------------------------------------------
 #include "kernel/vm/interpreter_numeric.inc"
+#include "kernel/vm/interpreter_simd.inc"
 
 do_trap:
   s.phase = ThreadPhase::kTrapped;

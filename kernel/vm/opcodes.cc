@@ -31,14 +31,25 @@ constexpr std::array<OpInfo, 18> MakeFCTable() {
   return t;
 }
 
+constexpr std::array<OpInfo, kFDTableSize> MakeFDTable() {
+  std::array<OpInfo, kFDTableSize> t{};
+#define OP_FD(ident, text, code, imm, sig) t[code] = {text, ImmKind::k##imm};
+#include "kernel/vm/simd_opcodes.def"
+#undef OP_FD
+  return t;
+}
+
 constexpr auto kOneByte = MakeOneByteTable();
 constexpr auto kFC = MakeFCTable();
+constexpr auto kFD = MakeFDTable();
 
 }  // namespace
 
 std::string_view OpName(uint8_t opcode) { return kOneByte[opcode].name; }
 
 std::string_view OpFCName(uint32_t sub) { return sub < kFC.size() ? kFC[sub].name : ""; }
+
+std::string_view OpFDName(uint32_t sub) { return sub < kFD.size() ? kFD[sub].name : ""; }
 
 bool OpImmediates(uint8_t opcode, ImmKind* out) {
   if (kOneByte[opcode].name.empty()) return false;
@@ -49,6 +60,12 @@ bool OpImmediates(uint8_t opcode, ImmKind* out) {
 bool OpFCImmediates(uint32_t sub, ImmKind* out) {
   if (sub >= kFC.size() || kFC[sub].name.empty()) return false;
   *out = kFC[sub].imm;
+  return true;
+}
+
+bool OpFDImmediates(uint32_t sub, ImmKind* out) {
+  if (sub >= kFD.size() || kFD[sub].name.empty()) return false;
+  *out = kFD[sub].imm;
   return true;
 }
 

@@ -27,6 +27,17 @@ enum class OpFC : uint32_t {
 #undef OP_FC
 };
 
+// Sub-opcodes after the 0xFD prefix (encoded as u32 LEB128): fixed-width SIMD.
+enum class OpFD : uint32_t {
+#define OP_FD(ident, name, code, imm, sig) k_##ident = code,
+#include "kernel/vm/simd_opcodes.def"
+#undef OP_FD
+};
+
+// Number of entries in the SIMD sub-opcode space that are or could be
+// assigned (0x00..0xff); 236 of them are instructions.
+inline constexpr uint32_t kFDTableSize = 256;
+
 // The immediate encodings named in opcodes.def.
 enum class ImmKind : uint8_t {
   kNone,          // Nothing.
@@ -52,14 +63,22 @@ enum class ImmKind : uint8_t {
   kTableInit,     // u32 element index, u32 table index.
   kElem,          // u32 element index.
   kTableCopy,     // u32 destination table, u32 source table.
+  // SIMD (0xFD) only:
+  kMemLane,  // u32 alignment exponent, u32 offset, then one lane-index byte.
+  kLane,     // One lane-index byte.
+  kV128,     // 16 bytes: the constant, lane 0 first (little-endian).
+  kShuffle,  // 16 lane-index bytes, each < 32.
 };
 
 // Text name of a one-byte opcode ("i32.add"), or empty if unassigned.
 std::string_view OpName(uint8_t opcode);
 // Text name of a 0xFC sub-opcode, or empty if unassigned.
 std::string_view OpFCName(uint32_t sub);
+// Text name of a 0xFD (SIMD) sub-opcode, or empty if unassigned.
+std::string_view OpFDName(uint32_t sub);
 // Immediate kind of a one-byte opcode; false if the opcode is unassigned.
 bool OpImmediates(uint8_t opcode, ImmKind* out);
 bool OpFCImmediates(uint32_t sub, ImmKind* out);
+bool OpFDImmediates(uint32_t sub, ImmKind* out);
 
 }  // namespace shoal::vm

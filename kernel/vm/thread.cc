@@ -40,12 +40,18 @@ VoidResult Thread::Call(FuncAddr func, std::span<const Value> args) {
   s.fp = 0;
   s.pc = 0;
   const uint64_t height = f.instance ? f.instance->compiled().function(f.func_index).max_height : 0;
-  const uint64_t needed = std::max<uint64_t>({height, args.size(), f.type.results.size()}) + 1;
+  uint64_t arg_slots = 0, result_slots = 0;
+  for (ValType t : f.type.params) arg_slots += SlotCount(t);
+  for (ValType t : f.type.results) result_slots += SlotCount(t);
+  const uint64_t needed = std::max<uint64_t>({height, arg_slots, result_slots}) + 1;
   if (s.stack.size() < std::max<uint64_t>(needed, 1024)) {
     s.stack.resize(std::max<uint64_t>(needed, 1024));
   }
-  for (size_t i = 0; i < args.size(); ++i) s.stack[i].u64 = args[i].lo;
-  s.sp = args.size();
+  s.sp = 0;
+  for (const Value& arg : args) {
+    s.stack[s.sp++].u64 = arg.lo;
+    if (arg.type == ValType::kV128) s.stack[s.sp++].u64 = arg.hi;
+  }
   if (f.instance == nullptr) {
     s.fn = nullptr;
     s.inst = nullptr;
@@ -70,8 +76,9 @@ RunStatus Thread::Run(uint64_t fuel) {
   // A direct call of a host function.
   FunctionInstance& f = s.store.func(s.entry);
   std::vector<Value> args;
-  for (size_t i = 0; i < f.type.params.size(); ++i) {
-    Value v{f.type.params[i], s.stack[i].u64, 0};
+  for (size_t i = 0, slot = 0; i < f.type.params.size(); slot += SlotCount(f.type.params[i]), ++i) {
+    Value v{f.type.params[i], s.stack[slot].u64, 0};
+    if (v.type == ValType::kV128) v.hi = s.stack[slot + 1].u64;
     args.push_back(v);
   }
   std::vector<Value> results;
@@ -80,7 +87,10 @@ RunStatus Thread::Run(uint64_t fuel) {
   HostAction action = f.host ? f.host(call) : HostAction::kTrap;
   switch (action) {
     case HostAction::kReturn:
-      for (size_t i = 0; i < results.size(); ++i) s.stack[i].u64 = results[i].lo;
+      for (size_t i = 0, slot = 0; i < results.size(); slot += SlotCount(results[i].type), ++i) {
+        s.stack[slot].u64 = results[i].lo;
+        if (results[i].type == ValType::kV128) s.stack[slot + 1].u64 = results[i].hi;
+      }
       s.phase = ThreadPhase::kFinished;
       return RunStatus::kFinished;
     case HostAction::kYield:
@@ -103,9 +113,11 @@ std::vector<Value> Thread::results() const {
   const State& s = *state_;
   std::vector<Value> out;
   if (s.phase != ThreadPhase::kFinished) return out;
-  for (size_t i = 0; i < s.result_types.size(); ++i) {
-    Value v{s.result_types[i], s.stack[i].u64, 0};
+  for (size_t i = 0, slot = 0; i < s.result_types.size();
+       slot += SlotCount(s.result_types[i]), ++i) {
+    Value v{s.result_types[i], s.stack[slot].u64, 0};
     if (v.type == ValType::kI32 || v.type == ValType::kF32) v.lo &= 0xffffffffu;
+    if (v.type == ValType::kV128) v.hi = s.stack[slot + 1].u64;
     out.push_back(v);
   }
   return out;

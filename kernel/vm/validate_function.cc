@@ -83,24 +83,25 @@ VoidResult FunctionValidator::Validate(uint32_t defined_index) {
 
 bool FunctionValidator::ValidateInstruction() {
   op_offset_ = reader_.offset();
-  op_fc_ = 0;
+  op_sub_ = 0;
   if (!reader_.ReadU8(&op_)) return Malformed("unexpected end");
   if (op_ == kPrefixFC) {
-    if (!reader_.ReadU32(&op_fc_)) return Malformed(reader_.error());
+    if (!reader_.ReadU32(&op_sub_)) return Malformed(reader_.error());
     ImmKind kind;
-    if (!OpFCImmediates(op_fc_, &kind)) {
-      return Malformed("illegal opcode", "0xfc " + std::to_string(op_fc_));
+    if (!OpFCImmediates(op_sub_, &kind)) {
+      return Malformed("illegal opcode", "0xfc " + std::to_string(op_sub_));
     }
     Immediates imm;
     if (!ReadImmediates(uint8_t(kind), &imm)) return false;
-    const OpSignature& sig = kFCSignatures[op_fc_];
-    if (sig.special) return ValidateSpecialFC(op_fc_, imm);
+    const OpSignature& sig = kFCSignatures[op_sub_];
+    if (sig.special) return ValidateSpecialFC(op_sub_, imm);
     for (int i = sig.param_count - 1; i >= 0; --i) {
       if (!Pop(sig.params[i])) return false;
     }
     if (sig.has_result) Push(sig.result);
-    return ValidateSpecialFC(op_fc_, imm);
+    return ValidateSpecialFC(op_sub_, imm);
   }
+  if (op_ == kPrefixFD) return ValidateSimd();
   ImmKind kind;
   if (!OpImmediates(op_, &kind)) return Malformed("illegal opcode", Hex(op_));
   Immediates imm;
@@ -212,6 +213,11 @@ bool FunctionValidator::ReadImmediates(uint8_t raw_kind, Immediates* imm) {
       if (imm->a >= c.tables.size()) return Invalid("unknown table " + std::to_string(imm->a));
       if (imm->b >= c.tables.size()) return Invalid("unknown table " + std::to_string(imm->b));
       return true;
+    case ImmKind::kMemLane:  // SIMD immediates are read by ValidateSimd().
+    case ImmKind::kLane:
+    case ImmKind::kV128:
+    case ImmKind::kShuffle:
+      break;
   }
   return Malformed("illegal opcode");
 }
@@ -578,7 +584,9 @@ bool FunctionValidator::Mismatch(ValType expected, ValType actual) {
 }
 
 std::string FunctionValidator::CurrentOpName() const {
-  std::string_view name = op_ == kPrefixFC ? OpFCName(op_fc_) : OpName(op_);
+  std::string_view name = op_ == kPrefixFC   ? OpFCName(op_sub_)
+                          : op_ == kPrefixFD ? OpFDName(op_sub_)
+                                             : OpName(op_);
   return name.empty() ? Hex(op_) : std::string(name);
 }
 

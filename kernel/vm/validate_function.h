@@ -48,6 +48,10 @@ class FunctionValidator {
   bool ValidateInstruction();
   bool ValidateSpecial(uint8_t opcode, const Immediates& imm);
   bool ValidateSpecialFC(uint32_t sub, const Immediates& imm);
+  // The 0xFD (SIMD) instructions, after the prefix byte (validate_simd.cc).
+  bool ValidateSimd();
+  bool ReadSimdMemArg(uint8_t natural_align);
+  bool ReadLaneIndex(uint8_t lane_count);
   bool ReadImmediates(uint8_t kind, Immediates* imm);
   bool ReadBlockType(std::span<const ValType>* params, std::span<const ValType>* results);
   bool ReadValType(ValType* out);
@@ -88,7 +92,7 @@ class FunctionValidator {
   const FunctionBody* body_ = nullptr;
   uint32_t op_offset_ = 0;
   uint8_t op_ = 0;
-  uint32_t op_fc_ = 0;
+  uint32_t op_sub_ = 0;  // Sub-opcode after a 0xFC or 0xFD prefix.
   bool finished_ = false;
   std::vector<ValType> vals_;
   std::vector<Frame> ctrls_;
