@@ -12,16 +12,13 @@
 // Callbacks run on the reactor thread, in deadline order (ties in scheduling
 // order), and must not block.
 //
-// Lifetime: the service must outlive its reactor's Shutdown() (the armed
-// timeout's callback refers to it). Timers not yet fired at Shutdown() never
-// fire; their callbacks are destroyed with the service.
+// Lifetime: the reactor must outlive the service. Timers not yet fired when
+// the reactor shuts down never fire; their callbacks are destroyed with the
+// service.
 #pragma once
 
 #include <cstdint>
-#include <mutex>
-#include <queue>
-#include <unordered_map>
-#include <vector>
+#include <memory>
 
 #include "kernel/object/timer_service.h"
 #include "kernel/sched/reactor.h"
@@ -30,7 +27,10 @@ namespace shoal::kernel {
 
 class ReactorTimerService final : public TimerService {
  public:
-  explicit ReactorTimerService(Reactor& reactor) : reactor_(reactor) {}
+  explicit ReactorTimerService(Reactor& reactor);
+  // Unfired timers are dropped (never fire); a timeout still armed on the
+  // reactor finds the service gone and does nothing.
+  ~ReactorTimerService() override;
 
   TimerId Schedule(MonotonicNs deadline, Callback fire) override;
   bool Cancel(TimerId id) override;
@@ -39,34 +39,10 @@ class ReactorTimerService final : public TimerService {
   size_t pending() const;
 
  private:
-  struct Entry {
-    MonotonicNs deadline;
-    TimerId id;  // Ids grow, so they order ties by scheduling time.
-    bool operator>(const Entry& other) const {
-      return deadline != other.deadline ? deadline > other.deadline : id > other.id;
-    }
-  };
-
-  // Runs on the reactor thread when an armed timeout completes (or is
-  // cancelled): fires what is due, then re-arms.
-  void OnTimeout(uint64_t arm_seq);
-  // Arms a reactor timeout for the earliest live deadline if none is armed
-  // for it yet.
-  void ArmLocked();
-  void DropDeadTopLocked();
-
-  Reactor& reactor_;
-  mutable std::mutex mu_;
-  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> heap_;  // Guarded by mu_.
-  struct Live {
-    MonotonicNs deadline;
-    Callback fire;
-  };
-  std::unordered_map<TimerId, Live> live_;  // Guarded by mu_.
-  TimerId next_id_ = 1;                     // Guarded by mu_.
-  Reactor::OpId armed_op_ = 0;              // Guarded by mu_. 0: none armed.
-  MonotonicNs armed_deadline_ = 0;          // Guarded by mu_.
-  uint64_t arm_seq_ = 0;                    // Guarded by mu_. Names the armed op.
+  // The state, shared with the armed timeout's callback so that the service
+  // may be destroyed before the reactor shuts down.
+  struct Core;
+  std::shared_ptr<Core> core_;
 };
 
 }  // namespace shoal::kernel

@@ -2,6 +2,9 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
 #include <thread>
 
 namespace shoal::kernel::testing {
@@ -25,5 +28,28 @@ inline void Spin(unsigned iterations) {
   volatile unsigned sink = 0;
   for (unsigned i = 0; i < iterations; ++i) sink = sink + i;
 }
+
+// Counts events from any thread; waits, bounded, for a number of them.
+class EventCounter {
+ public:
+  void Add() {
+    std::lock_guard lock(mu_);
+    ++count_;
+    cv_.notify_all();
+  }
+  uint64_t count() const {
+    std::lock_guard lock(mu_);
+    return count_;
+  }
+  bool WaitFor(uint64_t n, std::chrono::milliseconds patience = kPatience) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, patience, [&] { return count_ >= n; });
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t count_ = 0;
+};
 
 }  // namespace shoal::kernel::testing
