@@ -43,6 +43,7 @@ Result<std::unique_ptr<Reactor>> Reactor::Create(ReactorOptions options) {
   }
   Reactor* r = reactor.get();
   reactor->thread_ = std::thread([r] { r->Loop(); });
+  reactor->thread_id_ = reactor->thread_.get_id();
   return reactor;
 }
 
@@ -98,7 +99,7 @@ void Reactor::Cancel(OpId id) {
   if (stopping_) return;  // Shutdown cancels everything anyway.
   incoming_.push_back({.kind = Kind::kCancel, .id = id, .done = nullptr});
   lock.unlock();
-  Signal();
+  if (!OnReactorThread()) Signal();
 }
 
 Result<Reactor::OpId> Reactor::Start(Request request) {
@@ -110,7 +111,8 @@ Result<Reactor::OpId> Reactor::Start(Request request) {
   incoming_.push_back(std::move(request));
   submitted_.fetch_add(1, std::memory_order_relaxed);
   lock.unlock();
-  Signal();
+  // From a callback, the loop takes the queue before it next waits: no wake.
+  if (!OnReactorThread()) Signal();
   return id;
 }
 
@@ -167,7 +169,14 @@ void Reactor::Loop() {
     }
     for (Request& request : batch) Prepare(request);
     batch.clear();
-    int rc = io_uring_submit_and_wait(&ring_, 1);
+    // Callbacks run while preparing (GetSqe may reap) can queue requests
+    // without a wake; take them before sleeping.
+    bool more;
+    {
+      std::unique_lock lock(mu_);
+      more = !incoming_.empty();
+    }
+    int rc = more ? io_uring_submit(&ring_) : io_uring_submit_and_wait(&ring_, 1);
     assert(rc >= 0 || rc == -EINTR || rc == -EBUSY || rc == -EAGAIN);
     (void)rc;
     ReapReady();

@@ -92,7 +92,7 @@ class Reactor {
   // from a reactor callback.
   void Shutdown();
 
-  bool OnReactorThread() const { return std::this_thread::get_id() == thread_.get_id(); }
+  bool OnReactorThread() const { return std::this_thread::get_id() == thread_id_; }
   ReactorStats Stats() const;
 
  private:
@@ -144,6 +144,7 @@ class Reactor {
 
   std::unordered_map<OpId, Op> in_flight_;  // Reactor thread only.
   std::thread thread_;
+  std::thread::id thread_id_;  // Set once in Create(); read by any thread.
 };
 
 }  // namespace shoal::kernel
