@@ -38,8 +38,14 @@ namespace shoal::kernel {
 
 // How CPU time per task is measured around Step().
 enum class CpuClock : uint8_t {
-  kThreadCpu,  // CLOCK_THREAD_CPUTIME_ID: CPU actually used (a syscall per read).
-  kSteady,     // CLOCK_MONOTONIC (vDSO, cheap): wall time inside Step().
+  // CLOCK_MONOTONIC around Step(): wall time inside the step. Equals CPU time
+  // unless the host deschedules the worker mid-step (workers <= cores keeps
+  // that rare). Cheap (vDSO): the default.
+  kSteady,
+  // CLOCK_THREAD_CPUTIME_ID: the CPU time actually used. A real syscall per
+  // read, two per step: 8.5 us each on the development VM, which made a wake
+  // round trip 30x slower (bench/sched_bench.cc), so it is opt-in.
+  kThreadCpu,
 };
 
 struct SchedulerOptions {
@@ -47,7 +53,7 @@ struct SchedulerOptions {
   unsigned workers = 0;
   // Fuel per Step(); the VM charges one unit per call and loop back-edge.
   uint64_t fuel_quantum = 100'000;
-  CpuClock cpu_clock = CpuClock::kThreadCpu;
+  CpuClock cpu_clock = CpuClock::kSteady;
 };
 
 // Counters for metrics (Prometheus later). Task counts are of live tasks

@@ -19,13 +19,16 @@ using testing::kPatience;
 using testing::Spin;
 using testing::WaitUntil;
 
-// Always runnable until `stop` is set; counts its steps.
+// Always runnable until `stop` is set; counts its steps once `go` is set
+// (so that tasks submitted one after the other start counting together).
 class SpinTask : public Task {
  public:
-  explicit SpinTask(std::atomic<bool>& stop, uint64_t stop_after = UINT64_MAX)
-      : stop_(stop), stop_after_(stop_after) {}
+  explicit SpinTask(std::atomic<bool>& stop, uint64_t stop_after = UINT64_MAX,
+                    const std::atomic<bool>* go = nullptr)
+      : stop_(stop), stop_after_(stop_after), go_(go) {}
   StepOutcome Step(uint64_t fuel_quantum) override {
     if (stop_.load()) return StepOutcome::kDone;
+    if (go_ != nullptr && !go_->load()) return StepOutcome::kPreempted;
     Spin(2000);
     ChargeFuel(fuel_quantum);
     if (++steps_ >= stop_after_) {
@@ -39,6 +42,7 @@ class SpinTask : public Task {
  private:
   std::atomic<bool>& stop_;
   uint64_t stop_after_;
+  const std::atomic<bool>* go_;
   std::atomic<uint64_t> steps_{0};
 };
 
@@ -47,12 +51,14 @@ class SpinTask : public Task {
 TEST(SchedulerTest, SpinningTasksGetEqualSharesOnOneWorker) {
   Scheduler scheduler({.workers = 1, .fuel_quantum = 1000});
   std::atomic<bool> stop{false};
+  std::atomic<bool> go{false};
   constexpr uint64_t kSteps = 2000;
   std::vector<std::shared_ptr<SpinTask>> tasks;
   for (int i = 0; i < 6; ++i) {
-    tasks.push_back(std::make_shared<SpinTask>(stop, kSteps));
+    tasks.push_back(std::make_shared<SpinTask>(stop, kSteps, &go));
     ASSERT_TRUE(scheduler.Submit(tasks.back()).ok());
   }
+  go.store(true);
   ASSERT_TRUE(scheduler.WaitAllDone(kPatience));
   for (const auto& task : tasks) {
     EXPECT_GE(task->steps() + 1, kSteps);
@@ -68,12 +74,14 @@ TEST(SchedulerTest, SpinningTasksGetEqualSharesOnOneWorker) {
 TEST(SchedulerTest, SpinningTasksShareTwoWorkers) {
   Scheduler scheduler({.workers = 2, .fuel_quantum = 1000});
   std::atomic<bool> stop{false};
+  std::atomic<bool> go{false};
   constexpr uint64_t kSteps = 3000;
   std::vector<std::shared_ptr<SpinTask>> tasks;
   for (int i = 0; i < 6; ++i) {
-    tasks.push_back(std::make_shared<SpinTask>(stop, kSteps));
+    tasks.push_back(std::make_shared<SpinTask>(stop, kSteps, &go));
     ASSERT_TRUE(scheduler.Submit(tasks.back()).ok());
   }
+  go.store(true);
   ASSERT_TRUE(scheduler.WaitAllDone(kPatience));
   for (const auto& task : tasks) EXPECT_GE(task->steps(), kSteps / 4);
 }
