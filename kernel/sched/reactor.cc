@@ -131,14 +131,15 @@ void Reactor::Signal() {
 }
 
 void Reactor::Shutdown() {
+  assert(!OnReactorThread());
+  std::unique_lock shutdown_lock(shutdown_mu_);
+  if (shut_down_) return;
+  shut_down_ = true;
   {
     std::unique_lock lock(mu_);
-    if (joined_) return;
-    joined_ = true;
     stopping_ = true;
     signalled_ = true;
   }
-  assert(!OnReactorThread());
   uint64_t one = 1;
   (void)!write(wake_fd_, &one, sizeof one);
   if (thread_.joinable()) thread_.join();

@@ -88,8 +88,9 @@ class Reactor {
   void Cancel(OpId id);
 
   // Refuses new operations, cancels every pending one, waits for all of their
-  // callbacks, and joins the reactor thread. Idempotent. Must not be called
-  // from a reactor callback.
+  // callbacks, and joins the reactor thread. Idempotent (a concurrent second
+  // call returns when the first is done). Must not be called from a reactor
+  // callback.
   void Shutdown();
 
   bool OnReactorThread() const { return std::this_thread::get_id() == thread_id_; }
@@ -137,7 +138,8 @@ class Reactor {
   std::vector<Request> incoming_;  // Guarded by mu_.
   bool stopping_ = false;          // Guarded by mu_.
   bool signalled_ = false;         // Guarded by mu_: an eventfd write is pending.
-  bool joined_ = false;            // Guarded by mu_.
+  std::mutex shutdown_mu_;         // Held through Shutdown(): a second caller waits too.
+  bool shut_down_ = false;         // Guarded by shutdown_mu_.
   std::atomic<OpId> next_id_{1};
   std::atomic<uint64_t> submitted_{0};
   std::atomic<uint64_t> completed_{0};
