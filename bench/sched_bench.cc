@@ -219,6 +219,43 @@ void BenchWake(bool quick) {
   }
 }
 
+// ---- dispatch rate: the cost of the global run queue ----
+
+// Returns kPreempted at once `steps` times: every step is pure scheduler.
+class Empty : public Task {
+ public:
+  explicit Empty(uint64_t steps) : left_(steps) {}
+  StepOutcome Step(uint64_t) override {
+    return --left_ == 0 ? StepOutcome::kDone : StepOutcome::kPreempted;
+  }
+
+ private:
+  uint64_t left_;
+};
+
+double EmptyStepNs(unsigned workers, uint64_t steps_per_task) {
+  constexpr int kTasks = 8;
+  Scheduler scheduler({.workers = workers});
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kTasks; ++i) {
+    if (!scheduler.Submit(std::make_shared<Empty>(steps_per_task)).ok()) abort();
+  }
+  if (!scheduler.WaitAllDone(std::chrono::seconds(120))) abort();
+  return Seconds(start) * 1e9 / double(kTasks * steps_per_task);
+}
+
+void BenchDispatch(bool quick) {
+  uint64_t steps = quick ? 20'000 : 100'000;
+  std::vector<double> one, two;
+  for (int rep = 0; rep < kReps; ++rep) {
+    one.push_back(EmptyStepNs(1, steps));
+    two.push_back(EmptyStepNs(2, steps));
+  }
+  std::printf("dispatch (8 always-runnable tasks, empty steps; median of %d)\n", kReps);
+  std::printf("  1 worker                 %9.0f ns/step\n", Median(one));
+  std::printf("  2 workers                %9.0f ns/step (all workers together)\n", Median(two));
+}
+
 // ---- memory per parked task ----
 
 class Idle : public Task {
@@ -289,6 +326,7 @@ int main(int argc, char** argv) {
   std::printf("shoal-bench-sched: %u hardware threads\n", std::thread::hardware_concurrency());
   BenchFileRead(**reactor, quick);
   BenchWake(quick);
+  BenchDispatch(quick);
   BenchParked();
   BenchTimers(**reactor);
   return 0;
