@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstring>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kernel/sched/reactor.h"
@@ -140,6 +142,28 @@ TEST(SchedReactorTest, KillingATaskParkedOnAPipeCancelsItsRead) {
   EXPECT_EQ(reader->callbacks(), 1);
   close(fds[0]);
   close(fds[1]);
+}
+
+uint64_t ProcessCpuNs() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return uint64_t(ts.tv_sec) * 1'000'000'000 + uint64_t(ts.tv_nsec);
+}
+
+// Not a speed bound: a spinning worker or reactor would burn the whole 300 ms
+// of each of its threads; sleeping ones burn next to nothing.
+TEST(SchedReactorTest, IdleWorkersAndReactorSleep) {
+  auto reactor = Reactor::Create();
+  ASSERT_TRUE(reactor.ok());
+  Scheduler scheduler({.workers = 2});
+  auto failing = std::make_shared<ReaderTask>(scheduler, **reactor, -1, 0);  // EBADF: done.
+  ASSERT_TRUE(scheduler.Submit(failing).ok());
+  ASSERT_TRUE(scheduler.WaitAllDone(kPatience));
+  uint64_t before = ProcessCpuNs();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  uint64_t used = ProcessCpuNs() - before;
+  EXPECT_LT(used, 100'000'000u) << "idle threads used " << used << " ns of CPU";
+  EXPECT_EQ(failing->error(), EBADF);
 }
 
 }  // namespace
