@@ -71,6 +71,15 @@ Result<size_t> HandleTable::LookupLocked(HandleValue value) const {
   return index;
 }
 
+Result<size_t> HandleTable::LookupMovableLocked(HandleValue value) const {
+  size_t index = TRY(LookupLocked(value));
+  if (slots_[index].in_transit) {
+    return MakeError(Status::kBadHandle,
+                     "handle " + std::to_string(value) + " is being sent through a channel");
+  }
+  return index;
+}
+
 Result<HandleValue> HandleTable::AddLocked(HandleEntry entry) {
   if (live_ + reserved_ >= max_handles_) {
     return MakeError(Status::kNoMemory,
@@ -92,6 +101,7 @@ Result<HandleValue> HandleTable::AddLocked(HandleEntry entry) {
 void HandleTable::FreeLocked(size_t index) {
   Slot& slot = slots_[index];
   slot.entry = HandleEntry{};
+  slot.in_transit = false;
   slot.generation = uint16_t((slot.generation + 1) & kGenerationMask);
   if (slot.generation == 0) slot.generation = 1;
   free_.push_back(uint32_t(index));
@@ -147,7 +157,7 @@ Result<HandleValue> HandleTable::Duplicate(HandleValue value, Rights rights) {
 Result<HandleValue> HandleTable::Replace(HandleValue value, Rights rights) {
   Ref<KernelObject> dropped;  // Released after the lock (see ~HandleTable).
   MutexLock lock(&mu_);
-  size_t index = TRY(LookupLocked(value));
+  size_t index = TRY(LookupMovableLocked(value));
   HandleEntry entry = slots_[index].entry;
   if (!IsSubset(rights, entry.rights)) {
     return MakeError(Status::kInvalidArgs, "replace asks for rights the handle lacks");
@@ -163,7 +173,7 @@ VoidResult HandleTable::Close(HandleValue value) {
   Ref<KernelObject> dropped;
   {
     MutexLock lock(&mu_);
-    size_t index = TRY(LookupLocked(value));
+    size_t index = TRY(LookupMovableLocked(value));
     dropped = std::move(slots_[index].entry.object);
     FreeLocked(index);
   }
@@ -172,7 +182,7 @@ VoidResult HandleTable::Close(HandleValue value) {
 
 Result<HandleEntry> HandleTable::Take(HandleValue value, Rights required) {
   MutexLock lock(&mu_);
-  size_t index = TRY(LookupLocked(value));
+  size_t index = TRY(LookupMovableLocked(value));
   if (!Contains(slots_[index].entry.rights, required)) {
     return MakeError(Status::kAccessDenied, "handle lacks a right the operation needs");
   }
@@ -183,32 +193,42 @@ Result<HandleEntry> HandleTable::Take(HandleValue value, Rights required) {
 
 VoidResult HandleTable::TakeAll(std::span<const HandleValue> values, Rights required,
                                 const ConsumeFn& consume) {
-  std::vector<Ref<KernelObject>> dropped;  // Released after the lock.
-  MutexLock lock(&mu_);
   std::vector<size_t> indices;
   std::vector<HandleEntry> entries;
-  indices.reserve(values.size());
-  entries.reserve(values.size());
-  for (HandleValue value : values) {
-    size_t index = TRY(LookupLocked(value));
-    if (!Contains(slots_[index].entry.rights, required)) {
-      return MakeError(Status::kAccessDenied,
-                       "handle " + std::to_string(value) + " lacks a right the operation needs");
+  {
+    MutexLock lock(&mu_);
+    indices.reserve(values.size());
+    entries.reserve(values.size());
+    for (HandleValue value : values) {
+      size_t index = TRY(LookupMovableLocked(value));
+      if (!Contains(slots_[index].entry.rights, required)) {
+        return MakeError(Status::kAccessDenied,
+                         "handle " + std::to_string(value) + " lacks a right the operation needs");
+      }
+      indices.push_back(index);
+      entries.push_back(slots_[index].entry);
     }
-    indices.push_back(index);
-    entries.push_back(slots_[index].entry);
+    std::vector<size_t> sorted = indices;
+    std::sort(sorted.begin(), sorted.end());
+    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+      return MakeError(Status::kInvalidArgs, "the same handle is listed twice");
+    }
+    // In transit, the slots cannot be freed by anyone else, so the indices
+    // stay valid until we come back.
+    for (size_t index : indices) slots_[index].in_transit = true;
   }
-  std::vector<size_t> sorted = indices;
-  std::sort(sorted.begin(), sorted.end());
-  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
-    return MakeError(Status::kInvalidArgs, "the same handle is listed twice");
-  }
-  TRY(consume(std::move(entries)));
+  VoidResult consumed = consume(std::move(entries));
+  std::vector<Ref<KernelObject>> dropped;  // Released after the lock.
+  MutexLock lock(&mu_);
   for (size_t index : indices) {
-    dropped.push_back(std::move(slots_[index].entry.object));
-    FreeLocked(index);
+    if (consumed.ok()) {
+      dropped.push_back(std::move(slots_[index].entry.object));
+      FreeLocked(index);
+    } else {
+      slots_[index].in_transit = false;
+    }
   }
-  return Ok();
+  return consumed;
 }
 
 Result<HandleTable::Reservation> HandleTable::Reserve(size_t count) {

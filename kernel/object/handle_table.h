@@ -16,9 +16,9 @@
 //   4. kInvalidArgs   other arguments (e.g. rights that are not a subset);
 //   5. kNoMemory      the table is full.
 //
-// Threading: thread-safe. The table's lock is taken before any object lock
-// (see object.h), which lets TakeAll() hand entries to an object while the
-// handles are still in the table.
+// Threading: thread-safe. No object is called while the table's lock is held
+// (objects run observer callbacks, which may come back to this table), and
+// the lock is never held while an object lock is taken.
 #pragma once
 
 #include <cstdint>
@@ -109,8 +109,9 @@ class HandleTable {
   // All-or-nothing removal for a channel write: checks that every value names
   // a distinct live entry with `required` (kInvalidArgs for a repeated value),
   // passes copies of the entries to `consume` and removes them only if it
-  // succeeds. `consume` runs with the table locked; it may take object locks
-  // but must not touch this table.
+  // succeeds. `consume` runs without the table's lock; meanwhile the handles
+  // are in transit: they still resolve for Get, but Close, Take, Replace and
+  // another TakeAll of them fail with kBadHandle.
   using ConsumeFn = std::function<VoidResult(std::vector<HandleEntry> entries)>;
   VoidResult TakeAll(std::span<const HandleValue> values, Rights required,
                      const ConsumeFn& consume);
@@ -137,9 +138,12 @@ class HandleTable {
   struct Slot {
     HandleEntry entry;        // object == nullptr when free.
     uint16_t generation = 1;  // 15 bits are used.
+    bool in_transit = false;  // Inside a TakeAll's consume.
   };
   static HandleValue Encode(size_t index, uint16_t generation);
   Result<size_t> LookupLocked(HandleValue value) const REQUIRES(mu_);
+  // LookupLocked for operations that remove or replace the entry.
+  Result<size_t> LookupMovableLocked(HandleValue value) const REQUIRES(mu_);
   Result<Ref<KernelObject>> GetChecked(HandleValue value, ObjectType type, Rights required) const;
   Result<HandleValue> AddLocked(HandleEntry entry) REQUIRES(mu_);
   void FreeLocked(size_t index) REQUIRES(mu_);

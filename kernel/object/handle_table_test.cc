@@ -154,6 +154,27 @@ TEST(HandleTableTest, TakeAllRemovesNothingWhenConsumeFails) {
   EXPECT_EQ(table.GetEntry(a, Rights::kNone).error().status, Status::kBadHandle);
 }
 
+TEST(HandleTableTest, HandlesInTransitResolveButCannotBeRemoved) {
+  HandleTable table;
+  HandleValue a = *table.Add(NewPort(), Rights::kTransfer | Rights::kRead);
+  HandleValue values[] = {a};
+  ASSERT_TRUE(
+      table
+          .TakeAll(values, Rights::kTransfer,
+                   [&](std::vector<HandleEntry>) -> VoidResult {
+                     // The table is not locked here.
+                     EXPECT_TRUE(table.Get<PortOps>(a, Rights::kRead).ok());
+                     EXPECT_EQ(table.Close(a).error().status, Status::kBadHandle);
+                     EXPECT_EQ(table.Take(a, Rights::kNone).error().status, Status::kBadHandle);
+                     EXPECT_EQ(table.Replace(a, Rights::kRead).error().status, Status::kBadHandle);
+                     EXPECT_TRUE(table.Add(NewPort(), Rights::kRead).ok());
+                     return MakeError(Status::kShouldWait, "refused");
+                   })
+          .error()
+          .status == Status::kShouldWait);
+  EXPECT_TRUE(table.Close(a).ok());  // No longer in transit.
+}
+
 TEST(HandleTableTest, ReservationKeepsRoomForInstall) {
   HandleTable table(4);
   auto reservation = table.Reserve(3);

@@ -17,8 +17,9 @@
 // batch, which runs them when it is destroyed. Declare the batch before the
 // lock guard so that it is destroyed after the guard.
 //
-// Lock order (outer first): HandleTable, then an object's own lock, then
-// signal_mu_. Callbacks may take any lock, because none is held when they run.
+// Lock order (outer first): an object's own lock, then signal_mu_. A handle
+// table's lock never nests with either. Callbacks may take any lock, because
+// none is held when they run.
 #pragma once
 
 #include <cstdint>
