@@ -279,6 +279,7 @@ std::vector<HandleRecord> HandleTable::Snapshot() const {
 }
 
 VoidResult HandleTable::Restore(std::vector<HandleRecord> records) {
+  std::vector<Slot> slots;  // On error, released after the lock.
   MutexLock lock(&mu_);
   if (live_ != 0 || reserved_ != 0) {
     return MakeError(Status::kInvalidArgs, "restore needs an empty handle table");
@@ -286,7 +287,6 @@ VoidResult HandleTable::Restore(std::vector<HandleRecord> records) {
   if (records.size() > max_handles_) {
     return MakeError(Status::kNoMemory, "snapshot holds more handles than the table allows");
   }
-  std::vector<Slot> slots;
   for (HandleRecord& record : records) {
     uint32_t low = record.value & kIndexMask;
     uint16_t generation = uint16_t((record.value >> kIndexBits) & kGenerationMask);
