@@ -1,7 +1,7 @@
 # Kernel object operations as messages (ARCHITECTURE.md, invariant 3).
 #
-# Every operation of every object type is one Request and one Response; signal
-# observations come back as Events. The loopback proxy (kernel/object/
+# Every operation of every object type is one ObjectRequest and one
+# ObjectResponse; signal observations come back as ObjectEvents. The loopback proxy (kernel/object/
 # loopback.h) sends these through a byte buffer today; the data plane will
 # carry the same messages over Cap'n Proto RPC between nodes.
 #
@@ -13,6 +13,8 @@
 
 using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("shoal::proto");
+# Names carry their protocol (ObjectRequest, not Request): every schema of
+# proto/ shares this namespace.
 
 # A handle crossing the wire: an object the serving side exported to this
 # connection, and the rights the handle carries (a subset of the export's).
@@ -22,14 +24,14 @@ struct HandleRef {
   rights @2 :UInt32;   # shoal::kernel::Rights
 }
 
-struct Packet {
+struct PortPacket {
   key @0 :UInt64;
   type @1 :UInt8;        # shoal::kernel::PacketType
   observed @2 :UInt32;   # Signals, for signal packets.
   user @3 :List(UInt64); # Up to 4 words, for user packets.
 }
 
-struct Request {
+struct ObjectRequest {
   target @0 :UInt64;     # Export id of the object the call is for.
   union {
     # Every object type.
@@ -43,7 +45,7 @@ struct Request {
 
     portWaitAsync @7 :PortWaitAsync;
     portCancel @8 :UInt64;       # Key.
-    portQueue @9 :Packet;
+    portQueue @9 :PortPacket;
     portWait @10 :Void;
 
     timerSet @11 :UInt64;        # Deadline, CLOCK_MONOTONIC ns of the serving node.
@@ -84,21 +86,21 @@ struct ConsoleChunk {
   bytes @2 :Data;
 }
 
-struct Response {
+struct ObjectResponse {
   status @0 :UInt8;    # shoal::Status; 0 is success and selects `result`.
   message @1 :Text;    # For people, when status is not 0.
   result :union {
     none @2 :Void;
     signals @3 :UInt32;
     channelMessage @4 :ChannelMessage;
-    packet @5 :Packet;
+    packet @5 :PortPacket;
     consoleChunk @6 :ConsoleChunk;
     consoleEnd @7 :UInt64;
   }
 }
 
 # An observer registered with `observe` fired.
-struct Event {
+struct ObjectEvent {
   token @0 :UInt64;
   observed @1 :UInt32;
 }

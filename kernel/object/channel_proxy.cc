@@ -38,7 +38,7 @@ class ChannelProxy final : public Proxy<ChannelOps> {
     auto read = NewRequest(message).initChannelRead();
     read.setMaxBytes(limits.max_bytes);
     read.setMaxHandles(limits.max_handles);
-    return client().Call(message, [&](proto::Response::Reader r) -> Result<Message> {
+    return client().Call(message, [&](proto::ObjectResponse::Reader r) -> Result<Message> {
       if (!r.getResult().isChannelMessage()) {
         return MakeError(Status::kMalformed, "expected a channel message");
       }

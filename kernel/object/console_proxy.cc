@@ -15,7 +15,7 @@ class ConsoleProxy final : public Proxy<ConsoleOps> {
   Result<uint64_t> Write(std::span<const uint8_t> bytes) override {
     capnp::MallocMessageBuilder message;
     NewRequest(message).setConsoleWrite(kj::arrayPtr(bytes.data(), bytes.size()));
-    return client().Call(message, [](proto::Response::Reader r) -> Result<uint64_t> {
+    return client().Call(message, [](proto::ObjectResponse::Reader r) -> Result<uint64_t> {
       if (!r.getResult().isConsoleEnd()) return MakeError(Status::kMalformed, "expected an offset");
       return r.getResult().getConsoleEnd();
     });
@@ -26,7 +26,7 @@ class ConsoleProxy final : public Proxy<ConsoleOps> {
     auto read = NewRequest(message).initConsoleRead();
     read.setOffset(offset);
     read.setMaxBytes(max_bytes);
-    return client().Call(message, [](proto::Response::Reader r) -> Result<ConsoleChunk> {
+    return client().Call(message, [](proto::ObjectResponse::Reader r) -> Result<ConsoleChunk> {
       if (!r.getResult().isConsoleChunk()) return MakeError(Status::kMalformed, "expected a chunk");
       auto in = r.getResult().getConsoleChunk();
       ConsoleChunk chunk;

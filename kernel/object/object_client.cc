@@ -37,7 +37,7 @@ Result<Ref<KernelObject>> ObjectClient::Import(uint64_t export_id, ObjectType ty
   return MakeError(Status::kMalformed, "unknown object type " + std::to_string(int(type)));
 }
 
-VoidResult ObjectClient::CheckStatus(proto::Response::Reader response) {
+VoidResult ObjectClient::CheckStatus(proto::ObjectResponse::Reader response) {
   uint8_t status = response.getStatus();
   if (status == uint8_t(Status::kOk)) return Ok();
   if (status > uint8_t(Status::kInternal)) {
@@ -48,12 +48,12 @@ VoidResult ObjectClient::CheckStatus(proto::Response::Reader response) {
 }
 
 VoidResult ObjectClient::CallVoid(capnp::MessageBuilder& request) {
-  return Call(request, [](proto::Response::Reader) -> VoidResult { return Ok(); });
+  return Call(request, [](proto::ObjectResponse::Reader) -> VoidResult { return Ok(); });
 }
 
 VoidResult ObjectClient::OnEvent(std::span<const uint8_t> bytes) {
-  auto event = TRY(wire::ReadMessage<proto::Event>(
-      bytes, [](proto::Event::Reader e) -> Result<std::pair<ObserverToken, Signals>> {
+  auto event = TRY(wire::ReadMessage<proto::ObjectEvent>(
+      bytes, [](proto::ObjectEvent::Reader e) -> Result<std::pair<ObserverToken, Signals>> {
         return std::make_pair(e.getToken(), Signals(e.getObserved()) & Signals::kAll);
       }));
   ObserverCallback callback;
@@ -86,7 +86,7 @@ void ObjectClient::Release(uint64_t export_id) {
     std::erase_if(observers_, [&](const auto& kv) { return kv.second.export_id == export_id; });
   }
   capnp::MallocMessageBuilder message;
-  auto request = message.initRoot<proto::Request>();
+  auto request = message.initRoot<proto::ObjectRequest>();
   request.setTarget(export_id);
   request.setRelease();
   (void)CallVoid(message);  // A dead connection has released everything anyway.
@@ -112,10 +112,10 @@ Result<HandleEntry> ObjectClient::ImportRef(proto::HandleRef::Reader ref) {
 
 Signals ProxyLink::RemoteSignals() const {
   capnp::MallocMessageBuilder message;
-  auto request = message.initRoot<proto::Request>();
+  auto request = message.initRoot<proto::ObjectRequest>();
   request.setTarget(export_id_);
   request.setGetSignals();
-  auto signals = client_->Call(message, [](proto::Response::Reader r) -> Result<Signals> {
+  auto signals = client_->Call(message, [](proto::ObjectResponse::Reader r) -> Result<Signals> {
     if (!r.getResult().isSignals()) return MakeError(Status::kMalformed, "expected signals");
     return Signals(r.getResult().getSignals()) & Signals::kAll;
   });
@@ -128,7 +128,7 @@ Result<ObserverToken> ProxyLink::RemoteObserve(Signals mask, ObserverCallback ca
   // response comes back.
   ObserverToken token = client_->AddObserver(export_id_, std::move(callback));
   capnp::MallocMessageBuilder message;
-  auto request = message.initRoot<proto::Request>();
+  auto request = message.initRoot<proto::ObjectRequest>();
   request.setTarget(export_id_);
   auto observe = request.initObserve();
   observe.setMask(uint32_t(mask));
@@ -144,7 +144,7 @@ Result<ObserverToken> ProxyLink::RemoteObserve(Signals mask, ObserverCallback ca
 bool ProxyLink::RemoteCancel(ObserverToken token) {
   if (!client_->RemoveObserver(token)) return false;
   capnp::MallocMessageBuilder message;
-  auto request = message.initRoot<proto::Request>();
+  auto request = message.initRoot<proto::ObjectRequest>();
   request.setTarget(export_id_);
   request.setCancelObserve(token);
   (void)client_->CallVoid(message);  // Only frees the server's side; an event is now ignored.

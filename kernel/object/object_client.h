@@ -2,8 +2,8 @@
 //
 // A proxy is a KernelObject that implements an operations interface
 // (ChannelOps, PortOps, TimerOps, ConsoleOps; plain KernelObject for types
-// without operations yet) by sending each call as a proto::Request through the
-// client's transport and decoding the proto::Response. A handle holding a
+// without operations yet) by sending each call as a proto::ObjectRequest through the
+// client's transport and decoding the proto::ObjectResponse. A handle holding a
 // proxy cannot tell it from a local object (ARCHITECTURE.md, invariant 3).
 //
 // Handles in messages: a handle the client sends must name a proxy of this
@@ -57,13 +57,14 @@ class ObjectClient : public std::enable_shared_from_this<ObjectClient> {
   // kOk, or the status it carries.
   template <typename Fn>
   auto Call(capnp::MessageBuilder& request, Fn&& read)
-      -> decltype(read(std::declval<proto::Response::Reader>())) {
-    using R = decltype(read(std::declval<proto::Response::Reader>()));
+      -> decltype(read(std::declval<proto::ObjectResponse::Reader>())) {
+    using R = decltype(read(std::declval<proto::ObjectResponse::Reader>()));
     std::vector<uint8_t> response = TRY(transport_(wire::ToBytes(request)));
-    return wire::ReadMessage<proto::Response>(response, [&](proto::Response::Reader r) -> R {
-      TRY(CheckStatus(r));
-      return read(r);
-    });
+    return wire::ReadMessage<proto::ObjectResponse>(response,
+                                                    [&](proto::ObjectResponse::Reader r) -> R {
+                                                      TRY(CheckStatus(r));
+                                                      return read(r);
+                                                    });
   }
   // Call() for operations with no result.
   VoidResult CallVoid(capnp::MessageBuilder& request);
@@ -82,7 +83,7 @@ class ObjectClient : public std::enable_shared_from_this<ObjectClient> {
 
  private:
   explicit ObjectClient(Transport transport) : transport_(std::move(transport)) {}
-  static VoidResult CheckStatus(proto::Response::Reader response);
+  static VoidResult CheckStatus(proto::ObjectResponse::Reader response);
 
   struct PendingObserver {
     uint64_t export_id;
@@ -107,8 +108,8 @@ class ProxyLink {
 
  protected:
   // A request to this object, in `message`.
-  proto::Request::Builder NewRequest(capnp::MessageBuilder& message) const {
-    auto request = message.initRoot<proto::Request>();
+  proto::ObjectRequest::Builder NewRequest(capnp::MessageBuilder& message) const {
+    auto request = message.initRoot<proto::ObjectRequest>();
     request.setTarget(export_id_);
     return request;
   }

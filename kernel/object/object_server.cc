@@ -58,53 +58,53 @@ Result<ObjectServer::Exported> ObjectServer::Lookup(uint64_t id, Rights required
 
 std::vector<uint8_t> ObjectServer::Handle(std::span<const uint8_t> request) {
   capnp::MallocMessageBuilder out;
-  auto response = out.initRoot<proto::Response>();
-  VoidResult served = wire::ReadMessage<proto::Request>(
-      request, [&](proto::Request::Reader r) -> VoidResult { return Dispatch(r, response); });
+  auto response = out.initRoot<proto::ObjectResponse>();
+  VoidResult served = wire::ReadMessage<proto::ObjectRequest>(
+      request, [&](proto::ObjectRequest::Reader r) -> VoidResult { return Dispatch(r, response); });
   if (served.ok()) return wire::ToBytes(out);
   // A fresh message, so that no half-built result goes out with the error.
   capnp::MallocMessageBuilder failed;
-  auto error = failed.initRoot<proto::Response>();
+  auto error = failed.initRoot<proto::ObjectResponse>();
   error.setStatus(uint8_t(served.error().status));
   error.setMessage(served.error().message);
   return wire::ToBytes(failed);
 }
 
-VoidResult ObjectServer::Dispatch(proto::Request::Reader request,
-                                  proto::Response::Builder response) {
+VoidResult ObjectServer::Dispatch(proto::ObjectRequest::Reader request,
+                                  proto::ObjectResponse::Builder response) {
   uint64_t target = request.getTarget();
   switch (request.which()) {
-    case proto::Request::GET_SIGNALS: {
+    case proto::ObjectRequest::GET_SIGNALS: {
       Exported e = TRY(Lookup(target, Rights::kWait));
       response.getResult().setSignals(uint32_t(e.object->signals()));
       return Ok();
     }
-    case proto::Request::OBSERVE: {
+    case proto::ObjectRequest::OBSERVE: {
       auto observe = request.getObserve();
       return Observe(target, Signals(observe.getMask()) & Signals::kAll, observe.getToken());
     }
-    case proto::Request::CANCEL_OBSERVE:
+    case proto::ObjectRequest::CANCEL_OBSERVE:
       TRY(Lookup(target, Rights::kNone));
       CancelObserve(request.getCancelObserve());
       return Ok();
-    case proto::Request::RELEASE:
+    case proto::ObjectRequest::RELEASE:
       TRY(Lookup(target, Rights::kNone));
       Release(target);
       return Ok();
-    case proto::Request::CHANNEL_WRITE:
-    case proto::Request::CHANNEL_READ:
+    case proto::ObjectRequest::CHANNEL_WRITE:
+    case proto::ObjectRequest::CHANNEL_READ:
       return ServeChannel(target, request, response);
-    case proto::Request::PORT_WAIT_ASYNC:
-    case proto::Request::PORT_CANCEL:
-    case proto::Request::PORT_QUEUE:
-    case proto::Request::PORT_WAIT:
+    case proto::ObjectRequest::PORT_WAIT_ASYNC:
+    case proto::ObjectRequest::PORT_CANCEL:
+    case proto::ObjectRequest::PORT_QUEUE:
+    case proto::ObjectRequest::PORT_WAIT:
       return ServePort(target, request, response);
-    case proto::Request::TIMER_SET:
-    case proto::Request::TIMER_CANCEL:
+    case proto::ObjectRequest::TIMER_SET:
+    case proto::ObjectRequest::TIMER_CANCEL:
       return ServeTimer(target, request);
-    case proto::Request::CONSOLE_WRITE:
-    case proto::Request::CONSOLE_READ:
-    case proto::Request::CONSOLE_CLOSE:
+    case proto::ObjectRequest::CONSOLE_WRITE:
+    case proto::ObjectRequest::CONSOLE_READ:
+    case proto::ObjectRequest::CONSOLE_CLOSE:
       return ServeConsole(target, request, response);
   }
   return MakeError(Status::kNotSupported,
@@ -145,7 +145,7 @@ void ObjectServer::OnFired(ObserverToken client_token, Signals observed) {
     observers_.erase(it);
   }
   capnp::MallocMessageBuilder message;
-  auto event = message.initRoot<proto::Event>();
+  auto event = message.initRoot<proto::ObjectEvent>();
   event.setToken(client_token);
   event.setObserved(uint32_t(observed));
   sink_(wire::ToBytes(message));

@@ -1,10 +1,10 @@
 // ObjectServer: the serving side of the object protocol for one connection.
 //
 // It keeps an export table (export id -> object, rights granted to the
-// peer), decodes each proto::Request, checks the export's rights for the
+// peer), decodes each proto::ObjectRequest, checks the export's rights for the
 // operation, calls the real object through its operations interface and
-// encodes a proto::Response. Observers the client asks for are registered on
-// the real objects; when one fires, the server sends a proto::Event through
+// encodes a proto::ObjectResponse. Observers the client asks for are registered on
+// the real objects; when one fires, the server sends a proto::ObjectEvent through
 // its EventSink.
 //
 // Hostile input: Handle() never crashes and never throws. Malformed bytes get
@@ -36,7 +36,7 @@ class ObjectServer : public std::enable_shared_from_this<ObjectServer> {
   static constexpr size_t kMaxExports = 1 << 16;
   static constexpr size_t kMaxObservers = 4096;
 
-  // Receives encoded proto::Event messages, on whichever thread an observer
+  // Receives encoded proto::ObjectEvent messages, on whichever thread an observer
   // fired (never under an object lock).
   using EventSink = std::function<void(std::vector<uint8_t> event)>;
 
@@ -47,7 +47,7 @@ class ObjectServer : public std::enable_shared_from_this<ObjectServer> {
   // 0). kNoMemory past kMaxExports.
   Result<uint64_t> Export(Ref<KernelObject> object, Rights rights);
 
-  // Serves one encoded proto::Request; returns the encoded proto::Response.
+  // Serves one encoded proto::ObjectRequest; returns the encoded proto::ObjectResponse.
   std::vector<uint8_t> Handle(std::span<const uint8_t> request);
 
   size_t export_count() const;
@@ -66,7 +66,8 @@ class ObjectServer : public std::enable_shared_from_this<ObjectServer> {
 
   explicit ObjectServer(EventSink sink) : sink_(std::move(sink)) {}
 
-  VoidResult Dispatch(proto::Request::Reader request, proto::Response::Builder response);
+  VoidResult Dispatch(proto::ObjectRequest::Reader request,
+                      proto::ObjectResponse::Builder response);
   // The export `id`, if it has `required`.
   Result<Exported> Lookup(uint64_t id, Rights required) const;
   // The export `id` as a T (an operations interface), if it has `required`.
@@ -78,13 +79,13 @@ class ObjectServer : public std::enable_shared_from_this<ObjectServer> {
   void Release(uint64_t id);
   void OnFired(ObserverToken client_token, Signals observed);
 
-  VoidResult ServeChannel(uint64_t target, proto::Request::Reader request,
-                          proto::Response::Builder response);
-  VoidResult ServePort(uint64_t target, proto::Request::Reader request,
-                       proto::Response::Builder response);
-  VoidResult ServeTimer(uint64_t target, proto::Request::Reader request);
-  VoidResult ServeConsole(uint64_t target, proto::Request::Reader request,
-                          proto::Response::Builder response);
+  VoidResult ServeChannel(uint64_t target, proto::ObjectRequest::Reader request,
+                          proto::ObjectResponse::Builder response);
+  VoidResult ServePort(uint64_t target, proto::ObjectRequest::Reader request,
+                       proto::ObjectResponse::Builder response);
+  VoidResult ServeTimer(uint64_t target, proto::ObjectRequest::Reader request);
+  VoidResult ServeConsole(uint64_t target, proto::ObjectRequest::Reader request,
+                          proto::ObjectResponse::Builder response);
 
   const EventSink sink_;
   mutable Mutex mu_;

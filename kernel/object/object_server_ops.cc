@@ -14,8 +14,8 @@ std::span<const uint8_t> AsSpan(capnp::Data::Reader data) { return {data.begin()
 
 }  // namespace
 
-VoidResult ObjectServer::ServeChannel(uint64_t target, proto::Request::Reader request,
-                                      proto::Response::Builder response) {
+VoidResult ObjectServer::ServeChannel(uint64_t target, proto::ObjectRequest::Reader request,
+                                      proto::ObjectResponse::Builder response) {
   if (request.isChannelWrite()) {
     auto channel = TRY(LookupAs<ChannelOps>(target, Rights::kWrite));
     auto in = request.getChannelWrite();
@@ -70,20 +70,20 @@ VoidResult ObjectServer::ServeChannel(uint64_t target, proto::Request::Reader re
   return Ok();
 }
 
-VoidResult ObjectServer::ServePort(uint64_t target, proto::Request::Reader request,
-                                   proto::Response::Builder response) {
+VoidResult ObjectServer::ServePort(uint64_t target, proto::ObjectRequest::Reader request,
+                                   proto::ObjectResponse::Builder response) {
   switch (request.which()) {
-    case proto::Request::PORT_WAIT_ASYNC: {
+    case proto::ObjectRequest::PORT_WAIT_ASYNC: {
       auto port = TRY(LookupAs<PortOps>(target, Rights::kWrite));
       auto in = request.getPortWaitAsync();
       Exported object = TRY(Lookup(in.getObject(), Rights::kWait));
       return port->WaitAsync(object.object, Signals(in.getSignals()) & Signals::kAll, in.getKey());
     }
-    case proto::Request::PORT_CANCEL: {
+    case proto::ObjectRequest::PORT_CANCEL: {
       auto port = TRY(LookupAs<PortOps>(target, Rights::kWrite));
       return port->Cancel(request.getPortCancel());
     }
-    case proto::Request::PORT_QUEUE: {
+    case proto::ObjectRequest::PORT_QUEUE: {
       auto port = TRY(LookupAs<PortOps>(target, Rights::kWrite));
       auto in = request.getPortQueue();
       Packet packet;
@@ -109,22 +109,22 @@ VoidResult ObjectServer::ServePort(uint64_t target, proto::Request::Reader reque
   }
 }
 
-VoidResult ObjectServer::ServeTimer(uint64_t target, proto::Request::Reader request) {
+VoidResult ObjectServer::ServeTimer(uint64_t target, proto::ObjectRequest::Reader request) {
   auto timer = TRY(LookupAs<TimerOps>(target, Rights::kManage));
   if (request.isTimerSet()) return timer->Set(request.getTimerSet());
   return timer->Cancel();
 }
 
-VoidResult ObjectServer::ServeConsole(uint64_t target, proto::Request::Reader request,
-                                      proto::Response::Builder response) {
+VoidResult ObjectServer::ServeConsole(uint64_t target, proto::ObjectRequest::Reader request,
+                                      proto::ObjectResponse::Builder response) {
   switch (request.which()) {
-    case proto::Request::CONSOLE_WRITE: {
+    case proto::ObjectRequest::CONSOLE_WRITE: {
       auto console = TRY(LookupAs<ConsoleOps>(target, Rights::kWrite));
       uint64_t end = TRY(console->Write(AsSpan(request.getConsoleWrite())));
       response.getResult().setConsoleEnd(end);
       return Ok();
     }
-    case proto::Request::CONSOLE_READ: {
+    case proto::ObjectRequest::CONSOLE_READ: {
       auto console = TRY(LookupAs<ConsoleOps>(target, Rights::kRead));
       auto in = request.getConsoleRead();
       ConsoleChunk chunk =

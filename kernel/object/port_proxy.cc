@@ -42,7 +42,7 @@ class PortProxy final : public Proxy<PortOps> {
   Result<Packet> Wait() override {
     capnp::MallocMessageBuilder message;
     NewRequest(message).setPortWait();
-    return client().Call(message, [](proto::Response::Reader r) -> Result<Packet> {
+    return client().Call(message, [](proto::ObjectResponse::Reader r) -> Result<Packet> {
       if (!r.getResult().isPacket()) return MakeError(Status::kMalformed, "expected a packet");
       auto in = r.getResult().getPacket();
       if (in.getType() != uint8_t(PacketType::kSignal) &&

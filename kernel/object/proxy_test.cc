@@ -17,18 +17,20 @@ using testing::ProxiedObjects;
 template <typename Build>
 Status Send(ObjectServer& server, Build&& build) {
   capnp::MallocMessageBuilder message;
-  auto request = message.initRoot<proto::Request>();
+  auto request = message.initRoot<proto::ObjectRequest>();
   build(request);
   std::vector<uint8_t> response = server.Handle(wire::ToBytes(message));
-  auto status = wire::ReadMessage<proto::Response>(
-      response, [](proto::Response::Reader r) -> Result<Status> { return Status(r.getStatus()); });
+  auto status = wire::ReadMessage<proto::ObjectResponse>(
+      response,
+      [](proto::ObjectResponse::Reader r) -> Result<Status> { return Status(r.getStatus()); });
   EXPECT_TRUE(status.ok());
   return status.ok() ? *status : Status::kInternal;
 }
 
 Status StatusOf(const std::vector<uint8_t>& response) {
-  auto status = wire::ReadMessage<proto::Response>(
-      response, [](proto::Response::Reader r) -> Result<Status> { return Status(r.getStatus()); });
+  auto status = wire::ReadMessage<proto::ObjectResponse>(
+      response,
+      [](proto::ObjectResponse::Reader r) -> Result<Status> { return Status(r.getStatus()); });
   EXPECT_TRUE(status.ok());
   return status.ok() ? *status : Status::kInternal;
 }
@@ -55,7 +57,7 @@ TEST(ObjectProtocolTest, MalformedRequestBytesGetAMalformedResponse) {
 TEST(ObjectProtocolTest, UnknownExportIsABadHandle) {
   LoopbackConnection connection;
   EXPECT_EQ(Send(connection.server(),
-                 [](proto::Request::Builder r) {
+                 [](proto::ObjectRequest::Builder r) {
                    r.setTarget(99);
                    r.setGetSignals();
                  }),
@@ -66,13 +68,13 @@ TEST(ObjectProtocolTest, ServerChecksTypeBeforeRights) {
   LoopbackConnection connection;
   uint64_t id = *connection.server().Export(*Port::Create(), Rights::kRead);
   EXPECT_EQ(Send(connection.server(),
-                 [&](proto::Request::Builder r) {
+                 [&](proto::ObjectRequest::Builder r) {
                    r.setTarget(id);
                    r.initChannelWrite();
                  }),
             Status::kWrongType);
   EXPECT_EQ(Send(connection.server(),
-                 [&](proto::Request::Builder r) {
+                 [&](proto::ObjectRequest::Builder r) {
                    r.setTarget(id);
                    r.initPortQueue();
                  }),
@@ -95,7 +97,7 @@ TEST(ObjectProtocolTest, HandleClaimingRightsItsExportLacksIsRefused) {
   uint64_t transferable =
       *connection.server().Export(*Port::Create(), Rights::kRead | Rights::kTransfer);
   auto write_with = [&](uint64_t id, Rights rights, uint8_t type) {
-    return Send(connection.server(), [&](proto::Request::Builder r) {
+    return Send(connection.server(), [&](proto::ObjectRequest::Builder r) {
       r.setTarget(channel);
       auto ref = r.initChannelWrite().initHandles(1)[0];
       ref.setExportId(id);
@@ -162,7 +164,7 @@ TEST(ObjectProtocolTest, ObserverEventsComeBackAsMessages) {
 TEST(ObjectProtocolTest, ReusedObserverTokenIsRefused) {
   LoopbackConnection connection;
   uint64_t id = *connection.server().Export(std::make_shared<DeviceObject>(), Rights::kWait);
-  auto observe = [&](proto::Request::Builder r) {
+  auto observe = [&](proto::ObjectRequest::Builder r) {
     r.setTarget(id);
     auto o = r.initObserve();
     o.setMask(uint32_t(Signals::kPeerClosed));

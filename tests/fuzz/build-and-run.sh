@@ -99,7 +99,7 @@ if [ "$target" = object_fuzz ]; then
     case "$line" in ''|'#'*) continue ;; esac
     n=$((n + 1))
     one="$out/corpus-$target/seed_request_$n"
-    printf '%s\n' "$line" | capnp encode "$root/proto/object.capnp" Request >"$one.bin"
+    printf '%s\n' "$line" | capnp encode "$root/proto/object.capnp" ObjectRequest >"$one.bin"
     len=$(stat -c %s "$one.bin")
     { printf "\\x$(printf %02x $((len & 255)))\\x$(printf %02x $((len >> 8)))"; cat "$one.bin"; } >"$one"
     cat "$one" >>"$seq_file"

@@ -67,8 +67,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       length = std::min(length, size - at);
       std::vector<uint8_t> response = server.Handle(std::span<const uint8_t>(data + at, length));
       at += length;
-      auto status = wire::ReadMessage<proto::Response>(
-          response, [](proto::Response::Reader r) -> Result<uint8_t> { return r.getStatus(); });
+      auto status = wire::ReadMessage<proto::ObjectResponse>(
+          response,
+          [](proto::ObjectResponse::Reader r) -> Result<uint8_t> { return r.getStatus(); });
       if (!status.ok() || *status > uint8_t(Status::kInternal)) __builtin_trap();
     }
   }
