@@ -3,7 +3,7 @@
 # and runs it for a bounded time on a seed corpus made from tests/fuzz/seeds.
 #
 # Usage: tests/fuzz/build-and-run.sh [TARGET] [SECONDS] [-- extra libFuzzer flags]
-#   TARGET   decode_fuzz (default) or vm_fuzz: a tests/fuzz/TARGET.cc file.
+#   TARGET   decode_fuzz (default), vm_fuzz or object_fuzz: a tests/fuzz/TARGET.cc file.
 #   SECONDS  how long to fuzz (default 30); 0 only builds.
 # Environment: SHOAL_SPEC_DIR (default ../shared/wasm-testsuite beside the
 # repository, as in CMake) adds the spec tests' modules to the seeds when it
@@ -34,12 +34,30 @@ flags=(-std=gnu++20 -O1 -g -fno-omit-frame-pointer -I"$root"
        -fsanitize=address,undefined -fno-sanitize-recover=undefined)
 mkdir -p "$out/obj" "$out/corpus-$target" "$out/crashes-$target"
 
+# What each target links: the VM targets take kernel/vm; object_fuzz takes
+# kernel/object and the Cap'n Proto code generated from proto/, made here.
+parts=(base vm)
+libs=()
+dict="$root/tests/fuzz/wasm.dict"
+if [ "$target" = object_fuzz ]; then
+  command -v capnp >/dev/null || { echo "capnp not found: object_fuzz needs capnproto" >&2; exit 2; }
+  parts=(base object)
+  libs=(-lcapnp -lkj)
+  dict=""
+  mkdir -p "$out/gen"
+  capnp compile -oc++:"$out/gen" --src-prefix="$root" "$root"/proto/*.capnp
+  flags+=(-I"$out/gen")
+fi
+
 # Kernel objects, instrumented for coverage but without libFuzzer's main.
 objs=()
 sources=()
-for f in "$root"/kernel/base/*.cc "$root"/kernel/vm/*.cc; do
+inputs=()
+for part in "${parts[@]}"; do inputs+=("$root"/kernel/"$part"/*.cc); done
+[ "$target" = object_fuzz ] && inputs+=("$out"/gen/proto/*.c++)
+for f in "${inputs[@]}"; do
   case "$f" in *_test.cc) continue ;; esac
-  obj="$out/obj/$(basename "$(dirname "$f")")_$(basename "$f" .cc).o"
+  obj="$out/obj/$(basename "$(dirname "$f")")_$(basename "${f%.*}").o"
   objs+=("$obj")
   if [ ! -f "$obj" ] || [ "$f" -nt "$obj" ] || [ -n "$(find "$root/kernel" -name '*.h' -newer "$obj" -print -quit)" ]; then
     sources+=("$f")
@@ -47,7 +65,7 @@ for f in "$root"/kernel/base/*.cc "$root"/kernel/vm/*.cc; do
 done
 compile_one() {
   local f="$1" out="$2" cxx="$3"; shift 3
-  local obj="$out/obj/$(basename "$(dirname "$f")")_$(basename "$f" .cc).o"
+  local obj="$out/obj/$(basename "$(dirname "$f")")_$(basename "${f%.*}").o"
   "$cxx" "$@" -fsanitize=fuzzer-no-link -c "$f" -o "$obj"
 }
 export -f compile_one
@@ -59,7 +77,7 @@ fi
 
 binary="$out/$target"
 echo "linking $binary"
-if ! "$cxx" "${flags[@]}" -fsanitize=fuzzer "$src" "${objs[@]}" -o "$binary" 2>"$out/link-$target.log"; then
+if ! "$cxx" "${flags[@]}" -fsanitize=fuzzer "$src" "${objs[@]}" "${libs[@]}" -o "$binary" 2>"$out/link-$target.log"; then
   if [ "${FUZZ_STRICT:-0}" != 1 ] && grep -q "undefined reference" "$out/link-$target.log" &&
      ! grep -q "error:" <(grep -v "undefined reference\|linker command failed" "$out/link-$target.log"); then
     echo "SKIP: $target does not link yet (a VM part is still a placeholder):"
@@ -71,7 +89,23 @@ if ! "$cxx" "${flags[@]}" -fsanitize=fuzzer "$src" "${objs[@]}" -o "$binary" 2>"
 fi
 
 # Seeds: the .wat files, assembled now so the repository holds no binaries.
-if command -v wat2wasm >/dev/null; then
+# object_fuzz's are requests in text form, each encoded with `capnp encode`
+# behind the 2-byte length the target expects, plus all of them in sequence.
+if [ "$target" = object_fuzz ]; then
+  seq_file="$out/corpus-$target/seed_sequence"
+  : >"$seq_file"
+  n=0
+  while IFS= read -r line; do
+    case "$line" in ''|'#'*) continue ;; esac
+    n=$((n + 1))
+    one="$out/corpus-$target/seed_request_$n"
+    printf '%s\n' "$line" | capnp encode "$root/proto/object.capnp" ObjectRequest >"$one.bin"
+    len=$(stat -c %s "$one.bin")
+    { printf "\\x$(printf %02x $((len & 255)))\\x$(printf %02x $((len >> 8)))"; cat "$one.bin"; } >"$one"
+    cat "$one" >>"$seq_file"
+    rm "$one.bin"
+  done <"$root/tests/fuzz/seeds/object_requests.txt"
+elif command -v wat2wasm >/dev/null; then
   for wat in "$root"/tests/fuzz/seeds/*.wat; do
     wat2wasm "$wat" -o "$out/corpus-$target/seed_$(basename "$wat" .wat).wasm"
   done
@@ -79,7 +113,7 @@ else
   echo "wat2wasm not found: fuzzing without the .wat seeds"
 fi
 spec_dir="${SHOAL_SPEC_DIR:-$root/../shared/wasm-testsuite}"
-if [ -d "$spec_dir" ] && command -v wast2json >/dev/null && [ ! -f "$out/spec-seeds-$target.done" ]; then
+if [ "$target" != object_fuzz ] && [ -d "$spec_dir" ] && command -v wast2json >/dev/null && [ ! -f "$out/spec-seeds-$target.done" ]; then
   echo "adding the spec tests' modules from $spec_dir to the seeds"
   if [ ! -d "$out/spec-json" ]; then
     mkdir -p "$out/spec-json"
@@ -98,5 +132,5 @@ echo "fuzzing $target for ${seconds}s"
 cd "$out/crashes-$target"
 ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" "$binary" \
   -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-  -print_final_stats=1 -dict="$root/tests/fuzz/wasm.dict" "${extra_flags[@]}" \
+  -print_final_stats=1 ${dict:+-dict="$dict"} "${extra_flags[@]}" \
   "$out/corpus-$target"

@@ -1,0 +1,115 @@
+// Console behaviour, run against local consoles and against proxies.
+#include "kernel/object/console.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "kernel/object/object_test_support.h"
+
+namespace shoal::kernel {
+namespace {
+
+using testing::FactoryName;
+using testing::ObjectFactories;
+using testing::WaitForSignals;
+
+std::vector<uint8_t> Bytes(std::string_view s) { return {s.begin(), s.end()}; }
+
+template <typename Factory>
+class ConsoleTest : public ::testing::Test {
+ protected:
+  Factory objects_;
+};
+TYPED_TEST_SUITE(ConsoleTest, ObjectFactories, FactoryName);
+
+TYPED_TEST(ConsoleTest, ReadersReadFromAnyOffset) {
+  auto console = this->objects_.CreateConsole();
+  EXPECT_EQ(*console->Write(Bytes("hello ")), 6u);
+  EXPECT_EQ(*console->Write(Bytes("world")), 11u);
+  auto all = console->Read(0, 100);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->offset, 0u);
+  EXPECT_EQ(all->bytes, Bytes("hello world"));
+  auto tail = console->Read(6, 3);
+  ASSERT_TRUE(tail.ok());
+  EXPECT_EQ(tail->offset, 6u);
+  EXPECT_EQ(tail->bytes, Bytes("wor"));
+}
+
+TYPED_TEST(ConsoleTest, EndOfAnOpenConsoleShouldWait) {
+  auto console = this->objects_.CreateConsole();
+  EXPECT_EQ(console->Read(0, 10).error().status, Status::kShouldWait);
+  ASSERT_TRUE(console->Write(Bytes("ab")).ok());
+  EXPECT_EQ(console->Read(2, 10).error().status, Status::kShouldWait);
+  EXPECT_EQ(console->Read(3, 10).error().status, Status::kOutOfBounds);
+}
+
+TYPED_TEST(ConsoleTest, RetentionKeepsTheNewestBytesAndCountsDropped) {
+  auto console = this->objects_.CreateConsole(8);
+  ASSERT_TRUE(console->Write(Bytes("0123456")).ok());
+  ASSERT_TRUE(console->Write(Bytes("789ab")).ok());
+  auto chunk = console->Read(0, 100);
+  ASSERT_TRUE(chunk.ok());
+  EXPECT_EQ(chunk->offset, 4u);
+  EXPECT_EQ(chunk->dropped, 4u);
+  EXPECT_EQ(chunk->bytes, Bytes("456789ab"));
+  // A write bigger than the retention keeps its own tail.
+  ASSERT_TRUE(console->Write(Bytes("ABCDEFGHIJ")).ok());
+  chunk = console->Read(0, 100);
+  ASSERT_TRUE(chunk.ok());
+  EXPECT_EQ(chunk->offset, 14u);
+  EXPECT_EQ(chunk->dropped, 14u);
+  EXPECT_EQ(chunk->bytes, Bytes("CDEFGHIJ"));
+}
+
+TYPED_TEST(ConsoleTest, ClosedConsoleDrainsThenReportsPeerClosed) {
+  auto console = this->objects_.CreateConsole();
+  ASSERT_TRUE(console->Write(Bytes("bye")).ok());
+  ASSERT_TRUE(console->Close().ok());
+  ASSERT_TRUE(console->Close().ok());
+  EXPECT_TRUE(Any(console->signals(), Signals::kPeerClosed));
+  EXPECT_EQ(console->Write(Bytes("late")).error().status, Status::kPeerClosed);
+  EXPECT_EQ(console->Read(0, 10)->bytes, Bytes("bye"));
+  EXPECT_EQ(console->Read(3, 10).error().status, Status::kPeerClosed);
+}
+
+TYPED_TEST(ConsoleTest, ReadableIsAnEdgeThatWakesFollowers) {
+  auto console = this->objects_.CreateConsole();
+  ASSERT_TRUE(console->Write(Bytes("old")).ok());
+  EXPECT_FALSE(Any(console->signals(), Signals::kReadable));  // Never a level.
+  Signals seen = Signals::kNone;
+  auto token = console->ObserveAsync(Signals::kReadable, [&](Signals s) { seen = s; });
+  ASSERT_TRUE(token.ok());
+  EXPECT_EQ(seen, Signals::kNone);
+  ASSERT_TRUE(console->Write(Bytes("new")).ok());
+  EXPECT_TRUE(Any(seen, Signals::kReadable));
+}
+
+TYPED_TEST(ConsoleTest, FollowerSeesEveryByteWhileAWriterRuns) {
+  auto console = this->objects_.CreateConsole(1 << 16);
+  constexpr int kLines = 200;
+  std::thread writer([&] {
+    for (int i = 0; i < kLines; ++i) ASSERT_TRUE(console->Write(Bytes("line\n")).ok());
+    ASSERT_TRUE(console->Close().ok());
+  });
+  uint64_t offset = 0;
+  std::string text;
+  for (int rounds = 0; rounds < 100000; ++rounds) {
+    auto chunk = console->Read(offset, 64);
+    if (chunk.ok()) {
+      text.append(chunk->bytes.begin(), chunk->bytes.end());
+      offset = chunk->offset + chunk->bytes.size();
+      continue;
+    }
+    if (chunk.error().status == Status::kPeerClosed) break;
+    ASSERT_EQ(chunk.error().status, Status::kShouldWait);
+    WaitForSignals(*console, Signals::kReadable | Signals::kPeerClosed,
+                   std::chrono::milliseconds(20));
+  }
+  writer.join();
+  EXPECT_EQ(text.size(), kLines * 5u);
+}
+
+}  // namespace
+}  // namespace shoal::kernel

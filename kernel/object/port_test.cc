@@ -1,0 +1,146 @@
+// Port behaviour, run against local ports and against proxies.
+#include "kernel/object/port.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "kernel/object/object_test_support.h"
+
+namespace shoal::kernel {
+namespace {
+
+using testing::FactoryName;
+using testing::ObjectFactories;
+using testing::WaitForSignals;
+
+template <typename Factory>
+class PortTest : public ::testing::Test {
+ protected:
+  Factory objects_;
+};
+TYPED_TEST_SUITE(PortTest, ObjectFactories, FactoryName);
+
+TYPED_TEST(PortTest, EmptyPortShouldWait) {
+  auto port = this->objects_.CreatePort();
+  EXPECT_EQ(port->Wait().error().status, Status::kShouldWait);
+  EXPECT_EQ(port->signals(), Signals::kNone);
+}
+
+TYPED_TEST(PortTest, SignalPacketArrivesWhenTheObjectBecomesReadable) {
+  auto port = this->objects_.CreatePort();
+  auto [a, b] = this->objects_.CreateChannel();
+  ASSERT_TRUE(port->WaitAsync(b, Signals::kReadable, 42).ok());
+  EXPECT_EQ(port->Wait().error().status, Status::kShouldWait);
+  uint8_t byte = 1;
+  ASSERT_TRUE(a->Write({&byte, 1}, {}).ok());
+  EXPECT_TRUE(Any(port->signals(), Signals::kReadable));
+  auto packet = port->Wait();
+  ASSERT_TRUE(packet.ok());
+  EXPECT_EQ(packet->key, 42u);
+  EXPECT_EQ(packet->type, PacketType::kSignal);
+  EXPECT_TRUE(Any(packet->observed, Signals::kReadable));
+  EXPECT_FALSE(Any(port->signals(), Signals::kReadable));
+  // One shot: a second message queues nothing.
+  ASSERT_TRUE(a->Write({&byte, 1}, {}).ok());
+  EXPECT_EQ(port->Wait().error().status, Status::kShouldWait);
+}
+
+TYPED_TEST(PortTest, AlreadySetSignalQueuesAPacketAtOnce) {
+  auto port = this->objects_.CreatePort();
+  auto [a, b] = this->objects_.CreateChannel();
+  ASSERT_TRUE(port->WaitAsync(a, Signals::kWritable, 7).ok());
+  auto packet = port->Wait();
+  ASSERT_TRUE(packet.ok());
+  EXPECT_EQ(packet->key, 7u);
+}
+
+TYPED_TEST(PortTest, CancelRemovesRegistrationsAndQueuedPackets) {
+  auto port = this->objects_.CreatePort();
+  auto [a, b] = this->objects_.CreateChannel();
+  ASSERT_TRUE(port->WaitAsync(b, Signals::kReadable, 1).ok());
+  ASSERT_TRUE(port->WaitAsync(a, Signals::kWritable, 2).ok());  // Queued at once.
+  ASSERT_TRUE(port->Cancel(1).ok());
+  ASSERT_TRUE(port->Cancel(2).ok());
+  EXPECT_EQ(port->Cancel(3).error().status, Status::kNotFound);
+  uint8_t byte = 1;
+  ASSERT_TRUE(a->Write({&byte, 1}, {}).ok());
+  EXPECT_EQ(port->Wait().error().status, Status::kShouldWait);
+  EXPECT_EQ(port->signals(), Signals::kNone);
+}
+
+TYPED_TEST(PortTest, UserPacketsCarryTheirPayload) {
+  auto port = this->objects_.CreatePort();
+  Packet packet;
+  packet.key = 9;
+  packet.type = PacketType::kSignal;  // Forced to kUser.
+  packet.user = {1, 2, 3, 4};
+  ASSERT_TRUE(port->Queue(packet).ok());
+  auto got = port->Wait();
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->key, 9u);
+  EXPECT_EQ(got->type, PacketType::kUser);
+  EXPECT_EQ(got->user, packet.user);
+}
+
+TYPED_TEST(PortTest, CapacityCountsRegistrationsAndPackets) {
+  auto port = this->objects_.CreatePort();
+  auto [a, b] = this->objects_.CreateChannel();
+  for (size_t i = 0; i < PortOps::kMaxPackets - 1; ++i) ASSERT_TRUE(port->Queue({}).ok()) << i;
+  ASSERT_TRUE(port->WaitAsync(b, Signals::kReadable, 1).ok());
+  EXPECT_EQ(port->Queue({}).error().status, Status::kShouldWait);
+  EXPECT_EQ(port->WaitAsync(b, Signals::kReadable, 2).error().status, Status::kShouldWait);
+  // The registration still has room for its packet.
+  uint8_t byte = 1;
+  ASSERT_TRUE(a->Write({&byte, 1}, {}).ok());
+  size_t packets = 0;
+  bool saw_signal = false;
+  while (auto p = port->Wait()) {
+    ++packets;
+    saw_signal |= p->type == PacketType::kSignal;
+  }
+  EXPECT_EQ(packets, PortOps::kMaxPackets);
+  EXPECT_TRUE(saw_signal);
+}
+
+TYPED_TEST(PortTest, AProcessCanParkOnAPortLikeOnAnyObject) {
+  auto port = this->objects_.CreatePort();
+  auto [a, b] = this->objects_.CreateChannel();
+  ASSERT_TRUE(port->WaitAsync(b, Signals::kPeerClosed, 5).ok());
+  std::thread closer([a = std::move(a)]() mutable { a.reset(); });
+  EXPECT_TRUE(Any(WaitForSignals(*port, Signals::kReadable), Signals::kReadable));
+  closer.join();
+  auto packet = port->Wait();
+  ASSERT_TRUE(packet.ok());
+  EXPECT_TRUE(Any(packet->observed, Signals::kPeerClosed));
+}
+
+TYPED_TEST(PortTest, ConcurrentUserPacketsAreAllDelivered) {
+  auto port = this->objects_.CreatePort();
+  constexpr int kThreads = 3;
+  constexpr int kPerThread = 200;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        Packet p;
+        p.key = uint64_t(t);
+        ASSERT_TRUE(port->Queue(p).ok());
+      }
+    });
+  }
+  int got = 0;
+  while (got < kThreads * kPerThread) {
+    if (port->Wait().ok()) {
+      ++got;
+    } else {
+      WaitForSignals(*port, Signals::kReadable, std::chrono::milliseconds(50));
+    }
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(got, kThreads * kPerThread);
+}
+
+}  // namespace
+}  // namespace shoal::kernel

@@ -1,0 +1,106 @@
+# Kernel object operations as messages (ARCHITECTURE.md, invariant 3).
+#
+# Every operation of every object type is one ObjectRequest and one
+# ObjectResponse; signal observations come back as ObjectEvents. The loopback proxy (kernel/object/
+# loopback.h) sends these through a byte buffer today; the data plane will
+# carry the same messages over Cap'n Proto RPC between nodes.
+#
+# Objects are named by export ids: the serving side exports an object to one
+# connection and the client's proxy holds the id until it sends `release`.
+# Version 1. Add fields and union members only at the end; never renumber.
+
+@0xb52fc06b45423d1d;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("shoal::proto");
+# Names carry their protocol (ObjectRequest, not Request): every schema of
+# proto/ shares this namespace.
+
+# A handle crossing the wire: an object the serving side exported to this
+# connection, and the rights the handle carries (a subset of the export's).
+struct HandleRef {
+  exportId @0 :UInt64;
+  type @1 :UInt8;      # shoal::kernel::ObjectType
+  rights @2 :UInt32;   # shoal::kernel::Rights
+}
+
+struct PortPacket {
+  key @0 :UInt64;
+  type @1 :UInt8;        # shoal::kernel::PacketType
+  observed @2 :UInt32;   # Signals, for signal packets.
+  user @3 :List(UInt64); # Up to 4 words, for user packets.
+}
+
+struct ObjectRequest {
+  target @0 :UInt64;     # Export id of the object the call is for.
+  union {
+    # Every object type.
+    getSignals @1 :Void;
+    observe @2 :Observe;
+    cancelObserve @3 :UInt64;    # The client's observer token.
+    release @4 :Void;            # The client dropped its proxy.
+
+    channelWrite @5 :ChannelMessage;
+    channelRead @6 :ChannelRead;
+
+    portWaitAsync @7 :PortWaitAsync;
+    portCancel @8 :UInt64;       # Key.
+    portQueue @9 :PortPacket;
+    portWait @10 :Void;
+
+    timerSet @11 :UInt64;        # Deadline, CLOCK_MONOTONIC ns of the serving node.
+    timerCancel @12 :Void;
+
+    consoleWrite @13 :Data;
+    consoleRead @14 :ConsoleRead;
+    consoleClose @15 :Void;
+  }
+
+  struct Observe {
+    mask @0 :UInt32;
+    token @1 :UInt64;    # Chosen by the client, unique per connection; echoed in Events.
+  }
+  struct ChannelRead {
+    maxBytes @0 :UInt64;
+    maxHandles @1 :UInt64;
+  }
+  struct PortWaitAsync {
+    object @0 :UInt64;   # Export id of the observed object.
+    signals @1 :UInt32;
+    key @2 :UInt64;
+  }
+  struct ConsoleRead {
+    offset @0 :UInt64;
+    maxBytes @1 :UInt64;
+  }
+}
+
+struct ChannelMessage {
+  bytes @0 :Data;
+  handles @1 :List(HandleRef);
+}
+
+struct ConsoleChunk {
+  offset @0 :UInt64;
+  dropped @1 :UInt64;
+  bytes @2 :Data;
+}
+
+struct ObjectResponse {
+  status @0 :UInt8;    # shoal::Status; 0 is success and selects `result`.
+  message @1 :Text;    # For people, when status is not 0.
+  result :union {
+    none @2 :Void;
+    signals @3 :UInt32;
+    channelMessage @4 :ChannelMessage;
+    packet @5 :PortPacket;
+    consoleChunk @6 :ConsoleChunk;
+    consoleEnd @7 :UInt64;
+  }
+}
+
+# An observer registered with `observe` fired.
+struct ObjectEvent {
+  token @0 :UInt64;
+  observed @1 :UInt32;
+}
