@@ -179,7 +179,9 @@ void Daemon::OnMemberChange(const MemberChange& change) {
       for (const HostedProcess& p : change.previous) before[p.pid] = p.running;
       for (const HostedProcess& p : change.member.processes) {
         auto it = before.find(p.pid);
-        if (it == before.end() && p.running) publish(pb::Event::KIND_PROCESS_STARTED, p.pid);
+        // A process that started and ended between two heartbeats shows
+        // up ended: report both.
+        if (it == before.end()) publish(pb::Event::KIND_PROCESS_STARTED, p.pid);
         if (!p.running && (it == before.end() || it->second)) {
           publish(pb::Event::KIND_PROCESS_EXITED, p.pid);
         }
