@@ -30,9 +30,9 @@ void AddPsCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
       if (p.state() == pb::PROCESS_STATE_LOST) state = "lost";
       std::string command;
       for (const std::string& a : p.args()) command += (command.empty() ? "" : " ") + a;
+      bool ended = p.state() == pb::PROCESS_STATE_EXITED;
       table.Add({std::to_string(p.pid()), p.node(), state,
-                 p.state() == pb::PROCESS_STATE_RUNNING ? "-" : std::to_string(p.fuel_used()),
-                 command});
+                 ended ? std::to_string(p.fuel_used()) : "-", command.empty() ? "-" : command});
     }
     table.Print();
     for (const std::string& n : response.unreachable_nodes()) {

@@ -11,6 +11,8 @@ namespace {
 namespace pb = shoal::admin::v1;
 using Clock = std::chrono::steady_clock;
 constexpr auto kForwardTimeout = std::chrono::seconds(5);
+// How often a Wait whose host stopped answering looks the process up again.
+constexpr auto kRelocatePause = std::chrono::milliseconds(200);
 
 grpc::Status Unimplemented(const std::string& what) {
   return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
@@ -64,6 +66,11 @@ grpc::Status AdminService::Reachable(const std::string& name, Member* member) co
   }
   *member = std::move(*m);
   return grpc::Status::OK;
+}
+
+bool AdminService::IsUp(const std::string& name) const {
+  std::optional<Member> m = p_.registry.FindByName(name);
+  return m && m->state == MemberState::kUp;
 }
 
 grpc::Status AdminService::Find(uint64_t pid, Location* where) const {
@@ -203,13 +210,37 @@ grpc::Status AdminService::Wait(Ctx* context, const pb::WaitRequest* request,
                                             " died or restarted while it ran");
       return grpc::Status::OK;
     }
-    Member m;
-    if (grpc::Status s = Reachable(where.node, &m); !s.ok()) return s;
-    grpc::ClientContext forward;
-    InheritDeadline(*context, forward, true);
-    // TODO(membership): a host that dies during the wait surfaces as
-    // UNAVAILABLE; the client may call again to learn the process is lost.
-    return Relayed(p_.peers.For(m.peer_address)->Wait(&forward, *request, response), m.name);
+    // Forward; if the host stops answering, keep locating the process until
+    // it answers again or the failure detector declares it dead (then the
+    // process is lost), the deadline passes or the client cancels.
+    for (;;) {
+      Member m;
+      if (grpc::Status s = Reachable(where.node, &m); !s.ok()) return s;
+      grpc::ClientContext forward;
+      InheritDeadline(*context, forward, true);
+      // Fail fast on a broken connection: this loop does the waiting.
+      forward.set_wait_for_ready(false);
+      grpc::Status status = p_.peers.For(m.peer_address)->Wait(&forward, *request, response);
+      if (status.error_code() != grpc::StatusCode::UNAVAILABLE) return Relayed(status, m.name);
+      do {
+        if (context->IsCancelled() || std::chrono::system_clock::now() > context->deadline()) {
+          return Relayed(status, m.name);
+        }
+        std::this_thread::sleep_for(kRelocatePause);
+        if (grpc::Status s = Find(request->pid(), &where); !s.ok()) return s;
+      } while (where.kind == Location::Kind::kThere && where.node == m.name && !IsUp(m.name));
+      if (where.kind == Location::Kind::kLost) {
+        response->set_pid(request->pid());
+        response->set_node(where.node);
+        response->mutable_exit()->set_kind(pb::EXIT_KIND_LOST);
+        response->mutable_exit()->set_message("node " + where.node +
+                                              " died or restarted while it ran");
+        return grpc::Status::OK;
+      }
+      if (where.kind == Location::Kind::kHere) {
+        return p_.local.Wait(context, request->pid(), response);
+      }
+    }
   });
 }
 

@@ -61,6 +61,7 @@ class AdminService final : public shoal::admin::v1::Admin::Service {
   // The member called `name`, if it can take calls: NOT_FOUND for an
   // unknown name, UNAVAILABLE for a dead member.
   grpc::Status Reachable(const std::string& name, Member* member) const;
+  bool IsUp(const std::string& name) const;
   // Where `pid` is: NOT_FOUND when no node knows it.
   grpc::Status Find(uint64_t pid, Location* where) const;
   void ListAll(shoal::admin::v1::ListProcessesResponse* response);

@@ -13,6 +13,8 @@ namespace {
 
 namespace pb = shoal::admin::v1;
 
+constexpr int kMaxMessageBytes = 256 << 20;
+
 // Builds and starts a server on `address` (port 0 picks one); returns the
 // bound address in `bound`.
 std::unique_ptr<grpc::Server> Serve(const std::string& address,
@@ -21,6 +23,8 @@ std::unique_ptr<grpc::Server> Serve(const std::string& address,
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(address, std::move(creds), &port);
+  // Modules arrive in Spawn requests: allow more than gRPC's 4 MiB default.
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.RegisterService(service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) return nullptr;

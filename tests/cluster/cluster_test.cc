@@ -103,12 +103,20 @@ TEST_F(ClusterTest, KilledDaemonIsMarkedDeadItsProcessesLostAndItRejoins) {
   // Let a heartbeat carry the new process to node-a.
   std::this_thread::sleep_for(std::chrono::milliseconds(5 * TestCluster::kHeartbeatMs));
   Ran before = cluster_->Shoal("nodes -o json");
+  // A wait in progress when the host dies ends once the node is declared
+  // dead, reporting the process lost.
+  Ran waiting;
+  std::thread waiter(
+      [&] { waiting = cluster_->Shoal("wait --timeout 60 " + std::to_string(pid)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   cluster_->Kill9(2);
 
   ASSERT_TRUE(cluster_->WaitNodeState("node-c", "NODE_STATE_DEAD"))
       << cluster_->Shoal("nodes").output;
   Ran ps = cluster_->Shoal("ps -o json");
   EXPECT_NE(ps.output.find("PROCESS_STATE_LOST"), std::string::npos) << ps.output;
+  waiter.join();
+  EXPECT_EQ(waiting.exit_code, 80) << waiting.output;
   Ran wait = cluster_->Shoal("wait " + std::to_string(pid));
   EXPECT_EQ(wait.exit_code, 80) << wait.output;
   EXPECT_NE(wait.output.find("lost"), std::string::npos) << wait.output;
