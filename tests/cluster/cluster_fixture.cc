@@ -49,6 +49,7 @@ TestCluster::TestCluster(int nodes) {
     admin_ports_.push_back(FreePort());
     peer_ports_.push_back(FreePort());
   }
+  metrics_port_ = FreePort();
   Shell(std::string(SHOAL_GEN_CERTS) + " " + dir_ + "/certs" + names);
   pids_.assign(nodes, 0);
   for (int i = 0; i < nodes; ++i) Start(i);
@@ -106,6 +107,10 @@ void TestCluster::Start(int i) {
                                    std::to_string(kDeadMs),
                                    "--log-level",
                                    "debug"};
+  if (i == 0) {
+    args.push_back("--metrics-listen");
+    args.push_back("127.0.0.1:" + std::to_string(metrics_port_));
+  }
   for (size_t p = 0; p < peer_ports_.size(); ++p) {
     if (int(p) == i) continue;
     args.push_back("--peer");

@@ -49,12 +49,17 @@ class TestCluster {
   std::string token_file() const { return dir_ + "/certs/token"; }
   std::string admin_address(int i) const { return "127.0.0.1:" + std::to_string(admin_ports_[i]); }
   std::string log(int i) const;
+  // Node 0 serves Prometheus metrics here.
+  std::string metrics_url() const {
+    return "http://127.0.0.1:" + std::to_string(metrics_port_) + "/metrics";
+  }
 
  private:
   std::string dir_;
   std::vector<int> admin_ports_;
   std::vector<int> peer_ports_;
   std::vector<pid_t> pids_;
+  int metrics_port_ = 0;
 };
 
 // An unused TCP port on 127.0.0.1 (bound once and released).

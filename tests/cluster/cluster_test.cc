@@ -188,6 +188,41 @@ TEST_F(ClusterTest, IndependentPythonClientUsesReflectionAndCallsListNodes) {
   EXPECT_NE(r.output.find("without token: UNAUTHENTICATED"), std::string::npos) << r.output;
 }
 
+TEST_F(ClusterTest, EventsStreamProcessStartsAndEnds) {
+  Ran events;
+  std::thread watcher([&] { events = cluster_->Shoal("events --count 2"); });
+  // Give the watch time to be in place (events before it are not sent).
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  uint64_t pid = Spawn("node-a", "hello.wasm");
+  ASSERT_NE(pid, 0u);
+  watcher.join();
+  EXPECT_EQ(events.exit_code, 0) << events.output;
+  EXPECT_NE(events.output.find("process started  node=node-a pid=" + std::to_string(pid)),
+            std::string::npos)
+      << events.output;
+  EXPECT_NE(events.output.find("process exited  node=node-a pid=" + std::to_string(pid)),
+            std::string::npos)
+      << events.output;
+}
+
+TEST_F(ClusterTest, MetricsCountProcessesHeartbeatsAndRpcs) {
+  uint64_t pid = Spawn("node-a", "hello.wasm");
+  ASSERT_NE(pid, 0u);
+  ASSERT_EQ(cluster_->Shoal("wait " + std::to_string(pid)).exit_code, 0);
+  Ran r = Shell(
+      "/usr/bin/python3 -c 'import sys, urllib.request; "
+      "sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' " +
+      cluster_->metrics_url());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("shoal_members{state=\"up\"} 3"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("shoal_processes_started_total 1"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("shoal_processes{state=\"ended\"} 1"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("shoal_rpcs_total{service=\"Admin\",method=\"Spawn\",code=\"0\"} 1"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("shoal_heartbeats_sent_total 0\n"), std::string::npos) << r.output;
+}
+
 TEST(ShoaldStartTest, InsecureDevIsRefusedOffLoopback) {
   Ran r = Shell(std::string(SHOALD_BIN) +
                 " --node-name x --node-id 1 --insecure-dev --admin-listen 0.0.0.0:" +
