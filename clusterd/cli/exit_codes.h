@@ -1,7 +1,8 @@
 // Exit codes of the `shoal` command (documented in docs/cli.md). A program
-// run with `shoal run` exits with its own code; these are for failures of
-// `shoal` itself, chosen from the BSD sysexits range so they rarely collide
-// with what small programs return.
+// run with `shoal run` (or waited for with `shoal wait`, or followed with
+// `shoal run --on NODE --follow`) exits with its own code; these are for
+// failures of `shoal` itself, chosen from the BSD sysexits range (and just
+// above it) so they rarely collide with what small programs return.
 #pragma once
 
 namespace shoal::cli {
@@ -11,7 +12,15 @@ inline constexpr int kExitBadModule = 65;    // Malformed or invalid module (EX_
 inline constexpr int kExitNoInput = 66;      // Module file missing or unreadable (EX_NOINPUT).
 inline constexpr int kExitLinkError = 67;    // Imports Shoal cannot provide, or no _start.
 inline constexpr int kExitNoDirectory = 68;  // A --dir host directory cannot be opened.
-inline constexpr int kExitInternal = 70;     // Anything else (EX_SOFTWARE).
-// From the program's run (kernel/wasi/run_main.h): 134 trap, 124 out of fuel.
+inline constexpr int kExitUnavailable =
+    69;  // shoald unreachable, or the node is down (EX_UNAVAILABLE).
+inline constexpr int kExitInternal = 70;       // Anything else (EX_SOFTWARE).
+inline constexpr int kExitTimeout = 75;        // --timeout passed first (EX_TEMPFAIL).
+inline constexpr int kExitUnimplemented = 76;  // The cluster does not support the call yet.
+inline constexpr int kExitNotAuthorized = 77;  // Missing or wrong token, TLS refused (EX_NOPERM).
+inline constexpr int kExitNotFound = 79;       // Unknown pid or node.
+inline constexpr int kExitLost = 80;           // The process was lost with its node.
+// From the program's run (kernel/wasi/run_main.h): 134 trap, 124 out of fuel,
+// 137 killed.
 
 }  // namespace shoal::cli

@@ -10,6 +10,9 @@
 #include <vector>
 
 #include "clusterd/cli/exit_codes.h"
+#ifdef SHOAL_CLI_CLUSTER
+#include "clusterd/cli/client.h"
+#endif
 #include "kernel/wasi/run_main.h"
 
 namespace shoal::cli {
@@ -19,6 +22,9 @@ struct RunArgs {
   std::vector<std::string> dirs;
   std::vector<std::string> env;
   uint64_t fuel = 0;  // 0: unlimited.
+  std::string on;     // A cluster node; empty: run here.
+  bool remote_path = false;
+  bool follow = false;
 };
 
 // "HOST[:GUEST]": GUEST defaults to HOST, as in other WASI runtimes.
@@ -79,14 +85,16 @@ int Run(const RunArgs& args, const std::vector<std::string>& command) {
 
 }  // namespace
 
-void AddRunCommand(CLI::App& app, int& exit_code) {
+void AddRunCommand(CLI::App& app, int& exit_code, ClientOptions* cluster) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* run = app.add_subcommand("run", "Run a WASI program (wasm32-wasi) in this process");
   run->footer(
       "Usage: shoal run [OPTIONS] MODULE.wasm [ARGS...]\n"
+      "       shoal run --on NODE [--follow] [OPTIONS] MODULE.wasm [ARGS...]\n"
       "MODULE.wasm and every argument after it are passed to the program unchanged\n"
       "(argv[0] is MODULE.wasm), even ones that start with '-'. The exit code is the\n"
-      "program's own; see docs/cli.md for the codes of shoal's own failures.");
+      "program's own; see docs/cli.md for the codes of shoal's own failures.\n"
+      "With --on the program runs on a cluster node (shoal ps, logs, wait, kill).");
   run->add_option("--dir", args->dirs,
                   "Give the program HOST directory, visible as GUEST (default: HOST)")
       ->type_name("HOST[:GUEST]")
@@ -96,12 +104,35 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
       ->allow_extra_args(false);
   run->add_option("--fuel", args->fuel, "Stop the program after N units of fuel (0: no limit)")
       ->type_name("N");
+  if (cluster != nullptr) {
+#ifdef SHOAL_CLI_CLUSTER
+    // Here too, since everything after MODULE.wasm is the program's.
+    AddClientOptions(*run, *cluster);
+#endif
+    run->add_option("--on", args->on,
+                    "Start it on this cluster node instead (prints its pid and returns)")
+        ->type_name("NODE");
+    run->add_flag("--remote-path", args->remote_path,
+                  "With --on: MODULE.wasm is a path on the node, not a local file");
+    run->add_flag("-f,--follow", args->follow,
+                  "With --on: print its output until it ends and exit with its code");
+  }
   // Everything from the module on is the program's: stop parsing there.
   run->prefix_command();
-  run->callback([run, args, &exit_code] {
+  run->callback([run, args, &exit_code, cluster] {
     std::vector<std::string> command = run->remaining();
     if (command.empty()) {
       std::fprintf(stderr, "shoal run: missing MODULE.wasm (see shoal run --help)\n");
+      exit_code = kExitUsage;
+      return;
+    }
+    if (!args->on.empty()) {
+      exit_code = RunOnCluster(*cluster, {args->on, command, args->env, args->dirs, args->fuel,
+                                          args->remote_path, args->follow});
+      return;
+    }
+    if (args->remote_path || args->follow) {
+      std::fprintf(stderr, "shoal run: --remote-path and --follow need --on NODE\n");
       exit_code = kExitUsage;
       return;
     }

@@ -14,10 +14,15 @@ namespace {
 // Blocks the calling thread until the parked process can make progress.
 // TODO(sched): the kernel's scheduler will park the process instead and run
 // others meanwhile; this runner has only the one.
-void WaitWhileParked(WasiProcess& process) {
+// With `stoppable`, waits at most kStopCheckNs so the caller can ask
+// should_stop again.
+constexpr uint64_t kStopCheckNs = 100'000'000;
+
+void WaitWhileParked(WasiProcess& process, bool stoppable) {
   if (const auto& pending = process.pending_poll()) {
     uint64_t wake = pending->wake_ns;
     if (wake == UINT64_MAX) return;
+    if (stoppable) wake = std::min(wake, MonotonicNowNs() + kStopCheckNs);
     timespec ts{time_t(wake / 1'000'000'000ull), long(wake % 1'000'000'000ull)};
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
     }
@@ -25,7 +30,7 @@ void WaitWhileParked(WasiProcess& process) {
   }
   if (process.wait_fd() >= 0) {
     pollfd p{process.wait_fd(), POLLIN, 0};
-    ::poll(&p, 1, -1);
+    ::poll(&p, 1, stoppable ? int(kStopCheckNs / 1'000'000) : -1);
   }
 }
 
@@ -49,6 +54,11 @@ Result<RunOutcome> RunWasiMain(std::span<const uint8_t> module_bytes, WasiConfig
   TRY(thread.Call(start->addr, {}));
   RunOutcome outcome;
   for (;;) {
+    if (options.should_stop && options.should_stop()) {
+      outcome.end = RunEnd::kStopped;
+      outcome.exit_code = kStoppedExitCode;
+      break;
+    }
     uint64_t slice = options.slice;
     if (options.fuel != UINT64_MAX) {
       uint64_t used = thread.fuel_used();
@@ -62,7 +72,7 @@ Result<RunOutcome> RunWasiMain(std::span<const uint8_t> module_bytes, WasiConfig
     vm::RunStatus status = thread.Run(slice);
     if (status == vm::RunStatus::kOutOfFuel) continue;
     if (status == vm::RunStatus::kYielded) {
-      WaitWhileParked(*process);
+      WaitWhileParked(*process, bool(options.should_stop));
       continue;
     }
     if (status == vm::RunStatus::kFinished) {

@@ -167,6 +167,18 @@ TEST_F(RunMainTest, FuelLimitStopsAnEndlessLoop) {
   EXPECT_GE(r.outcome.fuel_used, 100'000u);
 }
 
+TEST_F(RunMainTest, ShouldStopEndsAnEndlessLoopBetweenSlices) {
+  RunOptions options;
+  options.slice = 10'000;
+  int asked = 0;
+  options.should_stop = [&asked] { return ++asked == 5; };
+  Ran r = Run(Data("spin"), WasiConfig{}, options);
+  EXPECT_EQ(r.outcome.end, RunEnd::kStopped);
+  EXPECT_EQ(r.outcome.exit_code, kStoppedExitCode);
+  EXPECT_EQ(asked, 5);
+  EXPECT_GE(r.outcome.fuel_used, 40'000u);
+}
+
 TEST_F(RunMainTest, MalformedModuleIsAnError) {
   std::vector<uint8_t> junk = {0, 'a', 's', 'n', 9, 9};
   auto outcome = RunWasiMain(junk, WasiConfig{});

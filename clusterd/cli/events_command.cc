@@ -1,0 +1,55 @@
+// `shoal events`: cluster events as the endpoint's node observes them,
+// until interrupted (or --count events).
+#include <cstdio>
+
+#include "clusterd/cli/cluster_commands.h"
+
+namespace shoal::cli {
+
+namespace pb = shoal::admin::v1;
+
+namespace {
+
+std::string KindName(pb::Event::Kind kind) {
+  std::string name = pb::Event::Kind_Name(kind);  // "KIND_NODE_UP"
+  if (name.rfind("KIND_", 0) == 0) name = name.substr(5);
+  for (char& c : name) c = c == '_' ? ' ' : char(std::tolower(c));
+  return name;
+}
+
+}  // namespace
+
+void AddEventsCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
+  CLI::App* sub = app.add_subcommand("events", "Stream cluster events (nodes up, dead, processes)");
+  auto count = std::make_shared<uint64_t>(0);
+  sub->add_option("--count", *count, "Exit after N events (0: run until interrupted)");
+  RunWithClient(sub, options, exit_code, [count](Client& client) {
+    auto context = client.Context(std::nullopt);
+    auto reader = client.admin().Watch(context.get(), {});
+    pb::Event e;
+    uint64_t seen = 0;
+    while (reader->Read(&e)) {
+      if (client.json()) {
+        PrintJson(e);
+      } else {
+        std::string line =
+            std::to_string(e.seq()) + "  " + KindName(e.kind()) + "  node=" + e.node();
+        if (e.pid() != 0) line += " pid=" + std::to_string(e.pid());
+        if (e.has_exit() && e.kind() == pb::Event::KIND_PROCESS_EXITED) {
+          line += " " + DescribeExit(e.exit());
+        }
+        std::printf("%s\n", line.c_str());
+      }
+      std::fflush(stdout);
+      if (*count != 0 && ++seen >= *count) {
+        context->TryCancel();
+        (void)reader->Finish();
+        return 0;
+      }
+    }
+    grpc::Status status = reader->Finish();
+    return status.ok() ? 0 : client.Fail(status);
+  });
+}
+
+}  // namespace shoal::cli

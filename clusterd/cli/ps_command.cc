@@ -1,0 +1,46 @@
+// `shoal ps [--node N]`: processes of the cluster or of one node.
+#include <cstdio>
+
+#include "clusterd/cli/cluster_commands.h"
+#include "clusterd/cli/table.h"
+
+namespace shoal::cli {
+
+namespace pb = shoal::admin::v1;
+
+void AddPsCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
+  CLI::App* sub = app.add_subcommand("ps", "List processes (running, ended and lost)");
+  auto node = std::make_shared<std::string>();
+  sub->add_option("--node", *node, "Only this node's processes");
+  RunWithClient(sub, options, exit_code, [node](Client& client) {
+    pb::ListProcessesRequest request;
+    request.set_node(*node);
+    pb::ListProcessesResponse response;
+    grpc::Status status = client.admin().ListProcesses(client.Context().get(), request, &response);
+    if (!status.ok()) return client.Fail(status);
+    if (client.json()) {
+      PrintJson(response);
+      return 0;
+    }
+    Table table({"PID", "NODE", "STATE", "FUEL", "COMMAND"});
+    for (const pb::Process& p : response.processes()) {
+      std::string state = p.state() == pb::PROCESS_STATE_RUNNING ? "running"
+                          : p.has_exit()                         ? DescribeExit(p.exit())
+                                                                 : "ended";
+      if (p.state() == pb::PROCESS_STATE_LOST) state = "lost";
+      std::string command;
+      for (const std::string& a : p.args()) command += (command.empty() ? "" : " ") + a;
+      bool ended = p.state() == pb::PROCESS_STATE_EXITED;
+      table.Add({std::to_string(p.pid()), p.node(), state,
+                 ended ? std::to_string(p.fuel_used()) : "-", command.empty() ? "-" : command});
+    }
+    table.Print();
+    for (const std::string& n : response.unreachable_nodes()) {
+      std::fprintf(stderr, "shoal ps: node %s did not answer; its processes are not listed\n",
+                   n.c_str());
+    }
+    return 0;
+  });
+}
+
+}  // namespace shoal::cli

@@ -1,0 +1,330 @@
+#include "clusterd/daemon/admin_service.h"
+
+#include <future>
+#include <thread>
+
+#include "clusterd/daemon/proto_convert.h"
+
+namespace shoal::clusterd {
+namespace {
+
+namespace pb = shoal::admin::v1;
+using Clock = std::chrono::steady_clock;
+constexpr auto kForwardTimeout = std::chrono::seconds(5);
+// How often a Wait whose host stopped answering looks the process up again.
+constexpr auto kRelocatePause = std::chrono::milliseconds(200);
+
+grpc::Status Unimplemented(const std::string& what) {
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                      what + " is not implemented yet in this version of shoald");
+}
+
+// A forwarded call's deadline: the admin call's own, or kForwardTimeout
+// unless `unbounded_ok`.
+void InheritDeadline(const grpc::ServerContext& from, grpc::ClientContext& to, bool unbounded_ok) {
+  auto deadline = from.deadline();
+  if (deadline == std::chrono::system_clock::time_point::max() && !unbounded_ok) {
+    deadline = std::chrono::system_clock::now() + kForwardTimeout;
+  }
+  to.set_deadline(deadline);
+  // A peer that just restarted may still be in our channel's reconnect
+  // backoff: wait for the connection (bounded by the deadline) rather than
+  // fail at once. Unbounded calls fail fast instead of hanging on a dead node.
+  if (deadline != std::chrono::system_clock::time_point::max()) to.set_wait_for_ready(true);
+}
+
+grpc::Status Relayed(const grpc::Status& status, const std::string& node) {
+  if (status.ok()) return status;
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    return grpc::Status(status.error_code(),
+                        "node " + node + " did not answer: " + status.error_message());
+  }
+  return status;
+}
+
+}  // namespace
+
+template <typename Body>
+grpc::Status AdminService::Guard(Ctx* context, const char* method, Body body) {
+  grpc::Status status = p_.auth.Check(*context);
+  if (status.ok()) status = body();
+  p_.metrics.CountRpc("Admin", method, status.error_code());
+  return status;
+}
+
+grpc::Status AdminService::Reachable(const std::string& name, Member* member) const {
+  std::optional<Member> m = p_.registry.FindByName(name);
+  if (!m) {
+    std::string known;
+    for (const Member& x : p_.registry.Members()) known += (known.empty() ? "" : ", ") + x.name;
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        "unknown node '" + name + "' (known nodes: " + known + ")");
+  }
+  if (m->state == MemberState::kDead) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "node '" + name + "' is dead; `shoal nodes` shows the live ones");
+  }
+  *member = std::move(*m);
+  return grpc::Status::OK;
+}
+
+bool AdminService::IsUp(const std::string& name) const {
+  std::optional<Member> m = p_.registry.FindByName(name);
+  return m && m->state == MemberState::kUp;
+}
+
+grpc::Status AdminService::Find(uint64_t pid, Location* where) const {
+  *where = p_.directory.Locate(pid);
+  if (where->kind == Location::Kind::kUnknown) {
+    return grpc::Status(
+        grpc::StatusCode::NOT_FOUND,
+        "no process " + std::to_string(pid) + " in the cluster; `shoal ps` lists processes");
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::ListNodes(Ctx* context, const pb::ListNodesRequest*,
+                                     pb::ListNodesResponse* response) {
+  return Guard(context, "ListNodes", [&] {
+    for (const Member& m : p_.registry.Members()) *response->add_nodes() = ToProto(m);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status AdminService::GetNode(Ctx* context, const pb::GetNodeRequest* request,
+                                   pb::Node* response) {
+  return Guard(context, "GetNode", [&] {
+    std::optional<Member> m = p_.registry.FindByName(request->name());
+    if (!m) {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown node '" + request->name() + "'");
+    }
+    *response = ToProto(*m);
+    return grpc::Status::OK;
+  });
+}
+
+void AdminService::ListAll(pb::ListProcessesResponse* response) {
+  p_.local.List(response);
+  std::vector<
+      std::pair<std::string, std::future<std::pair<grpc::Status, pb::ListProcessesResponse>>>>
+      calls;
+  for (const Member& m : p_.registry.Members()) {
+    if (m.self || m.state == MemberState::kDead) continue;
+    auto stub = p_.peers.For(m.peer_address);
+    calls.emplace_back(m.name, std::async(std::launch::async, [stub] {
+                         grpc::ClientContext context;
+                         context.set_deadline(std::chrono::system_clock::now() + kForwardTimeout);
+                         pb::ListProcessesResponse r;
+                         grpc::Status s = stub->ListProcesses(&context, {}, &r);
+                         return std::pair{s, std::move(r)};
+                       }));
+  }
+  for (auto& [name, call] : calls) {
+    auto [status, r] = call.get();
+    if (!status.ok()) {
+      response->add_unreachable_nodes(name);
+      continue;
+    }
+    for (pb::Process& p : *r.mutable_processes()) *response->add_processes() = std::move(p);
+  }
+}
+
+grpc::Status AdminService::ListProcesses(Ctx* context, const pb::ListProcessesRequest* request,
+                                         pb::ListProcessesResponse* response) {
+  return Guard(context, "ListProcesses", [&] {
+    const std::string& node = request->node();
+    if (node.empty()) {
+      ListAll(response);
+    } else if (node == p_.local.self()) {
+      p_.local.List(response);
+    } else {
+      std::optional<Member> m = p_.registry.FindByName(node);
+      if (!m) return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown node '" + node + "'");
+      if (m->state != MemberState::kDead) {
+        grpc::ClientContext forward;
+        InheritDeadline(*context, forward, false);
+        grpc::Status s = p_.peers.For(m->peer_address)->ListProcesses(&forward, *request, response);
+        if (!s.ok()) response->add_unreachable_nodes(node);
+      }
+    }
+    for (const LostProcess& l : p_.directory.Lost()) {
+      if (!node.empty() && l.node != node) continue;
+      pb::Process* p = response->add_processes();
+      p->set_pid(l.pid);
+      p->set_node(l.node);
+      p->set_state(pb::PROCESS_STATE_LOST);
+      p->set_ended_unix_ms(l.lost_unix_ms);
+      p->mutable_exit()->set_kind(pb::EXIT_KIND_LOST);
+      p->mutable_exit()->set_message("node " + l.node + " died or restarted while it ran");
+    }
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status AdminService::Spawn(Ctx* context, const pb::SpawnRequest* request,
+                                 pb::SpawnResponse* response) {
+  return Guard(context, "Spawn", [&] {
+    if (request->node().empty() || request->node() == p_.local.self()) {
+      return p_.local.Spawn(*request, response);
+    }
+    Member m;
+    if (grpc::Status s = Reachable(request->node(), &m); !s.ok()) return s;
+    grpc::ClientContext forward;
+    InheritDeadline(*context, forward, false);
+    return Relayed(p_.peers.For(m.peer_address)->Spawn(&forward, *request, response), m.name);
+  });
+}
+
+grpc::Status AdminService::Kill(Ctx* context, const pb::KillRequest* request,
+                                pb::KillResponse* response) {
+  return Guard(context, "Kill", [&] {
+    Location where;
+    if (grpc::Status s = Find(request->pid(), &where); !s.ok()) return s;
+    if (where.kind == Location::Kind::kHere) return p_.local.Kill(request->pid(), response);
+    if (where.kind == Location::Kind::kLost) {
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                          "process " + std::to_string(request->pid()) + " was lost: node " +
+                              where.node + " died or restarted while it ran");
+    }
+    Member m;
+    if (grpc::Status s = Reachable(where.node, &m); !s.ok()) return s;
+    grpc::ClientContext forward;
+    InheritDeadline(*context, forward, false);
+    return Relayed(p_.peers.For(m.peer_address)->Kill(&forward, *request, response), m.name);
+  });
+}
+
+grpc::Status AdminService::Wait(Ctx* context, const pb::WaitRequest* request,
+                                pb::WaitResponse* response) {
+  return Guard(context, "Wait", [&] {
+    Location where;
+    if (grpc::Status s = Find(request->pid(), &where); !s.ok()) return s;
+    if (where.kind == Location::Kind::kHere) {
+      return p_.local.Wait(context, request->pid(), response);
+    }
+    if (where.kind == Location::Kind::kLost) {
+      response->set_pid(request->pid());
+      response->set_node(where.node);
+      response->mutable_exit()->set_kind(pb::EXIT_KIND_LOST);
+      response->mutable_exit()->set_message("node " + where.node +
+                                            " died or restarted while it ran");
+      return grpc::Status::OK;
+    }
+    // Forward; if the host stops answering, keep locating the process until
+    // it answers again or the failure detector declares it dead (then the
+    // process is lost), the deadline passes or the client cancels.
+    for (;;) {
+      Member m;
+      if (grpc::Status s = Reachable(where.node, &m); !s.ok()) return s;
+      grpc::ClientContext forward;
+      InheritDeadline(*context, forward, true);
+      // Fail fast on a broken connection: this loop does the waiting.
+      forward.set_wait_for_ready(false);
+      grpc::Status status = p_.peers.For(m.peer_address)->Wait(&forward, *request, response);
+      if (status.error_code() != grpc::StatusCode::UNAVAILABLE) return Relayed(status, m.name);
+      do {
+        if (context->IsCancelled() || std::chrono::system_clock::now() > context->deadline()) {
+          return Relayed(status, m.name);
+        }
+        std::this_thread::sleep_for(kRelocatePause);
+        if (grpc::Status s = Find(request->pid(), &where); !s.ok()) return s;
+      } while (where.kind == Location::Kind::kThere && where.node == m.name && !IsUp(m.name));
+      if (where.kind == Location::Kind::kLost) {
+        response->set_pid(request->pid());
+        response->set_node(where.node);
+        response->mutable_exit()->set_kind(pb::EXIT_KIND_LOST);
+        response->mutable_exit()->set_message("node " + where.node +
+                                              " died or restarted while it ran");
+        return grpc::Status::OK;
+      }
+      if (where.kind == Location::Kind::kHere) {
+        return p_.local.Wait(context, request->pid(), response);
+      }
+    }
+  });
+}
+
+grpc::Status AdminService::Logs(Ctx* context, const pb::LogsRequest* request,
+                                grpc::ServerWriter<pb::LogChunk>* writer) {
+  return Guard(context, "Logs", [&] {
+    Location where;
+    if (grpc::Status s = Find(request->pid(), &where); !s.ok()) return s;
+    if (where.kind == Location::Kind::kHere) return p_.local.Logs(context, *request, writer);
+    if (where.kind == Location::Kind::kLost) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "the output of process " + std::to_string(request->pid()) +
+                              " was on node " + where.node + ", which died or restarted");
+    }
+    Member m;
+    if (grpc::Status s = Reachable(where.node, &m); !s.ok()) return s;
+    grpc::ClientContext forward;
+    InheritDeadline(*context, forward, true);
+    // Cancel the forwarded stream when our client goes away: Read() below
+    // would otherwise wait for the next chunk to notice.
+    std::atomic<bool> done{false};
+    std::thread watcher([&] {
+      while (!done) {
+        if (context->IsCancelled()) {
+          forward.TryCancel();
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
+    auto reader = p_.peers.For(m.peer_address)->Logs(&forward, *request);
+    pb::LogChunk chunk;
+    while (reader->Read(&chunk)) {
+      if (!writer->Write(chunk)) {
+        forward.TryCancel();
+        break;
+      }
+    }
+    grpc::Status status = reader->Finish();
+    done = true;
+    watcher.join();
+    return Relayed(status, m.name);
+  });
+}
+
+grpc::Status AdminService::Migrate(Ctx* context, const pb::MigrateRequest*, pb::MigrateResponse*) {
+  return Guard(context, "Migrate", [] {
+    return Unimplemented("Migrate (live migration arrives with the migrate/ issue)");
+  });
+}
+
+grpc::Status AdminService::ListDevices(Ctx* context, const pb::ListDevicesRequest*,
+                                       pb::ListDevicesResponse*) {
+  return Guard(context, "ListDevices", [] {
+    return Unimplemented("ListDevices (the device registry arrives with the rdev/ issue)");
+  });
+}
+
+grpc::Status AdminService::Mount(Ctx* context, const pb::MountRequest*, pb::MountResponse*) {
+  return Guard(context, "Mount",
+               [] { return Unimplemented("Mount (remote devices arrive with the rdev/ issue)"); });
+}
+
+grpc::Status AdminService::Unmount(Ctx* context, const pb::UnmountRequest*, pb::UnmountResponse*) {
+  return Guard(context, "Unmount", [] {
+    return Unimplemented("Unmount (remote devices arrive with the rdev/ issue)");
+  });
+}
+
+grpc::Status AdminService::Watch(Ctx* context, const pb::WatchRequest*,
+                                 grpc::ServerWriter<pb::Event>* writer) {
+  return Guard(context, "Watch", [&] {
+    uint64_t after = p_.events.last_seq();
+    // Tells the client the watch is in place: events from now on reach it.
+    writer->SendInitialMetadata();
+    while (!context->IsCancelled()) {
+      for (const pb::Event& e :
+           p_.events.ReadAfter(after, Clock::now() + std::chrono::milliseconds(250))) {
+        if (!writer->Write(e)) return grpc::Status::OK;
+        after = e.seq();
+      }
+    }
+    return grpc::Status::OK;
+  });
+}
+
+}  // namespace shoal::clusterd

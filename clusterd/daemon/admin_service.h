@@ -1,0 +1,72 @@
+// AdminService: shoal.admin.v1.Admin. Every call is authenticated
+// (AdminAuth), counted (Metrics), and answered for the whole cluster: calls
+// about another node's processes are forwarded to it over the Peer service
+// and its answer relayed, so a client needs only one endpoint.
+#pragma once
+
+#include "clusterd/daemon/directory.h"
+#include "clusterd/daemon/event_log.h"
+#include "clusterd/daemon/local_processes.h"
+#include "clusterd/daemon/metrics.h"
+#include "clusterd/daemon/peer_clients.h"
+#include "clusterd/daemon/registry.h"
+#include "clusterd/daemon/security.h"
+#include "proto/admin.grpc.pb.h"
+
+namespace shoal::clusterd {
+
+class AdminService final : public shoal::admin::v1::Admin::Service {
+ public:
+  struct Parts {
+    AdminAuth& auth;
+    Registry& registry;
+    Directory& directory;
+    LocalProcesses& local;
+    PeerClients& peers;
+    EventLog& events;
+    Metrics& metrics;
+  };
+  explicit AdminService(Parts parts) : p_(parts) {}
+
+  using Ctx = grpc::ServerContext;
+  grpc::Status ListNodes(Ctx*, const shoal::admin::v1::ListNodesRequest*,
+                         shoal::admin::v1::ListNodesResponse*) override;
+  grpc::Status GetNode(Ctx*, const shoal::admin::v1::GetNodeRequest*,
+                       shoal::admin::v1::Node*) override;
+  grpc::Status ListProcesses(Ctx*, const shoal::admin::v1::ListProcessesRequest*,
+                             shoal::admin::v1::ListProcessesResponse*) override;
+  grpc::Status Spawn(Ctx*, const shoal::admin::v1::SpawnRequest*,
+                     shoal::admin::v1::SpawnResponse*) override;
+  grpc::Status Kill(Ctx*, const shoal::admin::v1::KillRequest*,
+                    shoal::admin::v1::KillResponse*) override;
+  grpc::Status Wait(Ctx*, const shoal::admin::v1::WaitRequest*,
+                    shoal::admin::v1::WaitResponse*) override;
+  grpc::Status Logs(Ctx*, const shoal::admin::v1::LogsRequest*,
+                    grpc::ServerWriter<shoal::admin::v1::LogChunk>*) override;
+  grpc::Status Migrate(Ctx*, const shoal::admin::v1::MigrateRequest*,
+                       shoal::admin::v1::MigrateResponse*) override;
+  grpc::Status ListDevices(Ctx*, const shoal::admin::v1::ListDevicesRequest*,
+                           shoal::admin::v1::ListDevicesResponse*) override;
+  grpc::Status Mount(Ctx*, const shoal::admin::v1::MountRequest*,
+                     shoal::admin::v1::MountResponse*) override;
+  grpc::Status Unmount(Ctx*, const shoal::admin::v1::UnmountRequest*,
+                       shoal::admin::v1::UnmountResponse*) override;
+  grpc::Status Watch(Ctx*, const shoal::admin::v1::WatchRequest*,
+                     grpc::ServerWriter<shoal::admin::v1::Event>*) override;
+
+ private:
+  // Authenticates, runs `body`, counts the result.
+  template <typename Body>
+  grpc::Status Guard(Ctx* context, const char* method, Body body);
+  // The member called `name`, if it can take calls: NOT_FOUND for an
+  // unknown name, UNAVAILABLE for a dead member.
+  grpc::Status Reachable(const std::string& name, Member* member) const;
+  bool IsUp(const std::string& name) const;
+  // Where `pid` is: NOT_FOUND when no node knows it.
+  grpc::Status Find(uint64_t pid, Location* where) const;
+  void ListAll(shoal::admin::v1::ListProcessesResponse* response);
+
+  Parts p_;
+};
+
+}  // namespace shoal::clusterd

@@ -1,0 +1,46 @@
+// ConsoleBuffer: one process's console output (stdout and stderr in write
+// order), kept in memory up to a byte bound so it can be read, and
+// followed, while the process runs and after it ends.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+
+#include "clusterd/process_host.h"
+#include "kernel/wasi/stdio_sink.h"
+
+namespace shoal::clusterd {
+
+class ConsoleBuffer {
+ public:
+  // Keeps at least the newest `retain_bytes` bytes (whole writes are
+  // dropped from the front once the total exceeds it).
+  explicit ConsoleBuffer(size_t retain_bytes) : retain_bytes_(retain_bytes) {}
+
+  void Append(ConsoleStream stream, std::span<const uint8_t> bytes);
+  // No more output will come; wakes readers.
+  void Close();
+
+  // See ProcessHost::ReadConsole.
+  ConsoleRead Read(uint64_t offset, size_t max_bytes, Deadline deadline);
+
+  // An OutputSink writing into this buffer as `stream`; it keeps the buffer alive.
+  static std::shared_ptr<wasi::OutputSink> SinkFor(std::shared_ptr<ConsoleBuffer> buffer,
+                                                   ConsoleStream stream);
+
+ private:
+  ConsoleRead ReadLocked(uint64_t offset, size_t max_bytes);
+
+  const size_t retain_bytes_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<ConsoleChunk> chunks_;  // GUARDED_BY(mu_)
+  size_t kept_bytes_ = 0;            // GUARDED_BY(mu_)
+  uint64_t end_offset_ = 0;          // GUARDED_BY(mu_)
+  bool closed_ = false;              // GUARDED_BY(mu_)
+};
+
+}  // namespace shoal::clusterd

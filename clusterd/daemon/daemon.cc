@@ -1,0 +1,214 @@
+#include "clusterd/daemon/daemon.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "clusterd/daemon/proto_convert.h"
+
+namespace shoal::clusterd {
+namespace {
+
+namespace pb = shoal::admin::v1;
+
+constexpr int kMaxMessageBytes = 256 << 20;
+
+// Builds and starts a server on `address` (port 0 picks one); returns the
+// bound address in `bound`.
+std::unique_ptr<grpc::Server> Serve(const std::string& address,
+                                    std::shared_ptr<grpc::ServerCredentials> creds,
+                                    grpc::Service* service, std::string* bound) {
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(address, std::move(creds), &port);
+  // Modules arrive in Spawn requests: allow more than gRPC's 4 MiB default.
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder.RegisterService(service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || port == 0) return nullptr;
+  *bound = address.substr(0, address.rfind(':') + 1) + std::to_string(port);
+  return server;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonConfig config) {
+  TRY(ValidateConfig(config));
+  std::unique_ptr<Daemon> daemon(new Daemon(std::move(config)));
+  TRY(daemon->Init());
+  return daemon;
+}
+
+VoidResult Daemon::Init() {
+  std::error_code ec;
+  std::filesystem::create_directories(config_.data_dir, ec);
+  if (ec) {
+    return MakeError(Status::kIoError,
+                     "cannot create data dir " + config_.data_dir + ": " + ec.message());
+  }
+  Credentials creds = TRY(LoadCredentials(config_));
+  if (config_.insecure_dev) {
+    spdlog::warn("--insecure-dev: no TLS{} on loopback; never use this outside development",
+                 creds.token.empty() ? " and no token" : "");
+  }
+  incarnation_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+  events_ = std::make_unique<EventLog>(config_.node_name);
+  pids_ = TRY(PidAllocator::Create(config_.node_id, config_.data_dir));
+  host_ = std::make_unique<ThreadProcessHost>(ThreadProcessHostOptions{
+      size_t(config_.console_retain_bytes), size_t(config_.ended_retained)});
+  host_->SetObserver([this](const ProcessInfo& info) { OnProcess(info); });
+  local_ = std::make_unique<LocalProcesses>(config_.node_name, *host_, *pids_);
+  auth_ = std::make_unique<AdminAuth>(creds.token);
+  peers_ = std::make_unique<PeerClients>(creds.peer_client);
+
+  // The Peer server first: its address goes into heartbeats.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  peer_address_ = config_.peer_advertise;
+  admin_address_ = config_.admin_advertise;
+  HeartbeatTimings timings{std::chrono::milliseconds(config_.heartbeat_ms),
+                           std::chrono::milliseconds(config_.suspect_ms),
+                           std::chrono::milliseconds(config_.dead_ms)};
+  std::string peer_bound, admin_bound;
+  // The registry needs the advertised peer address before the server binds
+  // a port 0 listener, so ports must be fixed unless *_advertise is set.
+  if (peer_address_.empty()) peer_address_ = config_.peer_listen;
+  if (admin_address_.empty()) admin_address_ = config_.admin_listen;
+  registry_ = std::make_unique<HeartbeatRegistry>([this] { return SelfInfo(); }, config_.peers,
+                                                  timings, *peers_, metrics_);
+  directory_ = std::make_unique<Directory>(config_.node_name, *host_, *registry_, *peers_);
+  registry_->SetListener([this](const MemberChange& c) { OnMemberChange(c); });
+  peer_service_ = std::make_unique<PeerService>(*registry_, *directory_, *local_, metrics_);
+  admin_service_ = std::make_unique<AdminService>(
+      AdminService::Parts{*auth_, *registry_, *directory_, *local_, *peers_, *events_, metrics_});
+
+  peer_server_ = Serve(config_.peer_listen, creds.peer_server, peer_service_.get(), &peer_bound);
+  if (!peer_server_) {
+    return MakeError(Status::kIoError, "cannot listen on peer address " + config_.peer_listen);
+  }
+  admin_server_ =
+      Serve(config_.admin_listen, creds.admin_server, admin_service_.get(), &admin_bound);
+  if (!admin_server_) {
+    return MakeError(Status::kIoError, "cannot listen on admin address " + config_.admin_listen);
+  }
+  if (!config_.metrics_listen.empty()) {
+    metrics_.SetGauges([this](std::string& out) { RenderGauges(out); });
+    metrics_server_ = TRY(MetricsServer::Start(config_.metrics_listen, metrics_));
+    spdlog::info("metrics on http://{}/metrics",
+                 config_.metrics_listen.substr(0, config_.metrics_listen.rfind(':') + 1) +
+                     std::to_string(metrics_server_->port()));
+  }
+  registry_->Start();
+  spdlog::info("node {} (id {}) up: admin {} peer {} {}", config_.node_name, config_.node_id,
+               admin_bound, peer_bound, config_.insecure_dev ? "(insecure-dev)" : "(TLS)");
+  return Ok();
+}
+
+Daemon::~Daemon() {
+  // Streams (Logs -f, Watch) notice cancellation within their poll period.
+  auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(2);
+  if (admin_server_) admin_server_->Shutdown(deadline);
+  if (peer_server_) peer_server_->Shutdown(deadline);
+  if (registry_) registry_->Stop();
+  metrics_server_.reset();
+  host_.reset();  // Stops and joins every process.
+}
+
+shoal::peer::v1::MemberInfo Daemon::SelfInfo() const {
+  shoal::peer::v1::MemberInfo info;
+  info.set_name(config_.node_name);
+  info.set_node_id(config_.node_id);
+  info.set_peer_address(peer_address_);
+  info.set_admin_address(admin_address_);
+  info.set_incarnation(incarnation_);
+  if (host_) {
+    for (const ProcessInfo& p : host_->List()) {
+      auto* s = info.add_processes();
+      s->set_pid(p.pid);
+      s->set_running(p.running());
+    }
+  }
+  return info;
+}
+
+void Daemon::OnProcess(const ProcessInfo& info) {
+  pb::Event e;
+  e.set_node(config_.node_name);
+  e.set_pid(info.pid);
+  if (info.running()) {
+    metrics_.processes_started++;
+    e.set_kind(pb::Event::KIND_PROCESS_STARTED);
+  } else {
+    metrics_.processes_ended++;
+    e.set_kind(pb::Event::KIND_PROCESS_EXITED);
+    *e.mutable_exit() = ToProto(*info.exit);
+    spdlog::info("pid {} ended: {} {}", info.pid, info.exit->code, info.exit->message);
+  }
+  events_->Publish(std::move(e));
+}
+
+void Daemon::OnMemberChange(const MemberChange& change) {
+  directory_->OnMemberChange(change);
+  auto publish = [&](pb::Event::Kind kind, uint64_t pid) {
+    pb::Event e;
+    e.set_kind(kind);
+    e.set_node(change.member.name);
+    e.set_pid(pid);
+    if (kind == pb::Event::KIND_PROCESS_LOST) e.mutable_exit()->set_kind(pb::EXIT_KIND_LOST);
+    events_->Publish(std::move(e));
+  };
+  switch (change.kind) {
+    case MemberChange::Kind::kUp:
+      publish(pb::Event::KIND_NODE_UP, 0);
+      break;
+    case MemberChange::Kind::kSuspect:
+      publish(pb::Event::KIND_NODE_SUSPECT, 0);
+      break;
+    case MemberChange::Kind::kDead:
+    case MemberChange::Kind::kRestarted:
+      publish(change.kind == MemberChange::Kind::kDead ? pb::Event::KIND_NODE_DEAD
+                                                       : pb::Event::KIND_NODE_RESTARTED,
+              0);
+      for (const HostedProcess& p : change.previous) {
+        if (p.running) publish(pb::Event::KIND_PROCESS_LOST, p.pid);
+      }
+      break;
+    case MemberChange::Kind::kProcesses: {
+      // Remote starts and ends, as heartbeats reveal them.
+      std::map<uint64_t, bool> before;
+      for (const HostedProcess& p : change.previous) before[p.pid] = p.running;
+      for (const HostedProcess& p : change.member.processes) {
+        auto it = before.find(p.pid);
+        // A process that started and ended between two heartbeats shows
+        // up ended: report both.
+        if (it == before.end()) publish(pb::Event::KIND_PROCESS_STARTED, p.pid);
+        if (!p.running && (it == before.end() || it->second)) {
+          publish(pb::Event::KIND_PROCESS_EXITED, p.pid);
+        }
+      }
+      break;
+    }
+  }
+}
+
+void Daemon::RenderGauges(std::string& out) const {
+  size_t running = 0, ended = 0;
+  for (const ProcessInfo& p : host_->List()) (p.running() ? running : ended)++;
+  out += "# HELP shoal_processes Processes on this node, by state.\n";
+  out += "# TYPE shoal_processes gauge\n";
+  out += "shoal_processes{state=\"running\"} " + std::to_string(running) + "\n";
+  out += "shoal_processes{state=\"ended\"} " + std::to_string(ended) + "\n";
+  std::map<std::string, int> states = {{"up", 0}, {"suspect", 0}, {"dead", 0}};
+  for (const Member& m : registry_->Members()) states[std::string(MemberStateName(m.state))]++;
+  out += "# HELP shoal_members Cluster members as this node sees them, by state.\n";
+  out += "# TYPE shoal_members gauge\n";
+  for (const auto& [state, n] : states) {
+    out += "shoal_members{state=\"" + state + "\"} " + std::to_string(n) + "\n";
+  }
+}
+
+}  // namespace shoal::clusterd

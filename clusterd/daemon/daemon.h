@@ -1,0 +1,64 @@
+// Daemon: one shoald node, every part wired together. Several can run in
+// one process (tests), as nothing here is global.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+
+#include "clusterd/daemon/admin_service.h"
+#include "clusterd/daemon/config.h"
+#include "clusterd/daemon/directory.h"
+#include "clusterd/daemon/event_log.h"
+#include "clusterd/daemon/heartbeat_registry.h"
+#include "clusterd/daemon/local_processes.h"
+#include "clusterd/daemon/metrics.h"
+#include "clusterd/daemon/metrics_server.h"
+#include "clusterd/daemon/peer_service.h"
+#include "clusterd/daemon/pid.h"
+#include "clusterd/daemon/security.h"
+#include "clusterd/daemon/thread_process_host.h"
+
+namespace shoal::clusterd {
+
+class Daemon {
+ public:
+  // Validates `config`, opens the data directory, loads credentials, binds
+  // the Admin, Peer and metrics listeners and starts membership. Errors say
+  // what to change (kInvalidArgs, kIoError).
+  static Result<std::unique_ptr<Daemon>> Start(DaemonConfig config);
+  // Stops the servers (ending open streams), membership and processes.
+  ~Daemon();
+
+  const std::string& admin_address() const { return admin_address_; }
+  const std::string& peer_address() const { return peer_address_; }
+
+ private:
+  explicit Daemon(DaemonConfig config) : config_(std::move(config)) {}
+  VoidResult Init();
+  shoal::peer::v1::MemberInfo SelfInfo() const;
+  void OnProcess(const ProcessInfo& info);
+  void OnMemberChange(const MemberChange& change);
+  void RenderGauges(std::string& out) const;
+
+  DaemonConfig config_;
+  std::string admin_address_;
+  std::string peer_address_;
+  uint64_t incarnation_ = 0;
+  Metrics metrics_;
+  std::unique_ptr<EventLog> events_;
+  std::unique_ptr<PidAllocator> pids_;
+  std::unique_ptr<ThreadProcessHost> host_;
+  std::unique_ptr<PeerClients> peers_;
+  std::unique_ptr<HeartbeatRegistry> registry_;
+  std::unique_ptr<Directory> directory_;
+  std::unique_ptr<LocalProcesses> local_;
+  std::unique_ptr<AdminAuth> auth_;
+  std::unique_ptr<AdminService> admin_service_;
+  std::unique_ptr<PeerService> peer_service_;
+  std::unique_ptr<grpc::Server> admin_server_;
+  std::unique_ptr<grpc::Server> peer_server_;
+  std::unique_ptr<MetricsServer> metrics_server_;
+};
+
+}  // namespace shoal::clusterd

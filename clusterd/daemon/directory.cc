@@ -1,0 +1,80 @@
+#include "clusterd/daemon/directory.h"
+
+#include "clusterd/daemon/pid.h"
+
+namespace shoal::clusterd {
+namespace {
+
+constexpr size_t kMaxLost = 4096;  // Lost processes remembered.
+constexpr auto kLocateTimeout = std::chrono::seconds(2);
+
+uint64_t UnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Location Directory::LocateKnown(uint64_t pid) const {
+  if (host_.Get(pid)) return {Location::Kind::kHere, self_};
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = moved_.find(pid); it != moved_.end()) return {Location::Kind::kThere, it->second};
+    if (auto it = lost_.find(pid); it != lost_.end())
+      return {Location::Kind::kLost, it->second.node};
+  }
+  for (const Member& m : registry_.Members()) {
+    if (m.self || m.state == MemberState::kDead) continue;
+    for (const HostedProcess& p : m.processes) {
+      if (p.pid == pid) return {Location::Kind::kThere, m.name};
+    }
+  }
+  return {};
+}
+
+Location Directory::Locate(uint64_t pid) const {
+  Location known = LocateKnown(pid);
+  if (known.kind != Location::Kind::kUnknown) return known;
+  std::optional<Member> home = registry_.FindById(HomeNodeOf(pid));
+  if (!home || home->self || home->state == MemberState::kDead) return known;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + kLocateTimeout);
+  shoal::peer::v1::LocateRequest request;
+  request.set_pid(pid);
+  shoal::peer::v1::LocateResponse response;
+  grpc::Status status = peers_.For(home->peer_address)->Locate(&context, request, &response);
+  if (!status.ok() || !response.found()) return known;
+  return {Location::Kind::kThere, response.node()};
+}
+
+void Directory::OnMemberChange(const MemberChange& change) {
+  if (change.kind != MemberChange::Kind::kDead && change.kind != MemberChange::Kind::kRestarted) {
+    return;
+  }
+  std::lock_guard lock(mu_);
+  uint64_t now = UnixMs();
+  for (const HostedProcess& p : change.previous) {
+    if (!p.running) continue;  // Ended ones were not lost, but their output is.
+    lost_[p.pid] = {p.pid, change.member.name, now};
+    lost_order_.push_back(p.pid);
+  }
+  while (lost_order_.size() > kMaxLost) {
+    lost_.erase(lost_order_.front());
+    lost_order_.pop_front();
+  }
+}
+
+std::vector<LostProcess> Directory::Lost() const {
+  std::lock_guard lock(mu_);
+  std::vector<LostProcess> out;
+  for (const auto& [pid, l] : lost_) out.push_back(l);
+  return out;
+}
+
+void Directory::RecordMove(uint64_t pid, const std::string& node) {
+  std::lock_guard lock(mu_);
+  moved_[pid] = node;
+}
+
+}  // namespace shoal::clusterd

@@ -1,0 +1,66 @@
+// Directory: answers "which node runs pid N" for the whole cluster.
+//
+// Authority: the node that hosts a process is authoritative for its state;
+// the pid's home node (HomeNodeOf(pid), the node that allocated it) is
+// authoritative for where it is. Today a process never leaves its home, so
+// home and host agree; a migration will call RecordMove() on the home node
+// (and the source keeps a forwarding record) so lookups still find it.
+// Other nodes learn hosted pids from heartbeats, which answers most lookups
+// without a round trip, and ask the home node (Peer.Locate) otherwise.
+// Processes of a member that died or restarted are remembered as lost.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "clusterd/daemon/peer_clients.h"
+#include "clusterd/daemon/registry.h"
+#include "clusterd/process_host.h"
+
+namespace shoal::clusterd {
+
+struct Location {
+  enum class Kind : uint8_t { kHere, kThere, kLost, kUnknown };
+  Kind kind = Kind::kUnknown;
+  std::string node;  // kThere: the host; kLost: where it was.
+};
+
+struct LostProcess {
+  uint64_t pid = 0;
+  std::string node;
+  uint64_t lost_unix_ms = 0;
+};
+
+class Directory {
+ public:
+  // All references must outlive the directory.
+  Directory(std::string self, ProcessHost& host, Registry& registry, PeerClients& peers)
+      : self_(std::move(self)), host_(host), registry_(registry), peers_(peers) {}
+
+  // From this node's knowledge alone (what Peer.Locate answers).
+  Location LocateKnown(uint64_t pid) const;
+  // LocateKnown, then the pid's home node over Peer.Locate.
+  Location Locate(uint64_t pid) const;
+
+  // Remembers the processes a dead or restarted member hosted as lost.
+  void OnMemberChange(const MemberChange& change);
+  std::vector<LostProcess> Lost() const;
+
+  // TODO(migrate): called on the home node when one of its pids moves, so
+  // LocateKnown answers with the new host. Nothing calls it yet.
+  void RecordMove(uint64_t pid, const std::string& node);
+
+ private:
+  const std::string self_;
+  ProcessHost& host_;
+  Registry& registry_;
+  PeerClients& peers_;
+  mutable std::mutex mu_;
+  std::map<uint64_t, std::string> moved_;  // GUARDED_BY(mu_): home records.
+  std::map<uint64_t, LostProcess> lost_;   // GUARDED_BY(mu_)
+  std::deque<uint64_t> lost_order_;        // GUARDED_BY(mu_): for the bound.
+};
+
+}  // namespace shoal::clusterd

@@ -1,0 +1,120 @@
+#include "clusterd/daemon/local_processes.h"
+
+#include <grpcpp/support/sync_stream.h>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <iterator>
+
+#include "clusterd/daemon/proto_convert.h"
+
+namespace shoal::clusterd {
+namespace {
+
+namespace pb = shoal::admin::v1;
+using Clock = std::chrono::steady_clock;
+
+// How long one wait inside Wait and Logs lasts before checking for
+// cancellation again.
+constexpr auto kPollInterval = std::chrono::milliseconds(250);
+constexpr size_t kLogChunkBytes = 64 * 1024;
+
+grpc::Status NoProcess(uint64_t pid, const std::string& self) {
+  return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                      "no process " + std::to_string(pid) + " on node " + self);
+}
+
+}  // namespace
+
+grpc::Status LocalProcesses::Spawn(const pb::SpawnRequest& request, pb::SpawnResponse* response) {
+  SpawnSpec spec;
+  std::string default_name = "main.wasm";
+  if (request.module_case() == pb::SpawnRequest::kModuleBytes) {
+    spec.module_bytes.assign(request.module_bytes().begin(), request.module_bytes().end());
+  } else if (request.module_case() == pb::SpawnRequest::kModulePath) {
+    std::ifstream in(request.module_path(), std::ios::binary);
+    if (!in) {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                          "cannot read module " + request.module_path() + " on node " + self_);
+    }
+    spec.module_bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    default_name = request.module_path();
+  } else {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "give the module as module_bytes or module_path");
+  }
+  spec.args.assign(request.args().begin(), request.args().end());
+  if (spec.args.empty()) spec.args.push_back(default_name);
+  spec.env.assign(request.env().begin(), request.env().end());
+  for (const pb::Preopen& p : request.preopens()) {
+    spec.preopens.push_back(
+        {p.host_path(), p.guest_path().empty() ? p.host_path() : p.guest_path()});
+  }
+  spec.fuel = request.fuel();
+  Result<uint64_t> pid = pids_.Next();
+  if (!pid.ok()) return ToGrpc(pid.error(), "cannot allocate a pid on node " + self_);
+  spec.pid = *pid;
+  VoidResult spawned = host_.Spawn(std::move(spec));
+  if (!spawned.ok()) return ToGrpc(spawned.error(), "cannot start the module on node " + self_);
+  spdlog::info("spawned pid {} ({})", *pid,
+               request.args().empty() ? default_name : request.args(0));
+  response->set_pid(*pid);
+  response->set_node(self_);
+  return grpc::Status::OK;
+}
+
+void LocalProcesses::List(pb::ListProcessesResponse* response) const {
+  for (const ProcessInfo& info : host_.List()) *response->add_processes() = ToProto(info, self_);
+}
+
+grpc::Status LocalProcesses::Kill(uint64_t pid, pb::KillResponse* response) {
+  Result<bool> killed = host_.Kill(pid);
+  if (!killed.ok()) return NoProcess(pid, self_);
+  if (*killed) spdlog::info("killing pid {}", pid);
+  response->set_already_ended(!*killed);
+  response->set_node(self_);
+  return grpc::Status::OK;
+}
+
+grpc::Status LocalProcesses::Wait(grpc::ServerContext* context, uint64_t pid,
+                                  pb::WaitResponse* response) {
+  for (;;) {
+    if (context->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
+    Result<ExitInfo> exit = host_.Wait(pid, Clock::now() + kPollInterval);
+    if (exit.ok()) {
+      response->set_pid(pid);
+      response->set_node(self_);
+      *response->mutable_exit() = ToProto(*exit);
+      return grpc::Status::OK;
+    }
+    if (exit.error().status == Status::kNotFound) return NoProcess(pid, self_);
+    if (std::chrono::system_clock::now() > context->deadline()) {
+      return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                          "process " + std::to_string(pid) + " still runs");
+    }
+  }
+}
+
+grpc::Status LocalProcesses::Logs(grpc::ServerContext* context, const pb::LogsRequest& request,
+                                  grpc::ServerWriter<pb::LogChunk>* writer) {
+  uint64_t offset = request.offset();
+  for (;;) {
+    if (context->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
+    Clock::time_point deadline = request.follow() ? Clock::now() + kPollInterval : Clock::now();
+    Result<ConsoleRead> read = host_.ReadConsole(request.pid(), offset, kLogChunkBytes, deadline);
+    if (!read.ok()) return NoProcess(request.pid(), self_);
+    for (const ConsoleChunk& c : read->chunks) {
+      pb::LogChunk chunk;
+      chunk.set_offset(c.offset);
+      chunk.set_data(c.data);
+      chunk.set_stream(c.stream == ConsoleStream::kStdout ? pb::STREAM_KIND_STDOUT
+                                                          : pb::STREAM_KIND_STDERR);
+      if (!writer->Write(chunk)) return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
+    }
+    offset = read->next_offset;
+    if (read->ended) return grpc::Status::OK;
+    if (!request.follow() && read->chunks.empty()) return grpc::Status::OK;
+  }
+}
+
+}  // namespace shoal::clusterd

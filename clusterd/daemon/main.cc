@@ -1,0 +1,45 @@
+// shoald: the Shoal node daemon. Parses its configuration, starts a Daemon
+// and runs until SIGINT or SIGTERM, then stops cleanly (exit 0).
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "clusterd/daemon/config.h"
+#include "clusterd/daemon/daemon.h"
+
+int main(int argc, char** argv) {
+  shoal::clusterd::DaemonConfig config;
+  if (std::optional<int> exit_code = shoal::clusterd::ParseCommandLine(argc, argv, config)) {
+    return *exit_code;
+  }
+  spdlog::level::level_enum level = spdlog::level::from_str(config.log_level);
+  if (level == spdlog::level::off && config.log_level != "off") {
+    std::fprintf(stderr, "shoald: unknown --log-level '%s'\n", config.log_level.c_str());
+    return 64;
+  }
+  spdlog::set_level(level);
+  // Structured: one key=value record per line, on stderr.
+  spdlog::set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l node=" + config.node_name + " msg=\"%v\"",
+                      spdlog::pattern_time_type::utc);
+
+  // Signals are taken synchronously by sigwait below, not by handlers, so
+  // every thread started from here on has them blocked.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto daemon = shoal::clusterd::Daemon::Start(config);
+  if (!daemon.ok()) {
+    std::fprintf(stderr, "shoald: %s\n", daemon.error().message.c_str());
+    return daemon.error().status == shoal::Status::kInvalidArgs ? 64 : 1;
+  }
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  spdlog::info("signal {}: stopping", signal);
+  daemon->reset();
+  spdlog::info("stopped");
+  return 0;
+}

@@ -1,0 +1,31 @@
+// PeerClients: one gRPC channel and Peer stub per peer address, shared by
+// membership and by forwarded admin calls.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "proto/peer.grpc.pb.h"
+
+namespace shoal::clusterd {
+
+class PeerClients {
+ public:
+  explicit PeerClients(std::shared_ptr<grpc::ChannelCredentials> credentials)
+      : credentials_(std::move(credentials)) {}
+
+  // The stub for `address` (host:port), created on first use. Thread-safe;
+  // stubs are thread-safe too.
+  std::shared_ptr<shoal::peer::v1::Peer::Stub> For(const std::string& address);
+
+ private:
+  std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<shoal::peer::v1::Peer::Stub>> stubs_;  // GUARDED_BY(mu_)
+};
+
+}  // namespace shoal::clusterd

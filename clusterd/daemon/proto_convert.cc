@@ -1,0 +1,105 @@
+#include "clusterd/daemon/proto_convert.h"
+
+namespace shoal::clusterd {
+
+namespace pb = shoal::admin::v1;
+
+pb::ExitStatus ToProto(const ExitInfo& exit) {
+  pb::ExitStatus out;
+  switch (exit.kind) {
+    case ExitKind::kReturned:
+      out.set_kind(pb::EXIT_KIND_RETURNED);
+      break;
+    case ExitKind::kExited:
+      out.set_kind(pb::EXIT_KIND_EXITED);
+      break;
+    case ExitKind::kTrapped:
+      out.set_kind(pb::EXIT_KIND_TRAPPED);
+      break;
+    case ExitKind::kOutOfFuel:
+      out.set_kind(pb::EXIT_KIND_OUT_OF_FUEL);
+      break;
+    case ExitKind::kKilled:
+      out.set_kind(pb::EXIT_KIND_KILLED);
+      break;
+  }
+  out.set_code(exit.code);
+  out.set_message(exit.message);
+  return out;
+}
+
+pb::Process ToProto(const ProcessInfo& info, const std::string& node) {
+  pb::Process out;
+  out.set_pid(info.pid);
+  out.set_node(node);
+  out.set_state(info.running() ? pb::PROCESS_STATE_RUNNING : pb::PROCESS_STATE_EXITED);
+  out.set_name(info.name);
+  for (const std::string& a : info.args) out.add_args(a);
+  out.set_fuel_used(info.fuel_used);
+  out.set_started_unix_ms(info.started_unix_ms);
+  out.set_ended_unix_ms(info.ended_unix_ms);
+  if (info.exit) *out.mutable_exit() = ToProto(*info.exit);
+  return out;
+}
+
+pb::NodeState ToProto(MemberState state) {
+  switch (state) {
+    case MemberState::kUp:
+      return pb::NODE_STATE_UP;
+    case MemberState::kSuspect:
+      return pb::NODE_STATE_SUSPECT;
+    case MemberState::kDead:
+      return pb::NODE_STATE_DEAD;
+  }
+  return pb::NODE_STATE_UNSPECIFIED;
+}
+
+pb::Node ToProto(const Member& m) {
+  pb::Node out;
+  out.set_name(m.name);
+  out.set_node_id(m.node_id);
+  out.set_peer_address(m.peer_address);
+  out.set_admin_address(m.admin_address);
+  out.set_state(ToProto(m.state));
+  uint32_t running = 0;
+  for (const HostedProcess& p : m.processes) running += p.running;
+  out.set_processes(running);
+  out.set_incarnation(m.incarnation);
+  out.set_last_heard_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - m.last_heard)
+                            .count());
+  out.set_self(m.self);
+  return out;
+}
+
+grpc::Status ToGrpc(const Error& error, const std::string& context) {
+  grpc::StatusCode code = grpc::StatusCode::INTERNAL;
+  switch (error.status) {
+    case Status::kMalformed:
+    case Status::kInvalid:
+    case Status::kLinkError:
+    case Status::kInvalidArgs:
+      code = grpc::StatusCode::INVALID_ARGUMENT;
+      break;
+    case Status::kNotFound:
+      code = grpc::StatusCode::NOT_FOUND;
+      break;
+    case Status::kAlreadyExists:
+      code = grpc::StatusCode::ALREADY_EXISTS;
+      break;
+    case Status::kShouldWait:
+      code = grpc::StatusCode::DEADLINE_EXCEEDED;
+      break;
+    case Status::kIoError:
+      code = grpc::StatusCode::UNAVAILABLE;
+      break;
+    case Status::kNotSupported:
+      code = grpc::StatusCode::UNIMPLEMENTED;
+      break;
+    default:
+      break;
+  }
+  return grpc::Status(code, context.empty() ? error.message : context + ": " + error.message);
+}
+
+}  // namespace shoal::clusterd

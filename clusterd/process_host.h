@@ -1,0 +1,112 @@
+// ProcessHost: what the daemon needs from the node kernel to run processes.
+//
+// The daemon (clusterd/daemon) owns cluster-wide process ids, the directory
+// and the admin API; a ProcessHost owns the processes of this node. Today
+// ThreadProcessHost (clusterd/daemon/thread_process_host.h) runs each
+// process on a thread of its own; the kernel's M:N scheduler will provide
+// this interface instead, without changes on the daemon's side.
+//
+// Threading: every method may be called from any thread, concurrently.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kernel/base/result.h"
+#include "kernel/wasi/wasi_process.h"
+
+namespace shoal::clusterd {
+
+using Deadline = std::chrono::steady_clock::time_point;
+
+// Everything a process starts with. The pid is allocated by the caller and
+// is the process's id for life, across the cluster.
+struct SpawnSpec {
+  uint64_t pid = 0;
+  std::vector<uint8_t> module_bytes;
+  std::vector<std::string> args;  // argv, argv[0] included.
+  std::vector<std::string> env;   // "KEY=VALUE".
+  std::vector<wasi::Preopen> preopens;
+  uint64_t fuel = 0;  // 0: unlimited.
+};
+
+enum class ExitKind : uint8_t { kReturned, kExited, kTrapped, kOutOfFuel, kKilled };
+
+// How an ended process ended.
+struct ExitInfo {
+  ExitKind kind = ExitKind::kReturned;
+  int code = 0;
+  std::string message;  // The trap message, or a note for people.
+};
+
+// A snapshot of one process. fuel_used is updated at least once per fuel
+// slice while it runs.
+struct ProcessInfo {
+  uint64_t pid = 0;
+  std::string name;  // argv[0].
+  std::vector<std::string> args;
+  uint64_t fuel_used = 0;
+  uint64_t started_unix_ms = 0;
+  uint64_t ended_unix_ms = 0;    // 0 while running.
+  std::optional<ExitInfo> exit;  // Set once ended.
+  bool running() const { return !exit.has_value(); }
+};
+
+enum class ConsoleStream : uint8_t { kStdout, kStderr };
+
+// Console output in write order. Offsets count bytes since the process
+// started, across both streams.
+struct ConsoleChunk {
+  uint64_t offset = 0;
+  ConsoleStream stream = ConsoleStream::kStdout;
+  std::string data;
+};
+
+struct ConsoleRead {
+  std::vector<ConsoleChunk> chunks;
+  uint64_t next_offset = 0;  // Where the next read continues.
+  bool ended = false;        // The process has ended and all its output was returned.
+};
+
+class ProcessHost {
+ public:
+  virtual ~ProcessHost() = default;
+
+  // Decodes, validates and links `spec.module_bytes`, then starts it. On
+  // error nothing runs: kMalformed / kInvalid (the module), kLinkError
+  // (imports this node cannot provide, or no _start), kNotFound / kIoError
+  // (a preopen), kAlreadyExists (the pid is taken).
+  virtual VoidResult Spawn(SpawnSpec spec) = 0;
+
+  // Running processes and ended ones still retained.
+  virtual std::vector<ProcessInfo> List() const = 0;
+  virtual std::optional<ProcessInfo> Get(uint64_t pid) const = 0;
+
+  // Asks a running process to stop; it ends with ExitKind::kKilled soon
+  // after (at its next fuel slice or wake-up). Returns false when it had
+  // already ended. kNotFound for an unknown pid.
+  virtual Result<bool> Kill(uint64_t pid) = 0;
+
+  // Waits until the process ends or `deadline` passes. kNotFound for an
+  // unknown pid, kShouldWait when the deadline passed first.
+  virtual Result<ExitInfo> Wait(uint64_t pid, Deadline deadline) = 0;
+
+  // Console output from `offset`, at most about `max_bytes`. When there is
+  // nothing new and the process runs, waits for output, its end or
+  // `deadline` (then returns no chunks). Output older than the retention
+  // bound is gone: reading starts at the oldest kept byte instead.
+  // kNotFound for an unknown pid.
+  virtual Result<ConsoleRead> ReadConsole(uint64_t pid, uint64_t offset, size_t max_bytes,
+                                          Deadline deadline) = 0;
+
+  // Called, on an arbitrary thread and without host locks held, when a
+  // process starts or ends. Set once, before the first Spawn.
+  using Observer = std::function<void(const ProcessInfo&)>;
+  virtual void SetObserver(Observer observer) = 0;
+};
+
+}  // namespace shoal::clusterd

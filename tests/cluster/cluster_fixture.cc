@@ -1,0 +1,177 @@
+#include "tests/cluster/cluster_fixture.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace shoal::testing {
+
+Ran Shell(const std::string& command) {
+  Ran ran;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return ran;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) ran.output.append(buf, n);
+  int status = ::pclose(pipe);
+  ran.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return ran;
+}
+
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+  socklen_t len = sizeof sa;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  ::close(fd);
+  return ntohs(sa.sin_port);
+}
+
+TestCluster::TestCluster(int nodes) {
+  char tmpl[] = "/tmp/shoal-cluster-test-XXXXXX";
+  dir_ = ::mkdtemp(tmpl);
+  std::string names;
+  for (int i = 0; i < nodes; ++i) {
+    names += " " + Name(i);
+    admin_ports_.push_back(FreePort());
+    peer_ports_.push_back(FreePort());
+  }
+  metrics_port_ = FreePort();
+  Shell(std::string(SHOAL_GEN_CERTS) + " " + dir_ + "/certs" + names);
+  pids_.assign(nodes, 0);
+  for (int i = 0; i < nodes; ++i) Start(i);
+}
+
+TestCluster::~TestCluster() {
+  for (pid_t pid : pids_) {
+    if (pid > 0) ::kill(pid, SIGTERM);
+  }
+  for (pid_t& pid : pids_) {
+    if (pid <= 0) continue;
+    // At most 10 s for a clean stop, then SIGKILL.
+    for (int i = 0; i < 100; ++i) {
+      if (::waitpid(pid, nullptr, WNOHANG) == pid) {
+        pid = 0;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  }
+  Shell("rm -rf " + dir_);
+}
+
+std::string TestCluster::log(int i) const { return dir_ + "/" + Name(i) + ".log"; }
+
+void TestCluster::Start(int i) {
+  std::vector<std::string> args = {SHOALD_BIN,
+                                   "--node-name",
+                                   Name(i),
+                                   "--node-id",
+                                   std::to_string(i + 1),
+                                   "--admin-listen",
+                                   "127.0.0.1:" + std::to_string(admin_ports_[i]),
+                                   "--peer-listen",
+                                   "127.0.0.1:" + std::to_string(peer_ports_[i]),
+                                   "--data-dir",
+                                   dir_ + "/" + Name(i),
+                                   "--tls-cert",
+                                   dir_ + "/certs/" + Name(i) + ".pem",
+                                   "--tls-key",
+                                   dir_ + "/certs/" + Name(i) + ".key",
+                                   "--tls-ca",
+                                   ca(),
+                                   "--token-file",
+                                   token_file(),
+                                   "--heartbeat-ms",
+                                   std::to_string(kHeartbeatMs),
+                                   "--suspect-ms",
+                                   std::to_string(kSuspectMs),
+                                   "--dead-ms",
+                                   std::to_string(kDeadMs),
+                                   "--log-level",
+                                   "debug"};
+  if (i == 0) {
+    args.push_back("--metrics-listen");
+    args.push_back("127.0.0.1:" + std::to_string(metrics_port_));
+  }
+  for (size_t p = 0; p < peer_ports_.size(); ++p) {
+    if (int(p) == i) continue;
+    args.push_back("--peer");
+    args.push_back("127.0.0.1:" + std::to_string(peer_ports_[p]));
+  }
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int fd = ::open(log(i).c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  pids_[i] = pid;
+}
+
+void TestCluster::Kill9(int i) {
+  ::kill(pids_[i], SIGKILL);
+  ::waitpid(pids_[i], nullptr, 0);
+  pids_[i] = 0;
+}
+
+std::string TestCluster::ConnectionFlags(int i) const {
+  return " --endpoint " + admin_address(i) + " --ca " + ca() + " --token-file " + token_file();
+}
+
+Ran TestCluster::Shoal(const std::string& args) const {
+  // Right after the subcommand: everything after `run`'s module is the
+  // program's.
+  size_t space = args.find(' ');
+  std::string sub = args.substr(0, space);
+  std::string rest = space == std::string::npos ? "" : args.substr(space);
+  return Shell(std::string(SHOAL_BIN) + " " + sub + ConnectionFlags(0) + rest);
+}
+
+bool TestCluster::WaitAllUp() {
+  // At most 30 s: daemons start in well under a second on an idle machine.
+  for (int i = 0; i < 300; ++i) {
+    Ran r = Shoal("nodes -o json");
+    size_t up = 0;
+    for (size_t at = 0; (at = r.output.find("NODE_STATE_UP", at)) != std::string::npos; ++at) ++up;
+    if (r.exit_code == 0 && up == pids_.size()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+bool TestCluster::WaitNodeState(const std::string& name, const std::string& state) {
+  for (int i = 0; i < 300; ++i) {
+    Ran r = Shoal("nodes -o json");
+    size_t at = r.output.find("\"name\":\"" + name + "\"");
+    if (at != std::string::npos) {
+      size_t end = r.output.find('}', at);
+      if (r.output.substr(at, end - at).find(state) != std::string::npos) return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+}  // namespace shoal::testing

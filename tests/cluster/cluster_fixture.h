@@ -1,0 +1,68 @@
+// TestCluster: N real shoald processes on 127.0.0.1 (TLS, a token, their own
+// data dirs under a temporary directory), with short membership timings, and
+// helpers that run the real `shoal` CLI against them.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace shoal::testing {
+
+// What a command printed (stdout and stderr together) and its exit code.
+struct Ran {
+  int exit_code = -1;
+  std::string output;
+};
+
+// Runs `command` with /bin/sh and captures its output.
+Ran Shell(const std::string& command);
+
+class TestCluster {
+ public:
+  // Timings used by every node (milliseconds).
+  static constexpr int kHeartbeatMs = 100;
+  static constexpr int kSuspectMs = 500;
+  static constexpr int kDeadMs = 1200;
+
+  explicit TestCluster(int nodes);
+  ~TestCluster();  // SIGTERMs (then SIGKILLs) every daemon still running.
+
+  // Starts node i (0-based) again, e.g. after Kill9.
+  void Start(int i);
+  void Kill9(int i);
+  // Waits (bounded) until node 0 sees every node up; false when it does not.
+  bool WaitAllUp();
+  // Polls `shoal nodes -o json` (bounded) until node `name`'s state is
+  // `state` ("NODE_STATE_DEAD", ...); false when it never is.
+  bool WaitNodeState(const std::string& name, const std::string& state);
+
+  // Runs `shoal ARGS` with node 0's endpoint and the cluster's credentials.
+  Ran Shoal(const std::string& args) const;
+  // The connection flags for node i.
+  std::string ConnectionFlags(int i = 0) const;
+
+  std::string Name(int i) const { return "node-" + std::string(1, char('a' + i)); }
+  const std::string& dir() const { return dir_; }
+  std::string ca() const { return dir_ + "/certs/ca.pem"; }
+  std::string token_file() const { return dir_ + "/certs/token"; }
+  std::string admin_address(int i) const { return "127.0.0.1:" + std::to_string(admin_ports_[i]); }
+  std::string log(int i) const;
+  // Node 0 serves Prometheus metrics here.
+  std::string metrics_url() const {
+    return "http://127.0.0.1:" + std::to_string(metrics_port_) + "/metrics";
+  }
+
+ private:
+  std::string dir_;
+  std::vector<int> admin_ports_;
+  std::vector<int> peer_ports_;
+  std::vector<pid_t> pids_;
+  int metrics_port_ = 0;
+};
+
+// An unused TCP port on 127.0.0.1 (bound once and released).
+int FreePort();
+
+}  // namespace shoal::testing
