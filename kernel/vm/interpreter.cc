@@ -362,11 +362,20 @@ do_enter : {
   std::memset(fp + callee_fn->param_slots, 0, callee_fn->local_slots * sizeof(Slot));
   fn = callee_fn;
   code = fn->code.data();
-  pc = code;
   if (inst != callee_inst) {
     inst = callee_inst;
     RELOAD_MEMORY();
   }
+  // The callee's first instruction is its entry kFuel; charge it here and
+  // skip it, or stop at it (the entry safepoint) when fuel has run out.
+  pc = code;
+  if (fuel == 0) {
+    status = RunStatus::kOutOfFuel;
+    goto do_stop;
+  }
+  --fuel;
+  ++s.fuel_used;
+  ++pc;
   NEXT();
 }
 L_kConst:
