@@ -29,19 +29,20 @@ namespace shoal::vm {
 
 // Binary operators that also come with their right operand as an immediate
 // (`_imm`, after a constant): the constant needs no slot and no dispatch.
-#define SHOAL_FUSED_BINOPS(X)                                                                     \
-  X(i32_add)                                                                                      \
-  X(i32_sub)                                                                                      \
-  X(i32_mul) X(i32_and) X(i32_or) X(i32_xor) X(i32_shl) X(i32_shr_s) X(i32_shr_u) X(i32_rotl)     \
-      X(i32_rotr) X(i32_eq) X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s) \
-          X(i32_le_u) X(i32_ge_s) X(i32_ge_u) X(i32_div_s) X(i32_div_u) X(i32_rem_s) X(i32_rem_u) \
-              X(i64_add) X(i64_sub) X(i64_mul) X(i64_and) X(i64_or) X(i64_xor) X(i64_shl)         \
-                  X(i64_shr_s) X(i64_shr_u) X(i64_rotl) X(i64_rotr) X(i64_eq) X(i64_ne)           \
-                      X(i64_lt_s) X(i64_lt_u) X(i64_gt_s) X(i64_gt_u) X(i64_le_s) X(i64_le_u)     \
-                          X(i64_ge_s) X(i64_ge_u) X(i64_div_s) X(i64_div_u) X(i64_rem_s)          \
-                              X(i64_rem_u) X(f32_add) X(f32_sub) X(f32_mul) X(f32_div) X(f32_min) \
-                                  X(f32_max) X(f64_add) X(f64_sub) X(f64_mul) X(f64_div)          \
-                                      X(f64_min) X(f64_max)
+#define SHOAL_FUSED_BINOPS(X)                                                                      \
+  X(i32_add)                                                                                       \
+  X(i32_sub)                                                                                       \
+  X(i32_mul)                                                                                       \
+  X(i32_and)                                                                                       \
+  X(i32_or) X(i32_xor) X(i32_shl) X(i32_shr_s) X(i32_shr_u) X(i32_rotl) X(i32_rotr) X(i32_eq)      \
+      X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s) X(i32_le_u)            \
+          X(i32_ge_s) X(i32_ge_u) X(i32_div_s) X(i32_div_u) X(i32_rem_s) X(i32_rem_u) X(i64_add)   \
+              X(i64_sub) X(i64_mul) X(i64_and) X(i64_or) X(i64_xor) X(i64_shl) X(i64_shr_s)        \
+                  X(i64_shr_u) X(i64_rotl) X(i64_rotr) X(i64_eq) X(i64_ne) X(i64_lt_s) X(i64_lt_u) \
+                      X(i64_gt_s) X(i64_gt_u) X(i64_le_s) X(i64_le_u) X(i64_ge_s) X(i64_ge_u)      \
+                          X(i64_div_s) X(i64_div_u) X(i64_rem_s) X(i64_rem_u) X(f32_add)           \
+                              X(f32_sub) X(f32_mul) X(f32_div) X(f32_min) X(f32_max) X(f64_add)    \
+                                  X(f64_sub) X(f64_mul) X(f64_div) X(f64_min) X(f64_max)
 
 // Of those, the ones whose operands may swap, so that a constant on the left
 // can become the immediate too. (Not floats: with two NaN operands, the
@@ -49,8 +50,10 @@ namespace shoal::vm {
 #define SHOAL_COMMUTATIVE_BINOPS(X)                                                              \
   X(i32_add)                                                                                     \
   X(i32_mul)                                                                                     \
-  X(i32_and) X(i32_or) X(i32_xor) X(i32_eq) X(i32_ne) X(i64_add) X(i64_mul) X(i64_and) X(i64_or) \
-      X(i64_xor) X(i64_eq) X(i64_ne)
+  X(i32_and)                                                                                     \
+  X(i32_or)                                                                                      \
+  X(i32_xor) X(i32_eq) X(i32_ne) X(i64_add) X(i64_mul) X(i64_and) X(i64_or) X(i64_xor) X(i64_eq) \
+      X(i64_ne)
 
 // i32 comparisons that fuse with the conditional jump after them: (name, the
 // comparison that is true exactly when this one is false, C++ operator, slot
@@ -67,6 +70,26 @@ namespace shoal::vm {
   X(i32_le_u, i32_gt_u, <=, u32) \
   X(i32_ge_s, i32_lt_s, >=, i32) \
   X(i32_ge_u, i32_lt_u, >=, u32)
+
+// Loads: (name, value type, memory type, slot field). Each also comes as
+// `_at`, fused with the `i32.add_imm` that computed its address:
+// [slots(dst, base), addend, offset] reads at u32(base + addend) + offset,
+// exactly what the two instructions did, in one dispatch.
+#define SHOAL_LOADS(X)                     \
+  X(i32_load, uint32_t, uint32_t, u32)     \
+  X(i64_load, uint64_t, uint64_t, u64)     \
+  X(f32_load, uint32_t, uint32_t, u32)     \
+  X(f64_load, uint64_t, uint64_t, u64)     \
+  X(i32_load8_s, int32_t, int8_t, i32)     \
+  X(i32_load8_u, uint32_t, uint8_t, u32)   \
+  X(i32_load16_s, int32_t, int16_t, i32)   \
+  X(i32_load16_u, uint32_t, uint16_t, u32) \
+  X(i64_load8_s, int64_t, int8_t, i64)     \
+  X(i64_load8_u, uint64_t, uint8_t, u64)   \
+  X(i64_load16_s, int64_t, int16_t, i64)   \
+  X(i64_load16_u, uint64_t, uint16_t, u64) \
+  X(i64_load32_s, int64_t, int32_t, i64)   \
+  X(i64_load32_u, uint64_t, uint32_t, u64)
 
 // Internal operations: every numeric Wasm instruction keeps its name (its
 // operands in one PackSlots word: destination, then inputs in stack order);
@@ -109,7 +132,10 @@ enum class IOp : uint16_t {
 #define JUMP_IF(op, negated, cpp_op, field) kJumpIf_##op, kJumpIf_##op##_imm,
       SHOAL_JUMP_COMPARES(JUMP_IF)
 #undef JUMP_IF
-          kCount,
+#define LOAD_AT(op, value_t, memory_t, field) k_##op##_at,
+          SHOAL_LOADS(LOAD_AT)
+#undef LOAD_AT
+              kCount,
 };
 
 // The branch target that means "return from the function".

@@ -118,6 +118,9 @@ class FunctionCompiler {
   void EndBlock();
   bool SkipImmediates(ImmKind imm);
   void CompileLocalSet(uint32_t local, bool tee);
+  // A load whose address is the result of the `i32.add_imm` just emitted
+  // becomes one `_at` load; false (nothing emitted) otherwise.
+  bool CompileLoadAt(IOp load, uint32_t offset);
   void CompileSimple(IOp op, uint8_t pops, uint8_t result_width);
   void CompileBinary(IOp op, IOp imm_form, bool commutative);
   bool CompileNumeric(uint8_t op);

@@ -65,6 +65,40 @@ void FunctionCompiler::CompileBinary(IOp op, IOp imm_form, bool commutative) {
   MarkResult(a.pos);
 }
 
+bool FunctionCompiler::CompileLoadAt(IOp load, uint32_t offset) {
+  IOp fused;
+  switch (load) {
+#define LOAD_AT(op, value_t, memory_t, field) \
+  case IOp::k_##op:                           \
+    fused = IOp::k_##op##_at;                 \
+    break;
+    SHOAL_LOADS(LOAD_AT)
+#undef LOAD_AT
+    default:
+      return false;
+  }
+  if (stack_.empty()) return false;
+  const Entry& addr = stack_.back();
+  if (addr.where != Where::kSlot || result_pos_ != addr.pos || result_pc_ != prev_pc_ ||
+      !Follows(IOp::k_i32_add_imm)) {
+    return false;
+  }
+  // Replace `t = base + addend` (t has no other reader) by the fused load.
+  const uint64_t w = out_.code[prev_pc_ + 1].u64;
+  const uint64_t addend = out_.code[prev_pc_ + 2].u64;
+  out_.code.resize(prev_pc_);
+  out_.pc_map.pop_back();
+  prev_op_ = IOp::kCount;
+  const uint32_t dst = Pop().pos;
+  Emit(fused);
+  Imm(PackSlots(dst, SlotField(w, 1)));
+  Imm(addend);
+  Imm(offset);
+  PushSlot(1);
+  MarkResult(dst);
+  return true;
+}
+
 void FunctionCompiler::CompileLocalSet(uint32_t local, bool tee) {
   const uint32_t dst = LocalSlot(local);
   const Entry e = Pop();
@@ -253,20 +287,22 @@ bool FunctionCompiler::CompileNumeric(uint8_t op) {
   }
 
   switch (Op(op)) {
-#define OP(ident, name, code, immk, sig)                             \
-  case Op::k_##ident: {                                              \
-    if (std::string_view(#sig) == "Special") return false;           \
-    constexpr Shape shape = ShapeOf(#sig);                           \
-    if (ImmKind::k##immk == ImmKind::kMem) {                         \
-      uint32_t align, offset;                                        \
-      r_.ReadU32(&align);                                            \
-      r_.ReadU32(&offset);                                           \
-      CompileSimple(IOp::k_##ident, shape.pops, shape.result_width); \
-      Imm(offset);                                                   \
-    } else {                                                         \
-      CompileSimple(IOp::k_##ident, shape.pops, shape.result_width); \
-    }                                                                \
-    return true;                                                     \
+#define OP(ident, name, code, immk, sig)                               \
+  case Op::k_##ident: {                                                \
+    if (std::string_view(#sig) == "Special") return false;             \
+    constexpr Shape shape = ShapeOf(#sig);                             \
+    if (ImmKind::k##immk == ImmKind::kMem) {                           \
+      uint32_t align, offset;                                          \
+      r_.ReadU32(&align);                                              \
+      r_.ReadU32(&offset);                                             \
+      if (!CompileLoadAt(IOp::k_##ident, offset)) {                    \
+        CompileSimple(IOp::k_##ident, shape.pops, shape.result_width); \
+        Imm(offset);                                                   \
+      }                                                                \
+    } else {                                                           \
+      CompileSimple(IOp::k_##ident, shape.pops, shape.result_width);   \
+    }                                                                  \
+    return true;                                                       \
   }
 #define OP_FC(ident, name, code, imm, sig)
 #include "kernel/vm/opcodes.def"

@@ -114,7 +114,9 @@ static HostAction CallHost(Thread::State& s, FunctionInstance& f, Instance* call
 static RunStatus InterpretLoop(Thread::State* state, uint64_t fuel) {
 #define OP(ident, name, code, imm, sig) &&L_##ident,
 #define OP_FC(ident, name, code, imm, sig) &&L_##ident,
-  static const HandlerTable kTable = {
+  // A plain array first, so that a missing handler is a compile error rather
+  // than a null entry.
+  static const void* const kHandlers[] = {
 #include "kernel/vm/opcodes.def"
 #define OP_FD(ident, name, code, imm, sig) &&L_##ident,
 #include "kernel/vm/simd_opcodes.def"
@@ -142,7 +144,16 @@ static RunStatus InterpretLoop(Thread::State* state, uint64_t fuel) {
 #define JUMP_IF(op, negated, cpp_op, field) &&L_kJumpIf_##op, &&L_kJumpIf_##op##_imm,
           SHOAL_JUMP_COMPARES(JUMP_IF)
 #undef JUMP_IF
+#define LOAD_AT(op, value_t, memory_t, field) &&L_##op##_at,
+              SHOAL_LOADS(LOAD_AT)
+#undef LOAD_AT
   };
+  static_assert(std::size(kHandlers) == size_t(IOp::kCount), "every IOp needs a handler");
+  static const HandlerTable kTable = [] {
+    HandlerTable table;
+    std::copy(std::begin(kHandlers), std::end(kHandlers), table.begin());
+    return table;
+  }();
 #undef OP
 #undef OP_FC
   if (state == nullptr) {
@@ -568,32 +579,31 @@ L_elem_drop : {
 }
 
 // ---- Memory ----------------------------------------------------------------
-// Loads: [slots(dst, addr), offset]. Stores: [slots(addr, value), offset].
-#define LOAD(label, T, load_t, slot_field)                                   \
-  label : {                                                                  \
-    const uint64_t w = pc[0].u64;                                            \
-    const uint64_t ea = uint64_t(fp[F1(w)].u32) + pc[1].u64;                 \
-    if (ea + sizeof(load_t) > mem_size) TRAP("out of bounds memory access"); \
-    load_t v;                                                                \
-    std::memcpy(&v, mem_base + ea, sizeof(load_t));                          \
-    fp[F0(w)].slot_field = T(v);                                             \
-    pc += 2;                                                                 \
-    NEXT();                                                                  \
+// Loads: [slots(dst, addr), offset]; `_at` loads: [slots(dst, base), addend,
+// offset]. Stores: [slots(addr, value), offset].
+#define LOAD(op, value_t, memory_t, field)                                     \
+  L_##op : {                                                                   \
+    const uint64_t w = pc[0].u64;                                              \
+    const uint64_t ea = uint64_t(fp[F1(w)].u32) + pc[1].u64;                   \
+    if (ea + sizeof(memory_t) > mem_size) TRAP("out of bounds memory access"); \
+    memory_t v;                                                                \
+    std::memcpy(&v, mem_base + ea, sizeof(memory_t));                          \
+    fp[F0(w)].field = value_t(v);                                              \
+    pc += 2;                                                                   \
+    NEXT();                                                                    \
+  }                                                                            \
+  L_##op##_at : {                                                              \
+    const uint64_t w = pc[0].u64;                                              \
+    const uint32_t addr = fp[F1(w)].u32 + uint32_t(pc[1].u64);                 \
+    const uint64_t ea = uint64_t(addr) + pc[2].u64;                            \
+    if (ea + sizeof(memory_t) > mem_size) TRAP("out of bounds memory access"); \
+    memory_t v;                                                                \
+    std::memcpy(&v, mem_base + ea, sizeof(memory_t));                          \
+    fp[F0(w)].field = value_t(v);                                              \
+    pc += 3;                                                                   \
+    NEXT();                                                                    \
   }
-  LOAD(L_i32_load, uint32_t, uint32_t, u32)
-  LOAD(L_i64_load, uint64_t, uint64_t, u64)
-  LOAD(L_f32_load, uint32_t, uint32_t, u32)
-  LOAD(L_f64_load, uint64_t, uint64_t, u64)
-  LOAD(L_i32_load8_s, int32_t, int8_t, i32)
-  LOAD(L_i32_load8_u, uint32_t, uint8_t, u32)
-  LOAD(L_i32_load16_s, int32_t, int16_t, i32)
-  LOAD(L_i32_load16_u, uint32_t, uint16_t, u32)
-  LOAD(L_i64_load8_s, int64_t, int8_t, i64)
-  LOAD(L_i64_load8_u, uint64_t, uint8_t, u64)
-  LOAD(L_i64_load16_s, int64_t, int16_t, i64)
-  LOAD(L_i64_load16_u, uint64_t, uint16_t, u64)
-  LOAD(L_i64_load32_s, int64_t, int32_t, i64)
-  LOAD(L_i64_load32_u, uint64_t, uint32_t, u64)
+  SHOAL_LOADS(LOAD)
 #undef LOAD
 #define STORE(label, store_t, slot_field)                                     \
   label : {                                                                   \
