@@ -13,6 +13,7 @@
 #ifdef SHOAL_CLI_CLUSTER
 #include "clusterd/cli/client.h"
 #endif
+#include "kernel/proc/kernel.h"
 #include "kernel/wasi/run_main.h"
 
 namespace shoal::cli {
@@ -51,6 +52,10 @@ int ExitCodeFor(const Error& error) {
   }
 }
 
+// Runs the program as a process of a kernel started for this command, so it
+// may spawn children and talk to them over channels (docs/abi.md). The
+// command's exit code is the program's own; children still running when it
+// ends are killed with the kernel.
 int Run(const RunArgs& args, const std::vector<std::string>& command) {
   const std::string& path = command.front();
   std::ifstream file(path, std::ios::binary);
@@ -58,36 +63,46 @@ int Run(const RunArgs& args, const std::vector<std::string>& command) {
     std::fprintf(stderr, "shoal run: cannot read %s: %s\n", path.c_str(), std::strerror(errno));
     return kExitNoInput;
   }
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)),
-                             std::istreambuf_iterator<char>());
+  kernel::SpawnRequest request;
+  request.module_bytes.assign(std::istreambuf_iterator<char>(file),
+                              std::istreambuf_iterator<char>());
+  request.args = command;
+  request.env = args.env;
+  for (const std::string& dir : args.dirs) request.preopens.push_back(ParseDir(dir));
+  request.stdin_source = std::make_shared<wasi::HostFdSource>(0);
+  request.stdout_mirror = std::make_shared<wasi::HostFdSink>(1);
+  request.stderr_mirror = std::make_shared<wasi::HostFdSink>(2);
+  if (args.fuel != 0) request.fuel_limit = args.fuel;
 
-  wasi::WasiConfig config;
-  config.args = command;
-  config.env = args.env;
-  for (const std::string& dir : args.dirs) config.preopens.push_back(ParseDir(dir));
-  config.stdin_source = std::make_shared<wasi::HostFdSource>(0);
-  config.stdout_sink = std::make_shared<wasi::HostFdSink>(1);
-  config.stderr_sink = std::make_shared<wasi::HostFdSink>(2);
-  wasi::RunOptions options;
-  if (args.fuel != 0) options.fuel = args.fuel;
-
-  Result<wasi::RunOutcome> outcome = wasi::RunWasiMain(bytes, std::move(config), options);
-  if (!outcome.ok()) {
-    std::fprintf(stderr, "shoal run: %s: %s\n", path.c_str(), outcome.error().message.c_str());
-    return ExitCodeFor(outcome.error());
+  Result<std::unique_ptr<kernel::Kernel>> kernel = kernel::Kernel::Create();
+  if (!kernel.ok()) {
+    std::fprintf(stderr, "shoal run: cannot start the kernel: %s\n",
+                 kernel.error().message.c_str());
+    return kExitInternal;
   }
-  if (outcome->end == wasi::RunEnd::kOutOfFuel) {
+  Result<kernel::SpawnResult> spawned = (*kernel)->Spawn(std::move(request));
+  if (!spawned.ok()) {
+    std::fprintf(stderr, "shoal run: %s: %s\n", path.c_str(), spawned.error().message.c_str());
+    return ExitCodeFor(spawned.error());
+  }
+  Result<kernel::ExitStatus> status = (*kernel)->Wait(spawned->pid);
+  if (!status.ok()) {
+    std::fprintf(stderr, "shoal run: %s: %s\n", path.c_str(), status.error().message.c_str());
+    return kExitInternal;
+  }
+  if (status->reason == kernel::ExitReason::kOutOfFuel) {
     std::fprintf(stderr, "shoal run: %s: out of fuel after %llu units\n", path.c_str(),
-                 static_cast<unsigned long long>(outcome->fuel_used));
+                 static_cast<unsigned long long>(status->fuel_used));
   }
-  return outcome->exit_code;
+  return status->code;
 }
 
 }  // namespace
 
 void AddRunCommand(CLI::App& app, int& exit_code, ClientOptions* cluster) {
   auto args = std::make_shared<RunArgs>();
-  CLI::App* run = app.add_subcommand("run", "Run a WASI program (wasm32-wasi) in this process");
+  CLI::App* run =
+      app.add_subcommand("run", "Run a WASI program (wasm32-wasi) as a process of a local kernel");
   run->footer(
       "Usage: shoal run [OPTIONS] MODULE.wasm [ARGS...]\n"
       "       shoal run --on NODE [--follow] [OPTIONS] MODULE.wasm [ARGS...]\n"

@@ -130,4 +130,33 @@ TEST_F(ShoalCliTest, FuelLimitExits124) {
   EXPECT_NE(r.err.find("out of fuel"), std::string::npos);
 }
 
+// The multi-process apps run as kernel processes: children are spawned from
+// the parent's own module (read through --dir) and talk over channels.
+TEST_F(ShoalCliTest, PingpongBouncesMessagesBetweenTwoProcesses) {
+  Result r = Shoal({"run", "--dir", SHOAL_APPS_DIR, App("pingpong"), "5"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("ping 8\npong 8\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("pingpong: 5 rounds, final 10, child exited 0"), std::string::npos);
+}
+
+TEST_F(ShoalCliTest, PipelineRunsThreeProcesses) {
+  Result r = Shoal({"run", "--dir", SHOAL_APPS_DIR, App("pipeline"), "1000"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("consumer: 500 values, sum 166666500"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(correct); filter exited 0, consumer 0"), std::string::npos) << r.out;
+}
+
+TEST_F(ShoalCliTest, SpawnerWaitsForAllChildren) {
+  Result r = Shoal({"run", "--dir", SHOAL_APPS_DIR, App("spawner"), "5"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("spawner: child 4 exited 121\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("spawner: 5 children done"), std::string::npos);
+}
+
+TEST_F(ShoalCliTest, SpawningWithoutTheModuleDirectoryFailsCleanly) {
+  Result r = Shoal({"run", App("pingpong"), "1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cannot read"), std::string::npos) << r.err;
+}
+
 }  // namespace

@@ -54,30 +54,38 @@ Result<std::vector<vm::Extern>> WasiProcess::LinkImports(vm::Store& store,
     if (import.module != kWasiModuleName) {
       return MakeError(Status::kLinkError, "unknown import " + ImportName(import));
     }
-    if (import.kind != vm::ExternKind::kFunc || import.func_type_index >= module.types.size()) {
-      return MakeError(Status::kLinkError,
-                       "incompatible import type: " + ImportName(import) + " must be a function");
-    }
-    const vm::FuncType& wanted = module.types[import.func_type_index];
-    const WasiFunctionSpec* spec = FindWasiFunction(import.name);
-    vm::FuncAddr addr;
-    if (spec == nullptr) {
-      addr = store.AddHostFunction(wanted, EnosysStub(wanted.results),
-                                   import.module + "." + import.name);
-    } else {
-      vm::FuncType type = SpecType(*spec);
-      if (type != wanted) {
-        return MakeError(Status::kLinkError, "incompatible import type: " + ImportName(import) +
-                                                 " is " + vm::FuncTypeString(type) +
-                                                 ", the module expects " +
-                                                 vm::FuncTypeString(wanted));
-      }
-      addr = store.AddHostFunction(std::move(type), Bind(this, spec),
-                                   import.module + "." + import.name);
-    }
-    externs.push_back(vm::Extern{vm::ExternKind::kFunc, addr});
+    externs.push_back(TRY(LinkImport(store, module, import)));
   }
   return externs;
+}
+
+Result<vm::Extern> WasiProcess::LinkImport(vm::Store& store, const vm::Module& module,
+                                           const vm::Import& import) {
+  if (import.module != kWasiModuleName) {
+    return MakeError(Status::kLinkError, "unknown import " + ImportName(import));
+  }
+  if (import.kind != vm::ExternKind::kFunc || import.func_type_index >= module.types.size()) {
+    return MakeError(Status::kLinkError,
+                     "incompatible import type: " + ImportName(import) + " must be a function");
+  }
+  const vm::FuncType& wanted = module.types[import.func_type_index];
+  const WasiFunctionSpec* spec = FindWasiFunction(import.name);
+  vm::FuncAddr addr;
+  if (spec == nullptr) {
+    addr = store.AddHostFunction(wanted, EnosysStub(wanted.results),
+                                 import.module + "." + import.name);
+  } else {
+    vm::FuncType type = SpecType(*spec);
+    if (type != wanted) {
+      return MakeError(Status::kLinkError, "incompatible import type: " + ImportName(import) +
+                                               " is " + vm::FuncTypeString(type) +
+                                               ", the module expects " +
+                                               vm::FuncTypeString(wanted));
+    }
+    addr =
+        store.AddHostFunction(std::move(type), Bind(this, spec), import.module + "." + import.name);
+  }
+  return vm::Extern{vm::ExternKind::kFunc, addr};
 }
 
 }  // namespace shoal::wasi

@@ -64,6 +64,10 @@ class WasiProcess {
   // an import from another module, a non-function WASI import, or a known
   // WASI function imported with the wrong type.
   Result<std::vector<vm::Extern>> LinkImports(vm::Store& store, const vm::Module& module);
+  // Links one import of `module` from wasi_snapshot_preview1, with the errors
+  // of LinkImports; for linkers that also serve other import modules.
+  Result<vm::Extern> LinkImport(vm::Store& store, const vm::Module& module,
+                                const vm::Import& import);
 
   const std::vector<std::string>& args() const { return config_.args; }
   const std::vector<std::string>& env() const { return config_.env; }

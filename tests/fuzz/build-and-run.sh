@@ -3,7 +3,7 @@
 # and runs it for a bounded time on a seed corpus made from tests/fuzz/seeds.
 #
 # Usage: tests/fuzz/build-and-run.sh [TARGET] [SECONDS] [-- extra libFuzzer flags]
-#   TARGET   decode_fuzz (default), vm_fuzz or object_fuzz: a tests/fuzz/TARGET.cc file.
+#   TARGET   decode_fuzz (default), vm_fuzz, object_fuzz or abi_fuzz: a tests/fuzz/TARGET.cc file.
 #   SECONDS  how long to fuzz (default 30); 0 only builds.
 # Environment: SHOAL_SPEC_DIR (default ../shared/wasm-testsuite beside the
 # repository, as in CMake) adds the spec tests' modules to the seeds when it
@@ -48,13 +48,24 @@ if [ "$target" = object_fuzz ]; then
   capnp compile -oc++:"$out/gen" --src-prefix="$root" "$root"/proto/*.capnp
   flags+=(-I"$out/gen")
 fi
+if [ "$target" = abi_fuzz ]; then
+  # The shoal host calls against a real kernel: every kernel part but the
+  # protocol server's generated code comes in.
+  command -v capnp >/dev/null || { echo "capnp not found: abi_fuzz needs capnproto" >&2; exit 2; }
+  parts=(base vm object sched wasi proc abi)
+  libs=(-lcapnp -lkj -luring -lpthread)
+  dict=""
+  mkdir -p "$out/gen"
+  capnp compile -oc++:"$out/gen" --src-prefix="$root" "$root"/proto/*.capnp
+  flags+=(-I"$out/gen")
+fi
 
 # Kernel objects, instrumented for coverage but without libFuzzer's main.
 objs=()
 sources=()
 inputs=()
 for part in "${parts[@]}"; do inputs+=("$root"/kernel/"$part"/*.cc); done
-[ "$target" = object_fuzz ] && inputs+=("$out"/gen/proto/*.c++)
+{ [ "$target" = object_fuzz ] || [ "$target" = abi_fuzz ]; } && inputs+=("$out"/gen/proto/*.c++)
 for f in "${inputs[@]}"; do
   case "$f" in *_test.cc) continue ;; esac
   obj="$out/obj/$(basename "$(dirname "$f")")_$(basename "${f%.*}").o"
@@ -113,7 +124,7 @@ else
   echo "wat2wasm not found: fuzzing without the .wat seeds"
 fi
 spec_dir="${SHOAL_SPEC_DIR:-$root/../shared/wasm-testsuite}"
-if [ "$target" != object_fuzz ] && [ -d "$spec_dir" ] && command -v wast2json >/dev/null && [ ! -f "$out/spec-seeds-$target.done" ]; then
+if [ "$target" != object_fuzz ] && [ "$target" != abi_fuzz ] && [ -d "$spec_dir" ] && command -v wast2json >/dev/null && [ ! -f "$out/spec-seeds-$target.done" ]; then
   echo "adding the spec tests' modules from $spec_dir to the seeds"
   if [ ! -d "$out/spec-json" ]; then
     mkdir -p "$out/spec-json"

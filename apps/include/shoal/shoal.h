@@ -1,0 +1,111 @@
+/* The native `shoal` import module for C programs built to wasm32-wasi.
+ * Reference: docs/abi.md. Every call returns an int32_t: >= 0 on success (0,
+ * a handle, or a count), or a negative status (SHOAL_ERR_*, the negated
+ * values of kernel/base/status.h). */
+#ifndef SHOAL_SHOAL_H_
+#define SHOAL_SHOAL_H_
+
+#include <stdint.h>
+
+typedef uint32_t shoal_handle_t;
+
+#define SHOAL_IMPORT(name) __attribute__((import_module("shoal"), import_name(#name)))
+
+/* Errors (negated shoal::Status). */
+#define SHOAL_ERR_BAD_HANDLE (-1)
+#define SHOAL_ERR_WRONG_TYPE (-2)
+#define SHOAL_ERR_ACCESS_DENIED (-3)
+#define SHOAL_ERR_INVALID_ARGS (-4)
+#define SHOAL_ERR_OUT_OF_BOUNDS (-5)
+#define SHOAL_ERR_NO_MEMORY (-6)
+#define SHOAL_ERR_PEER_CLOSED (-7)
+#define SHOAL_ERR_SHOULD_WAIT (-8)
+#define SHOAL_ERR_NOT_FOUND (-9)
+
+/* Rights. */
+#define SHOAL_RIGHT_DUPLICATE (1u << 0)
+#define SHOAL_RIGHT_TRANSFER (1u << 1)
+#define SHOAL_RIGHT_READ (1u << 2)
+#define SHOAL_RIGHT_WRITE (1u << 3)
+#define SHOAL_RIGHT_WAIT (1u << 4)
+#define SHOAL_RIGHT_MANAGE (1u << 5)
+
+/* Signals. */
+#define SHOAL_SIGNAL_READABLE (1u << 0)
+#define SHOAL_SIGNAL_WRITABLE (1u << 1)
+#define SHOAL_SIGNAL_PEER_CLOSED (1u << 2)
+#define SHOAL_SIGNAL_SIGNALED (1u << 3)
+
+/* Flags of the calls that may wait. */
+#define SHOAL_WAIT 1u
+#define SHOAL_NO_DEADLINE UINT64_MAX
+/* user[0] of the packet Terminate queues on a watched port. */
+#define SHOAL_TERMINATE_TAG 0x7465726dull
+
+typedef struct shoal_packet {
+  uint64_t key;
+  uint32_t type; /* 1 = signal, 2 = user */
+  uint32_t observed;
+  uint64_t user[4];
+} shoal_packet_t;
+
+typedef struct shoal_read_actual {
+  uint32_t bytes;
+  uint32_t handles;
+} shoal_read_actual_t;
+
+SHOAL_IMPORT(handle_close) int32_t shoal_handle_close(shoal_handle_t h);
+SHOAL_IMPORT(handle_duplicate) int32_t shoal_handle_duplicate(shoal_handle_t h, uint32_t rights);
+SHOAL_IMPORT(handle_replace) int32_t shoal_handle_replace(shoal_handle_t h, uint32_t rights);
+SHOAL_IMPORT(startup_handle) int32_t shoal_startup_handle(uint32_t index);
+SHOAL_IMPORT(object_wait_one)
+int32_t shoal_object_wait_one(shoal_handle_t h, uint32_t signals, uint64_t deadline,
+                              uint32_t* observed);
+
+SHOAL_IMPORT(channel_create) int32_t shoal_channel_create(shoal_handle_t out[2]);
+SHOAL_IMPORT(channel_write)
+int32_t shoal_channel_write(shoal_handle_t ch, const void* bytes, uint32_t nbytes,
+                            const shoal_handle_t* handles, uint32_t nhandles);
+SHOAL_IMPORT(channel_read)
+int32_t shoal_channel_read(shoal_handle_t ch, uint32_t flags, void* bytes, uint32_t bytes_cap,
+                           shoal_handle_t* handles, uint32_t handles_cap,
+                           shoal_read_actual_t* actual);
+
+SHOAL_IMPORT(port_create) int32_t shoal_port_create(void);
+SHOAL_IMPORT(port_wait_async)
+int32_t shoal_port_wait_async(shoal_handle_t port, shoal_handle_t h, uint32_t signals,
+                              uint64_t key);
+SHOAL_IMPORT(port_wait)
+int32_t shoal_port_wait(shoal_handle_t port, uint32_t flags, shoal_packet_t* packet);
+SHOAL_IMPORT(port_cancel) int32_t shoal_port_cancel(shoal_handle_t port, uint64_t key);
+SHOAL_IMPORT(port_queue) int32_t shoal_port_queue(shoal_handle_t port, uint64_t user0);
+
+SHOAL_IMPORT(timer_create) int32_t shoal_timer_create(void);
+SHOAL_IMPORT(timer_set) int32_t shoal_timer_set(shoal_handle_t timer, uint64_t deadline_ns);
+SHOAL_IMPORT(timer_cancel) int32_t shoal_timer_cancel(shoal_handle_t timer);
+
+SHOAL_IMPORT(process_spawn)
+int32_t shoal_process_spawn(const void* module, uint32_t module_len, const char* args,
+                            uint32_t args_len, const shoal_handle_t* handles, uint32_t nhandles);
+SHOAL_IMPORT(process_wait)
+int32_t shoal_process_wait(shoal_handle_t process, uint32_t flags, int32_t* exit_code);
+SHOAL_IMPORT(process_terminate) int32_t shoal_process_terminate(shoal_handle_t process);
+SHOAL_IMPORT(process_kill) int32_t shoal_process_kill(shoal_handle_t process);
+SHOAL_IMPORT(process_watch_terminate)
+int32_t shoal_process_watch_terminate(shoal_handle_t port, uint64_t key);
+
+/* Writes a message, waiting while the peer's queue is full. */
+static inline int32_t shoal_channel_write_wait(shoal_handle_t ch, const void* bytes,
+                                               uint32_t nbytes, const shoal_handle_t* handles,
+                                               uint32_t nhandles) {
+  for (;;) {
+    int32_t r = shoal_channel_write(ch, bytes, nbytes, handles, nhandles);
+    if (r != SHOAL_ERR_SHOULD_WAIT) return r;
+    uint32_t observed = 0;
+    r = shoal_object_wait_one(ch, SHOAL_SIGNAL_WRITABLE | SHOAL_SIGNAL_PEER_CLOSED,
+                              SHOAL_NO_DEADLINE, &observed);
+    if (r < 0) return r;
+  }
+}
+
+#endif /* SHOAL_SHOAL_H_ */

@@ -1,0 +1,120 @@
+// process_spawn, process_wait, process_terminate, process_kill,
+// process_watch_terminate.
+#include <string>
+#include <vector>
+
+#include "kernel/abi/abi.h"
+#include "kernel/object/port.h"
+#include "kernel/proc/kernel.h"
+#include "kernel/wasi/guest_memory.h"
+
+namespace shoal::kernel::abi {
+namespace {
+
+constexpr uint32_t kMaxSpawnModuleBytes = 64u << 20;
+constexpr uint32_t kMaxSpawnArgBytes = 64u << 10;
+constexpr uint32_t kMaxSpawnHandles = 64;
+
+// "a\0b\0c" (a trailing NUL is optional) -> {"a", "b", "c"}.
+std::vector<std::string> SplitArgs(std::span<const uint8_t> bytes) {
+  std::vector<std::string> args;
+  std::string current;
+  for (uint8_t b : bytes) {
+    if (b == 0) {
+      args.push_back(std::move(current));
+      current.clear();
+    } else {
+      current.push_back(char(b));
+    }
+  }
+  if (!current.empty()) args.push_back(std::move(current));
+  return args;
+}
+
+}  // namespace
+
+// process_spawn(module_ptr, module_len, args_ptr, args_len, handles_ptr,
+// nhandles) -> a process handle (kWait, kManage, kDuplicate, kTransfer).
+// args: NUL-separated strings, args[0] the program name. The handles (each
+// needs kTransfer) move to the child as its startup handles 0..n-1; on any
+// error they stay with the caller. The child has no preopens, an empty
+// environment and no stdin; its output goes to its own consoles and to the
+// caller's mirrors (the terminal under `shoal run`).
+Result<int32_t> ProcessSpawn(AbiCall& c) {
+  uint32_t module_ptr = c.U32(0), module_len = c.U32(1), args_ptr = c.U32(2), args_len = c.U32(3);
+  uint32_t handles_ptr = c.U32(4), nhandles = c.U32(5);
+  if (module_len > kMaxSpawnModuleBytes || args_len > kMaxSpawnArgBytes ||
+      nhandles > kMaxSpawnHandles) {
+    return MakeError(Status::kInvalidArgs, "spawn arguments too large");
+  }
+  std::span<uint8_t> module = TRY(c.Bytes(module_ptr, module_len));
+  std::span<uint8_t> args = TRY(c.Bytes(args_ptr, args_len));
+  std::span<uint8_t> raw_handles = TRY(c.Bytes(handles_ptr, uint64_t(nhandles) * 4));
+  std::vector<HandleValue> values(nhandles);
+  for (uint32_t i = 0; i < nhandles; ++i) values[i] = wasi::GetLe32(raw_handles.data() + 4 * i);
+
+  Process& self = c.process;
+  SpawnRequest request;
+  request.module_bytes.assign(module.begin(), module.end());
+  request.args = SplitArgs(args);
+  if (request.args.empty()) request.args.push_back("child");
+  request.stdout_mirror = self.stdout_mirror();
+  request.stderr_mirror = self.stderr_mirror();
+  request.parent_pid = self.pid();
+  request.reaping = Reaping::kWithHandle;
+
+  Ref<ProcessObject> child;
+  TRY(self.handles().TakeAll(values, Rights::kTransfer,
+                             [&](std::vector<HandleEntry> entries) -> VoidResult {
+                               request.handles = std::move(entries);
+                               SpawnResult spawned = TRY(self.kernel().Spawn(std::move(request)));
+                               child = std::move(spawned.object);
+                               return {};
+                             }));
+  return int32_t(TRY(self.handles().Add(child, DefaultRights(ObjectType::kProcess))));
+}
+
+// process_wait(proc, flags, exit_code_ptr) -> 0 once the process ended; its
+// exit code is stored at exit_code_ptr. Without SHOAL_WAIT a running process
+// gives kShouldWait. Needs kWait.
+Result<int32_t> ProcessWait(AbiCall& c) {
+  Ref<ProcessObject> process = TRY(GetProcess(c.process.handles(), c.U32(0), Rights::kWait));
+  uint32_t flags = c.U32(1), code_ptr = c.U32(2);
+  if ((flags & ~kWaitFlag) != 0) return MakeError(Status::kInvalidArgs, "unknown flags");
+  TRY(c.Bytes(code_ptr, 4));
+  std::optional<ExitStatus> status = process->exit_status();
+  if (!status) {
+    if ((flags & kWaitFlag) != 0) return c.Park({process, Signals::kSignaled, 0});
+    return MakeError(Status::kShouldWait, "still running");
+  }
+  TRY(c.Store32(code_ptr, uint32_t(status->code)));
+  return 0;
+}
+
+// process_terminate(proc) -> 0: a terminate packet on the process's watched
+// port, or a kill if it watches none. Needs kManage. An ended process: 0.
+Result<int32_t> ProcessTerminate(AbiCall& c) {
+  Ref<ProcessObject> process = TRY(GetProcess(c.process.handles(), c.U32(0), Rights::kManage));
+  if (std::shared_ptr<Process> running = process->process()) running->Terminate();
+  return 0;
+}
+
+// process_kill(proc) -> 0: the process ends at its next safepoint. kManage.
+Result<int32_t> ProcessKill(AbiCall& c) {
+  Ref<ProcessObject> process = TRY(GetProcess(c.process.handles(), c.U32(0), Rights::kManage));
+  if (std::shared_ptr<Process> running = process->process()) {
+    running->kernel().scheduler().RequestKill(*running);
+  }
+  return 0;
+}
+
+// process_watch_terminate(port, key) -> 0: Terminate() of this process then
+// queues a user packet {key, user[0] = SHOAL_TERMINATE_TAG} on `port` instead
+// of killing it. Needs kWrite on the port.
+Result<int32_t> ProcessWatchTerminate(AbiCall& c) {
+  Ref<PortOps> port = TRY(c.process.handles().Get<PortOps>(c.U32(0), Rights::kWrite));
+  c.process.WatchTerminate(std::move(port), c.U64(1));
+  return 0;
+}
+
+}  // namespace shoal::kernel::abi

@@ -1,0 +1,178 @@
+#include "kernel/proc/kernel.h"
+
+#include <fstream>
+#include <iterator>
+
+#include "kernel/abi/link.h"
+#include "kernel/proc/console_sink.h"
+#include "kernel/proc/process.h"
+#include "kernel/vm/compiled_module.h"
+#include "kernel/vm/thread.h"
+
+namespace shoal::kernel {
+
+Result<std::unique_ptr<Kernel>> Kernel::Create(KernelOptions options) {
+  std::unique_ptr<Kernel> kernel(new Kernel(options));
+  kernel->reactor_ = TRY(Reactor::Create());
+  kernel->timers_ = std::make_unique<ReactorTimerService>(*kernel->reactor_);
+  SchedulerOptions sched;
+  sched.workers = options.workers;
+  sched.fuel_quantum = options.fuel_quantum;
+  kernel->scheduler_ = std::make_unique<Scheduler>(sched);
+  return kernel;
+}
+
+Kernel::~Kernel() {
+  // Workers first: no Step() or OnFinished() runs after this. Unfinished
+  // processes are dropped with their VM state.
+  ShutdownReport report = scheduler_->Shutdown();
+  reactor_->Shutdown();
+  std::unordered_map<uint64_t, std::shared_ptr<Process>> live;
+  {
+    std::lock_guard lock(mu_);
+    live.swap(live_);
+  }
+  for (auto& [pid, process] : live) {
+    process->CancelWakeups();
+    process->object()->SetExited({ExitReason::kKilled, kKilledExitCode});
+  }
+  live.clear();
+  report.unfinished.clear();
+}
+
+Result<std::shared_ptr<const vm::CompiledModule>> Kernel::LoadCached(std::vector<uint8_t> bytes) {
+  std::string key(bytes.begin(), bytes.end());
+  {
+    std::lock_guard lock(mu_);
+    auto it = modules_.find(key);
+    if (it != modules_.end()) return it->second;
+  }
+  std::shared_ptr<const vm::CompiledModule> compiled = TRY(vm::LoadModule(bytes));
+  std::lock_guard lock(mu_);
+  if (modules_.size() >= kModuleCacheSize) modules_.clear();
+  modules_.emplace(std::move(key), compiled);
+  return compiled;
+}
+
+Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
+  if (request.module_bytes.empty()) {
+    std::ifstream file(request.module_path, std::ios::binary);
+    if (!file) return MakeError(Status::kNotFound, "cannot read " + request.module_path);
+    request.module_bytes.assign(std::istreambuf_iterator<char>(file),
+                                std::istreambuf_iterator<char>());
+  }
+  uint64_t pid;
+  {
+    std::lock_guard lock(mu_);
+    pid = next_pid_++;
+  }
+  std::shared_ptr<Process> process(new Process(*this, pid, request.parent_pid));
+  process->object_ = ProcessObject::Create(pid);
+  process->object_->Attach(process);
+  process->stdout_ = TRY(Console::Create());
+  process->stderr_ = TRY(Console::Create());
+  process->stdout_mirror_ = request.stdout_mirror;
+  process->stderr_mirror_ = request.stderr_mirror;
+  process->fuel_limit_ = request.fuel_limit;
+
+  wasi::WasiConfig config;
+  config.args = std::move(request.args);
+  config.env = std::move(request.env);
+  config.preopens = std::move(request.preopens);
+  config.stdin_source = request.stdin_source;
+  config.stdout_sink = std::make_shared<ConsoleSink>(process->stdout_, request.stdout_mirror);
+  config.stderr_sink = std::make_shared<ConsoleSink>(process->stderr_, request.stderr_mirror);
+  process->wasi_ = TRY(wasi::WasiProcess::Create(std::move(config)));
+
+  std::shared_ptr<const vm::CompiledModule> compiled =
+      TRY(LoadCached(std::move(request.module_bytes)));
+  const vm::Module& module = compiled->module();
+  uint32_t cap = request.page_cap != 0 ? request.page_cap : options_.default_page_cap;
+  for (const vm::MemoryType& memory : module.memories) {
+    if (memory.limits.min > cap) {
+      return MakeError(Status::kNoMemory, "initial memory of " + std::to_string(memory.limits.min) +
+                                              " pages is over the cap of " + std::to_string(cap));
+    }
+  }
+  process->store_ = std::make_unique<vm::Store>();
+  std::vector<vm::Extern> imports =
+      TRY(abi::LinkProcessImports(*process->store_, module, *process));
+  process->instance_ = TRY(vm::Instance::Instantiate(*process->store_, compiled, imports));
+  for (vm::MemAddr addr : process->instance_->memories()) {
+    process->store_->memory(addr).set_page_cap(cap);
+  }
+  std::optional<vm::Extern> start = process->instance_->GetExport("_start");
+  if (!start || start->kind != vm::ExternKind::kFunc) {
+    return MakeError(Status::kNotFound, "the module exports no _start function");
+  }
+  process->thread_ = std::make_unique<vm::Thread>(*process->store_);
+  TRY(process->thread_->Call(start->addr, {}));
+
+  // Startup handles last: on any error above they are simply dropped.
+  if (!request.handles.empty()) {
+    HandleTable::Reservation room = TRY(process->handles_.Reserve(request.handles.size()));
+    process->startup_handles_ =
+        process->handles_.Install(std::move(room), std::move(request.handles));
+  }
+
+  SpawnResult result{pid, process->object_};
+  {
+    std::lock_guard lock(mu_);
+    live_.emplace(pid, process);
+    if (request.reaping == Reaping::kOnWait) unreaped_.emplace(pid, process->object_);
+  }
+  if (VoidResult submitted = scheduler_->Submit(process); !submitted.ok()) {
+    std::lock_guard lock(mu_);
+    live_.erase(pid);
+    unreaped_.erase(pid);
+    return submitted.error();
+  }
+  return result;
+}
+
+void Kernel::OnProcessExit(uint64_t pid) {
+  std::lock_guard lock(mu_);
+  live_.erase(pid);
+}
+
+Result<ExitStatus> Kernel::Wait(uint64_t pid, std::chrono::nanoseconds timeout) {
+  Ref<ProcessObject> object;
+  {
+    std::lock_guard lock(mu_);
+    auto it = unreaped_.find(pid);
+    if (it == unreaped_.end()) return MakeError(Status::kNotFound, "no such process to wait for");
+    object = it->second;
+  }
+  std::optional<ExitStatus> status = object->WaitExited(timeout);
+  if (!status) return MakeError(Status::kShouldWait, "the process is still running");
+  std::lock_guard lock(mu_);
+  unreaped_.erase(pid);
+  return *status;
+}
+
+std::shared_ptr<Process> Kernel::Find(uint64_t pid) const {
+  std::lock_guard lock(mu_);
+  auto it = live_.find(pid);
+  return it == live_.end() ? nullptr : it->second;
+}
+
+size_t Kernel::live_processes() const {
+  std::lock_guard lock(mu_);
+  return live_.size();
+}
+
+VoidResult Kernel::Terminate(uint64_t pid) {
+  std::shared_ptr<Process> process = Find(pid);
+  if (!process) return MakeError(Status::kNotFound, "no such process");
+  process->Terminate();
+  return {};
+}
+
+VoidResult Kernel::Kill(uint64_t pid) {
+  std::shared_ptr<Process> process = Find(pid);
+  if (!process) return MakeError(Status::kNotFound, "no such process");
+  scheduler_->RequestKill(*process);
+  return {};
+}
+
+}  // namespace shoal::kernel

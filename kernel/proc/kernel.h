@@ -1,0 +1,134 @@
+// Kernel: one node's kernel, gluing the VM, the kernel objects and the
+// scheduler into processes.
+//
+// A Kernel owns a Scheduler (worker threads), a Reactor (io_uring), a
+// ReactorTimerService on it, a cache of compiled modules and the process
+// table. There is no global kernel: tests create several in one process.
+//
+// Spawn() loads, links and instantiates a module and submits it as a Process;
+// the pid it returns is never reused by this Kernel (a later issue makes it
+// cluster-wide). A pid is a name, never an authority: guests act on processes
+// only through process handles (ProcessObject).
+//
+// Threading: every method is thread-safe. Wait() blocks the calling thread and
+// must not be called from a worker (guests park in process_wait instead).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "kernel/base/result.h"
+#include "kernel/object/handle_table.h"
+#include "kernel/proc/process_object.h"
+#include "kernel/sched/reactor.h"
+#include "kernel/sched/reactor_timer_service.h"
+#include "kernel/sched/scheduler.h"
+#include "kernel/wasi/wasi_process.h"
+
+namespace shoal::vm {
+class CompiledModule;
+}
+
+namespace shoal::kernel {
+
+class Process;
+
+struct KernelOptions {
+  unsigned workers = 0;               // 0: one per core.
+  uint64_t fuel_quantum = 100'000;    // Fuel per scheduling step.
+  uint32_t default_page_cap = 16384;  // 1 GiB of linear memory per process.
+};
+
+// Whether the process table keeps the exit status after the process ended.
+enum class Reaping : uint8_t {
+  kOnWait,      // Kept until Kernel::Wait() returns it (native spawners).
+  kWithHandle,  // Not kept: whoever holds the ProcessObject sees it (guest spawns).
+};
+
+struct SpawnRequest {
+  std::vector<uint8_t> module_bytes;  // Or empty, and `module_path` is read.
+  std::string module_path;
+  std::vector<std::string> args;  // args[0] is the program name.
+  std::vector<std::string> env;   // "KEY=VALUE".
+  std::vector<wasi::Preopen> preopens;
+  // Handles the process starts with, in order: startup handle i is
+  // shoal_startup_handle(i) in the guest.
+  std::vector<HandleEntry> handles;
+  std::shared_ptr<wasi::InputSource> stdin_source;  // Null: end of input.
+  // Copies of stdout / stderr besides the process's consoles; may be null.
+  std::shared_ptr<wasi::OutputSink> stdout_mirror;
+  std::shared_ptr<wasi::OutputSink> stderr_mirror;
+  uint64_t fuel_limit = UINT64_MAX;  // Total fuel; kOutOfFuel past it.
+  uint32_t page_cap = 0;             // Linear-memory pages; 0: the kernel default.
+  uint64_t parent_pid = 0;
+  Reaping reaping = Reaping::kOnWait;
+};
+
+struct SpawnResult {
+  uint64_t pid = 0;
+  Ref<ProcessObject> object;
+};
+
+class Kernel {
+ public:
+  // Starts the reactor and the workers. Errors: the reactor's (io_uring).
+  static Result<std::unique_ptr<Kernel>> Create(KernelOptions options = {});
+  // Stops the workers, kills what is left (it is dropped, not finished) and
+  // shuts the reactor down.
+  ~Kernel();
+  Kernel(const Kernel&) = delete;
+  Kernel& operator=(const Kernel&) = delete;
+
+  // Errors (nothing runs): kNotFound / kIoError reading the module or opening
+  // a preopen, kMalformed / kInvalid, kLinkError, kNoMemory (initial memory
+  // over the page cap), kTrap (a start function trapped), kNotFound (no
+  // `_start` export).
+  Result<SpawnResult> Spawn(SpawnRequest request);
+
+  // Blocks until process `pid` ended (or `timeout`), then forgets it (a
+  // kOnWait process). kNotFound for an unknown or already reaped pid,
+  // kShouldWait on timeout.
+  Result<ExitStatus> Wait(uint64_t pid,
+                          std::chrono::nanoseconds timeout = std::chrono::hours(24 * 365));
+  // Asks `pid` to end: a packet on its terminate port if it watches one
+  // (process_watch_terminate), else a kill. kNotFound if not running.
+  VoidResult Terminate(uint64_t pid);
+  // Ends `pid` at its next safepoint, whatever it does. kNotFound if not running.
+  VoidResult Kill(uint64_t pid);
+
+  // The live process `pid`, or null.
+  std::shared_ptr<Process> Find(uint64_t pid) const;
+  size_t live_processes() const;
+
+  Scheduler& scheduler() { return *scheduler_; }
+  Reactor& reactor() { return *reactor_; }
+  ReactorTimerService& timers() { return *timers_; }
+  const KernelOptions& options() const { return options_; }
+
+  // Called by a Process when it ended.
+  void OnProcessExit(uint64_t pid);
+
+ private:
+  explicit Kernel(KernelOptions options) : options_(options) {}
+  Result<std::shared_ptr<const vm::CompiledModule>> LoadCached(std::vector<uint8_t> bytes);
+
+  KernelOptions options_;
+  std::unique_ptr<Reactor> reactor_;
+  std::unique_ptr<ReactorTimerService> timers_;
+  std::unique_ptr<Scheduler> scheduler_;
+
+  mutable std::mutex mu_;
+  uint64_t next_pid_ = 1;                                        // Guarded by mu_.
+  std::unordered_map<uint64_t, std::shared_ptr<Process>> live_;  // Guarded by mu_.
+  std::unordered_map<uint64_t, Ref<ProcessObject>> unreaped_;    // Guarded by mu_.
+  // Compiled modules by content; bounded (cleared past kModuleCacheSize).
+  static constexpr size_t kModuleCacheSize = 64;
+  std::unordered_map<std::string, std::shared_ptr<const vm::CompiledModule>> modules_;  // mu_.
+};
+
+}  // namespace shoal::kernel

@@ -1,0 +1,145 @@
+#include "kernel/proc/process.h"
+
+#include <poll.h>
+
+#include <string>
+
+#include "kernel/proc/kernel.h"
+#include "kernel/wasi/run_main.h"
+
+namespace shoal::kernel {
+
+Process::Process(Kernel& kernel, uint64_t pid, uint64_t parent_pid)
+    : kernel_(kernel), pid_(pid), parent_pid_(parent_pid) {}
+
+Process::~Process() = default;
+
+std::function<void()> Process::Waker() {
+  std::weak_ptr<Process> weak = weak_from_this();
+  Kernel* kernel = &kernel_;
+  return [weak, kernel] {
+    if (std::shared_ptr<Process> self = weak.lock()) kernel->scheduler().Wake(*self);
+  };
+}
+
+void Process::CancelWakeups() {
+  if (observer_ != 0 && observed_) observed_->CancelObserver(observer_);
+  observer_ = 0;
+  observed_.reset();
+  if (timer_ != 0) kernel_.timers().Cancel(timer_);
+  timer_ = 0;
+  if (poll_op_ != 0) kernel_.reactor().Cancel(poll_op_);
+  poll_op_ = 0;
+}
+
+StepOutcome Process::Step(uint64_t fuel_quantum) {
+  CancelWakeups();  // Whatever woke us, the other wake-ups are stale now.
+  object_wait_ = {};
+  uint64_t quantum = fuel_quantum;
+  uint64_t used_before = thread_->fuel_used();
+  if (fuel_limit_ != UINT64_MAX) {
+    if (used_before >= fuel_limit_) {
+      return Finish({ExitReason::kOutOfFuel, wasi::kOutOfFuelExitCode});
+    }
+    quantum = std::min(quantum, fuel_limit_ - used_before);
+  }
+  vm::RunStatus status = thread_->Run(quantum);
+  ChargeFuel(thread_->fuel_used() - used_before);
+  switch (status) {
+    case vm::RunStatus::kOutOfFuel:
+      return StepOutcome::kPreempted;
+    case vm::RunStatus::kYielded:
+      return Park();
+    case vm::RunStatus::kFinished:
+      return Finish({ExitReason::kReturned, 0});
+    case vm::RunStatus::kExited:
+      return Finish({ExitReason::kExited, thread_->exit_code()});
+    case vm::RunStatus::kTrapped: {
+      std::string line = "trap: " + thread_->trap_message() + "\n";
+      (void)wasi_->stderr_sink().Write(
+          {reinterpret_cast<const uint8_t*>(line.data()), line.size()});
+      return Finish({ExitReason::kTrapped, wasi::kTrapExitCode, thread_->trap_message()});
+    }
+  }
+  return Finish({ExitReason::kTrapped, wasi::kTrapExitCode, "unknown run status"});
+}
+
+StepOutcome Process::Park() {
+  if (wasi_->yield_pending()) return StepOutcome::kPreempted;
+  if (object_wait_.object) {
+    ObjectWait wait = std::move(object_wait_);
+    object_wait_ = {};
+    if (wait.deadline != 0) timer_ = kernel_.timers().Schedule(wait.deadline, Waker());
+    std::function<void()> wake = Waker();
+    Result<ObserverToken> token =
+        wait.object->ObserveAsync(wait.signals, [wake](Signals) { wake(); });
+    if (!token.ok()) return StepOutcome::kPreempted;  // Retry: the call reports it.
+    observer_ = *token;
+    observed_ = std::move(wait.object);
+    return StepOutcome::kParked;
+  }
+  if (const std::optional<wasi::PendingPoll>& pending = wasi_->pending_poll()) {
+    if (pending->wake_ns == UINT64_MAX) return StepOutcome::kPreempted;
+    timer_ = kernel_.timers().Schedule(pending->wake_ns, Waker());
+    return StepOutcome::kParked;
+  }
+  if (wasi_->wait_fd() >= 0) {
+    std::function<void()> wake = Waker();
+    Result<Reactor::OpId> op =
+        kernel_.reactor().Poll(wasi_->wait_fd(), POLLIN, [wake](const IoCompletion&) { wake(); });
+    if (!op.ok()) return StepOutcome::kPreempted;
+    poll_op_ = *op;
+    return StepOutcome::kParked;
+  }
+  return StepOutcome::kPreempted;  // An unknown yield: just retry.
+}
+
+StepOutcome Process::Finish(ExitStatus status) {
+  exit_ = std::move(status);
+  return StepOutcome::kDone;
+}
+
+void Process::OnFinished(FinishReason reason) {
+  CancelWakeups();
+  ExitStatus status = exit_.value_or(ExitStatus{ExitReason::kKilled, kKilledExitCode});
+  if (reason == FinishReason::kKilled) status = {ExitReason::kKilled, kKilledExitCode};
+  TaskAccounting acct = accounting();
+  status.fuel_used = acct.fuel_used;
+  status.cpu_ns = acct.cpu_ns;
+  // Drop every handle, so channel peers see kPeerClosed.
+  for (const HandleRecord& record : handles_.Snapshot()) (void)handles_.Close(record.value);
+  (void)stdout_->Close();
+  (void)stderr_->Close();
+  thread_.reset();
+  instance_ = nullptr;
+  store_.reset();
+  wasi_.reset();
+  kernel_.OnProcessExit(pid_);  // First: whoever sees the exit finds it gone.
+  object_->SetExited(std::move(status));
+}
+
+void Process::WatchTerminate(Ref<PortOps> port, uint64_t key) {
+  std::lock_guard lock(terminate_mu_);
+  terminate_port_ = port;
+  terminate_key_ = key;
+}
+
+void Process::Terminate() {
+  Ref<PortOps> port;
+  uint64_t key = 0;
+  {
+    std::lock_guard lock(terminate_mu_);
+    port = terminate_port_.lock();
+    key = terminate_key_;
+  }
+  if (port) {
+    Packet packet;
+    packet.key = key;
+    packet.type = PacketType::kUser;
+    packet.user = {kTerminatePacketTag, 0, 0, 0};
+    if (port->Queue(packet).ok()) return;
+  }
+  kernel_.scheduler().RequestKill(*this);
+}
+
+}  // namespace shoal::kernel

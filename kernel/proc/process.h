@@ -1,0 +1,140 @@
+// Process: one Wasm program running as a kernel task.
+//
+// A Process owns one VM Store, Instance and Thread, its HandleTable, two
+// Console objects (stdout, stderr) and its WASI view (WasiProcess; WASI files
+// are still WASI descriptors, not handles). The scheduler runs it one fuel
+// quantum at a time through Step().
+//
+// Parking: a host call that must wait returns HostAction::kYield after
+// recording what it waits for; Step() then arranges the wake-up and returns
+// kParked, and the next Step() retries the call:
+//   WASI poll_oneoff on clocks  -> a ReactorTimerService timer;
+//   WASI read of a host fd      -> a Reactor Poll;
+//   a shoal wait on an object   -> the object's ObserveAsync (plus a timer if
+//                                  the wait has a deadline);
+//   WASI sched_yield            -> kPreempted (runnable again at once).
+// Every wake-up callback holds only a weak reference to the Process.
+//
+// Ending: Step() returns kDone when the thread returns, exits or traps, or its
+// fuel limit runs out; Kill (Scheduler::RequestKill) always wins at the next
+// Step boundary. OnFinished() cancels pending wake-ups, closes every handle
+// (peers see kPeerClosed), closes the consoles, releases the VM state, and
+// publishes the exit status on the ProcessObject (kSignaled).
+//
+// Start functions: a module's start function runs inside Spawn's
+// Instantiate with unbounded fuel (vm::Instance::Instantiate has no
+// resumable start); wasi-libc commands have none (their entry is the `_start`
+// export, which runs preemptibly in Step()).
+//
+// Threading: Step() and OnFinished() run on one worker at a time. Terminate
+// and the wake-up callbacks may run on any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "kernel/object/console.h"
+#include "kernel/object/handle_table.h"
+#include "kernel/object/port.h"
+#include "kernel/proc/process_object.h"
+#include "kernel/sched/reactor.h"
+#include "kernel/sched/task.h"
+#include "kernel/vm/runtime.h"
+#include "kernel/vm/thread.h"
+#include "kernel/wasi/wasi_process.h"
+
+namespace shoal::kernel {
+
+class Kernel;
+
+// The first word of the user packet Terminate() queues on a terminate port.
+inline constexpr uint64_t kTerminatePacketTag = 0x7465726d;  // "term"
+
+// What a parked shoal host call waits for: any of `signals` on `object`, or
+// `deadline` (MonotonicNs; 0 = none).
+struct ObjectWait {
+  Ref<KernelObject> object;
+  Signals signals = Signals::kNone;
+  MonotonicNs deadline = 0;
+};
+
+class Process final : public Task, public std::enable_shared_from_this<Process> {
+ public:
+  ~Process() override;
+
+  StepOutcome Step(uint64_t fuel_quantum) override;
+  void OnFinished(FinishReason reason) override;
+
+  uint64_t pid() const { return pid_; }
+  uint64_t parent_pid() const { return parent_pid_; }
+  Kernel& kernel() { return kernel_; }
+  HandleTable& handles() { return handles_; }
+  const Ref<ProcessObject>& object() const { return object_; }
+  const Ref<Console>& stdout_console() const { return stdout_; }
+  const Ref<Console>& stderr_console() const { return stderr_; }
+  wasi::WasiProcess& wasi() { return *wasi_; }
+  // What a child spawned by this process inherits for its output.
+  const std::shared_ptr<wasi::OutputSink>& stdout_mirror() const { return stdout_mirror_; }
+  const std::shared_ptr<wasi::OutputSink>& stderr_mirror() const { return stderr_mirror_; }
+
+  // Startup handle `index` (the handles given at spawn, in order), or
+  // kInvalidHandle.
+  HandleValue startup_handle(size_t index) const {
+    return index < startup_handles_.size() ? startup_handles_[index] : kInvalidHandle;
+  }
+
+  // For host calls, on the process's own worker: park until `wait` is met.
+  // The call then returns HostAction::kYield and is retried after the wake.
+  void SetObjectWait(ObjectWait wait) { object_wait_ = std::move(wait); }
+
+  // Terminate: queues {kTerminatePacketTag} on the watched port, or kills.
+  void Terminate();
+  // Where Terminate() sends its packet (process_watch_terminate).
+  void WatchTerminate(Ref<PortOps> port, uint64_t key);
+
+ private:
+  friend class Kernel;
+  Process(Kernel& kernel, uint64_t pid, uint64_t parent_pid);
+
+  StepOutcome Park();
+  StepOutcome Finish(ExitStatus status);
+  void CancelWakeups();
+  // A callback that wakes this process if it still exists.
+  std::function<void()> Waker();
+
+  Kernel& kernel_;
+  const uint64_t pid_;
+  const uint64_t parent_pid_;
+  Ref<ProcessObject> object_;
+  HandleTable handles_;
+  std::vector<HandleValue> startup_handles_;
+  Ref<Console> stdout_;
+  Ref<Console> stderr_;
+  std::shared_ptr<wasi::OutputSink> stdout_mirror_;
+  std::shared_ptr<wasi::OutputSink> stderr_mirror_;
+  uint64_t fuel_limit_ = UINT64_MAX;
+
+  // VM state; released at the end. Declaration order = destruction order
+  // reversed: the thread goes before the store, the store before WASI.
+  std::unique_ptr<wasi::WasiProcess> wasi_;
+  std::unique_ptr<vm::Store> store_;
+  vm::Instance* instance_ = nullptr;  // Owned by store_.
+  std::unique_ptr<vm::Thread> thread_;
+
+  // Pending wake-ups, touched by Step/OnFinished only (one worker at a time).
+  ObjectWait object_wait_;
+  ObserverToken observer_ = 0;
+  Ref<KernelObject> observed_;
+  TimerService::TimerId timer_ = 0;
+  Reactor::OpId poll_op_ = 0;
+
+  std::optional<ExitStatus> exit_;  // Set by Finish() before kDone.
+
+  std::mutex terminate_mu_;
+  std::weak_ptr<PortOps> terminate_port_;  // Guarded by terminate_mu_.
+  uint64_t terminate_key_ = 0;             // Guarded by terminate_mu_.
+};
+
+}  // namespace shoal::kernel

@@ -1,0 +1,74 @@
+// ProcessObject: the kernel object a process handle names.
+//
+// It outlives the process it stands for (a parent may wait long after the
+// child's VM state was released) and holds only what an observer needs: the
+// pid, the exit status once there is one, and a weak link to the running
+// Process for Terminate and Kill.
+//
+// Signals: kSignaled once the process has ended (level; never cleared).
+// Threading: thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "kernel/object/object.h"
+
+namespace shoal::kernel {
+
+class Process;
+
+// How a process ended.
+enum class ExitReason : uint8_t {
+  kReturned,   // _start returned: exit code 0.
+  kExited,     // proc_exit(code).
+  kTrapped,    // A trap: exit code kTrapExitCode (134).
+  kKilled,     // Kill (or Terminate without a terminate port): kKilledExitCode.
+  kOutOfFuel,  // Its fuel limit ran out: kOutOfFuelExitCode (124).
+};
+
+inline constexpr int kKilledExitCode = 137;  // Like a native process killed by SIGKILL.
+
+struct ExitStatus {
+  ExitReason reason = ExitReason::kReturned;
+  int32_t code = 0;
+  std::string trap_message;  // With kTrapped.
+  uint64_t fuel_used = 0;
+  uint64_t cpu_ns = 0;
+};
+
+class ProcessObject final : public KernelObject {
+ public:
+  static constexpr ObjectType kType = ObjectType::kProcess;
+
+  static Ref<ProcessObject> Create(uint64_t pid);
+
+  uint64_t pid() const { return pid_; }
+  // The exit status, once the process has ended.
+  std::optional<ExitStatus> exit_status() const;
+  // Blocks the calling (host) thread until the process ended or `timeout`.
+  // Never call it from a worker: guests wait by parking (process_wait).
+  std::optional<ExitStatus> WaitExited(std::chrono::nanoseconds timeout) const;
+
+  // The running process, or null once it ended.
+  std::shared_ptr<Process> process() const { return process_.lock(); }
+
+  // Kernel side, called once by the process when it ends.
+  void SetExited(ExitStatus status);
+  void Attach(std::weak_ptr<Process> process) { process_ = std::move(process); }
+
+ private:
+  explicit ProcessObject(uint64_t pid) : KernelObject(ObjectType::kProcess), pid_(pid) {}
+  const uint64_t pid_;
+  std::weak_ptr<Process> process_;  // Set before the process is submitted.
+  mutable std::mutex mu_;
+  mutable std::condition_variable exited_cv_;
+  std::optional<ExitStatus> status_;  // Guarded by mu_.
+};
+
+}  // namespace shoal::kernel

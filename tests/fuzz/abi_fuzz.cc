@@ -1,0 +1,81 @@
+// libFuzzer target: sequences of `shoal` host calls with arbitrary arguments,
+// made by a process parked in a real kernel, on 64 KiB of plain memory
+// standing in for its linear memory. Every call must return a value or an
+// error code; a crash or sanitizer report is a bug. process_spawn is left
+// out (fuzzed bytes that happen to be a valid spinning module would pile up
+// as running processes); its argument checks are covered by proc_test.
+//
+// Input: records of 1 byte (call index) + 7 x 8 bytes of arguments; the
+// first 4 KiB of input also seed the memory.
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <vector>
+
+#include "kernel/abi/abi.h"
+#include "kernel/object/channel.h"
+#include "kernel/proc/kernel.h"
+
+namespace {
+
+using namespace shoal::kernel;
+
+// The module of kernel/proc/testdata/idle.wat, inlined: parks in
+// channel_read(startup_handle(0), SHOAL_WAIT, ...).
+const uint8_t kIdleModule[] = {
+#include "tests/fuzz/idle_module.inc"
+};
+
+struct Fixture {
+  std::unique_ptr<Kernel> kernel;
+  Ref<Channel> peer;
+  std::shared_ptr<Process> process;
+};
+
+Fixture& Get() {
+  static Fixture* fixture = [] {
+    auto* f = new Fixture;
+    KernelOptions options;
+    options.workers = 1;
+    f->kernel = std::move(Kernel::Create(options).value());
+    auto [mine, theirs] = Channel::Create().value();
+    f->peer = mine;
+    SpawnRequest request;
+    request.module_bytes.assign(std::begin(kIdleModule), std::end(kIdleModule));
+    request.handles.push_back({theirs, DefaultRights(ObjectType::kChannel)});
+    uint64_t pid = f->kernel->Spawn(std::move(request)).value().pid;
+    f->process = f->kernel->Find(pid);
+    return f;
+  }();
+  return *fixture;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  Fixture& f = Get();
+  std::vector<uint8_t> memory(65536);
+  std::memcpy(memory.data(), data, std::min<size_t>(size, 4096));
+  std::span<const abi::AbiFunctionSpec> calls = abi::AbiFunctions();
+  constexpr size_t kRecord = 1 + 7 * 8;
+  for (size_t at = 0; at + kRecord <= size; at += kRecord) {
+    const abi::AbiFunctionSpec& spec = calls[data[at] % calls.size()];
+    if (spec.name == "process_spawn") continue;
+    std::vector<shoal::vm::Value> args;
+    for (size_t i = 0; i < spec.params.size(); ++i) {
+      uint64_t v;
+      std::memcpy(&v, data + at + 1 + 8 * i, 8);
+      // Small handle-like and address-like values are the interesting ones.
+      if (spec.params[i] == 'i' && (v >> 63) == 0) v &= 0x1ffff;
+      args.push_back(spec.params[i] == 'I' ? shoal::vm::Value::I64(v)
+                                           : shoal::vm::Value::I32(uint32_t(v)));
+    }
+    // Waiting calls would park the fixture's process; the fuzzer only
+    // checks that they return.
+    abi::AbiCall call(*f.process, shoal::wasi::GuestMemory(std::span<uint8_t>(memory)), args);
+    (void)abi::Dispatch(spec, call);
+  }
+  return 0;
+}
