@@ -34,7 +34,7 @@ Kernel::~Kernel() {
   }
   for (auto& [pid, process] : live) {
     process->CancelWakeups();
-    process->object()->SetExited({ExitReason::kKilled, kKilledExitCode});
+    process->object()->SetExited(MakeExitStatus(ExitReason::kKilled, kKilledExitCode));
   }
   live.clear();
   report.unfinished.clear();

@@ -39,7 +39,7 @@ StepOutcome Process::Step(uint64_t fuel_quantum) {
   uint64_t used_before = thread_->fuel_used();
   if (fuel_limit_ != UINT64_MAX) {
     if (used_before >= fuel_limit_) {
-      return Finish({ExitReason::kOutOfFuel, wasi::kOutOfFuelExitCode});
+      return Finish(MakeExitStatus(ExitReason::kOutOfFuel, wasi::kOutOfFuelExitCode));
     }
     quantum = std::min(quantum, fuel_limit_ - used_before);
   }
@@ -51,9 +51,9 @@ StepOutcome Process::Step(uint64_t fuel_quantum) {
     case vm::RunStatus::kYielded:
       return Park();
     case vm::RunStatus::kFinished:
-      return Finish({ExitReason::kReturned, 0});
+      return Finish(MakeExitStatus(ExitReason::kReturned, 0));
     case vm::RunStatus::kExited:
-      return Finish({ExitReason::kExited, thread_->exit_code()});
+      return Finish(MakeExitStatus(ExitReason::kExited, thread_->exit_code()));
     case vm::RunStatus::kTrapped: {
       std::string line = "trap: " + thread_->trap_message() + "\n";
       (void)wasi_->stderr_sink().Write(
@@ -101,8 +101,9 @@ StepOutcome Process::Finish(ExitStatus status) {
 
 void Process::OnFinished(FinishReason reason) {
   CancelWakeups();
-  ExitStatus status = exit_.value_or(ExitStatus{ExitReason::kKilled, kKilledExitCode});
-  if (reason == FinishReason::kKilled) status = {ExitReason::kKilled, kKilledExitCode};
+  ExitStatus status = exit_.value_or(MakeExitStatus(ExitReason::kKilled, kKilledExitCode));
+  if (reason == FinishReason::kKilled)
+    status = MakeExitStatus(ExitReason::kKilled, kKilledExitCode);
   TaskAccounting acct = accounting();
   status.fuel_used = acct.fuel_used;
   status.cpu_ns = acct.cpu_ns;

@@ -42,6 +42,13 @@ struct ExitStatus {
   uint64_t cpu_ns = 0;
 };
 
+inline ExitStatus MakeExitStatus(ExitReason reason, int32_t code) {
+  ExitStatus status;
+  status.reason = reason;
+  status.code = code;
+  return status;
+}
+
 class ProcessObject final : public KernelObject {
  public:
   static constexpr ObjectType kType = ObjectType::kProcess;
