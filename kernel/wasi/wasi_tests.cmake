@@ -11,20 +11,6 @@ if(SHOAL_BUILD_APPS)
 endif()
 
 # Hand-written modules (kernel/wasi/testdata/*.wat) for the tests.
-find_program(SHOAL_WAT2WASM wat2wasm)
-file(GLOB _wats CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/wasi/testdata/*.wat)
-if(SHOAL_WAT2WASM AND _wats)
-  set(_wasms)
-  foreach(_wat ${_wats})
-    get_filename_component(_name ${_wat} NAME_WE)
-    set(_out ${CMAKE_BINARY_DIR}/wasi_testdata/${_name}.wasm)
-    add_custom_command(OUTPUT ${_out}
-      COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/wasi_testdata
-      COMMAND ${SHOAL_WAT2WASM} ${_wat} -o ${_out}
-      DEPENDS ${_wat} VERBATIM)
-    list(APPEND _wasms ${_out})
-  endforeach()
-  add_custom_target(wasi_testdata DEPENDS ${_wasms})
-  add_dependencies(wasi_test wasi_testdata)
-endif()
+shoal_wat_testdata(wasi_test ${CMAKE_CURRENT_SOURCE_DIR}/wasi/testdata
+                   ${CMAKE_BINARY_DIR}/wasi_testdata)
 gtest_discover_tests(wasi_test DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
