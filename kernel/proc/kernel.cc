@@ -97,7 +97,10 @@ Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
   process->store_ = std::make_unique<vm::Store>();
   std::vector<vm::Extern> imports =
       TRY(abi::LinkProcessImports(*process->store_, module, *process));
-  process->instance_ = TRY(vm::Instance::Instantiate(*process->store_, compiled, imports));
+  // The start function runs as the process's first call, with fuel, so a
+  // module whose start never returns cannot hold Spawn() or a worker.
+  process->instance_ = TRY(vm::Instance::Instantiate(*process->store_, compiled, imports,
+                                                     vm::StartFunction::kDefer));
   for (vm::MemAddr addr : process->instance_->memories()) {
     process->store_->memory(addr).set_page_cap(cap);
   }
@@ -106,7 +109,12 @@ Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
     return MakeError(Status::kNotFound, "the module exports no _start function");
   }
   process->thread_ = std::make_unique<vm::Thread>(*process->store_);
-  TRY(process->thread_->Call(start->addr, {}));
+  if (std::optional<vm::FuncAddr> module_start = process->instance_->start_function()) {
+    TRY(process->thread_->Call(*module_start, {}));
+    process->entry_after_start_ = start->addr;
+  } else {
+    TRY(process->thread_->Call(start->addr, {}));
+  }
 
   // Startup handles last: on any error above they are simply dropped.
   if (!request.handles.empty()) {

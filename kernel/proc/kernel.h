@@ -86,8 +86,9 @@ class Kernel {
 
   // Errors (nothing runs): kNotFound / kIoError reading the module or opening
   // a preopen, kMalformed / kInvalid, kLinkError, kNoMemory (initial memory
-  // over the page cap), kTrap (a start function trapped), kNotFound (no
-  // `_start` export).
+  // over the page cap), kTrap (an active segment out of bounds), kNotFound
+  // (no `_start` export). The module's start function runs later, in the
+  // process (a trap there ends the process, kTrapped).
   Result<SpawnResult> Spawn(SpawnRequest request);
 
   // Blocks until process `pid` ended (or `timeout`), then forgets it (a

@@ -51,6 +51,14 @@ StepOutcome Process::Step(uint64_t fuel_quantum) {
     case vm::RunStatus::kYielded:
       return Park();
     case vm::RunStatus::kFinished:
+      if (entry_after_start_) {  // The module's start function returned.
+        vm::FuncAddr entry = *entry_after_start_;
+        entry_after_start_.reset();
+        if (VoidResult called = thread_->Call(entry, {}); !called.ok()) {
+          return Finish({ExitReason::kTrapped, wasi::kTrapExitCode, called.error().message});
+        }
+        return StepOutcome::kPreempted;
+      }
       return Finish(MakeExitStatus(ExitReason::kReturned, 0));
     case vm::RunStatus::kExited:
       return Finish(MakeExitStatus(ExitReason::kExited, thread_->exit_code()));

@@ -21,10 +21,11 @@
 // (peers see kPeerClosed), closes the consoles, releases the VM state, and
 // publishes the exit status on the ProcessObject (kSignaled).
 //
-// Start functions: a module's start function runs inside Spawn's
-// Instantiate with unbounded fuel (vm::Instance::Instantiate has no
-// resumable start); wasi-libc commands have none (their entry is the `_start`
-// export, which runs preemptibly in Step()).
+// Start functions: a module's start function is the thread's first call and
+// runs in Step() with fuel like everything else (Spawn defers it); when it
+// returns, Step() calls the `_start` export. A start function that loops
+// forever is preempted and killable; one that traps ends the process
+// (kTrapped), after Spawn() returned.
 //
 // Threading: Step() and OnFinished() run on one worker at a time. Terminate
 // and the wake-up callbacks may run on any thread.
@@ -122,6 +123,8 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   std::unique_ptr<vm::Store> store_;
   vm::Instance* instance_ = nullptr;  // Owned by store_.
   std::unique_ptr<vm::Thread> thread_;
+  // The `_start` export while the module's start function still runs.
+  std::optional<vm::FuncAddr> entry_after_start_;
 
   // Pending wake-ups, touched by Step/OnFinished only (one worker at a time).
   ObjectWait object_wait_;

@@ -1,6 +1,6 @@
 // Module instantiation, in the order WebAssembly 2.0 prescribes: link
 // imports, allocate, initialize globals, apply active element and data
-// segments (a trap keeps the writes made before it), then run start.
+// segments (a trap keeps the writes made before it), then run (or defer) start.
 #include <cstring>
 
 #include "kernel/vm/compiled_module.h"
@@ -63,7 +63,8 @@ std::optional<Extern> Instance::GetExport(std::string_view name) const {
 
 Result<Instance*> Instance::Instantiate(Store& store,
                                         std::shared_ptr<const CompiledModule> compiled,
-                                        std::span<const Extern> imports) {
+                                        std::span<const Extern> imports,
+                                        StartFunction start) {
   const Module& m = compiled->module();
   if (imports.size() != m.imports.size()) {
     return MakeError(Status::kLinkError, "module has " + std::to_string(m.imports.size()) +
@@ -155,7 +156,9 @@ Result<Instance*> Instance::Instantiate(Store& store,
     inst.dropped_data_[i] = true;
   }
 
-  if (m.has_start) {
+  if (m.has_start && start == StartFunction::kDefer) {
+    inst.deferred_start_ = inst.funcs_[m.start];
+  } else if (m.has_start) {
     Result<std::vector<Value>> r = Invoke(store, inst.funcs_[m.start], {});
     if (!r.ok()) return std::move(r).error();
   }

@@ -218,21 +218,32 @@ class Store {
 // the message of DecodeModule() or ValidateModule().
 Result<std::shared_ptr<const CompiledModule>> LoadModule(std::span<const uint8_t> bytes);
 
+// What Instantiate() does with the module's start function.
+enum class StartFunction : uint8_t {
+  kRun,    // Run it to completion inside Instantiate(), with unbounded fuel.
+  kDefer,  // Leave it to the caller (start_function()), who runs it on a
+           // Thread with fuel like any other call, so it can be preempted.
+};
+
 // A module instance. Created by Instantiate(), owned by its Store.
 class Instance {
  public:
   // Links `imports` (one per module import, in order), allocates the
   // instance's memories, tables and globals in `store`, initializes active
-  // segments and runs the start function, if any, to completion. Errors:
+  // segments and runs or defers the start function, if any. Errors:
   // kLinkError (import mismatch, with the import's name), kTrap (a segment out
   // of bounds or a trapping start function; the store keeps what was written).
   static Result<Instance*> Instantiate(Store& store, std::shared_ptr<const CompiledModule> module,
-                                       std::span<const Extern> imports);
+                                       std::span<const Extern> imports,
+                                       StartFunction start = StartFunction::kRun);
 
   const Module& module() const;
   const CompiledModule& compiled() const { return *compiled_; }
   Store& store() { return store_; }
   std::optional<Extern> GetExport(std::string_view name) const;
+  // The start function Instantiate() deferred (StartFunction::kDefer), which
+  // the caller must run before anything else; nullopt when there is none.
+  std::optional<FuncAddr> start_function() const { return deferred_start_; }
 
   // Index spaces of this instance mapped to store addresses.
   std::span<const FuncAddr> funcs() const { return funcs_; }
@@ -257,6 +268,7 @@ class Instance {
   std::vector<MemAddr> memories_;
   std::vector<GlobalAddr> globals_;
   std::vector<uint32_t> type_ids_;
+  std::optional<FuncAddr> deferred_start_;
   std::vector<bool> dropped_data_;
   std::vector<bool> dropped_elems_;
   std::vector<std::vector<uint64_t>> elem_refs_;

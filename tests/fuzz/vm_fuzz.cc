@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -31,9 +32,6 @@ constexpr uint64_t kMaxInitialTableSize = 100000;
 Value ZeroOf(ValType type) { return Value{type, 0, 0}; }
 
 bool SmallEnoughToRun(const Module& m) {
-  // A start function runs inside Instantiate() with unbounded fuel, so a
-  // looping one would hang the fuzzer; such modules are only loaded.
-  if (m.has_start) return false;
   for (uint32_t i = 0; i < m.memory_count(); ++i) {
     if (m.memory_type(i).limits.min > kMaxInitialPages) return false;
   }
@@ -80,28 +78,40 @@ bool MakeImports(Store& store, const Module& m, std::vector<Extern>* out) {
   return true;
 }
 
-void RunExports(Store& store, const Module& m, const Instance& instance) {
+// Runs `addr` with zero arguments for a bounded number of fuel slices,
+// charged to `runs_left`. False when the input should end here.
+bool RunBounded(Store& store, FuncAddr addr, int* runs_left) {
   ThreadLimits limits;
   limits.max_call_depth = 2000;
   limits.max_stack_slots = 1u << 20;
+  std::vector<Value> args;
+  for (ValType t : store.func(addr).type.params) args.push_back(ZeroOf(t));
+  Thread thread(store, limits);
+  VoidResult called = thread.Call(addr, args);
+  if (!called.ok()) {
+    // Our own arguments are well typed, so kInvalidArgs is a VM bug; other
+    // errors (e.g. an engine not built yet) just end this input.
+    if (called.error().status == Status::kInvalidArgs) __builtin_trap();
+    return false;
+  }
+  while ((*runs_left)-- > 0) {
+    const RunStatus status = thread.Run(kFuelPerRun);
+    if (status == RunStatus::kFinished) return true;
+    if (status != RunStatus::kOutOfFuel && status != RunStatus::kYielded) return false;
+  }
+  return false;
+}
+
+// The deferred start function first (as the kernel runs it), then every
+// exported function, within one budget of fuel slices.
+void RunModule(Store& store, const Module& m, const Instance& instance) {
   int runs_left = kMaxRunsPerInput;
+  if (std::optional<FuncAddr> start = instance.start_function()) {
+    if (!RunBounded(store, *start, &runs_left)) return;
+  }
   for (const Export& e : m.exports) {
     if (e.kind != ExternKind::kFunc || runs_left <= 0) continue;
-    const FuncAddr addr = instance.funcs()[e.index];
-    std::vector<Value> args;
-    for (ValType t : store.func(addr).type.params) args.push_back(ZeroOf(t));
-    Thread thread(store, limits);
-    VoidResult called = thread.Call(addr, args);
-    if (!called.ok()) {
-      // Our own arguments are well typed, so kInvalidArgs is a VM bug; other
-      // errors (e.g. an engine not built yet) just end this input.
-      if (called.error().status == Status::kInvalidArgs) __builtin_trap();
-      return;
-    }
-    while (runs_left-- > 0) {
-      const RunStatus status = thread.Run(kFuelPerRun);
-      if (status != RunStatus::kOutOfFuel && status != RunStatus::kYielded) break;
-    }
+    RunBounded(store, instance.funcs()[e.index], &runs_left);
   }
 }
 
@@ -121,8 +131,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Store store;
   std::vector<Extern> imports;
   if (!MakeImports(store, m, &imports)) return 0;
-  Result<Instance*> instance = Instance::Instantiate(store, *loaded, imports);
+  Result<Instance*> instance =
+      Instance::Instantiate(store, *loaded, imports, StartFunction::kDefer);
   if (!instance.ok()) return 0;  // Link errors and segment traps are fine.
-  RunExports(store, m, **instance);
+  RunModule(store, m, **instance);
   return 0;
 }
