@@ -1,6 +1,7 @@
 // FunctionCompiler: locals, globals, constants, numeric, memory and table
 // instructions. Each takes its operands where the compile-time stack says
 // they are and writes its result to the slot the stack assigns it.
+#include <cassert>
 #include <string_view>
 
 #include "kernel/vm/function_compiler.h"
@@ -28,6 +29,8 @@ constexpr Shape ShapeOf(const char* sig) {
 // `op` with one slots word: the destination (when there is a result), then
 // the operands in stack order. The caller appends any further immediates.
 void FunctionCompiler::CompileSimple(IOp op, uint8_t pops, uint8_t result_width) {
+  // Three slot fields per instruction: the destination takes one of them.
+  assert(pops <= 3 && (result_width == 0 || pops <= 2));
   Entry in[3];
   for (int i = pops - 1; i >= 0; --i) in[i] = Pop();
   uint32_t slot[3] = {0, 0, 0};
