@@ -22,8 +22,8 @@ namespace {
 
 using namespace shoal::kernel;
 
-// The module of kernel/proc/testdata/idle.wat, inlined: parks in
-// channel_read(startup_handle(0), SHOAL_WAIT, ...).
+// The module of kernel/proc/testdata/idle.wat, inlined (build-and-run.sh
+// assembles it): parks in channel_read(startup_handle(0), SHOAL_WAIT, ...).
 const uint8_t kIdleModule[] = {
 #include "tests/fuzz/idle_module.inc"
 };

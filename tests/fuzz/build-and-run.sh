@@ -58,6 +58,12 @@ if [ "$target" = abi_fuzz ]; then
   mkdir -p "$out/gen"
   capnp compile -oc++:"$out/gen" --src-prefix="$root" "$root"/proto/*.capnp
   flags+=(-I"$out/gen")
+  # The parked process's module, assembled from its .wat and inlined as bytes.
+  command -v wat2wasm >/dev/null || { echo "wat2wasm not found: abi_fuzz needs wabt" >&2; exit 2; }
+  mkdir -p "$out/gen/tests/fuzz"
+  wat2wasm "$root/kernel/proc/testdata/idle.wat" -o "$out/gen/idle.wasm"
+  od -An -v -tx1 "$out/gen/idle.wasm" | sed -E 's/ ([0-9a-f]{2})/0x\1, /g' \
+    >"$out/gen/tests/fuzz/idle_module.inc"
 fi
 
 # Kernel objects, instrumented for coverage but without libFuzzer's main.
