@@ -76,8 +76,6 @@ const AbiFunctionSpec* FindAbiFunction(std::string_view name);
 // Runs `spec` for `call` and turns its result into the guest's i32.
 int32_t Dispatch(const AbiFunctionSpec& spec, AbiCall& call);
 
-// Looks up a process handle (ProcessObject) with `rights`.
-Result<Ref<ProcessObject>> GetProcess(const HandleTable& table, HandleValue h, Rights rights);
 
 // handle_calls.cc
 Result<int32_t> HandleClose(AbiCall& c);

@@ -62,15 +62,4 @@ VoidResult AbiCall::Store32(uint64_t addr, uint32_t value) const {
   return {};
 }
 
-Result<Ref<ProcessObject>> GetProcess(const HandleTable& table, HandleValue h, Rights rights) {
-  Ref<KernelObject> object = TRY(table.Get<KernelObject>(h, Rights::kNone));
-  if (object->type() != ObjectType::kProcess) {
-    return MakeError(Status::kWrongType, "not a process handle");
-  }
-  TRY(table.GetEntry(h, rights));
-  Ref<ProcessObject> process = std::dynamic_pointer_cast<ProcessObject>(object);
-  if (!process) return MakeError(Status::kNotSupported, "a proxied process handle");
-  return process;
-}
-
 }  // namespace shoal::kernel::abi

@@ -17,6 +17,7 @@
 
 #include "kernel/object/channel.h"
 #include "kernel/object/console.h"
+#include "kernel/object/device.h"
 #include "kernel/object/loopback.h"
 #include "kernel/object/object.h"
 #include "kernel/object/port.h"
@@ -138,6 +139,13 @@ class LocalObjects {
   Ref<ConsoleOps> CreateConsole(size_t retention = ConsoleOps::kDefaultRetention) {
     return Unwrap(Console::Create(retention));
   }
+  Ref<DeviceOps> CreateDevice(BasicDeviceKind kind) { return Unwrap(BasicDevice::Create(kind)); }
+  // An object the test made itself, as this factory hands objects out
+  // (`rights` matter only to proxies: they are what the server grants).
+  template <typename T>
+  Ref<T> Share(Ref<T> local, Rights = DefaultRights(T::kType)) {
+    return local;
+  }
 
  private:
   ThreadTimerService timers_;
@@ -158,15 +166,22 @@ class ProxiedObjects {
   Ref<ConsoleOps> CreateConsole(size_t retention = ConsoleOps::kDefaultRetention) {
     return Wrap<ConsoleOps>(local_.CreateConsole(retention));
   }
+  Ref<DeviceOps> CreateDevice(BasicDeviceKind kind) {
+    return Wrap<DeviceOps>(local_.CreateDevice(kind));
+  }
+  template <typename T>
+  Ref<T> Share(Ref<T> local, Rights rights = DefaultRights(T::kType)) {
+    auto proxy = connection_.Proxy(std::move(local), rights);
+    EXPECT_TRUE(proxy.ok());
+    return proxy.ok() ? std::static_pointer_cast<T>(*proxy) : nullptr;
+  }
   LoopbackConnection& connection() { return connection_; }
 
  private:
+  // A proxy with the default rights of the object's type.
   template <typename T>
   Ref<T> Wrap(Ref<KernelObject> object) {
-    Rights rights = DefaultRights(object->type());
-    auto proxy = connection_.Proxy(std::move(object), rights);
-    EXPECT_TRUE(proxy.ok());
-    return proxy.ok() ? std::static_pointer_cast<T>(*proxy) : nullptr;
+    return Share<T>(std::static_pointer_cast<T>(std::move(object)));
   }
 
   LocalObjects local_;  // First: its timer service outlives the connection's objects.
