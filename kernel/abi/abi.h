@@ -103,5 +103,12 @@ Result<int32_t> ProcessWait(AbiCall& c);
 Result<int32_t> ProcessTerminate(AbiCall& c);
 Result<int32_t> ProcessKill(AbiCall& c);
 Result<int32_t> ProcessWatchTerminate(AbiCall& c);
+// namespace_calls.cc
+Result<int32_t> NamespaceOpen(AbiCall& c);
+// device_calls.cc
+Result<int32_t> DeviceRead(AbiCall& c);
+Result<int32_t> DeviceWrite(AbiCall& c);
+Result<int32_t> DeviceDescribe(AbiCall& c);
+Result<int32_t> DeviceControl(AbiCall& c);
 
 }  // namespace shoal::kernel::abi

@@ -39,7 +39,8 @@ std::vector<std::string> SplitArgs(std::span<const uint8_t> bytes) {
 // needs kTransfer) move to the child as its startup handles 0..n-1; on any
 // error they stay with the caller. The child has no preopens, an empty
 // environment and no stdin; its output goes to its own consoles and to the
-// caller's mirrors (the terminal under `shoal run`).
+// caller's mirrors (the terminal under `shoal run`). Its namespace is a copy
+// of the caller's.
 Result<int32_t> ProcessSpawn(AbiCall& c) {
   uint32_t module_ptr = c.U32(0), module_len = c.U32(1), args_ptr = c.U32(2), args_len = c.U32(3);
   uint32_t handles_ptr = c.U32(4), nhandles = c.U32(5);
@@ -62,6 +63,7 @@ Result<int32_t> ProcessSpawn(AbiCall& c) {
   request.stderr_mirror = self.stderr_mirror();
   request.parent_pid = self.pid();
   request.reaping = Reaping::kWithHandle;
+  request.ns = self.ns().Clone();  // The child sees what its parent sees.
 
   Ref<ProcessObject> child;
   TRY(self.handles().TakeAll(values, Rights::kTransfer,

@@ -3,70 +3,17 @@
 
 #include <gtest/gtest.h>
 
-#include <deque>
 #include <set>
 
 #include "kernel/object/object_test_support.h"
-#include "kernel/object/thread_annotations.h"
 
 namespace shoal::kernel {
 namespace {
 
 using testing::FactoryName;
 using testing::ObjectFactories;
+using testing::QueueDevice;
 using testing::WaitForSignals;
-
-// A device that waits: bytes the test feeds become readable; writes are
-// refused while `full`; Control echoes its request reversed. It stands in
-// for a camera or audio source until rdev/ has one.
-class QueueDevice final : public DeviceOps {
- public:
-  static Ref<QueueDevice> Create() { return Ref<QueueDevice>(new QueueDevice()); }
-
-  void Feed(std::string_view bytes) {
-    Notifications fired;
-    MutexLock lock(&mu_);
-    queue_.insert(queue_.end(), bytes.begin(), bytes.end());
-    UpdateSignals(Signals::kNone, Signals::kReadable, fired);
-  }
-  void Unplug() {
-    Notifications fired;
-    MutexLock lock(&mu_);
-    unplugged_ = true;
-    UpdateSignals(Signals::kWritable, Signals::kPeerClosed, fired);
-  }
-
-  Result<DeviceInfo> Describe() override {
-    return DeviceInfo{"test-queue", "queue0", {{"format", "bytes"}, {"rate", "any"}}};
-  }
-  Result<std::vector<uint8_t>> Read(size_t max_bytes) override {
-    Notifications fired;
-    MutexLock lock(&mu_);
-    if (queue_.empty()) {
-      if (unplugged_) return MakeError(Status::kPeerClosed, "unplugged");
-      return MakeError(Status::kShouldWait, "nothing fed yet");
-    }
-    size_t n = std::min({max_bytes, queue_.size(), kMaxTransfer});
-    std::vector<uint8_t> out(queue_.begin(), queue_.begin() + n);
-    queue_.erase(queue_.begin(), queue_.begin() + n);
-    if (queue_.empty()) UpdateSignals(Signals::kReadable, Signals::kNone, fired);
-    return out;
-  }
-  Result<size_t> Write(std::span<const uint8_t> bytes) override {
-    MutexLock lock(&mu_);
-    if (unplugged_) return MakeError(Status::kPeerClosed, "unplugged");
-    return bytes.size();
-  }
-  Result<std::vector<uint8_t>> Control(std::span<const uint8_t> request) override {
-    return std::vector<uint8_t>(request.rbegin(), request.rend());
-  }
-
- private:
-  QueueDevice() : DeviceOps(ObjectType::kDevice, Signals::kWritable) {}
-  Mutex mu_;
-  std::deque<uint8_t> queue_ GUARDED_BY(mu_);
-  bool unplugged_ GUARDED_BY(mu_) = false;
-};
 
 std::vector<uint8_t> Bytes(std::string_view s) { return {s.begin(), s.end()}; }
 

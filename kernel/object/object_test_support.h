@@ -1,13 +1,14 @@
 // Test support for kernel/object (header-only, so the library does not carry
-// it): a real TimerService on its own thread, a bounded wait on signals, and
-// the two object factories the typed tests run against — local objects, and
-// proxies of them through a LoopbackConnection.
+// it): a real TimerService on its own thread, a bounded wait on signals, a
+// device that waits, and the two object factories the typed tests run
+// against — local objects, and proxies of them through a LoopbackConnection.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,6 +23,7 @@
 #include "kernel/object/object.h"
 #include "kernel/object/port.h"
 #include "kernel/object/timer.h"
+#include "kernel/object/thread_annotations.h"
 #include "kernel/object/timer_service.h"
 
 namespace shoal::kernel::testing {
@@ -116,6 +118,58 @@ inline Signals WaitForSignals(KernelObject& object, Signals mask,
   }
   return state->observed;
 }
+
+// A device that waits: bytes the test feeds become readable; writes are
+// taken whole until it is unplugged; Control echoes its request reversed. It stands in
+// for a camera or audio source until rdev/ has one.
+class QueueDevice final : public DeviceOps {
+ public:
+  static Ref<QueueDevice> Create() { return Ref<QueueDevice>(new QueueDevice()); }
+
+  void Feed(std::string_view bytes) {
+    Notifications fired;
+    MutexLock lock(&mu_);
+    queue_.insert(queue_.end(), bytes.begin(), bytes.end());
+    UpdateSignals(Signals::kNone, Signals::kReadable, fired);
+  }
+  void Unplug() {
+    Notifications fired;
+    MutexLock lock(&mu_);
+    unplugged_ = true;
+    UpdateSignals(Signals::kWritable, Signals::kPeerClosed, fired);
+  }
+
+  Result<DeviceInfo> Describe() override {
+    return DeviceInfo{"test-queue", "queue0", {{"format", "bytes"}, {"rate", "any"}}};
+  }
+  Result<std::vector<uint8_t>> Read(size_t max_bytes) override {
+    Notifications fired;
+    MutexLock lock(&mu_);
+    if (queue_.empty()) {
+      if (unplugged_) return MakeError(Status::kPeerClosed, "unplugged");
+      return MakeError(Status::kShouldWait, "nothing fed yet");
+    }
+    size_t n = std::min({max_bytes, queue_.size(), kMaxTransfer});
+    std::vector<uint8_t> out(queue_.begin(), queue_.begin() + n);
+    queue_.erase(queue_.begin(), queue_.begin() + n);
+    if (queue_.empty()) UpdateSignals(Signals::kReadable, Signals::kNone, fired);
+    return out;
+  }
+  Result<size_t> Write(std::span<const uint8_t> bytes) override {
+    MutexLock lock(&mu_);
+    if (unplugged_) return MakeError(Status::kPeerClosed, "unplugged");
+    return bytes.size();
+  }
+  Result<std::vector<uint8_t>> Control(std::span<const uint8_t> request) override {
+    return std::vector<uint8_t>(request.rbegin(), request.rend());
+  }
+
+ private:
+  QueueDevice() : DeviceOps(ObjectType::kDevice, Signals::kWritable) {}
+  Mutex mu_;
+  std::deque<uint8_t> queue_ GUARDED_BY(mu_);
+  bool unplugged_ GUARDED_BY(mu_) = false;
+};
 
 template <typename T>
 Ref<T> Unwrap(Result<Ref<T>> result) {
