@@ -54,6 +54,15 @@ struct ObjectRequest {
     consoleWrite @13 :Data;
     consoleRead @14 :ConsoleRead;
     consoleClose @15 :Void;
+
+    deviceDescribe @16 :Void;
+    deviceRead @17 :UInt64;      # Max bytes.
+    deviceWrite @18 :Data;
+    deviceControl @19 :Data;     # The request; the reply comes back as `data`.
+
+    processInfo @20 :Void;
+    processTerminate @21 :Void;
+    processKill @22 :Void;
   }
 
   struct Observe {
@@ -96,7 +105,36 @@ struct ObjectResponse {
     packet @5 :PortPacket;
     consoleChunk @6 :ConsoleChunk;
     consoleEnd @7 :UInt64;
+    deviceInfo @8 :DeviceInfo;
+    data @9 :Data;              # deviceRead's bytes, deviceControl's reply.
+    count @10 :UInt64;          # Bytes deviceWrite consumed.
+    processInfo @11 :ProcessInfo;
   }
+}
+
+struct DeviceInfo {
+  deviceClass @0 :Text;
+  name @1 :Text;
+  properties @2 :List(Property);
+  struct Property {
+    key @0 :Text;
+    value @1 :Text;
+  }
+}
+
+# How a process ended (shoal::kernel::ExitStatus).
+struct ExitStatus {
+  reason @0 :UInt8;        # shoal::kernel::ExitReason
+  code @1 :Int32;
+  trapMessage @2 :Text;
+  fuelUsed @3 :UInt64;
+  cpuNs @4 :UInt64;
+}
+
+struct ProcessInfo {
+  pid @0 :UInt64;
+  exited @1 :Bool;         # `exit` is meaningful only when set.
+  exit @2 :ExitStatus;
 }
 
 # An observer registered with `observe` fired.

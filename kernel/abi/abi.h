@@ -76,8 +76,6 @@ const AbiFunctionSpec* FindAbiFunction(std::string_view name);
 // Runs `spec` for `call` and turns its result into the guest's i32.
 int32_t Dispatch(const AbiFunctionSpec& spec, AbiCall& call);
 
-// Looks up a process handle (ProcessObject) with `rights`.
-Result<Ref<ProcessObject>> GetProcess(const HandleTable& table, HandleValue h, Rights rights);
 
 // handle_calls.cc
 Result<int32_t> HandleClose(AbiCall& c);
@@ -105,5 +103,12 @@ Result<int32_t> ProcessWait(AbiCall& c);
 Result<int32_t> ProcessTerminate(AbiCall& c);
 Result<int32_t> ProcessKill(AbiCall& c);
 Result<int32_t> ProcessWatchTerminate(AbiCall& c);
+// namespace_calls.cc
+Result<int32_t> NamespaceOpen(AbiCall& c);
+// device_calls.cc
+Result<int32_t> DeviceRead(AbiCall& c);
+Result<int32_t> DeviceWrite(AbiCall& c);
+Result<int32_t> DeviceDescribe(AbiCall& c);
+Result<int32_t> DeviceControl(AbiCall& c);
 
 }  // namespace shoal::kernel::abi

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include "kernel/object/channel.h"
+#include "kernel/object/device.h"
+#include "kernel/object/loopback.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/proc/proc_test_support.h"
 #include "kernel/wasi/guest_memory.h"
@@ -158,6 +160,119 @@ TEST_F(AbiTest, SpawnMovesHandlesIntoTheChild) {
     return Call(*a_, "process_wait", {uint64_t(child), 0, 400}) == 0;
   }));
   EXPECT_EQ(Load32(400), 5u);  // The child read 5 bytes and exited with that.
+}
+
+// Puts `path` at `addr` in the test memory; returns its length.
+uint64_t PutPath(std::vector<uint8_t>& memory, uint32_t addr, std::string_view path) {
+  std::copy(path.begin(), path.end(), memory.begin() + addr);
+  return path.size();
+}
+
+TEST_F(AbiTest, NamespaceOpenRefusesHostileArguments) {
+  constexpr uint64_t kRead = uint64_t(Rights::kRead);
+  uint64_t len = PutPath(memory_, 1000, "/dev/zero");
+  EXPECT_EQ(Call(*a_, "namespace_open", {1000, len, kRead, 0}), 0);
+  uint32_t zero = Load32(0);
+  EXPECT_EQ(Call(*a_, "device_read", {zero, 0, 2000, 16}), 16);
+  // Bad pointers, lengths, rights; escapes; names the namespace lacks.
+  EXPECT_EQ(Call(*a_, "namespace_open", {0xfffffff0ull, 32, kRead, 0}), Err(Status::kOutOfBounds));
+  EXPECT_EQ(Call(*a_, "namespace_open", {1000, len, kRead, 0xfffffffeull}),
+            Err(Status::kOutOfBounds));
+  EXPECT_EQ(Call(*a_, "namespace_open", {1000, 0xffffffffull, kRead, 0}),
+            Err(Status::kInvalidArgs));
+  EXPECT_EQ(Call(*a_, "namespace_open", {1000, len, 1u << 30, 0}), Err(Status::kInvalidArgs));
+  EXPECT_EQ(Call(*a_, "namespace_open", {1000, 0, kRead, 0}), Err(Status::kInvalidArgs));
+  for (std::string_view bad : {"/dev/../dev/zero", "dev/zero", "/dev//zero", "/dev/zero/"}) {
+    uint64_t n = PutPath(memory_, 3000, bad);
+    EXPECT_EQ(Call(*a_, "namespace_open", {3000, n, kRead, 0}), Err(Status::kInvalidArgs)) << bad;
+  }
+  memory_[3004] = 0;  // "/dev\0ero"
+  EXPECT_EQ(Call(*a_, "namespace_open", {3000, 9, kRead, 0}), Err(Status::kInvalidArgs));
+  uint64_t missing = PutPath(memory_, 4000, "/dev/video1");
+  EXPECT_EQ(Call(*a_, "namespace_open", {4000, missing, kRead, 0}), Err(Status::kNotFound));
+  EXPECT_EQ(Call(*a_, "namespace_open", {1000, len, uint64_t(Rights::kManage), 0}),
+            Err(Status::kAccessDenied));
+  EXPECT_EQ(Load32(0), zero);  // Failed opens store nothing.
+}
+
+TEST_F(AbiTest, DeviceCallsCheckHandlesRightsAndMemory) {
+  uint64_t len = PutPath(memory_, 1000, "/dev/null");
+  ASSERT_EQ(Call(*a_, "namespace_open", {1000, len, uint64_t(Rights::kWrite), 0}), 0);
+  uint32_t null_w = Load32(0);
+  int32_t port = Call(*a_, "port_create", {});
+  for (std::string_view call : {"device_read", "device_write"}) {
+    EXPECT_EQ(Call(*a_, call, {0x4242, 0, 0, 0}), Err(Status::kBadHandle));
+    EXPECT_EQ(Call(*a_, call, {uint64_t(port), 0, 0, 0}), Err(Status::kWrongType));
+  }
+  EXPECT_EQ(Call(*a_, "device_describe", {uint64_t(port), 0, 0}), Err(Status::kWrongType));
+  EXPECT_EQ(Call(*a_, "device_read", {null_w, 0, 0, 8}), Err(Status::kAccessDenied));
+  EXPECT_EQ(Call(*a_, "device_control", {null_w, 0, 0, 0, 0}), Err(Status::kAccessDenied));
+  EXPECT_EQ(Call(*a_, "device_write", {null_w, 0, 0, 0xffffffffull}), Err(Status::kInvalidArgs));
+  EXPECT_EQ(Call(*a_, "device_write", {null_w, 0, 0xfffffff0ull, 64}), Err(Status::kOutOfBounds));
+  EXPECT_EQ(Call(*a_, "device_write", {null_w, 8, 0, 4}), Err(Status::kInvalidArgs));
+  EXPECT_EQ(Call(*a_, "device_write", {null_w, 0, 0, 4096}), 4096);
+  // describe: the full length, whatever fits in the buffer.
+  EXPECT_EQ(Call(*a_, "device_describe", {null_w, 0xfffffff0ull, 64}), Err(Status::kOutOfBounds));
+  memory_[2004] = 'X';
+  EXPECT_EQ(Call(*a_, "device_describe", {null_w, 2000, 4}), 21);
+  EXPECT_EQ(std::string(&memory_[2000], &memory_[2005]), "clasX");
+  ASSERT_EQ(Call(*a_, "device_describe", {null_w, 2000, 100}), 21);
+  EXPECT_EQ(std::string(&memory_[2000], &memory_[2021]), "class=null\nname=null\n");
+  // A huge read cap is clipped to 64 KiB, which must still fit in memory.
+  len = PutPath(memory_, 1000, "/dev/zero");
+  ASSERT_EQ(Call(*a_, "namespace_open", {1000, len, uint64_t(Rights::kRead), 0}), 0);
+  uint32_t zero_r = Load32(0);
+  EXPECT_EQ(Call(*a_, "device_read", {zero_r, 0, 0, 0xffffffffull}), 65536);
+  EXPECT_EQ(Call(*a_, "device_read", {zero_r, 0, 1, 0xffffffffull}), Err(Status::kOutOfBounds));
+}
+
+TEST_F(AbiTest, AChildGetsACopyOfItsParentsNamespace) {
+  auto extra = ObjectProvider::Create(BasicDevice::Create(BasicDeviceKind::kZero).value(),
+                                      Rights::kRead);
+  ASSERT_TRUE(a_->ns().Bind("/dev/extra", extra).ok());
+  ASSERT_TRUE(a_->ns().Unbind("/dev/random").ok());
+  std::vector<uint8_t> module = testing::ReadModule("idle");
+  std::copy(module.begin(), module.end(), memory_.begin() + 8192);
+  ASSERT_EQ(Call(*a_, "channel_create", {0}), 0);
+  uint32_t c0 = Load32(0), c1 = Load32(4);
+  memcpy(&memory_[100], &c1, 4);
+  int32_t child = Call(*a_, "process_spawn", {8192, module.size(), 0, 0, 100, 1});
+  ASSERT_GT(child, 0);
+  auto object = a_->handles().Get<ProcessOps>(child, Rights::kNone);
+  ASSERT_TRUE(object.ok());
+  std::shared_ptr<Process> process = kernel_->Find((*object)->Info()->pid);
+  ASSERT_TRUE(process);
+  EXPECT_TRUE(process->ns().Open("/dev/extra", Rights::kRead).ok());
+  EXPECT_EQ(process->ns().Open("/dev/random", Rights::kRead).error().status, Status::kNotFound);
+  // A copy: the parent's later bindings are its own.
+  ASSERT_TRUE(a_->ns().Bind("/dev/late", extra).ok());
+  EXPECT_EQ(process->ns().Open("/dev/late", Rights::kRead).error().status, Status::kNotFound);
+  process.reset();
+  ASSERT_EQ(Call(*a_, "channel_write", {c0, 300, 1, 0, 0}), 0);
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] { return Call(*a_, "process_wait", {uint64_t(child), 0, 400}) == 0; }));
+}
+
+TEST_F(AbiTest, ProcessCallsWorkOnAProxiedProcessHandle) {
+  LoopbackConnection connection;
+  SpawnRequest request = testing::RequestFor("exit42");
+  request.reaping = Reaping::kWithHandle;
+  Result<SpawnResult> spawned = kernel_->Spawn(std::move(request));
+  ASSERT_TRUE(spawned.ok());
+  auto proxy = connection.Proxy(spawned->object, DefaultRights(ObjectType::kProcess));
+  ASSERT_TRUE(proxy.ok());
+  HandleValue h = a_->handles().Add(*proxy, DefaultRights(ObjectType::kProcess)).value();
+  ASSERT_TRUE(testing::WaitUntil([&] { return Call(*a_, "process_wait", {h, 0, 400}) == 0; }));
+  EXPECT_EQ(Load32(400), 42u);
+  EXPECT_EQ(Call(*a_, "process_terminate", {h}), 0);  // Ended: nothing to do.
+  // Kill through the proxy ends a running process (b_, parked forever).
+  auto b_proxy = connection.Proxy(b_->object(), DefaultRights(ObjectType::kProcess));
+  ASSERT_TRUE(b_proxy.ok());
+  HandleValue hb = a_->handles().Add(*b_proxy, DefaultRights(ObjectType::kProcess)).value();
+  EXPECT_EQ(Call(*a_, "process_wait", {hb, 0, 400}), Err(Status::kShouldWait));
+  EXPECT_EQ(Call(*a_, "process_kill", {hb}), 0);
+  ASSERT_TRUE(testing::WaitUntil([&] { return Call(*a_, "process_wait", {hb, 0, 400}) == 0; }));
+  EXPECT_EQ(Load32(400), uint32_t(kKilledExitCode));
 }
 
 }  // namespace

@@ -11,9 +11,14 @@ constexpr AbiFunctionSpec kFunctions[] = {
     {"channel_create", "i", ChannelCreate},
     {"channel_read", "iiiiiii", ChannelRead},
     {"channel_write", "iiiii", ChannelWrite},
+    {"device_control", "iiiii", DeviceControl},
+    {"device_describe", "iii", DeviceDescribe},
+    {"device_read", "iiii", DeviceRead},
+    {"device_write", "iiii", DeviceWrite},
     {"handle_close", "i", HandleClose},
     {"handle_duplicate", "ii", HandleDuplicate},
     {"handle_replace", "ii", HandleReplace},
+    {"namespace_open", "iiii", NamespaceOpen},
     {"object_wait_one", "iiIi", ObjectWaitOne},
     {"port_cancel", "iI", PortCancel},
     {"port_create", "", PortCreate},
@@ -60,17 +65,6 @@ VoidResult AbiCall::Store32(uint64_t addr, uint32_t value) const {
     return MakeError(Status::kOutOfBounds, "guest range out of bounds");
   }
   return {};
-}
-
-Result<Ref<ProcessObject>> GetProcess(const HandleTable& table, HandleValue h, Rights rights) {
-  Ref<KernelObject> object = TRY(table.Get<KernelObject>(h, Rights::kNone));
-  if (object->type() != ObjectType::kProcess) {
-    return MakeError(Status::kWrongType, "not a process handle");
-  }
-  TRY(table.GetEntry(h, rights));
-  Ref<ProcessObject> process = std::dynamic_pointer_cast<ProcessObject>(object);
-  if (!process) return MakeError(Status::kNotSupported, "a proxied process handle");
-  return process;
 }
 
 }  // namespace shoal::kernel::abi

@@ -39,7 +39,8 @@ std::vector<std::string> SplitArgs(std::span<const uint8_t> bytes) {
 // needs kTransfer) move to the child as its startup handles 0..n-1; on any
 // error they stay with the caller. The child has no preopens, an empty
 // environment and no stdin; its output goes to its own consoles and to the
-// caller's mirrors (the terminal under `shoal run`).
+// caller's mirrors (the terminal under `shoal run`). Its namespace is a copy
+// of the caller's.
 Result<int32_t> ProcessSpawn(AbiCall& c) {
   uint32_t module_ptr = c.U32(0), module_len = c.U32(1), args_ptr = c.U32(2), args_len = c.U32(3);
   uint32_t handles_ptr = c.U32(4), nhandles = c.U32(5);
@@ -62,6 +63,7 @@ Result<int32_t> ProcessSpawn(AbiCall& c) {
   request.stderr_mirror = self.stderr_mirror();
   request.parent_pid = self.pid();
   request.reaping = Reaping::kWithHandle;
+  request.ns = self.ns().Clone();  // The child sees what its parent sees.
 
   Ref<ProcessObject> child;
   TRY(self.handles().TakeAll(values, Rights::kTransfer,
@@ -78,14 +80,16 @@ Result<int32_t> ProcessSpawn(AbiCall& c) {
 // exit code is stored at exit_code_ptr. Without SHOAL_WAIT a running process
 // gives kShouldWait. Needs kWait.
 Result<int32_t> ProcessWait(AbiCall& c) {
-  Ref<ProcessObject> process = TRY(GetProcess(c.process.handles(), c.U32(0), Rights::kWait));
+  Ref<ProcessOps> process = TRY(c.process.handles().Get<ProcessOps>(c.U32(0), Rights::kWait));
   uint32_t flags = c.U32(1), code_ptr = c.U32(2);
   if ((flags & ~kWaitFlag) != 0) return MakeError(Status::kInvalidArgs, "unknown flags");
   TRY(c.Bytes(code_ptr, 4));
-  std::optional<ExitStatus> status = process->exit_status();
-  if (!status) {
-    if ((flags & kWaitFlag) != 0) return c.Park({process, Signals::kSignaled, 0});
-    return MakeError(Status::kShouldWait, "still running");
+  Result<ExitStatus> status = process->WaitExit();
+  if (!status.ok()) {
+    if (status.error().status == Status::kShouldWait && (flags & kWaitFlag) != 0) {
+      return c.Park({process, Signals::kSignaled, 0});
+    }
+    return status.error();
   }
   TRY(c.Store32(code_ptr, uint32_t(status->code)));
   return 0;
@@ -94,17 +98,15 @@ Result<int32_t> ProcessWait(AbiCall& c) {
 // process_terminate(proc) -> 0: a terminate packet on the process's watched
 // port, or a kill if it watches none. Needs kManage. An ended process: 0.
 Result<int32_t> ProcessTerminate(AbiCall& c) {
-  Ref<ProcessObject> process = TRY(GetProcess(c.process.handles(), c.U32(0), Rights::kManage));
-  if (std::shared_ptr<Process> running = process->process()) running->Terminate();
+  Ref<ProcessOps> process = TRY(c.process.handles().Get<ProcessOps>(c.U32(0), Rights::kManage));
+  TRY(process->Terminate());
   return 0;
 }
 
 // process_kill(proc) -> 0: the process ends at its next safepoint. kManage.
 Result<int32_t> ProcessKill(AbiCall& c) {
-  Ref<ProcessObject> process = TRY(GetProcess(c.process.handles(), c.U32(0), Rights::kManage));
-  if (std::shared_ptr<Process> running = process->process()) {
-    running->kernel().scheduler().RequestKill(*running);
-  }
+  Ref<ProcessOps> process = TRY(c.process.handles().Get<ProcessOps>(c.U32(0), Rights::kManage));
+  TRY(process->Kill());
   return 0;
 }
 

@@ -28,10 +28,12 @@ Result<Ref<KernelObject>> ObjectClient::Import(uint64_t export_id, ObjectType ty
       return MakeTimerProxy(self, export_id);
     case ObjectType::kConsole:
       return MakeConsoleProxy(self, export_id);
+    case ObjectType::kDevice:
+      return MakeDeviceProxy(self, export_id);
+    case ObjectType::kProcess:
+      return MakeProcessProxy(self, export_id);
     case ObjectType::kFile:
     case ObjectType::kDirectory:
-    case ObjectType::kProcess:
-    case ObjectType::kDevice:
       return Ref<KernelObject>(std::make_shared<GenericProxy>(type, self, export_id));
   }
   return MakeError(Status::kMalformed, "unknown object type " + std::to_string(int(type)));

@@ -1,7 +1,7 @@
 // ObjectClient and proxies: the client side of the object protocol.
 //
 // A proxy is a KernelObject that implements an operations interface
-// (ChannelOps, PortOps, TimerOps, ConsoleOps; plain KernelObject for types
+// (ChannelOps, PortOps, TimerOps, ConsoleOps, DeviceOps, ProcessOps; plain KernelObject for types
 // without operations yet) by sending each call as a proto::ObjectRequest through the
 // client's transport and decoding the proto::ObjectResponse. A handle holding a
 // proxy cannot tell it from a local object (ARCHITECTURE.md, invariant 3).
@@ -142,5 +142,7 @@ Ref<KernelObject> MakeChannelProxy(Ref<ObjectClient> client, uint64_t export_id)
 Ref<KernelObject> MakePortProxy(Ref<ObjectClient> client, uint64_t export_id);
 Ref<KernelObject> MakeTimerProxy(Ref<ObjectClient> client, uint64_t export_id);
 Ref<KernelObject> MakeConsoleProxy(Ref<ObjectClient> client, uint64_t export_id);
+Ref<KernelObject> MakeDeviceProxy(Ref<ObjectClient> client, uint64_t export_id);
+Ref<KernelObject> MakeProcessProxy(Ref<ObjectClient> client, uint64_t export_id);
 
 }  // namespace shoal::kernel

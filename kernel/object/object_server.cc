@@ -106,6 +106,15 @@ VoidResult ObjectServer::Dispatch(proto::ObjectRequest::Reader request,
     case proto::ObjectRequest::CONSOLE_READ:
     case proto::ObjectRequest::CONSOLE_CLOSE:
       return ServeConsole(target, request, response);
+    case proto::ObjectRequest::DEVICE_DESCRIBE:
+    case proto::ObjectRequest::DEVICE_READ:
+    case proto::ObjectRequest::DEVICE_WRITE:
+    case proto::ObjectRequest::DEVICE_CONTROL:
+      return ServeDevice(target, request, response);
+    case proto::ObjectRequest::PROCESS_INFO:
+    case proto::ObjectRequest::PROCESS_TERMINATE:
+    case proto::ObjectRequest::PROCESS_KILL:
+      return ServeProcess(target, request, response);
   }
   return MakeError(Status::kNotSupported,
                    "unknown request " + std::to_string(unsigned(request.which())));

@@ -86,6 +86,11 @@ class ObjectServer : public std::enable_shared_from_this<ObjectServer> {
   VoidResult ServeTimer(uint64_t target, proto::ObjectRequest::Reader request);
   VoidResult ServeConsole(uint64_t target, proto::ObjectRequest::Reader request,
                           proto::ObjectResponse::Builder response);
+  // object_server_device.cc
+  VoidResult ServeDevice(uint64_t target, proto::ObjectRequest::Reader request,
+                         proto::ObjectResponse::Builder response);
+  VoidResult ServeProcess(uint64_t target, proto::ObjectRequest::Reader request,
+                          proto::ObjectResponse::Builder response);
 
   const EventSink sink_;
   mutable Mutex mu_;

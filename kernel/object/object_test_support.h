@@ -1,13 +1,14 @@
 // Test support for kernel/object (header-only, so the library does not carry
-// it): a real TimerService on its own thread, a bounded wait on signals, and
-// the two object factories the typed tests run against — local objects, and
-// proxies of them through a LoopbackConnection.
+// it): a real TimerService on its own thread, a bounded wait on signals, a
+// device that waits, and the two object factories the typed tests run
+// against — local objects, and proxies of them through a LoopbackConnection.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -17,10 +18,12 @@
 
 #include "kernel/object/channel.h"
 #include "kernel/object/console.h"
+#include "kernel/object/device.h"
 #include "kernel/object/loopback.h"
 #include "kernel/object/object.h"
 #include "kernel/object/port.h"
 #include "kernel/object/timer.h"
+#include "kernel/object/thread_annotations.h"
 #include "kernel/object/timer_service.h"
 
 namespace shoal::kernel::testing {
@@ -116,6 +119,58 @@ inline Signals WaitForSignals(KernelObject& object, Signals mask,
   return state->observed;
 }
 
+// A device that waits: bytes the test feeds become readable; writes are
+// taken whole until it is unplugged; Control echoes its request reversed. It stands in
+// for a camera or audio source until rdev/ has one.
+class QueueDevice final : public DeviceOps {
+ public:
+  static Ref<QueueDevice> Create() { return Ref<QueueDevice>(new QueueDevice()); }
+
+  void Feed(std::string_view bytes) {
+    Notifications fired;
+    MutexLock lock(&mu_);
+    queue_.insert(queue_.end(), bytes.begin(), bytes.end());
+    UpdateSignals(Signals::kNone, Signals::kReadable, fired);
+  }
+  void Unplug() {
+    Notifications fired;
+    MutexLock lock(&mu_);
+    unplugged_ = true;
+    UpdateSignals(Signals::kWritable, Signals::kPeerClosed, fired);
+  }
+
+  Result<DeviceInfo> Describe() override {
+    return DeviceInfo{"test-queue", "queue0", {{"format", "bytes"}, {"rate", "any"}}};
+  }
+  Result<std::vector<uint8_t>> Read(size_t max_bytes) override {
+    Notifications fired;
+    MutexLock lock(&mu_);
+    if (queue_.empty()) {
+      if (unplugged_) return MakeError(Status::kPeerClosed, "unplugged");
+      return MakeError(Status::kShouldWait, "nothing fed yet");
+    }
+    size_t n = std::min({max_bytes, queue_.size(), kMaxTransfer});
+    std::vector<uint8_t> out(queue_.begin(), queue_.begin() + n);
+    queue_.erase(queue_.begin(), queue_.begin() + n);
+    if (queue_.empty()) UpdateSignals(Signals::kReadable, Signals::kNone, fired);
+    return out;
+  }
+  Result<size_t> Write(std::span<const uint8_t> bytes) override {
+    MutexLock lock(&mu_);
+    if (unplugged_) return MakeError(Status::kPeerClosed, "unplugged");
+    return bytes.size();
+  }
+  Result<std::vector<uint8_t>> Control(std::span<const uint8_t> request) override {
+    return std::vector<uint8_t>(request.rbegin(), request.rend());
+  }
+
+ private:
+  QueueDevice() : DeviceOps(ObjectType::kDevice, Signals::kWritable) {}
+  Mutex mu_;
+  std::deque<uint8_t> queue_ GUARDED_BY(mu_);
+  bool unplugged_ GUARDED_BY(mu_) = false;
+};
+
 template <typename T>
 Ref<T> Unwrap(Result<Ref<T>> result) {
   EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error().message);
@@ -138,6 +193,13 @@ class LocalObjects {
   Ref<ConsoleOps> CreateConsole(size_t retention = ConsoleOps::kDefaultRetention) {
     return Unwrap(Console::Create(retention));
   }
+  Ref<DeviceOps> CreateDevice(BasicDeviceKind kind) { return Unwrap(BasicDevice::Create(kind)); }
+  // An object the test made itself, as this factory hands objects out
+  // (`rights` matter only to proxies: they are what the server grants).
+  template <typename T>
+  Ref<T> Share(Ref<T> local, Rights = DefaultRights(T::kType)) {
+    return local;
+  }
 
  private:
   ThreadTimerService timers_;
@@ -158,15 +220,22 @@ class ProxiedObjects {
   Ref<ConsoleOps> CreateConsole(size_t retention = ConsoleOps::kDefaultRetention) {
     return Wrap<ConsoleOps>(local_.CreateConsole(retention));
   }
+  Ref<DeviceOps> CreateDevice(BasicDeviceKind kind) {
+    return Wrap<DeviceOps>(local_.CreateDevice(kind));
+  }
+  template <typename T>
+  Ref<T> Share(Ref<T> local, Rights rights = DefaultRights(T::kType)) {
+    auto proxy = connection_.Proxy(std::move(local), rights);
+    EXPECT_TRUE(proxy.ok());
+    return proxy.ok() ? std::static_pointer_cast<T>(*proxy) : nullptr;
+  }
   LoopbackConnection& connection() { return connection_; }
 
  private:
+  // A proxy with the default rights of the object's type.
   template <typename T>
   Ref<T> Wrap(Ref<KernelObject> object) {
-    Rights rights = DefaultRights(object->type());
-    auto proxy = connection_.Proxy(std::move(object), rights);
-    EXPECT_TRUE(proxy.ok());
-    return proxy.ok() ? std::static_pointer_cast<T>(*proxy) : nullptr;
+    return Share<T>(std::static_pointer_cast<T>(std::move(object)));
   }
 
   LocalObjects local_;  // First: its timer service outlives the connection's objects.

@@ -4,12 +4,35 @@
 #include <iterator>
 
 #include "kernel/abi/link.h"
+#include "kernel/object/device.h"
 #include "kernel/proc/console_sink.h"
 #include "kernel/proc/process.h"
 #include "kernel/vm/compiled_module.h"
 #include "kernel/vm/thread.h"
 
 namespace shoal::kernel {
+
+namespace {
+
+// The node's root namespace as a kernel starts: the basic devices, each one
+// object shared by every opener (they keep no per-opener state).
+Result<std::shared_ptr<Namespace>> MakeNodeNamespace() {
+  constexpr Rights kGrantable = Rights::kRead | Rights::kWrite | Rights::kWait |
+                                Rights::kDuplicate | Rights::kTransfer;
+  std::shared_ptr<Namespace> ns = Namespace::Create();
+  const std::pair<const char*, BasicDeviceKind> devices[] = {
+      {"/dev/null", BasicDeviceKind::kNull},
+      {"/dev/zero", BasicDeviceKind::kZero},
+      {"/dev/random", BasicDeviceKind::kRandom},
+  };
+  for (const auto& [path, kind] : devices) {
+    Ref<BasicDevice> device = TRY(BasicDevice::Create(kind));
+    TRY(ns->Bind(path, ObjectProvider::Create(std::move(device), kGrantable)));
+  }
+  return ns;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Kernel>> Kernel::Create(KernelOptions options) {
   std::unique_ptr<Kernel> kernel(new Kernel(options));
@@ -19,6 +42,7 @@ Result<std::unique_ptr<Kernel>> Kernel::Create(KernelOptions options) {
   sched.workers = options.workers;
   sched.fuel_quantum = options.fuel_quantum;
   kernel->scheduler_ = std::make_unique<Scheduler>(sched);
+  kernel->root_namespace_ = TRY(MakeNodeNamespace());
   return kernel;
 }
 
@@ -74,6 +98,7 @@ Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
   process->stdout_mirror_ = request.stdout_mirror;
   process->stderr_mirror_ = request.stderr_mirror;
   process->fuel_limit_ = request.fuel_limit;
+  process->ns_ = request.ns != nullptr ? std::move(request.ns) : root_namespace_->Clone();
 
   wasi::WasiConfig config;
   config.args = std::move(request.args);

@@ -24,6 +24,7 @@
 
 #include "kernel/base/result.h"
 #include "kernel/object/handle_table.h"
+#include "kernel/object/namespace.h"
 #include "kernel/proc/process_object.h"
 #include "kernel/sched/reactor.h"
 #include "kernel/sched/reactor_timer_service.h"
@@ -67,6 +68,10 @@ struct SpawnRequest {
   uint32_t page_cap = 0;             // Linear-memory pages; 0: the kernel default.
   uint64_t parent_pid = 0;
   Reaping reaping = Reaping::kOnWait;
+  // The process's namespace, its own from now on. Null: a copy of the node's
+  // root namespace (Kernel::root_namespace()). A spawner narrows a child's
+  // view by passing a Clone() with bindings removed.
+  std::shared_ptr<Namespace> ns;
 };
 
 struct SpawnResult {
@@ -106,6 +111,11 @@ class Kernel {
   std::shared_ptr<Process> Find(uint64_t pid) const;
   size_t live_processes() const;
 
+  // The node's namespace: /dev/null, /dev/zero and /dev/random from the
+  // start; `shoal mount` binds more. Processes get copies at spawn, so a
+  // binding made here reaches processes spawned after it (namespace.h).
+  Namespace& root_namespace() { return *root_namespace_; }
+
   Scheduler& scheduler() { return *scheduler_; }
   Reactor& reactor() { return *reactor_; }
   ReactorTimerService& timers() { return *timers_; }
@@ -122,6 +132,7 @@ class Kernel {
   std::unique_ptr<Reactor> reactor_;
   std::unique_ptr<ReactorTimerService> timers_;
   std::unique_ptr<Scheduler> scheduler_;
+  std::shared_ptr<Namespace> root_namespace_;
 
   mutable std::mutex mu_;
   uint64_t next_pid_ = 1;                                        // Guarded by mu_.

@@ -38,6 +38,7 @@
 
 #include "kernel/object/console.h"
 #include "kernel/object/handle_table.h"
+#include "kernel/object/namespace.h"
 #include "kernel/object/port.h"
 #include "kernel/proc/process_object.h"
 #include "kernel/sched/reactor.h"
@@ -72,6 +73,8 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   uint64_t parent_pid() const { return parent_pid_; }
   Kernel& kernel() { return kernel_; }
   HandleTable& handles() { return handles_; }
+  // The paths this process can open (namespace_open); its own copy.
+  Namespace& ns() { return *ns_; }
   const Ref<ProcessObject>& object() const { return object_; }
   const Ref<Console>& stdout_console() const { return stdout_; }
   const Ref<Console>& stderr_console() const { return stderr_; }
@@ -110,6 +113,7 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   const uint64_t parent_pid_;
   Ref<ProcessObject> object_;
   HandleTable handles_;
+  std::shared_ptr<Namespace> ns_;  // Never null once spawned.
   std::vector<HandleValue> startup_handles_;
   Ref<Console> stdout_;
   Ref<Console> stderr_;

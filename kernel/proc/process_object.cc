@@ -1,5 +1,8 @@
 #include "kernel/proc/process_object.h"
 
+#include "kernel/proc/kernel.h"
+#include "kernel/proc/process.h"
+
 namespace shoal::kernel {
 
 Ref<ProcessObject> ProcessObject::Create(uint64_t pid) {
@@ -29,6 +32,20 @@ void ProcessObject::SetExited(ExitStatus status) {
   }
   // Waiters wake after the signal is set, so they see both.
   exited_cv_.notify_all();
+}
+
+Result<ProcessInfo> ProcessObject::Info() { return ProcessInfo{pid_, exit_status()}; }
+
+VoidResult ProcessObject::Terminate() {
+  if (std::shared_ptr<Process> running = process()) running->Terminate();
+  return Ok();
+}
+
+VoidResult ProcessObject::Kill() {
+  if (std::shared_ptr<Process> running = process()) {
+    running->kernel().scheduler().RequestKill(*running);
+  }
+  return Ok();
 }
 
 }  // namespace shoal::kernel

@@ -1,4 +1,5 @@
-// ProcessObject: the kernel object a process handle names.
+// ProcessObject: the kernel object a process handle names; the local
+// ProcessOps (kernel/object/process_ops.h).
 //
 // It outlives the process it stands for (a parent may wait long after the
 // child's VM state was released) and holds only what an observer needs: the
@@ -18,42 +19,20 @@
 #include <string>
 
 #include "kernel/object/object.h"
+#include "kernel/object/process_ops.h"
 
 namespace shoal::kernel {
 
 class Process;
 
-// How a process ended.
-enum class ExitReason : uint8_t {
-  kReturned,   // _start returned: exit code 0.
-  kExited,     // proc_exit(code).
-  kTrapped,    // A trap: exit code kTrapExitCode (134).
-  kKilled,     // Kill (or Terminate without a terminate port): kKilledExitCode.
-  kOutOfFuel,  // Its fuel limit ran out: kOutOfFuelExitCode (124).
-};
-
-inline constexpr int kKilledExitCode = 137;  // Like a native process killed by SIGKILL.
-
-struct ExitStatus {
-  ExitReason reason = ExitReason::kReturned;
-  int32_t code = 0;
-  std::string trap_message;  // With kTrapped.
-  uint64_t fuel_used = 0;
-  uint64_t cpu_ns = 0;
-};
-
-inline ExitStatus MakeExitStatus(ExitReason reason, int32_t code) {
-  ExitStatus status;
-  status.reason = reason;
-  status.code = code;
-  return status;
-}
-
-class ProcessObject final : public KernelObject {
+class ProcessObject final : public ProcessOps {
  public:
-  static constexpr ObjectType kType = ObjectType::kProcess;
-
   static Ref<ProcessObject> Create(uint64_t pid);
+
+  // ProcessOps.
+  Result<ProcessInfo> Info() override;
+  VoidResult Terminate() override;
+  VoidResult Kill() override;
 
   uint64_t pid() const { return pid_; }
   // The exit status, once the process has ended.
@@ -70,7 +49,7 @@ class ProcessObject final : public KernelObject {
   void Attach(std::weak_ptr<Process> process) { process_ = std::move(process); }
 
  private:
-  explicit ProcessObject(uint64_t pid) : KernelObject(ObjectType::kProcess), pid_(pid) {}
+  explicit ProcessObject(uint64_t pid) : ProcessOps(ObjectType::kProcess), pid_(pid) {}
   const uint64_t pid_;
   std::weak_ptr<Process> process_;  // Set before the process is submitted.
   mutable std::mutex mu_;

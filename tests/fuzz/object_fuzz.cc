@@ -2,7 +2,7 @@
 //
 // The input is a sequence of requests, each a 2-byte little-endian length and
 // that many bytes, sent in order to one server exporting a fresh object of
-// each type (export ids 1..7, see below), so that sequences of valid
+// each type (export ids 1..8, see below), so that sequences of valid
 // operations are explored as well as malformed bytes. The contract under test:
 // every request yields a decodable Response whose status is a known Status,
 // never a crash, an abort, a sanitizer report or an unbounded allocation.
@@ -13,8 +13,10 @@
 
 #include "kernel/object/channel.h"
 #include "kernel/object/console.h"
+#include "kernel/object/device.h"
 #include "kernel/object/loopback.h"
 #include "kernel/object/port.h"
+#include "kernel/object/process_ops.h"
 #include "kernel/object/timer.h"
 #include "kernel/object/wire.h"
 
@@ -33,9 +35,23 @@ class FrozenTimers final : public TimerService {
   TimerId next_ = 1;
 };
 
-class Device final : public KernelObject {
+// A process handle's operations without a kernel: it "ends" when killed.
+class FakeProcess final : public ProcessOps {
  public:
-  Device() : KernelObject(ObjectType::kDevice, Signals::kReadable) {}
+  FakeProcess() : ProcessOps(ObjectType::kProcess) {}
+  Result<ProcessInfo> Info() override {
+    ProcessInfo info{42, std::nullopt};
+    if (killed_) info.exit = MakeExitStatus(ExitReason::kKilled, kKilledExitCode);
+    return info;
+  }
+  VoidResult Terminate() override { return Ok(); }
+  VoidResult Kill() override {
+    killed_ = true;
+    return Ok();
+  }
+
+ private:
+  bool killed_ = false;
 };
 
 }  // namespace
@@ -47,7 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     ObjectServer& server = connection.server();
     auto [a, b] = std::move(Channel::Create()).value();
     // Export ids: 1 and 2 the channel's ends, 3 a port, 4 a timer, 5 a
-    // console, 6 a device, 7 the first end again with only read rights.
+    // console, 6 a device (/dev/zero), 7 the first end again with only read
+    // rights, 8 a process.
     (void)server.Export(a, DefaultRights(ObjectType::kChannel));
     (void)server.Export(b, DefaultRights(ObjectType::kChannel));
     (void)server.Export(std::move(Port::Create()).value(), DefaultRights(ObjectType::kPort));
@@ -55,8 +72,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                         DefaultRights(ObjectType::kTimer));
     (void)server.Export(std::move(Console::Create(256)).value(),
                         DefaultRights(ObjectType::kConsole));
-    (void)server.Export(std::make_shared<Device>(), Rights::kAll);
+    (void)server.Export(std::move(BasicDevice::Create(BasicDeviceKind::kZero)).value(),
+                        Rights::kAll);
     (void)server.Export(a, Rights::kRead);
+    (void)server.Export(std::make_shared<FakeProcess>(), Rights::kAll);
     a.reset();
     b.reset();
 

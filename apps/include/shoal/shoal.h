@@ -94,6 +94,22 @@ SHOAL_IMPORT(process_kill) int32_t shoal_process_kill(shoal_handle_t process);
 SHOAL_IMPORT(process_watch_terminate)
 int32_t shoal_process_watch_terminate(shoal_handle_t port, uint64_t key);
 
+/* Namespaces and devices (docs/abi.md). Paths are absolute and in normal
+ * form ("/dev/random"; no "//", ".", ".." or trailing '/'), passed with their
+ * length and no NUL. */
+SHOAL_IMPORT(namespace_open)
+int32_t shoal_namespace_open(const char* path, uint32_t path_len, uint32_t rights,
+                             shoal_handle_t* handle_out);
+SHOAL_IMPORT(device_read)
+int32_t shoal_device_read(shoal_handle_t dev, uint32_t flags, void* buf, uint32_t cap);
+SHOAL_IMPORT(device_write)
+int32_t shoal_device_write(shoal_handle_t dev, uint32_t flags, const void* buf, uint32_t len);
+SHOAL_IMPORT(device_describe)
+int32_t shoal_device_describe(shoal_handle_t dev, char* buf, uint32_t cap);
+SHOAL_IMPORT(device_control)
+int32_t shoal_device_control(shoal_handle_t dev, const void* request, uint32_t request_len,
+                             void* reply, uint32_t reply_cap);
+
 /* Writes a message, waiting while the peer's queue is full. */
 static inline int32_t shoal_channel_write_wait(shoal_handle_t ch, const void* bytes,
                                                uint32_t nbytes, const shoal_handle_t* handles,

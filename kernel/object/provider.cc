@@ -1,0 +1,23 @@
+#include "kernel/object/provider.h"
+
+#include <string>
+
+namespace shoal::kernel {
+
+Ref<ObjectProvider> ObjectProvider::Create(Ref<KernelObject> object, Rights grantable) {
+  return Ref<ObjectProvider>(new ObjectProvider(std::move(object), grantable));
+}
+
+Result<HandleEntry> ObjectProvider::Open(std::string_view relative, Rights requested) {
+  if (!relative.empty()) {
+    return MakeError(Status::kNotFound, "a " + std::string(ObjectTypeName(object_->type())) +
+                                            " has nothing below it (\"" + std::string(relative) +
+                                            "\")");
+  }
+  if (!IsSubset(requested, grantable_)) {
+    return MakeError(Status::kAccessDenied, "the binding does not grant the requested rights");
+  }
+  return HandleEntry{object_, requested};
+}
+
+}  // namespace shoal::kernel

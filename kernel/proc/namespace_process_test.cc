@@ -1,0 +1,166 @@
+// Namespaces seen from real processes: the dice app opening /dev/random,
+// namespaces narrowed by the spawner, mounts reaching later spawns only, a
+// guest parked in device_read on a local or proxied device.
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <regex>
+
+#include "kernel/object/loopback.h"
+#include "kernel/object/object_test_support.h"
+#include "kernel/proc/kernel.h"
+#include "kernel/proc/proc_test_support.h"
+#include "kernel/proc/process.h"
+
+namespace shoal::kernel {
+namespace {
+
+using testing::QueueDevice;
+using testing::RequestFor;
+using testing::WaitUntil;
+
+// Collects what a process prints.
+class CaptureSink final : public wasi::OutputSink {
+ public:
+  wasi::Errno Write(std::span<const uint8_t> bytes) override {
+    std::lock_guard lock(mu_);
+    text_.append(bytes.begin(), bytes.end());
+    return wasi::Errno::kSuccess;
+  }
+  std::string text() const {
+    std::lock_guard lock(mu_);
+    return text_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::string text_;
+};
+
+class NamespaceProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    KernelOptions options;
+    options.workers = 2;
+    kernel_ = std::move(Kernel::Create(options).value());
+  }
+
+  // Runs apps/dice.wasm with `ns` (null: the node's) to its end.
+  std::pair<ExitStatus, std::string> RunDice(std::shared_ptr<Namespace> ns, int rolls = 8) {
+    SpawnRequest request;
+    request.module_path = std::string(SHOAL_APPS_DIR) + "/dice.wasm";
+    request.args = {"dice", std::to_string(rolls)};
+    request.ns = std::move(ns);
+    auto out = std::make_shared<CaptureSink>();
+    request.stdout_mirror = out;
+    Result<SpawnResult> spawned = kernel_->Spawn(std::move(request));
+    EXPECT_TRUE(spawned.ok()) << spawned.error().message;
+    if (!spawned.ok()) return {};
+    Result<ExitStatus> status = kernel_->Wait(spawned->pid, testing::kWaitLimit);
+    EXPECT_TRUE(status.ok());
+    return {status.ok() ? *status : ExitStatus{}, out->text()};
+  }
+
+  // Spawns device_reader.wat with /dev/q bound to `device`; returns it parked.
+  Result<SpawnResult> SpawnReader(Ref<DeviceOps> device) {
+    auto ns = kernel_->root_namespace().Clone();
+    TRY(ns->Bind("/dev/q", ObjectProvider::Create(std::move(device), Rights::kAll)));
+    SpawnRequest request = RequestFor("device_reader");
+    request.ns = std::move(ns);
+    SpawnResult spawned = TRY(kernel_->Spawn(std::move(request)));
+    std::shared_ptr<Process> p = kernel_->Find(spawned.pid);
+    EXPECT_TRUE(p && WaitUntil([&] { return p->state() == TaskState::kParked; }));
+    return spawned;
+  }
+
+  std::unique_ptr<Kernel> kernel_;
+};
+
+TEST_F(NamespaceProcessTest, DiceRollsFromDevRandomAndWritesToDevNull) {
+  auto [status, out] = RunDice(nullptr, 8);
+  EXPECT_EQ(status.code, 0) << out;
+  EXPECT_NE(out.find("dice: /dev/random is class=random\nname=random\nsource=getrandom\n"),
+            std::string::npos)
+      << out;
+  std::smatch rolls;
+  ASSERT_TRUE(std::regex_search(out, rolls, std::regex("rolls:(( [1-6]){8}) \\(total ")))
+      << out;
+  EXPECT_NE(out.find("bytes to /dev/null"), std::string::npos);
+  EXPECT_NE(out.find("/dev/video1: not found"), std::string::npos);
+}
+
+TEST_F(NamespaceProcessTest, ProcessCannotOpenWhatItsNamespaceLacks) {
+  auto narrowed = kernel_->root_namespace().Clone();
+  ASSERT_TRUE(narrowed->Unbind("/dev/random").ok());
+  auto [status, out] = RunDice(narrowed);
+  EXPECT_EQ(status.code, 2);
+  EXPECT_NE(out.find("cannot open /dev/random: -9"), std::string::npos) << out;
+  // The node's namespace is untouched by the narrowing.
+  EXPECT_TRUE(kernel_->root_namespace().Open("/dev/random", Rights::kRead).ok());
+}
+
+TEST_F(NamespaceProcessTest, MountInTheNodeNamespaceReachesLaterSpawnsOnly) {
+  // A process spawned before the mount keeps its view.
+  Result<SpawnResult> before = SpawnReader(QueueDevice::Create());
+  ASSERT_TRUE(before.ok());
+  std::shared_ptr<Process> running = kernel_->Find(before->pid);
+  ASSERT_TRUE(running);
+  ASSERT_TRUE(kernel_->root_namespace()
+                  .Bind("/dev/video1", ObjectProvider::Create(
+                                           BasicDevice::Create(BasicDeviceKind::kZero).value(),
+                                           Rights::kRead | Rights::kWait))
+                  .ok());
+  EXPECT_EQ(running->ns().Open("/dev/video1", Rights::kRead).error().status, Status::kNotFound);
+  running.reset();
+  // A later spawn sees it: dice finds /dev/video1 and says so.
+  auto [status, out] = RunDice(nullptr, 1);
+  EXPECT_EQ(status.code, 8);
+  EXPECT_NE(out.find("/dev/video1: unexpected"), std::string::npos) << out;
+  ASSERT_TRUE(kernel_->Kill(before->pid).ok());
+}
+
+TEST_F(NamespaceProcessTest, MissingPathIsNotFoundForTheGuest) {
+  SpawnRequest request = RequestFor("device_reader");  // Its namespace has no /dev/q.
+  Result<SpawnResult> spawned = kernel_->Spawn(std::move(request));
+  ASSERT_TRUE(spawned.ok());
+  Result<ExitStatus> status = kernel_->Wait(spawned->pid, testing::kWaitLimit);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->code, 100 + int(Status::kNotFound));
+}
+
+TEST_F(NamespaceProcessTest, DeviceReadParksUntilTheDeviceHasData) {
+  auto device = QueueDevice::Create();
+  Result<SpawnResult> spawned = SpawnReader(device);
+  ASSERT_TRUE(spawned.ok());
+  device->Feed("hello");
+  Result<ExitStatus> status = kernel_->Wait(spawned->pid, testing::kWaitLimit);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->code, 5);
+}
+
+TEST_F(NamespaceProcessTest, DeviceReadParksOnAProxiedDeviceToo) {
+  LoopbackConnection connection;
+  auto device = QueueDevice::Create();
+  auto proxy = connection.Proxy(device, Rights::kAll);
+  ASSERT_TRUE(proxy.ok());
+  Result<SpawnResult> spawned = SpawnReader(std::static_pointer_cast<DeviceOps>(*proxy));
+  ASSERT_TRUE(spawned.ok());
+  proxy->reset();
+  device->Feed("frame!!");
+  Result<ExitStatus> status = kernel_->Wait(spawned->pid, testing::kWaitLimit);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->code, 7);
+}
+
+TEST_F(NamespaceProcessTest, UnpluggedDeviceWakesTheParkedReader) {
+  auto device = QueueDevice::Create();
+  Result<SpawnResult> spawned = SpawnReader(device);
+  ASSERT_TRUE(spawned.ok());
+  device->Unplug();
+  Result<ExitStatus> status = kernel_->Wait(spawned->pid, testing::kWaitLimit);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->code, 100 + int(Status::kPeerClosed));
+}
+
+}  // namespace
+}  // namespace shoal::kernel
