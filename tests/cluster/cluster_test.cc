@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include "tests/cluster/cluster_fixture.h"
@@ -188,21 +189,113 @@ TEST_F(ClusterTest, IndependentPythonClientUsesReflectionAndCallsListNodes) {
   EXPECT_NE(r.output.find("without token: UNAUTHENTICATED"), std::string::npos) << r.output;
 }
 
-TEST_F(ClusterTest, EventsStreamProcessStartsAndEnds) {
-  Ran events;
-  std::thread watcher([&] { events = cluster_->Shoal("events --count 2"); });
-  // Give the watch time to be in place (events before it are not sent).
-  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
-  uint64_t pid = Spawn("node-a", "hello.wasm");
+// The lines of `shoal events` output (table form) about `pid` whose event
+// column is `kind` ("process started"), as (origin, line) pairs.
+std::vector<std::pair<std::string, std::string>> EventLines(const std::string& output,
+                                                            const std::string& kind,
+                                                            uint64_t pid) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::istringstream in(output);
+  std::string line;
+  std::string needle = " pid=" + std::to_string(pid);
+  while (std::getline(in, line)) {
+    size_t at = line.find(needle);
+    if (line.find("  " + kind + " ") == std::string::npos || at == std::string::npos) continue;
+    char after = at + needle.size() < line.size() ? line[at + needle.size()] : ' ';
+    if (after != ' ') continue;  // pid=40971 is not pid=4097.
+    std::istringstream fields(line);
+    std::string seq, origin;
+    fields >> seq >> origin;
+    out.emplace_back(origin, line);
+  }
+  return out;
+}
+
+TEST_F(ClusterTest, WatchOnOneNodeShowsEachProcessEventOfAnotherNodeOnce) {
+  std::string out = cluster_->dir() + "/events.txt";
+  Background watch(std::string(SHOAL_BIN) + " events" + cluster_->ConnectionFlags(0), out);
+  std::string json_out = cluster_->dir() + "/events.json";
+  Background json_watch(
+      std::string(SHOAL_BIN) + " events -o json" + cluster_->ConnectionFlags(1), json_out);
+  // The header is printed once the watch is in place on node-a.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  auto wait_for = [&](auto done) {
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return true;
+  };
+  ASSERT_TRUE(wait_for([&] { return ReadFile(out).find("ORIGIN") != std::string::npos; }))
+      << ReadFile(out);
+
+  uint64_t pid = Spawn("node-c", "hello.wasm");
   ASSERT_NE(pid, 0u);
-  watcher.join();
-  EXPECT_EQ(events.exit_code, 0) << events.output;
-  EXPECT_NE(events.output.find("process started  node=node-a pid=" + std::to_string(pid)),
-            std::string::npos)
-      << events.output;
-  EXPECT_NE(events.output.find("process exited  node=node-a pid=" + std::to_string(pid)),
-            std::string::npos)
-      << events.output;
+  ASSERT_TRUE(wait_for([&] { return !EventLines(ReadFile(out), "process exited", pid).empty(); }))
+      << ReadFile(out);
+  // A second process of node-c's, started after the first ended, is a
+  // fence: node-c sends its events in order, so once the fence's exit is
+  // shown, any repeat of the first process's events would have been too.
+  uint64_t fence = Spawn("node-c", "hello.wasm");
+  ASSERT_NE(fence, 0u);
+  ASSERT_TRUE(
+      wait_for([&] { return !EventLines(ReadFile(out), "process exited", fence).empty(); }))
+      << ReadFile(out);
+
+  std::string text = ReadFile(out);
+  auto started = EventLines(text, "process started", pid);
+  auto exited = EventLines(text, "process exited", pid);
+  ASSERT_EQ(started.size(), 1u) << text;
+  ASSERT_EQ(exited.size(), 1u) << text;
+  EXPECT_EQ(started[0].first, "node-c") << text;
+  EXPECT_EQ(exited[0].first, "node-c") << text;
+  EXPECT_NE(started[0].second.find("node=node-c"), std::string::npos) << text;
+  EXPECT_NE(exited[0].second.find("exited 0"), std::string::npos) << text;
+
+  // JSON (here from node-b's stream, which started at the same time but
+  // prints nothing until its first event) carries the origin and its
+  // sequence number. Bounded: a few more processes if its watch was late.
+  std::string json = ReadFile(json_out);
+  for (int i = 0; i < 10 && json.find("\"origin\":\"node-c\"") == std::string::npos; ++i) {
+    ASSERT_NE(Spawn("node-c", "hello.wasm"), 0u);
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (std::chrono::steady_clock::now() < until &&
+           (json = ReadFile(json_out)).find("\"origin\":\"node-c\"") == std::string::npos) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  EXPECT_NE(json.find("\"origin\":\"node-c\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"origin_seq\":\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"observed_by\":\"node-b\""), std::string::npos) << json;
+}
+
+// The origin, event and details columns of a `shoal events` row.
+std::string Row(const std::string& origin, const std::string& kind, const std::string& details) {
+  char row[256];
+  std::snprintf(row, sizeof row, "  %-12s  %-17s  %s", origin.c_str(), kind.c_str(),
+                details.c_str());
+  return row;
+}
+
+TEST_F(ClusterTest, WatchShowsMembershipChangesSeenByOtherNodes) {
+  std::string out = cluster_->dir() + "/events.txt";
+  Background watch(std::string(SHOAL_BIN) + " events" + cluster_->ConnectionFlags(0), out);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  auto wait_for = [&](const std::string& text) {
+    while (ReadFile(out).find(text) == std::string::npos) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return true;
+  };
+  ASSERT_TRUE(wait_for("ORIGIN")) << ReadFile(out);
+  cluster_->Kill9(2);
+  // node-b's failure detector's view reaches node-a's stream too.
+  EXPECT_TRUE(wait_for(Row("node-b", "node dead", "node=node-c"))) << ReadFile(out);
+  EXPECT_TRUE(wait_for(Row("node-a", "node dead", "node=node-c"))) << ReadFile(out);
+  cluster_->Start(2);
+  EXPECT_TRUE(wait_for(Row("node-b", "node up", "node=node-c"))) << ReadFile(out);
+  EXPECT_TRUE(wait_for(Row("node-a", "node restarted", "node=node-c"))) << ReadFile(out);
 }
 
 TEST_F(ClusterTest, MetricsCountProcessesHeartbeatsAndRpcs) {
