@@ -33,9 +33,22 @@ grpc::Status PeerService::Admit(const grpc::ServerContext& context,
                                 "Heartbeat before other peer calls");
     }
   }
-  if (!status.ok()) spdlog::warn("peer call from {} refused: {}", context.peer(),
-                                 status.error_message());
+  if (!status.ok()) LogRefusal(context, status.error_message());
   return status;
+}
+
+void PeerService::LogRefusal(const grpc::ServerContext& context, const std::string& message) const {
+  constexpr auto kRefusalLogPeriod = std::chrono::seconds(10);
+  constexpr size_t kMaxRemembered = 64;
+  auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(log_mu_);
+    auto it = logged_.find(message);
+    if (it != logged_.end() && now - it->second < kRefusalLogPeriod) return;
+    if (logged_.size() >= kMaxRemembered) logged_.clear();
+    logged_[message] = now;
+  }
+  spdlog::warn("peer call from {} refused: {}", context.peer(), message);
 }
 
 template <typename Body>

@@ -4,6 +4,10 @@
 // Heartbeat (which is how a node joins) must come from a known member.
 #pragma once
 
+#include <chrono>
+#include <map>
+#include <mutex>
+
 #include "clusterd/daemon/directory.h"
 #include "clusterd/daemon/event_log.h"
 #include "clusterd/daemon/heartbeat_registry.h"
@@ -53,12 +57,18 @@ class PeerService final : public shoal::peer::v1::Peer::Service {
   template <typename Body>
   grpc::Status Guard(grpc::ServerContext* context, const char* method, Body body);
 
+  // Logs a refusal, each distinct message at most every kRefusalLogPeriod
+  // (a refused node retries every heartbeat).
+  void LogRefusal(const grpc::ServerContext& context, const std::string& message) const;
+
   HeartbeatRegistry& registry_;
   Directory& directory_;
   LocalProcesses& local_;
   EventLog& events_;
   Metrics& metrics_;
   const PeerIdentityCheck identity_;
+  mutable std::mutex log_mu_;
+  mutable std::map<std::string, std::chrono::steady_clock::time_point> logged_;  // GUARDED_BY(log_mu_)
 };
 
 }  // namespace shoal::clusterd
