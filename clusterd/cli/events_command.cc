@@ -24,9 +24,14 @@ void AddEventsCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
   CLI::App* sub = app.add_subcommand("events", "Stream cluster events (nodes up, dead, processes) from every node");
   auto count = std::make_shared<uint64_t>(0);
   sub->add_option("--count", *count, "Exit after N events (0: run until interrupted)");
-  RunWithClient(sub, options, exit_code, [count](Client& client) {
+  auto after = std::make_shared<uint64_t>(0);
+  sub->add_option("--after", *after,
+                  "Resume: first the events after SEQ still held by the endpoint's node");
+  RunWithClient(sub, options, exit_code, [count, after](Client& client) {
     auto context = client.Context(std::nullopt);
-    auto reader = client.admin().Watch(context.get(), {});
+    pb::WatchRequest request;
+    request.set_after_seq(*after);
+    auto reader = client.admin().Watch(context.get(), request);
     if (!client.json()) {
       // The server sends headers once the watch is in place: events from
       // here on are shown.

@@ -248,6 +248,16 @@ TEST_F(ClusterTest, WatchOnOneNodeShowsEachProcessEventOfAnotherNodeOnce) {
   ASSERT_EQ(started.size(), 1u) << text;
   ASSERT_EQ(exited.size(), 1u) << text;
   EXPECT_EQ(started[0].first, "node-c") << text;
+  // Resuming from the cursor just before the start shows it again first.
+  uint64_t seq = std::stoull(started[0].second);
+  Ran resumed = cluster_->Shoal("events --count 1 --after " + std::to_string(seq - 1));
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find(started[0].second), std::string::npos) << resumed.output;
+  Ran ahead = cluster_->Shoal("events --after 999999");
+  EXPECT_EQ(ahead.exit_code, 64) << ahead.output;
+  EXPECT_NE(ahead.output.find("cursor 999999 is past this node's newest event"),
+            std::string::npos)
+      << ahead.output;
   EXPECT_EQ(exited[0].first, "node-c") << text;
   EXPECT_NE(started[0].second.find("node=node-c"), std::string::npos) << text;
   EXPECT_NE(exited[0].second.find("exited 0"), std::string::npos) << text;
