@@ -21,7 +21,8 @@ std::string KindName(pb::Event::Kind kind) {
 }  // namespace
 
 void AddEventsCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
-  CLI::App* sub = app.add_subcommand("events", "Stream cluster events (nodes up, dead, processes) from every node");
+  CLI::App* sub = app.add_subcommand(
+      "events", "Stream cluster events (nodes up, dead, processes) from every node");
   auto count = std::make_shared<uint64_t>(0);
   sub->add_option("--count", *count, "Exit after N events (0: run until interrupted)");
   auto after = std::make_shared<uint64_t>(0);

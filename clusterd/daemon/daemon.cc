@@ -84,8 +84,8 @@ VoidResult Daemon::Init() {
                                                   timings, *peers_, *events_, metrics_, identity);
   directory_ = std::make_unique<Directory>(config_.node_name, *host_, *registry_, *peers_);
   registry_->SetListener([this](const MemberChange& c) { OnMemberChange(c); });
-  peer_service_ = std::make_unique<PeerService>(*registry_, *directory_, *local_, *events_,
-                                                metrics_, identity);
+  peer_service_ =
+      std::make_unique<PeerService>(*registry_, *directory_, *local_, *events_, metrics_, identity);
   admin_service_ = std::make_unique<AdminService>(
       AdminService::Parts{*auth_, *registry_, *directory_, *local_, *peers_, *events_, metrics_});
 

@@ -65,8 +65,7 @@ void EventLog::Receive(const std::string& origin, uint64_t incarnation,
     if (added && received_.size() > capacity_) {
       // Bounded: forget another origin (its next batch may repeat events it
       // already sent, at worst once).
-      received_.erase(received_.begin() == it ? std::next(received_.begin())
-                                              : received_.begin());
+      received_.erase(received_.begin() == it ? std::next(received_.begin()) : received_.begin());
     }
     if (cursor.incarnation != incarnation) cursor = {incarnation, 0};
     for (const pb::Event& e : events) {

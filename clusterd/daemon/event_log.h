@@ -78,11 +78,11 @@ class EventLog {
   const size_t capacity_;
   mutable std::mutex mu_;
   std::condition_variable published_;
-  std::deque<shoal::admin::v1::Event> events_;     // GUARDED_BY(mu_)
-  std::deque<shoal::admin::v1::Event> outbox_;     // GUARDED_BY(mu_): own events.
+  std::deque<shoal::admin::v1::Event> events_;    // GUARDED_BY(mu_)
+  std::deque<shoal::admin::v1::Event> outbox_;    // GUARDED_BY(mu_): own events.
   std::map<std::string, OriginCursor> received_;  // GUARDED_BY(mu_)
-  uint64_t seq_ = 0;                               // GUARDED_BY(mu_)
-  uint64_t own_seq_ = 0;                           // GUARDED_BY(mu_)
+  uint64_t seq_ = 0;                              // GUARDED_BY(mu_)
+  uint64_t own_seq_ = 0;                          // GUARDED_BY(mu_)
 };
 
 }  // namespace shoal::clusterd

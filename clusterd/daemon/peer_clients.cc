@@ -14,7 +14,8 @@ class NodeNameInterceptor final : public gx::Interceptor {
  public:
   explicit NodeNameInterceptor(std::string self) : self_(std::move(self)) {}
   void Intercept(gx::InterceptorBatchMethods* methods) override {
-    if (methods->QueryInterceptionHookPoint(gx::InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+    if (methods->QueryInterceptionHookPoint(
+            gx::InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
       methods->GetSendInitialMetadata()->insert({kPeerNodeMetadata, self_});
     }
     methods->Proceed();

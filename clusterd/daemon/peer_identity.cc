@@ -41,9 +41,9 @@ grpc::Status CheckPeerIdentity(PeerIdentityCheck check, const grpc::AuthContext*
   std::vector<std::string> names;
   if (auth != nullptr) names = CertificateNodeNames(*auth);
   if (names.empty()) {
-    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                        "the peer presented no certificate naming a node, but claims to be '" +
-                            claimed + "'");
+    return grpc::Status(
+        grpc::StatusCode::PERMISSION_DENIED,
+        "the peer presented no certificate naming a node, but claims to be '" + claimed + "'");
   }
   if (!claimed.empty() && std::find(names.begin(), names.end(), claimed) != names.end()) {
     return grpc::Status::OK;

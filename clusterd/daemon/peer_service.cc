@@ -14,9 +14,9 @@ grpc::Status PeerService::Admit(const grpc::ServerContext& context,
   std::string claimed = ClaimedPeerNode(context);
   grpc::Status status;
   if (claimed.empty()) {
-    status = grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                          std::string("a peer call must name its node in '") + kPeerNodeMetadata +
-                              "' metadata");
+    status = grpc::Status(
+        grpc::StatusCode::PERMISSION_DENIED,
+        std::string("a peer call must name its node in '") + kPeerNodeMetadata + "' metadata");
   } else if (heartbeat_from != nullptr && *heartbeat_from != claimed) {
     status = grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                           "the heartbeat is from node '" + *heartbeat_from +
@@ -79,8 +79,7 @@ grpc::Status PeerService::Heartbeat(grpc::ServerContext* context,
   return status;
 }
 
-grpc::Status PeerService::Locate(grpc::ServerContext* context,
-                                 const peerpb::LocateRequest* request,
+grpc::Status PeerService::Locate(grpc::ServerContext* context, const peerpb::LocateRequest* request,
                                  peerpb::LocateResponse* response) {
   return Guard(context, "Locate", [&] {
     Location where = directory_.LocateKnown(request->pid());

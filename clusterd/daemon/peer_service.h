@@ -68,7 +68,8 @@ class PeerService final : public shoal::peer::v1::Peer::Service {
   Metrics& metrics_;
   const PeerIdentityCheck identity_;
   mutable std::mutex log_mu_;
-  mutable std::map<std::string, std::chrono::steady_clock::time_point> logged_;  // GUARDED_BY(log_mu_)
+  mutable std::map<std::string, std::chrono::steady_clock::time_point>
+      logged_;  // GUARDED_BY(log_mu_)
 };
 
 }  // namespace shoal::clusterd

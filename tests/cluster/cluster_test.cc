@@ -192,8 +192,7 @@ TEST_F(ClusterTest, IndependentPythonClientUsesReflectionAndCallsListNodes) {
 // The lines of `shoal events` output (table form) about `pid` whose event
 // column is `kind` ("process started"), as (origin, line) pairs.
 std::vector<std::pair<std::string, std::string>> EventLines(const std::string& output,
-                                                            const std::string& kind,
-                                                            uint64_t pid) {
+                                                            const std::string& kind, uint64_t pid) {
   std::vector<std::pair<std::string, std::string>> out;
   std::istringstream in(output);
   std::string line;
@@ -215,8 +214,8 @@ TEST_F(ClusterTest, WatchOnOneNodeShowsEachProcessEventOfAnotherNodeOnce) {
   std::string out = cluster_->dir() + "/events.txt";
   Background watch(std::string(SHOAL_BIN) + " events" + cluster_->ConnectionFlags(0), out);
   std::string json_out = cluster_->dir() + "/events.json";
-  Background json_watch(
-      std::string(SHOAL_BIN) + " events -o json" + cluster_->ConnectionFlags(1), json_out);
+  Background json_watch(std::string(SHOAL_BIN) + " events -o json" + cluster_->ConnectionFlags(1),
+                        json_out);
   // The header is printed once the watch is in place on node-a.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   auto wait_for = [&](auto done) {
@@ -238,8 +237,7 @@ TEST_F(ClusterTest, WatchOnOneNodeShowsEachProcessEventOfAnotherNodeOnce) {
   // shown, any repeat of the first process's events would have been too.
   uint64_t fence = Spawn("node-c", "hello.wasm");
   ASSERT_NE(fence, 0u);
-  ASSERT_TRUE(
-      wait_for([&] { return !EventLines(ReadFile(out), "process exited", fence).empty(); }))
+  ASSERT_TRUE(wait_for([&] { return !EventLines(ReadFile(out), "process exited", fence).empty(); }))
       << ReadFile(out);
 
   std::string text = ReadFile(out);
@@ -255,8 +253,7 @@ TEST_F(ClusterTest, WatchOnOneNodeShowsEachProcessEventOfAnotherNodeOnce) {
   EXPECT_NE(resumed.output.find(started[0].second), std::string::npos) << resumed.output;
   Ran ahead = cluster_->Shoal("events --after 999999");
   EXPECT_EQ(ahead.exit_code, 64) << ahead.output;
-  EXPECT_NE(ahead.output.find("cursor 999999 is past this node's newest event"),
-            std::string::npos)
+  EXPECT_NE(ahead.output.find("cursor 999999 is past this node's newest event"), std::string::npos)
       << ahead.output;
   EXPECT_EQ(exited[0].first, "node-c") << text;
   EXPECT_NE(started[0].second.find("node=node-c"), std::string::npos) << text;
