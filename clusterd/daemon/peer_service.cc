@@ -67,6 +67,7 @@ grpc::Status PeerService::Heartbeat(grpc::ServerContext* context,
     const std::string& from = request->from().name();
     if (VoidResult checked = EventLog::CheckForwarded(from, request->events()); !checked.ok()) {
       status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, checked.error().message);
+      LogRefusal(*context, status.error_message());
     } else if (Result<peerpb::MemberInfo> self = registry_.OnHeartbeat(request->from());
                !self.ok()) {
       status = grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, self.error().message);

@@ -57,8 +57,8 @@ class PeerService final : public shoal::peer::v1::Peer::Service {
   template <typename Body>
   grpc::Status Guard(grpc::ServerContext* context, const char* method, Body body);
 
-  // Logs a refusal, each distinct message at most every kRefusalLogPeriod
-  // (a refused node retries every heartbeat).
+  // Logs a refused call, each distinct message at most every 10 s (a
+  // refused node retries every heartbeat).
   void LogRefusal(const grpc::ServerContext& context, const std::string& message) const;
 
   HeartbeatRegistry& registry_;
