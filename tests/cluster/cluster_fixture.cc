@@ -52,6 +52,19 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
+bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+bool WaitForText(const std::string& path, const std::string& text) {
+  return WaitUntil([&] { return ReadFile(path).find(text) != std::string::npos; });
+}
+
 int FreePort() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in sa{};

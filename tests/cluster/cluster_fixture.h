@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,13 @@ class Background {
 
 // The contents of `path` ("" when it cannot be read).
 std::string ReadFile(const std::string& path);
+
+// Polls `done` every 50 ms until it is true (returns true) or `limit`
+// passes (returns false).
+bool WaitUntil(const std::function<bool()>& done,
+               std::chrono::milliseconds limit = std::chrono::seconds(30));
+// Waits (bounded, as WaitUntil) until the file at `path` contains `text`.
+bool WaitForText(const std::string& path, const std::string& text);
 
 class TestCluster {
  public:

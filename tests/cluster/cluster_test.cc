@@ -2,7 +2,8 @@
 // through the real `shoal` CLI (and an independent Python gRPC client):
 // spawn, ps, logs, kill and wait across nodes; a daemon killed with SIGKILL
 // is marked dead and its processes lost, and rejoins when restarted;
-// unauthenticated and bad requests get precise errors.
+// unauthenticated and bad requests get precise errors; every node's event
+// stream shows the whole cluster's events, each once, with its origin.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -217,28 +218,20 @@ TEST_F(ClusterTest, WatchOnOneNodeShowsEachProcessEventOfAnotherNodeOnce) {
   Background json_watch(std::string(SHOAL_BIN) + " events -o json" + cluster_->ConnectionFlags(1),
                         json_out);
   // The header is printed once the watch is in place on node-a.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  auto wait_for = [&](auto done) {
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return true;
-  };
-  ASSERT_TRUE(wait_for([&] { return ReadFile(out).find("ORIGIN") != std::string::npos; }))
-      << ReadFile(out);
+  ASSERT_TRUE(WaitForText(out, "ORIGIN")) << ReadFile(out);
 
   uint64_t pid = Spawn("node-c", "hello.wasm");
   ASSERT_NE(pid, 0u);
-  ASSERT_TRUE(wait_for([&] { return !EventLines(ReadFile(out), "process exited", pid).empty(); }))
+  ASSERT_TRUE(WaitUntil([&] { return !EventLines(ReadFile(out), "process exited", pid).empty(); }))
       << ReadFile(out);
   // A second process of node-c's, started after the first ended, is a
   // fence: node-c sends its events in order, so once the fence's exit is
   // shown, any repeat of the first process's events would have been too.
   uint64_t fence = Spawn("node-c", "hello.wasm");
   ASSERT_NE(fence, 0u);
-  ASSERT_TRUE(wait_for([&] { return !EventLines(ReadFile(out), "process exited", fence).empty(); }))
-      << ReadFile(out);
+  ASSERT_TRUE(WaitUntil([&] {
+    return !EventLines(ReadFile(out), "process exited", fence).empty();
+  })) << ReadFile(out);
 
   std::string text = ReadFile(out);
   auto started = EventLines(text, "process started", pid);
@@ -246,6 +239,9 @@ TEST_F(ClusterTest, WatchOnOneNodeShowsEachProcessEventOfAnotherNodeOnce) {
   ASSERT_EQ(started.size(), 1u) << text;
   ASSERT_EQ(exited.size(), 1u) << text;
   EXPECT_EQ(started[0].first, "node-c") << text;
+  EXPECT_EQ(exited[0].first, "node-c") << text;
+  EXPECT_NE(started[0].second.find("node=node-c"), std::string::npos) << text;
+  EXPECT_NE(exited[0].second.find("exited 0"), std::string::npos) << text;
   // Resuming from the cursor just before the start shows it again first.
   uint64_t seq = std::stoull(started[0].second);
   Ran resumed = cluster_->Shoal("events --count 1 --after " + std::to_string(seq - 1));
@@ -255,22 +251,18 @@ TEST_F(ClusterTest, WatchOnOneNodeShowsEachProcessEventOfAnotherNodeOnce) {
   EXPECT_EQ(ahead.exit_code, 64) << ahead.output;
   EXPECT_NE(ahead.output.find("cursor 999999 is past this node's newest event"), std::string::npos)
       << ahead.output;
-  EXPECT_EQ(exited[0].first, "node-c") << text;
-  EXPECT_NE(started[0].second.find("node=node-c"), std::string::npos) << text;
-  EXPECT_NE(exited[0].second.find("exited 0"), std::string::npos) << text;
 
   // JSON (here from node-b's stream, which started at the same time but
   // prints nothing until its first event) carries the origin and its
   // sequence number. Bounded: a few more processes if its watch was late.
-  std::string json = ReadFile(json_out);
-  for (int i = 0; i < 10 && json.find("\"origin\":\"node-c\"") == std::string::npos; ++i) {
+  auto has_origin = [&] {
+    return ReadFile(json_out).find("\"origin\":\"node-c\"") != std::string::npos;
+  };
+  for (int i = 0; i < 10 && !has_origin(); ++i) {
     ASSERT_NE(Spawn("node-c", "hello.wasm"), 0u);
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-    while (std::chrono::steady_clock::now() < until &&
-           (json = ReadFile(json_out)).find("\"origin\":\"node-c\"") == std::string::npos) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    WaitUntil(has_origin, std::chrono::seconds(3));
   }
+  std::string json = ReadFile(json_out);
   EXPECT_NE(json.find("\"origin\":\"node-c\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"origin_seq\":\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"observed_by\":\"node-b\""), std::string::npos) << json;
@@ -287,14 +279,7 @@ std::string Row(const std::string& origin, const std::string& kind, const std::s
 TEST_F(ClusterTest, WatchShowsMembershipChangesSeenByOtherNodes) {
   std::string out = cluster_->dir() + "/events.txt";
   Background watch(std::string(SHOAL_BIN) + " events" + cluster_->ConnectionFlags(0), out);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  auto wait_for = [&](const std::string& text) {
-    while (ReadFile(out).find(text) == std::string::npos) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return true;
-  };
+  auto wait_for = [&](const std::string& text) { return WaitForText(out, text); };
   ASSERT_TRUE(wait_for("ORIGIN")) << ReadFile(out);
   cluster_->Kill9(2);
   // node-b's failure detector's view reaches node-a's stream too.

@@ -77,14 +77,9 @@ TEST_F(PeerSecurityTest, DaemonWithAnotherNodesCertificateClaimingNodeBIsRefused
   // CA-signed certificate that is node-x's.
   int impostor = cluster_->StartExtra("node-b", 2, "node-x");
   std::string refusal = "the peer's certificate is for 'node-x', but it claims to be node 'node-b'";
-  // Bounded: it heartbeats every 100 ms once started.
-  bool refused = false;
-  for (int i = 0; i < 300 && !refused; ++i) {
-    refused = ReadFile(cluster_->log(0)).find(refusal) != std::string::npos &&
-              ReadFile(cluster_->log(impostor)).find(refusal) != std::string::npos;
-    if (!refused) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ASSERT_TRUE(refused) << ReadFile(cluster_->log(impostor));
+  // It heartbeats every 100 ms once started.
+  ASSERT_TRUE(WaitForText(cluster_->log(0), refusal)) << ReadFile(cluster_->log(0));
+  ASSERT_TRUE(WaitForText(cluster_->log(impostor), refusal)) << ReadFile(cluster_->log(impostor));
   // Several heartbeat intervals later it is still no member anywhere: no
   // node lists its address, and node-b is the real one on every node.
   std::this_thread::sleep_for(std::chrono::milliseconds(5 * TestCluster::kHeartbeatMs));
@@ -175,22 +170,13 @@ TEST_F(PeerSecurityTest, MalformedEventBatchesAreRefusedWholeAndRepeatsShownOnce
   // then overlapping a new one: each event is shown once.
   std::string out = cluster_->dir() + "/events.txt";
   Background watch(std::string(SHOAL_BIN) + " events" + cluster_->ConnectionFlags(0), out);
-  bool ready = false;
-  for (int i = 0; i < 300 && !ready; ++i) {
-    ready = ReadFile(out).find("ORIGIN") != std::string::npos;
-    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_TRUE(ready) << ReadFile(out);
+  ASSERT_TRUE(WaitForText(out, "ORIGIN")) << ReadFile(out);
   ASSERT_TRUE(send(HeartbeatFrom("node-t", "node-t", {1, 2})).ok());
   EXPECT_EQ(response.self().name(), "node-a");
   ASSERT_TRUE(send(HeartbeatFrom("node-t", "node-t", {1, 2})).ok());
   ASSERT_TRUE(send(HeartbeatFrom("node-t", "node-t", {2, 3})).ok());
-  std::string pid3 = "pid=" + std::to_string(3 << 12 | 9);
-  std::string text;
-  for (int i = 0; i < 300 && text.find(pid3) == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    text = ReadFile(out);
-  }
+  EXPECT_TRUE(WaitForText(out, "pid=" + std::to_string(3 << 12 | 9)));
+  std::string text = ReadFile(out);
   for (uint64_t seq : {1, 2, 3}) {
     std::string pid = "pid=" + std::to_string(seq << 12 | 9) + "\n";
     size_t first = text.find(pid);
