@@ -1,5 +1,6 @@
-// `shoal events`: cluster events as the endpoint's node observes them,
-// until interrupted (or --count events).
+// `shoal events`: cluster events (membership changes and process starts and
+// ends on any node, each with the node it came from), until interrupted (or
+// --count events).
 #include <cstdio>
 
 #include "clusterd/cli/cluster_commands.h"
@@ -20,25 +21,38 @@ std::string KindName(pb::Event::Kind kind) {
 }  // namespace
 
 void AddEventsCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
-  CLI::App* sub = app.add_subcommand("events", "Stream cluster events (nodes up, dead, processes)");
+  CLI::App* sub = app.add_subcommand(
+      "events", "Stream cluster events (nodes up, dead, processes) from every node");
   auto count = std::make_shared<uint64_t>(0);
   sub->add_option("--count", *count, "Exit after N events (0: run until interrupted)");
-  RunWithClient(sub, options, exit_code, [count](Client& client) {
+  auto after = std::make_shared<uint64_t>(0);
+  sub->add_option("--after", *after,
+                  "Resume: first the events after SEQ still held by the endpoint's node");
+  RunWithClient(sub, options, exit_code, [count, after](Client& client) {
     auto context = client.Context(std::nullopt);
-    auto reader = client.admin().Watch(context.get(), {});
+    pb::WatchRequest request;
+    request.set_after_seq(*after);
+    auto reader = client.admin().Watch(context.get(), request);
+    if (!client.json()) {
+      // The server sends headers once the watch is in place: events from
+      // here on are shown.
+      reader->WaitForInitialMetadata();
+      std::printf("%-6s  %-12s  %-17s  %s\n", "SEQ", "ORIGIN", "EVENT", "DETAILS");
+      std::fflush(stdout);
+    }
     pb::Event e;
     uint64_t seen = 0;
     while (reader->Read(&e)) {
       if (client.json()) {
         PrintJson(e);
       } else {
-        std::string line =
-            std::to_string(e.seq()) + "  " + KindName(e.kind()) + "  node=" + e.node();
-        if (e.pid() != 0) line += " pid=" + std::to_string(e.pid());
+        std::string details = "node=" + e.node();
+        if (e.pid() != 0) details += " pid=" + std::to_string(e.pid());
         if (e.has_exit() && e.kind() == pb::Event::KIND_PROCESS_EXITED) {
-          line += " " + DescribeExit(e.exit());
+          details += " " + DescribeExit(e.exit());
         }
-        std::printf("%s\n", line.c_str());
+        std::printf("%-6llu  %-12s  %-17s  %s\n", static_cast<unsigned long long>(e.seq()),
+                    e.origin().c_str(), KindName(e.kind()).c_str(), details.c_str());
       }
       std::fflush(stdout);
       if (*count != 0 && ++seen >= *count) {

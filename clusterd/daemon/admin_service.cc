@@ -310,10 +310,18 @@ grpc::Status AdminService::Unmount(Ctx* context, const pb::UnmountRequest*, pb::
   });
 }
 
-grpc::Status AdminService::Watch(Ctx* context, const pb::WatchRequest*,
+grpc::Status AdminService::Watch(Ctx* context, const pb::WatchRequest* request,
                                  grpc::ServerWriter<pb::Event>* writer) {
   return Guard(context, "Watch", [&] {
     uint64_t after = p_.events.last_seq();
+    if (request->after_seq() > after) {
+      return grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
+                          "cursor " + std::to_string(request->after_seq()) +
+                              " is past this node's newest event (" + std::to_string(after) +
+                              "): it is another node's, or this node restarted; watch without "
+                              "a cursor");
+    }
+    if (request->after_seq() != 0) after = request->after_seq();
     // Tells the client the watch is in place: events from now on reach it.
     writer->SendInitialMetadata();
     while (!context->IsCancelled()) {

@@ -63,7 +63,9 @@ VoidResult Daemon::Init() {
   host_->SetObserver([this](const ProcessInfo& info) { OnProcess(info); });
   local_ = std::make_unique<LocalProcesses>(config_.node_name, *host_, *pids_);
   auth_ = std::make_unique<AdminAuth>(creds.token);
-  peers_ = std::make_unique<PeerClients>(creds.peer_client);
+  peers_ = std::make_unique<PeerClients>(creds.peer_client, config_.node_name);
+  PeerIdentityCheck identity =
+      config_.insecure_dev ? PeerIdentityCheck::kNone : PeerIdentityCheck::kCertificate;
 
   // The Peer server first: its address goes into heartbeats.
   grpc::EnableDefaultHealthCheckService(true);
@@ -79,10 +81,11 @@ VoidResult Daemon::Init() {
   if (peer_address_.empty()) peer_address_ = config_.peer_listen;
   if (admin_address_.empty()) admin_address_ = config_.admin_listen;
   registry_ = std::make_unique<HeartbeatRegistry>([this] { return SelfInfo(); }, config_.peers,
-                                                  timings, *peers_, metrics_);
+                                                  timings, *peers_, *events_, metrics_, identity);
   directory_ = std::make_unique<Directory>(config_.node_name, *host_, *registry_, *peers_);
   registry_->SetListener([this](const MemberChange& c) { OnMemberChange(c); });
-  peer_service_ = std::make_unique<PeerService>(*registry_, *directory_, *local_, metrics_);
+  peer_service_ =
+      std::make_unique<PeerService>(*registry_, *directory_, *local_, *events_, metrics_, identity);
   admin_service_ = std::make_unique<AdminService>(
       AdminService::Parts{*auth_, *registry_, *directory_, *local_, *peers_, *events_, metrics_});
 
@@ -177,21 +180,9 @@ void Daemon::OnMemberChange(const MemberChange& change) {
         if (p.running) publish(pb::Event::KIND_PROCESS_LOST, p.pid);
       }
       break;
-    case MemberChange::Kind::kProcesses: {
-      // Remote starts and ends, as heartbeats reveal them.
-      std::map<uint64_t, bool> before;
-      for (const HostedProcess& p : change.previous) before[p.pid] = p.running;
-      for (const HostedProcess& p : change.member.processes) {
-        auto it = before.find(p.pid);
-        // A process that started and ended between two heartbeats shows
-        // up ended: report both.
-        if (it == before.end()) publish(pb::Event::KIND_PROCESS_STARTED, p.pid);
-        if (!p.running && (it == before.end() || it->second)) {
-          publish(pb::Event::KIND_PROCESS_EXITED, p.pid);
-        }
-      }
+    case MemberChange::Kind::kProcesses:
+      // Remote starts and ends arrive from their host (event_log.h).
       break;
-    }
   }
 }
 

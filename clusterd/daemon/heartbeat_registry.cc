@@ -40,12 +40,15 @@ bool SameProcesses(const std::vector<HostedProcess>& a, const std::vector<Hosted
 
 HeartbeatRegistry::HeartbeatRegistry(std::function<MemberInfo()> self_info,
                                      std::vector<std::string> seeds, HeartbeatTimings timings,
-                                     PeerClients& peers, Metrics& metrics)
+                                     PeerClients& peers, EventLog& events, Metrics& metrics,
+                                     PeerIdentityCheck identity)
     : self_info_(std::move(self_info)),
       seeds_(std::move(seeds)),
       timings_(timings),
       peers_(peers),
-      metrics_(metrics) {
+      events_(events),
+      metrics_(metrics),
+      identity_(identity) {
   MemberInfo self = self_info_();
   self_name_ = self.name();
   self_peer_address_ = self.peer_address();
@@ -172,6 +175,9 @@ VoidResult HeartbeatRegistry::HeardLocked(const MemberInfo& info,
 
 void HeartbeatRegistry::PeerLoop(std::string address) {
   std::shared_ptr<shoal::peer::v1::Peer::Stub> stub = peers_.For(address);
+  // This node's events up to here predate the peer's membership; later ones
+  // are sent until the peer acknowledges them (a successful heartbeat).
+  uint64_t forwarded = events_.own_seq();
   auto next = Clock::now();
   for (;;) {
     {
@@ -184,14 +190,29 @@ void HeartbeatRegistry::PeerLoop(std::string address) {
                          std::max(timings_.interval, std::chrono::milliseconds(200)));
     shoal::peer::v1::HeartbeatRequest request;
     *request.mutable_from() = self_info_();
+    for (auto& e : events_.OwnAfter(forwarded, EventLog::kMaxForwardBatch)) {
+      *request.add_events() = std::move(e);
+    }
     shoal::peer::v1::HeartbeatResponse response;
     grpc::Status status = stub->Heartbeat(&context, request, &response);
+    if (status.ok()) {
+      status = CheckPeerIdentity(identity_, context.auth_context().get(), response.self().name());
+    }
     if (!status.ok()) {
       metrics_.heartbeats_failed++;
-      spdlog::debug("heartbeat to {} failed: {}", address, status.error_message());
+      // Refusals are configuration problems worth seeing; silence is the
+      // failure detector's business.
+      if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED ||
+          status.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
+          status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+        spdlog::error("heartbeat to {} refused: {}", address, status.error_message());
+      } else {
+        spdlog::debug("heartbeat to {} failed: {}", address, status.error_message());
+      }
       continue;
     }
     metrics_.heartbeats_sent++;
+    if (!request.events().empty()) forwarded = request.events().rbegin()->origin_seq();
     std::vector<MemberChange> changes;
     {
       std::lock_guard lock(mu_);

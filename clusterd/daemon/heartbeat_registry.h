@@ -9,6 +9,12 @@
 // incarnation means it restarted, and what the old one hosted is lost too.
 // A heartbeat from an address not in the list is a join: the sender is
 // added and heartbeated back.
+//
+// Heartbeats also carry this node's events (event_log.h) to each peer: a
+// loop per peer remembers how far that peer has acknowledged them and sends
+// the rest, a bounded batch per heartbeat. A heartbeat answer is believed
+// only when the answering server's certificate names the node it claims to
+// be (peer_identity.h).
 #pragma once
 
 #include <condition_variable>
@@ -17,8 +23,10 @@
 #include <set>
 #include <thread>
 
+#include "clusterd/daemon/event_log.h"
 #include "clusterd/daemon/metrics.h"
 #include "clusterd/daemon/peer_clients.h"
+#include "clusterd/daemon/peer_identity.h"
 #include "clusterd/daemon/registry.h"
 #include "kernel/base/result.h"
 
@@ -33,10 +41,11 @@ struct HeartbeatTimings {
 class HeartbeatRegistry : public Registry {
  public:
   // `self_info` describes this node now; called on registry threads and
-  // from Members(). `peers` and `metrics` must outlive the registry.
+  // from Members(). `peers`, `events` and `metrics` must outlive the
+  // registry.
   HeartbeatRegistry(std::function<shoal::peer::v1::MemberInfo()> self_info,
                     std::vector<std::string> seeds, HeartbeatTimings timings, PeerClients& peers,
-                    Metrics& metrics);
+                    EventLog& events, Metrics& metrics, PeerIdentityCheck identity);
   ~HeartbeatRegistry() override { Stop(); }
 
   std::vector<Member> Members() const override;
@@ -64,7 +73,9 @@ class HeartbeatRegistry : public Registry {
   const std::vector<std::string> seeds_;
   const HeartbeatTimings timings_;
   PeerClients& peers_;
+  EventLog& events_;
   Metrics& metrics_;
+  const PeerIdentityCheck identity_;
   Listener listener_;
   std::string self_name_;
   std::string self_peer_address_;

@@ -1,6 +1,42 @@
 #include "clusterd/daemon/peer_clients.h"
 
+#include <grpcpp/support/client_interceptor.h>
+
+#include "clusterd/daemon/peer_identity.h"
+
 namespace shoal::clusterd {
+namespace {
+
+namespace gx = grpc::experimental;
+
+// Names this node in the metadata of every outgoing Peer call.
+class NodeNameInterceptor final : public gx::Interceptor {
+ public:
+  explicit NodeNameInterceptor(std::string self) : self_(std::move(self)) {}
+  void Intercept(gx::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            gx::InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      methods->GetSendInitialMetadata()->insert({kPeerNodeMetadata, self_});
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const std::string self_;
+};
+
+class NodeNameInterceptorFactory final : public gx::ClientInterceptorFactoryInterface {
+ public:
+  explicit NodeNameInterceptorFactory(std::string self) : self_(std::move(self)) {}
+  gx::Interceptor* CreateClientInterceptor(gx::ClientRpcInfo*) override {
+    return new NodeNameInterceptor(self_);
+  }
+
+ private:
+  const std::string self_;
+};
+
+}  // namespace
 
 std::shared_ptr<shoal::peer::v1::Peer::Stub> PeerClients::For(const std::string& address) {
   std::lock_guard lock(mu_);
@@ -11,7 +47,10 @@ std::shared_ptr<shoal::peer::v1::Peer::Stub> PeerClients::For(const std::string&
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-    stub = shoal::peer::v1::Peer::NewStub(grpc::CreateCustomChannel(address, credentials_, args));
+    std::vector<std::unique_ptr<gx::ClientInterceptorFactoryInterface>> interceptors;
+    interceptors.push_back(std::make_unique<NodeNameInterceptorFactory>(self_));
+    stub = shoal::peer::v1::Peer::NewStub(gx::CreateCustomChannelWithInterceptors(
+        address, credentials_, args, std::move(interceptors)));
   }
   return stub;
 }

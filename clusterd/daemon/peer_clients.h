@@ -1,5 +1,6 @@
 // PeerClients: one gRPC channel and Peer stub per peer address, shared by
-// membership and by forwarded admin calls.
+// membership and by forwarded admin calls. Every call made through them
+// carries "shoal-node: <this node's name>" metadata (peer_identity.h).
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -15,8 +16,8 @@ namespace shoal::clusterd {
 
 class PeerClients {
  public:
-  explicit PeerClients(std::shared_ptr<grpc::ChannelCredentials> credentials)
-      : credentials_(std::move(credentials)) {}
+  PeerClients(std::shared_ptr<grpc::ChannelCredentials> credentials, std::string self)
+      : credentials_(std::move(credentials)), self_(std::move(self)) {}
 
   // The stub for `address` (host:port), created on first use. Thread-safe;
   // stubs are thread-safe too.
@@ -24,6 +25,7 @@ class PeerClients {
 
  private:
   std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  const std::string self_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<shoal::peer::v1::Peer::Stub>> stubs_;  // GUARDED_BY(mu_)
 };

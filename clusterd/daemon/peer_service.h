@@ -1,10 +1,19 @@
 // PeerService: shoal.peer.v1.Peer, served to other nodes over mutual TLS.
+// Every call is admitted first (Admit): the caller's certificate must name
+// the node it claims to be (peer_identity.h), and calls other than
+// Heartbeat (which is how a node joins) must come from a known member.
 #pragma once
 
+#include <chrono>
+#include <map>
+#include <mutex>
+
 #include "clusterd/daemon/directory.h"
+#include "clusterd/daemon/event_log.h"
 #include "clusterd/daemon/heartbeat_registry.h"
 #include "clusterd/daemon/local_processes.h"
 #include "clusterd/daemon/metrics.h"
+#include "clusterd/daemon/peer_identity.h"
 #include "proto/peer.grpc.pb.h"
 
 namespace shoal::clusterd {
@@ -13,8 +22,13 @@ class PeerService final : public shoal::peer::v1::Peer::Service {
  public:
   // References must outlive the service.
   PeerService(HeartbeatRegistry& registry, Directory& directory, LocalProcesses& local,
-              Metrics& metrics)
-      : registry_(registry), directory_(directory), local_(local), metrics_(metrics) {}
+              EventLog& events, Metrics& metrics, PeerIdentityCheck identity)
+      : registry_(registry),
+        directory_(directory),
+        local_(local),
+        events_(events),
+        metrics_(metrics),
+        identity_(identity) {}
 
   grpc::Status Heartbeat(grpc::ServerContext* context,
                          const shoal::peer::v1::HeartbeatRequest* request,
@@ -34,12 +48,28 @@ class PeerService final : public shoal::peer::v1::Peer::Service {
                     grpc::ServerWriter<shoal::admin::v1::LogChunk>* writer) override;
 
  private:
-  grpc::Status Count(const char* method, grpc::Status status);
+  // Whether a call from `context` may run: the "shoal-node" metadata must
+  // name a node the certificate proves (and equal `heartbeat_from` for a
+  // heartbeat, which is null otherwise); other calls must come from a known
+  // member. PERMISSION_DENIED, logged, otherwise.
+  grpc::Status Admit(const grpc::ServerContext& context, const std::string* heartbeat_from) const;
+  // Admits, runs `body`, counts the result.
+  template <typename Body>
+  grpc::Status Guard(grpc::ServerContext* context, const char* method, Body body);
+
+  // Logs a refused call, each distinct message at most every 10 s (a
+  // refused node retries every heartbeat).
+  void LogRefusal(const grpc::ServerContext& context, const std::string& message) const;
 
   HeartbeatRegistry& registry_;
   Directory& directory_;
   LocalProcesses& local_;
+  EventLog& events_;
   Metrics& metrics_;
+  const PeerIdentityCheck identity_;
+  mutable std::mutex log_mu_;
+  mutable std::map<std::string, std::chrono::steady_clock::time_point>
+      logged_;  // GUARDED_BY(log_mu_)
 };
 
 }  // namespace shoal::clusterd

@@ -28,6 +28,43 @@ Ran Shell(const std::string& command) {
   return ran;
 }
 
+Background::Background(const std::string& command, const std::string& output_file) {
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    int fd = ::open(output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+}
+
+Background::~Background() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  ::waitpid(pid_, nullptr, 0);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+bool WaitForText(const std::string& path, const std::string& text) {
+  return WaitUntil([&] { return ReadFile(path).find(text) != std::string::npos; });
+}
+
 int FreePort() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in sa{};
@@ -45,6 +82,9 @@ TestCluster::TestCluster(int nodes) {
   dir_ = ::mkdtemp(tmpl);
   std::string names;
   for (int i = 0; i < nodes; ++i) {
+    names_.push_back("node-" + std::string(1, char('a' + i)));
+    node_ids_.push_back(i + 1);
+    cert_names_.push_back(names_.back());
     names += " " + Name(i);
     admin_ports_.push_back(FreePort());
     peer_ports_.push_back(FreePort());
@@ -53,6 +93,24 @@ TestCluster::TestCluster(int nodes) {
   Shell(std::string(SHOAL_GEN_CERTS) + " " + dir_ + "/certs" + names);
   pids_.assign(nodes, 0);
   for (int i = 0; i < nodes; ++i) Start(i);
+}
+
+void TestCluster::MintCertificate(const std::string& name) const {
+  // gen-certs keeps the existing CA and adds a certificate signed by it.
+  Shell(std::string(SHOAL_GEN_CERTS) + " " + dir_ + "/certs " + name);
+}
+
+int TestCluster::StartExtra(const std::string& name, int node_id, const std::string& cert_name) {
+  MintCertificate(cert_name);
+  names_.push_back(name);
+  node_ids_.push_back(node_id);
+  cert_names_.push_back(cert_name);
+  admin_ports_.push_back(FreePort());
+  peer_ports_.push_back(FreePort());
+  pids_.push_back(0);
+  int i = int(pids_.size()) - 1;
+  Start(i);
+  return i;
 }
 
 TestCluster::~TestCluster() {
@@ -77,24 +135,26 @@ TestCluster::~TestCluster() {
   Shell("rm -rf " + dir_);
 }
 
-std::string TestCluster::log(int i) const { return dir_ + "/" + Name(i) + ".log"; }
+std::string TestCluster::log(int i) const {
+  return dir_ + "/" + std::to_string(i) + "-" + Name(i) + ".log";
+}
 
 void TestCluster::Start(int i) {
   std::vector<std::string> args = {SHOALD_BIN,
                                    "--node-name",
                                    Name(i),
                                    "--node-id",
-                                   std::to_string(i + 1),
+                                   std::to_string(node_ids_[i]),
                                    "--admin-listen",
                                    "127.0.0.1:" + std::to_string(admin_ports_[i]),
                                    "--peer-listen",
                                    "127.0.0.1:" + std::to_string(peer_ports_[i]),
                                    "--data-dir",
-                                   dir_ + "/" + Name(i),
+                                   dir_ + "/" + std::to_string(i) + "-" + Name(i),
                                    "--tls-cert",
-                                   dir_ + "/certs/" + Name(i) + ".pem",
+                                   cert(cert_names_[i]),
                                    "--tls-key",
-                                   dir_ + "/certs/" + Name(i) + ".key",
+                                   key(cert_names_[i]),
                                    "--tls-ca",
                                    ca(),
                                    "--token-file",

@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,29 @@ struct Ran {
 // Runs `command` with /bin/sh and captures its output.
 Ran Shell(const std::string& command);
 
+// Runs `command` with /bin/sh in the background, its output (stdout and
+// stderr) going to `output_file`; SIGTERMs and reaps it when destroyed.
+class Background {
+ public:
+  Background(const std::string& command, const std::string& output_file);
+  ~Background();
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+
+ private:
+  pid_t pid_ = 0;
+};
+
+// The contents of `path` ("" when it cannot be read).
+std::string ReadFile(const std::string& path);
+
+// Polls `done` every 50 ms until it is true (returns true) or `limit`
+// passes (returns false).
+bool WaitUntil(const std::function<bool()>& done,
+               std::chrono::milliseconds limit = std::chrono::seconds(30));
+// Waits (bounded, as WaitUntil) until the file at `path` contains `text`.
+bool WaitForText(const std::string& path, const std::string& text);
+
 class TestCluster {
  public:
   // Timings used by every node (milliseconds).
@@ -31,6 +56,13 @@ class TestCluster {
 
   // Starts node i (0-based) again, e.g. after Kill9.
   void Start(int i);
+  // Starts one more daemon calling itself `name` with id `node_id`, but
+  // presenting the certificate of `cert_name` (minted with deploy/gen-certs
+  // by the cluster's CA if it does not exist yet), with every other node as
+  // a peer. Returns its index. WaitAllUp counts it too.
+  int StartExtra(const std::string& name, int node_id, const std::string& cert_name);
+  // Mints a certificate for `name` with the cluster's CA (deploy/gen-certs).
+  void MintCertificate(const std::string& name) const;
   void Kill9(int i);
   // Waits (bounded) until node 0 sees every node up; false when it does not.
   bool WaitAllUp();
@@ -43,11 +75,14 @@ class TestCluster {
   // The connection flags for node i.
   std::string ConnectionFlags(int i = 0) const;
 
-  std::string Name(int i) const { return "node-" + std::string(1, char('a' + i)); }
+  std::string Name(int i) const { return names_[i]; }
   const std::string& dir() const { return dir_; }
   std::string ca() const { return dir_ + "/certs/ca.pem"; }
   std::string token_file() const { return dir_ + "/certs/token"; }
   std::string admin_address(int i) const { return "127.0.0.1:" + std::to_string(admin_ports_[i]); }
+  std::string peer_address(int i) const { return "127.0.0.1:" + std::to_string(peer_ports_[i]); }
+  std::string cert(const std::string& name) const { return dir_ + "/certs/" + name + ".pem"; }
+  std::string key(const std::string& name) const { return dir_ + "/certs/" + name + ".key"; }
   std::string log(int i) const;
   // Node 0 serves Prometheus metrics here.
   std::string metrics_url() const {
@@ -56,6 +91,9 @@ class TestCluster {
 
  private:
   std::string dir_;
+  std::vector<std::string> names_;
+  std::vector<int> node_ids_;
+  std::vector<std::string> cert_names_;
   std::vector<int> admin_ports_;
   std::vector<int> peer_ports_;
   std::vector<pid_t> pids_;

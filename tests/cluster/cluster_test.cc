@@ -2,11 +2,13 @@
 // through the real `shoal` CLI (and an independent Python gRPC client):
 // spawn, ps, logs, kill and wait across nodes; a daemon killed with SIGKILL
 // is marked dead and its processes lost, and rejoins when restarted;
-// unauthenticated and bad requests get precise errors.
+// unauthenticated and bad requests get precise errors; every node's event
+// stream shows the whole cluster's events, each once, with its origin.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include "tests/cluster/cluster_fixture.h"
@@ -188,21 +190,104 @@ TEST_F(ClusterTest, IndependentPythonClientUsesReflectionAndCallsListNodes) {
   EXPECT_NE(r.output.find("without token: UNAUTHENTICATED"), std::string::npos) << r.output;
 }
 
-TEST_F(ClusterTest, EventsStreamProcessStartsAndEnds) {
-  Ran events;
-  std::thread watcher([&] { events = cluster_->Shoal("events --count 2"); });
-  // Give the watch time to be in place (events before it are not sent).
-  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
-  uint64_t pid = Spawn("node-a", "hello.wasm");
+// The lines of `shoal events` output (table form) about `pid` whose event
+// column is `kind` ("process started"), as (origin, line) pairs.
+std::vector<std::pair<std::string, std::string>> EventLines(const std::string& output,
+                                                            const std::string& kind, uint64_t pid) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::istringstream in(output);
+  std::string line;
+  std::string needle = " pid=" + std::to_string(pid);
+  while (std::getline(in, line)) {
+    size_t at = line.find(needle);
+    if (line.find("  " + kind + " ") == std::string::npos || at == std::string::npos) continue;
+    char after = at + needle.size() < line.size() ? line[at + needle.size()] : ' ';
+    if (after != ' ') continue;  // pid=40971 is not pid=4097.
+    std::istringstream fields(line);
+    std::string seq, origin;
+    fields >> seq >> origin;
+    out.emplace_back(origin, line);
+  }
+  return out;
+}
+
+TEST_F(ClusterTest, WatchOnOneNodeShowsEachProcessEventOfAnotherNodeOnce) {
+  std::string out = cluster_->dir() + "/events.txt";
+  Background watch(std::string(SHOAL_BIN) + " events" + cluster_->ConnectionFlags(0), out);
+  std::string json_out = cluster_->dir() + "/events.json";
+  Background json_watch(std::string(SHOAL_BIN) + " events -o json" + cluster_->ConnectionFlags(1),
+                        json_out);
+  // The header is printed once the watch is in place on node-a.
+  ASSERT_TRUE(WaitForText(out, "ORIGIN")) << ReadFile(out);
+
+  uint64_t pid = Spawn("node-c", "hello.wasm");
   ASSERT_NE(pid, 0u);
-  watcher.join();
-  EXPECT_EQ(events.exit_code, 0) << events.output;
-  EXPECT_NE(events.output.find("process started  node=node-a pid=" + std::to_string(pid)),
-            std::string::npos)
-      << events.output;
-  EXPECT_NE(events.output.find("process exited  node=node-a pid=" + std::to_string(pid)),
-            std::string::npos)
-      << events.output;
+  ASSERT_TRUE(WaitUntil([&] { return !EventLines(ReadFile(out), "process exited", pid).empty(); }))
+      << ReadFile(out);
+  // A second process of node-c's, started after the first ended, is a
+  // fence: node-c sends its events in order, so once the fence's exit is
+  // shown, any repeat of the first process's events would have been too.
+  uint64_t fence = Spawn("node-c", "hello.wasm");
+  ASSERT_NE(fence, 0u);
+  ASSERT_TRUE(WaitUntil([&] {
+    return !EventLines(ReadFile(out), "process exited", fence).empty();
+  })) << ReadFile(out);
+
+  std::string text = ReadFile(out);
+  auto started = EventLines(text, "process started", pid);
+  auto exited = EventLines(text, "process exited", pid);
+  ASSERT_EQ(started.size(), 1u) << text;
+  ASSERT_EQ(exited.size(), 1u) << text;
+  EXPECT_EQ(started[0].first, "node-c") << text;
+  EXPECT_EQ(exited[0].first, "node-c") << text;
+  EXPECT_NE(started[0].second.find("node=node-c"), std::string::npos) << text;
+  EXPECT_NE(exited[0].second.find("exited 0"), std::string::npos) << text;
+  // Resuming from the cursor just before the start shows it again first.
+  uint64_t seq = std::stoull(started[0].second);
+  Ran resumed = cluster_->Shoal("events --count 1 --after " + std::to_string(seq - 1));
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find(started[0].second), std::string::npos) << resumed.output;
+  Ran ahead = cluster_->Shoal("events --after 999999");
+  EXPECT_EQ(ahead.exit_code, 64) << ahead.output;
+  EXPECT_NE(ahead.output.find("cursor 999999 is past this node's newest event"), std::string::npos)
+      << ahead.output;
+
+  // JSON (here from node-b's stream, which started at the same time but
+  // prints nothing until its first event) carries the origin and its
+  // sequence number. Bounded: a few more processes if its watch was late.
+  auto has_origin = [&] {
+    return ReadFile(json_out).find("\"origin\":\"node-c\"") != std::string::npos;
+  };
+  for (int i = 0; i < 10 && !has_origin(); ++i) {
+    ASSERT_NE(Spawn("node-c", "hello.wasm"), 0u);
+    WaitUntil(has_origin, std::chrono::seconds(3));
+  }
+  std::string json = ReadFile(json_out);
+  EXPECT_NE(json.find("\"origin\":\"node-c\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"origin_seq\":\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"observed_by\":\"node-b\""), std::string::npos) << json;
+}
+
+// The origin, event and details columns of a `shoal events` row.
+std::string Row(const std::string& origin, const std::string& kind, const std::string& details) {
+  char row[256];
+  std::snprintf(row, sizeof row, "  %-12s  %-17s  %s", origin.c_str(), kind.c_str(),
+                details.c_str());
+  return row;
+}
+
+TEST_F(ClusterTest, WatchShowsMembershipChangesSeenByOtherNodes) {
+  std::string out = cluster_->dir() + "/events.txt";
+  Background watch(std::string(SHOAL_BIN) + " events" + cluster_->ConnectionFlags(0), out);
+  auto wait_for = [&](const std::string& text) { return WaitForText(out, text); };
+  ASSERT_TRUE(wait_for("ORIGIN")) << ReadFile(out);
+  cluster_->Kill9(2);
+  // node-b's failure detector's view reaches node-a's stream too.
+  EXPECT_TRUE(wait_for(Row("node-b", "node dead", "node=node-c"))) << ReadFile(out);
+  EXPECT_TRUE(wait_for(Row("node-a", "node dead", "node=node-c"))) << ReadFile(out);
+  cluster_->Start(2);
+  EXPECT_TRUE(wait_for(Row("node-b", "node up", "node=node-c"))) << ReadFile(out);
+  EXPECT_TRUE(wait_for(Row("node-a", "node restarted", "node=node-c"))) << ReadFile(out);
 }
 
 TEST_F(ClusterTest, MetricsCountProcessesHeartbeatsAndRpcs) {
