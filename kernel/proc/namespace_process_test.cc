@@ -83,8 +83,7 @@ TEST_F(NamespaceProcessTest, DiceRollsFromDevRandomAndWritesToDevNull) {
             std::string::npos)
       << out;
   std::smatch rolls;
-  ASSERT_TRUE(std::regex_search(out, rolls, std::regex("rolls:(( [1-6]){8}) \\(total ")))
-      << out;
+  ASSERT_TRUE(std::regex_search(out, rolls, std::regex("rolls:(( [1-6]){8}) \\(total "))) << out;
   EXPECT_NE(out.find("bytes to /dev/null"), std::string::npos);
   EXPECT_NE(out.find("/dev/video1: not found"), std::string::npos);
 }
@@ -106,9 +105,9 @@ TEST_F(NamespaceProcessTest, MountInTheNodeNamespaceReachesLaterSpawnsOnly) {
   std::shared_ptr<Process> running = kernel_->Find(before->pid);
   ASSERT_TRUE(running);
   ASSERT_TRUE(kernel_->root_namespace()
-                  .Bind("/dev/video1", ObjectProvider::Create(
-                                           BasicDevice::Create(BasicDeviceKind::kZero).value(),
-                                           Rights::kRead | Rights::kWait))
+                  .Bind("/dev/video1",
+                        ObjectProvider::Create(BasicDevice::Create(BasicDeviceKind::kZero).value(),
+                                               Rights::kRead | Rights::kWait))
                   .ok());
   EXPECT_EQ(running->ns().Open("/dev/video1", Rights::kRead).error().status, Status::kNotFound);
   running.reset();
