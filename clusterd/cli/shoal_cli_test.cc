@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -151,6 +152,18 @@ TEST_F(ShoalCliTest, SpawnerWaitsForAllChildren) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("spawner: child 4 exited 121\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("spawner: 5 children done"), std::string::npos);
+}
+
+// apps/dice opens /dev/random and /dev/null through its namespace.
+TEST_F(ShoalCliTest, DiceRollsFromDevRandomThroughItsNamespace) {
+  Result r = Shoal({"run", App("dice"), "8"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("dice: /dev/random is class=random\nname=random\nsource=getrandom\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("rolls:( [1-6]){8} \\(total "))) << r.out;
+  EXPECT_NE(r.out.find("bytes to /dev/null"), std::string::npos);
+  EXPECT_NE(r.out.find("/dev/video1: not found"), std::string::npos);
 }
 
 TEST_F(ShoalCliTest, SpawningWithoutTheModuleDirectoryFailsCleanly) {

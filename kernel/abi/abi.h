@@ -76,7 +76,6 @@ const AbiFunctionSpec* FindAbiFunction(std::string_view name);
 // Runs `spec` for `call` and turns its result into the guest's i32.
 int32_t Dispatch(const AbiFunctionSpec& spec, AbiCall& call);
 
-
 // handle_calls.cc
 Result<int32_t> HandleClose(AbiCall& c);
 Result<int32_t> HandleDuplicate(AbiCall& c);

@@ -227,8 +227,8 @@ TEST_F(AbiTest, DeviceCallsCheckHandlesRightsAndMemory) {
 }
 
 TEST_F(AbiTest, AChildGetsACopyOfItsParentsNamespace) {
-  auto extra = ObjectProvider::Create(BasicDevice::Create(BasicDeviceKind::kZero).value(),
-                                      Rights::kRead);
+  auto extra =
+      ObjectProvider::Create(BasicDevice::Create(BasicDeviceKind::kZero).value(), Rights::kRead);
   ASSERT_TRUE(a_->ns().Bind("/dev/extra", extra).ok());
   ASSERT_TRUE(a_->ns().Unbind("/dev/random").ok());
   std::vector<uint8_t> module = testing::ReadModule("idle");
@@ -249,8 +249,9 @@ TEST_F(AbiTest, AChildGetsACopyOfItsParentsNamespace) {
   EXPECT_EQ(process->ns().Open("/dev/late", Rights::kRead).error().status, Status::kNotFound);
   process.reset();
   ASSERT_EQ(Call(*a_, "channel_write", {c0, 300, 1, 0, 0}), 0);
-  EXPECT_TRUE(testing::WaitUntil(
-      [&] { return Call(*a_, "process_wait", {uint64_t(child), 0, 400}) == 0; }));
+  EXPECT_TRUE(testing::WaitUntil([&] {
+    return Call(*a_, "process_wait", {uint64_t(child), 0, 400}) == 0;
+  }));
 }
 
 TEST_F(AbiTest, ProcessCallsWorkOnAProxiedProcessHandle) {

@@ -19,9 +19,8 @@ Result<int32_t> NamespaceOpen(AbiCall& c) {
   if (!IsSubset(rights, Rights::kAll)) return MakeError(Status::kInvalidArgs, "unknown rights");
   std::span<uint8_t> path = TRY(c.Bytes(path_ptr, path_len));
   TRY(c.Bytes(out_ptr, 4));
-  HandleEntry entry = TRY(
-      c.process.ns().Open(std::string_view(reinterpret_cast<const char*>(path.data()), path.size()),
-                          rights));
+  HandleEntry entry = TRY(c.process.ns().Open(
+      std::string_view(reinterpret_cast<const char*>(path.data()), path.size()), rights));
   HandleValue h = TRY(c.process.handles().Add(std::move(entry.object), entry.rights));
   TRY(c.Store32(out_ptr, h));
   return 0;

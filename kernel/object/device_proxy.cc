@@ -46,10 +46,11 @@ class DeviceProxy final : public Proxy<DeviceOps> {
   Result<size_t> Write(std::span<const uint8_t> bytes) override {
     capnp::MallocMessageBuilder message;
     NewRequest(message).setDeviceWrite(kj::arrayPtr(bytes.data(), bytes.size()));
-    uint64_t n = TRY(client().Call(message, [](proto::ObjectResponse::Reader r) -> Result<uint64_t> {
-      if (!r.getResult().isCount()) return MakeError(Status::kMalformed, "expected a count");
-      return r.getResult().getCount();
-    }));
+    uint64_t n =
+        TRY(client().Call(message, [](proto::ObjectResponse::Reader r) -> Result<uint64_t> {
+          if (!r.getResult().isCount()) return MakeError(Status::kMalformed, "expected a count");
+          return r.getResult().getCount();
+        }));
     if (n > bytes.size()) return MakeError(Status::kMalformed, "device consumed more than sent");
     return size_t(n);
   }

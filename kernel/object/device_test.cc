@@ -42,8 +42,9 @@ TYPED_TEST(DeviceTest, NullEndsAtOnceAndSwallowsWrites) {
   ASSERT_TRUE(read.ok());
   EXPECT_TRUE(read->empty());
   EXPECT_EQ(*null->Write(Bytes("discarded")), 9u);
-  auto managed = this->objects_.Share(Ref<DeviceOps>(BasicDevice::Create(BasicDeviceKind::kNull).value()),
-                                      DefaultRights(ObjectType::kDevice) | Rights::kManage);
+  auto managed =
+      this->objects_.Share(Ref<DeviceOps>(BasicDevice::Create(BasicDeviceKind::kNull).value()),
+                           DefaultRights(ObjectType::kDevice) | Rights::kManage);
   EXPECT_EQ(managed->Control(Bytes("x")).error().status, Status::kNotSupported);
 }
 

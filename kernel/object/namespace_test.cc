@@ -69,8 +69,8 @@ TEST(NamespaceTest, EscapeAttemptsAreRefusedBeforeAnyProviderSeesThem) {
   auto ns = Namespace::Create();
   auto dev = std::make_shared<RecordingProvider>();
   ASSERT_TRUE(ns->Bind("/dev", dev).ok());
-  for (std::string_view path : {"/dev/../etc/passwd", "/dev/./null", "/dev//null", "dev/null",
-                                "/dev/null/"}) {
+  for (std::string_view path :
+       {"/dev/../etc/passwd", "/dev/./null", "/dev//null", "dev/null", "/dev/null/"}) {
     EXPECT_EQ(ns->Open(path, Rights::kRead).error().status, Status::kInvalidArgs) << path;
   }
   EXPECT_EQ(dev->last_relative, "(none)");

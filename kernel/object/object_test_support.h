@@ -22,8 +22,8 @@
 #include "kernel/object/loopback.h"
 #include "kernel/object/object.h"
 #include "kernel/object/port.h"
-#include "kernel/object/timer.h"
 #include "kernel/object/thread_annotations.h"
+#include "kernel/object/timer.h"
 #include "kernel/object/timer_service.h"
 
 namespace shoal::kernel::testing {

@@ -17,8 +17,8 @@ namespace {
 // The node's root namespace as a kernel starts: the basic devices, each one
 // object shared by every opener (they keep no per-opener state).
 Result<std::shared_ptr<Namespace>> MakeNodeNamespace() {
-  constexpr Rights kGrantable = Rights::kRead | Rights::kWrite | Rights::kWait |
-                                Rights::kDuplicate | Rights::kTransfer;
+  constexpr Rights kGrantable =
+      Rights::kRead | Rights::kWrite | Rights::kWait | Rights::kDuplicate | Rights::kTransfer;
   std::shared_ptr<Namespace> ns = Namespace::Create();
   const std::pair<const char*, BasicDeviceKind> devices[] = {
       {"/dev/null", BasicDeviceKind::kNull},
