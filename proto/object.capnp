@@ -54,6 +54,23 @@ struct ObjectRequest {
     consoleWrite @13 :Data;
     consoleRead @14 :ConsoleRead;
     consoleClose @15 :Void;
+
+    # Files: positional data IO and metadata (kernel/object/file.h).
+    fileRead @16 :FileRead;
+    fileWrite @17 :FileWrite;
+    fileSync @18 :Bool;          # Data only (fdatasync)?
+    stat @19 :Void;              # A file's or a directory's own attributes.
+    fileSetSize @20 :UInt64;
+
+    # Directories: paths relative to the target (kernel/object/directory.h).
+    dirOpen @21 :DirOpen;
+    dirStatAt @22 :DirPath;
+    dirRead @23 :Void;
+    dirMkdir @24 :Text;
+    dirUnlink @25 :DirUnlink;
+    dirRename @26 :DirRename;
+    dirSymlink @27 :DirSymlink;
+    dirReadLink @28 :Text;
   }
 
   struct Observe {
@@ -73,6 +90,54 @@ struct ObjectRequest {
     offset @0 :UInt64;
     maxBytes @1 :UInt64;
   }
+  struct FileRead {
+    offset @0 :UInt64;
+    maxBytes @1 :UInt64;
+  }
+  struct FileWrite {
+    offset @0 :UInt64;   # UINT64_MAX appends.
+    bytes @1 :Data;
+  }
+  struct DirOpen {
+    path @0 :Text;
+    options @1 :UInt32;  # shoal::kernel::OpenOptions::Pack().
+    rights @2 :UInt32;   # Rights asked for the new handle.
+    granted @3 :UInt32;  # Rights of the caller's handle to the directory.
+  }
+  struct DirPath {
+    path @0 :Text;
+    follow @1 :Bool;
+  }
+  struct DirUnlink {
+    path @0 :Text;
+    directory @1 :Bool;
+  }
+  struct DirRename {
+    oldPath @0 :Text;
+    newDir @1 :UInt64;   # Export id of the destination directory.
+    newPath @2 :Text;
+  }
+  struct DirSymlink {
+    target @0 :Text;
+    path @1 :Text;
+  }
+}
+
+struct FileAttr {
+  dev @0 :UInt64;
+  ino @1 :UInt64;
+  mode @2 :UInt32;
+  nlink @3 :UInt64;
+  size @4 :UInt64;
+  atimNs @5 :UInt64;
+  mtimNs @6 :UInt64;
+  ctimNs @7 :UInt64;
+}
+
+struct DirEntry {
+  name @0 :Text;
+  ino @1 :UInt64;
+  mode @2 :UInt32;
 }
 
 struct ChannelMessage {
@@ -96,7 +161,14 @@ struct ObjectResponse {
     packet @5 :PortPacket;
     consoleChunk @6 :ConsoleChunk;
     consoleEnd @7 :UInt64;
+    fileData @8 :Data;
+    count @9 :UInt64;            # Bytes written.
+    attr @10 :FileAttr;
+    entries @11 :List(DirEntry);
+    handle @12 :HandleRef;       # An object opened for the client, exported to it.
+    text @13 :Text;              # A symlink's target.
   }
+  hostErrno @14 :Int32;  # With a failing status: the errno of a file or directory operation.
 }
 
 # An observer registered with `observe` fired.

@@ -29,7 +29,9 @@ Result<Ref<KernelObject>> ObjectClient::Import(uint64_t export_id, ObjectType ty
     case ObjectType::kConsole:
       return MakeConsoleProxy(self, export_id);
     case ObjectType::kFile:
+      return MakeFileProxy(self, export_id);
     case ObjectType::kDirectory:
+      return MakeDirectoryProxy(self, export_id);
     case ObjectType::kProcess:
     case ObjectType::kDevice:
       return Ref<KernelObject>(std::make_shared<GenericProxy>(type, self, export_id));

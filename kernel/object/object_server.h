@@ -86,6 +86,12 @@ class ObjectServer : public std::enable_shared_from_this<ObjectServer> {
   VoidResult ServeTimer(uint64_t target, proto::ObjectRequest::Reader request);
   VoidResult ServeConsole(uint64_t target, proto::ObjectRequest::Reader request,
                           proto::ObjectResponse::Builder response);
+  // Files and directories (object_server_fs.cc). A failing file operation
+  // is a response with status kIoError and its hostErrno, built here.
+  VoidResult ServeFile(uint64_t target, proto::ObjectRequest::Reader request,
+                       proto::ObjectResponse::Builder response);
+  VoidResult ServeDirectory(uint64_t target, proto::ObjectRequest::Reader request,
+                            proto::ObjectResponse::Builder response);
 
   const EventSink sink_;
   mutable Mutex mu_;

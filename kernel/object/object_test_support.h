@@ -11,17 +11,22 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
 
 #include "kernel/object/channel.h"
 #include "kernel/object/console.h"
+#include "kernel/object/directory.h"
+#include "kernel/object/file.h"
 #include "kernel/object/loopback.h"
 #include "kernel/object/object.h"
 #include "kernel/object/port.h"
 #include "kernel/object/timer.h"
 #include "kernel/object/timer_service.h"
+#include "kernel/sched/reactor.h"
+#include "kernel/sched/reactor_file_io.h"
 
 namespace shoal::kernel::testing {
 
@@ -122,6 +127,10 @@ Ref<T> Unwrap(Result<Ref<T>> result) {
   return result.ok() ? std::move(result).value() : nullptr;
 }
 
+// The rights file tests give a root directory: everything a preopen allows.
+inline constexpr Rights kRootRights =
+    Rights::kRead | Rights::kWrite | Rights::kDuplicate | Rights::kTransfer | Rights::kWait;
+
 // Local objects, as the kernel makes them.
 class LocalObjects {
  public:
@@ -138,9 +147,17 @@ class LocalObjects {
   Ref<ConsoleOps> CreateConsole(size_t retention = ConsoleOps::kDefaultRetention) {
     return Unwrap(Console::Create(retention));
   }
+  // A preopened root at `host_path`, its file IO on a real io_uring reactor.
+  Ref<DirectoryOps> OpenRoot(const std::string& host_path) {
+    auto root = Directory::OpenRoot(host_path, file_io_);
+    EXPECT_TRUE(root.ok()) << "errno " << root.error();
+    return root.ok() ? std::move(root).value() : nullptr;
+  }
 
  private:
   ThreadTimerService timers_;
+  std::unique_ptr<Reactor> reactor_ = std::move(Reactor::Create()).value();
+  ReactorFileIo file_io_{*reactor_};
 };
 
 // The same objects, each reached through a proxy over a loopback connection.
@@ -158,12 +175,15 @@ class ProxiedObjects {
   Ref<ConsoleOps> CreateConsole(size_t retention = ConsoleOps::kDefaultRetention) {
     return Wrap<ConsoleOps>(local_.CreateConsole(retention));
   }
+  Ref<DirectoryOps> OpenRoot(const std::string& host_path) {
+    return Wrap<DirectoryOps>(local_.OpenRoot(host_path), kRootRights);
+  }
   LoopbackConnection& connection() { return connection_; }
 
  private:
   template <typename T>
-  Ref<T> Wrap(Ref<KernelObject> object) {
-    Rights rights = DefaultRights(object->type());
+  Ref<T> Wrap(Ref<KernelObject> object, std::optional<Rights> granted = std::nullopt) {
+    Rights rights = granted.value_or(DefaultRights(object->type()));
     auto proxy = connection_.Proxy(std::move(object), rights);
     EXPECT_TRUE(proxy.ok());
     return proxy.ok() ? std::static_pointer_cast<T>(*proxy) : nullptr;

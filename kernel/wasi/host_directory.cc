@@ -1,35 +1,13 @@
 #include "kernel/wasi/host_directory.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "kernel/object/directory.h"
 #include "kernel/wasi/host_file.h"
 #include "kernel/wasi/path_resolver.h"
 
 namespace shoal::wasi {
-namespace {
-
-Filetype FiletypeFromDirent(unsigned char d_type) {
-  switch (d_type) {
-    case DT_REG:
-      return Filetype::kRegularFile;
-    case DT_DIR:
-      return Filetype::kDirectory;
-    case DT_LNK:
-      return Filetype::kSymbolicLink;
-    case DT_CHR:
-      return Filetype::kCharacterDevice;
-    case DT_BLK:
-      return Filetype::kBlockDevice;
-    case DT_SOCK:
-      return Filetype::kSocketStream;
-    default:
-      return Filetype::kUnknown;
-  }
-}
-
-}  // namespace
 
 ErrnoOr<std::shared_ptr<HostDirectory>> HostDirectory::OpenHost(const std::string& host_path) {
   int fd = ::open(host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -44,21 +22,11 @@ Errno HostDirectory::Sync() {
 
 ErrnoOr<const std::vector<DirEntry>*> HostDirectory::Entries(bool refresh) {
   if (!refresh && !entries_.empty()) return &entries_;
-  // A fresh descriptor so the listing does not depend on, or move, any
-  // shared position of fd_.
-  int fd = ::openat(fd_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return LastHostErrno();
-  DIR* dir = ::fdopendir(fd);
-  if (dir == nullptr) {
-    Errno err = LastHostErrno();
-    ::close(fd);
-    return err;
-  }
+  std::vector<kernel::DirEntry> listed = TRY_ERRNO(FromHost(kernel::ReadHostDirectory(fd_.get())));
   entries_.clear();
-  while (dirent* ent = ::readdir(dir)) {
-    entries_.push_back(DirEntry{ent->d_name, ent->d_ino, FiletypeFromDirent(ent->d_type)});
+  for (kernel::DirEntry& e : listed) {
+    entries_.push_back(DirEntry{std::move(e.name), e.ino, FiletypeFromMode(e.mode)});
   }
-  ::closedir(dir);
   return &entries_;
 }
 
@@ -82,8 +50,8 @@ ErrnoOr<std::shared_ptr<FileObject>> HostDirectory::Open(std::string_view path,
   if (request.fdflags & kFdflagDsync) flags |= O_DSYNC;
   // Opening a directory for writing fails on the host with EISDIR, which is
   // also what POSIX promises the guest.
-  UniqueFd fd = TRY_ERRNO(OpenBeneath(fd_.get(), normalized, flags, 0666,
-                                      request.follow ? FollowLast::kYes : FollowLast::kNo));
+  UniqueFd fd = TRY_ERRNO(FromHost(OpenBeneath(
+      fd_.get(), normalized, flags, 0666, request.follow ? FollowLast::kYes : FollowLast::kNo)));
   FileStat st = TRY_ERRNO(StatFd(fd.get()));
   if (st.type == Filetype::kDirectory) {
     return std::shared_ptr<FileObject>(new HostDirectory(std::move(fd)));
@@ -94,7 +62,7 @@ ErrnoOr<std::shared_ptr<FileObject>> HostDirectory::Open(std::string_view path,
 
 Errno HostDirectory::CreateDirectory(std::string_view path) {
   std::string normalized = TRY_ERRNO(NormalizeGuestPath(path));
-  ParentAndLeaf at = TRY_ERRNO(OpenParentBeneath(fd_.get(), normalized));
+  ParentAndLeaf at = TRY_ERRNO(FromHost(OpenParentBeneath(fd_.get(), normalized)));
   if (::mkdirat(at.parent.get(), at.leaf.c_str(), 0777) != 0) return LastHostErrno();
   return Errno::kSuccess;
 }
@@ -102,7 +70,7 @@ Errno HostDirectory::CreateDirectory(std::string_view path) {
 Errno HostDirectory::RemoveDirectory(std::string_view path) {
   std::string normalized = TRY_ERRNO(NormalizeGuestPath(path));
   if (normalized == ".") return Errno::kBusy;  // Never remove a preopen's root.
-  ParentAndLeaf at = TRY_ERRNO(OpenParentBeneath(fd_.get(), normalized));
+  ParentAndLeaf at = TRY_ERRNO(FromHost(OpenParentBeneath(fd_.get(), normalized)));
   if (::unlinkat(at.parent.get(), at.leaf.c_str(), AT_REMOVEDIR) != 0) return LastHostErrno();
   return Errno::kSuccess;
 }
@@ -112,7 +80,7 @@ Errno HostDirectory::UnlinkFile(std::string_view path) {
   if (normalized == ".") return Errno::kIsdir;
   // "name/" names a directory to POSIX; unlinking one is EISDIR or ENOTDIR.
   bool trailing_slash = !path.empty() && path.back() == '/';
-  ParentAndLeaf at = TRY_ERRNO(OpenParentBeneath(fd_.get(), normalized));
+  ParentAndLeaf at = TRY_ERRNO(FromHost(OpenParentBeneath(fd_.get(), normalized)));
   struct stat st;
   if (::fstatat(at.parent.get(), at.leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     return LastHostErrno();
@@ -127,8 +95,8 @@ ErrnoOr<FileStat> HostDirectory::StatPath(std::string_view path, bool follow) {
   std::string normalized = TRY_ERRNO(NormalizeGuestPath(path));
   // O_PATH opens anything (even unreadable files) without side effects, and
   // going through OpenBeneath means a followed symlink cannot point outside.
-  UniqueFd fd = TRY_ERRNO(
-      OpenBeneath(fd_.get(), normalized, O_PATH, 0, follow ? FollowLast::kYes : FollowLast::kNo));
+  UniqueFd fd = TRY_ERRNO(FromHost(
+      OpenBeneath(fd_.get(), normalized, O_PATH, 0, follow ? FollowLast::kYes : FollowLast::kNo)));
   return StatFd(fd.get());
 }
 
@@ -137,7 +105,7 @@ Errno HostDirectory::SetTimesPath(std::string_view path, bool follow, uint64_t a
   std::string normalized = TRY_ERRNO(NormalizeGuestPath(path));
   std::array<timespec, 2> times = TRY_ERRNO(FileTimes(atim_ns, mtim_ns, fstflags));
   if (!follow) {
-    ParentAndLeaf at = TRY_ERRNO(OpenParentBeneath(fd_.get(), normalized));
+    ParentAndLeaf at = TRY_ERRNO(FromHost(OpenParentBeneath(fd_.get(), normalized)));
     if (::utimensat(at.parent.get(), at.leaf.c_str(), times.data(), AT_SYMLINK_NOFOLLOW) != 0) {
       return LastHostErrno();
     }
@@ -145,7 +113,8 @@ Errno HostDirectory::SetTimesPath(std::string_view path, bool follow, uint64_t a
   }
   // Resolve beneath first (so a symlink cannot point outside), then name the
   // resolved file through /proc: futimens() does not take O_PATH descriptors.
-  UniqueFd fd = TRY_ERRNO(OpenBeneath(fd_.get(), normalized, O_PATH, 0, FollowLast::kYes));
+  UniqueFd fd =
+      TRY_ERRNO(FromHost(OpenBeneath(fd_.get(), normalized, O_PATH, 0, FollowLast::kYes)));
   std::string proc = "/proc/self/fd/" + std::to_string(fd.get());
   if (::utimensat(AT_FDCWD, proc.c_str(), times.data(), 0) != 0) return LastHostErrno();
   return Errno::kSuccess;
@@ -156,8 +125,8 @@ Errno HostDirectory::Rename(std::string_view old_path, HostDirectory& new_dir,
   std::string old_norm = TRY_ERRNO(NormalizeGuestPath(old_path));
   std::string new_norm = TRY_ERRNO(NormalizeGuestPath(new_path));
   if (old_norm == "." || new_norm == ".") return Errno::kBusy;
-  ParentAndLeaf from = TRY_ERRNO(OpenParentBeneath(fd_.get(), old_norm));
-  ParentAndLeaf to = TRY_ERRNO(OpenParentBeneath(new_dir.fd_.get(), new_norm));
+  ParentAndLeaf from = TRY_ERRNO(FromHost(OpenParentBeneath(fd_.get(), old_norm)));
+  ParentAndLeaf to = TRY_ERRNO(FromHost(OpenParentBeneath(new_dir.fd_.get(), new_norm)));
   if (::renameat(from.parent.get(), from.leaf.c_str(), to.parent.get(), to.leaf.c_str()) != 0) {
     return LastHostErrno();
   }
