@@ -17,6 +17,7 @@ Errno ReadVectored(WasiCall& c, FileObject& object, std::optional<uint64_t> offs
     if (!n.ok()) {
       if (n.error() == Errno::kAgain && total == 0) {
         c.process.set_wait_fd(object.poll_fd());
+        c.process.set_io_wait(object.io_wait());
         c.action = vm::HostAction::kYield;
         return Errno::kSuccess;
       }

@@ -12,11 +12,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "kernel/wasi/errno.h"
+#include "kernel/wasi/io_wait.h"
 #include "kernel/wasi/wasi_abi.h"
 
 namespace shoal::wasi {
@@ -74,6 +76,9 @@ class FileObject {
 
   // The host descriptor to wait on while a Read() returned kAgain, or -1.
   virtual int poll_fd() const { return -1; }
+  // The operation in flight to wait for while a Read() returned kAgain, or
+  // null (see io_wait.h).
+  virtual std::shared_ptr<IoWait> io_wait() const { return nullptr; }
 
   // Non-null when this object is a directory (path_* calls need one).
   virtual HostDirectory* AsDirectory() { return nullptr; }

@@ -9,10 +9,11 @@
 
 namespace shoal::wasi {
 
-ErrnoOr<std::shared_ptr<HostDirectory>> HostDirectory::OpenHost(const std::string& host_path) {
+ErrnoOr<std::shared_ptr<HostDirectory>> HostDirectory::OpenHost(const std::string& host_path,
+                                                                kernel::FileIo* io) {
   int fd = ::open(host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return LastHostErrno();
-  return std::shared_ptr<HostDirectory>(new HostDirectory(UniqueFd(fd)));
+  return std::shared_ptr<HostDirectory>(new HostDirectory(UniqueFd(fd), io));
 }
 
 Errno HostDirectory::Sync() {
@@ -54,10 +55,10 @@ ErrnoOr<std::shared_ptr<FileObject>> HostDirectory::Open(std::string_view path,
       fd_.get(), normalized, flags, 0666, request.follow ? FollowLast::kYes : FollowLast::kNo)));
   FileStat st = TRY_ERRNO(StatFd(fd.get()));
   if (st.type == Filetype::kDirectory) {
-    return std::shared_ptr<FileObject>(new HostDirectory(std::move(fd)));
+    return std::shared_ptr<FileObject>(new HostDirectory(std::move(fd), io_));
   }
   if (request.oflags & kOflagDirectory) return Errno::kNotdir;
-  return std::shared_ptr<FileObject>(HostFile::Adopt(std::move(fd), st.type));
+  return std::shared_ptr<FileObject>(HostFile::Adopt(std::move(fd), st.type, io_));
 }
 
 Errno HostDirectory::CreateDirectory(std::string_view path) {

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kernel/object/file_io.h"
 #include "kernel/wasi/host_fs.h"
 
 namespace shoal::wasi {
@@ -26,7 +27,10 @@ struct OpenRequest {
 class HostDirectory : public FileObject {
  public:
   // Opens a host directory (a preopen). Errors carry the host errno mapped.
-  static ErrnoOr<std::shared_ptr<HostDirectory>> OpenHost(const std::string& host_path);
+  // Regular files opened beneath it read through `io` when it is given (see
+  // host_file.h); `io` must outlive them.
+  static ErrnoOr<std::shared_ptr<HostDirectory>> OpenHost(const std::string& host_path,
+                                                          kernel::FileIo* io = nullptr);
 
   Filetype type() const override { return Filetype::kDirectory; }
   Rights max_rights() const override { return kDirectoryRights | kFileRights; }
@@ -52,8 +56,9 @@ class HostDirectory : public FileObject {
   Errno Rename(std::string_view old_path, HostDirectory& new_dir, std::string_view new_path);
 
  private:
-  explicit HostDirectory(UniqueFd fd) : fd_(std::move(fd)) {}
+  HostDirectory(UniqueFd fd, kernel::FileIo* io) : fd_(std::move(fd)), io_(io) {}
   UniqueFd fd_;
+  kernel::FileIo* io_;
   std::vector<DirEntry> entries_;
 };
 

@@ -3,21 +3,72 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 
 namespace shoal::wasi {
 
-// TODO(async): these calls block the worker on slow storage; the kernel's
-// io_uring reactor will park the process instead (ARCHITECTURE.md, inv. 4).
+// TODO(async): writes, syncs and the standalone runner's reads still block
+// the calling thread on slow storage (ARCHITECTURE.md, invariant 4).
 
-std::shared_ptr<HostFile> HostFile::Adopt(UniqueFd fd, Filetype type) {
-  return std::shared_ptr<HostFile>(new HostFile(std::move(fd), type));
+std::shared_ptr<HostFile> HostFile::Adopt(UniqueFd fd, Filetype type, kernel::FileIo* io) {
+  std::shared_ptr<HostFile> file(new HostFile(UniqueFd(), type));
+  if (io != nullptr && type == Filetype::kRegularFile) {
+    int flags = ::fcntl(fd.get(), F_GETFL);
+    bool append = flags >= 0 && (flags & O_APPEND);
+    file->file_ = kernel::File::Adopt(std::move(fd), *io, append);
+  } else {
+    file->fd_ = std::move(fd);
+    int flags = io != nullptr ? ::fcntl(file->fd_.get(), F_GETFL) : -1;
+    if (flags >= 0 && ::fcntl(file->fd_.get(), F_SETFL, flags | O_NONBLOCK) == 0) {
+      file->stream_ = true;
+    }
+  }
+  return file;
+}
+
+std::shared_ptr<IoWait> HostFile::io_wait() const {
+  if (!pending_) return nullptr;
+  return std::shared_ptr<IoWait>(pending_, &pending_->wait);
+}
+
+ErrnoOr<size_t> HostFile::ReadAsync(std::span<uint8_t> buf, uint64_t offset) {
+  // A retry asks for the same read; anything else abandons the old one (its
+  // completion then lands in a record nobody reads).
+  if (pending_ && (pending_->offset != offset || pending_->length != buf.size())) {
+    pending_.reset();
+  }
+  if (!pending_) {
+    auto read = std::make_shared<InFlightRead>();
+    read->offset = offset;
+    read->length = buf.size();
+    pending_ = read;
+    file_->Read(offset, buf.size(), [read](kernel::ErrnoResult<std::vector<uint8_t>> bytes) {
+      read->result = std::move(bytes);
+      read->wait.Complete();  // Publishes `result` to whoever sees done().
+    });
+  }
+  if (!pending_->wait.done()) return Errno::kAgain;
+  std::shared_ptr<InFlightRead> read = std::move(pending_);
+  if (!read->result.ok()) return ErrnoFromHost(read->result.error());
+  const std::vector<uint8_t>& bytes = read->result.value();
+  std::copy(bytes.begin(), bytes.end(), buf.begin());
+  return bytes.size();
 }
 
 ErrnoOr<size_t> HostFile::Read(std::span<uint8_t> buf) {
+  if (file_) {
+    // The descriptor's own position stays the truth (Seek and Write use it);
+    // it moves only when the read is delivered.
+    off_t at = ::lseek(fd(), 0, SEEK_CUR);
+    if (at < 0) return LastHostErrno();
+    size_t n = TRY_ERRNO(ReadAsync(buf, uint64_t(at)));
+    if (::lseek(fd(), off_t(n), SEEK_CUR) < 0) return LastHostErrno();
+    return n;
+  }
   for (;;) {
-    ssize_t n = ::read(fd_.get(), buf.data(), buf.size());
+    ssize_t n = ::read(fd(), buf.data(), buf.size());
     if (n >= 0) return size_t(n);
     if (errno != EINTR) return LastHostErrno();
   }
@@ -25,7 +76,7 @@ ErrnoOr<size_t> HostFile::Read(std::span<uint8_t> buf) {
 
 ErrnoOr<size_t> HostFile::Write(std::span<const uint8_t> buf) {
   for (;;) {
-    ssize_t n = ::write(fd_.get(), buf.data(), buf.size());
+    ssize_t n = ::write(fd(), buf.data(), buf.size());
     if (n >= 0) return size_t(n);
     if (errno != EINTR) return LastHostErrno();
   }
@@ -33,8 +84,9 @@ ErrnoOr<size_t> HostFile::Write(std::span<const uint8_t> buf) {
 
 ErrnoOr<size_t> HostFile::Pread(std::span<uint8_t> buf, uint64_t offset) {
   if (offset > uint64_t(INT64_MAX)) return Errno::kInval;
+  if (file_) return ReadAsync(buf, offset);
   for (;;) {
-    ssize_t n = ::pread(fd_.get(), buf.data(), buf.size(), off_t(offset));
+    ssize_t n = ::pread(fd(), buf.data(), buf.size(), off_t(offset));
     if (n >= 0) return size_t(n);
     if (errno != EINTR) return LastHostErrno();
   }
@@ -43,7 +95,7 @@ ErrnoOr<size_t> HostFile::Pread(std::span<uint8_t> buf, uint64_t offset) {
 ErrnoOr<size_t> HostFile::Pwrite(std::span<const uint8_t> buf, uint64_t offset) {
   if (offset > uint64_t(INT64_MAX)) return Errno::kInval;
   for (;;) {
-    ssize_t n = ::pwrite(fd_.get(), buf.data(), buf.size(), off_t(offset));
+    ssize_t n = ::pwrite(fd(), buf.data(), buf.size(), off_t(offset));
     if (n >= 0) return size_t(n);
     if (errno != EINTR) return LastHostErrno();
   }
@@ -64,33 +116,33 @@ ErrnoOr<uint64_t> HostFile::Seek(int64_t offset, Whence whence) {
     default:
       return Errno::kInval;
   }
-  off_t pos = ::lseek(fd_.get(), off_t(offset), host_whence);
+  off_t pos = ::lseek(fd(), off_t(offset), host_whence);
   if (pos < 0) return LastHostErrno();
   return uint64_t(pos);
 }
 
 Errno HostFile::SetSize(uint64_t size) {
   if (size > uint64_t(INT64_MAX)) return Errno::kInval;
-  if (::ftruncate(fd_.get(), off_t(size)) != 0) return LastHostErrno();
+  if (::ftruncate(fd(), off_t(size)) != 0) return LastHostErrno();
   return Errno::kSuccess;
 }
 
 Errno HostFile::Sync() {
-  if (::fsync(fd_.get()) != 0) return LastHostErrno();
+  if (::fsync(fd()) != 0) return LastHostErrno();
   return Errno::kSuccess;
 }
 
 Errno HostFile::SetFlags(uint16_t fdflags) {
-  int fl = ::fcntl(fd_.get(), F_GETFL);
+  int fl = ::fcntl(fd(), F_GETFL);
   if (fl < 0) return LastHostErrno();
   fl = (fdflags & kFdflagAppend) ? (fl | O_APPEND) : (fl & ~O_APPEND);
   // Non-blocking mode is accepted but has no effect on regular files.
-  if (::fcntl(fd_.get(), F_SETFL, fl) != 0) return LastHostErrno();
+  if (::fcntl(fd(), F_SETFL, fl) != 0) return LastHostErrno();
   return Errno::kSuccess;
 }
 
 uint16_t HostFile::flags() const {
-  int fl = ::fcntl(fd_.get(), F_GETFL);
+  int fl = ::fcntl(fd(), F_GETFL);
   uint16_t out = 0;
   if (fl >= 0 && (fl & O_APPEND)) out |= kFdflagAppend;
   return out;
@@ -98,7 +150,7 @@ uint16_t HostFile::flags() const {
 
 Errno HostFile::Allocate(uint64_t offset, uint64_t len) {
   if (offset > uint64_t(INT64_MAX) || len > uint64_t(INT64_MAX) - offset) return Errno::kInval;
-  int rc = ::posix_fallocate(fd_.get(), off_t(offset), off_t(len));
+  int rc = ::posix_fallocate(fd(), off_t(offset), off_t(len));
   if (rc != 0) return ErrnoFromHost(rc);
   return Errno::kSuccess;
 }
