@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "kernel/base/temp_dir.h"
+#include "kernel/object/channel.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/proc/proc_test_support.h"
 #include "kernel/proc/process.h"
@@ -34,6 +35,18 @@ SpawnRequest CatFrom(const std::string& dir) {
   return request;
 }
 
+// The exit code of `pid` once it has ended; -1 if waiting failed.
+int WaitCode(Kernel& kernel, uint64_t pid) {
+  Result<ExitStatus> status = kernel.Wait(pid, testing::kWaitLimit);
+  return status.ok() ? status->code : -1;
+}
+
+// Everything written to `console` so far.
+std::string TextOf(const Ref<Console>& console) {
+  Result<ConsoleChunk> chunk = console->Read(0, 1 << 20);
+  return chunk.ok() ? std::string(chunk->bytes.begin(), chunk->bytes.end()) : "";
+}
+
 TEST(FileIoTest, RegularFileReadsGoThroughTheReactor) {
   shoal::testing::TempDir tmp;
   std::string text;
@@ -47,12 +60,8 @@ TEST(FileIoTest, RegularFileReadsGoThroughTheReactor) {
   ASSERT_NE(process, nullptr);
   Ref<Console> out = process->stdout_console();
   process.reset();
-  Result<ExitStatus> status = kernel->Wait(spawned->pid, testing::kWaitLimit);
-  ASSERT_TRUE(status.ok());
-  EXPECT_EQ(status->code, 0);
-  Result<ConsoleChunk> chunk = out->Read(0, 1 << 20);
-  ASSERT_TRUE(chunk.ok());
-  EXPECT_EQ(std::string(chunk->bytes.begin(), chunk->bytes.end()), text);
+  EXPECT_EQ(WaitCode(*kernel, spawned->pid), 0);
+  EXPECT_EQ(TextOf(out), text);
   // One reactor read per 4 KiB chunk, plus the one at end of file.
   EXPECT_GE(kernel->reactor().Stats().completed - before, text.size() / 4096 + 1);
 }
@@ -76,9 +85,7 @@ TEST(FileIoTest, ProcessBlockedOnAFifoDoesNotHoldTheOnlyWorker) {
   // completion on the single worker.
   Result<SpawnResult> other = kernel->Spawn(RequestFor("exit42"));
   ASSERT_TRUE(other.ok());
-  Result<ExitStatus> other_status = kernel->Wait(other->pid, testing::kWaitLimit);
-  ASSERT_TRUE(other_status.ok());
-  EXPECT_EQ(other_status->code, 42);
+  EXPECT_EQ(WaitCode(*kernel, other->pid), 42);
   EXPECT_NE(kernel->Find(reader->pid), nullptr);  // Still waiting for input.
 
   ASSERT_EQ(::write(writer, "through the pipe\n", 17), 17);
@@ -87,9 +94,37 @@ TEST(FileIoTest, ProcessBlockedOnAFifoDoesNotHoldTheOnlyWorker) {
     return chunk.ok() && chunk->bytes.size() == 17;
   }));
   ::close(writer);  // End of input (the reader's own O_RDONLY end remains).
-  Result<ExitStatus> status = kernel->Wait(reader->pid, testing::kWaitLimit);
-  ASSERT_TRUE(status.ok());
-  EXPECT_EQ(status->code, 0);
+  EXPECT_EQ(WaitCode(*kernel, reader->pid), 0);
+}
+
+TEST(FileIoTest, AFileHandleSentOverAChannelIsReadThroughANewFd) {
+  shoal::testing::TempDir sender_dir;
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += "passed " + std::to_string(i) + "\n";
+  std::ofstream(sender_dir.Join("input")) << text;
+  auto kernel = OneWorkerKernel();
+  auto [a, b] = std::move(Channel::Create()).value();
+  Rights channel_rights = DefaultRights(ObjectType::kChannel);
+  SpawnRequest sender = RequestFor("send_file");
+  sender.preopens.push_back(wasi::Preopen{sender_dir.path(), "/data"});
+  sender.handles.push_back({a, channel_rights});
+  SpawnRequest receiver = RequestFor("recv_file");  // No preopens: only the handle.
+  receiver.handles.push_back({b, channel_rights});
+  a.reset();
+  b.reset();
+
+  Result<SpawnResult> got = kernel->Spawn(std::move(receiver));
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  std::shared_ptr<Process> process = kernel->Find(got->pid);
+  ASSERT_NE(process, nullptr);
+  Ref<Console> out = process->stdout_console();
+  process.reset();
+  Result<SpawnResult> sent = kernel->Spawn(std::move(sender));
+  ASSERT_TRUE(sent.ok()) << sent.error().message;
+
+  EXPECT_EQ(WaitCode(*kernel, sent->pid), 0);
+  EXPECT_EQ(WaitCode(*kernel, got->pid), 0);
+  EXPECT_EQ(TextOf(out), text);
 }
 
 }  // namespace

@@ -40,6 +40,11 @@ Errno WriteVectored(WasiCall& c, FileObject& object, std::optional<uint64_t> off
     if (buf.empty()) continue;
     auto n = offset ? object.Pwrite(buf, *offset + total) : object.Write(buf);
     if (!n.ok()) {
+      if (n.error() == Errno::kAgain && total == 0 && object.io_wait()) {
+        c.process.set_io_wait(object.io_wait());  // A write on the reactor.
+        c.action = vm::HostAction::kYield;
+        return Errno::kSuccess;
+      }
       if (total > 0) break;
       return n.error();
     }

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "kernel/object/file.h"
 #include "kernel/wasi/errno.h"
 #include "kernel/wasi/io_wait.h"
 #include "kernel/wasi/wasi_abi.h"
@@ -79,6 +80,9 @@ class FileObject {
   // The operation in flight to wait for while a Read() returned kAgain, or
   // null (see io_wait.h).
   virtual std::shared_ptr<IoWait> io_wait() const { return nullptr; }
+  // The kernel File this object is a view of, or null (shoal_handle_from_fd
+  // hands it out as a handle).
+  virtual kernel::Ref<kernel::FileOps> kernel_file() const { return nullptr; }
 
   // Non-null when this object is a directory (path_* calls need one).
   virtual HostDirectory* AsDirectory() { return nullptr; }

@@ -28,42 +28,13 @@ std::shared_ptr<HostFile> HostFile::Adopt(UniqueFd fd, Filetype type, kernel::Fi
   return file;
 }
 
-std::shared_ptr<IoWait> HostFile::io_wait() const {
-  if (!pending_) return nullptr;
-  return std::shared_ptr<IoWait>(pending_, &pending_->wait);
-}
-
-ErrnoOr<size_t> HostFile::ReadAsync(std::span<uint8_t> buf, uint64_t offset) {
-  // A retry asks for the same read; anything else abandons the old one (its
-  // completion then lands in a record nobody reads).
-  if (pending_ && (pending_->offset != offset || pending_->length != buf.size())) {
-    pending_.reset();
-  }
-  if (!pending_) {
-    auto read = std::make_shared<InFlightRead>();
-    read->offset = offset;
-    read->length = buf.size();
-    pending_ = read;
-    file_->Read(offset, buf.size(), [read](kernel::ErrnoResult<std::vector<uint8_t>> bytes) {
-      read->result = std::move(bytes);
-      read->wait.Complete();  // Publishes `result` to whoever sees done().
-    });
-  }
-  if (!pending_->wait.done()) return Errno::kAgain;
-  std::shared_ptr<InFlightRead> read = std::move(pending_);
-  if (!read->result.ok()) return ErrnoFromHost(read->result.error());
-  const std::vector<uint8_t>& bytes = read->result.value();
-  std::copy(bytes.begin(), bytes.end(), buf.begin());
-  return bytes.size();
-}
-
 ErrnoOr<size_t> HostFile::Read(std::span<uint8_t> buf) {
   if (file_) {
     // The descriptor's own position stays the truth (Seek and Write use it);
     // it moves only when the read is delivered.
     off_t at = ::lseek(fd(), 0, SEEK_CUR);
     if (at < 0) return LastHostErrno();
-    size_t n = TRY_ERRNO(ReadAsync(buf, uint64_t(at)));
+    size_t n = TRY_ERRNO(reads_.Read(*file_, buf, uint64_t(at)));
     if (::lseek(fd(), off_t(n), SEEK_CUR) < 0) return LastHostErrno();
     return n;
   }
@@ -84,7 +55,7 @@ ErrnoOr<size_t> HostFile::Write(std::span<const uint8_t> buf) {
 
 ErrnoOr<size_t> HostFile::Pread(std::span<uint8_t> buf, uint64_t offset) {
   if (offset > uint64_t(INT64_MAX)) return Errno::kInval;
-  if (file_) return ReadAsync(buf, offset);
+  if (file_) return reads_.Read(*file_, buf, offset);
   for (;;) {
     ssize_t n = ::pread(fd(), buf.data(), buf.size(), off_t(offset));
     if (n >= 0) return size_t(n);

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "kernel/object/file.h"
+#include "kernel/wasi/async_file_io.h"
 #include "kernel/wasi/host_fs.h"
 
 namespace shoal::wasi {
@@ -39,28 +40,18 @@ class HostFile : public FileObject {
   Errno SetTimes(uint64_t atim_ns, uint64_t mtim_ns, uint16_t fstflags) override {
     return SetFdTimes(fd(), atim_ns, mtim_ns, fstflags);
   }
-  std::shared_ptr<IoWait> io_wait() const override;
+  std::shared_ptr<IoWait> io_wait() const override { return reads_.wait(); }
+  kernel::Ref<kernel::FileOps> kernel_file() const override { return file_; }
   int poll_fd() const override { return stream_ ? fd() : -1; }
 
  private:
-  // A read started on the kernel File, kept until the retried call takes it.
-  struct InFlightRead {
-    uint64_t offset = 0;
-    size_t length = 0;
-    IoWait wait;
-    kernel::ErrnoResult<std::vector<uint8_t>> result = std::vector<uint8_t>();  // Once done.
-  };
-
   HostFile(UniqueFd fd, Filetype type) : fd_(std::move(fd)), type_(type) {}
   int fd() const { return file_ ? file_->host_fd() : fd_.get(); }
-  // Pread through the kernel File: the bytes when the read at (offset, size)
-  // has completed, else kAgain after starting it.
-  ErrnoOr<size_t> ReadAsync(std::span<uint8_t> buf, uint64_t offset);
 
   UniqueFd fd_;                    // Without a FileIo.
   kernel::Ref<kernel::File> file_;  // With one: owns the descriptor.
   Filetype type_;
-  std::shared_ptr<InFlightRead> pending_;
+  AsyncFileIo reads_;  // With file_.
   bool stream_ = false;  // A non-blocking FIFO or device, polled for reads.
 };
 
