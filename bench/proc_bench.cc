@@ -180,8 +180,9 @@ int main(int argc, char** argv) {
   for (int rep = 0; rep < 3; ++rep) {
     double wasm = WasmReadMiBps(*kernel, file, file_mib);
     double native = NativeReadMiBps(file, file_mib);
-    std::printf("file read (%d MiB, 64 KiB reads): wasm %.0f MiB/s, native %.0f MiB/s, ratio %.2fx\n",
-                file_mib, wasm, native, wasm / native);
+    std::printf(
+        "file read (%d MiB, 64 KiB reads): wasm %.0f MiB/s, native %.0f MiB/s, ratio %.2fx\n",
+        file_mib, wasm, native, wasm / native);
   }
   return 0;
 }

@@ -19,8 +19,7 @@ Result<int32_t> FdFromHandle(AbiCall& c) {
   }
   auto file = std::static_pointer_cast<FileOps>(entry.object);
   wasi::Rights rights = wasi::WasiRightsFor(entry.rights);
-  wasi::Descriptor descriptor{wasi::FileView::Create(std::move(file), entry.rights), rights, 0,
-                              ""};
+  wasi::Descriptor descriptor{wasi::FileView::Create(std::move(file), entry.rights), rights, 0, ""};
   wasi::ErrnoOr<uint32_t> fd = c.process.wasi().fds().Insert(std::move(descriptor));
   if (!fd.ok()) return MakeError(Status::kNoMemory, "too many open descriptors");
   TRY(c.process.handles().Close(h));
@@ -39,8 +38,8 @@ Result<int32_t> HandleFromFd(AbiCall& c) {
   if (!file) return MakeError(Status::kNotSupported, "descriptor is not a kernel file");
   Rights rights = wasi::HandleRightsFor(d.value()->rights_base);
   if (auto* view = dynamic_cast<wasi::FileView*>(d.value()->object.get())) {
-    rights = rights & (view->handle_rights() | Rights::kDuplicate | Rights::kTransfer |
-                       Rights::kWait);
+    rights =
+        rights & (view->handle_rights() | Rights::kDuplicate | Rights::kTransfer | Rights::kWait);
   }
   return int32_t(TRY(c.process.handles().Add(std::move(file), rights)));
 }

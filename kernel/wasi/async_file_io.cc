@@ -6,8 +6,8 @@ namespace shoal::wasi {
 
 std::shared_ptr<AsyncFileIo::Op> AsyncFileIo::Claim(bool write, uint64_t offset, size_t length,
                                                     bool& started) {
-  if (pending_ && (pending_->write != write || pending_->offset != offset ||
-                   pending_->length != length)) {
+  if (pending_ &&
+      (pending_->write != write || pending_->offset != offset || pending_->length != length)) {
     pending_.reset();
   }
   started = !pending_;
@@ -20,8 +20,7 @@ std::shared_ptr<AsyncFileIo::Op> AsyncFileIo::Claim(bool write, uint64_t offset,
   return pending_;
 }
 
-ErrnoOr<size_t> AsyncFileIo::Read(kernel::FileOps& file, std::span<uint8_t> buf,
-                                  uint64_t offset) {
+ErrnoOr<size_t> AsyncFileIo::Read(kernel::FileOps& file, std::span<uint8_t> buf, uint64_t offset) {
   bool start = false;
   std::shared_ptr<Op> op = Claim(false, offset, buf.size(), start);
   if (start) {

@@ -23,8 +23,7 @@ kernel::Rights HandleRightsFor(Rights rights);
 class FileView : public FileObject {
  public:
   // `rights` are the handle's; they bound max_rights().
-  static std::shared_ptr<FileView> Create(kernel::Ref<kernel::FileOps> file,
-                                          kernel::Rights rights);
+  static std::shared_ptr<FileView> Create(kernel::Ref<kernel::FileOps> file, kernel::Rights rights);
 
   Filetype type() const override { return Filetype::kRegularFile; }
   Rights max_rights() const override { return WasiRightsFor(rights_); }

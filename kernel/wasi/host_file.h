@@ -21,8 +21,7 @@ namespace shoal::wasi {
 // non-blocking and a read that would wait parks on poll_fd() instead.
 class HostFile : public FileObject {
  public:
-  static std::shared_ptr<HostFile> Adopt(UniqueFd fd, Filetype type,
-                                         kernel::FileIo* io = nullptr);
+  static std::shared_ptr<HostFile> Adopt(UniqueFd fd, Filetype type, kernel::FileIo* io = nullptr);
 
   Filetype type() const override { return type_; }
   Rights max_rights() const override { return kFileRights; }
@@ -48,10 +47,10 @@ class HostFile : public FileObject {
   HostFile(UniqueFd fd, Filetype type) : fd_(std::move(fd)), type_(type) {}
   int fd() const { return file_ ? file_->host_fd() : fd_.get(); }
 
-  UniqueFd fd_;                    // Without a FileIo.
+  UniqueFd fd_;                     // Without a FileIo.
   kernel::Ref<kernel::File> file_;  // With one: owns the descriptor.
   Filetype type_;
-  AsyncFileIo reads_;  // With file_.
+  AsyncFileIo reads_;    // With file_.
   bool stream_ = false;  // A non-blocking FIFO or device, polled for reads.
 };
 

@@ -23,8 +23,8 @@ class IoWait {
 
  private:
   mutable std::mutex mu_;
-  bool done_ = false;             // Guarded by mu_.
-  std::function<void()> wake_;    // Guarded by mu_.
+  bool done_ = false;           // Guarded by mu_.
+  std::function<void()> wake_;  // Guarded by mu_.
 };
 
 }  // namespace shoal::wasi

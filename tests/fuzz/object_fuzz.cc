@@ -2,17 +2,27 @@
 //
 // The input is a sequence of requests, each a 2-byte little-endian length and
 // that many bytes, sent in order to one server exporting a fresh object of
-// each type (export ids 1..7, see below), so that sequences of valid
+// each type (export ids 1..9, see below), so that sequences of valid
 // operations are explored as well as malformed bytes. The contract under test:
 // every request yields a decodable Response whose status is a known Status,
 // never a crash, an abort, a sanitizer report or an unbounded allocation.
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <span>
+#include <string>
+#include <system_error>
 #include <vector>
 
 #include "kernel/object/channel.h"
 #include "kernel/object/console.h"
+#include "kernel/object/directory.h"
+#include "kernel/object/file.h"
 #include "kernel/object/loopback.h"
 #include "kernel/object/port.h"
 #include "kernel/object/timer.h"
@@ -33,6 +43,47 @@ class FrozenTimers final : public TimerService {
   TimerId next_ = 1;
 };
 
+// File IO done at once on the calling thread: the fuzzer needs no reactor.
+class InlineFileIo final : public FileIo {
+ public:
+  int Read(int fd, std::span<uint8_t> buffer, uint64_t offset, Callback done) override {
+    ssize_t n = ::pread(fd, buffer.data(), buffer.size(), off_t(offset));
+    done(n < 0 ? 0 : int32_t(n), n < 0 ? errno : 0);
+    return 0;
+  }
+  int Write(int fd, std::span<const uint8_t> buffer, uint64_t offset, Callback done) override {
+    ssize_t n = ::pwrite(fd, buffer.data(), buffer.size(), off_t(offset));
+    done(n < 0 ? 0 : int32_t(n), n < 0 ? errno : 0);
+    return 0;
+  }
+  int Sync(int fd, bool data_only, Callback done) override {
+    int rc = data_only ? ::fdatasync(fd) : ::fsync(fd);
+    done(0, rc < 0 ? errno : 0);
+    return 0;
+  }
+};
+
+// A fresh directory with one file "f" for each input, removed after it.
+class FuzzRoot {
+ public:
+  FuzzRoot() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "shoal_fuzz_XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) __builtin_trap();
+    path_ = tmpl;
+    int fd = ::open((path_ + "/f").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0 || ::write(fd, "file", 4) != 4) __builtin_trap();
+    ::close(fd);
+  }
+  ~FuzzRoot() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 class Device final : public KernelObject {
  public:
   Device() : KernelObject(ObjectType::kDevice, Signals::kReadable) {}
@@ -42,12 +93,15 @@ class Device final : public KernelObject {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FrozenTimers timers;
+  InlineFileIo file_io;
+  FuzzRoot root;
   {
     LoopbackConnection connection;
     ObjectServer& server = connection.server();
     auto [a, b] = std::move(Channel::Create()).value();
     // Export ids: 1 and 2 the channel's ends, 3 a port, 4 a timer, 5 a
-    // console, 6 a device, 7 the first end again with only read rights.
+    // console, 6 a device, 7 the first end again with only read rights, 8 a
+    // directory (a fresh root) and 9 the file "f" in it.
     (void)server.Export(a, DefaultRights(ObjectType::kChannel));
     (void)server.Export(b, DefaultRights(ObjectType::kChannel));
     (void)server.Export(std::move(Port::Create()).value(), DefaultRights(ObjectType::kPort));
@@ -57,6 +111,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                         DefaultRights(ObjectType::kConsole));
     (void)server.Export(std::make_shared<Device>(), Rights::kAll);
     (void)server.Export(a, Rights::kRead);
+    Rights all = Rights::kRead | Rights::kWrite | Rights::kDuplicate | Rights::kTransfer;
+    Ref<Directory> dir = std::move(Directory::OpenRoot(root.path(), file_io)).value();
+    OpenOptions rw;
+    rw.read = rw.write = true;
+    HandleEntry file = std::move(dir->Open("f", rw, all, all)).value();
+    (void)server.Export(dir, all);
+    (void)server.Export(file.object, file.rights);
     a.reset();
     b.reset();
 
