@@ -109,6 +109,10 @@ class Directory final : public DirectoryOps {
   ErrnoResult<Done> Symlink(std::string_view target, std::string_view path) override;
   ErrnoResult<std::string> ReadLink(std::string_view path) override;
 
+  // The host descriptor, for calls the kernel object does not offer yet
+  // (setting times); paths must still go through path_beneath.h.
+  int host_fd() const { return fd_.get(); }
+
  private:
   Directory(UniqueFd fd, FileIo& io)
       : DirectoryOps(ObjectType::kDirectory), fd_(std::move(fd)), io_(io) {}

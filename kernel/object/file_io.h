@@ -30,4 +30,17 @@ class FileIo {
   virtual int Sync(int fd, bool data_only, Callback done) = 0;
 };
 
+// FileIo done at once, with blocking host calls on the calling thread, for
+// runners without a reactor (RunWasiMain, tests, the fuzzer). The kernel
+// never uses it: its workers must not block.
+class InlineFileIo final : public FileIo {
+ public:
+  // One stateless instance serves everyone.
+  static InlineFileIo& Shared();
+
+  int Read(int fd, std::span<uint8_t> buffer, uint64_t offset, Callback done) override;
+  int Write(int fd, std::span<const uint8_t> buffer, uint64_t offset, Callback done) override;
+  int Sync(int fd, bool data_only, Callback done) override;
+};
+
 }  // namespace shoal::kernel

@@ -9,27 +9,21 @@
 
 namespace shoal::wasi {
 
-// TODO(async): writes, syncs and the standalone runner's reads still block
-// the calling thread on slow storage (ARCHITECTURE.md, invariant 4).
+// TODO(async): writes and syncs still block the calling thread on slow
+// storage (ARCHITECTURE.md, invariant 4).
 
-std::shared_ptr<HostFile> HostFile::Adopt(UniqueFd fd, Filetype type, kernel::FileIo* io) {
-  std::shared_ptr<HostFile> file(new HostFile(UniqueFd(), type));
-  if (io != nullptr && type == Filetype::kRegularFile) {
-    int flags = ::fcntl(fd.get(), F_GETFL);
-    bool append = flags >= 0 && (flags & O_APPEND);
-    file->file_ = kernel::File::Adopt(std::move(fd), *io, append);
-  } else {
-    file->fd_ = std::move(fd);
-    int flags = io != nullptr ? ::fcntl(file->fd_.get(), F_GETFL) : -1;
-    if (flags >= 0 && ::fcntl(file->fd_.get(), F_SETFL, flags | O_NONBLOCK) == 0) {
-      file->stream_ = true;
-    }
+std::shared_ptr<HostFile> HostFile::Adopt(kernel::Ref<kernel::File> file, Filetype type,
+                                          bool poll_streams) {
+  std::shared_ptr<HostFile> view(new HostFile(std::move(file), type));
+  if (poll_streams && type != Filetype::kRegularFile) {
+    int flags = ::fcntl(view->fd(), F_GETFL);
+    view->stream_ = flags >= 0 && ::fcntl(view->fd(), F_SETFL, flags | O_NONBLOCK) == 0;
   }
-  return file;
+  return view;
 }
 
 ErrnoOr<size_t> HostFile::Read(std::span<uint8_t> buf) {
-  if (file_) {
+  if (type_ == Filetype::kRegularFile) {
     // The descriptor's own position stays the truth (Seek and Write use it);
     // it moves only when the read is delivered.
     off_t at = ::lseek(fd(), 0, SEEK_CUR);
@@ -55,7 +49,7 @@ ErrnoOr<size_t> HostFile::Write(std::span<const uint8_t> buf) {
 
 ErrnoOr<size_t> HostFile::Pread(std::span<uint8_t> buf, uint64_t offset) {
   if (offset > uint64_t(INT64_MAX)) return Errno::kInval;
-  if (file_) return reads_.Read(*file_, buf, offset);
+  if (type_ == Filetype::kRegularFile) return reads_.Read(*file_, buf, offset);
   for (;;) {
     ssize_t n = ::pread(fd(), buf.data(), buf.size(), off_t(offset));
     if (n >= 0) return size_t(n);

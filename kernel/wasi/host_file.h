@@ -9,19 +9,21 @@
 
 namespace shoal::wasi {
 
-// Wraps an owned host descriptor opened through a HostDirectory, so it can
-// only name a file beneath some preopened directory.
+// A view of a kernel File opened through a HostDirectory, so it can only
+// name a file beneath some preopened directory.
 //
-// With a FileIo (a process under the kernel), reads of a regular file are a
-// kernel File's asynchronous reads on the io_uring reactor: Read and Pread
-// start one and return kAgain with io_wait() set, so the process parks; the
-// retried call with the same offset and size returns the bytes. Without one
-// (the standalone runner, tests) and for everything else, calls are
-// synchronous host calls, except that other files (FIFOs, devices) are made
-// non-blocking and a read that would wait parks on poll_fd() instead.
+// Reads of a regular file are the File's asynchronous reads (AsyncFileIo):
+// under the kernel they run on the io_uring reactor, Read and Pread return
+// kAgain with io_wait() set, the process parks, and the retried call with
+// the same offset and size returns the bytes; with InlineFileIo (the
+// standalone runner, tests) they complete at once. Everything else is a
+// synchronous host call on the File's descriptor, except that with
+// `poll_streams` (under the kernel) FIFOs and devices are made non-blocking
+// and a read that would wait parks on poll_fd() instead.
 class HostFile : public FileObject {
  public:
-  static std::shared_ptr<HostFile> Adopt(UniqueFd fd, Filetype type, kernel::FileIo* io = nullptr);
+  static std::shared_ptr<HostFile> Adopt(kernel::Ref<kernel::File> file, Filetype type,
+                                         bool poll_streams);
 
   Filetype type() const override { return type_; }
   Rights max_rights() const override { return kFileRights; }
@@ -40,17 +42,19 @@ class HostFile : public FileObject {
     return SetFdTimes(fd(), atim_ns, mtim_ns, fstflags);
   }
   std::shared_ptr<IoWait> io_wait() const override { return reads_.wait(); }
-  kernel::Ref<kernel::FileOps> kernel_file() const override { return file_; }
+  // Only regular files are handed out: Files are positional.
+  kernel::Ref<kernel::FileOps> kernel_file() const override {
+    return type_ == Filetype::kRegularFile ? file_ : nullptr;
+  }
   int poll_fd() const override { return stream_ ? fd() : -1; }
 
  private:
-  HostFile(UniqueFd fd, Filetype type) : fd_(std::move(fd)), type_(type) {}
-  int fd() const { return file_ ? file_->host_fd() : fd_.get(); }
+  HostFile(kernel::Ref<kernel::File> file, Filetype type) : file_(std::move(file)), type_(type) {}
+  int fd() const { return file_->host_fd(); }
 
-  UniqueFd fd_;                     // Without a FileIo.
-  kernel::Ref<kernel::File> file_;  // With one: owns the descriptor.
+  kernel::Ref<kernel::File> file_;  // Owns the descriptor.
   Filetype type_;
-  AsyncFileIo reads_;    // With file_.
+  AsyncFileIo reads_;    // Regular files.
   bool stream_ = false;  // A non-blocking FIFO or device, polled for reads.
 };
 

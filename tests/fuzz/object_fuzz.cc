@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -43,26 +42,6 @@ class FrozenTimers final : public TimerService {
   TimerId next_ = 1;
 };
 
-// File IO done at once on the calling thread: the fuzzer needs no reactor.
-class InlineFileIo final : public FileIo {
- public:
-  int Read(int fd, std::span<uint8_t> buffer, uint64_t offset, Callback done) override {
-    ssize_t n = ::pread(fd, buffer.data(), buffer.size(), off_t(offset));
-    done(n < 0 ? 0 : int32_t(n), n < 0 ? errno : 0);
-    return 0;
-  }
-  int Write(int fd, std::span<const uint8_t> buffer, uint64_t offset, Callback done) override {
-    ssize_t n = ::pwrite(fd, buffer.data(), buffer.size(), off_t(offset));
-    done(n < 0 ? 0 : int32_t(n), n < 0 ? errno : 0);
-    return 0;
-  }
-  int Sync(int fd, bool data_only, Callback done) override {
-    int rc = data_only ? ::fdatasync(fd) : ::fsync(fd);
-    done(0, rc < 0 ? errno : 0);
-    return 0;
-  }
-};
-
 // A fresh directory with one file "f" for each input, removed after it.
 class FuzzRoot {
  public:
@@ -93,7 +72,6 @@ class Device final : public KernelObject {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FrozenTimers timers;
-  InlineFileIo file_io;
   FuzzRoot root;
   {
     LoopbackConnection connection;
@@ -112,7 +90,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)server.Export(std::make_shared<Device>(), Rights::kAll);
     (void)server.Export(a, Rights::kRead);
     Rights all = Rights::kRead | Rights::kWrite | Rights::kDuplicate | Rights::kTransfer;
-    Ref<Directory> dir = std::move(Directory::OpenRoot(root.path(), file_io)).value();
+    Ref<Directory> dir = std::move(Directory::OpenRoot(root.path(), InlineFileIo::Shared())).value();
     OpenOptions rw;
     rw.read = rw.write = true;
     HandleEntry file = std::move(dir->Open("f", rw, all, all)).value();
