@@ -11,6 +11,8 @@
 
 #include "kernel/base/temp_dir.h"
 #include "kernel/object/channel.h"
+#include "kernel/object/directory.h"
+#include "kernel/object/loopback.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/proc/proc_test_support.h"
 #include "kernel/proc/process.h"
@@ -125,6 +127,38 @@ TEST(FileIoTest, AFileHandleSentOverAChannelIsReadThroughANewFd) {
   EXPECT_EQ(WaitCode(*kernel, sent->pid), 0);
   EXPECT_EQ(WaitCode(*kernel, got->pid), 0);
   EXPECT_EQ(TextOf(out), text);
+}
+
+// The same read through a proxy: the File handle the process receives is a
+// loopback proxy, so every read crosses the object protocol as bytes.
+TEST(FileIoTest, AProxiedFileHandleReadsLikeALocalOne) {
+  shoal::testing::TempDir dir;
+  std::string text = "served through the object protocol\n";
+  std::ofstream(dir.Join("input")) << text;
+  auto kernel = OneWorkerKernel();
+  Ref<Directory> root = std::move(Directory::OpenRoot(dir.path(), kernel->file_io())).value();
+  Rights file_rights = Rights::kRead | Rights::kTransfer | Rights::kDuplicate;
+  HandleEntry local =
+      std::move(root->Open("input", OpenOptions{.read = true}, file_rights, file_rights)).value();
+  LoopbackConnection connection;
+  Ref<KernelObject> proxy = std::move(connection.Proxy(local.object, local.rights)).value();
+  ASSERT_EQ(proxy->type(), ObjectType::kFile);
+
+  auto [a, b] = std::move(Channel::Create()).value();
+  std::vector<HandleEntry> handles{{proxy, file_rights}};
+  ASSERT_TRUE(a->Write({}, std::move(handles)).ok());
+  SpawnRequest receiver = RequestFor("recv_file");
+  receiver.handles.push_back({b, DefaultRights(ObjectType::kChannel)});
+  b.reset();
+  Result<SpawnResult> got = kernel->Spawn(std::move(receiver));
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  std::shared_ptr<Process> process = kernel->Find(got->pid);
+  ASSERT_NE(process, nullptr);
+  Ref<Console> out = process->stdout_console();
+  process.reset();
+  EXPECT_EQ(WaitCode(*kernel, got->pid), 0);
+  EXPECT_EQ(TextOf(out), text);
+  EXPECT_GE(connection.traffic().requests.load(), 2u);  // At least the read and the EOF read.
 }
 
 }  // namespace
