@@ -43,6 +43,19 @@ int WaitCode(Kernel& kernel, uint64_t pid) {
   return status.ok() ? status->code : -1;
 }
 
+// A spawned process and its stdout console.
+struct Spawned {
+  uint64_t pid = 0;
+  Ref<Console> out;
+};
+Spawned SpawnWithOutput(Kernel& kernel, SpawnRequest request) {
+  Result<SpawnResult> spawned = kernel.Spawn(std::move(request));
+  EXPECT_TRUE(spawned.ok()) << spawned.error().message;
+  if (!spawned.ok()) return {};
+  std::shared_ptr<Process> process = kernel.Find(spawned->pid);
+  return {spawned->pid, process ? process->stdout_console() : nullptr};
+}
+
 // Everything written to `console` so far.
 std::string TextOf(const Ref<Console>& console) {
   Result<ConsoleChunk> chunk = console->Read(0, 1 << 20);
@@ -56,14 +69,10 @@ TEST(FileIoTest, RegularFileReadsGoThroughTheReactor) {
   std::ofstream(tmp.Join("input")) << text;
   auto kernel = OneWorkerKernel();
   uint64_t before = kernel->reactor().Stats().completed;
-  Result<SpawnResult> spawned = kernel->Spawn(CatFrom(tmp.path()));
-  ASSERT_TRUE(spawned.ok()) << spawned.error().message;
-  std::shared_ptr<Process> process = kernel->Find(spawned->pid);
-  ASSERT_NE(process, nullptr);
-  Ref<Console> out = process->stdout_console();
-  process.reset();
-  EXPECT_EQ(WaitCode(*kernel, spawned->pid), 0);
-  EXPECT_EQ(TextOf(out), text);
+  Spawned spawned = SpawnWithOutput(*kernel, CatFrom(tmp.path()));
+  ASSERT_NE(spawned.out, nullptr);
+  EXPECT_EQ(WaitCode(*kernel, spawned.pid), 0);
+  EXPECT_EQ(TextOf(spawned.out), text);
   // One reactor read per 4 KiB chunk, plus the one at end of file.
   EXPECT_GE(kernel->reactor().Stats().completed - before, text.size() / 4096 + 1);
 }
@@ -76,27 +85,23 @@ TEST(FileIoTest, ProcessBlockedOnAFifoDoesNotHoldTheOnlyWorker) {
   // without blocking, until the test has written and closed.
   int writer = ::open(tmp.Join("input").c_str(), O_RDWR | O_CLOEXEC);
   ASSERT_GE(writer, 0);
-  Result<SpawnResult> reader = kernel->Spawn(CatFrom(tmp.path()));
-  ASSERT_TRUE(reader.ok()) << reader.error().message;
-  std::shared_ptr<Process> process = kernel->Find(reader->pid);
-  ASSERT_NE(process, nullptr);
-  Ref<Console> out = process->stdout_console();
-  process.reset();
+  Spawned reader = SpawnWithOutput(*kernel, CatFrom(tmp.path()));
+  ASSERT_NE(reader.out, nullptr);
 
   // With the reader parked on the empty FIFO, another process still runs to
   // completion on the single worker.
   Result<SpawnResult> other = kernel->Spawn(RequestFor("exit42"));
   ASSERT_TRUE(other.ok());
   EXPECT_EQ(WaitCode(*kernel, other->pid), 42);
-  EXPECT_NE(kernel->Find(reader->pid), nullptr);  // Still waiting for input.
+  EXPECT_NE(kernel->Find(reader.pid), nullptr);  // Still waiting for input.
 
   ASSERT_EQ(::write(writer, "through the pipe\n", 17), 17);
   ASSERT_TRUE(testing::WaitUntil([&] {
-    auto chunk = out->Read(0, 100);
+    auto chunk = reader.out->Read(0, 100);
     return chunk.ok() && chunk->bytes.size() == 17;
   }));
   ::close(writer);  // End of input (the reader's own O_RDONLY end remains).
-  EXPECT_EQ(WaitCode(*kernel, reader->pid), 0);
+  EXPECT_EQ(WaitCode(*kernel, reader.pid), 0);
 }
 
 TEST(FileIoTest, AFileHandleSentOverAChannelIsReadThroughANewFd) {
@@ -115,18 +120,14 @@ TEST(FileIoTest, AFileHandleSentOverAChannelIsReadThroughANewFd) {
   a.reset();
   b.reset();
 
-  Result<SpawnResult> got = kernel->Spawn(std::move(receiver));
-  ASSERT_TRUE(got.ok()) << got.error().message;
-  std::shared_ptr<Process> process = kernel->Find(got->pid);
-  ASSERT_NE(process, nullptr);
-  Ref<Console> out = process->stdout_console();
-  process.reset();
+  Spawned got = SpawnWithOutput(*kernel, std::move(receiver));
+  ASSERT_NE(got.out, nullptr);
   Result<SpawnResult> sent = kernel->Spawn(std::move(sender));
   ASSERT_TRUE(sent.ok()) << sent.error().message;
 
   EXPECT_EQ(WaitCode(*kernel, sent->pid), 0);
-  EXPECT_EQ(WaitCode(*kernel, got->pid), 0);
-  EXPECT_EQ(TextOf(out), text);
+  EXPECT_EQ(WaitCode(*kernel, got.pid), 0);
+  EXPECT_EQ(TextOf(got.out), text);
 }
 
 // The same read through a proxy: the File handle the process receives is a
@@ -150,14 +151,10 @@ TEST(FileIoTest, AProxiedFileHandleReadsLikeALocalOne) {
   SpawnRequest receiver = RequestFor("recv_file");
   receiver.handles.push_back({b, DefaultRights(ObjectType::kChannel)});
   b.reset();
-  Result<SpawnResult> got = kernel->Spawn(std::move(receiver));
-  ASSERT_TRUE(got.ok()) << got.error().message;
-  std::shared_ptr<Process> process = kernel->Find(got->pid);
-  ASSERT_NE(process, nullptr);
-  Ref<Console> out = process->stdout_console();
-  process.reset();
-  EXPECT_EQ(WaitCode(*kernel, got->pid), 0);
-  EXPECT_EQ(TextOf(out), text);
+  Spawned got = SpawnWithOutput(*kernel, std::move(receiver));
+  ASSERT_NE(got.out, nullptr);
+  EXPECT_EQ(WaitCode(*kernel, got.pid), 0);
+  EXPECT_EQ(TextOf(got.out), text);
   EXPECT_GE(connection.traffic().requests.load(), 2u);  // At least the read and the EOF read.
 }
 
