@@ -100,7 +100,7 @@ TEST(FileIoTest, ProcessBlockedOnAFifoDoesNotHoldTheOnlyWorker) {
     auto chunk = reader.out->Read(0, 100);
     return chunk.ok() && chunk->bytes.size() == 17;
   }));
-  ::close(writer);  // End of input (the reader's own O_RDONLY end remains).
+  ::close(writer);  // End of input: the reader holds only a read end.
   EXPECT_EQ(WaitCode(*kernel, reader.pid), 0);
 }
 
