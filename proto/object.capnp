@@ -63,6 +63,23 @@ struct ObjectRequest {
     processInfo @20 :Void;
     processTerminate @21 :Void;
     processKill @22 :Void;
+
+    # Files: positional data IO and metadata (kernel/object/file.h).
+    fileRead @23 :FileRead;
+    fileWrite @24 :FileWrite;
+    fileSync @25 :Bool;          # Data only (fdatasync)?
+    stat @26 :Void;              # A file's or a directory's own attributes.
+    fileSetSize @27 :UInt64;
+
+    # Directories: paths relative to the target (kernel/object/directory.h).
+    dirOpen @28 :DirOpen;
+    dirStatAt @29 :DirPath;
+    dirRead @30 :Void;
+    dirMkdir @31 :Text;
+    dirUnlink @32 :DirUnlink;
+    dirRename @33 :DirRename;
+    dirSymlink @34 :DirSymlink;
+    dirReadLink @35 :Text;
   }
 
   struct Observe {
@@ -82,6 +99,54 @@ struct ObjectRequest {
     offset @0 :UInt64;
     maxBytes @1 :UInt64;
   }
+  struct FileRead {
+    offset @0 :UInt64;
+    maxBytes @1 :UInt64;
+  }
+  struct FileWrite {
+    offset @0 :UInt64;   # UINT64_MAX appends.
+    bytes @1 :Data;
+  }
+  struct DirOpen {
+    path @0 :Text;
+    options @1 :UInt32;  # shoal::kernel::OpenOptions::Pack().
+    rights @2 :UInt32;   # Rights asked for the new handle.
+    granted @3 :UInt32;  # Rights of the caller's handle to the directory.
+  }
+  struct DirPath {
+    path @0 :Text;
+    follow @1 :Bool;
+  }
+  struct DirUnlink {
+    path @0 :Text;
+    directory @1 :Bool;
+  }
+  struct DirRename {
+    oldPath @0 :Text;
+    newDir @1 :UInt64;   # Export id of the destination directory.
+    newPath @2 :Text;
+  }
+  struct DirSymlink {
+    target @0 :Text;
+    path @1 :Text;
+  }
+}
+
+struct FileAttr {
+  dev @0 :UInt64;
+  ino @1 :UInt64;
+  mode @2 :UInt32;
+  nlink @3 :UInt64;
+  size @4 :UInt64;
+  atimNs @5 :UInt64;
+  mtimNs @6 :UInt64;
+  ctimNs @7 :UInt64;
+}
+
+struct DirEntry {
+  name @0 :Text;
+  ino @1 :UInt64;
+  mode @2 :UInt32;
 }
 
 struct ChannelMessage {
@@ -106,10 +171,15 @@ struct ObjectResponse {
     consoleChunk @6 :ConsoleChunk;
     consoleEnd @7 :UInt64;
     deviceInfo @8 :DeviceInfo;
-    data @9 :Data;              # deviceRead's bytes, deviceControl's reply.
-    count @10 :UInt64;          # Bytes deviceWrite consumed.
+    data @9 :Data;               # Bytes read (device or file), deviceControl's reply.
+    count @10 :UInt64;           # Bytes written (device or file).
     processInfo @11 :ProcessInfo;
+    attr @12 :FileAttr;
+    entries @13 :List(DirEntry);
+    handle @14 :HandleRef;       # An object opened for the client, exported to it.
+    text @15 :Text;              # A symlink's target.
   }
+  hostErrno @16 :Int32;  # With a failing status: the errno of a file or directory operation.
 }
 
 struct DeviceInfo {

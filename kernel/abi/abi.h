@@ -96,6 +96,9 @@ Result<int32_t> PortQueue(AbiCall& c);
 Result<int32_t> TimerCreate(AbiCall& c);
 Result<int32_t> TimerSet(AbiCall& c);
 Result<int32_t> TimerCancel(AbiCall& c);
+// fd_calls.cc
+Result<int32_t> FdFromHandle(AbiCall& c);
+Result<int32_t> HandleFromFd(AbiCall& c);
 // process_calls.cc
 Result<int32_t> ProcessSpawn(AbiCall& c);
 Result<int32_t> ProcessWait(AbiCall& c);

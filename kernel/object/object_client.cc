@@ -3,15 +3,6 @@
 #include <string>
 
 namespace shoal::kernel {
-namespace {
-
-// Objects whose types have no operations beyond the common ones yet.
-class GenericProxy final : public Proxy<KernelObject> {
- public:
-  using Proxy<KernelObject>::Proxy;
-};
-
-}  // namespace
 
 Ref<ObjectClient> ObjectClient::Create(Transport transport) {
   return Ref<ObjectClient>(new ObjectClient(std::move(transport)));
@@ -33,8 +24,9 @@ Result<Ref<KernelObject>> ObjectClient::Import(uint64_t export_id, ObjectType ty
     case ObjectType::kProcess:
       return MakeProcessProxy(self, export_id);
     case ObjectType::kFile:
+      return MakeFileProxy(self, export_id);
     case ObjectType::kDirectory:
-      return Ref<KernelObject>(std::make_shared<GenericProxy>(type, self, export_id));
+      return MakeDirectoryProxy(self, export_id);
   }
   return MakeError(Status::kMalformed, "unknown object type " + std::to_string(int(type)));
 }

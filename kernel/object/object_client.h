@@ -1,10 +1,11 @@
 // ObjectClient and proxies: the client side of the object protocol.
 //
 // A proxy is a KernelObject that implements an operations interface
-// (ChannelOps, PortOps, TimerOps, ConsoleOps, DeviceOps, ProcessOps; plain KernelObject for types
-// without operations yet) by sending each call as a proto::ObjectRequest through the
-// client's transport and decoding the proto::ObjectResponse. A handle holding a
-// proxy cannot tell it from a local object (ARCHITECTURE.md, invariant 3).
+// (ChannelOps, PortOps, TimerOps, ConsoleOps, FileOps, DirectoryOps,
+// DeviceOps, ProcessOps) by sending each call as a proto::ObjectRequest
+// through the client's transport and decoding the proto::ObjectResponse. A
+// handle holding a proxy cannot tell it from a local object (ARCHITECTURE.md,
+// invariant 3).
 //
 // Handles in messages: a handle the client sends must name a proxy of this
 // same client (its export id goes back to the server); anything else gets
@@ -65,6 +66,14 @@ class ObjectClient : public std::enable_shared_from_this<ObjectClient> {
                                                       TRY(CheckStatus(r));
                                                       return read(r);
                                                     });
+  }
+  // Call() that hands `read` every response, whatever its status (file
+  // operations read the errno a failure carries). `read` returns a Result.
+  template <typename Fn>
+  auto CallRaw(capnp::MessageBuilder& request, Fn&& read)
+      -> decltype(read(std::declval<proto::ObjectResponse::Reader>())) {
+    std::vector<uint8_t> response = TRY(transport_(wire::ToBytes(request)));
+    return wire::ReadMessage<proto::ObjectResponse>(response, std::forward<Fn>(read));
   }
   // Call() for operations with no result.
   VoidResult CallVoid(capnp::MessageBuilder& request);
@@ -144,5 +153,7 @@ Ref<KernelObject> MakeTimerProxy(Ref<ObjectClient> client, uint64_t export_id);
 Ref<KernelObject> MakeConsoleProxy(Ref<ObjectClient> client, uint64_t export_id);
 Ref<KernelObject> MakeDeviceProxy(Ref<ObjectClient> client, uint64_t export_id);
 Ref<KernelObject> MakeProcessProxy(Ref<ObjectClient> client, uint64_t export_id);
+Ref<KernelObject> MakeFileProxy(Ref<ObjectClient> client, uint64_t export_id);
+Ref<KernelObject> MakeDirectoryProxy(Ref<ObjectClient> client, uint64_t export_id);
 
 }  // namespace shoal::kernel

@@ -115,6 +115,27 @@ VoidResult ObjectServer::Dispatch(proto::ObjectRequest::Reader request,
     case proto::ObjectRequest::PROCESS_TERMINATE:
     case proto::ObjectRequest::PROCESS_KILL:
       return ServeProcess(target, request, response);
+    case proto::ObjectRequest::FILE_READ:
+    case proto::ObjectRequest::FILE_WRITE:
+    case proto::ObjectRequest::FILE_SYNC:
+    case proto::ObjectRequest::FILE_SET_SIZE:
+      return ServeFile(target, request, response);
+    case proto::ObjectRequest::STAT: {
+      Exported e = TRY(Lookup(target, Rights::kNone));
+      if (e.object->type() == ObjectType::kDirectory) {
+        return ServeDirectory(target, request, response);
+      }
+      return ServeFile(target, request, response);
+    }
+    case proto::ObjectRequest::DIR_OPEN:
+    case proto::ObjectRequest::DIR_STAT_AT:
+    case proto::ObjectRequest::DIR_READ:
+    case proto::ObjectRequest::DIR_MKDIR:
+    case proto::ObjectRequest::DIR_UNLINK:
+    case proto::ObjectRequest::DIR_RENAME:
+    case proto::ObjectRequest::DIR_SYMLINK:
+    case proto::ObjectRequest::DIR_READ_LINK:
+      return ServeDirectory(target, request, response);
   }
   return MakeError(Status::kNotSupported,
                    "unknown request " + std::to_string(unsigned(request.which())));

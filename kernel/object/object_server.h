@@ -91,6 +91,12 @@ class ObjectServer : public std::enable_shared_from_this<ObjectServer> {
                          proto::ObjectResponse::Builder response);
   VoidResult ServeProcess(uint64_t target, proto::ObjectRequest::Reader request,
                           proto::ObjectResponse::Builder response);
+  // Files and directories (object_server_fs.cc). A failing file operation
+  // is a response with status kIoError and its hostErrno, built here.
+  VoidResult ServeFile(uint64_t target, proto::ObjectRequest::Reader request,
+                       proto::ObjectResponse::Builder response);
+  VoidResult ServeDirectory(uint64_t target, proto::ObjectRequest::Reader request,
+                            proto::ObjectResponse::Builder response);
 
   const EventSink sink_;
   mutable Mutex mu_;

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -19,12 +20,16 @@
 #include "kernel/object/channel.h"
 #include "kernel/object/console.h"
 #include "kernel/object/device.h"
+#include "kernel/object/directory.h"
+#include "kernel/object/file.h"
 #include "kernel/object/loopback.h"
 #include "kernel/object/object.h"
 #include "kernel/object/port.h"
 #include "kernel/object/thread_annotations.h"
 #include "kernel/object/timer.h"
 #include "kernel/object/timer_service.h"
+#include "kernel/sched/reactor.h"
+#include "kernel/sched/reactor_file_io.h"
 
 namespace shoal::kernel::testing {
 
@@ -177,6 +182,10 @@ Ref<T> Unwrap(Result<Ref<T>> result) {
   return result.ok() ? std::move(result).value() : nullptr;
 }
 
+// The rights file tests give a root directory: everything a preopen allows.
+inline constexpr Rights kRootRights =
+    Rights::kRead | Rights::kWrite | Rights::kDuplicate | Rights::kTransfer | Rights::kWait;
+
 // Local objects, as the kernel makes them.
 class LocalObjects {
  public:
@@ -200,9 +209,17 @@ class LocalObjects {
   Ref<T> Share(Ref<T> local, Rights = DefaultRights(T::kType)) {
     return local;
   }
+  // A preopened root at `host_path`, its file IO on a real io_uring reactor.
+  Ref<DirectoryOps> OpenRoot(const std::string& host_path) {
+    auto root = Directory::OpenRoot(host_path, file_io_);
+    EXPECT_TRUE(root.ok()) << "errno " << root.error();
+    return root.ok() ? std::move(root).value() : nullptr;
+  }
 
  private:
   ThreadTimerService timers_;
+  std::unique_ptr<Reactor> reactor_ = std::move(Reactor::Create()).value();
+  ReactorFileIo file_io_{*reactor_};
 };
 
 // The same objects, each reached through a proxy over a loopback connection.
@@ -229,13 +246,17 @@ class ProxiedObjects {
     EXPECT_TRUE(proxy.ok());
     return proxy.ok() ? std::static_pointer_cast<T>(*proxy) : nullptr;
   }
+  Ref<DirectoryOps> OpenRoot(const std::string& host_path) {
+    return Wrap<DirectoryOps>(local_.OpenRoot(host_path), kRootRights);
+  }
   LoopbackConnection& connection() { return connection_; }
 
  private:
   // A proxy with the default rights of the object's type.
   template <typename T>
-  Ref<T> Wrap(Ref<KernelObject> object) {
-    return Share<T>(std::static_pointer_cast<T>(std::move(object)));
+  Ref<T> Wrap(Ref<KernelObject> object, std::optional<Rights> granted = std::nullopt) {
+    Rights rights = granted.value_or(DefaultRights(object->type()));
+    return Share<T>(std::static_pointer_cast<T>(std::move(object)), rights);
   }
 
   LocalObjects local_;  // First: its timer service outlives the connection's objects.

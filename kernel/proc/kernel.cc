@@ -38,6 +38,7 @@ Result<std::unique_ptr<Kernel>> Kernel::Create(KernelOptions options) {
   std::unique_ptr<Kernel> kernel(new Kernel(options));
   kernel->reactor_ = TRY(Reactor::Create());
   kernel->timers_ = std::make_unique<ReactorTimerService>(*kernel->reactor_);
+  kernel->file_io_ = std::make_unique<ReactorFileIo>(*kernel->reactor_);
   SchedulerOptions sched;
   sched.workers = options.workers;
   sched.fuel_quantum = options.fuel_quantum;
@@ -105,6 +106,7 @@ Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
   config.env = std::move(request.env);
   config.preopens = std::move(request.preopens);
   config.stdin_source = request.stdin_source;
+  config.file_io = file_io_.get();
   config.stdout_sink = std::make_shared<ConsoleSink>(process->stdout_, request.stdout_mirror);
   config.stderr_sink = std::make_shared<ConsoleSink>(process->stderr_, request.stderr_mirror);
   process->wasi_ = TRY(wasi::WasiProcess::Create(std::move(config)));

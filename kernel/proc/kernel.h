@@ -27,6 +27,7 @@
 #include "kernel/object/namespace.h"
 #include "kernel/proc/process_object.h"
 #include "kernel/sched/reactor.h"
+#include "kernel/sched/reactor_file_io.h"
 #include "kernel/sched/reactor_timer_service.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/wasi/wasi_process.h"
@@ -119,6 +120,8 @@ class Kernel {
   Scheduler& scheduler() { return *scheduler_; }
   Reactor& reactor() { return *reactor_; }
   ReactorTimerService& timers() { return *timers_; }
+  // File data IO on the reactor, for File objects and WASI file reads.
+  ReactorFileIo& file_io() { return *file_io_; }
   const KernelOptions& options() const { return options_; }
 
   // Called by a Process when it ended.
@@ -131,6 +134,7 @@ class Kernel {
   KernelOptions options_;
   std::unique_ptr<Reactor> reactor_;
   std::unique_ptr<ReactorTimerService> timers_;
+  std::unique_ptr<ReactorFileIo> file_io_;
   std::unique_ptr<Scheduler> scheduler_;
   std::shared_ptr<Namespace> root_namespace_;
 

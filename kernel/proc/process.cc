@@ -91,6 +91,10 @@ StepOutcome Process::Park() {
     timer_ = kernel_.timers().Schedule(pending->wake_ns, Waker());
     return StepOutcome::kParked;
   }
+  if (std::shared_ptr<wasi::IoWait> io = wasi_->take_io_wait()) {
+    io->OnDone(Waker());  // A file read on the reactor (host_file.h).
+    return StepOutcome::kParked;
+  }
   if (wasi_->wait_fd() >= 0) {
     std::function<void()> wake = Waker();
     Result<Reactor::OpId> op =

@@ -10,6 +10,8 @@
 // kParked, and the next Step() retries the call:
 //   WASI poll_oneoff on clocks  -> a ReactorTimerService timer;
 //   WASI read of a host fd      -> a Reactor Poll;
+//   WASI read of a regular file -> the kernel File's read on the reactor
+//                                  (wasi::IoWait);
 //   a shoal wait on an object   -> the object's ObserveAsync (plus a timer if
 //                                  the wait has a deadline);
 //   WASI sched_yield            -> kPreempted (runnable again at once).

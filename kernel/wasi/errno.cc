@@ -2,6 +2,8 @@
 
 #include <cerrno>
 
+#include "kernel/object/errno_result.h"
+
 namespace shoal::wasi {
 
 Errno ErrnoFromHost(int host_errno) {
@@ -80,6 +82,8 @@ Errno ErrnoFromHost(int host_errno) {
       return Errno::kTxtbsy;
     case EXDEV:
       return Errno::kXdev;
+    case kernel::kErrnoNotCapable:
+      return Errno::kNotcapable;
     default:
       return Errno::kIo;
   }

@@ -17,6 +17,7 @@ Errno ReadVectored(WasiCall& c, FileObject& object, std::optional<uint64_t> offs
     if (!n.ok()) {
       if (n.error() == Errno::kAgain && total == 0) {
         c.process.set_wait_fd(object.poll_fd());
+        c.process.set_io_wait(object.io_wait());
         c.action = vm::HostAction::kYield;
         return Errno::kSuccess;
       }
@@ -39,6 +40,11 @@ Errno WriteVectored(WasiCall& c, FileObject& object, std::optional<uint64_t> off
     if (buf.empty()) continue;
     auto n = offset ? object.Pwrite(buf, *offset + total) : object.Write(buf);
     if (!n.ok()) {
+      if (n.error() == Errno::kAgain && total == 0 && object.io_wait()) {
+        c.process.set_io_wait(object.io_wait());  // A write on the reactor.
+        c.action = vm::HostAction::kYield;
+        return Errno::kSuccess;
+      }
       if (total > 0) break;
       return n.error();
     }

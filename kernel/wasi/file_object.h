@@ -12,11 +12,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "kernel/object/file.h"
 #include "kernel/wasi/errno.h"
+#include "kernel/wasi/io_wait.h"
 #include "kernel/wasi/wasi_abi.h"
 
 namespace shoal::wasi {
@@ -74,6 +77,12 @@ class FileObject {
 
   // The host descriptor to wait on while a Read() returned kAgain, or -1.
   virtual int poll_fd() const { return -1; }
+  // The operation in flight to wait for while a Read() returned kAgain, or
+  // null (see io_wait.h).
+  virtual std::shared_ptr<IoWait> io_wait() const { return nullptr; }
+  // The kernel File this object is a view of, or null (shoal_handle_from_fd
+  // hands it out as a handle).
+  virtual kernel::Ref<kernel::FileOps> kernel_file() const { return nullptr; }
 
   // Non-null when this object is a directory (path_* calls need one).
   virtual HostDirectory* AsDirectory() { return nullptr; }

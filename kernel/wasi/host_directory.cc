@@ -1,135 +1,89 @@
 #include "kernel/wasi/host_directory.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "kernel/object/directory.h"
 #include "kernel/wasi/host_file.h"
 #include "kernel/wasi/path_resolver.h"
 
 namespace shoal::wasi {
+
 namespace {
 
-Filetype FiletypeFromDirent(unsigned char d_type) {
-  switch (d_type) {
-    case DT_REG:
-      return Filetype::kRegularFile;
-    case DT_DIR:
-      return Filetype::kDirectory;
-    case DT_LNK:
-      return Filetype::kSymbolicLink;
-    case DT_CHR:
-      return Filetype::kCharacterDevice;
-    case DT_BLK:
-      return Filetype::kBlockDevice;
-    case DT_SOCK:
-      return Filetype::kSocketStream;
-    default:
-      return Filetype::kUnknown;
-  }
+// A kernel Directory's failure as a WASI errno.
+Errno FromKernel(const kernel::ErrnoResult<kernel::Done>& result) {
+  return result.ok() ? Errno::kSuccess : ErrnoFromHost(result.error());
 }
+
+// The WASI layer checks WASI rights itself; the kernel object sees a handle
+// that may do everything a directory allows.
+constexpr kernel::Rights kViewRights = kernel::Rights::kRead | kernel::Rights::kWrite;
 
 }  // namespace
 
-ErrnoOr<std::shared_ptr<HostDirectory>> HostDirectory::OpenHost(const std::string& host_path) {
-  int fd = ::open(host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return LastHostErrno();
-  return std::shared_ptr<HostDirectory>(new HostDirectory(UniqueFd(fd)));
+ErrnoOr<std::shared_ptr<HostDirectory>> HostDirectory::OpenHost(const std::string& host_path,
+                                                                kernel::FileIo* io) {
+  kernel::FileIo& file_io = io != nullptr ? *io : kernel::InlineFileIo::Shared();
+  kernel::Ref<kernel::Directory> dir =
+      TRY_ERRNO(FromHost(kernel::Directory::OpenRoot(host_path, file_io)));
+  return std::shared_ptr<HostDirectory>(new HostDirectory(std::move(dir), io != nullptr));
 }
 
 Errno HostDirectory::Sync() {
-  if (::fsync(fd_.get()) != 0) return LastHostErrno();
+  if (::fsync(fd()) != 0) return LastHostErrno();
   return Errno::kSuccess;
 }
 
 ErrnoOr<const std::vector<DirEntry>*> HostDirectory::Entries(bool refresh) {
   if (!refresh && !entries_.empty()) return &entries_;
-  // A fresh descriptor so the listing does not depend on, or move, any
-  // shared position of fd_.
-  int fd = ::openat(fd_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return LastHostErrno();
-  DIR* dir = ::fdopendir(fd);
-  if (dir == nullptr) {
-    Errno err = LastHostErrno();
-    ::close(fd);
-    return err;
-  }
+  std::vector<kernel::DirEntry> listed = TRY_ERRNO(FromHost(dir_->ReadDir()));
   entries_.clear();
-  while (dirent* ent = ::readdir(dir)) {
-    entries_.push_back(DirEntry{ent->d_name, ent->d_ino, FiletypeFromDirent(ent->d_type)});
+  for (kernel::DirEntry& e : listed) {
+    entries_.push_back(DirEntry{std::move(e.name), e.ino, FiletypeFromMode(e.mode)});
   }
-  ::closedir(dir);
   return &entries_;
 }
 
 ErrnoOr<std::shared_ptr<FileObject>> HostDirectory::Open(std::string_view path,
                                                          const OpenRequest& request) {
-  std::string normalized = TRY_ERRNO(NormalizeGuestPath(path));
-  int flags = 0;
-  if (request.read && request.write) {
-    flags = O_RDWR;
-  } else if (request.write) {
-    flags = O_WRONLY;
-  } else {
-    flags = O_RDONLY;
+  kernel::OpenOptions options;
+  options.read = request.read || !request.write;
+  options.write = request.write;
+  options.create = request.oflags & kOflagCreat;
+  options.exclusive = request.oflags & kOflagExcl;
+  options.truncate = request.oflags & kOflagTrunc;
+  options.directory = request.oflags & kOflagDirectory;
+  options.append = request.fdflags & kFdflagAppend;
+  options.sync = request.fdflags & (kFdflagSync | kFdflagRsync);
+  options.data_sync = request.fdflags & kFdflagDsync;
+  options.follow = request.follow;
+  kernel::HandleEntry opened =
+      TRY_ERRNO(FromHost(dir_->Open(path, options, kViewRights, kViewRights)));
+  if (opened.object->type() == kernel::ObjectType::kDirectory) {
+    auto dir = std::static_pointer_cast<kernel::Directory>(std::move(opened.object));
+    return std::shared_ptr<FileObject>(new HostDirectory(std::move(dir), poll_streams_));
   }
-  if (request.oflags & kOflagCreat) flags |= O_CREAT;
-  if (request.oflags & kOflagExcl) flags |= O_EXCL;
-  if (request.oflags & kOflagTrunc) flags |= O_TRUNC;
-  if (request.oflags & kOflagDirectory) flags |= O_DIRECTORY;
-  if (request.fdflags & kFdflagAppend) flags |= O_APPEND;
-  if (request.fdflags & (kFdflagSync | kFdflagRsync)) flags |= O_SYNC;
-  if (request.fdflags & kFdflagDsync) flags |= O_DSYNC;
-  // Opening a directory for writing fails on the host with EISDIR, which is
-  // also what POSIX promises the guest.
-  UniqueFd fd = TRY_ERRNO(OpenBeneath(fd_.get(), normalized, flags, 0666,
-                                      request.follow ? FollowLast::kYes : FollowLast::kNo));
-  FileStat st = TRY_ERRNO(StatFd(fd.get()));
-  if (st.type == Filetype::kDirectory) {
-    return std::shared_ptr<FileObject>(new HostDirectory(std::move(fd)));
-  }
-  if (request.oflags & kOflagDirectory) return Errno::kNotdir;
-  return std::shared_ptr<FileObject>(HostFile::Adopt(std::move(fd), st.type));
+  auto file = std::static_pointer_cast<kernel::File>(std::move(opened.object));
+  FileStat st = TRY_ERRNO(StatFd(file->host_fd()));
+  return std::shared_ptr<FileObject>(HostFile::Adopt(std::move(file), st.type, poll_streams_));
 }
 
 Errno HostDirectory::CreateDirectory(std::string_view path) {
-  std::string normalized = TRY_ERRNO(NormalizeGuestPath(path));
-  ParentAndLeaf at = TRY_ERRNO(OpenParentBeneath(fd_.get(), normalized));
-  if (::mkdirat(at.parent.get(), at.leaf.c_str(), 0777) != 0) return LastHostErrno();
-  return Errno::kSuccess;
+  return FromKernel(dir_->MakeDirectory(path));
 }
 
 Errno HostDirectory::RemoveDirectory(std::string_view path) {
-  std::string normalized = TRY_ERRNO(NormalizeGuestPath(path));
-  if (normalized == ".") return Errno::kBusy;  // Never remove a preopen's root.
-  ParentAndLeaf at = TRY_ERRNO(OpenParentBeneath(fd_.get(), normalized));
-  if (::unlinkat(at.parent.get(), at.leaf.c_str(), AT_REMOVEDIR) != 0) return LastHostErrno();
-  return Errno::kSuccess;
+  return FromKernel(dir_->Unlink(path, /*directory=*/true));
 }
 
 Errno HostDirectory::UnlinkFile(std::string_view path) {
-  std::string normalized = TRY_ERRNO(NormalizeGuestPath(path));
-  if (normalized == ".") return Errno::kIsdir;
-  // "name/" names a directory to POSIX; unlinking one is EISDIR or ENOTDIR.
-  bool trailing_slash = !path.empty() && path.back() == '/';
-  ParentAndLeaf at = TRY_ERRNO(OpenParentBeneath(fd_.get(), normalized));
-  struct stat st;
-  if (::fstatat(at.parent.get(), at.leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    return LastHostErrno();
-  }
-  if (S_ISDIR(st.st_mode)) return Errno::kIsdir;
-  if (trailing_slash) return Errno::kNotdir;
-  if (::unlinkat(at.parent.get(), at.leaf.c_str(), 0) != 0) return LastHostErrno();
-  return Errno::kSuccess;
+  return FromKernel(dir_->Unlink(path, /*directory=*/false));
 }
 
 ErrnoOr<FileStat> HostDirectory::StatPath(std::string_view path, bool follow) {
-  std::string normalized = TRY_ERRNO(NormalizeGuestPath(path));
-  // O_PATH opens anything (even unreadable files) without side effects, and
-  // going through OpenBeneath means a followed symlink cannot point outside.
-  UniqueFd fd = TRY_ERRNO(
-      OpenBeneath(fd_.get(), normalized, O_PATH, 0, follow ? FollowLast::kYes : FollowLast::kNo));
-  return StatFd(fd.get());
+  kernel::FileAttr attr = TRY_ERRNO(FromHost(dir_->StatAt(path, follow)));
+  return FileStatFromAttr(attr);
 }
 
 Errno HostDirectory::SetTimesPath(std::string_view path, bool follow, uint64_t atim_ns,
@@ -137,7 +91,7 @@ Errno HostDirectory::SetTimesPath(std::string_view path, bool follow, uint64_t a
   std::string normalized = TRY_ERRNO(NormalizeGuestPath(path));
   std::array<timespec, 2> times = TRY_ERRNO(FileTimes(atim_ns, mtim_ns, fstflags));
   if (!follow) {
-    ParentAndLeaf at = TRY_ERRNO(OpenParentBeneath(fd_.get(), normalized));
+    ParentAndLeaf at = TRY_ERRNO(FromHost(OpenParentBeneath(fd(), normalized)));
     if (::utimensat(at.parent.get(), at.leaf.c_str(), times.data(), AT_SYMLINK_NOFOLLOW) != 0) {
       return LastHostErrno();
     }
@@ -145,23 +99,16 @@ Errno HostDirectory::SetTimesPath(std::string_view path, bool follow, uint64_t a
   }
   // Resolve beneath first (so a symlink cannot point outside), then name the
   // resolved file through /proc: futimens() does not take O_PATH descriptors.
-  UniqueFd fd = TRY_ERRNO(OpenBeneath(fd_.get(), normalized, O_PATH, 0, FollowLast::kYes));
-  std::string proc = "/proc/self/fd/" + std::to_string(fd.get());
+  UniqueFd target =
+      TRY_ERRNO(FromHost(OpenBeneath(fd(), normalized, O_PATH, 0, FollowLast::kYes)));
+  std::string proc = "/proc/self/fd/" + std::to_string(target.get());
   if (::utimensat(AT_FDCWD, proc.c_str(), times.data(), 0) != 0) return LastHostErrno();
   return Errno::kSuccess;
 }
 
 Errno HostDirectory::Rename(std::string_view old_path, HostDirectory& new_dir,
                             std::string_view new_path) {
-  std::string old_norm = TRY_ERRNO(NormalizeGuestPath(old_path));
-  std::string new_norm = TRY_ERRNO(NormalizeGuestPath(new_path));
-  if (old_norm == "." || new_norm == ".") return Errno::kBusy;
-  ParentAndLeaf from = TRY_ERRNO(OpenParentBeneath(fd_.get(), old_norm));
-  ParentAndLeaf to = TRY_ERRNO(OpenParentBeneath(new_dir.fd_.get(), new_norm));
-  if (::renameat(from.parent.get(), from.leaf.c_str(), to.parent.get(), to.leaf.c_str()) != 0) {
-    return LastHostErrno();
-  }
-  return Errno::kSuccess;
+  return FromKernel(dir_->Rename(old_path, *new_dir.dir_, new_path));
 }
 
 }  // namespace shoal::wasi

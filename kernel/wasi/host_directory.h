@@ -1,5 +1,7 @@
 // HostDirectory: a host directory as a FileObject, and the root of every
-// path operation a process performs through it.
+// path operation a process performs through it. A view of a kernel
+// Directory object (kernel/object/directory.h), which does the confined
+// path work; this class speaks WASI (flags, errnos, the readdir cache).
 #pragma once
 
 #include <memory>
@@ -7,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "kernel/object/directory.h"
+#include "kernel/object/file_io.h"
 #include "kernel/wasi/host_fs.h"
 
 namespace shoal::wasi {
@@ -21,20 +25,23 @@ struct OpenRequest {
 };
 
 // Every path given to these functions is a guest path relative to this
-// directory; it is normalized and resolved with path_resolver.h, so nothing
-// outside the directory can be reached through it.
+// directory; the kernel Directory resolves it beneath itself
+// (path_beneath.h), so nothing outside the directory can be reached.
 class HostDirectory : public FileObject {
  public:
   // Opens a host directory (a preopen). Errors carry the host errno mapped.
-  static ErrnoOr<std::shared_ptr<HostDirectory>> OpenHost(const std::string& host_path);
+  // Regular files opened beneath it read through `io` when it is given (see
+  // host_file.h); `io` must outlive them.
+  static ErrnoOr<std::shared_ptr<HostDirectory>> OpenHost(const std::string& host_path,
+                                                          kernel::FileIo* io = nullptr);
 
   Filetype type() const override { return Filetype::kDirectory; }
   Rights max_rights() const override { return kDirectoryRights | kFileRights; }
-  ErrnoOr<FileStat> Stat() override { return StatFd(fd_.get()); }
+  ErrnoOr<FileStat> Stat() override { return StatFd(fd()); }
   Errno Sync() override;
   HostDirectory* AsDirectory() override { return this; }
   Errno SetTimes(uint64_t atim_ns, uint64_t mtim_ns, uint16_t fstflags) override {
-    return SetFdTimes(fd_.get(), atim_ns, mtim_ns, fstflags);
+    return SetFdTimes(fd(), atim_ns, mtim_ns, fstflags);
   }
 
   // The entries of the directory (including "." and ".."), re-read from the
@@ -52,8 +59,12 @@ class HostDirectory : public FileObject {
   Errno Rename(std::string_view old_path, HostDirectory& new_dir, std::string_view new_path);
 
  private:
-  explicit HostDirectory(UniqueFd fd) : fd_(std::move(fd)) {}
-  UniqueFd fd_;
+  HostDirectory(kernel::Ref<kernel::Directory> dir, bool poll_streams)
+      : dir_(std::move(dir)), poll_streams_(poll_streams) {}
+  int fd() const { return dir_->host_fd(); }
+
+  kernel::Ref<kernel::Directory> dir_;
+  bool poll_streams_;  // Under the kernel: FIFOs and devices park on polls.
   std::vector<DirEntry> entries_;
 };
 

@@ -3,21 +3,37 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 
 namespace shoal::wasi {
 
-// TODO(async): these calls block the worker on slow storage; the kernel's
-// io_uring reactor will park the process instead (ARCHITECTURE.md, inv. 4).
+// TODO(async): writes and syncs still block the calling thread on slow
+// storage (ARCHITECTURE.md, invariant 4).
 
-std::shared_ptr<HostFile> HostFile::Adopt(UniqueFd fd, Filetype type) {
-  return std::shared_ptr<HostFile>(new HostFile(std::move(fd), type));
+std::shared_ptr<HostFile> HostFile::Adopt(kernel::Ref<kernel::File> file, Filetype type,
+                                          bool poll_streams) {
+  std::shared_ptr<HostFile> view(new HostFile(std::move(file), type));
+  if (poll_streams && type != Filetype::kRegularFile) {
+    int flags = ::fcntl(view->fd(), F_GETFL);
+    view->stream_ = flags >= 0 && ::fcntl(view->fd(), F_SETFL, flags | O_NONBLOCK) == 0;
+  }
+  return view;
 }
 
 ErrnoOr<size_t> HostFile::Read(std::span<uint8_t> buf) {
+  if (type_ == Filetype::kRegularFile) {
+    // The descriptor's own position stays the truth (Seek and Write use it);
+    // it moves only when the read is delivered.
+    off_t at = ::lseek(fd(), 0, SEEK_CUR);
+    if (at < 0) return LastHostErrno();
+    size_t n = TRY_ERRNO(reads_.Read(*file_, buf, uint64_t(at)));
+    if (::lseek(fd(), off_t(n), SEEK_CUR) < 0) return LastHostErrno();
+    return n;
+  }
   for (;;) {
-    ssize_t n = ::read(fd_.get(), buf.data(), buf.size());
+    ssize_t n = ::read(fd(), buf.data(), buf.size());
     if (n >= 0) return size_t(n);
     if (errno != EINTR) return LastHostErrno();
   }
@@ -25,7 +41,7 @@ ErrnoOr<size_t> HostFile::Read(std::span<uint8_t> buf) {
 
 ErrnoOr<size_t> HostFile::Write(std::span<const uint8_t> buf) {
   for (;;) {
-    ssize_t n = ::write(fd_.get(), buf.data(), buf.size());
+    ssize_t n = ::write(fd(), buf.data(), buf.size());
     if (n >= 0) return size_t(n);
     if (errno != EINTR) return LastHostErrno();
   }
@@ -33,8 +49,9 @@ ErrnoOr<size_t> HostFile::Write(std::span<const uint8_t> buf) {
 
 ErrnoOr<size_t> HostFile::Pread(std::span<uint8_t> buf, uint64_t offset) {
   if (offset > uint64_t(INT64_MAX)) return Errno::kInval;
+  if (type_ == Filetype::kRegularFile) return reads_.Read(*file_, buf, offset);
   for (;;) {
-    ssize_t n = ::pread(fd_.get(), buf.data(), buf.size(), off_t(offset));
+    ssize_t n = ::pread(fd(), buf.data(), buf.size(), off_t(offset));
     if (n >= 0) return size_t(n);
     if (errno != EINTR) return LastHostErrno();
   }
@@ -43,7 +60,7 @@ ErrnoOr<size_t> HostFile::Pread(std::span<uint8_t> buf, uint64_t offset) {
 ErrnoOr<size_t> HostFile::Pwrite(std::span<const uint8_t> buf, uint64_t offset) {
   if (offset > uint64_t(INT64_MAX)) return Errno::kInval;
   for (;;) {
-    ssize_t n = ::pwrite(fd_.get(), buf.data(), buf.size(), off_t(offset));
+    ssize_t n = ::pwrite(fd(), buf.data(), buf.size(), off_t(offset));
     if (n >= 0) return size_t(n);
     if (errno != EINTR) return LastHostErrno();
   }
@@ -64,33 +81,33 @@ ErrnoOr<uint64_t> HostFile::Seek(int64_t offset, Whence whence) {
     default:
       return Errno::kInval;
   }
-  off_t pos = ::lseek(fd_.get(), off_t(offset), host_whence);
+  off_t pos = ::lseek(fd(), off_t(offset), host_whence);
   if (pos < 0) return LastHostErrno();
   return uint64_t(pos);
 }
 
 Errno HostFile::SetSize(uint64_t size) {
   if (size > uint64_t(INT64_MAX)) return Errno::kInval;
-  if (::ftruncate(fd_.get(), off_t(size)) != 0) return LastHostErrno();
+  if (::ftruncate(fd(), off_t(size)) != 0) return LastHostErrno();
   return Errno::kSuccess;
 }
 
 Errno HostFile::Sync() {
-  if (::fsync(fd_.get()) != 0) return LastHostErrno();
+  if (::fsync(fd()) != 0) return LastHostErrno();
   return Errno::kSuccess;
 }
 
 Errno HostFile::SetFlags(uint16_t fdflags) {
-  int fl = ::fcntl(fd_.get(), F_GETFL);
+  int fl = ::fcntl(fd(), F_GETFL);
   if (fl < 0) return LastHostErrno();
   fl = (fdflags & kFdflagAppend) ? (fl | O_APPEND) : (fl & ~O_APPEND);
   // Non-blocking mode is accepted but has no effect on regular files.
-  if (::fcntl(fd_.get(), F_SETFL, fl) != 0) return LastHostErrno();
+  if (::fcntl(fd(), F_SETFL, fl) != 0) return LastHostErrno();
   return Errno::kSuccess;
 }
 
 uint16_t HostFile::flags() const {
-  int fl = ::fcntl(fd_.get(), F_GETFL);
+  int fl = ::fcntl(fd(), F_GETFL);
   uint16_t out = 0;
   if (fl >= 0 && (fl & O_APPEND)) out |= kFdflagAppend;
   return out;
@@ -98,7 +115,7 @@ uint16_t HostFile::flags() const {
 
 Errno HostFile::Allocate(uint64_t offset, uint64_t len) {
   if (offset > uint64_t(INT64_MAX) || len > uint64_t(INT64_MAX) - offset) return Errno::kInval;
-  int rc = ::posix_fallocate(fd_.get(), off_t(offset), off_t(len));
+  int rc = ::posix_fallocate(fd(), off_t(offset), off_t(len));
   if (rc != 0) return ErrnoFromHost(rc);
   return Errno::kSuccess;
 }

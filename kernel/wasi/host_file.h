@@ -3,15 +3,27 @@
 
 #include <memory>
 
+#include "kernel/object/file.h"
+#include "kernel/wasi/async_file_io.h"
 #include "kernel/wasi/host_fs.h"
 
 namespace shoal::wasi {
 
-// Wraps an owned host descriptor opened through a HostDirectory, so it can
-// only name a file beneath some preopened directory.
+// A view of a kernel File opened through a HostDirectory, so it can only
+// name a file beneath some preopened directory.
+//
+// Reads of a regular file are the File's asynchronous reads (AsyncFileIo):
+// under the kernel they run on the io_uring reactor, Read and Pread return
+// kAgain with io_wait() set, the process parks, and the retried call with
+// the same offset and size returns the bytes; with InlineFileIo (the
+// standalone runner, tests) they complete at once. Everything else is a
+// synchronous host call on the File's descriptor, except that with
+// `poll_streams` (under the kernel) FIFOs and devices are made non-blocking
+// and a read that would wait parks on poll_fd() instead.
 class HostFile : public FileObject {
  public:
-  static std::shared_ptr<HostFile> Adopt(UniqueFd fd, Filetype type);
+  static std::shared_ptr<HostFile> Adopt(kernel::Ref<kernel::File> file, Filetype type,
+                                         bool poll_streams);
 
   Filetype type() const override { return type_; }
   Rights max_rights() const override { return kFileRights; }
@@ -20,20 +32,30 @@ class HostFile : public FileObject {
   ErrnoOr<size_t> Pread(std::span<uint8_t> buf, uint64_t offset) override;
   ErrnoOr<size_t> Pwrite(std::span<const uint8_t> buf, uint64_t offset) override;
   ErrnoOr<uint64_t> Seek(int64_t offset, Whence whence) override;
-  ErrnoOr<FileStat> Stat() override { return StatFd(fd_.get()); }
+  ErrnoOr<FileStat> Stat() override { return StatFd(fd()); }
   Errno SetSize(uint64_t size) override;
   Errno Sync() override;
   Errno SetFlags(uint16_t fdflags) override;
   uint16_t flags() const override;
   Errno Allocate(uint64_t offset, uint64_t len) override;
   Errno SetTimes(uint64_t atim_ns, uint64_t mtim_ns, uint16_t fstflags) override {
-    return SetFdTimes(fd_.get(), atim_ns, mtim_ns, fstflags);
+    return SetFdTimes(fd(), atim_ns, mtim_ns, fstflags);
   }
+  std::shared_ptr<IoWait> io_wait() const override { return reads_.wait(); }
+  // Only regular files are handed out: Files are positional.
+  kernel::Ref<kernel::FileOps> kernel_file() const override {
+    return type_ == Filetype::kRegularFile ? file_ : nullptr;
+  }
+  int poll_fd() const override { return stream_ ? fd() : -1; }
 
  private:
-  HostFile(UniqueFd fd, Filetype type) : fd_(std::move(fd)), type_(type) {}
-  UniqueFd fd_;
+  HostFile(kernel::Ref<kernel::File> file, Filetype type) : file_(std::move(file)), type_(type) {}
+  int fd() const { return file_->host_fd(); }
+
+  kernel::Ref<kernel::File> file_;  // Owns the descriptor.
   Filetype type_;
+  AsyncFileIo reads_;    // Regular files.
+  bool stream_ = false;  // A non-blocking FIFO or device, polled for reads.
 };
 
 }  // namespace shoal::wasi

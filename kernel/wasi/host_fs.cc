@@ -4,18 +4,6 @@
 
 namespace shoal::wasi {
 
-UniqueFd::~UniqueFd() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
-  }
-  return *this;
-}
-
 Filetype FiletypeFromMode(mode_t mode) {
   switch (mode & S_IFMT) {
     case S_IFREG:
@@ -35,20 +23,16 @@ Filetype FiletypeFromMode(mode_t mode) {
   }
 }
 
-static uint64_t Nanos(const timespec& ts) {
-  return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
-}
-
-FileStat FileStatFromHost(const struct stat& st) {
+FileStat FileStatFromAttr(const kernel::FileAttr& attr) {
   FileStat out;
-  out.dev = st.st_dev;
-  out.ino = st.st_ino;
-  out.type = FiletypeFromMode(st.st_mode);
-  out.nlink = st.st_nlink;
-  out.size = uint64_t(st.st_size);
-  out.atim_ns = Nanos(st.st_atim);
-  out.mtim_ns = Nanos(st.st_mtim);
-  out.ctim_ns = Nanos(st.st_ctim);
+  out.dev = attr.dev;
+  out.ino = attr.ino;
+  out.type = FiletypeFromMode(attr.mode);
+  out.nlink = attr.nlink;
+  out.size = attr.size;
+  out.atim_ns = attr.atim_ns;
+  out.mtim_ns = attr.mtim_ns;
+  out.ctim_ns = attr.ctim_ns;
   return out;
 }
 
@@ -71,9 +55,9 @@ Errno SetFdTimes(int fd, uint64_t atim_ns, uint64_t mtim_ns, uint16_t fstflags) 
 }
 
 ErrnoOr<FileStat> StatFd(int fd) {
-  struct stat st;
-  if (::fstat(fd, &st) != 0) return LastHostErrno();
-  return FileStatFromHost(st);
+  kernel::ErrnoResult<kernel::FileAttr> attr = kernel::StatHostFd(fd);
+  if (!attr.ok()) return ErrnoFromHost(attr.error());
+  return FileStatFromAttr(*attr);
 }
 
 }  // namespace shoal::wasi

@@ -7,30 +7,16 @@
 #include <array>
 #include <utility>
 
+#include "kernel/base/unique_fd.h"
+#include "kernel/object/file.h"
 #include "kernel/wasi/file_object.h"
 
 namespace shoal::wasi {
 
-// Owns one host file descriptor; closes it on destruction.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd();
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept;
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-
- private:
-  int fd_ = -1;
-};
+// UniqueFd (kernel/base/unique_fd.h) is shoal::UniqueFd, visible here unqualified.
 
 Filetype FiletypeFromMode(mode_t mode);
-FileStat FileStatFromHost(const struct stat& st);
+FileStat FileStatFromAttr(const kernel::FileAttr& attr);
 
 // The utimensat() times for WASI filestat_set_times arguments; kInval when
 // a time is both given and "now".

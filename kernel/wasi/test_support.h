@@ -10,27 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "kernel/base/temp_dir.h"
 #include "kernel/wasi/host_calls.h"
 
 namespace shoal::wasi::testing {
 
-// A fresh directory under the system temp dir, removed with its contents.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "shoal_wasi_XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data()) ? tmpl : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string Join(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using shoal::testing::TempDir;
 
 // Runs handlers against a 64 KiB byte vector as guest memory.
 class CallHarness {

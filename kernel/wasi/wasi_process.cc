@@ -52,7 +52,7 @@ Result<std::unique_ptr<WasiProcess>> WasiProcess::Create(WasiConfig config) {
       return MakeError(Status::kInvalidArgs,
                        "preopen of '" + preopen.host_path + "' has an empty guest path");
     }
-    auto dir = HostDirectory::OpenHost(preopen.host_path);
+    auto dir = HostDirectory::OpenHost(preopen.host_path, c.file_io);
     if (!dir.ok()) {
       Status status = dir.error() == Errno::kNoent ? Status::kNotFound : Status::kIoError;
       return MakeError(status, "cannot open directory '" + preopen.host_path + "' (WASI errno " +

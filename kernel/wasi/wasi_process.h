@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kernel/base/result.h"
+#include "kernel/object/file_io.h"
 #include "kernel/vm/module.h"
 #include "kernel/vm/runtime.h"
 #include "kernel/wasi/descriptor_table.h"
@@ -38,6 +39,9 @@ struct WasiConfig {
   std::shared_ptr<InputSource> stdin_source;
   std::shared_ptr<OutputSink> stdout_sink;
   std::shared_ptr<OutputSink> stderr_sink;
+  // The kernel's asynchronous file IO; null means synchronous host calls
+  // (see host_file.h). Must outlive the process.
+  kernel::FileIo* file_io = nullptr;
 };
 
 // A poll_oneoff that is waiting for a clock. Times are host CLOCK_MONOTONIC
@@ -80,6 +84,10 @@ class WasiProcess {
   // A host descriptor a parked read waits on, or -1.
   int wait_fd() const { return wait_fd_; }
   void set_wait_fd(int fd) { wait_fd_ = fd; }
+  // An asynchronous file operation a parked read waits for, or null. The
+  // runner takes it (one wait per park).
+  std::shared_ptr<IoWait> take_io_wait() { return std::move(io_wait_); }
+  void set_io_wait(std::shared_ptr<IoWait> wait) { io_wait_ = std::move(wait); }
   // Set while sched_yield has parked the process, so its retry returns.
   bool yield_pending() const { return yield_pending_; }
   void set_yield_pending(bool pending) { yield_pending_ = pending; }
@@ -91,6 +99,7 @@ class WasiProcess {
   DescriptorTable fds_;
   std::optional<PendingPoll> pending_poll_;
   int wait_fd_ = -1;
+  std::shared_ptr<IoWait> io_wait_;
   bool yield_pending_ = false;
 };
 

@@ -58,6 +58,12 @@ SHOAL_IMPORT(handle_close) int32_t shoal_handle_close(shoal_handle_t h);
 SHOAL_IMPORT(handle_duplicate) int32_t shoal_handle_duplicate(shoal_handle_t h, uint32_t rights);
 SHOAL_IMPORT(handle_replace) int32_t shoal_handle_replace(shoal_handle_t h, uint32_t rights);
 SHOAL_IMPORT(startup_handle) int32_t shoal_startup_handle(uint32_t index);
+/* A File handle (e.g. received over a channel) becomes a WASI fd for read(2),
+ * write(2) and lseek(2); the handle moves into the fd. */
+SHOAL_IMPORT(fd_from_handle) int32_t shoal_fd_from_handle(shoal_handle_t h);
+/* A new File handle to the file a WASI fd (from open(2)) reads; the fd stays
+ * open. Send it over a channel to share the file. */
+SHOAL_IMPORT(handle_from_fd) int32_t shoal_handle_from_fd(int fd);
 SHOAL_IMPORT(object_wait_one)
 int32_t shoal_object_wait_one(shoal_handle_t h, uint32_t signals, uint64_t deadline,
                               uint32_t* observed);

@@ -1,4 +1,4 @@
-#include "kernel/wasi/path_resolver.h"
+#include "kernel/object/path_beneath.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -7,36 +7,36 @@
 #include <filesystem>
 #include <fstream>
 
-#include "kernel/wasi/test_support.h"
+#include "kernel/base/temp_dir.h"
 
-namespace shoal::wasi {
+namespace shoal::kernel {
 namespace {
 
-using testing::TempDir;
+using shoal::testing::TempDir;
 
 std::string Norm(std::string_view path) {
-  auto r = NormalizeGuestPath(path);
-  return r.ok() ? r.value() : "errno " + std::to_string(int(r.error()));
+  auto r = NormalizeRelativePath(path);
+  return r.ok() ? r.value() : "errno " + std::to_string(r.error());
 }
 
-TEST(NormalizeGuestPath, DropsDotsAndSlashes) {
+TEST(NormalizeRelativePath, DropsDotsAndSlashes) {
   EXPECT_EQ(Norm("a/./b//c/"), "a/b/c");
   EXPECT_EQ(Norm("a/b/../c"), "a/c");
   EXPECT_EQ(Norm("."), ".");
   EXPECT_EQ(Norm("a/.."), ".");
 }
 
-TEST(NormalizeGuestPath, RefusesClimbingAboveTheStart) {
-  EXPECT_EQ(NormalizeGuestPath("..").error(), Errno::kNotcapable);
-  EXPECT_EQ(NormalizeGuestPath("a/../..").error(), Errno::kNotcapable);
-  EXPECT_EQ(NormalizeGuestPath("a/../../b").error(), Errno::kNotcapable);
-  EXPECT_EQ(NormalizeGuestPath("./../etc/passwd").error(), Errno::kNotcapable);
+TEST(NormalizeRelativePath, RefusesClimbingAboveTheStart) {
+  EXPECT_EQ(NormalizeRelativePath("..").error(), kErrnoNotCapable);
+  EXPECT_EQ(NormalizeRelativePath("a/../..").error(), kErrnoNotCapable);
+  EXPECT_EQ(NormalizeRelativePath("a/../../b").error(), kErrnoNotCapable);
+  EXPECT_EQ(NormalizeRelativePath("./../etc/passwd").error(), kErrnoNotCapable);
 }
 
-TEST(NormalizeGuestPath, RefusesAbsoluteEmptyAndNul) {
-  EXPECT_EQ(NormalizeGuestPath("/etc/passwd").error(), Errno::kNotcapable);
-  EXPECT_EQ(NormalizeGuestPath("").error(), Errno::kNoent);
-  EXPECT_EQ(NormalizeGuestPath(std::string_view("a\0b", 3)).error(), Errno::kInval);
+TEST(NormalizeRelativePath, RefusesAbsoluteEmptyAndNul) {
+  EXPECT_EQ(NormalizeRelativePath("/etc/passwd").error(), kErrnoNotCapable);
+  EXPECT_EQ(NormalizeRelativePath("").error(), ENOENT);
+  EXPECT_EQ(NormalizeRelativePath(std::string_view("a\0b", 3)).error(), EINVAL);
 }
 
 // A root directory with a file inside and a secret outside it, plus
@@ -57,7 +57,7 @@ class BeneathTest : public ::testing::TestWithParam<bool> {
   }
   void TearDown() override { SetForceOpenatFallbackForTesting(false); }
 
-  ErrnoOr<UniqueFd> Open(const std::string& path, FollowLast follow = FollowLast::kYes) {
+  ErrnoResult<UniqueFd> Open(const std::string& path, FollowLast follow = FollowLast::kYes) {
     return OpenBeneath(root_.get(), path, O_RDONLY, 0, follow);
   }
 
@@ -104,4 +104,4 @@ INSTANTIATE_TEST_SUITE_P(Openat2AndFallback, BeneathTest, ::testing::Values(fals
                          [](const auto& info) { return info.param ? "Fallback" : "Openat2"; });
 
 }  // namespace
-}  // namespace shoal::wasi
+}  // namespace shoal::kernel

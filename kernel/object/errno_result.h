@@ -1,0 +1,74 @@
+// ErrnoResult<T>: a value or a host errno, the result of every File and
+// Directory operation.
+//
+// Files need finer failures than shoal::Status (ENOTEMPTY, EISDIR, ELOOP, ...)
+// and WASI hands them straight to the guest, so file and directory objects
+// report the positive Linux errno; it crosses the object protocol as is
+// (nodes share one ABI). kErrnoNotCapable stands for WASI's ENOTCAPABLE,
+// which Linux lacks: a path tried to leave the directory it was resolved in.
+#pragma once
+
+#include <cassert>
+#include <cerrno>
+#include <utility>
+#include <variant>
+
+namespace shoal::kernel {
+
+// Outside Linux's errno range (< 4096), so it never collides with a host errno.
+constexpr int kErrnoNotCapable = 4096 + 76;
+
+// The success value of operations that return nothing.
+struct Done {};
+
+template <typename T>
+class [[nodiscard]] ErrnoResult {
+ public:
+  ErrnoResult(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design.
+  // A failure; `error` is a positive errno.
+  static ErrnoResult Fail(int error) {
+    assert(error > 0);
+    return ErrnoResult(error, 0);
+  }
+
+  bool ok() const { return v_.index() == 0; }
+  T& value() & {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(v_));
+  }
+  T* operator->() { return &value(); }
+  T& operator*() & { return value(); }
+  T operator*() && { return std::move(*this).value(); }
+  // 0 on success, else the errno.
+  int error() const { return ok() ? 0 : std::get<1>(v_); }
+
+ private:
+  ErrnoResult(int error, int) : v_(std::in_place_index<1>, error) {}
+  std::variant<T, int> v_;
+};
+
+// A failure from an errno, convertible to any ErrnoResult<T>.
+struct HostError {
+  int error;
+  template <typename T>
+  operator ErrnoResult<T>() const {  // NOLINT: implicit by design.
+    return ErrnoResult<T>::Fail(error);
+  }
+};
+// The current errno as a HostError.
+inline HostError LastError() { return HostError{errno}; }
+
+}  // namespace shoal::kernel
+
+// TRY_HOST(expr): evaluates an ErrnoResult; on failure returns its errno (as a
+// HostError) from the enclosing function, else yields the value.
+#define TRY_HOST(expr)                                                         \
+  ({                                                                           \
+    auto&& try_host_ = (expr);                                                 \
+    if (!try_host_.ok()) return ::shoal::kernel::HostError{try_host_.error()}; \
+    std::move(try_host_).value();                                              \
+  })

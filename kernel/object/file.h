@@ -1,0 +1,126 @@
+// File: a host file beneath a preopened root, as a kernel object.
+//
+// Positional: every read and write names its offset (a WASI descriptor keeps
+// its own position in the view above the handle), so one File may be shared
+// by handles in several processes without a shared cursor.
+//
+// Asynchronous: Read, Write and Sync start the operation and call `done`
+// exactly once with the outcome, possibly before they return, otherwise on
+// another thread (the reactor's, for a local File; the connection's, for a
+// proxy later). A caller on a worker thread therefore never blocks on a
+// file: it parks until `done` runs. Stat and SetSize are metadata calls and
+// answer at once.
+//
+// Errors are host errnos (errno_result.h). Signals: none (a regular file is
+// always ready; readiness of pipes is the reactor's Poll).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "kernel/base/unique_fd.h"
+#include "kernel/object/errno_result.h"
+#include "kernel/object/file_io.h"
+#include "kernel/object/object.h"
+
+namespace shoal::kernel {
+
+// stat(2) data that a WASI filestat needs; `mode` carries the S_IFMT type bits
+// and the permission bits.
+struct FileAttr {
+  uint64_t dev = 0;
+  uint64_t ino = 0;
+  uint32_t mode = 0;
+  uint64_t nlink = 0;
+  uint64_t size = 0;
+  uint64_t atim_ns = 0;
+  uint64_t mtim_ns = 0;
+  uint64_t ctim_ns = 0;
+};
+
+// fstat() as a FileAttr.
+ErrnoResult<FileAttr> StatHostFd(int fd);
+
+// The operations of a file, local or proxied. Rights: Read and Stat need
+// kRead; Write, Sync and SetSize need kWrite (the handle table checks them
+// for local objects, the object server for proxied ones).
+class FileOps : public KernelObject {
+ public:
+  static constexpr ObjectType kType = ObjectType::kFile;
+  // One Read or Write moves at most this much (a wire message's worth).
+  static constexpr size_t kMaxTransfer = 1 << 20;
+  // Write's `offset` meaning "at the end": only for a file opened for append.
+  static constexpr uint64_t kAppend = UINT64_MAX;
+
+  using ReadDone = std::function<void(ErrnoResult<std::vector<uint8_t>> bytes)>;
+  using WriteDone = std::function<void(ErrnoResult<size_t> written)>;
+  using SyncDone = std::function<void(ErrnoResult<Done> synced)>;
+
+  // Up to `max_bytes` (at most kMaxTransfer) from `offset`; fewer at the end
+  // of the file, none past it.
+  virtual void Read(uint64_t offset, size_t max_bytes, ReadDone done) = 0;
+  // Writes `bytes` (at most kMaxTransfer) at `offset`, or appends them when
+  // `offset` is kAppend (EINVAL unless the file was opened for append).
+  // Reports how many were written.
+  virtual void Write(uint64_t offset, std::vector<uint8_t> bytes, WriteDone done) = 0;
+  // fsync, or fdatasync when `data_only`.
+  virtual void Sync(bool data_only, SyncDone done) = 0;
+
+  virtual ErrnoResult<FileAttr> Stat() = 0;
+  virtual ErrnoResult<Done> SetSize(uint64_t size) = 0;
+
+ protected:
+  using KernelObject::KernelObject;
+};
+
+// The local file: an owned host descriptor opened through a Directory (so it
+// names a file beneath some preopened root), with data IO on `io`.
+class File final : public FileOps {
+ public:
+  // `io` must outlive the file and its operations in flight.
+  static Ref<File> Adopt(UniqueFd fd, FileIo& io, bool append);
+
+  void Read(uint64_t offset, size_t max_bytes, ReadDone done) override;
+  void Write(uint64_t offset, std::vector<uint8_t> bytes, WriteDone done) override;
+  void Sync(bool data_only, SyncDone done) override;
+  ErrnoResult<FileAttr> Stat() override { return StatHostFd(fd_.get()); }
+  ErrnoResult<Done> SetSize(uint64_t size) override;
+
+  // The host descriptor, for the reactor's readiness polls (pipes, FIFOs).
+  int host_fd() const { return fd_.get(); }
+
+ private:
+  File(UniqueFd fd, FileIo& io, bool append)
+      : FileOps(ObjectType::kFile), fd_(std::move(fd)), io_(io), append_(append) {}
+  Ref<File> self() { return std::static_pointer_cast<File>(shared_from_this()); }
+
+  const UniqueFd fd_;
+  FileIo& io_;
+  const bool append_;
+};
+
+// Starts an asynchronous file operation, `start(done)`, and blocks the
+// calling thread until `done` has run. For threads that may block (the
+// synchronous object server, tools, tests); never on a scheduler worker.
+template <typename T, typename Start>
+ErrnoResult<T> AwaitFileOp(Start start) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<ErrnoResult<T>> outcome;
+  start([&](ErrnoResult<T> result) {
+    std::lock_guard lock(mu);
+    outcome.emplace(std::move(result));
+    cv.notify_all();
+  });
+  std::unique_lock lock(mu);
+  cv.wait(lock, [&] { return outcome.has_value(); });
+  return std::move(*outcome);
+}
+
+}  // namespace shoal::kernel

@@ -1,0 +1,46 @@
+// FileIo: the node's asynchronous file IO, as local File objects use it.
+//
+// The kernel implements it on its io_uring reactor (kernel/sched/
+// reactor_file_io.h), so a file read never blocks the thread that asked for
+// it: the completion runs later on the reactor thread. Like TimerService, it
+// is an interface here so that kernel/object does not depend on the
+// scheduler.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+
+namespace shoal::kernel {
+
+class FileIo {
+ public:
+  // `result` is bytes transferred (Read, Write) or 0 (Sync); `error` is 0 or a
+  // positive errno.
+  using Callback = std::function<void(int32_t result, int error)>;
+
+  virtual ~FileIo() = default;
+
+  // pread/pwrite of `buffer` at `offset` on `fd`, and fsync/fdatasync. The
+  // caller keeps `fd` open and `buffer` alive and untouched until `done` has
+  // run. Returns 0 when started (then `done` runs exactly once, on any
+  // thread), else a positive errno (then `done` never runs).
+  virtual int Read(int fd, std::span<uint8_t> buffer, uint64_t offset, Callback done) = 0;
+  virtual int Write(int fd, std::span<const uint8_t> buffer, uint64_t offset, Callback done) = 0;
+  virtual int Sync(int fd, bool data_only, Callback done) = 0;
+};
+
+// FileIo done at once, with blocking host calls on the calling thread, for
+// runners without a reactor (RunWasiMain, tests, the fuzzer). The kernel
+// never uses it: its workers must not block.
+class InlineFileIo final : public FileIo {
+ public:
+  // One stateless instance serves everyone.
+  static InlineFileIo& Shared();
+
+  int Read(int fd, std::span<uint8_t> buffer, uint64_t offset, Callback done) override;
+  int Write(int fd, std::span<const uint8_t> buffer, uint64_t offset, Callback done) override;
+  int Sync(int fd, bool data_only, Callback done) override;
+};
+
+}  // namespace shoal::kernel

@@ -1,0 +1,104 @@
+// FileOps through the object protocol (see object_client.h). The transport
+// is synchronous today, so `done` runs before each call returns.
+#include <capnp/message.h>
+
+#include "kernel/object/file.h"
+#include "kernel/object/fs_proxy.h"
+
+namespace shoal::kernel {
+
+int ErrnoFromStatus(Status status) {
+  switch (status) {
+    case Status::kBadHandle:
+    case Status::kWrongType:
+      return EBADF;
+    case Status::kAccessDenied:
+      return kErrnoNotCapable;
+    case Status::kInvalidArgs:
+      return EINVAL;
+    case Status::kNoMemory:
+      return ENOMEM;
+    case Status::kNotSupported:
+      return ENOTSUP;
+    default:
+      return EIO;
+  }
+}
+
+FileAttr AttrFromWire(proto::FileAttr::Reader in) {
+  FileAttr attr;
+  attr.dev = in.getDev();
+  attr.ino = in.getIno();
+  attr.mode = in.getMode();
+  attr.nlink = in.getNlink();
+  attr.size = in.getSize();
+  attr.atim_ns = in.getAtimNs();
+  attr.mtim_ns = in.getMtimNs();
+  attr.ctim_ns = in.getCtimNs();
+  return attr;
+}
+
+namespace {
+
+class FileProxy final : public Proxy<FileOps> {
+ public:
+  FileProxy(Ref<ObjectClient> client, uint64_t export_id)
+      : Proxy(ObjectType::kFile, std::move(client), export_id) {}
+
+  void Read(uint64_t offset, size_t max_bytes, ReadDone done) override {
+    capnp::MallocMessageBuilder message;
+    auto read = NewRequest(message).initFileRead();
+    read.setOffset(offset);
+    read.setMaxBytes(std::min(max_bytes, kMaxTransfer));
+    done(FsCall<std::vector<uint8_t>>(
+        client(), message,
+        [](proto::ObjectResponse::Reader r) -> ErrnoResult<std::vector<uint8_t>> {
+          if (!r.getResult().isData()) return HostError{EIO};
+          auto data = r.getResult().getData();
+          return std::vector<uint8_t>(data.begin(), data.end());
+        }));
+  }
+
+  void Write(uint64_t offset, std::vector<uint8_t> bytes, WriteDone done) override {
+    if (bytes.size() > kMaxTransfer) return done(HostError{EFBIG});
+    capnp::MallocMessageBuilder message;
+    auto write = NewRequest(message).initFileWrite();
+    write.setOffset(offset);
+    write.setBytes(kj::arrayPtr(bytes.data(), bytes.size()));
+    done(FsCall<size_t>(client(), message,
+                        [](proto::ObjectResponse::Reader r) -> ErrnoResult<size_t> {
+                          if (!r.getResult().isCount()) return HostError{EIO};
+                          return size_t(r.getResult().getCount());
+                        }));
+  }
+
+  void Sync(bool data_only, SyncDone done) override {
+    capnp::MallocMessageBuilder message;
+    NewRequest(message).setFileSync(data_only);
+    done(FsCall<Done>(client(), message, [](auto) -> ErrnoResult<Done> { return Done{}; }));
+  }
+
+  ErrnoResult<FileAttr> Stat() override {
+    capnp::MallocMessageBuilder message;
+    NewRequest(message).setStat();
+    return FsCall<FileAttr>(client(), message,
+                            [](proto::ObjectResponse::Reader r) -> ErrnoResult<FileAttr> {
+                              if (!r.getResult().isAttr()) return HostError{EIO};
+                              return AttrFromWire(r.getResult().getAttr());
+                            });
+  }
+
+  ErrnoResult<Done> SetSize(uint64_t size) override {
+    capnp::MallocMessageBuilder message;
+    NewRequest(message).setFileSetSize(size);
+    return FsCall<Done>(client(), message, [](auto) -> ErrnoResult<Done> { return Done{}; });
+  }
+};
+
+}  // namespace
+
+Ref<KernelObject> MakeFileProxy(Ref<ObjectClient> client, uint64_t export_id) {
+  return std::make_shared<FileProxy>(std::move(client), export_id);
+}
+
+}  // namespace shoal::kernel

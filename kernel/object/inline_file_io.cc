@@ -1,0 +1,45 @@
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "kernel/object/file_io.h"
+
+namespace shoal::kernel {
+namespace {
+
+// Reports a host call's outcome: the count, or 0 and the errno.
+void Report(ssize_t n, const FileIo::Callback& done) {
+  done(n < 0 ? 0 : int32_t(n), n < 0 ? errno : 0);
+}
+
+}  // namespace
+
+InlineFileIo& InlineFileIo::Shared() {
+  static InlineFileIo io;
+  return io;
+}
+
+int InlineFileIo::Read(int fd, std::span<uint8_t> buffer, uint64_t offset, Callback done) {
+  ssize_t n;
+  do {
+    n = ::pread(fd, buffer.data(), buffer.size(), off_t(offset));
+  } while (n < 0 && errno == EINTR);
+  Report(n, done);
+  return 0;
+}
+
+int InlineFileIo::Write(int fd, std::span<const uint8_t> buffer, uint64_t offset, Callback done) {
+  ssize_t n;
+  do {
+    n = ::pwrite(fd, buffer.data(), buffer.size(), off_t(offset));
+  } while (n < 0 && errno == EINTR);
+  Report(n, done);
+  return 0;
+}
+
+int InlineFileIo::Sync(int fd, bool data_only, Callback done) {
+  Report(data_only ? ::fdatasync(fd) : ::fsync(fd), done);
+  return 0;
+}
+
+}  // namespace shoal::kernel

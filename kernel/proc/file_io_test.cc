@@ -1,0 +1,162 @@
+// WASI file reads under the kernel: regular files are read on the io_uring
+// reactor while the process is parked, and a process waiting on a file or a
+// pipe never holds the only worker.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "kernel/base/temp_dir.h"
+#include "kernel/object/channel.h"
+#include "kernel/object/directory.h"
+#include "kernel/object/loopback.h"
+#include "kernel/proc/kernel.h"
+#include "kernel/proc/proc_test_support.h"
+#include "kernel/proc/process.h"
+
+namespace shoal::kernel {
+namespace {
+
+using testing::RequestFor;
+
+std::unique_ptr<Kernel> OneWorkerKernel() {
+  KernelOptions options;
+  options.workers = 1;
+  options.fuel_quantum = 10'000;
+  Result<std::unique_ptr<Kernel>> kernel = Kernel::Create(options);
+  EXPECT_TRUE(kernel.ok());
+  return std::move(*kernel);
+}
+
+SpawnRequest CatFrom(const std::string& dir) {
+  SpawnRequest request = RequestFor("cat_input");
+  request.preopens.push_back(wasi::Preopen{dir, "/data"});
+  return request;
+}
+
+// The exit code of `pid` once it has ended; -1 if waiting failed.
+int WaitCode(Kernel& kernel, uint64_t pid) {
+  Result<ExitStatus> status = kernel.Wait(pid, testing::kWaitLimit);
+  return status.ok() ? status->code : -1;
+}
+
+// A spawned process and its stdout console.
+struct Spawned {
+  uint64_t pid = 0;
+  Ref<Console> out;
+};
+Spawned SpawnWithOutput(Kernel& kernel, SpawnRequest request) {
+  Result<SpawnResult> spawned = kernel.Spawn(std::move(request));
+  EXPECT_TRUE(spawned.ok()) << spawned.error().message;
+  if (!spawned.ok()) return {};
+  std::shared_ptr<Process> process = kernel.Find(spawned->pid);
+  return {spawned->pid, process ? process->stdout_console() : nullptr};
+}
+
+// Everything written to `console` so far.
+std::string TextOf(const Ref<Console>& console) {
+  Result<ConsoleChunk> chunk = console->Read(0, 1 << 20);
+  return chunk.ok() ? std::string(chunk->bytes.begin(), chunk->bytes.end()) : "";
+}
+
+TEST(FileIoTest, RegularFileReadsGoThroughTheReactor) {
+  shoal::testing::TempDir tmp;
+  std::string text;
+  for (int i = 0; i < 3000; ++i) text += "line " + std::to_string(i) + "\n";  // > 4 KiB reads.
+  std::ofstream(tmp.Join("input")) << text;
+  auto kernel = OneWorkerKernel();
+  uint64_t before = kernel->reactor().Stats().completed;
+  Spawned spawned = SpawnWithOutput(*kernel, CatFrom(tmp.path()));
+  ASSERT_NE(spawned.out, nullptr);
+  EXPECT_EQ(WaitCode(*kernel, spawned.pid), 0);
+  EXPECT_EQ(TextOf(spawned.out), text);
+  // One reactor read per 4 KiB chunk, plus the one at end of file.
+  EXPECT_GE(kernel->reactor().Stats().completed - before, text.size() / 4096 + 1);
+}
+
+TEST(FileIoTest, ProcessBlockedOnAFifoDoesNotHoldTheOnlyWorker) {
+  shoal::testing::TempDir tmp;
+  ASSERT_EQ(::mkfifo(tmp.Join("input").c_str(), 0600), 0);
+  auto kernel = OneWorkerKernel();
+  // The reader's open needs a writer on the other end; O_RDWR keeps one here
+  // without blocking, until the test has written and closed.
+  int writer = ::open(tmp.Join("input").c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(writer, 0);
+  Spawned reader = SpawnWithOutput(*kernel, CatFrom(tmp.path()));
+  ASSERT_NE(reader.out, nullptr);
+
+  // With the reader parked on the empty FIFO, another process still runs to
+  // completion on the single worker.
+  Result<SpawnResult> other = kernel->Spawn(RequestFor("exit42"));
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(WaitCode(*kernel, other->pid), 42);
+  EXPECT_NE(kernel->Find(reader.pid), nullptr);  // Still waiting for input.
+
+  ASSERT_EQ(::write(writer, "through the pipe\n", 17), 17);
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    auto chunk = reader.out->Read(0, 100);
+    return chunk.ok() && chunk->bytes.size() == 17;
+  }));
+  ::close(writer);  // End of input: the reader holds only a read end.
+  EXPECT_EQ(WaitCode(*kernel, reader.pid), 0);
+}
+
+TEST(FileIoTest, AFileHandleSentOverAChannelIsReadThroughANewFd) {
+  shoal::testing::TempDir sender_dir;
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += "passed " + std::to_string(i) + "\n";
+  std::ofstream(sender_dir.Join("input")) << text;
+  auto kernel = OneWorkerKernel();
+  auto [a, b] = std::move(Channel::Create()).value();
+  Rights channel_rights = DefaultRights(ObjectType::kChannel);
+  SpawnRequest sender = RequestFor("send_file");
+  sender.preopens.push_back(wasi::Preopen{sender_dir.path(), "/data"});
+  sender.handles.push_back({a, channel_rights});
+  SpawnRequest receiver = RequestFor("recv_file");  // No preopens: only the handle.
+  receiver.handles.push_back({b, channel_rights});
+  a.reset();
+  b.reset();
+
+  Spawned got = SpawnWithOutput(*kernel, std::move(receiver));
+  ASSERT_NE(got.out, nullptr);
+  Result<SpawnResult> sent = kernel->Spawn(std::move(sender));
+  ASSERT_TRUE(sent.ok()) << sent.error().message;
+
+  EXPECT_EQ(WaitCode(*kernel, sent->pid), 0);
+  EXPECT_EQ(WaitCode(*kernel, got.pid), 0);
+  EXPECT_EQ(TextOf(got.out), text);
+}
+
+// The same read through a proxy: the File handle the process receives is a
+// loopback proxy, so every read crosses the object protocol as bytes.
+TEST(FileIoTest, AProxiedFileHandleReadsLikeALocalOne) {
+  shoal::testing::TempDir dir;
+  std::string text = "served through the object protocol\n";
+  std::ofstream(dir.Join("input")) << text;
+  auto kernel = OneWorkerKernel();
+  Ref<Directory> root = std::move(Directory::OpenRoot(dir.path(), kernel->file_io())).value();
+  Rights file_rights = Rights::kRead | Rights::kTransfer | Rights::kDuplicate;
+  HandleEntry local =
+      std::move(root->Open("input", OpenOptions{.read = true}, file_rights, file_rights)).value();
+  LoopbackConnection connection;
+  Ref<KernelObject> proxy = std::move(connection.Proxy(local.object, local.rights)).value();
+  ASSERT_EQ(proxy->type(), ObjectType::kFile);
+
+  auto [a, b] = std::move(Channel::Create()).value();
+  std::vector<HandleEntry> handles{{proxy, file_rights}};
+  ASSERT_TRUE(a->Write({}, std::move(handles)).ok());
+  SpawnRequest receiver = RequestFor("recv_file");
+  receiver.handles.push_back({b, DefaultRights(ObjectType::kChannel)});
+  b.reset();
+  Spawned got = SpawnWithOutput(*kernel, std::move(receiver));
+  ASSERT_NE(got.out, nullptr);
+  EXPECT_EQ(WaitCode(*kernel, got.pid), 0);
+  EXPECT_EQ(TextOf(got.out), text);
+  EXPECT_GE(connection.traffic().requests.load(), 2u);  // At least the read and the EOF read.
+}
+
+}  // namespace
+}  // namespace shoal::kernel

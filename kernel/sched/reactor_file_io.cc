@@ -1,0 +1,36 @@
+#include "kernel/sched/reactor_file_io.h"
+
+#include <cerrno>
+#include <utility>
+
+namespace shoal::kernel {
+namespace {
+
+Reactor::Callback Adapt(FileIo::Callback done) {
+  return [done = std::move(done)](const IoCompletion& c) { done(c.result, c.error); };
+}
+
+// A start call's refusal as an errno: buffers too large, or shutting down.
+int StartErrno(const Error& error) {
+  return error.status == Status::kInvalidArgs ? EINVAL : ECANCELED;
+}
+
+}  // namespace
+
+int ReactorFileIo::Read(int fd, std::span<uint8_t> buffer, uint64_t offset, Callback done) {
+  auto id = reactor_.Read(fd, buffer, int64_t(offset), Adapt(std::move(done)));
+  return id.ok() ? 0 : StartErrno(id.error());
+}
+
+int ReactorFileIo::Write(int fd, std::span<const uint8_t> buffer, uint64_t offset, Callback done) {
+  auto id = reactor_.Write(fd, buffer, int64_t(offset), Adapt(std::move(done)));
+  return id.ok() ? 0 : StartErrno(id.error());
+}
+
+int ReactorFileIo::Sync(int fd, bool data_only, Callback done) {
+  auto id =
+      reactor_.Fsync(fd, data_only ? SyncKind::kDataOnly : SyncKind::kAll, Adapt(std::move(done)));
+  return id.ok() ? 0 : StartErrno(id.error());
+}
+
+}  // namespace shoal::kernel

@@ -1,0 +1,23 @@
+// ReactorFileIo: the node's FileIo (kernel/object/file_io.h) on the io_uring
+// reactor. Completions run on the reactor thread and must not block.
+#pragma once
+
+#include "kernel/object/file_io.h"
+#include "kernel/sched/reactor.h"
+
+namespace shoal::kernel {
+
+class ReactorFileIo final : public FileIo {
+ public:
+  // The reactor must outlive this object and every operation started on it.
+  explicit ReactorFileIo(Reactor& reactor) : reactor_(reactor) {}
+
+  int Read(int fd, std::span<uint8_t> buffer, uint64_t offset, Callback done) override;
+  int Write(int fd, std::span<const uint8_t> buffer, uint64_t offset, Callback done) override;
+  int Sync(int fd, bool data_only, Callback done) override;
+
+ private:
+  Reactor& reactor_;
+};
+
+}  // namespace shoal::kernel

@@ -1,0 +1,58 @@
+// FileView: a WASI descriptor over a kernel File handle (shoal_fd_from_handle).
+//
+// The File may be local or a proxy of one served elsewhere; the view keeps
+// the descriptor's position and flags, and reads and writes go through
+// AsyncFileIo, so the process parks while they run and no worker waits.
+#pragma once
+
+#include <memory>
+
+#include "kernel/object/file.h"
+#include "kernel/wasi/async_file_io.h"
+#include "kernel/wasi/host_fs.h"
+
+namespace shoal::wasi {
+
+// The WASI rights a descriptor over a handle with `rights` may hold: reading
+// rights for kRead, writing rights for kWrite, position and stat for either.
+Rights WasiRightsFor(kernel::Rights rights);
+// The handle rights a descriptor with WASI `rights` may hand out (kRead for
+// fd_read, kWrite for fd_write), plus duplicate, transfer and wait.
+kernel::Rights HandleRightsFor(Rights rights);
+
+class FileView : public FileObject {
+ public:
+  // `rights` are the handle's; they bound max_rights().
+  static std::shared_ptr<FileView> Create(kernel::Ref<kernel::FileOps> file, kernel::Rights rights);
+
+  Filetype type() const override { return Filetype::kRegularFile; }
+  Rights max_rights() const override { return WasiRightsFor(rights_); }
+  ErrnoOr<size_t> Read(std::span<uint8_t> buf) override;
+  ErrnoOr<size_t> Write(std::span<const uint8_t> buf) override;
+  ErrnoOr<size_t> Pread(std::span<uint8_t> buf, uint64_t offset) override {
+    return io_.Read(*file_, buf, offset);
+  }
+  ErrnoOr<size_t> Pwrite(std::span<const uint8_t> buf, uint64_t offset) override {
+    return io_.Write(*file_, buf, offset);
+  }
+  ErrnoOr<uint64_t> Seek(int64_t offset, Whence whence) override;
+  ErrnoOr<FileStat> Stat() override;
+  Errno SetSize(uint64_t size) override;
+  // fd_sync cannot park yet: ENOTSUP rather than blocking a worker.
+  Errno Sync() override { return Errno::kNotsup; }
+  std::shared_ptr<IoWait> io_wait() const override { return io_.wait(); }
+  kernel::Ref<kernel::FileOps> kernel_file() const override { return file_; }
+  // The rights of the handle the view was made from.
+  kernel::Rights handle_rights() const { return rights_; }
+
+ private:
+  FileView(kernel::Ref<kernel::FileOps> file, kernel::Rights rights)
+      : file_(std::move(file)), rights_(rights) {}
+
+  kernel::Ref<kernel::FileOps> file_;
+  kernel::Rights rights_;
+  uint64_t position_ = 0;
+  AsyncFileIo io_;
+};
+
+}  // namespace shoal::wasi
