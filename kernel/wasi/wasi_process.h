@@ -7,6 +7,7 @@
 // Threading: used by the thread running the process, one call at a time.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -38,6 +39,9 @@ struct WasiConfig {
   std::shared_ptr<InputSource> stdin_source;
   std::shared_ptr<OutputSink> stdout_sink;
   std::shared_ptr<OutputSink> stderr_sink;
+  // Incremented (relaxed) on every WASI host call when set; must outlive
+  // the process. The kernel's host-call metric.
+  std::atomic<uint64_t>* host_calls = nullptr;
 };
 
 // A poll_oneoff that is waiting for a clock. Times are host CLOCK_MONOTONIC
