@@ -71,7 +71,10 @@ enum class Reaping : uint8_t {
 };
 
 struct SpawnRequest {
-  uint64_t pid = 0;  // 0: allocate one. kAlreadyExists if a live process has it.
+  // 0: allocate one. Else this pid (kAlreadyExists if a live or unreaped
+  // process has it); a caller choosing pids should choose them all, as the
+  // kernel's own counter does not skip the ones it chose.
+  uint64_t pid = 0;
   std::vector<uint8_t> module_bytes;  // Or empty, and `module_path` is read.
   std::string module_path;
   std::vector<std::string> args;  // args[0] is the program name.
