@@ -9,8 +9,8 @@
 // Pids come from the caller (SpawnRequest.pid), else from
 // KernelOptions.allocate_pid (shoald backs it with its cluster-wide
 // allocator, so children a guest spawns get cluster-wide pids too), else from
-// a counter of this Kernel; a pid is never reused. A pid is a name, never an
-// authority: guests act on processes only through process handles
+// a counter of this Kernel; allocated pids are never reused. A pid is a name,
+// never an authority: guests act on processes only through process handles
 // (ProcessObject).
 //
 // Threading: every method is thread-safe. Wait() blocks the calling thread and
