@@ -34,7 +34,8 @@ struct KernelProcessHostOptions {
   size_t console_retain_bytes = 1 << 20;  // Per process.
   size_t max_ended_retained = 256;        // Ended processes kept for ps/logs/wait.
   unsigned workers = 0;                   // Kernel worker threads; 0: one per core.
-  // Pids for processes guests spawn; null: the kernel's own counter.
+  // Pids for processes guests spawn; null: the kernel's own counter from 1,
+  // which knows nothing of the pids given to Spawn (tests without children).
   std::function<Result<uint64_t>()> allocate_pid;
 };
 
