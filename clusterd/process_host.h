@@ -1,10 +1,10 @@
 // ProcessHost: what the daemon needs from the node kernel to run processes.
 //
 // The daemon (clusterd/daemon) owns cluster-wide process ids, the directory
-// and the admin API; a ProcessHost owns the processes of this node. Today
-// ThreadProcessHost (clusterd/daemon/thread_process_host.h) runs each
-// process on a thread of its own; the kernel's M:N scheduler will provide
-// this interface instead, without changes on the daemon's side.
+// and the admin API; a ProcessHost owns the processes of this node.
+// KernelProcessHost (clusterd/daemon/kernel_process_host.h) implements it on
+// the node kernel (kernel/proc/kernel.h): processes run on the M:N
+// scheduler's workers and park instead of blocking a thread.
 //
 // Threading: every method may be called from any thread, concurrently.
 #pragma once
@@ -43,13 +43,14 @@ struct ExitInfo {
   std::string message;  // The trap message, or a note for people.
 };
 
-// A snapshot of one process. fuel_used is updated at least once per fuel
-// slice while it runs.
+// A snapshot of one process. fuel_used and cpu_ns are updated at least once
+// per scheduling step while it runs.
 struct ProcessInfo {
   uint64_t pid = 0;
   std::string name;  // argv[0].
   std::vector<std::string> args;
   uint64_t fuel_used = 0;
+  uint64_t cpu_ns = 0;  // CPU time spent running it (the scheduler's accounting).
   uint64_t started_unix_ms = 0;
   uint64_t ended_unix_ms = 0;    // 0 while running.
   std::optional<ExitInfo> exit;  // Set once ended.

@@ -8,6 +8,17 @@ namespace shoal::cli {
 
 namespace pb = shoal::admin::v1;
 
+namespace {
+
+// CPU time as seconds with millisecond precision ("0.042s").
+std::string FormatCpu(uint64_t ns) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3fs", double(ns) / 1e9);
+  return text;
+}
+
+}  // namespace
+
 void AddPsCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
   CLI::App* sub = app.add_subcommand("ps", "List processes (running, ended and lost)");
   auto node = std::make_shared<std::string>();
@@ -22,7 +33,7 @@ void AddPsCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
       PrintJson(response);
       return 0;
     }
-    Table table({"PID", "NODE", "STATE", "FUEL", "COMMAND"});
+    Table table({"PID", "NODE", "STATE", "CPU", "FUEL", "COMMAND"});
     for (const pb::Process& p : response.processes()) {
       std::string state = p.state() == pb::PROCESS_STATE_RUNNING ? "running"
                           : p.has_exit()                         ? DescribeExit(p.exit())
@@ -30,9 +41,10 @@ void AddPsCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
       if (p.state() == pb::PROCESS_STATE_LOST) state = "lost";
       std::string command;
       for (const std::string& a : p.args()) command += (command.empty() ? "" : " ") + a;
-      bool ended = p.state() == pb::PROCESS_STATE_EXITED;
-      table.Add({std::to_string(p.pid()), p.node(), state,
-                 ended ? std::to_string(p.fuel_used()) : "-", command.empty() ? "-" : command});
+      // Running processes show their figures so far; lost ones have none.
+      bool lost = p.state() == pb::PROCESS_STATE_LOST;
+      table.Add({std::to_string(p.pid()), p.node(), state, lost ? "-" : FormatCpu(p.cpu_ns()),
+                 lost ? "-" : std::to_string(p.fuel_used()), command.empty() ? "-" : command});
     }
     table.Print();
     for (const std::string& n : response.unreachable_nodes()) {

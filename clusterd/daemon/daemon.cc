@@ -58,8 +58,15 @@ VoidResult Daemon::Init() {
                      .count();
   events_ = std::make_unique<EventLog>(config_.node_name);
   pids_ = TRY(PidAllocator::Create(config_.node_id, config_.data_dir));
-  host_ = std::make_unique<ThreadProcessHost>(ThreadProcessHostOptions{
-      size_t(config_.console_retain_bytes), size_t(config_.ended_retained)});
+  KernelProcessHostOptions host_options;
+  host_options.console_retain_bytes = size_t(config_.console_retain_bytes);
+  host_options.max_ended_retained = size_t(config_.ended_retained);
+  host_options.workers = config_.workers;
+  // Children guests spawn get cluster-wide pids too. Next() runs on a kernel
+  // worker then; once per 1024 pids it persists a reservation (fsync), a
+  // short block of that worker. TODO(pid): reserve ahead off the workers.
+  host_options.allocate_pid = [pids = pids_.get()] { return pids->Next(); };
+  host_ = TRY(KernelProcessHost::Create(std::move(host_options)));
   host_->SetObserver([this](const ProcessInfo& info) { OnProcess(info); });
   local_ = std::make_unique<LocalProcesses>(config_.node_name, *host_, *pids_);
   auth_ = std::make_unique<AdminAuth>(creds.token);
@@ -118,7 +125,7 @@ Daemon::~Daemon() {
   if (peer_server_) peer_server_->Shutdown(deadline);
   if (registry_) registry_->Stop();
   metrics_server_.reset();
-  host_.reset();  // Stops and joins every process.
+  host_.reset();  // Stops the kernel; what still runs ends killed.
 }
 
 shoal::peer::v1::MemberInfo Daemon::SelfInfo() const {
@@ -193,6 +200,14 @@ void Daemon::RenderGauges(std::string& out) const {
   out += "# TYPE shoal_processes gauge\n";
   out += "shoal_processes{state=\"running\"} " + std::to_string(running) + "\n";
   out += "shoal_processes{state=\"ended\"} " + std::to_string(ended) + "\n";
+  KernelLoad load = host_->Load();
+  AppendMetric(out, "shoal_kernel_workers", "gauge", "Kernel worker threads.", load.workers);
+  AppendMetric(out, "shoal_kernel_busy_workers", "gauge",
+               "Kernel workers running a process step right now.", load.busy_workers);
+  AppendMetric(out, "shoal_kernel_run_queue_length", "gauge",
+               "Runnable processes waiting for a kernel worker.", load.run_queue_length);
+  AppendMetric(out, "shoal_kernel_host_calls_total", "counter",
+               "Host calls (WASI and shoal ABI) processes on this node made.", load.host_calls);
   std::map<std::string, int> states = {{"up", 0}, {"suspect", 0}, {"dead", 0}};
   for (const Member& m : registry_->Members()) states[std::string(MemberStateName(m.state))]++;
   out += "# HELP shoal_members Cluster members as this node sees them, by state.\n";

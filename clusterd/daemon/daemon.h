@@ -11,13 +11,13 @@
 #include "clusterd/daemon/directory.h"
 #include "clusterd/daemon/event_log.h"
 #include "clusterd/daemon/heartbeat_registry.h"
+#include "clusterd/daemon/kernel_process_host.h"
 #include "clusterd/daemon/local_processes.h"
 #include "clusterd/daemon/metrics.h"
 #include "clusterd/daemon/metrics_server.h"
 #include "clusterd/daemon/peer_service.h"
 #include "clusterd/daemon/pid.h"
 #include "clusterd/daemon/security.h"
-#include "clusterd/daemon/thread_process_host.h"
 
 namespace shoal::clusterd {
 
@@ -48,7 +48,7 @@ class Daemon {
   Metrics metrics_;
   std::unique_ptr<EventLog> events_;
   std::unique_ptr<PidAllocator> pids_;
-  std::unique_ptr<ThreadProcessHost> host_;
+  std::unique_ptr<KernelProcessHost> host_;
   std::unique_ptr<PeerClients> peers_;
   std::unique_ptr<HeartbeatRegistry> registry_;
   std::unique_ptr<Directory> directory_;

@@ -4,11 +4,16 @@ namespace shoal::clusterd {
 namespace {
 
 void Counter(std::string& out, const char* name, const char* help, uint64_t value) {
-  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
-         " " + std::to_string(value) + "\n";
+  AppendMetric(out, name, "counter", help, value);
 }
 
 }  // namespace
+
+void AppendMetric(std::string& out, const char* name, const char* type, const char* help,
+                  uint64_t value) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+         name + " " + std::to_string(value) + "\n";
+}
 
 void Metrics::CountRpc(std::string_view service, std::string_view method, int code) {
   std::lock_guard lock(mu_);

@@ -12,6 +12,11 @@
 
 namespace shoal::clusterd {
 
+// Appends one unlabelled metric: its # HELP and # TYPE lines ("counter" or
+// "gauge") and its value.
+void AppendMetric(std::string& out, const char* name, const char* type, const char* help,
+                  uint64_t value);
+
 class Metrics {
  public:
   std::atomic<uint64_t> heartbeats_sent{0};

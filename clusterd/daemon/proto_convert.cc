@@ -36,6 +36,7 @@ pb::Process ToProto(const ProcessInfo& info, const std::string& node) {
   out.set_name(info.name);
   for (const std::string& a : info.args) out.add_args(a);
   out.set_fuel_used(info.fuel_used);
+  out.set_cpu_ns(info.cpu_ns);
   out.set_started_unix_ms(info.started_unix_ms);
   out.set_ended_unix_ms(info.ended_unix_ms);
   if (info.exit) *out.mutable_exit() = ToProto(*info.exit);

@@ -1,6 +1,7 @@
 #include "kernel/abi/link.h"
 
 #include "kernel/abi/abi.h"
+#include "kernel/proc/kernel.h"
 
 namespace shoal::kernel::abi {
 namespace {
@@ -36,6 +37,7 @@ Result<vm::Extern> LinkShoalImport(vm::Store& store, const vm::Module& module,
   vm::FuncAddr addr = store.AddHostFunction(
       std::move(type),
       [p, spec](vm::HostCall& call) {
+        p->kernel().host_call_counter().fetch_add(1, std::memory_order_relaxed);
         AbiCall abi_call(*p, wasi::GuestMemory(call.memory()), call.args);
         int32_t result = Dispatch(*spec, abi_call);
         if (abi_call.action != vm::HostAction::kReturn) return abi_call.action;

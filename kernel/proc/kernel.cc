@@ -11,6 +11,13 @@
 #include "kernel/vm/thread.h"
 
 namespace shoal::kernel {
+namespace {
+
+Error PidTaken(uint64_t pid) {
+  return MakeError(Status::kAlreadyExists, "pid " + std::to_string(pid) + " is taken");
+}
+
+}  // namespace
 
 namespace {
 
@@ -86,10 +93,15 @@ Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
     request.module_bytes.assign(std::istreambuf_iterator<char>(file),
                                 std::istreambuf_iterator<char>());
   }
-  uint64_t pid;
-  {
+  uint64_t pid = request.pid;
+  if (pid == 0 && options_.allocate_pid) pid = TRY(options_.allocate_pid());
+  if (pid == 0) {
     std::lock_guard lock(mu_);
     pid = next_pid_++;
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (live_.count(pid) || unreaped_.count(pid)) return PidTaken(pid);
   }
   std::shared_ptr<Process> process(new Process(*this, pid, request.parent_pid));
   process->object_ = ProcessObject::Create(pid);
@@ -101,6 +113,8 @@ Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
   process->fuel_limit_ = request.fuel_limit;
   process->ns_ = request.ns != nullptr ? std::move(request.ns) : root_namespace_->Clone();
 
+  std::vector<std::string> notice_args;  // The process may be gone when on_spawn runs.
+  if (options_.on_spawn) notice_args = request.args;
   wasi::WasiConfig config;
   config.args = std::move(request.args);
   config.env = std::move(request.env);
@@ -109,6 +123,7 @@ Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
   config.file_io = file_io_.get();
   config.stdout_sink = std::make_shared<ConsoleSink>(process->stdout_, request.stdout_mirror);
   config.stderr_sink = std::make_shared<ConsoleSink>(process->stderr_, request.stderr_mirror);
+  config.host_calls = &host_calls_;
   process->wasi_ = TRY(wasi::WasiProcess::Create(std::move(config)));
 
   std::shared_ptr<const vm::CompiledModule> compiled =
@@ -153,6 +168,8 @@ Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
   SpawnResult result{pid, process->object_};
   {
     std::lock_guard lock(mu_);
+    // Checked again: another Spawn may have taken the pid meanwhile.
+    if (live_.count(pid) || unreaped_.count(pid)) return PidTaken(pid);
     live_.emplace(pid, process);
     if (request.reaping == Reaping::kOnWait) unreaped_.emplace(pid, process->object_);
   }
@@ -161,6 +178,9 @@ Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
     live_.erase(pid);
     unreaped_.erase(pid);
     return submitted.error();
+  }
+  if (options_.on_spawn) {
+    options_.on_spawn(SpawnNotice{pid, request.parent_pid, std::move(notice_args), result.object});
   }
   return result;
 }

@@ -5,17 +5,22 @@
 // ReactorTimerService on it, a cache of compiled modules and the process
 // table. There is no global kernel: tests create several in one process.
 //
-// Spawn() loads, links and instantiates a module and submits it as a Process;
-// the pid it returns is never reused by this Kernel (a later issue makes it
-// cluster-wide). A pid is a name, never an authority: guests act on processes
-// only through process handles (ProcessObject).
+// Spawn() loads, links and instantiates a module and submits it as a Process.
+// Pids come from the caller (SpawnRequest.pid), else from
+// KernelOptions.allocate_pid (shoald backs it with its cluster-wide
+// allocator, so children a guest spawns get cluster-wide pids too), else from
+// a counter of this Kernel; allocated pids are never reused. A pid is a name,
+// never an authority: guests act on processes only through process handles
+// (ProcessObject).
 //
 // Threading: every method is thread-safe. Wait() blocks the calling thread and
 // must not be called from a worker (guests park in process_wait instead).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,10 +45,25 @@ namespace shoal::kernel {
 
 class Process;
 
+// What a successful Spawn() tells KernelOptions.on_spawn.
+struct SpawnNotice {
+  uint64_t pid = 0;
+  uint64_t parent_pid = 0;        // 0: spawned by the host, not by a guest.
+  std::vector<std::string> args;  // args[0] is the program name.
+  Ref<ProcessObject> object;      // Signals kSignaled once the process ended.
+};
+
 struct KernelOptions {
   unsigned workers = 0;               // 0: one per core.
   uint64_t fuel_quantum = 100'000;    // Fuel per scheduling step.
   uint32_t default_page_cap = 16384;  // 1 GiB of linear memory per process.
+  // Pids for requests without one; null: a counter from 1. Called without
+  // kernel locks held; an error fails the Spawn.
+  std::function<Result<uint64_t>()> allocate_pid;
+  // Called after every successful Spawn (the host's and guests'), on the
+  // spawning thread (a worker for guest spawns: it must not block), without
+  // kernel locks held. The process may have ended already.
+  std::function<void(const SpawnNotice&)> on_spawn;
 };
 
 // Whether the process table keeps the exit status after the process ended.
@@ -53,6 +73,10 @@ enum class Reaping : uint8_t {
 };
 
 struct SpawnRequest {
+  // 0: allocate one. Else this pid (kAlreadyExists if a live or unreaped
+  // process has it); a caller choosing pids should choose them all, as the
+  // kernel's own counter does not skip the ones it chose.
+  uint64_t pid = 0;
   std::vector<uint8_t> module_bytes;  // Or empty, and `module_path` is read.
   std::string module_path;
   std::vector<std::string> args;  // args[0] is the program name.
@@ -90,7 +114,8 @@ class Kernel {
   Kernel(const Kernel&) = delete;
   Kernel& operator=(const Kernel&) = delete;
 
-  // Errors (nothing runs): kNotFound / kIoError reading the module or opening
+  // Errors (nothing runs): kAlreadyExists (request.pid is taken), an error
+  // of allocate_pid, kNotFound / kIoError reading the module or opening
   // a preopen, kMalformed / kInvalid, kLinkError, kNoMemory (initial memory
   // over the page cap), kTrap (an active segment out of bounds), kNotFound
   // (no `_start` export). The module's start function runs later, in the
@@ -111,6 +136,10 @@ class Kernel {
   // The live process `pid`, or null.
   std::shared_ptr<Process> Find(uint64_t pid) const;
   size_t live_processes() const;
+  // Host calls (WASI and shoal ABI) made by all processes so far.
+  uint64_t host_calls() const { return host_calls_.load(std::memory_order_relaxed); }
+  // Counted by the host-call trampolines; relaxed, so cheap on the hot path.
+  std::atomic<uint64_t>& host_call_counter() { return host_calls_; }
 
   // The node's namespace: /dev/null, /dev/zero and /dev/random from the
   // start; `shoal mount` binds more. Processes get copies at spawn, so a
@@ -132,6 +161,7 @@ class Kernel {
   Result<std::shared_ptr<const vm::CompiledModule>> LoadCached(std::vector<uint8_t> bytes);
 
   KernelOptions options_;
+  std::atomic<uint64_t> host_calls_{0};
   std::unique_ptr<Reactor> reactor_;
   std::unique_ptr<ReactorTimerService> timers_;
   std::unique_ptr<ReactorFileIo> file_io_;

@@ -19,8 +19,10 @@ std::string ImportName(const vm::Import& import) {
   return "\"" + import.module + "\" \"" + import.name + "\"";
 }
 
-vm::HostFunction Bind(WasiProcess* process, const WasiFunctionSpec* spec) {
-  return [process, spec](vm::HostCall& call) {
+vm::HostFunction Bind(WasiProcess* process, const WasiFunctionSpec* spec,
+                      std::atomic<uint64_t>* host_calls) {
+  return [process, spec, host_calls](vm::HostCall& call) {
+    if (host_calls != nullptr) host_calls->fetch_add(1, std::memory_order_relaxed);
     WasiCall wasi_call(*process, GuestMemory(call.memory()), call.args);
     Errno err = spec->handler(wasi_call);
     if (wasi_call.action == vm::HostAction::kExit) call.exit_code = wasi_call.exit_code;
@@ -83,7 +85,7 @@ Result<vm::Extern> WasiProcess::LinkImport(vm::Store& store, const vm::Module& m
                                                vm::FuncTypeString(wanted));
     }
     addr =
-        store.AddHostFunction(std::move(type), Bind(this, spec), import.module + "." + import.name);
+        store.AddHostFunction(std::move(type), Bind(this, spec, config_.host_calls), import.module + "." + import.name);
   }
   return vm::Extern{vm::ExternKind::kFunc, addr};
 }

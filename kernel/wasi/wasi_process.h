@@ -7,6 +7,7 @@
 // Threading: used by the thread running the process, one call at a time.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -42,6 +43,9 @@ struct WasiConfig {
   // The kernel's asynchronous file IO; null means synchronous host calls
   // (see host_file.h). Must outlive the process.
   kernel::FileIo* file_io = nullptr;
+  // Incremented (relaxed) on every WASI host call when set; must outlive
+  // the process. The kernel's host-call metric.
+  std::atomic<uint64_t>* host_calls = nullptr;
 };
 
 // A poll_oneoff that is waiting for a clock. Times are host CLOCK_MONOTONIC

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -294,10 +295,19 @@ TEST_F(ClusterTest, MetricsCountProcessesHeartbeatsAndRpcs) {
   uint64_t pid = Spawn("node-a", "hello.wasm");
   ASSERT_NE(pid, 0u);
   ASSERT_EQ(cluster_->Shoal("wait " + std::to_string(pid)).exit_code, 0);
-  Ran r = Shell(
-      "/usr/bin/python3 -c 'import sys, urllib.request; "
-      "sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' " +
-      cluster_->metrics_url());
+  auto scrape = [&] {
+    return Shell(
+        "/usr/bin/python3 -c 'import sys, urllib.request; "
+        "sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' " +
+        cluster_->metrics_url());
+  };
+  // A loaded machine may not have seen node-a's first heartbeat succeed yet
+  // (the peers were still starting): scrape until one has, bounded.
+  Ran r = scrape();
+  WaitUntil([&] {
+    r = scrape();
+    return r.exit_code == 0 && r.output.find("shoal_heartbeats_sent_total 0\n") == std::string::npos;
+  });
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("shoal_members{state=\"up\"} 3"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("shoal_processes_started_total 1"), std::string::npos) << r.output;
@@ -306,6 +316,38 @@ TEST_F(ClusterTest, MetricsCountProcessesHeartbeatsAndRpcs) {
             std::string::npos)
       << r.output;
   EXPECT_EQ(r.output.find("shoal_heartbeats_sent_total 0\n"), std::string::npos) << r.output;
+  // The kernel's load; hello made host calls (fd_write at least).
+  EXPECT_NE(r.output.find("shoal_kernel_workers "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("shoal_kernel_busy_workers "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("shoal_kernel_run_queue_length "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("shoal_kernel_host_calls_total "), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("shoal_kernel_host_calls_total 0\n"), std::string::npos) << r.output;
+}
+
+TEST_F(ClusterTest, ChildrenAGuestSpawnsGetClusterWidePidsAndShowInPs) {
+  Ran run = cluster_->Shoal("run --on node-b --dir " + kApps + " " + kApps + "/spawner.wasm 3");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  unsigned long long parent = 0;
+  ASSERT_EQ(std::sscanf(run.output.c_str(), "started %llu", &parent), 1) << run.output;
+  Ran wait = cluster_->Shoal("wait " + std::to_string(parent));
+  ASSERT_EQ(wait.exit_code, 0) << wait.output;
+
+  Ran ps = cluster_->Shoal("ps --node node-b -o json");
+  ASSERT_EQ(ps.exit_code, 0) << ps.output;
+  std::regex pid_field("\"pid\":\"([0-9]+)\"");
+  std::vector<uint64_t> pids;
+  for (std::sregex_iterator it(ps.output.begin(), ps.output.end(), pid_field), end; it != end;
+       ++it) {
+    pids.push_back(std::stoull((*it)[1]));
+  }
+  ASSERT_EQ(pids.size(), 4u) << ps.output;  // The parent and its three children.
+  for (uint64_t pid : pids) EXPECT_EQ(pid & 0xfff, 2u) << pid;  // node-b allocated them all.
+  EXPECT_NE(ps.output.find("\"child\",\"2\""), std::string::npos) << ps.output;
+  EXPECT_NE(ps.output.find("\"cpu_ns\""), std::string::npos) << ps.output;
+
+  Ran table = cluster_->Shoal("ps --node node-b");
+  EXPECT_NE(table.output.find("CPU"), std::string::npos) << table.output;
+  EXPECT_NE(table.output.find("exited 144"), std::string::npos) << table.output;  // fib(12).
 }
 
 TEST(ShoaldStartTest, InsecureDevIsRefusedOffLoopback) {

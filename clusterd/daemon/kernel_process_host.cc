@@ -1,0 +1,242 @@
+#include "clusterd/daemon/kernel_process_host.h"
+
+#include <spdlog/spdlog.h>
+
+#include "kernel/proc/process.h"
+
+namespace shoal::clusterd {
+namespace {
+
+uint64_t UnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ExitInfo ToExitInfo(const kernel::ExitStatus& status) {
+  switch (status.reason) {
+    case kernel::ExitReason::kReturned:
+      return {ExitKind::kReturned, status.code, ""};
+    case kernel::ExitReason::kExited:
+      return {ExitKind::kExited, status.code, ""};
+    case kernel::ExitReason::kTrapped:
+      return {ExitKind::kTrapped, status.code, "trap: " + status.trap_message};
+    case kernel::ExitReason::kKilled:
+      return {ExitKind::kKilled, status.code, "killed"};
+    case kernel::ExitReason::kOutOfFuel:
+      return {ExitKind::kOutOfFuel, status.code, "out of fuel"};
+  }
+  return {ExitKind::kTrapped, status.code, "unknown end"};
+}
+
+Error NoProcess(uint64_t pid) {
+  return MakeError(Status::kNotFound, "no process " + std::to_string(pid));
+}
+
+}  // namespace
+
+struct KernelProcessHost::Entry {
+  explicit Entry(size_t retain) : console(std::make_shared<ConsoleBuffer>(retain)) {}
+  std::shared_ptr<ConsoleBuffer> console;
+  // Guarded by the host's mu_.
+  ProcessInfo info;
+  kernel::Ref<kernel::ProcessObject> object;
+};
+
+Result<std::unique_ptr<KernelProcessHost>> KernelProcessHost::Create(
+    KernelProcessHostOptions options) {
+  std::unique_ptr<KernelProcessHost> host(new KernelProcessHost(std::move(options)));
+  kernel::KernelOptions kernel_options;
+  kernel_options.workers = host->options_.workers;
+  kernel_options.allocate_pid = host->options_.allocate_pid;
+  KernelProcessHost* self = host.get();
+  kernel_options.on_spawn = [self](const kernel::SpawnNotice& notice) {
+    self->OnGuestSpawn(notice);
+  };
+  host->kernel_ = TRY(kernel::Kernel::Create(std::move(kernel_options)));
+  return host;
+}
+
+KernelProcessHost::~KernelProcessHost() {
+  // Ends what still runs (kKilled); the exit callbacks run during this and
+  // need the other members.
+  kernel_.reset();
+}
+
+std::shared_ptr<KernelProcessHost::Entry> KernelProcessHost::NewEntry(
+    uint64_t pid, const std::vector<std::string>& args) const {
+  auto entry = std::make_shared<Entry>(options_.console_retain_bytes);
+  entry->info.pid = pid;
+  entry->info.name = args.empty() ? "" : args.front();
+  entry->info.args = args;
+  entry->info.started_unix_ms = UnixMs();
+  return entry;
+}
+
+VoidResult KernelProcessHost::Spawn(SpawnSpec spec) {
+  const uint64_t pid = spec.pid;
+  if (pid == 0) return MakeError(Status::kInvalidArgs, "pid 0 is not a process id");
+  {
+    std::lock_guard lock(mu_);
+    if (entries_.count(pid) || !spawning_.insert(pid).second) {
+      return MakeError(Status::kAlreadyExists, "pid " + std::to_string(pid) + " is taken");
+    }
+  }
+  std::shared_ptr<Entry> entry = NewEntry(pid, spec.args);
+  kernel::SpawnRequest request;
+  request.pid = pid;
+  request.module_bytes = std::move(spec.module_bytes);
+  request.args = std::move(spec.args);
+  request.env = std::move(spec.env);
+  request.preopens = std::move(spec.preopens);
+  request.stdout_mirror = ConsoleBuffer::SinkFor(entry->console, ConsoleStream::kStdout);
+  request.stderr_mirror = ConsoleBuffer::SinkFor(entry->console, ConsoleStream::kStderr);
+  if (spec.fuel != 0) request.fuel_limit = spec.fuel;
+  // The host keeps the ProcessObject; the kernel need not keep the status.
+  request.reaping = kernel::Reaping::kWithHandle;
+  Result<kernel::SpawnResult> spawned = kernel_->Spawn(std::move(request));
+  if (!spawned.ok()) {
+    std::lock_guard lock(mu_);
+    spawning_.erase(pid);
+    return spawned.error();
+  }
+  Track(std::move(entry), std::move(spawned->object));
+  return Ok();
+}
+
+void KernelProcessHost::OnGuestSpawn(const kernel::SpawnNotice& notice) {
+  if (notice.parent_pid == 0) return;  // Spawn() tracks its own.
+  Track(NewEntry(notice.pid, notice.args), notice.object);
+}
+
+void KernelProcessHost::Track(std::shared_ptr<Entry> entry, kernel::Ref<kernel::ProcessObject> object) {
+  ProcessInfo started;
+  {
+    std::lock_guard lock(mu_);
+    entry->object = object;
+    entries_[entry->info.pid] = entry;
+    spawning_.erase(entry->info.pid);
+    started = entry->info;
+  }
+  if (observer_) observer_(started);
+  // Runs at once if the process has ended already: after the start either way.
+  Result<kernel::ObserverToken> token = object->ObserveAsync(
+      kernel::Signals::kSignaled, [this, entry](kernel::Signals) {
+        OnExited(entry, entry->object->exit_status().value_or(kernel::MakeExitStatus(
+                            kernel::ExitReason::kKilled, kernel::kKilledExitCode)));
+      });
+  if (!token.ok()) {
+    // A fresh object has no other observers, so this is a bug; never leave
+    // a process that nobody will see end.
+    spdlog::error("pid {}: cannot observe its end ({}); killing it", started.pid,
+                  token.error().message);
+    (void)kernel_->Kill(started.pid);
+    OnExited(entry, kernel::MakeExitStatus(kernel::ExitReason::kKilled, kernel::kKilledExitCode));
+  }
+}
+
+void KernelProcessHost::OnExited(const std::shared_ptr<Entry>& entry,
+                                 const kernel::ExitStatus& status) {
+  // All output was written before the process published its end.
+  entry->console->Close();
+  ProcessInfo ended;
+  {
+    std::lock_guard lock(mu_);
+    if (entry->info.exit) return;
+    entry->info.exit = ToExitInfo(status);
+    entry->info.fuel_used = status.fuel_used;
+    entry->info.cpu_ns = status.cpu_ns;
+    entry->info.ended_unix_ms = UnixMs();
+    ended = entry->info;
+    ReapLocked();
+  }
+  ended_.notify_all();
+  if (observer_) observer_(ended);
+}
+
+void KernelProcessHost::ReapLocked() {
+  size_t ended = 0;
+  for (auto& [pid, e] : entries_) ended += !e->info.running();
+  for (auto it = entries_.begin(); it != entries_.end() && ended > options_.max_ended_retained;) {
+    if (it->second->info.running()) {
+      ++it;
+      continue;
+    }
+    it = entries_.erase(it);
+    --ended;
+  }
+}
+
+ProcessInfo KernelProcessHost::InfoLocked(const Entry& entry) const {
+  ProcessInfo info = entry.info;
+  if (info.running()) {
+    if (std::shared_ptr<kernel::Process> process = kernel_->Find(info.pid)) {
+      kernel::TaskAccounting acct = process->accounting();
+      info.fuel_used = acct.fuel_used;
+      info.cpu_ns = acct.cpu_ns;
+    }
+  }
+  return info;
+}
+
+std::vector<ProcessInfo> KernelProcessHost::List() const {
+  std::lock_guard lock(mu_);
+  std::vector<ProcessInfo> out;
+  out.reserve(entries_.size());
+  for (const auto& [pid, e] : entries_) out.push_back(InfoLocked(*e));
+  return out;
+}
+
+std::optional<ProcessInfo> KernelProcessHost::Get(uint64_t pid) const {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(pid);
+  if (it == entries_.end()) return std::nullopt;
+  return InfoLocked(*it->second);
+}
+
+Result<bool> KernelProcessHost::Kill(uint64_t pid) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(pid);
+    if (it == entries_.end()) return NoProcess(pid);
+    if (!it->second->info.running()) return false;
+  }
+  // kNotFound here: it ended since the check above.
+  return kernel_->Kill(pid).ok();
+}
+
+Result<ExitInfo> KernelProcessHost::Wait(uint64_t pid, Deadline deadline) {
+  std::unique_lock lock(mu_);
+  auto it = entries_.find(pid);
+  if (it == entries_.end()) return NoProcess(pid);
+  std::shared_ptr<Entry> entry = it->second;
+  if (!ended_.wait_until(lock, deadline, [&] { return !entry->info.running(); })) {
+    return MakeError(Status::kShouldWait, "process " + std::to_string(pid) + " still runs");
+  }
+  return *entry->info.exit;
+}
+
+Result<ConsoleRead> KernelProcessHost::ReadConsole(uint64_t pid, uint64_t offset,
+                                                   size_t max_bytes, Deadline deadline) {
+  std::shared_ptr<Entry> console_owner;
+  {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(pid);
+    if (it == entries_.end()) return NoProcess(pid);
+    console_owner = it->second;
+  }
+  return console_owner->console->Read(offset, max_bytes, deadline);
+}
+
+KernelLoad KernelProcessHost::Load() const {
+  kernel::SchedulerStats stats = kernel_->scheduler().Stats();
+  KernelLoad load;
+  load.workers = stats.workers;
+  load.run_queue_length = stats.run_queue_length;
+  load.busy_workers = stats.running;
+  load.host_calls = kernel_->host_calls();
+  load.live_processes = kernel_->live_processes();
+  return load;
+}
+
+}  // namespace shoal::clusterd

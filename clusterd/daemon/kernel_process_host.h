@@ -1,0 +1,93 @@
+// KernelProcessHost: the ProcessHost of shoald, on the node kernel
+// (kernel::Kernel: the M:N scheduler, the io_uring reactor, processes that
+// park instead of blocking). No thread exists per process: a process costs a
+// scheduler Task while it runs and an Entry here once it ended.
+//
+// Console: each process's stdout and stderr mirrors write into a bounded
+// ConsoleBuffer, kept after the end for Logs; ReadConsole waits on the
+// buffer's condition variable, on the caller's (gRPC) thread.
+//
+// Ends: the host observes each ProcessObject's kSignaled asynchronously
+// (KernelObject::ObserveAsync); the callback runs on the worker that ended the
+// process and records the exit, closes the console and calls the Observer.
+//
+// Pids: the caller's (SpawnSpec.pid); processes a guest spawns get theirs
+// from `allocate_pid` (shoald: its cluster-wide PidAllocator) and are listed
+// here too, through KernelOptions.on_spawn. A guest-spawned child's output
+// goes to its parent's console (the ABI's inheritance), not to its own.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+
+#include "clusterd/daemon/console_buffer.h"
+#include "clusterd/process_host.h"
+#include "kernel/proc/kernel.h"
+
+namespace shoal::clusterd {
+
+struct KernelProcessHostOptions {
+  size_t console_retain_bytes = 1 << 20;  // Per process.
+  size_t max_ended_retained = 256;        // Ended processes kept for ps/logs/wait.
+  unsigned workers = 0;                   // Kernel worker threads; 0: one per core.
+  // Pids for processes guests spawn; null: the kernel's own counter from 1,
+  // which knows nothing of the pids given to Spawn (tests without children).
+  std::function<Result<uint64_t>()> allocate_pid;
+};
+
+// The kernel's scheduler counters, for metrics.
+struct KernelLoad {
+  unsigned workers = 0;
+  uint64_t run_queue_length = 0;  // Runnable processes waiting for a worker.
+  uint64_t busy_workers = 0;      // Workers inside a process's step.
+  uint64_t host_calls = 0;        // Since start.
+  size_t live_processes = 0;
+};
+
+class KernelProcessHost : public ProcessHost {
+ public:
+  // Starts the kernel. Errors: the kernel's (io_uring unavailable).
+  static Result<std::unique_ptr<KernelProcessHost>> Create(KernelProcessHostOptions options = {});
+  // Stops the kernel; processes still running end as kKilled (the Observer
+  // sees them end).
+  ~KernelProcessHost() override;
+
+  VoidResult Spawn(SpawnSpec spec) override;
+  std::vector<ProcessInfo> List() const override;
+  std::optional<ProcessInfo> Get(uint64_t pid) const override;
+  Result<bool> Kill(uint64_t pid) override;
+  Result<ExitInfo> Wait(uint64_t pid, Deadline deadline) override;
+  Result<ConsoleRead> ReadConsole(uint64_t pid, uint64_t offset, size_t max_bytes,
+                                  Deadline deadline) override;
+  void SetObserver(Observer observer) override { observer_ = std::move(observer); }
+
+  KernelLoad Load() const;
+
+ private:
+  struct Entry;
+  explicit KernelProcessHost(KernelProcessHostOptions options) : options_(std::move(options)) {}
+  std::shared_ptr<Entry> NewEntry(uint64_t pid, const std::vector<std::string>& args) const;
+  // Records `entry` as started, tells the Observer and watches for its end.
+  void Track(std::shared_ptr<Entry> entry, kernel::Ref<kernel::ProcessObject> object);
+  void OnExited(const std::shared_ptr<Entry>& entry, const kernel::ExitStatus& status);
+  void OnGuestSpawn(const kernel::SpawnNotice& notice);
+  // A snapshot of `entry`, with live CPU and fuel figures while it runs.
+  ProcessInfo InfoLocked(const Entry& entry) const;
+  // Drops the oldest ended entries beyond the retention bound.
+  void ReapLocked();
+
+  const KernelProcessHostOptions options_;
+  Observer observer_;
+  mutable std::mutex mu_;
+  std::map<uint64_t, std::shared_ptr<Entry>> entries_;  // GUARDED_BY(mu_)
+  std::set<uint64_t> spawning_;                         // GUARDED_BY(mu_): pids being spawned.
+  std::condition_variable ended_;                       // With mu_: some process ended.
+  // Last: destroyed first, so its exit callbacks still find the members above.
+  std::unique_ptr<kernel::Kernel> kernel_;
+};
+
+}  // namespace shoal::clusterd
