@@ -36,7 +36,8 @@ std::vector<uint8_t> ReadModule(const std::string& name) {
 // ns per device_read of `cap` bytes by a process whose /dev/bench is `device`.
 double WasmReadNs(k::Kernel& kernel, k::Ref<k::KernelObject> device, int cap, int count) {
   auto ns = kernel.root_namespace().Clone();
-  if (!ns->Bind("/dev/bench", k::ObjectProvider::Create(std::move(device), k::Rights::kRead)).ok()) {
+  if (!ns->Bind("/dev/bench", k::ObjectProvider::Create(std::move(device), k::Rights::kRead))
+           .ok()) {
     std::exit(1);
   }
   k::SpawnRequest request;
