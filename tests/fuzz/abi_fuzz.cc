@@ -6,7 +6,10 @@
 // as running processes); its argument checks are covered by proc_test.
 //
 // Input: records of 1 byte (call index) + 7 x 8 bytes of arguments; the
-// first 4 KiB of input also seed the memory.
+// first 4 KiB of input also seed the memory. The process holds its startup
+// channel and, opened through its namespace, /dev/null, /dev/zero and
+// /dev/random (handle values 0x10001..0x10004), so device calls reach real
+// devices without the fuzzer first having to spell a path in memory.
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -47,6 +50,10 @@ Fixture& Get() {
     request.handles.push_back({theirs, DefaultRights(ObjectType::kChannel)});
     uint64_t pid = f->kernel->Spawn(std::move(request)).value().pid;
     f->process = f->kernel->Find(pid);
+    for (const char* path : {"/dev/null", "/dev/zero", "/dev/random"}) {
+      HandleEntry entry = f->process->ns().Open(path, Rights::kAll & ~Rights::kManage).value();
+      (void)f->process->handles().Add(std::move(entry.object), entry.rights).value();
+    }
     return f;
   }();
   return *fixture;
