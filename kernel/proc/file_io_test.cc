@@ -1,5 +1,5 @@
-// WASI file reads under the kernel: regular files are read on the io_uring
-// reactor while the process is parked, and a process waiting on a file or a
+// WASI file IO under the kernel: regular files are read and written on the
+// io_uring reactor while the process is parked, and a process waiting on a file or a
 // pipe never holds the only worker.
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -75,6 +75,24 @@ TEST(FileIoTest, RegularFileReadsGoThroughTheReactor) {
   EXPECT_EQ(TextOf(spawned.out), text);
   // One reactor read per 4 KiB chunk, plus the one at end of file.
   EXPECT_GE(kernel->reactor().Stats().completed - before, text.size() / 4096 + 1);
+}
+
+TEST(FileIoTest, RegularFileWritesGoThroughTheReactor) {
+  shoal::testing::TempDir tmp;
+  std::string text;
+  for (int i = 0; i < 3000; ++i) text += "line " + std::to_string(i) + "\n";  // > 4 KiB.
+  std::ofstream(tmp.Join("input")) << text;
+  auto kernel = OneWorkerKernel();
+  uint64_t before = kernel->reactor().Stats().completed;
+  SpawnRequest request = RequestFor("copy_file");
+  request.preopens.push_back(wasi::Preopen{tmp.path(), "/data"});
+  Spawned spawned = SpawnWithOutput(*kernel, std::move(request));
+  EXPECT_EQ(WaitCode(*kernel, spawned.pid), 0);
+  std::ifstream copied(tmp.Join("output"), std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(copied), {}), text);
+  // A reactor read and a reactor write per 4 KiB chunk, and the final read.
+  const uint64_t chunks = (text.size() + 4095) / 4096;
+  EXPECT_GE(kernel->reactor().Stats().completed - before, 2 * chunks + 1);
 }
 
 TEST(FileIoTest, ProcessBlockedOnAFifoDoesNotHoldTheOnlyWorker) {

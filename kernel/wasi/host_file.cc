@@ -9,8 +9,8 @@
 
 namespace shoal::wasi {
 
-// TODO(async): writes and syncs still block the calling thread on slow
-// storage (ARCHITECTURE.md, invariant 4).
+// TODO(async): syncs and metadata calls still block the calling thread on
+// slow storage (ARCHITECTURE.md, invariant 4).
 
 std::shared_ptr<HostFile> HostFile::Adopt(kernel::Ref<kernel::File> file, Filetype type,
                                           bool poll_streams) {
@@ -28,7 +28,7 @@ ErrnoOr<size_t> HostFile::Read(std::span<uint8_t> buf) {
     // it moves only when the read is delivered.
     off_t at = ::lseek(fd(), 0, SEEK_CUR);
     if (at < 0) return LastHostErrno();
-    size_t n = TRY_ERRNO(reads_.Read(*file_, buf, uint64_t(at)));
+    size_t n = TRY_ERRNO(io_.Read(*file_, buf, uint64_t(at)));
     if (::lseek(fd(), off_t(n), SEEK_CUR) < 0) return LastHostErrno();
     return n;
   }
@@ -40,6 +40,19 @@ ErrnoOr<size_t> HostFile::Read(std::span<uint8_t> buf) {
 }
 
 ErrnoOr<size_t> HostFile::Write(std::span<const uint8_t> buf) {
+  if (type_ == Filetype::kRegularFile) {
+    // As Read: the descriptor's position moves when the write is delivered.
+    // With O_APPEND the host puts the bytes at the end whatever the offset,
+    // and the position follows them there.
+    const bool append = (flags() & kFdflagAppend) != 0;
+    off_t at = append ? 0 : ::lseek(fd(), 0, SEEK_CUR);
+    if (at < 0) return LastHostErrno();
+    size_t n = TRY_ERRNO(io_.Write(*file_, buf, uint64_t(at)));
+    if (::lseek(fd(), append ? 0 : off_t(n), append ? SEEK_END : SEEK_CUR) < 0) {
+      return LastHostErrno();
+    }
+    return n;
+  }
   for (;;) {
     ssize_t n = ::write(fd(), buf.data(), buf.size());
     if (n >= 0) return size_t(n);
@@ -49,7 +62,7 @@ ErrnoOr<size_t> HostFile::Write(std::span<const uint8_t> buf) {
 
 ErrnoOr<size_t> HostFile::Pread(std::span<uint8_t> buf, uint64_t offset) {
   if (offset > uint64_t(INT64_MAX)) return Errno::kInval;
-  if (type_ == Filetype::kRegularFile) return reads_.Read(*file_, buf, offset);
+  if (type_ == Filetype::kRegularFile) return io_.Read(*file_, buf, offset);
   for (;;) {
     ssize_t n = ::pread(fd(), buf.data(), buf.size(), off_t(offset));
     if (n >= 0) return size_t(n);
@@ -59,6 +72,7 @@ ErrnoOr<size_t> HostFile::Pread(std::span<uint8_t> buf, uint64_t offset) {
 
 ErrnoOr<size_t> HostFile::Pwrite(std::span<const uint8_t> buf, uint64_t offset) {
   if (offset > uint64_t(INT64_MAX)) return Errno::kInval;
+  if (type_ == Filetype::kRegularFile) return io_.Write(*file_, buf, offset);
   for (;;) {
     ssize_t n = ::pwrite(fd(), buf.data(), buf.size(), off_t(offset));
     if (n >= 0) return size_t(n);

@@ -12,10 +12,10 @@ namespace shoal::wasi {
 // A view of a kernel File opened through a HostDirectory, so it can only
 // name a file beneath some preopened directory.
 //
-// Reads of a regular file are the File's asynchronous reads (AsyncFileIo):
-// under the kernel they run on the io_uring reactor, Read and Pread return
-// kAgain with io_wait() set, the process parks, and the retried call with
-// the same offset and size returns the bytes; with InlineFileIo (the
+// Reads and writes of a regular file are the File's asynchronous operations
+// (AsyncFileIo): under the kernel they run on the io_uring reactor, the call
+// returns kAgain with io_wait() set, the process parks, and the retried call
+// with the same offset and size returns the outcome; with InlineFileIo (the
 // standalone runner, tests) they complete at once. Everything else is a
 // synchronous host call on the File's descriptor, except that with
 // `poll_streams` (under the kernel) FIFOs and devices are made non-blocking
@@ -41,7 +41,7 @@ class HostFile : public FileObject {
   Errno SetTimes(uint64_t atim_ns, uint64_t mtim_ns, uint16_t fstflags) override {
     return SetFdTimes(fd(), atim_ns, mtim_ns, fstflags);
   }
-  std::shared_ptr<IoWait> io_wait() const override { return reads_.wait(); }
+  std::shared_ptr<IoWait> io_wait() const override { return io_.wait(); }
   // Only regular files are handed out: Files are positional.
   kernel::Ref<kernel::FileOps> kernel_file() const override {
     return type_ == Filetype::kRegularFile ? file_ : nullptr;
@@ -54,7 +54,7 @@ class HostFile : public FileObject {
 
   kernel::Ref<kernel::File> file_;  // Owns the descriptor.
   Filetype type_;
-  AsyncFileIo reads_;    // Regular files.
+  AsyncFileIo io_;       // Regular files.
   bool stream_ = false;  // A non-blocking FIFO or device, polled for reads.
 };
 
