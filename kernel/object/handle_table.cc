@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <optional>
 #include <string>
 
 namespace shoal::kernel {
@@ -58,17 +59,29 @@ HandleValue HandleTable::Encode(size_t index, uint16_t generation) {
   return (HandleValue(generation & kGenerationMask) << kIndexBits) | HandleValue(index + 1);
 }
 
-Result<size_t> HandleTable::LookupLocked(HandleValue value) const {
+std::optional<size_t> HandleTable::FindLocked(HandleValue value) const {
   uint32_t low = value & kIndexMask;
-  if (low == 0 || (value >> 31) != 0) return BadHandle(value);
+  if (low == 0 || (value >> 31) != 0) return std::nullopt;
   size_t index = low - 1;
-  if (index >= slots_.size()) return BadHandle(value);
+  if (index >= slots_.size()) return std::nullopt;
   const Slot& slot = slots_[index];
   if (slot.entry.object == nullptr ||
       slot.generation != ((value >> kIndexBits) & kGenerationMask)) {
-    return BadHandle(value);
+    return std::nullopt;
   }
   return index;
+}
+
+Result<size_t> HandleTable::LookupLocked(HandleValue value) const {
+  std::optional<size_t> index = FindLocked(value);
+  if (!index) return BadHandle(value);
+  return *index;
+}
+
+bool HandleTable::Holds(HandleValue value, const KernelObject* object) const {
+  MutexLock lock(&mu_);
+  std::optional<size_t> index = FindLocked(value);
+  return index && slots_[*index].entry.object.get() == object;
 }
 
 Result<size_t> HandleTable::LookupMovableLocked(HandleValue value) const {

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -74,6 +75,10 @@ class HandleTable {
 
   // Adds an entry. kInvalidArgs for a null object; kNoMemory when full.
   Result<HandleValue> Add(Ref<KernelObject> object, Rights rights);
+
+  // True when `value` names a live entry for `object`: a cheap check for
+  // views that remember which handle they stand for (WASI descriptors).
+  bool Holds(HandleValue value, const KernelObject* object) const;
 
   // The entry behind `value`, if it holds every right in `required`.
   Result<HandleEntry> GetEntry(HandleValue value, Rights required) const;
@@ -141,6 +146,8 @@ class HandleTable {
     bool in_transit = false;  // Inside a TakeAll's consume.
   };
   static HandleValue Encode(size_t index, uint16_t generation);
+  // The slot `value` names, if it is live.
+  std::optional<size_t> FindLocked(HandleValue value) const REQUIRES(mu_);
   Result<size_t> LookupLocked(HandleValue value) const REQUIRES(mu_);
   // LookupLocked for operations that remove or replace the entry.
   Result<size_t> LookupMovableLocked(HandleValue value) const REQUIRES(mu_);

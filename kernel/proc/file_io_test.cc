@@ -20,46 +20,17 @@
 namespace shoal::kernel {
 namespace {
 
+using testing::OneWorkerKernel;
 using testing::RequestFor;
-
-std::unique_ptr<Kernel> OneWorkerKernel() {
-  KernelOptions options;
-  options.workers = 1;
-  options.fuel_quantum = 10'000;
-  Result<std::unique_ptr<Kernel>> kernel = Kernel::Create(options);
-  EXPECT_TRUE(kernel.ok());
-  return std::move(*kernel);
-}
+using testing::Spawned;
+using testing::SpawnWithOutput;
+using testing::TextOf;
+using testing::WaitCode;
 
 SpawnRequest CatFrom(const std::string& dir) {
   SpawnRequest request = RequestFor("cat_input");
   request.preopens.push_back(wasi::Preopen{dir, "/data"});
   return request;
-}
-
-// The exit code of `pid` once it has ended; -1 if waiting failed.
-int WaitCode(Kernel& kernel, uint64_t pid) {
-  Result<ExitStatus> status = kernel.Wait(pid, testing::kWaitLimit);
-  return status.ok() ? status->code : -1;
-}
-
-// A spawned process and its stdout console.
-struct Spawned {
-  uint64_t pid = 0;
-  Ref<Console> out;
-};
-Spawned SpawnWithOutput(Kernel& kernel, SpawnRequest request) {
-  Result<SpawnResult> spawned = kernel.Spawn(std::move(request));
-  EXPECT_TRUE(spawned.ok()) << spawned.error().message;
-  if (!spawned.ok()) return {};
-  std::shared_ptr<Process> process = kernel.Find(spawned->pid);
-  return {spawned->pid, process ? process->stdout_console() : nullptr};
-}
-
-// Everything written to `console` so far.
-std::string TextOf(const Ref<Console>& console) {
-  Result<ConsoleChunk> chunk = console->Read(0, 1 << 20);
-  return chunk.ok() ? std::string(chunk->bytes.begin(), chunk->bytes.end()) : "";
 }
 
 TEST(FileIoTest, RegularFileReadsGoThroughTheReactor) {

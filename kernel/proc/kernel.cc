@@ -5,7 +5,6 @@
 
 #include "kernel/abi/link.h"
 #include "kernel/object/device.h"
-#include "kernel/proc/console_sink.h"
 #include "kernel/proc/process.h"
 #include "kernel/vm/compiled_module.h"
 #include "kernel/vm/thread.h"
@@ -121,8 +120,11 @@ Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
   config.preopens = std::move(request.preopens);
   config.stdin_source = request.stdin_source;
   config.file_io = file_io_.get();
-  config.stdout_sink = std::make_shared<ConsoleSink>(process->stdout_, request.stdout_mirror);
-  config.stderr_sink = std::make_shared<ConsoleSink>(process->stderr_, request.stderr_mirror);
+  config.stdout_console = process->stdout_;
+  config.stderr_console = process->stderr_;
+  config.stdout_sink = request.stdout_mirror;
+  config.stderr_sink = request.stderr_mirror;
+  config.handles = &process->handles_;
   config.host_calls = &host_calls_;
   process->wasi_ = TRY(wasi::WasiProcess::Create(std::move(config)));
 
@@ -141,8 +143,8 @@ Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
       TRY(abi::LinkProcessImports(*process->store_, module, *process));
   // The start function runs as the process's first call, with fuel, so a
   // module whose start never returns cannot hold Spawn() or a worker.
-  process->instance_ = TRY(vm::Instance::Instantiate(*process->store_, compiled, imports,
-                                                     vm::StartFunction::kDefer));
+  process->instance_ = TRY(
+      vm::Instance::Instantiate(*process->store_, compiled, imports, vm::StartFunction::kDefer));
   for (vm::MemAddr addr : process->instance_->memories()) {
     process->store_->memory(addr).set_page_cap(cap);
   }

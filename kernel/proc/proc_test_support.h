@@ -1,6 +1,8 @@
 // Helpers for the kernel/proc and kernel/abi tests.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <fstream>
 #include <iterator>
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "kernel/proc/kernel.h"
+#include "kernel/proc/process.h"
 
 namespace shoal::kernel::testing {
 
@@ -39,5 +42,41 @@ bool WaitUntil(F done, std::chrono::milliseconds limit = std::chrono::seconds(20
 }
 
 inline constexpr std::chrono::seconds kWaitLimit{30};
+
+// A kernel with one worker, so a process that blocked the worker instead of
+// parking would stall every other process; a small quantum interleaves them.
+inline std::unique_ptr<Kernel> OneWorkerKernel() {
+  KernelOptions options;
+  options.workers = 1;
+  options.fuel_quantum = 10'000;
+  return std::move(Kernel::Create(options).value());
+}
+
+// The exit code of `pid` once it has ended; -1 if waiting failed.
+inline int WaitCode(Kernel& kernel, uint64_t pid) {
+  Result<ExitStatus> status = kernel.Wait(pid, kWaitLimit);
+  return status.ok() ? status->code : -1;
+}
+
+// A spawned process and its stdout console (null if the spawn failed).
+struct Spawned {
+  uint64_t pid = 0;
+  Ref<Console> out;
+};
+inline Spawned SpawnWithOutput(Kernel& kernel, SpawnRequest request) {
+  Result<SpawnResult> spawned = kernel.Spawn(std::move(request));
+  if (!spawned.ok()) {
+    ADD_FAILURE() << spawned.error().message;
+    return {};
+  }
+  std::shared_ptr<Process> process = kernel.Find(spawned->pid);
+  return {spawned->pid, process ? process->stdout_console() : nullptr};
+}
+
+// Everything written to `console` so far.
+inline std::string TextOf(const Ref<Console>& console) {
+  Result<ConsoleChunk> chunk = console->Read(0, 1 << 20);
+  return chunk.ok() ? std::string(chunk->bytes.begin(), chunk->bytes.end()) : "";
+}
 
 }  // namespace shoal::kernel::testing

@@ -1,9 +1,10 @@
 // Process: one Wasm program running as a kernel task.
 //
 // A Process owns one VM Store, Instance and Thread, its HandleTable, two
-// Console objects (stdout, stderr) and its WASI view (WasiProcess; WASI files
-// are still WASI descriptors, not handles). The scheduler runs it one fuel
-// quantum at a time through Step().
+// Console objects (stdout, stderr) and its WASI view (WasiProcess), whose
+// descriptors are views of handles in that table (descriptors 1 and 2 view
+// the consoles). The scheduler runs it one fuel quantum at a time through
+// Step().
 //
 // Parking: a host call that must wait returns HostAction::kYield after
 // recording what it waits for; Step() then arranges the wake-up and returns

@@ -8,17 +8,11 @@
 namespace shoal::kernel {
 namespace {
 
+using testing::OneWorkerKernel;
 using testing::RequestFor;
 
 // One worker and small quanta: a start function that ran inside Spawn (or
 // without fuel) would hold the only worker.
-std::unique_ptr<Kernel> OneWorkerKernel() {
-  KernelOptions options;
-  options.workers = 1;
-  options.fuel_quantum = 10'000;
-  return std::move(Kernel::Create(options).value());
-}
-
 TEST(StartFunctionTest, RunsToCompletionBeforeTheEntryPoint) {
   auto kernel = OneWorkerKernel();
   Result<SpawnResult> spawned = kernel->Spawn(RequestFor("start_then_exit"));

@@ -1,9 +1,21 @@
-// DescriptorTable: a process's WASI file descriptors.
+// DescriptorTable: a process's WASI file descriptors, each a view of a handle
+// in the process's HandleTable.
 //
-// A descriptor is a view of a FileObject plus the rights this view holds,
-// the per-process capability of ARCHITECTURE.md invariant 2: a process can
-// reach exactly the objects in its table, with exactly these rights. A
-// preopen also carries the guest path it is advertised under.
+// A descriptor names one handle value and adds what WASI keeps per
+// descriptor: the FileObject that speaks WASI for the handle's object
+// (position, flags, the readdir cache), the WASI rights, and a preopen's
+// guest path. The handle is the capability (ARCHITECTURE.md, invariant 2):
+//   - opening a descriptor adds a handle with the rights its WASI rights call
+//     for, and the WASI rights never exceed what the handle allows
+//     (handle_rights.h);
+//   - closing the descriptor closes the handle; renumbering keeps it;
+//   - closing, replacing or sending the handle through the shoal ABI ends the
+//     descriptor: it answers EBADF from then on, like a closed one.
+// So descriptors and handles never disagree about what the process holds,
+// and the handle table alone is what a snapshot must carry.
+//
+// Threading: used by the process's thread, one call at a time; the handle
+// table is thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +23,7 @@
 #include <memory>
 #include <string>
 
+#include "kernel/object/handle_table.h"
 #include "kernel/wasi/file_object.h"
 
 namespace shoal::wasi {
@@ -20,6 +33,9 @@ struct Descriptor {
   Rights rights_base = 0;
   Rights rights_inheriting = 0;
   std::string preopen_name;  // Non-empty only for preopened directories.
+  // The handle this descriptor views and its object; set by the table.
+  kernel::HandleValue handle = kernel::kInvalidHandle;
+  const kernel::KernelObject* viewed = nullptr;
 };
 
 class DescriptorTable {
@@ -27,22 +43,43 @@ class DescriptorTable {
   // Up to this many descriptors may be open at once (EMFILE after).
   static constexpr uint32_t kMaxDescriptors = 4096;
 
-  // Installs at the lowest free number, as POSIX open() does.
+  // `handles` must outlive the table.
+  explicit DescriptorTable(kernel::HandleTable& handles) : handles_(handles) {}
+
+  // Adds a handle to descriptor.object's kernel object (HandleRightsFor its
+  // WASI rights) and installs the descriptor at the lowest free number, as
+  // POSIX open() does. EMFILE when either table is full.
   ErrnoOr<uint32_t> Insert(Descriptor descriptor);
-  // Installs at exactly `fd` (replacing what was there); for stdio setup.
-  void InsertAt(uint32_t fd, Descriptor descriptor);
+  // Insert at exactly `fd`: EINVAL when it is open. For stdio at process start.
+  ErrnoOr<uint32_t> InsertAt(uint32_t fd, Descriptor descriptor);
+  // Installs a descriptor viewing the existing `handle` (which must name
+  // descriptor.object's kernel object: EBADF otherwise), its WASI rights cut
+  // to what the handle allows. A handle some descriptor views already gives
+  // that descriptor's number.
+  ErrnoOr<uint32_t> Adopt(kernel::HandleValue handle, Descriptor descriptor);
 
   // The descriptor `fd`, which must hold all of `needed` rights. Errors:
-  // kBadf when `fd` is not open (checked first), kNotcapable when rights lack.
+  // kBadf when `fd` is not open or its handle is gone (checked first),
+  // kNotcapable when rights lack.
   ErrnoOr<Descriptor*> Get(uint32_t fd, Rights needed = 0);
 
+  // Closes the descriptor and its handle.
   Errno Close(uint32_t fd);
   // Moves `from` onto `to` (closing what `to` held); both must be open.
   Errno Renumber(uint32_t from, uint32_t to);
 
+  // Open descriptors, counting ones whose handle went away unnoticed.
   size_t size() const { return entries_.size(); }
 
  private:
+  // True while the descriptor's handle still names its object.
+  bool Live(const Descriptor& d) const;
+  ErrnoOr<uint32_t> Install(uint32_t fd, Descriptor descriptor, kernel::HandleValue handle,
+                            kernel::Rights handle_rights);
+  uint32_t LowestFree();
+  void DropStale();
+
+  kernel::HandleTable& handles_;
   std::map<uint32_t, Descriptor> entries_;
 };
 

@@ -1,12 +1,13 @@
 // FileObject: the kernel object a WASI descriptor is a view of.
 //
-// A process's descriptor table holds references to FileObjects (shared, as
-// one object may sit under several descriptors after fd_renumber or, later,
-// be passed between processes). Each operation has one definition here; the
-// implementations are StdioStream, HostFile and HostDirectory for now, and a
-// later issue replaces them with kernel handles whose objects may be local or
-// remote (ARCHITECTURE.md, invariants 2 and 3). Defaults refuse the operation
-// with the errno POSIX gives for the wrong kind of file.
+// Each descriptor is a view of a handle (descriptor_table.h); its FileObject
+// is the WASI face of the handle's kernel object: it keeps what WASI needs
+// per descriptor (position, flags, a readdir cache) and turns WASI calls into
+// the object's operations. The implementations are StdioStream (Console and
+// stdin Device), HostFile and HostDirectory (local File and Directory) and
+// FileView (any File, local or proxied). Each operation has one definition
+// here; defaults refuse it with the errno POSIX gives for the wrong kind of
+// file.
 //
 // Threading: an object is used by one process thread at a time.
 #pragma once
@@ -80,9 +81,9 @@ class FileObject {
   // The operation in flight to wait for while a Read() returned kAgain, or
   // null (see io_wait.h).
   virtual std::shared_ptr<IoWait> io_wait() const { return nullptr; }
-  // The kernel File this object is a view of, or null (shoal_handle_from_fd
-  // hands it out as a handle).
-  virtual kernel::Ref<kernel::FileOps> kernel_file() const { return nullptr; }
+  // The kernel object this is the WASI face of; the descriptor's handle
+  // names it (descriptor_table.h). Never null, and the same for life.
+  virtual kernel::Ref<kernel::KernelObject> kernel_object() const = 0;
 
   // Non-null when this object is a directory (path_* calls need one).
   virtual HostDirectory* AsDirectory() { return nullptr; }

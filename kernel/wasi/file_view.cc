@@ -1,35 +1,9 @@
 #include "kernel/wasi/file_view.h"
 
 namespace shoal::wasi {
-namespace {
 
-constexpr Rights kEitherRights =
-    kRightFdSeek | kRightFdTell | kRightFdFilestatGet | kRightFdAdvise | kRightPollFdReadwrite;
-constexpr Rights kReadRights = kRightFdRead;
-constexpr Rights kWriteRights = kRightFdWrite | kRightFdFilestatSetSize;
-
-}  // namespace
-
-Rights WasiRightsFor(kernel::Rights rights) {
-  bool read = kernel::Contains(rights, kernel::Rights::kRead);
-  bool write = kernel::Contains(rights, kernel::Rights::kWrite);
-  Rights out = (read || write) ? kEitherRights : 0;
-  if (read) out |= kReadRights;
-  if (write) out |= kWriteRights;
-  return out;
-}
-
-kernel::Rights HandleRightsFor(Rights rights) {
-  kernel::Rights out =
-      kernel::Rights::kDuplicate | kernel::Rights::kTransfer | kernel::Rights::kWait;
-  if (rights & kRightFdRead) out |= kernel::Rights::kRead;
-  if (rights & kRightFdWrite) out |= kernel::Rights::kWrite;
-  return out;
-}
-
-std::shared_ptr<FileView> FileView::Create(kernel::Ref<kernel::FileOps> file,
-                                           kernel::Rights rights) {
-  return std::shared_ptr<FileView>(new FileView(std::move(file), rights));
+std::shared_ptr<FileView> FileView::Create(kernel::Ref<kernel::FileOps> file) {
+  return std::shared_ptr<FileView>(new FileView(std::move(file)));
 }
 
 ErrnoOr<size_t> FileView::Read(std::span<uint8_t> buf) {

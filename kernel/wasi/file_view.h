@@ -13,20 +13,13 @@
 
 namespace shoal::wasi {
 
-// The WASI rights a descriptor over a handle with `rights` may hold: reading
-// rights for kRead, writing rights for kWrite, position and stat for either.
-Rights WasiRightsFor(kernel::Rights rights);
-// The handle rights a descriptor with WASI `rights` may hand out (kRead for
-// fd_read, kWrite for fd_write), plus duplicate, transfer and wait.
-kernel::Rights HandleRightsFor(Rights rights);
-
 class FileView : public FileObject {
  public:
-  // `rights` are the handle's; they bound max_rights().
-  static std::shared_ptr<FileView> Create(kernel::Ref<kernel::FileOps> file, kernel::Rights rights);
+  static std::shared_ptr<FileView> Create(kernel::Ref<kernel::FileOps> file);
 
   Filetype type() const override { return Filetype::kRegularFile; }
-  Rights max_rights() const override { return WasiRightsFor(rights_); }
+  // What a File can do; the descriptor table cuts it to the handle's rights.
+  Rights max_rights() const override { return kViewRights; }
   ErrnoOr<size_t> Read(std::span<uint8_t> buf) override;
   ErrnoOr<size_t> Write(std::span<const uint8_t> buf) override;
   ErrnoOr<size_t> Pread(std::span<uint8_t> buf, uint64_t offset) override {
@@ -41,16 +34,16 @@ class FileView : public FileObject {
   // fd_sync cannot park yet: ENOTSUP rather than blocking a worker.
   Errno Sync() override { return Errno::kNotsup; }
   std::shared_ptr<IoWait> io_wait() const override { return io_.wait(); }
-  kernel::Ref<kernel::FileOps> kernel_file() const override { return file_; }
-  // The rights of the handle the view was made from.
-  kernel::Rights handle_rights() const { return rights_; }
+  kernel::Ref<kernel::KernelObject> kernel_object() const override { return file_; }
 
  private:
-  FileView(kernel::Ref<kernel::FileOps> file, kernel::Rights rights)
-      : file_(std::move(file)), rights_(rights) {}
+  static constexpr Rights kViewRights = kRightFdRead | kRightFdWrite | kRightFdSeek | kRightFdTell |
+                                        kRightFdFilestatGet | kRightFdAdvise |
+                                        kRightPollFdReadwrite | kRightFdFilestatSetSize;
+
+  explicit FileView(kernel::Ref<kernel::FileOps> file) : file_(std::move(file)) {}
 
   kernel::Ref<kernel::FileOps> file_;
-  kernel::Rights rights_;
   uint64_t position_ = 0;
   AsyncFileIo io_;
 };

@@ -40,6 +40,7 @@ class HostDirectory : public FileObject {
   ErrnoOr<FileStat> Stat() override { return StatFd(fd()); }
   Errno Sync() override;
   HostDirectory* AsDirectory() override { return this; }
+  kernel::Ref<kernel::KernelObject> kernel_object() const override { return dir_; }
   Errno SetTimes(uint64_t atim_ns, uint64_t mtim_ns, uint16_t fstflags) override {
     return SetFdTimes(fd(), atim_ns, mtim_ns, fstflags);
   }

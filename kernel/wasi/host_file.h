@@ -42,10 +42,7 @@ class HostFile : public FileObject {
     return SetFdTimes(fd(), atim_ns, mtim_ns, fstflags);
   }
   std::shared_ptr<IoWait> io_wait() const override { return io_.wait(); }
-  // Only regular files are handed out: Files are positional.
-  kernel::Ref<kernel::FileOps> kernel_file() const override {
-    return type_ == Filetype::kRegularFile ? file_ : nullptr;
-  }
+  kernel::Ref<kernel::KernelObject> kernel_object() const override { return file_; }
   int poll_fd() const override { return stream_ ? fd() : -1; }
 
  private:

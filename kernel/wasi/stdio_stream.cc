@@ -2,28 +2,29 @@
 
 namespace shoal::wasi {
 
-std::shared_ptr<StdioStream> StdioStream::ForInput(std::shared_ptr<InputSource> source) {
-  return std::shared_ptr<StdioStream>(new StdioStream(std::move(source), nullptr));
+std::shared_ptr<StdioStream> StdioStream::ForInput(kernel::Ref<StdinDevice> device) {
+  return std::shared_ptr<StdioStream>(new StdioStream(std::move(device), nullptr));
 }
 
-std::shared_ptr<StdioStream> StdioStream::ForOutput(std::shared_ptr<OutputSink> sink) {
-  return std::shared_ptr<StdioStream>(new StdioStream(nullptr, std::move(sink)));
+std::shared_ptr<StdioStream> StdioStream::ForOutput(std::shared_ptr<ConsoleOutput> output) {
+  return std::shared_ptr<StdioStream>(new StdioStream(nullptr, std::move(output)));
 }
 
 Rights StdioStream::max_rights() const {
-  Rights common = kRightFdFdstatSetFlags | kRightFdFilestatGet | kRightPollFdReadwrite |
-                  kRightFdSync | kRightFdDatasync;
-  return common | (source_ ? kRightFdRead : kRightFdWrite);
+  Rights common = kRightFdFdstatSetFlags | kRightFdFilestatGet | kRightPollFdReadwrite;
+  // Syncing is writing (handle_rights.h): the input stream cannot.
+  if (input_) return common | kRightFdRead;
+  return common | kRightFdWrite | kRightFdSync | kRightFdDatasync;
 }
 
 ErrnoOr<size_t> StdioStream::Read(std::span<uint8_t> buf) {
-  if (!source_) return Errno::kBadf;
-  return source_->Read(buf);
+  if (!input_) return Errno::kBadf;
+  return input_->ReadInto(buf);
 }
 
 ErrnoOr<size_t> StdioStream::Write(std::span<const uint8_t> buf) {
-  if (!sink_) return Errno::kBadf;
-  RETURN_IF_ERRNO(sink_->Write(buf));
+  if (!output_) return Errno::kBadf;
+  RETURN_IF_ERRNO(output_->Write(buf));
   return buf.size();
 }
 
@@ -32,6 +33,11 @@ ErrnoOr<FileStat> StdioStream::Stat() {
   st.type = Filetype::kCharacterDevice;
   st.nlink = 1;
   return st;
+}
+
+kernel::Ref<kernel::KernelObject> StdioStream::kernel_object() const {
+  if (input_) return input_;
+  return output_->console();
 }
 
 }  // namespace shoal::wasi

@@ -3,30 +3,33 @@
 
 #include <memory>
 
+#include "kernel/wasi/console_output.h"
 #include "kernel/wasi/file_object.h"
-#include "kernel/wasi/stdio_sink.h"
+#include "kernel/wasi/stdin_device.h"
 
 namespace shoal::wasi {
 
-// A character-device-like stream: stdin reads from an InputSource, stdout
-// and stderr write to an OutputSink. Seeking fails with ESPIPE.
+// A character-device-like stream: stdin is the WASI face of a StdinDevice,
+// stdout and stderr of the process's Console objects (through a
+// ConsoleOutput, which also feeds a mirror). Seeking fails with ESPIPE.
 class StdioStream : public FileObject {
  public:
-  static std::shared_ptr<StdioStream> ForInput(std::shared_ptr<InputSource> source);
-  static std::shared_ptr<StdioStream> ForOutput(std::shared_ptr<OutputSink> sink);
+  static std::shared_ptr<StdioStream> ForInput(kernel::Ref<StdinDevice> device);
+  static std::shared_ptr<StdioStream> ForOutput(std::shared_ptr<ConsoleOutput> output);
 
   Filetype type() const override { return Filetype::kCharacterDevice; }
   Rights max_rights() const override;
   ErrnoOr<size_t> Read(std::span<uint8_t> buf) override;
   ErrnoOr<size_t> Write(std::span<const uint8_t> buf) override;
   ErrnoOr<FileStat> Stat() override;
-  int poll_fd() const override { return source_ ? source_->poll_fd() : -1; }
+  int poll_fd() const override { return input_ ? input_->poll_fd() : -1; }
+  kernel::Ref<kernel::KernelObject> kernel_object() const override;
 
  private:
-  StdioStream(std::shared_ptr<InputSource> source, std::shared_ptr<OutputSink> sink)
-      : source_(std::move(source)), sink_(std::move(sink)) {}
-  std::shared_ptr<InputSource> source_;  // Null for output streams.
-  std::shared_ptr<OutputSink> sink_;     // Null for input streams.
+  StdioStream(kernel::Ref<StdinDevice> input, std::shared_ptr<ConsoleOutput> output)
+      : input_(std::move(input)), output_(std::move(output)) {}
+  kernel::Ref<StdinDevice> input_;         // Null for output streams.
+  std::shared_ptr<ConsoleOutput> output_;  // Null for input streams.
 };
 
 }  // namespace shoal::wasi

@@ -6,15 +6,6 @@
 #include "kernel/wasi/stdio_stream.h"
 
 namespace shoal::wasi {
-namespace {
-
-// Stands in for a missing sink or source.
-class NullSink : public OutputSink {
- public:
-  Errno Write(std::span<const uint8_t> bytes) override { return Errno::kSuccess; }
-};
-
-}  // namespace
 
 uint64_t MonotonicNowNs() {
   timespec ts;
@@ -28,24 +19,31 @@ uint64_t RealtimeNowNs() {
   return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
 }
 
-WasiProcess::WasiProcess(WasiConfig config) : config_(std::move(config)) {}
+WasiProcess::WasiProcess(WasiConfig config)
+    : config_(std::move(config)),
+      own_handles_(config_.handles ? nullptr : std::make_unique<kernel::HandleTable>()),
+      handles_(config_.handles ? *config_.handles : *own_handles_),
+      fds_(handles_) {}
 
 Result<std::unique_ptr<WasiProcess>> WasiProcess::Create(WasiConfig config) {
   std::unique_ptr<WasiProcess> process(new WasiProcess(std::move(config)));
   WasiConfig& c = process->config_;
   std::shared_ptr<InputSource> in = c.stdin_source;
   if (!in) in = std::make_shared<StringSource>("");
-  std::shared_ptr<OutputSink> out = c.stdout_sink;
-  if (!out) out = std::make_shared<NullSink>();
-  process->stderr_sink_ = c.stderr_sink ? c.stderr_sink : std::make_shared<NullSink>();
+  if (!c.stdout_console) c.stdout_console = TRY(kernel::Console::Create());
+  if (!c.stderr_console) c.stderr_console = TRY(kernel::Console::Create());
+  auto out = std::make_shared<ConsoleOutput>(c.stdout_console, c.stdout_sink);
+  process->stderr_sink_ = std::make_shared<ConsoleOutput>(c.stderr_console, c.stderr_sink);
 
-  auto stdio = [](std::shared_ptr<FileObject> object) {
-    Rights rights = object->max_rights();
-    return Descriptor{std::move(object), rights, 0, ""};
-  };
-  process->fds_.InsertAt(0, stdio(StdioStream::ForInput(std::move(in))));
-  process->fds_.InsertAt(1, stdio(StdioStream::ForOutput(std::move(out))));
-  process->fds_.InsertAt(2, stdio(StdioStream::ForOutput(process->stderr_sink_)));
+  std::shared_ptr<FileObject> stdio[] = {StdioStream::ForInput(StdinDevice::Create(in)),
+                                         StdioStream::ForOutput(out),
+                                         StdioStream::ForOutput(process->stderr_sink_)};
+  for (uint32_t fd = 0; fd < 3; ++fd) {
+    Rights rights = stdio[fd]->max_rights();
+    if (!process->fds_.InsertAt(fd, Descriptor{stdio[fd], rights, 0, ""}).ok()) {
+      return MakeError(Status::kNoMemory, "no room in the handle table for stdio");
+    }
+  }
 
   for (const Preopen& preopen : c.preopens) {
     if (preopen.guest_path.empty()) {
@@ -60,8 +58,9 @@ Result<std::unique_ptr<WasiProcess>> WasiProcess::Create(WasiConfig config) {
     }
     Descriptor d{std::move(dir).value(), kDirectoryRights, kDirectoryRights | kFileRights,
                  preopen.guest_path};
-    auto fd = process->fds_.Insert(std::move(d));
-    if (!fd.ok()) return MakeError(Status::kNoMemory, "too many preopened directories");
+    if (!process->fds_.Insert(std::move(d)).ok()) {
+      return MakeError(Status::kNoMemory, "too many preopened directories");
+    }
   }
   return process;
 }

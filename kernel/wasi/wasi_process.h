@@ -15,9 +15,12 @@
 #include <vector>
 
 #include "kernel/base/result.h"
+#include "kernel/object/console.h"
 #include "kernel/object/file_io.h"
+#include "kernel/object/handle_table.h"
 #include "kernel/vm/module.h"
 #include "kernel/vm/runtime.h"
+#include "kernel/wasi/console_output.h"
 #include "kernel/wasi/descriptor_table.h"
 #include "kernel/wasi/stdio_sink.h"
 
@@ -31,8 +34,8 @@ struct Preopen {
   std::string guest_path;
 };
 
-// Everything a process starts with. Null streams mean: stdin at end of
-// input, output discarded.
+// Everything a process starts with. A null stdin source means end of input.
+// Output goes to the stream's Console and is copied to its sink, if any.
 struct WasiConfig {
   std::vector<std::string> args;  // args[0] is the program name.
   std::vector<std::string> env;   // "KEY=VALUE" entries.
@@ -40,6 +43,13 @@ struct WasiConfig {
   std::shared_ptr<InputSource> stdin_source;
   std::shared_ptr<OutputSink> stdout_sink;
   std::shared_ptr<OutputSink> stderr_sink;
+  // The consoles descriptors 1 and 2 view; null: the WasiProcess makes them.
+  kernel::Ref<kernel::ConsoleOps> stdout_console;
+  kernel::Ref<kernel::ConsoleOps> stderr_console;
+  // The process's handle table, which every descriptor is a view of (the
+  // kernel's Process owns it); null: the WasiProcess keeps its own (the
+  // standalone runner, tests). Must outlive the process.
+  kernel::HandleTable* handles = nullptr;
   // The kernel's asynchronous file IO; null means synchronous host calls
   // (see host_file.h). Must outlive the process.
   kernel::FileIo* file_io = nullptr;
@@ -60,9 +70,10 @@ struct PendingPoll {
 
 class WasiProcess {
  public:
-  // Opens the preopened directories and installs stdio as descriptors 0-2.
-  // Errors: kNotFound / kIoError (with the host path) when a preopen cannot
-  // be opened as a directory, kInvalidArgs for an empty guest path.
+  // Installs stdio as descriptors 0-2 and opens the preopened directories as
+  // 3, 4, ..., each with its handle. Errors: kNotFound / kIoError (with the
+  // host path) when a preopen cannot be opened as a directory, kInvalidArgs
+  // for an empty guest path, kNoMemory when the handle table is full.
   static Result<std::unique_ptr<WasiProcess>> Create(WasiConfig config);
 
   // Registers, in `store`, one host function for each function `module`
@@ -80,6 +91,7 @@ class WasiProcess {
   const std::vector<std::string>& args() const { return config_.args; }
   const std::vector<std::string>& env() const { return config_.env; }
   DescriptorTable& fds() { return fds_; }
+  kernel::HandleTable& handles() { return handles_; }
   // Where the runner reports traps; never null.
   OutputSink& stderr_sink() { return *stderr_sink_; }
 
@@ -99,8 +111,10 @@ class WasiProcess {
  private:
   explicit WasiProcess(WasiConfig config);
   WasiConfig config_;
-  std::shared_ptr<OutputSink> stderr_sink_;
+  std::unique_ptr<kernel::HandleTable> own_handles_;  // When config_.handles is null.
+  kernel::HandleTable& handles_;
   DescriptorTable fds_;
+  std::shared_ptr<ConsoleOutput> stderr_sink_;
   std::optional<PendingPoll> pending_poll_;
   int wait_fd_ = -1;
   std::shared_ptr<IoWait> io_wait_;

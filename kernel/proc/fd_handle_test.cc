@@ -1,0 +1,72 @@
+// WASI descriptors are views of handles in the process's HandleTable: stdio
+// views the process's consoles and a stdin device, preopens view Directory
+// handles, and closing, replacing or sending a handle ends its descriptor.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include "kernel/base/temp_dir.h"
+#include "kernel/object/channel.h"
+#include "kernel/object/device.h"
+#include "kernel/proc/kernel.h"
+#include "kernel/proc/proc_test_support.h"
+#include "kernel/proc/process.h"
+
+namespace shoal::kernel {
+namespace {
+
+using namespace testing;  // The kernel test helpers (proc_test_support.h).
+
+TEST(FdHandleTest, DescriptorsAndHandlesNeverDisagree) {
+  shoal::testing::TempDir dir;
+  std::ofstream(dir.Join("input")) << "readable";
+  auto kernel = OneWorkerKernel();
+  SpawnRequest request = RequestFor("fd_handle_views");
+  request.preopens.push_back(wasi::Preopen{dir.path(), "/data"});
+  Spawned spawned = SpawnWithOutput(*kernel, std::move(request));
+  ASSERT_NE(spawned.out, nullptr);
+  // A non-zero code names the step of fd_handle_views.wat that failed.
+  EXPECT_EQ(WaitCode(*kernel, spawned.pid), 0);
+  EXPECT_EQ(TextOf(spawned.out), "hi\n");
+}
+
+TEST(FdHandleTest, EveryStartupDescriptorHoldsAHandle) {
+  shoal::testing::TempDir dir;
+  auto kernel = OneWorkerKernel();
+  auto [here, there] = std::move(Channel::Create()).value();
+  SpawnRequest request = RequestFor("idle");  // Parks reading `there`.
+  request.preopens.push_back(wasi::Preopen{dir.path(), "/data"});
+  request.handles.push_back({std::move(there), DefaultRights(ObjectType::kChannel)});
+  Result<SpawnResult> spawned = kernel->Spawn(std::move(request));
+  ASSERT_TRUE(spawned.ok()) << spawned.error().message;
+  std::shared_ptr<Process> process = kernel->Find(spawned->pid);
+  ASSERT_NE(process, nullptr);
+
+  std::vector<HandleRecord> records = process->handles().Snapshot();
+  ASSERT_EQ(records.size(), 5u);  // stdin, stdout, stderr, the preopen, the channel.
+  std::set<ObjectType> types;
+  for (const HandleRecord& record : records) types.insert(record.entry.object->type());
+  EXPECT_EQ(types, (std::set<ObjectType>{ObjectType::kDevice, ObjectType::kConsole,
+                                         ObjectType::kDirectory, ObjectType::kChannel}));
+  wasi::DescriptorTable& fds = process->wasi().fds();
+  ASSERT_TRUE(fds.Get(1).ok() && fds.Get(2).ok());
+  // Descriptors 1 and 2 view exactly the consoles `shoal logs` reads.
+  EXPECT_EQ(process->handles().GetEntry(fds.Get(1).value()->handle, Rights::kWrite)->object,
+            process->stdout_console());
+  EXPECT_EQ(process->handles().GetEntry(fds.Get(2).value()->handle, Rights::kWrite)->object,
+            process->stderr_console());
+  // stdin is a device that can be read, not written.
+  HandleEntry in = process->handles().GetEntry(fds.Get(0).value()->handle, Rights::kNone).value();
+  EXPECT_TRUE(Contains(in.rights, Rights::kRead));
+  EXPECT_FALSE(Contains(in.rights, Rights::kWrite));
+  auto device = std::static_pointer_cast<DeviceOps>(in.object);
+  EXPECT_EQ(device->Describe()->device_class, "stdin");
+  EXPECT_TRUE(device->Read(16)->empty());  // No stdin given: end of input.
+
+  here.reset();
+  EXPECT_EQ(WaitCode(*kernel, spawned->pid), 107);  // Its channel's peer closed.
+}
+
+}  // namespace
+}  // namespace shoal::kernel

@@ -1,0 +1,43 @@
+// StdinDevice: a process's stdin as a kernel Device (class "stdin"), so that
+// descriptor 0 is a view of a handle like every other descriptor, and the
+// handle can be passed on (shoal handle_from_fd).
+//
+// Reads come from the process's InputSource. Readiness is not tracked:
+// kReadable stays set, and a Read with nothing available yet returns
+// kShouldWait, so a reader that waits on the handle retries (WASI reads of fd
+// 0 park on the source's poll_fd() instead). Writes and controls are
+// kNotSupported.
+//
+// Threading: thread-safe; reads of the source are serialized.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "kernel/object/device.h"
+#include "kernel/wasi/stdio_sink.h"
+
+namespace shoal::wasi {
+
+class StdinDevice final : public kernel::DeviceOps {
+ public:
+  static kernel::Ref<StdinDevice> Create(std::shared_ptr<InputSource> source);
+
+  Result<kernel::DeviceInfo> Describe() override;
+  Result<std::vector<uint8_t>> Read(size_t max_bytes) override;
+  Result<size_t> Write(std::span<const uint8_t> bytes) override;
+  Result<std::vector<uint8_t>> Control(std::span<const uint8_t> request) override;
+
+  // A WASI read: up to buf.size() bytes, 0 at the end, kAgain when none yet.
+  ErrnoOr<size_t> ReadInto(std::span<uint8_t> buf);
+  // The host descriptor to poll while ReadInto() returns kAgain, or -1.
+  int poll_fd() const { return source_->poll_fd(); }
+
+ private:
+  explicit StdinDevice(std::shared_ptr<InputSource> source);
+
+  std::mutex mu_;
+  const std::shared_ptr<InputSource> source_;  // Read under mu_.
+};
+
+}  // namespace shoal::wasi
