@@ -215,10 +215,11 @@ TEST(KernelProcessHostTest, ChildrenOfAGuestGetAllocatedPidsAndAreListed) {
   std::atomic<uint64_t> next_pid{1000};
   KernelProcessHostOptions options;
   options.allocate_pid = [&]() -> Result<uint64_t> { return next_pid++; };
-  std::unique_ptr<KernelProcessHost> host = NewHost(options);
-  ASSERT_TRUE(host);
+  // Declared before the host, which reports to them until it is destroyed.
   std::mutex mu;
   Sightings seen;
+  std::unique_ptr<KernelProcessHost> host = NewHost(options);
+  ASSERT_TRUE(host);
   host->SetObserver([&](const ProcessInfo& info) {
     std::lock_guard lock(mu);
     seen[info.pid].push_back(info.running());
@@ -243,6 +244,9 @@ TEST(KernelProcessHostTest, ChildrenOfAGuestGetAllocatedPidsAndAreListed) {
     EXPECT_EQ(exit->code, std::vector<int>({55, 89, 144})[pid - 1000]);
   }
   EXPECT_EQ(host->List().size(), 4u);
+  // An exit is reported to the observer on the kernel's thread, possibly
+  // after Wait() returned; once the host is gone every report has been made.
+  host.reset();
   std::lock_guard lock(mu);
   for (uint64_t pid : {1ull, 1000ull, 1001ull, 1002ull}) {
     EXPECT_EQ(seen[pid], (std::vector<bool>{true, false})) << pid;

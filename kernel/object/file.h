@@ -15,15 +15,13 @@
 // always ready; readiness of pipes is the reactor's Poll).
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
-#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "kernel/base/await.h"
 #include "kernel/base/unique_fd.h"
 #include "kernel/object/errno_result.h"
 #include "kernel/object/file_io.h"
@@ -106,21 +104,10 @@ class File final : public FileOps {
 };
 
 // Starts an asynchronous file operation, `start(done)`, and blocks the
-// calling thread until `done` has run. For threads that may block (the
-// synchronous object server, tools, tests); never on a scheduler worker.
+// calling thread until `done` has run (see kernel/base/await.h).
 template <typename T, typename Start>
-ErrnoResult<T> AwaitFileOp(Start start) {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::optional<ErrnoResult<T>> outcome;
-  start([&](ErrnoResult<T> result) {
-    std::lock_guard lock(mu);
-    outcome.emplace(std::move(result));
-    cv.notify_all();
-  });
-  std::unique_lock lock(mu);
-  cv.wait(lock, [&] { return outcome.has_value(); });
-  return std::move(*outcome);
+ErrnoResult<T> AwaitFileOp(Start&& start) {
+  return Await<ErrnoResult<T>>(std::forward<Start>(start));
 }
 
 }  // namespace shoal::kernel

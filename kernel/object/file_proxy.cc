@@ -1,5 +1,6 @@
-// FileOps through the object protocol (see object_client.h). The transport
-// is synchronous today, so `done` runs before each call returns.
+// FileOps through the object protocol (see object_client.h). Read, Write and
+// Sync are asynchronous end to end: `done` runs when the server's answer
+// arrives, which it sends from the real file's completion.
 #include <capnp/message.h>
 
 #include "kernel/object/file.h"
@@ -50,13 +51,14 @@ class FileProxy final : public Proxy<FileOps> {
     auto read = NewRequest(message).initFileRead();
     read.setOffset(offset);
     read.setMaxBytes(std::min(max_bytes, kMaxTransfer));
-    done(FsCall<std::vector<uint8_t>>(
+    FsCallAsync<std::vector<uint8_t>>(
         client(), message,
         [](proto::ObjectResponse::Reader r) -> ErrnoResult<std::vector<uint8_t>> {
           if (!r.getResult().isData()) return HostError{EIO};
           auto data = r.getResult().getData();
           return std::vector<uint8_t>(data.begin(), data.end());
-        }));
+        },
+        std::move(done));
   }
 
   void Write(uint64_t offset, std::vector<uint8_t> bytes, WriteDone done) override {
@@ -65,17 +67,20 @@ class FileProxy final : public Proxy<FileOps> {
     auto write = NewRequest(message).initFileWrite();
     write.setOffset(offset);
     write.setBytes(kj::arrayPtr(bytes.data(), bytes.size()));
-    done(FsCall<size_t>(client(), message,
-                        [](proto::ObjectResponse::Reader r) -> ErrnoResult<size_t> {
-                          if (!r.getResult().isCount()) return HostError{EIO};
-                          return size_t(r.getResult().getCount());
-                        }));
+    FsCallAsync<size_t>(
+        client(), message,
+        [](proto::ObjectResponse::Reader r) -> ErrnoResult<size_t> {
+          if (!r.getResult().isCount()) return HostError{EIO};
+          return size_t(r.getResult().getCount());
+        },
+        std::move(done));
   }
 
   void Sync(bool data_only, SyncDone done) override {
     capnp::MallocMessageBuilder message;
     NewRequest(message).setFileSync(data_only);
-    done(FsCall<Done>(client(), message, [](auto) -> ErrnoResult<Done> { return Done{}; }));
+    FsCallAsync<Done>(
+        client(), message, [](auto) -> ErrnoResult<Done> { return Done{}; }, std::move(done));
   }
 
   ErrnoResult<FileAttr> Stat() override {

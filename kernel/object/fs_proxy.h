@@ -3,7 +3,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "kernel/base/await.h"
 #include "kernel/object/errno_result.h"
 #include "kernel/object/file.h"
 #include "kernel/object/object_client.h"
@@ -14,12 +16,15 @@ namespace shoal::kernel {
 // connection) stands for.
 int ErrnoFromStatus(Status status);
 
-// Sends `request`; `read` turns a successful response into an ErrnoResult<T>.
-// A failed response yields its hostErrno, or ErrnoFromStatus of its status.
+// Decodes the answer to a file or directory request: `read` turns a
+// successful response into an ErrnoResult<T>. A failed response yields its
+// hostErrno, or ErrnoFromStatus of its status; a broken connection or
+// malformed bytes, ErrnoFromStatus of that error.
 template <typename T, typename Fn>
-ErrnoResult<T> FsCall(ObjectClient& client, capnp::MessageBuilder& request, Fn&& read) {
-  Result<ErrnoResult<T>> outcome =
-      client.CallRaw(request, [&](proto::ObjectResponse::Reader r) -> Result<ErrnoResult<T>> {
+ErrnoResult<T> FsDecode(const Result<std::vector<uint8_t>>& response, Fn& read) {
+  if (!response.ok()) return HostError{ErrnoFromStatus(response.error().status)};
+  Result<ErrnoResult<T>> outcome = wire::ReadMessage<proto::ObjectResponse>(
+      *response, [&](proto::ObjectResponse::Reader r) -> Result<ErrnoResult<T>> {
         uint8_t status = r.getStatus();
         if (status == uint8_t(Status::kOk)) return read(r);
         if (r.getHostErrno() > 0) return ErrnoResult<T>::Fail(r.getHostErrno());
@@ -28,6 +33,23 @@ ErrnoResult<T> FsCall(ObjectClient& client, capnp::MessageBuilder& request, Fn&&
       });
   if (!outcome.ok()) return HostError{ErrnoFromStatus(outcome.error().status)};
   return std::move(outcome).value();
+}
+
+// Sends `request` and passes the decoded answer to `done` when it arrives
+// (for the asynchronous FileOps operations).
+template <typename T, typename Fn, typename OnDone>
+void FsCallAsync(ObjectClient& client, capnp::MessageBuilder& request, Fn read, OnDone done) {
+  client.CallAsync(request, [read = std::move(read), done = std::move(done)](
+                                Result<std::vector<uint8_t>> response) mutable {
+    done(FsDecode<T>(response, read));
+  });
+}
+
+// Sends `request` and blocks until its decoded answer is in.
+template <typename T, typename Fn>
+ErrnoResult<T> FsCall(ObjectClient& client, capnp::MessageBuilder& request, Fn read) {
+  return Await<ErrnoResult<T>>(
+      [&](auto done) { FsCallAsync<T>(client, request, std::move(read), std::move(done)); });
 }
 
 FileAttr AttrFromWire(proto::FileAttr::Reader in);

@@ -21,11 +21,13 @@ LoopbackConnection::LoopbackConnection()
   });
   Ref<ObjectServer> server = server_;
   client_ = ObjectClient::Create(
-      [server, traffic](std::vector<uint8_t> request) -> Result<std::vector<uint8_t>> {
+      [server, traffic](std::vector<uint8_t> request, ObjectClient::Reply reply) {
         traffic->requests++;
-        std::vector<uint8_t> response = server->Handle(request);
-        traffic->bytes += request.size() + response.size();
-        return response;
+        traffic->bytes += request.size();
+        server->Serve(request, [traffic, reply = std::move(reply)](std::vector<uint8_t> response) {
+          traffic->bytes += response.size();
+          reply(std::move(response));
+        });
       });
   link_->client = client_;
 }

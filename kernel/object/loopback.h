@@ -3,7 +3,9 @@
 //
 // It proves the object interfaces are messages (ARCHITECTURE.md, invariant 3):
 // every operation on a proxy is encoded, copied as bytes, decoded by the
-// server, run on the real object, and the response comes back the same way.
+// server, run on the real object, and the response comes back the same way:
+// at once for most operations, from the completion for file IO (so a proxied
+// file read parks its process like a local one).
 // The object tests run against these proxies as well as against local objects.
 #pragma once
 

@@ -2,10 +2,17 @@
 
 #include <string>
 
+#include "kernel/base/await.h"
+
 namespace shoal::kernel {
 
 Ref<ObjectClient> ObjectClient::Create(Transport transport) {
   return Ref<ObjectClient>(new ObjectClient(std::move(transport)));
+}
+
+Result<std::vector<uint8_t>> ObjectClient::Send(capnp::MessageBuilder& request) {
+  return Await<Result<std::vector<uint8_t>>>(
+      [&](Reply reply) { transport_(wire::ToBytes(request), std::move(reply)); });
 }
 
 Result<Ref<KernelObject>> ObjectClient::Import(uint64_t export_id, ObjectType type) {

@@ -16,10 +16,16 @@
 // a connection-unique token and asks the server to observe; the server sends
 // an Event when its observer fires, and OnEvent() runs the callback.
 //
-// Threading: thread-safe. Calls are synchronous on the transport: with the
-// loopback transport they run the server on the calling thread.
-// TODO(async): over a network a call must park the process instead of
-// blocking its worker (invariant 4); the transport will return a promise.
+// Asynchrony: the transport answers each request through a callback. File
+// reads, writes and syncs (the operations whose interface is asynchronous)
+// use CallAsync: the server answers from the operation's completion, so a
+// process reading a proxied file parks and no worker waits for the disk.
+// Every other operation uses the blocking Call forms; the loopback server
+// answers them before the transport returns, so nothing waits there either.
+// TODO(async): over a network those calls must park the process too
+// (invariant 4).
+//
+// Threading: thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -39,9 +45,12 @@ namespace shoal::kernel {
 
 class ObjectClient : public std::enable_shared_from_this<ObjectClient> {
  public:
-  // Sends request bytes and returns the response bytes. An error means the
-  // connection failed, not the operation.
-  using Transport = std::function<Result<std::vector<uint8_t>>(std::vector<uint8_t> request)>;
+  // Receives the response bytes of one request, exactly once, on any thread
+  // (possibly before the transport returns). An error means the connection
+  // failed, not the operation.
+  using Reply = std::function<void(Result<std::vector<uint8_t>> response)>;
+  // Sends request bytes; the answer goes to `reply`.
+  using Transport = std::function<void(std::vector<uint8_t> request, Reply reply)>;
 
   static Ref<ObjectClient> Create(Transport transport);
 
@@ -55,12 +64,12 @@ class ObjectClient : public std::enable_shared_from_this<ObjectClient> {
   // --- For proxies. ---
 
   // Sends `request` and returns `read(response)` when the response's status is
-  // kOk, or the status it carries.
+  // kOk, or the status it carries. Blocks until the answer is in.
   template <typename Fn>
   auto Call(capnp::MessageBuilder& request, Fn&& read)
       -> decltype(read(std::declval<proto::ObjectResponse::Reader>())) {
     using R = decltype(read(std::declval<proto::ObjectResponse::Reader>()));
-    std::vector<uint8_t> response = TRY(transport_(wire::ToBytes(request)));
+    std::vector<uint8_t> response = TRY(Send(request));
     return wire::ReadMessage<proto::ObjectResponse>(response,
                                                     [&](proto::ObjectResponse::Reader r) -> R {
                                                       TRY(CheckStatus(r));
@@ -72,8 +81,12 @@ class ObjectClient : public std::enable_shared_from_this<ObjectClient> {
   template <typename Fn>
   auto CallRaw(capnp::MessageBuilder& request, Fn&& read)
       -> decltype(read(std::declval<proto::ObjectResponse::Reader>())) {
-    std::vector<uint8_t> response = TRY(transport_(wire::ToBytes(request)));
+    std::vector<uint8_t> response = TRY(Send(request));
     return wire::ReadMessage<proto::ObjectResponse>(response, std::forward<Fn>(read));
+  }
+  // Sends `request` without waiting: `reply` gets the raw answer.
+  void CallAsync(capnp::MessageBuilder& request, Reply reply) {
+    transport_(wire::ToBytes(request), std::move(reply));
   }
   // Call() for operations with no result.
   VoidResult CallVoid(capnp::MessageBuilder& request);
@@ -92,6 +105,8 @@ class ObjectClient : public std::enable_shared_from_this<ObjectClient> {
 
  private:
   explicit ObjectClient(Transport transport) : transport_(std::move(transport)) {}
+  // Sends `request` and blocks until its answer is in.
+  Result<std::vector<uint8_t>> Send(capnp::MessageBuilder& request);
   static VoidResult CheckStatus(proto::ObjectResponse::Reader response);
 
   struct PendingObserver {

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "kernel/base/await.h"
 #include "kernel/object/wire.h"
 
 namespace shoal::kernel {
@@ -56,18 +57,33 @@ Result<ObjectServer::Exported> ObjectServer::Lookup(uint64_t id, Rights required
   return it->second;
 }
 
-std::vector<uint8_t> ObjectServer::Handle(std::span<const uint8_t> request) {
+void ObjectServer::Serve(std::span<const uint8_t> request, Reply reply) {
   capnp::MallocMessageBuilder out;
   auto response = out.initRoot<proto::ObjectResponse>();
+  bool started = false;  // A file operation took `reply` and answers later.
   VoidResult served = wire::ReadMessage<proto::ObjectRequest>(
-      request, [&](proto::ObjectRequest::Reader r) -> VoidResult { return Dispatch(r, response); });
-  if (served.ok()) return wire::ToBytes(out);
+      request, [&](proto::ObjectRequest::Reader r) -> VoidResult {
+        switch (r.which()) {
+          case proto::ObjectRequest::FILE_READ:
+          case proto::ObjectRequest::FILE_WRITE:
+          case proto::ObjectRequest::FILE_SYNC:
+            return StartFileIo(r.getTarget(), r, reply, started);
+          default:
+            return Dispatch(r, response);
+        }
+      });
+  if (started) return;
+  if (served.ok()) return reply(wire::ToBytes(out));
   // A fresh message, so that no half-built result goes out with the error.
   capnp::MallocMessageBuilder failed;
   auto error = failed.initRoot<proto::ObjectResponse>();
   error.setStatus(uint8_t(served.error().status));
   error.setMessage(served.error().message);
-  return wire::ToBytes(failed);
+  reply(wire::ToBytes(failed));
+}
+
+std::vector<uint8_t> ObjectServer::Handle(std::span<const uint8_t> request) {
+  return Await<std::vector<uint8_t>>([&](Reply reply) { Serve(request, std::move(reply)); });
 }
 
 VoidResult ObjectServer::Dispatch(proto::ObjectRequest::Reader request,
@@ -115,11 +131,13 @@ VoidResult ObjectServer::Dispatch(proto::ObjectRequest::Reader request,
     case proto::ObjectRequest::PROCESS_TERMINATE:
     case proto::ObjectRequest::PROCESS_KILL:
       return ServeProcess(target, request, response);
+    case proto::ObjectRequest::FILE_SET_SIZE:
+      return ServeFile(target, request, response);
     case proto::ObjectRequest::FILE_READ:
     case proto::ObjectRequest::FILE_WRITE:
     case proto::ObjectRequest::FILE_SYNC:
-    case proto::ObjectRequest::FILE_SET_SIZE:
-      return ServeFile(target, request, response);
+      // Asynchronous: Serve() hands them to StartFileIo, never to Dispatch.
+      return MakeError(Status::kInternal, "file IO reached the synchronous dispatcher");
     case proto::ObjectRequest::STAT: {
       Exported e = TRY(Lookup(target, Rights::kNone));
       if (e.object->type() == ObjectType::kDirectory) {

@@ -47,7 +47,17 @@ class ObjectServer : public std::enable_shared_from_this<ObjectServer> {
   // 0). kNoMemory past kMaxExports.
   Result<uint64_t> Export(Ref<KernelObject> object, Rights rights);
 
-  // Serves one encoded proto::ObjectRequest; returns the encoded proto::ObjectResponse.
+  // Receives one encoded proto::ObjectResponse.
+  using Reply = std::function<void(std::vector<uint8_t> response)>;
+
+  // Serves one encoded proto::ObjectRequest; `reply` gets the encoded
+  // response exactly once. Most operations answer before Serve returns; file
+  // reads, writes and syncs answer from their completion (on the reactor's
+  // thread for a local File), so the caller never waits for the disk.
+  void Serve(std::span<const uint8_t> request, Reply reply);
+
+  // Serve, blocking until the response is in; for callers that may block
+  // (tests, the fuzzer).
   std::vector<uint8_t> Handle(std::span<const uint8_t> request);
 
   size_t export_count() const;
@@ -95,6 +105,10 @@ class ObjectServer : public std::enable_shared_from_this<ObjectServer> {
   // is a response with status kIoError and its hostErrno, built here.
   VoidResult ServeFile(uint64_t target, proto::ObjectRequest::Reader request,
                        proto::ObjectResponse::Builder response);
+  // File reads, writes and syncs: start the operation with `reply` moved
+  // into its completion (`started` is then set), or fail before starting.
+  VoidResult StartFileIo(uint64_t target, proto::ObjectRequest::Reader request, Reply& reply,
+                         bool& started);
   VoidResult ServeDirectory(uint64_t target, proto::ObjectRequest::Reader request,
                             proto::ObjectResponse::Builder response);
 

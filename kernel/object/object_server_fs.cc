@@ -1,14 +1,14 @@
 // ObjectServer: file and directory operations (see object_server.h).
 //
-// The protocol is synchronous today (object_client.h), so a file's
-// asynchronous Read/Write/Sync is awaited here, on the serving thread, until
-// its completion runs on the reactor; the transport that answers later will
-// reply from the completion instead.
+// A file's Read, Write and Sync are asynchronous: StartFileIo starts them and
+// the response is sent from their completion (on the reactor's thread for a
+// local File), so no serving thread waits for the disk.
 #include <string>
 
 #include "kernel/object/directory.h"
 #include "kernel/object/file.h"
 #include "kernel/object/object_server.h"
+#include "kernel/object/wire.h"
 
 namespace shoal::kernel {
 namespace {
@@ -37,46 +37,69 @@ void SetAttr(const FileAttr& attr, proto::FileAttr::Builder out) {
 }
 
 // Sets a Done result unless it failed.
-void Reply(const ErrnoResult<Done>& result, proto::ObjectResponse::Builder response) {
+void ReplyDone(const ErrnoResult<Done>& result, proto::ObjectResponse::Builder response) {
   if (!Failed(result, response)) response.getResult().setNone();
+}
+
+// The encoded response to a file operation that ended with `result`: its
+// failure, or what `set` writes into the result.
+template <typename T, typename Fn>
+std::vector<uint8_t> FileResponse(const ErrnoResult<T>& result, Fn&& set) {
+  capnp::MallocMessageBuilder message;
+  auto response = message.initRoot<proto::ObjectResponse>();
+  if (!Failed(result, response)) set(response.getResult());
+  return wire::ToBytes(message);
 }
 
 }  // namespace
 
-VoidResult ObjectServer::ServeFile(uint64_t target, proto::ObjectRequest::Reader request,
-                                   proto::ObjectResponse::Builder response) {
+VoidResult ObjectServer::StartFileIo(uint64_t target, proto::ObjectRequest::Reader request,
+                                     Reply& reply, bool& started) {
   switch (request.which()) {
     case proto::ObjectRequest::FILE_READ: {
       auto file = TRY(LookupAs<FileOps>(target, Rights::kRead));
       auto in = request.getFileRead();
       size_t max = size_t(std::min<uint64_t>(in.getMaxBytes(), FileOps::kMaxTransfer));
-      auto bytes = AwaitFileOp<std::vector<uint8_t>>(
-          [&](auto done) { file->Read(in.getOffset(), max, std::move(done)); });
-      if (!Failed(bytes, response)) {
-        response.getResult().setData(kj::arrayPtr(bytes->data(), bytes->size()));
-      }
+      started = true;
+      file->Read(in.getOffset(), max,
+                 [reply = std::move(reply)](ErrnoResult<std::vector<uint8_t>> bytes) {
+                   reply(FileResponse(bytes, [&](proto::ObjectResponse::Result::Builder out) {
+                     out.setData(kj::arrayPtr(bytes->data(), bytes->size()));
+                   }));
+                 });
       return Ok();
     }
     case proto::ObjectRequest::FILE_WRITE: {
       auto file = TRY(LookupAs<FileOps>(target, Rights::kWrite));
       auto in = request.getFileWrite();
       auto data = in.getBytes();
-      std::vector<uint8_t> bytes(data.begin(), data.end());
-      auto written = AwaitFileOp<size_t>(
-          [&](auto done) { file->Write(in.getOffset(), std::move(bytes), std::move(done)); });
-      if (!Failed(written, response)) response.getResult().setCount(*written);
+      started = true;
+      file->Write(in.getOffset(), std::vector<uint8_t>(data.begin(), data.end()),
+                  [reply = std::move(reply)](ErrnoResult<size_t> written) {
+                    reply(FileResponse(written, [&](proto::ObjectResponse::Result::Builder out) {
+                      out.setCount(*written);
+                    }));
+                  });
       return Ok();
     }
-    case proto::ObjectRequest::FILE_SYNC: {
+    default: {  // FILE_SYNC
       auto file = TRY(LookupAs<FileOps>(target, Rights::kWrite));
-      bool data_only = request.getFileSync();
-      Reply(AwaitFileOp<Done>([&](auto done) { file->Sync(data_only, std::move(done)); }),
-            response);
+      started = true;
+      file->Sync(request.getFileSync(), [reply = std::move(reply)](ErrnoResult<Done> synced) {
+        reply(FileResponse(synced,
+                           [](proto::ObjectResponse::Result::Builder out) { out.setNone(); }));
+      });
       return Ok();
     }
+  }
+}
+
+VoidResult ObjectServer::ServeFile(uint64_t target, proto::ObjectRequest::Reader request,
+                                   proto::ObjectResponse::Builder response) {
+  switch (request.which()) {
     case proto::ObjectRequest::FILE_SET_SIZE: {
       auto file = TRY(LookupAs<FileOps>(target, Rights::kWrite));
-      Reply(file->SetSize(request.getFileSetSize()), response);
+      ReplyDone(file->SetSize(request.getFileSetSize()), response);
       return Ok();
     }
     default: {
@@ -128,22 +151,22 @@ VoidResult ObjectServer::ServeDirectory(uint64_t target, proto::ObjectRequest::R
       return Ok();
     }
     case proto::ObjectRequest::DIR_MKDIR:
-      Reply(dir->MakeDirectory(AsView(request.getDirMkdir())), response);
+      ReplyDone(dir->MakeDirectory(AsView(request.getDirMkdir())), response);
       return Ok();
     case proto::ObjectRequest::DIR_UNLINK: {
       auto in = request.getDirUnlink();
-      Reply(dir->Unlink(AsView(in.getPath()), in.getDirectory()), response);
+      ReplyDone(dir->Unlink(AsView(in.getPath()), in.getDirectory()), response);
       return Ok();
     }
     case proto::ObjectRequest::DIR_RENAME: {
       auto in = request.getDirRename();
       auto to = TRY(LookupAs<DirectoryOps>(in.getNewDir(), Rights::kWrite));
-      Reply(dir->Rename(AsView(in.getOldPath()), *to, AsView(in.getNewPath())), response);
+      ReplyDone(dir->Rename(AsView(in.getOldPath()), *to, AsView(in.getNewPath())), response);
       return Ok();
     }
     case proto::ObjectRequest::DIR_SYMLINK: {
       auto in = request.getDirSymlink();
-      Reply(dir->Symlink(AsView(in.getTarget()), AsView(in.getPath())), response);
+      ReplyDone(dir->Symlink(AsView(in.getTarget()), AsView(in.getPath())), response);
       return Ok();
     }
     case proto::ObjectRequest::DIR_READ_LINK: {
