@@ -6,10 +6,12 @@
 // as running processes); its argument checks are covered by proc_test.
 //
 // Input: records of 1 byte (call index) + 7 x 8 bytes of arguments; the
-// first 4 KiB of input also seed the memory. The process holds its startup
-// channel and, opened through its namespace, /dev/null, /dev/zero and
-// /dev/random (handle values 0x10001..0x10004), so device calls reach real
-// devices without the fuzzer first having to spell a path in memory.
+// first 4 KiB of input also seed the memory. The process holds the handles
+// its stdio descriptors view (stdin device, two consoles: 0x10001..0x10003),
+// its startup channel (0x10004) and, opened through its namespace,
+// /dev/null, /dev/zero and /dev/random (0x10005..0x10007), so device and
+// fd <-> handle calls reach real objects without the fuzzer first having to
+// spell a path in memory.
 #include <cstdint>
 #include <cstring>
 #include <fstream>
