@@ -48,6 +48,13 @@ void File::Read(uint64_t offset, size_t max_bytes, ReadDone done) {
   }
 }
 
+ErrnoResult<size_t> File::ReadNow(uint64_t offset, std::span<uint8_t> buffer) {
+  if (offset > uint64_t(INT64_MAX)) return HostError{EINVAL};
+  int64_t n = io_.ReadNow(fd_.get(), buffer.first(std::min(buffer.size(), kMaxTransfer)), offset);
+  if (n < 0) return HostError{int(-n)};
+  return size_t(n);
+}
+
 void File::Write(uint64_t offset, std::vector<uint8_t> bytes, WriteDone done) {
   if (bytes.size() > kMaxTransfer) return done(HostError{EFBIG});
   if (offset == kAppend) {

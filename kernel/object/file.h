@@ -70,6 +70,14 @@ class FileOps : public KernelObject {
   // fsync, or fdatasync when `data_only`.
   virtual void Sync(bool data_only, SyncDone done) = 0;
 
+  // Read, but only if it can complete at once without waiting for a device
+  // (a local file's page-cache hit), straight into `buffer` (at most
+  // kMaxTransfer bytes): the count, or EAGAIN when the caller must use Read.
+  // Never blocks; a proxy always answers EAGAIN (it would wait for the wire).
+  virtual ErrnoResult<size_t> ReadNow(uint64_t offset, std::span<uint8_t> buffer) {
+    return HostError{EAGAIN};
+  }
+
   virtual ErrnoResult<FileAttr> Stat() = 0;
   virtual ErrnoResult<Done> SetSize(uint64_t size) = 0;
 
@@ -87,6 +95,7 @@ class File final : public FileOps {
   void Read(uint64_t offset, size_t max_bytes, ReadDone done) override;
   void Write(uint64_t offset, std::vector<uint8_t> bytes, WriteDone done) override;
   void Sync(bool data_only, SyncDone done) override;
+  ErrnoResult<size_t> ReadNow(uint64_t offset, std::span<uint8_t> buffer) override;
   ErrnoResult<FileAttr> Stat() override { return StatHostFd(fd_.get()); }
   ErrnoResult<Done> SetSize(uint64_t size) override;
 

@@ -7,6 +7,7 @@
 // scheduler.
 #pragma once
 
+#include <cerrno>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -28,6 +29,13 @@ class FileIo {
   virtual int Read(int fd, std::span<uint8_t> buffer, uint64_t offset, Callback done) = 0;
   virtual int Write(int fd, std::span<const uint8_t> buffer, uint64_t offset, Callback done) = 0;
   virtual int Sync(int fd, bool data_only, Callback done) = 0;
+
+  // Reads what can be read without waiting for a device (for a host file:
+  // what the page cache holds), into `buffer` at `offset`, on the calling
+  // thread: the count (0 at the end of the file), or a negative errno;
+  // -EAGAIN means the read would have to wait, so start Read instead. Never
+  // blocks on IO.
+  virtual int64_t ReadNow(int fd, std::span<uint8_t> buffer, uint64_t offset) { return -EAGAIN; }
 };
 
 // FileIo done at once, with blocking host calls on the calling thread, for
@@ -41,6 +49,8 @@ class InlineFileIo final : public FileIo {
   int Read(int fd, std::span<uint8_t> buffer, uint64_t offset, Callback done) override;
   int Write(int fd, std::span<const uint8_t> buffer, uint64_t offset, Callback done) override;
   int Sync(int fd, bool data_only, Callback done) override;
+  // A plain pread: this FileIo may block by design.
+  int64_t ReadNow(int fd, std::span<uint8_t> buffer, uint64_t offset) override;
 };
 
 }  // namespace shoal::kernel

@@ -19,12 +19,17 @@ InlineFileIo& InlineFileIo::Shared() {
   return io;
 }
 
-int InlineFileIo::Read(int fd, std::span<uint8_t> buffer, uint64_t offset, Callback done) {
+int64_t InlineFileIo::ReadNow(int fd, std::span<uint8_t> buffer, uint64_t offset) {
   ssize_t n;
   do {
     n = ::pread(fd, buffer.data(), buffer.size(), off_t(offset));
   } while (n < 0 && errno == EINTR);
-  Report(n, done);
+  return n < 0 ? -errno : n;
+}
+
+int InlineFileIo::Read(int fd, std::span<uint8_t> buffer, uint64_t offset, Callback done) {
+  int64_t n = ReadNow(fd, buffer, offset);
+  done(n < 0 ? 0 : int32_t(n), n < 0 ? int(-n) : 0);
   return 0;
 }
 

@@ -44,7 +44,7 @@ Result<std::unique_ptr<Kernel>> Kernel::Create(KernelOptions options) {
   std::unique_ptr<Kernel> kernel(new Kernel(options));
   kernel->reactor_ = TRY(Reactor::Create());
   kernel->timers_ = std::make_unique<ReactorTimerService>(*kernel->reactor_);
-  kernel->file_io_ = std::make_unique<ReactorFileIo>(*kernel->reactor_);
+  kernel->file_io_ = std::make_unique<ReactorFileIo>(*kernel->reactor_, options.cached_reads);
   SchedulerOptions sched;
   sched.workers = options.workers;
   sched.fuel_quantum = options.fuel_quantum;

@@ -57,6 +57,10 @@ struct KernelOptions {
   unsigned workers = 0;               // 0: one per core.
   uint64_t fuel_quantum = 100'000;    // Fuel per scheduling step.
   uint32_t default_page_cap = 16384;  // 1 GiB of linear memory per process.
+  // File reads the page cache can serve complete on the worker, straight
+  // into guest memory (preadv2 RWF_NOWAIT never waits for a device); the
+  // rest go to the io_uring reactor. False: every read goes to the reactor.
+  bool cached_reads = true;
   // Pids for requests without one; null: a counter from 1. Called without
   // kernel locks held; an error fails the Spawn.
   std::function<Result<uint64_t>()> allocate_pid;

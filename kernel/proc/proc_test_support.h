@@ -45,8 +45,7 @@ inline constexpr std::chrono::seconds kWaitLimit{30};
 
 // A kernel with one worker, so a process that blocked the worker instead of
 // parking would stall every other process; a small quantum interleaves them.
-inline std::unique_ptr<Kernel> OneWorkerKernel() {
-  KernelOptions options;
+inline std::unique_ptr<Kernel> OneWorkerKernel(KernelOptions options = {}) {
   options.workers = 1;
   options.fuel_quantum = 10'000;
   return std::move(Kernel::Create(options).value());

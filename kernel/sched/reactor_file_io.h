@@ -10,14 +10,19 @@ namespace shoal::kernel {
 class ReactorFileIo final : public FileIo {
  public:
   // The reactor must outlive this object and every operation started on it.
-  explicit ReactorFileIo(Reactor& reactor) : reactor_(reactor) {}
+  // With `cached_reads`, ReadNow serves page-cache hits at once
+  // (preadv2 with RWF_NOWAIT); without, every read goes to the reactor.
+  explicit ReactorFileIo(Reactor& reactor, bool cached_reads = true)
+      : reactor_(reactor), cached_reads_(cached_reads) {}
 
   int Read(int fd, std::span<uint8_t> buffer, uint64_t offset, Callback done) override;
   int Write(int fd, std::span<const uint8_t> buffer, uint64_t offset, Callback done) override;
   int Sync(int fd, bool data_only, Callback done) override;
+  int64_t ReadNow(int fd, std::span<uint8_t> buffer, uint64_t offset) override;
 
  private:
   Reactor& reactor_;
+  const bool cached_reads_;
 };
 
 }  // namespace shoal::kernel

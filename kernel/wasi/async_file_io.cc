@@ -1,15 +1,18 @@
 #include "kernel/wasi/async_file_io.h"
 
 #include <algorithm>
+#include <cerrno>
 
 namespace shoal::wasi {
 
+bool AsyncFileIo::Pending(bool write, uint64_t offset, size_t length) const {
+  return pending_ && pending_->write == write && pending_->offset == offset &&
+         pending_->length == length;
+}
+
 std::shared_ptr<AsyncFileIo::Op> AsyncFileIo::Claim(bool write, uint64_t offset, size_t length,
                                                     bool& started) {
-  if (pending_ &&
-      (pending_->write != write || pending_->offset != offset || pending_->length != length)) {
-    pending_.reset();
-  }
+  if (!Pending(write, offset, length)) pending_.reset();
   started = !pending_;
   if (started) {
     pending_ = std::make_shared<Op>();
@@ -21,6 +24,12 @@ std::shared_ptr<AsyncFileIo::Op> AsyncFileIo::Claim(bool write, uint64_t offset,
 }
 
 ErrnoOr<size_t> AsyncFileIo::Read(kernel::FileOps& file, std::span<uint8_t> buf, uint64_t offset) {
+  if (!Pending(false, offset, buf.size())) {
+    // A page-cache hit lands in `buf` (guest memory) at once: no park, no copy.
+    kernel::ErrnoResult<size_t> now = file.ReadNow(offset, buf);
+    if (now.ok()) return now.value();
+    if (now.error() != EAGAIN) return ErrnoFromHost(now.error());
+  }
   bool start = false;
   std::shared_ptr<Op> op = Claim(false, offset, buf.size(), start);
   if (start) {

@@ -1,8 +1,10 @@
 // AsyncFileIo: WASI reads and writes on a kernel File (kernel/object/file.h)
 // whose operations complete asynchronously.
 //
-// A call starts the operation and returns kAgain; wait() is then what the
-// process parks on (see io_wait.h). The retried call — the same operation,
+// A read the file can serve at once (FileOps::ReadNow: a page-cache hit)
+// lands straight in the caller's buffer. Otherwise a call starts the
+// operation and returns kAgain; wait() is then what the process parks on
+// (see io_wait.h). The retried call — the same operation,
 // offset and size, as a parked process retries its host call unchanged —
 // returns the outcome. A different request abandons the earlier one (its
 // completion lands in a record nobody reads). One per WASI object; used by
@@ -38,6 +40,8 @@ class AsyncFileIo {
     kernel::ErrnoResult<std::vector<uint8_t>> bytes = std::vector<uint8_t>();
     kernel::ErrnoResult<size_t> count = size_t(0);
   };
+  // True when the op in flight is (write, offset, length): the call retried.
+  bool Pending(bool write, uint64_t offset, size_t length) const;
   // The pending op for (write, offset, length), made fresh if there is none.
   // Sets `started` when the caller must start it.
   std::shared_ptr<Op> Claim(bool write, uint64_t offset, size_t length, bool& started);
