@@ -10,8 +10,8 @@
 
 #include <cassert>
 #include <cerrno>
-#include <utility>
-#include <variant>
+
+#include "kernel/base/value_or.h"
 
 namespace shoal::kernel {
 
@@ -22,33 +22,16 @@ constexpr int kErrnoNotCapable = 4096 + 76;
 struct Done {};
 
 template <typename T>
-class [[nodiscard]] ErrnoResult {
+class [[nodiscard]] ErrnoResult : public ValueOr<T, int> {
  public:
-  ErrnoResult(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design.
+  using ValueOr<T, int>::ValueOr;
   // A failure; `error` is a positive errno.
   static ErrnoResult Fail(int error) {
     assert(error > 0);
-    return ErrnoResult(error, 0);
+    return ErrnoResult(typename ValueOr<T, int>::FailureTag{}, error);
   }
-
-  bool ok() const { return v_.index() == 0; }
-  T& value() & {
-    assert(ok());
-    return std::get<0>(v_);
-  }
-  T&& value() && {
-    assert(ok());
-    return std::get<0>(std::move(v_));
-  }
-  T* operator->() { return &value(); }
-  T& operator*() & { return value(); }
-  T operator*() && { return std::move(*this).value(); }
   // 0 on success, else the errno.
-  int error() const { return ok() ? 0 : std::get<1>(v_); }
-
- private:
-  ErrnoResult(int error, int) : v_(std::in_place_index<1>, error) {}
-  std::variant<T, int> v_;
+  int error() const { return this->ErrorOr(0); }
 };
 
 // A failure from an errno, convertible to any ErrnoResult<T>.

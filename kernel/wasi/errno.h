@@ -1,36 +1,25 @@
-// ErrnoOr<T>: a value or a WASI errno, the result type of every operation a
-// WASI descriptor's object performs. WASI needs finer failures than
-// shoal::Status (ENOTEMPTY, EISDIR, ...), and these travel straight back to
-// the guest, so they stay errnos from the object up to the host call.
+// ErrnoOr<T>: a value or a WASI errno (a ValueOr, kernel/base/value_or.h),
+// the result type of every operation a WASI descriptor's object performs. WASI needs finer failures
+// than shoal::Status (ENOTEMPTY, EISDIR, ...), and these travel straight back to the guest, so they
+// stay errnos from the object up to the host call.
 #pragma once
 
 #include <cassert>
-#include <utility>
-#include <variant>
 
+#include "kernel/base/value_or.h"
 #include "kernel/wasi/wasi_abi.h"
 
 namespace shoal::wasi {
 
 template <typename T>
-class [[nodiscard]] ErrnoOr {
+class [[nodiscard]] ErrnoOr : public ValueOr<T, Errno> {
  public:
-  ErrnoOr(T value) : v_(std::move(value)) {}                        // NOLINT: implicit by design.
-  ErrnoOr(Errno err) : v_(err) { assert(err != Errno::kSuccess); }  // NOLINT
-
-  bool ok() const { return v_.index() == 0; }
-  T& value() & {
-    assert(ok());
-    return std::get<0>(v_);
+  using ValueOr<T, Errno>::ValueOr;
+  ErrnoOr(Errno err)  // NOLINT: implicit by design.
+      : ValueOr<T, Errno>(typename ValueOr<T, Errno>::FailureTag{}, err) {
+    assert(err != Errno::kSuccess);
   }
-  T&& value() && {
-    assert(ok());
-    return std::get<0>(std::move(v_));
-  }
-  Errno error() const { return ok() ? Errno::kSuccess : std::get<1>(v_); }
-
- private:
-  std::variant<T, Errno> v_;
+  Errno error() const { return this->ErrorOr(Errno::kSuccess); }
 };
 
 // The WASI errno for a host errno value; EIO for anything unmapped.
