@@ -6,7 +6,8 @@ namespace {
 constexpr Rights kEitherRights =
     kRightFdSeek | kRightFdTell | kRightFdFilestatGet | kRightFdAdvise | kRightPollFdReadwrite;
 constexpr Rights kReadRights = kRightFdRead;
-constexpr Rights kWriteRights = kRightFdWrite | kRightFdFilestatSetSize;
+constexpr Rights kWriteRights =
+    kRightFdWrite | kRightFdFilestatSetSize | kRightFdSync | kRightFdDatasync;
 
 }  // namespace
 

@@ -2,7 +2,8 @@
 //
 // The File may be local or a proxy of one served elsewhere; the view keeps
 // the descriptor's position and flags, and reads and writes go through
-// AsyncFileIo, so the process parks while they run and no worker waits.
+// AsyncFileIo, as do fd_sync and fd_datasync, so the process parks while
+// they run and no worker waits.
 #pragma once
 
 #include <memory>
@@ -38,8 +39,7 @@ class FileView : public FileObject {
   ErrnoOr<uint64_t> Seek(int64_t offset, Whence whence) override;
   ErrnoOr<FileStat> Stat() override;
   Errno SetSize(uint64_t size) override;
-  // fd_sync cannot park yet: ENOTSUP rather than blocking a worker.
-  Errno Sync() override { return Errno::kNotsup; }
+  Errno Sync(SyncScope scope) override { return io_.Sync(*file_, scope); }
   std::shared_ptr<IoWait> io_wait() const override { return io_.wait(); }
   kernel::Ref<kernel::FileOps> kernel_file() const override { return file_; }
   // The rights of the handle the view was made from.

@@ -30,8 +30,9 @@ ErrnoOr<std::shared_ptr<HostDirectory>> HostDirectory::OpenHost(const std::strin
   return std::shared_ptr<HostDirectory>(new HostDirectory(std::move(dir), io != nullptr));
 }
 
-Errno HostDirectory::Sync() {
-  if (::fsync(fd()) != 0) return LastHostErrno();
+Errno HostDirectory::Sync(SyncScope scope) {
+  int rc = scope == SyncScope::kDataOnly ? ::fdatasync(fd()) : ::fsync(fd());
+  if (rc != 0) return LastHostErrno();
   return Errno::kSuccess;
 }
 
@@ -66,7 +67,11 @@ ErrnoOr<std::shared_ptr<FileObject>> HostDirectory::Open(std::string_view path,
   }
   auto file = std::static_pointer_cast<kernel::File>(std::move(opened.object));
   FileStat st = TRY_ERRNO(StatFd(file->host_fd()));
-  return std::shared_ptr<FileObject>(HostFile::Adopt(std::move(file), st.type, poll_streams_));
+  std::shared_ptr<HostFile> view = HostFile::Adopt(std::move(file), st.type, poll_streams_);
+  if (request.fdflags & kFdflagNonblock) {
+    if (Errno e = view->SetFlags(request.fdflags); e != Errno::kSuccess) return e;
+  }
+  return std::shared_ptr<FileObject>(std::move(view));
 }
 
 Errno HostDirectory::CreateDirectory(std::string_view path) {

@@ -9,8 +9,8 @@
 
 namespace shoal::wasi {
 
-// TODO(async): syncs and metadata calls still block the calling thread on
-// slow storage (ARCHITECTURE.md, invariant 4).
+// TODO(async): metadata calls (stat, truncate, allocate) still block the
+// calling thread on slow storage (ARCHITECTURE.md, invariant 4).
 
 std::shared_ptr<HostFile> HostFile::Adopt(kernel::Ref<kernel::File> file, Filetype type,
                                           bool poll_streams) {
@@ -106,17 +106,18 @@ Errno HostFile::SetSize(uint64_t size) {
   return Errno::kSuccess;
 }
 
-Errno HostFile::Sync() {
-  if (::fsync(fd()) != 0) return LastHostErrno();
-  return Errno::kSuccess;
-}
-
 Errno HostFile::SetFlags(uint16_t fdflags) {
   int fl = ::fcntl(fd(), F_GETFL);
   if (fl < 0) return LastHostErrno();
   fl = (fdflags & kFdflagAppend) ? (fl | O_APPEND) : (fl & ~O_APPEND);
-  // Non-blocking mode is accepted but has no effect on regular files.
+  const bool nonblock = (fdflags & kFdflagNonblock) != 0;
+  // A polled stream stays O_NONBLOCK on the host (poll_fd() decides whether
+  // the process parks); another FIFO or device follows the guest's flag.
+  if (type_ != Filetype::kRegularFile && !stream_) {
+    fl = nonblock ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
+  }
   if (::fcntl(fd(), F_SETFL, fl) != 0) return LastHostErrno();
+  nonblock_ = nonblock;
   return Errno::kSuccess;
 }
 
@@ -124,6 +125,7 @@ uint16_t HostFile::flags() const {
   int fl = ::fcntl(fd(), F_GETFL);
   uint16_t out = 0;
   if (fl >= 0 && (fl & O_APPEND)) out |= kFdflagAppend;
+  if (nonblock_) out |= kFdflagNonblock;
   return out;
 }
 
