@@ -229,6 +229,22 @@ TEST(FileIoTest, AWriterToAFullFifoParksUntilALaterReaderDrainsIt) {
   EXPECT_EQ(ContentsOf(tmp.Join("output")), expected);
 }
 
+TEST(FileIoTest, AParkedFifoWriterWhoseReaderLeavesGetsEpipeAndTheNodeLives) {
+  shoal::testing::TempDir tmp;
+  auto kernel = OneWorkerKernel();
+  int reader = MakeHeldFifo(tmp);
+  ASSERT_GE(reader, 0);
+  Result<SpawnResult> writer = kernel->Spawn(WithData("fifo_writer", tmp.path()));
+  ASSERT_TRUE(writer.ok()) << writer.error().message;
+  Result<SpawnResult> other = kernel->Spawn(RequestFor("exit42"));  // Runs once the writer parks.
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(WaitCode(*kernel, other->pid), 42);
+  // The only reader goes: the parked write wakes and fails with EPIPE (a
+  // SIGPIPE would have ended this test process).
+  ::close(reader);
+  EXPECT_EQ(WaitCode(*kernel, writer->pid), 98);
+}
+
 TEST(FileIoTest, ANonblockingFifoDescriptorAnswersEagainInsteadOfParking) {
   shoal::testing::TempDir tmp;
   ASSERT_EQ(::mkfifo(tmp.Join("input").c_str(), 0600), 0);

@@ -1,6 +1,8 @@
 #include "kernel/wasi/host_file.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,6 +10,30 @@
 #include <climits>
 
 namespace shoal::wasi {
+namespace {
+
+// write(2), except that a pipe whose readers are gone gives EPIPE without the
+// SIGPIPE that would end the whole node: the signal is blocked on this thread
+// for the call, and one the call raised is taken before it is unblocked.
+ssize_t WriteWithoutSigpipe(int fd, std::span<const uint8_t> buf) {
+  sigset_t pipe_only;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  sigset_t old;
+  pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+  ssize_t n = ::write(fd, buf.data(), buf.size());
+  const int error = errno;
+  if (n < 0 && error == EPIPE) {
+    const timespec now{0, 0};
+    while (sigtimedwait(&pipe_only, nullptr, &now) < 0 && errno == EINTR) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = error;
+  return n;
+}
+
+}  // namespace
 
 // TODO(async): metadata calls (stat, truncate, allocate) still block the
 // calling thread on slow storage (ARCHITECTURE.md, invariant 4).
@@ -54,7 +80,7 @@ ErrnoOr<size_t> HostFile::Write(std::span<const uint8_t> buf) {
     return n;
   }
   for (;;) {
-    ssize_t n = ::write(fd(), buf.data(), buf.size());
+    ssize_t n = WriteWithoutSigpipe(fd(), buf);
     if (n >= 0) return size_t(n);
     if (errno != EINTR) return LastHostErrno();
   }
