@@ -8,12 +8,13 @@ namespace {
 
 // After a call on `object` returned kAgain: parks the process (kYield) on
 // what the object waits for, an operation in flight or its descriptor
-// becoming ready for `events` (POLLIN for reads, POLLOUT for writes), and
-// returns true; the call is retried after the wake-up. False when there is
-// nothing to wait on: kAgain is then the guest's answer (FDFLAGS_NONBLOCK).
+// becoming ready for `events` (POLLIN for reads, POLLOUT for writes; 0 for
+// calls that only wait for an operation), and returns true; the call is
+// retried after the wake-up. False when there is nothing to wait on: kAgain
+// is then the guest's answer (FDFLAGS_NONBLOCK).
 bool ParkOnAgain(WasiCall& c, FileObject& object, short events) {
   std::shared_ptr<IoWait> io = object.io_wait();
-  int fd = object.poll_fd();
+  int fd = events != 0 ? object.poll_fd() : -1;
   if (!io && fd < 0) return false;
   c.process.set_io_wait(std::move(io));
   c.process.set_fd_wait(FdWait{fd, events});
