@@ -1,11 +1,12 @@
-// WASI file IO under the kernel: regular files are read and written on the
-// io_uring reactor while the process is parked, and a process waiting on a file or a
-// pipe never holds the only worker.
+// WASI file IO under the kernel: regular files are read, written and synced
+// on the io_uring reactor while the process is parked, and a process waiting
+// on a file or a pipe, to read or to write, never holds the only worker.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -27,10 +28,26 @@ using testing::SpawnWithOutput;
 using testing::TextOf;
 using testing::WaitCode;
 
-SpawnRequest CatFrom(const std::string& dir) {
-  SpawnRequest request = RequestFor("cat_input");
+// A request to run testdata module `name` with `dir` preopened as /data.
+SpawnRequest WithData(const std::string& name, const std::string& dir) {
+  SpawnRequest request = RequestFor(name);
   request.preopens.push_back(wasi::Preopen{dir, "/data"});
   return request;
+}
+
+// What the file `path` holds.
+std::string ContentsOf(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Makes the FIFO "input" in `dir` and returns an O_RDWR descriptor of it for
+// the test to hold, or -1. A process's open of either end waits for the
+// other; this descriptor is both without blocking, and a reader sees end of
+// input only once the test has closed it.
+int MakeHeldFifo(const shoal::testing::TempDir& dir) {
+  if (::mkfifo(dir.Join("input").c_str(), 0600) != 0) return -1;
+  return ::open(dir.Join("input").c_str(), O_RDWR | O_CLOEXEC);
 }
 
 // Without cached reads, as for a file the page cache does not hold.
@@ -41,7 +58,7 @@ TEST(FileIoTest, RegularFileReadsGoThroughTheReactor) {
   std::ofstream(tmp.Join("input")) << text;
   auto kernel = OneWorkerKernel(KernelOptions{.cached_reads = false});
   uint64_t before = kernel->reactor().Stats().completed;
-  Spawned spawned = SpawnWithOutput(*kernel, CatFrom(tmp.path()));
+  Spawned spawned = SpawnWithOutput(*kernel, WithData("cat_input", tmp.path()));
   ASSERT_NE(spawned.out, nullptr);
   EXPECT_EQ(WaitCode(*kernel, spawned.pid), 0);
   EXPECT_EQ(TextOf(spawned.out), text);
@@ -58,7 +75,7 @@ TEST(FileIoTest, CachedReadsCompleteWithoutTheReactor) {
   std::ofstream(tmp.Join("input")) << text;
   auto kernel = OneWorkerKernel();
   uint64_t before = kernel->reactor().Stats().submitted;
-  Spawned spawned = SpawnWithOutput(*kernel, CatFrom(tmp.path()));
+  Spawned spawned = SpawnWithOutput(*kernel, WithData("cat_input", tmp.path()));
   ASSERT_NE(spawned.out, nullptr);
   EXPECT_EQ(WaitCode(*kernel, spawned.pid), 0);
   EXPECT_EQ(TextOf(spawned.out), text);
@@ -72,12 +89,10 @@ TEST(FileIoTest, RegularFileWritesGoThroughTheReactor) {
   std::ofstream(tmp.Join("input")) << text;
   auto kernel = OneWorkerKernel(KernelOptions{.cached_reads = false});
   uint64_t before = kernel->reactor().Stats().completed;
-  SpawnRequest request = RequestFor("copy_file");
-  request.preopens.push_back(wasi::Preopen{tmp.path(), "/data"});
+  SpawnRequest request = WithData("copy_file", tmp.path());
   Spawned spawned = SpawnWithOutput(*kernel, std::move(request));
   EXPECT_EQ(WaitCode(*kernel, spawned.pid), 0);
-  std::ifstream copied(tmp.Join("output"), std::ios::binary);
-  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(copied), {}), text);
+  EXPECT_EQ(ContentsOf(tmp.Join("output")), text);
   // A reactor read and a reactor write per 4 KiB chunk, and the final read.
   const uint64_t chunks = (text.size() + 4095) / 4096;
   EXPECT_GE(kernel->reactor().Stats().completed - before, 2 * chunks + 1);
@@ -85,13 +100,10 @@ TEST(FileIoTest, RegularFileWritesGoThroughTheReactor) {
 
 TEST(FileIoTest, ProcessBlockedOnAFifoDoesNotHoldTheOnlyWorker) {
   shoal::testing::TempDir tmp;
-  ASSERT_EQ(::mkfifo(tmp.Join("input").c_str(), 0600), 0);
   auto kernel = OneWorkerKernel();
-  // The reader's open needs a writer on the other end; O_RDWR keeps one here
-  // without blocking, until the test has written and closed.
-  int writer = ::open(tmp.Join("input").c_str(), O_RDWR | O_CLOEXEC);
+  int writer = MakeHeldFifo(tmp);
   ASSERT_GE(writer, 0);
-  Spawned reader = SpawnWithOutput(*kernel, CatFrom(tmp.path()));
+  Spawned reader = SpawnWithOutput(*kernel, WithData("cat_input", tmp.path()));
   ASSERT_NE(reader.out, nullptr);
 
   // With the reader parked on the empty FIFO, another process still runs to
@@ -118,8 +130,7 @@ TEST(FileIoTest, AFileHandleSentOverAChannelIsReadThroughANewFd) {
   auto kernel = OneWorkerKernel();
   auto [a, b] = std::move(Channel::Create()).value();
   Rights channel_rights = DefaultRights(ObjectType::kChannel);
-  SpawnRequest sender = RequestFor("send_file");
-  sender.preopens.push_back(wasi::Preopen{sender_dir.path(), "/data"});
+  SpawnRequest sender = WithData("send_file", sender_dir.path());
   sender.handles.push_back({a, channel_rights});
   SpawnRequest receiver = RequestFor("recv_file");  // No preopens: only the handle.
   receiver.handles.push_back({b, channel_rights});
@@ -134,6 +145,101 @@ TEST(FileIoTest, AFileHandleSentOverAChannelIsReadThroughANewFd) {
   EXPECT_EQ(WaitCode(*kernel, sent->pid), 0);
   EXPECT_EQ(WaitCode(*kernel, got.pid), 0);
   EXPECT_EQ(TextOf(got.out), text);
+}
+
+TEST(FileIoTest, FdSyncAndFdDatasyncGoThroughTheReactor) {
+  shoal::testing::TempDir tmp;
+  auto kernel = OneWorkerKernel();
+  uint64_t before = kernel->reactor().Stats().syncs;
+  SpawnRequest request = WithData("sync_file", tmp.path());
+  Spawned spawned = SpawnWithOutput(*kernel, std::move(request));
+  EXPECT_EQ(WaitCode(*kernel, spawned.pid), 0);
+  EXPECT_EQ(ContentsOf(tmp.Join("synced")), "made durable\n");
+  EXPECT_EQ(kernel->reactor().Stats().syncs - before, 2u);  // fd_sync, then fd_datasync.
+}
+
+TEST(FileIoTest, FdSyncOnAFileHandleDescriptorSucceeds) {
+  shoal::testing::TempDir tmp;
+  auto kernel = OneWorkerKernel();
+  Ref<Directory> root = std::move(Directory::OpenRoot(tmp.path(), kernel->file_io())).value();
+  Rights file_rights = Rights::kWrite | Rights::kTransfer | Rights::kDuplicate;
+  // The root grants everything; the File gets file_rights.
+  ErrnoResult<HandleEntry> file =
+      root->Open("synced", OpenOptions{.write = true, .create = true}, file_rights, Rights::kAll);
+  ASSERT_TRUE(file.ok()) << std::strerror(file.error());
+  uint64_t before = kernel->reactor().Stats().syncs;
+  SpawnRequest request = RequestFor("sync_file");  // No preopens: only the handle.
+  request.handles.push_back(*file);
+  Spawned spawned = SpawnWithOutput(*kernel, std::move(request));
+  EXPECT_EQ(WaitCode(*kernel, spawned.pid), 0);
+  EXPECT_EQ(ContentsOf(tmp.Join("synced")), "made durable\n");
+  EXPECT_EQ(kernel->reactor().Stats().syncs - before, 2u);
+}
+
+// fifo_writer's 256 KiB: byte i is i % 251, so a lost, repeated or reordered
+// 4 KiB piece shows.
+std::string FifoWriterBytes() {
+  std::string bytes(256 * 1024, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = char(i % 251);
+  return bytes;
+}
+
+TEST(FileIoTest, AWriterToAFullFifoParksUntilALaterReaderDrainsIt) {
+  shoal::testing::TempDir tmp;
+  auto kernel = OneWorkerKernel();
+  int keeper = MakeHeldFifo(tmp);  // Never reads.
+  ASSERT_GE(keeper, 0);
+  SpawnRequest write_request = WithData("fifo_writer", tmp.path());
+  Result<SpawnResult> writer = kernel->Spawn(std::move(write_request));
+  ASSERT_TRUE(writer.ok()) << writer.error().message;
+
+  // The writer cannot finish (the pipe holds 64 KiB), yet another process
+  // runs to completion on the single worker: the writer is parked, not
+  // blocked in write(2).
+  Result<SpawnResult> other = kernel->Spawn(RequestFor("exit42"));
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(WaitCode(*kernel, other->pid), 42);
+  EXPECT_NE(kernel->Find(writer->pid), nullptr);
+
+  // A reader started now, on the same worker, drains the FIFO into a
+  // regular file (a console keeps only the last 64 KiB).
+  SpawnRequest copy_request = WithData("copy_file", tmp.path());
+  Result<SpawnResult> reader = kernel->Spawn(std::move(copy_request));
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  EXPECT_EQ(WaitCode(*kernel, writer->pid), 0);
+  const std::string expected = FifoWriterBytes();
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    std::error_code error;
+    return std::filesystem::file_size(tmp.Join("output"), error) >= expected.size();
+  }));
+  ::close(keeper);  // End of input.
+  EXPECT_EQ(WaitCode(*kernel, reader->pid), 0);
+  EXPECT_EQ(ContentsOf(tmp.Join("output")), expected);
+}
+
+TEST(FileIoTest, AParkedFifoWriterWhoseReaderLeavesGetsEpipeAndTheNodeLives) {
+  shoal::testing::TempDir tmp;
+  auto kernel = OneWorkerKernel();
+  int reader = MakeHeldFifo(tmp);
+  ASSERT_GE(reader, 0);
+  Result<SpawnResult> writer = kernel->Spawn(WithData("fifo_writer", tmp.path()));
+  ASSERT_TRUE(writer.ok()) << writer.error().message;
+  Result<SpawnResult> other = kernel->Spawn(RequestFor("exit42"));  // Runs once the writer parks.
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(WaitCode(*kernel, other->pid), 42);
+  // The only reader goes: the parked write wakes and fails with EPIPE (a
+  // SIGPIPE would have ended this test process).
+  ::close(reader);
+  EXPECT_EQ(WaitCode(*kernel, writer->pid), 98);
+}
+
+TEST(FileIoTest, ANonblockingFifoDescriptorAnswersEagainInsteadOfParking) {
+  shoal::testing::TempDir tmp;
+  ASSERT_EQ(::mkfifo(tmp.Join("input").c_str(), 0600), 0);
+  auto kernel = OneWorkerKernel();
+  SpawnRequest request = WithData("fifo_nonblock", tmp.path());
+  Spawned spawned = SpawnWithOutput(*kernel, std::move(request));
+  EXPECT_EQ(WaitCode(*kernel, spawned.pid), 0);  // A read and a write saw EAGAIN.
 }
 
 // The same read through a proxy: the File handle the process receives is a

@@ -167,7 +167,7 @@ Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
         process->handles_.Install(std::move(room), std::move(request.handles));
   }
 
-  SpawnResult result{pid, process->object_};
+  SpawnResult result{pid, process->object_, process->stdout_, process->stderr_};
   {
     std::lock_guard lock(mu_);
     // Checked again: another Spawn may have taken the pid meanwhile.

@@ -106,6 +106,10 @@ struct SpawnRequest {
 struct SpawnResult {
   uint64_t pid = 0;
   Ref<ProcessObject> object;
+  // The process's output, readable after it ended (it may end before Spawn
+  // returns).
+  Ref<Console> stdout_console;
+  Ref<Console> stderr_console;
 };
 
 class Kernel {

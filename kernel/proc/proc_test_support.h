@@ -68,8 +68,7 @@ inline Spawned SpawnWithOutput(Kernel& kernel, SpawnRequest request) {
     ADD_FAILURE() << spawned.error().message;
     return {};
   }
-  std::shared_ptr<Process> process = kernel.Find(spawned->pid);
-  return {spawned->pid, process ? process->stdout_console() : nullptr};
+  return {spawned->pid, spawned->stdout_console};
 }
 
 // Everything written to `console` so far.

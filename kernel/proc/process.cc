@@ -91,14 +91,15 @@ StepOutcome Process::Park() {
     timer_ = kernel_.timers().Schedule(pending->wake_ns, Waker());
     return StepOutcome::kParked;
   }
+  wasi::FdWait fd_wait = wasi_->take_fd_wait();
   if (std::shared_ptr<wasi::IoWait> io = wasi_->take_io_wait()) {
-    io->OnDone(Waker());  // A file read on the reactor (host_file.h).
+    io->OnDone(Waker());  // A file read, write or sync on the reactor (host_file.h).
     return StepOutcome::kParked;
   }
-  if (wasi_->wait_fd() >= 0) {
+  if (fd_wait.fd >= 0) {  // A FIFO or device not yet readable or writable.
     std::function<void()> wake = Waker();
-    Result<Reactor::OpId> op =
-        kernel_.reactor().Poll(wasi_->wait_fd(), POLLIN, [wake](const IoCompletion&) { wake(); });
+    Result<Reactor::OpId> op = kernel_.reactor().Poll(fd_wait.fd, uint32_t(fd_wait.events),
+                                                      [wake](const IoCompletion&) { wake(); });
     if (!op.ok()) return StepOutcome::kPreempted;
     poll_op_ = *op;
     return StepOutcome::kParked;

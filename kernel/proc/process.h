@@ -9,13 +9,14 @@
 // Parking: a host call that must wait returns HostAction::kYield after
 // recording what it waits for; Step() then arranges the wake-up and returns
 // kParked, and the next Step() retries the call:
-//   WASI poll_oneoff on clocks  -> a ReactorTimerService timer;
-//   WASI read of a host fd      -> a Reactor Poll;
-//   WASI read of a regular file -> the kernel File's read on the reactor
-//                                  (wasi::IoWait);
-//   a shoal wait on an object   -> the object's ObserveAsync (plus a timer if
-//                                  the wait has a deadline);
-//   WASI sched_yield            -> kPreempted (runnable again at once).
+//   WASI poll_oneoff on clocks   -> a ReactorTimerService timer;
+//   WASI read / write of a FIFO, -> a Reactor Poll for POLLIN / POLLOUT
+//     device or stdin pipe          (wasi::FdWait);
+//   WASI read, write, fd_sync or -> the kernel File's operation on the
+//     fd_datasync of a file         reactor (wasi::IoWait);
+//   a shoal wait on an object    -> the object's ObserveAsync (plus a timer
+//                                   if the wait has a deadline);
+//   WASI sched_yield             -> kPreempted (runnable again at once).
 // Every wake-up callback holds only a weak reference to the Process.
 //
 // Ending: Step() returns kDone when the thread returns, exits or traps, or its

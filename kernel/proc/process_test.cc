@@ -50,9 +50,7 @@ TEST(ProcessTest, TrapGivesExitCode134AndMessageOnStderrConsole) {
   auto kernel = MakeKernel();
   Result<SpawnResult> spawned = kernel->Spawn(RequestFor("trap"));
   ASSERT_TRUE(spawned.ok());
-  std::shared_ptr<Process> process = kernel->Find(spawned->pid);
-  Ref<Console> err = process ? process->stderr_console() : nullptr;
-  process.reset();
+  Ref<Console> err = spawned->stderr_console;  // The process may be gone already.
   Result<ExitStatus> status = kernel->Wait(spawned->pid, testing::kWaitLimit);
   ASSERT_TRUE(status.ok());
   EXPECT_EQ(status->reason, ExitReason::kTrapped);

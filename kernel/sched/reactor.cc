@@ -80,10 +80,12 @@ Result<Reactor::OpId> Reactor::Write(int fd, std::span<const uint8_t> buffer, in
 }
 
 Result<Reactor::OpId> Reactor::Fsync(int fd, SyncKind kind, Callback done) {
-  return Start({.kind = Kind::kFsync,
-                .fd = fd,
-                .flags = kind == SyncKind::kDataOnly ? IORING_FSYNC_DATASYNC : 0u,
-                .done = std::move(done)});
+  Result<OpId> id = Start({.kind = Kind::kFsync,
+                           .fd = fd,
+                           .flags = kind == SyncKind::kDataOnly ? IORING_FSYNC_DATASYNC : 0u,
+                           .done = std::move(done)});
+  if (id.ok()) syncs_.fetch_add(1, std::memory_order_relaxed);
+  return id;
 }
 
 Result<Reactor::OpId> Reactor::Poll(int fd, uint32_t events, Callback done) {
@@ -150,6 +152,7 @@ ReactorStats Reactor::Stats() const {
   s.completed = completed_.load(std::memory_order_relaxed);
   s.submitted = submitted_.load(std::memory_order_relaxed);
   s.in_flight = s.submitted - s.completed;
+  s.syncs = syncs_.load(std::memory_order_relaxed);
   return s;
 }
 

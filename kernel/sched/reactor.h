@@ -51,6 +51,7 @@ struct ReactorStats {
   uint64_t submitted = 0;  // Operations accepted by a start call.
   uint64_t completed = 0;  // Callbacks called.
   uint64_t in_flight = 0;  // submitted - completed.
+  uint64_t syncs = 0;      // Fsync operations accepted (a subset of submitted).
 };
 
 enum class SyncKind : uint8_t { kAll, kDataOnly };  // fsync or fdatasync.
@@ -143,6 +144,7 @@ class Reactor {
   std::atomic<OpId> next_id_{1};
   std::atomic<uint64_t> submitted_{0};
   std::atomic<uint64_t> completed_{0};
+  std::atomic<uint64_t> syncs_{0};
 
   std::unordered_map<OpId, Op> in_flight_;  // Reactor thread only.
   std::thread thread_;

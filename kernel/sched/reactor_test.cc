@@ -99,6 +99,7 @@ TEST(ReactorTest, WritesFsyncsAndReadsBackARealFile) {
   ASSERT_TRUE(reactor->Fsync(file.fd(), SyncKind::kAll, sync.Callback()).ok());
   ASSERT_TRUE(sync.done.WaitFor(1));
   EXPECT_TRUE(sync.completion.ok());
+  EXPECT_EQ(reactor->Stats().syncs, 1u);  // Counted apart from the writes.
 
   // The bytes are on the file for read(2) too.
   std::vector<uint8_t> plain(data.size());

@@ -1,11 +1,29 @@
 // fd_* calls that move data or descriptors.
+#include <poll.h>
+
 #include "kernel/wasi/host_calls.h"
 
 namespace shoal::wasi {
 namespace {
 
+// After a call on `object` returned kAgain: parks the process (kYield) on
+// what the object waits for, an operation in flight or its descriptor
+// becoming ready for `events` (POLLIN for reads, POLLOUT for writes; 0 for
+// calls that only wait for an operation), and returns true; the call is
+// retried after the wake-up. False when there is nothing to wait on: kAgain
+// is then the guest's answer (FDFLAGS_NONBLOCK).
+bool ParkOnAgain(WasiCall& c, FileObject& object, short events) {
+  std::shared_ptr<IoWait> io = object.io_wait();
+  int fd = events != 0 ? object.poll_fd() : -1;
+  if (!io && fd < 0) return false;
+  c.process.set_io_wait(std::move(io));
+  c.process.set_fd_wait(FdWait{fd, events});
+  c.action = vm::HostAction::kYield;
+  return true;
+}
+
 // Reads into each buffer in turn, stopping at a short read. A read that
-// would wait parks the process (kYield) if nothing was read yet.
+// would wait parks the process if nothing was read yet.
 Errno ReadVectored(WasiCall& c, FileObject& object, std::optional<uint64_t> offset, uint32_t iovs,
                    uint32_t count, uint32_t result_ptr) {
   std::vector<GuestBuffer> buffers = TRY_ERRNO(c.memory.Iovecs(iovs, count));
@@ -15,10 +33,7 @@ Errno ReadVectored(WasiCall& c, FileObject& object, std::optional<uint64_t> offs
     if (buf.empty()) continue;
     auto n = offset ? object.Pread(buf, *offset + total) : object.Read(buf);
     if (!n.ok()) {
-      if (n.error() == Errno::kAgain && total == 0) {
-        c.process.set_wait_fd(object.poll_fd());
-        c.process.set_io_wait(object.io_wait());
-        c.action = vm::HostAction::kYield;
+      if (n.error() == Errno::kAgain && total == 0 && ParkOnAgain(c, object, POLLIN)) {
         return Errno::kSuccess;
       }
       if (total > 0) break;  // Report what was read; the error comes next time.
@@ -27,10 +42,12 @@ Errno ReadVectored(WasiCall& c, FileObject& object, std::optional<uint64_t> offs
     total += n.value();
     if (n.value() < buf.size()) break;
   }
-  c.process.set_wait_fd(-1);
   return c.memory.Store32(result_ptr, uint32_t(total));
 }
 
+// Writes each buffer in turn, stopping at a short write (its count is the
+// answer, as POSIX gives it). A write that would wait parks the process if
+// nothing was written yet.
 Errno WriteVectored(WasiCall& c, FileObject& object, std::optional<uint64_t> offset, uint32_t iovs,
                     uint32_t count, uint32_t result_ptr) {
   std::vector<GuestBuffer> buffers = TRY_ERRNO(c.memory.Iovecs(iovs, count));
@@ -40,9 +57,7 @@ Errno WriteVectored(WasiCall& c, FileObject& object, std::optional<uint64_t> off
     if (buf.empty()) continue;
     auto n = offset ? object.Pwrite(buf, *offset + total) : object.Write(buf);
     if (!n.ok()) {
-      if (n.error() == Errno::kAgain && total == 0 && object.io_wait()) {
-        c.process.set_io_wait(object.io_wait());  // A write on the reactor.
-        c.action = vm::HostAction::kYield;
+      if (n.error() == Errno::kAgain && total == 0 && ParkOnAgain(c, object, POLLOUT)) {
         return Errno::kSuccess;
       }
       if (total > 0) break;
@@ -52,6 +67,15 @@ Errno WriteVectored(WasiCall& c, FileObject& object, std::optional<uint64_t> off
     if (n.value() < buf.size()) break;
   }
   return c.memory.Store32(result_ptr, uint32_t(total));
+}
+
+// fd_sync and fd_datasync: a file's sync runs on the reactor while the
+// process is parked.
+Errno SyncDescriptor(WasiCall& c, Rights right, SyncScope scope) {
+  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), right));
+  Errno e = d->object->Sync(scope);
+  if (e == Errno::kAgain && ParkOnAgain(c, *d->object, 0)) return Errno::kSuccess;
+  return e;
 }
 
 }  // namespace
@@ -99,15 +123,9 @@ Errno FdClose(WasiCall& c) { return c.process.fds().Close(c.U32(0)); }
 
 Errno FdRenumber(WasiCall& c) { return c.process.fds().Renumber(c.U32(0), c.U32(1)); }
 
-Errno FdSync(WasiCall& c) {
-  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdSync));
-  return d->object->Sync();
-}
+Errno FdSync(WasiCall& c) { return SyncDescriptor(c, kRightFdSync, SyncScope::kAll); }
 
-Errno FdDatasync(WasiCall& c) {
-  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdDatasync));
-  return d->object->Sync();
-}
+Errno FdDatasync(WasiCall& c) { return SyncDescriptor(c, kRightFdDatasync, SyncScope::kDataOnly); }
 
 // Advice is only a hint; accepting it without acting is always correct.
 Errno FdAdvise(WasiCall& c) {

@@ -44,6 +44,9 @@ struct DirEntry {
   Filetype type = Filetype::kUnknown;
 };
 
+// What fd_sync (kAll) or fd_datasync (kDataOnly) asks a file to make durable.
+enum class SyncScope : uint8_t { kAll, kDataOnly };
+
 class HostDirectory;
 
 class FileObject {
@@ -66,7 +69,8 @@ class FileObject {
   virtual ErrnoOr<uint64_t> Seek(int64_t offset, Whence whence) { return Errno::kSpipe; }
   virtual ErrnoOr<FileStat> Stat() = 0;
   virtual Errno SetSize(uint64_t size) { return Errno::kInval; }
-  virtual Errno Sync() { return Errno::kSuccess; }
+  // kAgain means the sync is under way: the caller parks on io_wait().
+  virtual Errno Sync(SyncScope scope) { return Errno::kSuccess; }
   // Changes fdflags (only append and nonblock are meaningful here).
   virtual Errno SetFlags(uint16_t fdflags) { return Errno::kSuccess; }
   virtual uint16_t flags() const { return 0; }
@@ -76,10 +80,12 @@ class FileObject {
     return Errno::kBadf;
   }
 
-  // The host descriptor to wait on while a Read() returned kAgain, or -1.
+  // The host descriptor to poll while a Read() or Write() returned kAgain,
+  // or -1 (then kAgain is the guest's answer: nothing to wait on, or it
+  // asked for FDFLAGS_NONBLOCK).
   virtual int poll_fd() const { return -1; }
-  // The operation in flight to wait for while a Read() returned kAgain, or
-  // null (see io_wait.h).
+  // The operation in flight to wait for while a Read(), Write() or Sync()
+  // returned kAgain, or null (see io_wait.h).
   virtual std::shared_ptr<IoWait> io_wait() const { return nullptr; }
   // The kernel object this is the WASI face of; the descriptor's handle
   // names it (descriptor_table.h). Never null, and the same for life.

@@ -2,7 +2,8 @@
 //
 // The File may be local or a proxy of one served elsewhere; the view keeps
 // the descriptor's position and flags, and reads and writes go through
-// AsyncFileIo, so the process parks while they run and no worker waits.
+// AsyncFileIo, as do fd_sync and fd_datasync, so the process parks while
+// they run and no worker waits.
 #pragma once
 
 #include <memory>
@@ -31,15 +32,15 @@ class FileView : public FileObject {
   ErrnoOr<uint64_t> Seek(int64_t offset, Whence whence) override;
   ErrnoOr<FileStat> Stat() override;
   Errno SetSize(uint64_t size) override;
-  // fd_sync cannot park yet: ENOTSUP rather than blocking a worker.
-  Errno Sync() override { return Errno::kNotsup; }
+  Errno Sync(SyncScope scope) override { return io_.Sync(*file_, scope); }
   std::shared_ptr<IoWait> io_wait() const override { return io_.wait(); }
   kernel::Ref<kernel::KernelObject> kernel_object() const override { return file_; }
 
  private:
   static constexpr Rights kViewRights = kRightFdRead | kRightFdWrite | kRightFdSeek | kRightFdTell |
                                         kRightFdFilestatGet | kRightFdAdvise |
-                                        kRightPollFdReadwrite | kRightFdFilestatSetSize;
+                                        kRightPollFdReadwrite | kRightFdFilestatSetSize |
+                                        kRightFdSync | kRightFdDatasync;
 
   explicit FileView(kernel::Ref<kernel::FileOps> file) : file_(std::move(file)) {}
 

@@ -3,6 +3,7 @@
 #include "kernel/wasi/host_calls.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -157,6 +158,34 @@ TEST_F(HostCallsTest, PathOpenWriteSeekReadRoundTrip) {
   EXPECT_EQ(fs::file_size(tmp_.Join("root/f.txt")), 2u);
   EXPECT_EQ(h_->Call(FdClose, {uint64_t(fd)}), Errno::kSuccess);
   EXPECT_EQ(h_->Call(FdClose, {uint64_t(fd)}), Errno::kBadf);
+}
+
+// Without a reactor (InlineFileIo) a sync completes within the call.
+TEST_F(HostCallsTest, FdSyncAndFdDatasyncCompleteAtOnceWithoutAReactor) {
+  int64_t fd = OpenPath("synced", kOflagCreat, kFileRights);
+  ASSERT_GE(fd, 4);
+  EXPECT_EQ(h_->Call(FdSync, {uint64_t(fd)}), Errno::kSuccess);
+  EXPECT_EQ(h_->Call(FdDatasync, {uint64_t(fd)}), Errno::kSuccess);
+}
+
+// Outside the kernel a FIFO blocks unless the guest asked for
+// FDFLAGS_NONBLOCK, which the host descriptor then follows.
+TEST_F(HostCallsTest, NonblockFlagMakesAnEmptyFifoReadEagain) {
+  ASSERT_EQ(::mkfifo(tmp_.Join("root/pipe").c_str(), 0600), 0);
+  int64_t fd = OpenPath("pipe", 0, kFileRights);  // Read and write: no wait.
+  ASSERT_GE(fd, 4);
+  ASSERT_EQ(h_->Call(FdFdstatSetFlags, {uint64_t(fd), kFdflagNonblock}), Errno::kSuccess);
+  EXPECT_EQ(h_->Call(FdFdstatGet, {uint64_t(fd), 700}), Errno::kSuccess);
+  EXPECT_EQ(h_->U16(700 + 2), kFdflagNonblock);  // fs_flags.
+  h_->PutIovec(300, 600, 1);
+  EXPECT_EQ(h_->Call(FdRead, {uint64_t(fd), 300, 1, 400}), Errno::kAgain);
+
+  ASSERT_EQ(h_->Call(FdFdstatSetFlags, {uint64_t(fd), 0}), Errno::kSuccess);
+  h_->PutBytes(100, "x");
+  h_->PutIovec(200, 100, 1);
+  ASSERT_EQ(h_->Call(FdWrite, {uint64_t(fd), 200, 1, 400}), Errno::kSuccess);
+  ASSERT_EQ(h_->Call(FdRead, {uint64_t(fd), 300, 1, 400}), Errno::kSuccess);
+  EXPECT_EQ(h_->Bytes(600, 1), "x");
 }
 
 TEST_F(HostCallsTest, PathOpenRefusesEscapes) {

@@ -30,8 +30,9 @@ ErrnoOr<std::shared_ptr<HostDirectory>> HostDirectory::OpenHost(const std::strin
   return std::shared_ptr<HostDirectory>(new HostDirectory(std::move(dir), io != nullptr));
 }
 
-Errno HostDirectory::Sync() {
-  if (::fsync(fd()) != 0) return LastHostErrno();
+Errno HostDirectory::Sync(SyncScope scope) {
+  int rc = scope == SyncScope::kDataOnly ? ::fdatasync(fd()) : ::fsync(fd());
+  if (rc != 0) return LastHostErrno();
   return Errno::kSuccess;
 }
 
@@ -66,7 +67,11 @@ ErrnoOr<std::shared_ptr<FileObject>> HostDirectory::Open(std::string_view path,
   }
   auto file = std::static_pointer_cast<kernel::File>(std::move(opened.object));
   FileStat st = TRY_ERRNO(StatFd(file->host_fd()));
-  return std::shared_ptr<FileObject>(HostFile::Adopt(std::move(file), st.type, poll_streams_));
+  std::shared_ptr<HostFile> view = HostFile::Adopt(std::move(file), st.type, poll_streams_);
+  if (request.fdflags & kFdflagNonblock) {
+    if (Errno e = view->SetFlags(request.fdflags); e != Errno::kSuccess) return e;
+  }
+  return std::shared_ptr<FileObject>(std::move(view));
 }
 
 Errno HostDirectory::CreateDirectory(std::string_view path) {
@@ -99,8 +104,7 @@ Errno HostDirectory::SetTimesPath(std::string_view path, bool follow, uint64_t a
   }
   // Resolve beneath first (so a symlink cannot point outside), then name the
   // resolved file through /proc: futimens() does not take O_PATH descriptors.
-  UniqueFd target =
-      TRY_ERRNO(FromHost(OpenBeneath(fd(), normalized, O_PATH, 0, FollowLast::kYes)));
+  UniqueFd target = TRY_ERRNO(FromHost(OpenBeneath(fd(), normalized, O_PATH, 0, FollowLast::kYes)));
   std::string proc = "/proc/self/fd/" + std::to_string(target.get());
   if (::utimensat(AT_FDCWD, proc.c_str(), times.data(), 0) != 0) return LastHostErrno();
   return Errno::kSuccess;

@@ -38,7 +38,8 @@ class HostDirectory : public FileObject {
   Filetype type() const override { return Filetype::kDirectory; }
   Rights max_rights() const override { return kDirectoryRights | kFileRights; }
   ErrnoOr<FileStat> Stat() override { return StatFd(fd()); }
-  Errno Sync() override;
+  // Still a blocking host call (TODO(async): a directory sync on the reactor).
+  Errno Sync(SyncScope scope) override;
   HostDirectory* AsDirectory() override { return this; }
   kernel::Ref<kernel::KernelObject> kernel_object() const override { return dir_; }
   Errno SetTimes(uint64_t atim_ns, uint64_t mtim_ns, uint16_t fstflags) override {

@@ -1,6 +1,8 @@
 #include "kernel/wasi/host_file.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,9 +10,33 @@
 #include <climits>
 
 namespace shoal::wasi {
+namespace {
 
-// TODO(async): syncs and metadata calls still block the calling thread on
-// slow storage (ARCHITECTURE.md, invariant 4).
+// write(2), except that a pipe whose readers are gone gives EPIPE without the
+// SIGPIPE that would end the whole node: the signal is blocked on this thread
+// for the call, and one the call raised is taken before it is unblocked.
+ssize_t WriteWithoutSigpipe(int fd, std::span<const uint8_t> buf) {
+  sigset_t pipe_only;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  sigset_t old;
+  pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+  ssize_t n = ::write(fd, buf.data(), buf.size());
+  const int error = errno;
+  if (n < 0 && error == EPIPE) {
+    const timespec now{0, 0};
+    while (sigtimedwait(&pipe_only, nullptr, &now) < 0 && errno == EINTR) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = error;
+  return n;
+}
+
+}  // namespace
+
+// TODO(async): metadata calls (stat, truncate, allocate) still block the
+// calling thread on slow storage (ARCHITECTURE.md, invariant 4).
 
 std::shared_ptr<HostFile> HostFile::Adopt(kernel::Ref<kernel::File> file, Filetype type,
                                           bool poll_streams) {
@@ -54,7 +80,7 @@ ErrnoOr<size_t> HostFile::Write(std::span<const uint8_t> buf) {
     return n;
   }
   for (;;) {
-    ssize_t n = ::write(fd(), buf.data(), buf.size());
+    ssize_t n = WriteWithoutSigpipe(fd(), buf);
     if (n >= 0) return size_t(n);
     if (errno != EINTR) return LastHostErrno();
   }
@@ -106,17 +132,18 @@ Errno HostFile::SetSize(uint64_t size) {
   return Errno::kSuccess;
 }
 
-Errno HostFile::Sync() {
-  if (::fsync(fd()) != 0) return LastHostErrno();
-  return Errno::kSuccess;
-}
-
 Errno HostFile::SetFlags(uint16_t fdflags) {
   int fl = ::fcntl(fd(), F_GETFL);
   if (fl < 0) return LastHostErrno();
   fl = (fdflags & kFdflagAppend) ? (fl | O_APPEND) : (fl & ~O_APPEND);
-  // Non-blocking mode is accepted but has no effect on regular files.
+  const bool nonblock = (fdflags & kFdflagNonblock) != 0;
+  // A polled stream stays O_NONBLOCK on the host (poll_fd() decides whether
+  // the process parks); another FIFO or device follows the guest's flag.
+  if (type_ != Filetype::kRegularFile && !stream_) {
+    fl = nonblock ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
+  }
   if (::fcntl(fd(), F_SETFL, fl) != 0) return LastHostErrno();
+  nonblock_ = nonblock;
   return Errno::kSuccess;
 }
 
@@ -124,6 +151,7 @@ uint16_t HostFile::flags() const {
   int fl = ::fcntl(fd(), F_GETFL);
   uint16_t out = 0;
   if (fl >= 0 && (fl & O_APPEND)) out |= kFdflagAppend;
+  if (nonblock_) out |= kFdflagNonblock;
   return out;
 }
 

@@ -12,14 +12,20 @@ namespace shoal::wasi {
 // A view of a kernel File opened through a HostDirectory, so it can only
 // name a file beneath some preopened directory.
 //
-// Reads and writes of a regular file are the File's asynchronous operations
-// (AsyncFileIo): under the kernel they run on the io_uring reactor, the call
-// returns kAgain with io_wait() set, the process parks, and the retried call
-// with the same offset and size returns the outcome; with InlineFileIo (the
-// standalone runner, tests) they complete at once. Everything else is a
-// synchronous host call on the File's descriptor, except that with
-// `poll_streams` (under the kernel) FIFOs and devices are made non-blocking
-// and a read that would wait parks on poll_fd() instead.
+// Reads and writes of a regular file, and syncs of any, are the File's
+// asynchronous operations (AsyncFileIo): under the kernel they run on the
+// io_uring reactor, the call returns kAgain with io_wait() set, the process
+// parks, and the retried call with the same offset and size returns the
+// outcome; with InlineFileIo (the standalone runner, tests) they complete at
+// once. Everything else is a synchronous host call on the File's descriptor,
+// except that with `poll_streams` (under the kernel) FIFOs and devices are
+// made non-blocking and a read or write that would wait parks on poll_fd()
+// instead (a partial write returns its count).
+//
+// FDFLAGS_NONBLOCK (path_open or fd_fdstat_set_flags) makes a FIFO or
+// device answer EAGAIN to the guest instead: poll_fd() is then -1, and
+// without `poll_streams` the host descriptor is switched to O_NONBLOCK. On a
+// regular file it is recorded and reported but changes nothing.
 class HostFile : public FileObject {
  public:
   static std::shared_ptr<HostFile> Adopt(kernel::Ref<kernel::File> file, Filetype type,
@@ -34,7 +40,7 @@ class HostFile : public FileObject {
   ErrnoOr<uint64_t> Seek(int64_t offset, Whence whence) override;
   ErrnoOr<FileStat> Stat() override { return StatFd(fd()); }
   Errno SetSize(uint64_t size) override;
-  Errno Sync() override;
+  Errno Sync(SyncScope scope) override { return io_.Sync(*file_, scope); }
   Errno SetFlags(uint16_t fdflags) override;
   uint16_t flags() const override;
   Errno Allocate(uint64_t offset, uint64_t len) override;
@@ -43,7 +49,7 @@ class HostFile : public FileObject {
   }
   std::shared_ptr<IoWait> io_wait() const override { return io_.wait(); }
   kernel::Ref<kernel::KernelObject> kernel_object() const override { return file_; }
-  int poll_fd() const override { return stream_ ? fd() : -1; }
+  int poll_fd() const override { return stream_ && !nonblock_ ? fd() : -1; }
 
  private:
   HostFile(kernel::Ref<kernel::File> file, Filetype type) : file_(std::move(file)), type_(type) {}
@@ -51,8 +57,9 @@ class HostFile : public FileObject {
 
   kernel::Ref<kernel::File> file_;  // Owns the descriptor.
   Filetype type_;
-  AsyncFileIo io_;       // Regular files.
-  bool stream_ = false;  // A non-blocking FIFO or device, polled for reads.
+  AsyncFileIo io_;         // Reads and writes of regular files; syncs of all.
+  bool stream_ = false;    // A non-blocking FIFO or device, polled for reads and writes.
+  bool nonblock_ = false;  // The guest's FDFLAGS_NONBLOCK.
 };
 
 }  // namespace shoal::wasi

@@ -12,6 +12,15 @@
 
 namespace shoal::wasi {
 
+// A host descriptor a parked process waits on until it is ready: a FIFO,
+// pipe or device whose non-blocking read (events POLLIN) or write (POLLOUT)
+// returned EAGAIN. The runner polls `fd` for `events` (the kernel on its
+// reactor, the standalone runner with poll(2)) and then retries the call.
+struct FdWait {
+  int fd = -1;  // -1: none.
+  short events = 0;
+};
+
 class IoWait {
  public:
   // Marks the operation done and runs the waker, if one is registered, once.

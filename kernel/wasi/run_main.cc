@@ -28,8 +28,8 @@ void WaitWhileParked(WasiProcess& process, bool stoppable) {
     }
     return;
   }
-  if (process.wait_fd() >= 0) {
-    pollfd p{process.wait_fd(), POLLIN, 0};
+  if (FdWait wait = process.take_fd_wait(); wait.fd >= 0) {
+    pollfd p{wait.fd, wait.events, 0};
     ::poll(&p, 1, stoppable ? int(kStopCheckNs / 1'000'000) : -1);
   }
 }

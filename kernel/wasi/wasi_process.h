@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernel/base/result.h"
@@ -22,6 +23,7 @@
 #include "kernel/vm/runtime.h"
 #include "kernel/wasi/console_output.h"
 #include "kernel/wasi/descriptor_table.h"
+#include "kernel/wasi/io_wait.h"
 #include "kernel/wasi/stdio_sink.h"
 
 namespace shoal::wasi {
@@ -97,10 +99,11 @@ class WasiProcess {
 
   // Parking state, read by the runner after RunStatus::kYielded.
   std::optional<PendingPoll>& pending_poll() { return pending_poll_; }
-  // A host descriptor a parked read waits on, or -1.
-  int wait_fd() const { return wait_fd_; }
-  void set_wait_fd(int fd) { wait_fd_ = fd; }
-  // An asynchronous file operation a parked read waits for, or null. The
+  // A host descriptor a parked read or write waits on (fd -1: none). The
+  // runner takes it (one wait per park).
+  FdWait take_fd_wait() { return std::exchange(fd_wait_, FdWait{}); }
+  void set_fd_wait(FdWait wait) { fd_wait_ = wait; }
+  // An asynchronous file operation a parked call waits for, or null. The
   // runner takes it (one wait per park).
   std::shared_ptr<IoWait> take_io_wait() { return std::move(io_wait_); }
   void set_io_wait(std::shared_ptr<IoWait> wait) { io_wait_ = std::move(wait); }
@@ -116,7 +119,7 @@ class WasiProcess {
   DescriptorTable fds_;
   std::shared_ptr<ConsoleOutput> stderr_sink_;
   std::optional<PendingPoll> pending_poll_;
-  int wait_fd_ = -1;
+  FdWait fd_wait_;
   std::shared_ptr<IoWait> io_wait_;
   bool yield_pending_ = false;
 };
