@@ -270,5 +270,42 @@ TEST(FileIoTest, AProxiedFileHandleReadsLikeALocalOne) {
   EXPECT_GE(connection.traffic().requests.load(), 2u);  // At least the read and the EOF read.
 }
 
+// poll_oneoff on an empty FIFO and a clock: the FIFO is not ready, so the
+// clock's event comes, alone, after the process parked.
+TEST(FileIoTest, PollOnAnEmptyFifoWaitsForTheClock) {
+  shoal::testing::TempDir tmp;
+  int held = MakeHeldFifo(tmp);
+  ASSERT_GE(held, 0);
+  auto kernel = OneWorkerKernel();
+  Result<SpawnResult> poller = kernel->Spawn(WithData("poll_fifo", tmp.path()));
+  ASSERT_TRUE(poller.ok()) << poller.error().message;
+  EXPECT_EQ(WaitCode(*kernel, poller->pid), 2);  // The clock (userdata 2), alone.
+  ::close(held);
+}
+
+// The same with a 10 s clock: the process parks on the FIFO (another runs on
+// the only worker meanwhile) and wakes with the FIFO's event when data comes.
+TEST(FileIoTest, PollOnAFifoWakesWhenDataArrives) {
+  shoal::testing::TempDir tmp;
+  int held = MakeHeldFifo(tmp);
+  ASSERT_GE(held, 0);
+  auto kernel = OneWorkerKernel();
+  SpawnRequest request = WithData("poll_fifo", tmp.path());
+  request.args.push_back("long");
+  Result<SpawnResult> poller = kernel->Spawn(std::move(request));
+  ASSERT_TRUE(poller.ok()) << poller.error().message;
+  std::shared_ptr<Process> process = kernel->Find(poller->pid);
+  ASSERT_TRUE(process);
+  ASSERT_TRUE(testing::WaitUntil([&] { return process->state() == TaskState::kParked; }));
+  process.reset();
+  Result<SpawnResult> other = kernel->Spawn(RequestFor("exit42"));
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(WaitCode(*kernel, other->pid), 42);
+
+  ASSERT_EQ(::write(held, "x", 1), 1);
+  EXPECT_EQ(WaitCode(*kernel, poller->pid), 1);  // The FIFO (userdata 1), alone.
+  ::close(held);
+}
+
 }  // namespace
 }  // namespace shoal::kernel

@@ -86,25 +86,33 @@ StepOutcome Process::Park() {
     observed_ = std::move(wait.object);
     return StepOutcome::kParked;
   }
-  if (const std::optional<wasi::PendingPoll>& pending = wasi_->pending_poll()) {
-    if (pending->wake_ns == UINT64_MAX) return StepOutcome::kPreempted;
-    timer_ = kernel_.timers().Schedule(pending->wake_ns, Waker());
-    return StepOutcome::kParked;
-  }
   wasi::FdWait fd_wait = wasi_->take_fd_wait();
+  if (const std::optional<wasi::PendingPoll>& pending = wasi_->pending_poll()) {
+    // poll_oneoff: the earliest clock, a descriptor, or both.
+    if (pending->wake_ns != UINT64_MAX) {
+      timer_ = kernel_.timers().Schedule(pending->wake_ns, Waker());
+    }
+    if (fd_wait.fd >= 0) (void)PollFd(fd_wait);
+    // Nothing to wake it (no deadline, or the poll failed): retry at once.
+    return timer_ != 0 || poll_op_ != 0 ? StepOutcome::kParked : StepOutcome::kPreempted;
+  }
   if (std::shared_ptr<wasi::IoWait> io = wasi_->take_io_wait()) {
     io->OnDone(Waker());  // A file read, write or sync on the reactor (host_file.h).
     return StepOutcome::kParked;
   }
   if (fd_wait.fd >= 0) {  // A FIFO or device not yet readable or writable.
-    std::function<void()> wake = Waker();
-    Result<Reactor::OpId> op = kernel_.reactor().Poll(fd_wait.fd, uint32_t(fd_wait.events),
-                                                      [wake](const IoCompletion&) { wake(); });
-    if (!op.ok()) return StepOutcome::kPreempted;
-    poll_op_ = *op;
-    return StepOutcome::kParked;
+    return PollFd(fd_wait) ? StepOutcome::kParked : StepOutcome::kPreempted;
   }
   return StepOutcome::kPreempted;  // An unknown yield: just retry.
+}
+
+bool Process::PollFd(const wasi::FdWait& wait) {
+  std::function<void()> wake = Waker();
+  Result<Reactor::OpId> op = kernel_.reactor().Poll(wait.fd, uint32_t(wait.events),
+                                                    [wake](const IoCompletion&) { wake(); });
+  if (!op.ok()) return false;
+  poll_op_ = *op;
+  return true;
 }
 
 StepOutcome Process::Finish(ExitStatus status) {

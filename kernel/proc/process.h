@@ -9,7 +9,9 @@
 // Parking: a host call that must wait returns HostAction::kYield after
 // recording what it waits for; Step() then arranges the wake-up and returns
 // kParked, and the next Step() retries the call:
-//   WASI poll_oneoff on clocks   -> a ReactorTimerService timer;
+//   WASI poll_oneoff             -> a ReactorTimerService timer for the
+//                                   earliest clock and/or a Reactor Poll of
+//                                   the first descriptor not ready;
 //   WASI read / write of a FIFO, -> a Reactor Poll for POLLIN / POLLOUT
 //     device or stdin pipe          (wasi::FdWait);
 //   WASI read, write, fd_sync or -> the kernel File's operation on the
@@ -107,6 +109,8 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   Process(Kernel& kernel, uint64_t pid, uint64_t parent_pid);
 
   StepOutcome Park();
+  // Registers a reactor poll that wakes the process; false if it failed.
+  bool PollFd(const wasi::FdWait& wait);
   StepOutcome Finish(ExitStatus status);
   void CancelWakeups();
   // A callback that wakes this process if it still exists.

@@ -1,13 +1,22 @@
 // poll_oneoff: waiting for clocks and descriptors without blocking a worker.
 //
-// A poll that has to wait for a clock records when it should wake up
-// (WasiProcess::pending_poll) and yields; the runner parks the process until
-// then and runs it again, which retries this call with the same arguments.
+// A poll that has to wait records when it should wake up
+// (WasiProcess::pending_poll) and the host descriptor it waits for, if any
+// (WasiProcess::set_fd_wait), and yields; the runner parks the process until
+// either and runs it again, which retries this call with the same arguments.
 // The retry finds the recorded deadline, so relative timeouts are measured
-// from the first attempt. Descriptor subscriptions are reported ready at once
-// (stdin and host files: a read will not park for long, and a parked read
-// handles its own waiting).
+// from the first attempt.
+//
+// Descriptor subscriptions: an object with nothing to wait on (a regular
+// file, a console, a string stdin, a descriptor with FDFLAGS_NONBLOCK) is
+// ready at once; a FIFO, device or host stdin is ready when a zero-timeout
+// poll(2) of its host descriptor says so. When none is ready the process
+// parks on the first one (and the earliest clock); with several waiting it
+// also wakes every kRecheckNs to look at the others.
+#include <poll.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <vector>
 
 #include "kernel/wasi/host_calls.h"
@@ -31,7 +40,32 @@ struct Event {
   Errno error = Errno::kSuccess;
   uint8_t type = 0;
   uint64_t nbytes = 0;
+  uint16_t flags = 0;  // kEventRwflagHangup.
 };
+
+// How often a poll waiting on several descriptors looks at all of them.
+constexpr uint64_t kRecheckNs = 10'000'000;
+
+// Whether a descriptor subscription is ready; if not, what to wait for.
+struct FdReadiness {
+  bool ready = true;
+  bool hangup = false;
+  FdWait wait;
+};
+
+FdReadiness CheckFd(const FileObject& object, uint8_t tag) {
+  int fd = object.poll_fd();
+  if (fd < 0) return {};  // Nothing to wait on: a read or write will not park.
+  short events = tag == kEventFdRead ? POLLIN : POLLOUT;
+  pollfd p{fd, events, 0};
+  int n;
+  do {
+    n = ::poll(&p, 1, 0);
+  } while (n < 0 && errno == EINTR);
+  // An error is "ready" too: the read or write that follows reports it.
+  if (n != 0) return {true, (p.revents & POLLHUP) != 0, {}};
+  return {false, false, FdWait{fd, events}};
+}
 
 Subscription DecodeSubscription(const uint8_t* p) {
   Subscription s;
@@ -53,6 +87,7 @@ void EncodeEvent(uint8_t* p, const Event& e) {
   PutLe16(p + 8, uint16_t(e.error));
   p[10] = e.type;
   PutLe64(p + 16, e.nbytes);
+  PutLe16(p + 24, e.flags);
 }
 
 // The monotonic deadline of a clock subscription, or nullopt for an unknown
@@ -99,6 +134,8 @@ Errno PollOneoff(WasiCall& c) {
     subs.push_back(DecodeSubscription(in_bytes->data() + uint64_t(i) * kSubscriptionSize));
   }
   uint64_t wake = UINT64_MAX;
+  std::optional<FdWait> waiting;  // The first descriptor not ready.
+  size_t not_ready = 0;
   for (const Subscription& s : subs) {
     Event e{s.userdata, Errno::kSuccess, s.tag, 0};
     if (s.tag == kEventClock) {
@@ -113,8 +150,19 @@ Errno PollOneoff(WasiCall& c) {
       }
     } else if (s.tag == kEventFdRead || s.tag == kEventFdWrite) {
       auto d = c.process.fds().Get(s.fd, kRightPollFdReadwrite);
-      if (!d.ok()) e.error = d.error();
-      ready.push_back(e);
+      if (!d.ok()) {
+        e.error = d.error();
+        ready.push_back(e);
+        continue;
+      }
+      FdReadiness r = CheckFd(*d.value()->object, s.tag);
+      if (r.ready) {
+        if (r.hangup) e.flags = kEventRwflagHangup;
+        ready.push_back(e);
+      } else {
+        if (!waiting) waiting = r.wait;
+        ++not_ready;
+      }
     } else {
       e.error = Errno::kInval;
       ready.push_back(e);
@@ -122,9 +170,11 @@ Errno PollOneoff(WasiCall& c) {
   }
 
   if (ready.empty()) {
-    // Only clocks, none due yet: park until the earliest.
+    // Park until the earliest clock or the first waiting descriptor.
+    if (not_ready > 1) wake = std::min(wake, now + kRecheckNs);
     poll.wake_ns = wake;
     pending = poll;
+    if (waiting) c.process.set_fd_wait(*waiting);
     c.action = vm::HostAction::kYield;
     return Errno::kSuccess;
   }

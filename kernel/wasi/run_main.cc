@@ -19,18 +19,23 @@ namespace {
 constexpr uint64_t kStopCheckNs = 100'000'000;
 
 void WaitWhileParked(WasiProcess& process, bool stoppable) {
-  if (const auto& pending = process.pending_poll()) {
-    uint64_t wake = pending->wake_ns;
-    if (wake == UINT64_MAX) return;
-    if (stoppable) wake = std::min(wake, MonotonicNowNs() + kStopCheckNs);
-    timespec ts{time_t(wake / 1'000'000'000ull), long(wake % 1'000'000'000ull)};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
-    }
+  FdWait wait = process.take_fd_wait();
+  const auto& pending = process.pending_poll();
+  uint64_t wake = pending ? pending->wake_ns : UINT64_MAX;
+  if (stoppable) wake = std::min(wake, MonotonicNowNs() + kStopCheckNs);
+  if (wait.fd >= 0) {  // A descriptor, until `wake` at the latest.
+    uint64_t now = MonotonicNowNs();
+    int timeout_ms = wake == UINT64_MAX ? -1
+                     : wake <= now
+                         ? 0
+                         : int(std::min<uint64_t>((wake - now + 999'999) / 1'000'000, INT32_MAX));
+    pollfd p{wait.fd, wait.events, 0};
+    ::poll(&p, 1, timeout_ms);
     return;
   }
-  if (FdWait wait = process.take_fd_wait(); wait.fd >= 0) {
-    pollfd p{wait.fd, wait.events, 0};
-    ::poll(&p, 1, stoppable ? int(kStopCheckNs / 1'000'000) : -1);
+  if (wake == UINT64_MAX) return;
+  timespec ts{time_t(wake / 1'000'000'000ull), long(wake % 1'000'000'000ull)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
   }
 }
 

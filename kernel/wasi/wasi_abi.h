@@ -146,6 +146,7 @@ inline constexpr uint8_t kEventClock = 0;
 inline constexpr uint8_t kEventFdRead = 1;
 inline constexpr uint8_t kEventFdWrite = 2;
 inline constexpr uint16_t kSubclockAbstime = 1;
+inline constexpr uint16_t kEventRwflagHangup = 1;  // fd_readwrite.flags: the peer hung up.
 
 // Byte layouts (little-endian, wasm32).
 inline constexpr uint32_t kIovecSize = 8;          // buf u32 @0, buf_len u32 @4

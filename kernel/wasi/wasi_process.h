@@ -67,7 +67,8 @@ struct WasiConfig {
 struct PendingPoll {
   uint64_t start_ns = 0;     // Monotonic time of the first attempt.
   uint64_t realtime_ns = 0;  // Realtime clock at the first attempt.
-  uint64_t wake_ns = 0;      // When the earliest clock subscription fires.
+  uint64_t wake_ns = 0;      // When to look again (the earliest clock), or
+                             // UINT64_MAX: only when a descriptor is ready.
 };
 
 class WasiProcess {
