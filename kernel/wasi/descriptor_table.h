@@ -11,8 +11,11 @@
 //   - closing the descriptor closes the handle; renumbering keeps it;
 //   - closing, replacing or sending the handle through the shoal ABI ends the
 //     descriptor: it answers EBADF from then on, like a closed one.
-// So descriptors and handles never disagree about what the process holds,
-// and the handle table alone is what a snapshot must carry.
+// So descriptors and handles never disagree about what the process holds:
+// the handle table says which objects a snapshot must carry.
+// TODO(migrate): a snapshot also carries each descriptor's own state (fd ->
+// handle value, position, flags, WASI rights, preopen name); handle values
+// survive Restore(), so the pairing does too.
 //
 // Threading: used by the process's thread, one call at a time; the handle
 // table is thread-safe.
