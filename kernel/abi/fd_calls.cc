@@ -2,29 +2,43 @@
 // Every descriptor is a view of a handle (kernel/wasi/descriptor_table.h);
 // these calls name the pairing from either side.
 #include "kernel/abi/abi.h"
+#include "kernel/object/directory.h"
 #include "kernel/wasi/file_view.h"
+#include "kernel/wasi/host_directory.h"
 
 namespace shoal::kernel::abi {
 
-// fd_from_handle(h) -> a WASI fd viewing File handle `h` (a FileView at
-// position 0). `h` stays in the table under the same value: closing the fd
-// closes h, and closing, replacing or sending h ends the fd. A handle that
-// a descriptor views already gives that descriptor. Needs kRead or kWrite;
-// the fd's WASI rights are what h's rights allow. kNoMemory when the
-// descriptor table is full.
+// fd_from_handle(h) -> a WASI fd viewing handle `h`: a File (a FileView at
+// position 0) or a local Directory (a HostDirectory, to open paths beneath;
+// not a preopen, so a C program registers it with
+// __wasilibc_register_preopened_fd to use it by path). `h` stays in the
+// table under the same value: closing the fd closes h, and closing,
+// replacing or sending h ends the fd. A handle that a descriptor views
+// already gives that descriptor. Needs kRead or kWrite; the fd's WASI rights
+// are what h's rights allow. kNotSupported for a proxied directory,
+// kNoMemory when the descriptor table is full.
 Result<int32_t> FdFromHandle(AbiCall& c) {
   HandleValue h = c.U32(0);
   HandleEntry entry = TRY(c.process.handles().GetEntry(h, Rights::kNone));
-  if (entry.object->type() != ObjectType::kFile) {
-    return MakeError(Status::kWrongType, "not a file handle");
+  ObjectType type = entry.object->type();
+  if (type != ObjectType::kFile && type != ObjectType::kDirectory) {
+    return MakeError(Status::kWrongType, "not a file or directory handle");
   }
   if (!Contains(entry.rights, Rights::kRead) && !Contains(entry.rights, Rights::kWrite)) {
-    return MakeError(Status::kAccessDenied, "file handle can neither read nor write");
+    return MakeError(Status::kAccessDenied, "handle can neither read nor write");
   }
-  auto view = wasi::FileView::Create(std::static_pointer_cast<FileOps>(entry.object));
-  wasi::Rights rights = view->max_rights();
-  wasi::ErrnoOr<uint32_t> fd =
-      c.process.wasi().fds().Adopt(h, wasi::Descriptor{std::move(view), rights, 0, ""});
+  wasi::Descriptor descriptor;
+  if (type == ObjectType::kFile) {
+    descriptor.object = wasi::FileView::Create(std::static_pointer_cast<FileOps>(entry.object));
+    descriptor.rights_base = descriptor.object->max_rights();
+  } else {
+    auto dir = std::dynamic_pointer_cast<Directory>(entry.object);
+    if (!dir) return MakeError(Status::kNotSupported, "a proxied directory cannot be an fd yet");
+    descriptor.object = wasi::HostDirectory::Adopt(std::move(dir), /*poll_streams=*/true);
+    descriptor.rights_base = wasi::kDirectoryRights;
+    descriptor.rights_inheriting = wasi::kDirectoryRights | wasi::kFileRights;
+  }
+  wasi::ErrnoOr<uint32_t> fd = c.process.wasi().fds().Adopt(h, std::move(descriptor));
   if (!fd.ok()) return MakeError(Status::kNoMemory, "too many open descriptors");
   return int32_t(fd.value());
 }

@@ -3,12 +3,14 @@
 // handles, and closing, replacing or sending a handle ends its descriptor.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 
 #include "kernel/base/temp_dir.h"
 #include "kernel/object/channel.h"
 #include "kernel/object/device.h"
+#include "kernel/object/directory.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/proc/proc_test_support.h"
 #include "kernel/proc/process.h"
@@ -66,6 +68,24 @@ TEST(FdHandleTest, EveryStartupDescriptorHoldsAHandle) {
 
   here.reset();
   EXPECT_EQ(WaitCode(*kernel, spawned->pid), 107);  // Its channel's peer closed.
+}
+
+// A Directory handle becomes a descriptor to open paths beneath, with only
+// the rights the handle carries: this read-only one cannot create files.
+TEST(FdHandleTest, ADirectoryHandleBecomesADescriptor) {
+  shoal::testing::TempDir dir;
+  std::ofstream(dir.Join("input")) << "beneath a handed-over directory\n";
+  auto kernel = OneWorkerKernel();
+  Ref<Directory> root = std::move(Directory::OpenRoot(dir.path(), kernel->file_io())).value();
+  SpawnRequest request = RequestFor("dir_from_handle");
+  request.handles.push_back(
+      {root, Rights::kRead | Rights::kDuplicate | Rights::kTransfer | Rights::kWait});
+  Spawned spawned = SpawnWithOutput(*kernel, std::move(request));
+  ASSERT_NE(spawned.out, nullptr);
+  // A non-zero code names the step of dir_from_handle.wat that failed.
+  EXPECT_EQ(WaitCode(*kernel, spawned.pid), 0);
+  EXPECT_EQ(TextOf(spawned.out), "beneath a handed-over directory\n");
+  EXPECT_FALSE(std::filesystem::exists(dir.Join("new")));
 }
 
 }  // namespace

@@ -27,7 +27,12 @@ ErrnoOr<std::shared_ptr<HostDirectory>> HostDirectory::OpenHost(const std::strin
   kernel::FileIo& file_io = io != nullptr ? *io : kernel::InlineFileIo::Shared();
   kernel::Ref<kernel::Directory> dir =
       TRY_ERRNO(FromHost(kernel::Directory::OpenRoot(host_path, file_io)));
-  return std::shared_ptr<HostDirectory>(new HostDirectory(std::move(dir), io != nullptr));
+  return Adopt(std::move(dir), io != nullptr);
+}
+
+std::shared_ptr<HostDirectory> HostDirectory::Adopt(kernel::Ref<kernel::Directory> dir,
+                                                    bool poll_streams) {
+  return std::shared_ptr<HostDirectory>(new HostDirectory(std::move(dir), poll_streams));
 }
 
 Errno HostDirectory::Sync(SyncScope scope) {
@@ -63,7 +68,7 @@ ErrnoOr<std::shared_ptr<FileObject>> HostDirectory::Open(std::string_view path,
       TRY_ERRNO(FromHost(dir_->Open(path, options, kViewRights, kViewRights)));
   if (opened.object->type() == kernel::ObjectType::kDirectory) {
     auto dir = std::static_pointer_cast<kernel::Directory>(std::move(opened.object));
-    return std::shared_ptr<FileObject>(new HostDirectory(std::move(dir), poll_streams_));
+    return std::shared_ptr<FileObject>(Adopt(std::move(dir), poll_streams_));
   }
   auto file = std::static_pointer_cast<kernel::File>(std::move(opened.object));
   FileStat st = TRY_ERRNO(StatFd(file->host_fd()));

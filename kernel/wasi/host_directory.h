@@ -34,6 +34,10 @@ class HostDirectory : public FileObject {
   // host_file.h); `io` must outlive them.
   static ErrnoOr<std::shared_ptr<HostDirectory>> OpenHost(const std::string& host_path,
                                                           kernel::FileIo* io = nullptr);
+  // A view of a local Directory (e.g. one received as a handle); with
+  // `poll_streams` (under the kernel) FIFOs opened beneath it park on polls.
+  static std::shared_ptr<HostDirectory> Adopt(kernel::Ref<kernel::Directory> dir,
+                                              bool poll_streams);
 
   Filetype type() const override { return Filetype::kDirectory; }
   Rights max_rights() const override { return kDirectoryRights | kFileRights; }
