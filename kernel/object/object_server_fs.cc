@@ -82,7 +82,7 @@ VoidResult ObjectServer::StartFileIo(uint64_t target, proto::ObjectRequest::Read
                   });
       return Ok();
     }
-    default: {  // FILE_SYNC
+    case proto::ObjectRequest::FILE_SYNC: {
       auto file = TRY(LookupAs<FileOps>(target, Rights::kWrite));
       started = true;
       file->Sync(request.getFileSync(), [reply = std::move(reply)](ErrnoResult<Done> synced) {
@@ -91,6 +91,8 @@ VoidResult ObjectServer::StartFileIo(uint64_t target, proto::ObjectRequest::Read
       });
       return Ok();
     }
+    default:  // Serve() routes only the three above here.
+      return MakeError(Status::kInternal, "not a file IO request");
   }
 }
 
