@@ -76,14 +76,6 @@ class ObjectClient : public std::enable_shared_from_this<ObjectClient> {
                                                       return read(r);
                                                     });
   }
-  // Call() that hands `read` every response, whatever its status (file
-  // operations read the errno a failure carries). `read` returns a Result.
-  template <typename Fn>
-  auto CallRaw(capnp::MessageBuilder& request, Fn&& read)
-      -> decltype(read(std::declval<proto::ObjectResponse::Reader>())) {
-    std::vector<uint8_t> response = TRY(Send(request));
-    return wire::ReadMessage<proto::ObjectResponse>(response, std::forward<Fn>(read));
-  }
   // Sends `request` without waiting: `reply` gets the raw answer.
   void CallAsync(capnp::MessageBuilder& request, Reply reply) {
     transport_(wire::ToBytes(request), std::move(reply));

@@ -22,8 +22,7 @@ uint64_t RealtimeNowNs() {
 WasiProcess::WasiProcess(WasiConfig config)
     : config_(std::move(config)),
       own_handles_(config_.handles ? nullptr : std::make_unique<kernel::HandleTable>()),
-      handles_(config_.handles ? *config_.handles : *own_handles_),
-      fds_(handles_) {}
+      fds_(config_.handles ? *config_.handles : *own_handles_) {}
 
 Result<std::unique_ptr<WasiProcess>> WasiProcess::Create(WasiConfig config) {
   std::unique_ptr<WasiProcess> process(new WasiProcess(std::move(config)));

@@ -94,7 +94,6 @@ class WasiProcess {
   const std::vector<std::string>& args() const { return config_.args; }
   const std::vector<std::string>& env() const { return config_.env; }
   DescriptorTable& fds() { return fds_; }
-  kernel::HandleTable& handles() { return handles_; }
   // Where the runner reports traps; never null.
   OutputSink& stderr_sink() { return *stderr_sink_; }
 
@@ -116,7 +115,6 @@ class WasiProcess {
   explicit WasiProcess(WasiConfig config);
   WasiConfig config_;
   std::unique_ptr<kernel::HandleTable> own_handles_;  // When config_.handles is null.
-  kernel::HandleTable& handles_;
   DescriptorTable fds_;
   std::shared_ptr<ConsoleOutput> stderr_sink_;
   std::optional<PendingPoll> pending_poll_;
