@@ -92,6 +92,7 @@ grpc::Status ToGrpc(const Error& error, const std::string& context) {
       code = grpc::StatusCode::DEADLINE_EXCEEDED;
       break;
     case Status::kIoError:
+    case Status::kPeerGone:
       code = grpc::StatusCode::UNAVAILABLE;
       break;
     case Status::kNotSupported:

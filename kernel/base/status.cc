@@ -23,6 +23,7 @@ std::string_view StatusName(Status status) {
     case Status::kExhausted: return "exhausted";
     case Status::kIoError: return "io error";
     case Status::kInternal: return "internal error";
+    case Status::kPeerGone: return "peer gone";
   }
   return "unknown status";
 }

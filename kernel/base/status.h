@@ -31,6 +31,7 @@ enum class Status : uint8_t {
   kExhausted,      // A stack or fuel limit was reached.
   kIoError,        // The host reported an IO failure.
   kInternal,       // A bug in Shoal: never the guest's fault.
+  kPeerGone,       // The node holding the object is unreachable (died, restarted, link cut).
 };
 
 // Returns a stable lower-case name, e.g. "bad handle", for messages.

@@ -1,0 +1,136 @@
+#include "kernel/remote/handles.h"
+
+#include <string>
+
+#include "kernel/remote/object_server.h"
+#include "kernel/remote/proxy.h"
+#include "kernel/remote/types.h"
+
+namespace shoal::kernel::remote {
+
+kj::Own<ServerBase> NewServer(const std::shared_ptr<Link>& link, Ref<KernelObject> object,
+                              Rights rights) {
+  switch (object->type()) {
+    case ObjectType::kChannel:
+      return NewChannelServer(link, std::move(object), rights);
+    case ObjectType::kPort:
+      return NewPortServer(link, std::move(object), rights);
+    case ObjectType::kTimer:
+      return NewTimerServer(link, std::move(object), rights);
+    case ObjectType::kConsole:
+      return NewConsoleServer(link, std::move(object), rights);
+    case ObjectType::kFile:
+      return NewFileServer(link, std::move(object), rights);
+    case ObjectType::kDirectory:
+      return NewDirectoryServer(link, std::move(object), rights);
+    case ObjectType::kProcess:
+      return NewProcessServer(link, std::move(object), rights);
+    case ObjectType::kDevice:
+      return NewDeviceServer(link, std::move(object), rights);
+  }
+  return {};
+}
+
+Ref<KernelObject> NewProxy(ObjectType type, const std::shared_ptr<Link>& link,
+                           proto::rpc::Object::Client capability) {
+  switch (type) {
+    case ObjectType::kChannel:
+      return NewChannelProxy(link, kj::mv(capability));
+    case ObjectType::kPort:
+      return NewPortProxy(link, kj::mv(capability));
+    case ObjectType::kTimer:
+      return NewTimerProxy(link, kj::mv(capability));
+    case ObjectType::kConsole:
+      return NewConsoleProxy(link, kj::mv(capability));
+    case ObjectType::kFile:
+      return NewFileProxy(link, kj::mv(capability));
+    case ObjectType::kDirectory:
+      return NewDirectoryProxy(link, kj::mv(capability));
+    case ObjectType::kProcess:
+      return NewProcessProxy(link, kj::mv(capability));
+    case ObjectType::kDevice:
+      return NewDeviceProxy(link, kj::mv(capability));
+  }
+  return nullptr;
+}
+
+Result<proto::rpc::Object::Client> ExportObject(const std::shared_ptr<Link>& link,
+                                                Ref<KernelObject> object, Rights rights) {
+  if (object == nullptr) return MakeError(Status::kInvalidArgs, "no object to export");
+  if (RemoteObject* remote = AsRemote(*object)) return remote->capability();
+  ObjectType type = object->type();
+  kj::Own<ServerBase> server = NewServer(link, std::move(object), rights);
+  if (server.get() == nullptr) {
+    return MakeError(Status::kNotSupported, std::string("a ") + std::string(ObjectTypeName(type)) +
+                                                " handle cannot be sent to another node");
+  }
+  return link->loop()->servers().add(kj::mv(server));
+}
+
+VoidResult ExportHandle(const std::shared_ptr<Link>& link, const HandleEntry& entry,
+                        proto::rpc::Handle::Builder out) {
+  if (entry.object == nullptr) return MakeError(Status::kInvalidArgs, "no object to export");
+  out.setObject(TRY(ExportObject(link, entry.object, entry.rights)));
+  out.setType(uint8_t(entry.object->type()));
+  out.setRights(uint32_t(entry.rights));
+  return Ok();
+}
+
+kj::Promise<Result<HandleEntry>> ImportHandle(const std::shared_ptr<Link>& link,
+                                              proto::rpc::Handle::Reader in) {
+  uint8_t type = in.getType();
+  uint32_t rights = in.getRights();
+  if (type == 0 || type > kMaxObjectType) {
+    return Result<HandleEntry>(MakeError(
+        Status::kMalformed, "a received handle has unknown type " + std::to_string(type)));
+  }
+  if ((rights & ~uint32_t(Rights::kAll)) != 0) {
+    return Result<HandleEntry>(
+        MakeError(Status::kMalformed, "a received handle has unknown rights"));
+  }
+  if (!in.hasObject()) {
+    return Result<HandleEntry>(
+        MakeError(Status::kMalformed, "a received handle has no capability"));
+  }
+  auto capability = kj::heap<proto::rpc::Object::Client>(in.getObject());
+  auto local = link->loop()->servers().getLocalServer(*capability);
+  return local.then(
+      [link, type, rights, capability = kj::mv(capability)](
+          kj::Maybe<proto::rpc::Object::Server&> found) mutable -> Result<HandleEntry> {
+        KJ_IF_MAYBE (server, found) {
+          // One of ours came home: the object itself, never more rights than
+          // it left with.
+          auto* base = dynamic_cast<ServerBase*>(server);
+          if (base == nullptr || uint8_t(base->object()->type()) != type) {
+            return MakeError(Status::kMalformed, "a returned handle does not match its type");
+          }
+          return HandleEntry{base->object(), Rights(rights) & base->rights()};
+        }
+        Ref<KernelObject> proxy = NewProxy(ObjectType(type), link, kj::mv(*capability));
+        if (proxy == nullptr) {
+          return MakeError(Status::kNotSupported,
+                           std::string("this node cannot hold a remote ") +
+                               std::string(ObjectTypeName(ObjectType(type))));
+        }
+        return HandleEntry{std::move(proxy), Rights(rights)};
+      },
+      [link](kj::Exception&& e) -> Result<HandleEntry> { return FromException(e, link->peer()); });
+}
+
+kj::Promise<Result<std::vector<HandleEntry>>> ImportHandles(
+    const std::shared_ptr<Link>& link, capnp::List<proto::rpc::Handle>::Reader in) {
+  auto imports = kj::heapArrayBuilder<kj::Promise<Result<HandleEntry>>>(in.size());
+  for (auto handle : in) imports.add(ImportHandle(link, handle));
+  return kj::joinPromises(imports.finish())
+      .then([](kj::Array<Result<HandleEntry>> results) -> Result<std::vector<HandleEntry>> {
+        std::vector<HandleEntry> entries;
+        entries.reserve(results.size());
+        for (auto& r : results) {
+          if (!r.ok()) return std::move(r).error();  // The rest drop with `results`.
+          entries.push_back(std::move(r).value());
+        }
+        return entries;
+      });
+}
+
+}  // namespace shoal::kernel::remote

@@ -1,0 +1,50 @@
+#include "kernel/remote/proxy.h"
+
+namespace shoal::kernel::remote {
+namespace {
+
+// Receives the pushes of one watch.
+class Watcher final : public proto::rpc::SignalWatcher::Server {
+ public:
+  explicit Watcher(std::weak_ptr<SignalMirror> mirror) : mirror_(std::move(mirror)) {}
+
+  kj::Promise<void> changed(ChangedContext context) override {
+    if (auto mirror = mirror_.lock()) {
+      mirror->MirrorSignals(Signals(context.getParams().getSignals()) & Signals::kAll);
+    }
+    return kj::READY_NOW;
+  }
+
+ private:
+  std::weak_ptr<SignalMirror> mirror_;
+};
+
+}  // namespace
+
+RemoteObject::RemoteObject(std::shared_ptr<Link> link, proto::rpc::Object::Client capability)
+    : link_(std::move(link)), core_(LoopShared(link_->loop(), new Core(kj::mv(capability)))) {}
+
+RemoteObject::~RemoteObject() = default;
+
+RemoteObject* AsRemote(KernelObject& object) { return dynamic_cast<RemoteObject*>(&object); }
+
+void StartWatch(const std::shared_ptr<Link>& link, proto::rpc::Object::Client capability,
+                std::weak_ptr<SignalMirror> mirror,
+                std::function<void(capnp::Capability::Client)> hold) {
+  auto request = capability.watchRequest();
+  request.setWatcher(kj::heap<Watcher>(mirror));
+  auto answered = request.send().then(
+      [mirror, hold = std::move(hold)](auto&& response) {
+        if (!ReadOutcome(response.getOutcome()).ok()) return;  // No kWait: no mirror.
+        hold(response.getSubscription());
+        if (auto m = mirror.lock()) {
+          m->MirrorSignals(Signals(response.getSignals()) & Signals::kAll);
+        }
+      },
+      [](kj::Exception&&) {
+        // The link is failing; its gone listeners mark the proxy.
+      });
+  link->loop()->Detach(kj::mv(answered), "watch");
+}
+
+}  // namespace shoal::kernel::remote
