@@ -36,10 +36,11 @@ void StartWatch(const std::shared_ptr<Link>& link, proto::rpc::Object::Client ca
   auto answered = request.send().then(
       [mirror, hold = std::move(hold)](auto&& response) {
         if (!ReadOutcome(response.getOutcome()).ok()) return;  // No kWait: no mirror.
+        // A mirror that went (its proxy was dropped) may own `hold`'s target.
+        std::shared_ptr<SignalMirror> m = mirror.lock();
+        if (m == nullptr) return;
         hold(response.getSubscription());
-        if (auto m = mirror.lock()) {
-          m->MirrorSignals(Signals(response.getSignals()) & Signals::kAll);
-        }
+        m->MirrorSignals(Signals(response.getSignals()) & Signals::kAll);
       },
       [](kj::Exception&&) {
         // The link is failing; its gone listeners mark the proxy.
