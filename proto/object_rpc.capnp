@@ -89,6 +89,9 @@ struct PortPacket {
 
 interface PortSink {
   deliver @0 (packet :PortPacket) -> stream;
+  # Port.cancel(key) reached the port: the signal packets with `key` that
+  # were delivered before this were cancelled with it.
+  cancelled @1 (key :UInt64) -> stream;
 }
 
 interface Port extends(Object) {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "kernel/remote/object_server.h"
+#include "kernel/remote/outcome.h"
 #include "kernel/remote/proxy.h"
 #include "kernel/remote/types.h"
 
@@ -92,29 +93,52 @@ kj::Promise<Result<HandleEntry>> ImportHandle(const std::shared_ptr<Link>& link,
     return Result<HandleEntry>(
         MakeError(Status::kMalformed, "a received handle has no capability"));
   }
-  auto capability = kj::heap<proto::rpc::Object::Client>(in.getObject());
-  auto local = link->loop()->servers().getLocalServer(*capability);
-  return local.then(
-      [link, type, rights, capability = kj::mv(capability)](
-          kj::Maybe<proto::rpc::Object::Server&> found) mutable -> Result<HandleEntry> {
-        KJ_IF_MAYBE (server, found) {
-          // One of ours came home: the object itself, never more rights than
-          // it left with.
-          auto* base = dynamic_cast<ServerBase*>(server);
-          if (base == nullptr || uint8_t(base->object()->type()) != type) {
-            return MakeError(Status::kMalformed, "a returned handle does not match its type");
-          }
-          return HandleEntry{base->object(), Rights(rights) & base->rights()};
-        }
-        Ref<KernelObject> proxy = NewProxy(ObjectType(type), link, kj::mv(*capability));
-        if (proxy == nullptr) {
-          return MakeError(Status::kNotSupported,
-                           std::string("this node cannot hold a remote ") +
-                               std::string(ObjectTypeName(ObjectType(type))));
-        }
-        return HandleEntry{std::move(proxy), Rights(rights)};
-      },
-      [link](kj::Exception&& e) -> Result<HandleEntry> { return FromException(e, link->peer()); });
+  proto::rpc::Object::Client capability = in.getObject();
+  return FindHomeObject(link, capability)
+      .then(
+          [link, type, rights, capability = kj::mv(capability)](
+              Result<std::optional<HandleEntry>> home) mutable -> kj::Promise<Result<HandleEntry>> {
+            if (!home.ok()) return Result<HandleEntry>(std::move(home).error());
+            if (home->has_value()) {
+              // One of ours came home: the object itself, never more rights than
+              // it left with.
+              HandleEntry& entry = **home;
+              if (uint8_t(entry.object->type()) != type) {
+                return Result<HandleEntry>(
+                    MakeError(Status::kMalformed, "a returned handle does not match its type"));
+              }
+              return Result<HandleEntry>(HandleEntry{entry.object, Rights(rights) & entry.rights});
+            }
+            Ref<KernelObject> proxy = NewProxy(ObjectType(type), link, kj::mv(capability));
+            if (proxy == nullptr) {
+              return Result<HandleEntry>(MakeError(
+                  Status::kNotSupported, std::string("this node cannot hold a remote ") +
+                                             std::string(ObjectTypeName(ObjectType(type)))));
+            }
+            return Result<HandleEntry>(HandleEntry{std::move(proxy), Rights(rights)});
+          });
+}
+
+kj::Promise<Result<std::optional<HandleEntry>>> FindHomeObject(
+    const std::shared_ptr<Link>& link, proto::rpc::Object::Client capability) {
+  auto held = kj::heap<proto::rpc::Object::Client>(kj::mv(capability));
+  auto local = link->loop()->servers().getLocalServer(*held);
+  return local
+      .then(
+          [](kj::Maybe<proto::rpc::Object::Server&> found) -> Result<std::optional<HandleEntry>> {
+            KJ_IF_MAYBE (server, found) {
+              auto* base = dynamic_cast<ServerBase*>(server);
+              if (base == nullptr) {
+                return MakeError(Status::kMalformed, "a returned capability is no kernel object");
+              }
+              return std::optional<HandleEntry>(HandleEntry{base->object(), base->rights()});
+            }
+            return std::optional<HandleEntry>();
+          },
+          [link](kj::Exception&& e) -> Result<std::optional<HandleEntry>> {
+            return FromException(e, link->peer());
+          })
+      .attach(kj::mv(held));
 }
 
 kj::Promise<Result<std::vector<HandleEntry>>> ImportHandles(

@@ -15,6 +15,7 @@
 #include <kj/async.h>
 
 #include <memory>
+#include <optional>
 
 #include "kernel/base/result.h"
 #include "kernel/object/object.h"
@@ -37,6 +38,12 @@ Result<proto::rpc::Object::Client> ExportObject(const std::shared_ptr<Link>& lin
 // unknown type or rights outside Rights::kAll.
 kj::Promise<Result<HandleEntry>> ImportHandle(const std::shared_ptr<Link>& link,
                                               proto::rpc::Handle::Reader in);
+
+// The local object `capability` names when it is one of this node's own
+// servers (an object that went out and came back), with the rights it was
+// exported with; nullopt when it names another node's object.
+kj::Promise<Result<std::optional<HandleEntry>>> FindHomeObject(
+    const std::shared_ptr<Link>& link, proto::rpc::Object::Client capability);
 
 // Imports every handle of `in`, all or nothing, in order.
 kj::Promise<Result<std::vector<HandleEntry>>> ImportHandles(
