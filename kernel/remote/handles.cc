@@ -4,6 +4,7 @@
 
 #include "kernel/remote/object_server.h"
 #include "kernel/remote/outcome.h"
+#include "kernel/remote/process_proxy.h"
 #include "kernel/remote/proxy.h"
 #include "kernel/remote/types.h"
 
@@ -115,7 +116,11 @@ kj::Promise<Result<HandleEntry>> ImportHandle(const std::shared_ptr<Link>& link,
                   Status::kNotSupported, std::string("this node cannot hold a remote ") +
                                              std::string(ObjectTypeName(ObjectType(type)))));
             }
-            return Result<HandleEntry>(HandleEntry{std::move(proxy), Rights(rights)});
+            HandleEntry entry{proxy, Rights(rights)};
+            if (type != uint8_t(ObjectType::kProcess)) return Result<HandleEntry>(std::move(entry));
+            return WhenProcessProxyKnown(*proxy).then([entry = std::move(entry)]() mutable {
+              return Result<HandleEntry>(std::move(entry));
+            });
           });
 }
 

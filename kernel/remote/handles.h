@@ -35,7 +35,8 @@ Result<proto::rpc::Object::Client> ExportObject(const std::shared_ptr<Link>& lin
                                                 Ref<KernelObject> object, Rights rights);
 
 // The handle entry `in` stands for, received over `link`. kMalformed for an
-// unknown type or rights outside Rights::kAll.
+// unknown type or rights outside Rights::kAll. A new proxy is handed out once
+// it is usable: a process proxy once it knows its pid (process_proxy.h).
 kj::Promise<Result<HandleEntry>> ImportHandle(const std::shared_ptr<Link>& link,
                                               proto::rpc::Handle::Reader in);
 
