@@ -160,6 +160,7 @@ TEST_P(ProcessRemoteTest, CutWakesWaitersAndReportsPeerGone) {
   EXPECT_EQ(ProcessWaitFor(*holder, *handle, abi::kWaitFlag), -int32_t(Status::kPeerGone));
   EXPECT_FALSE(local->exit_status().has_value());  // The process itself runs on.
   ASSERT_TRUE(local->Kill().ok());
+  EXPECT_TRUE(holder->handles().Close(*handle).ok());
 }
 
 TEST_P(ProcessRemoteTest, AnExitLearntBeforeTheCutStays) {

@@ -44,7 +44,9 @@ class PairTest : public ::testing::TestWithParam<Pair::Transport> {
 
 // A PairTest around one object: `local_` on side A and `remote_`, side B's
 // proxy of it with its type's default rights, made by SetUpProxy(). Both go
-// in TearDown with the pair, before a derived fixture's members.
+// in TearDown, the proxy before the pair (a proxy that outlives its loop
+// leaks what it kept there) and the object after, before a derived
+// fixture's members.
 template <typename Local, typename Ops>
 class ProxiedTest : public PairTest {
  protected:
@@ -55,8 +57,8 @@ class ProxiedTest : public PairTest {
     ASSERT_NE(remote_, nullptr);
   }
   void TearDown() override {
+    remote_.reset();  // While its loop runs to release what it holds there.
     PairTest::TearDown();
-    remote_.reset();
     local_.reset();
   }
 
