@@ -22,6 +22,8 @@ std::string_view ObjectTypeName(ObjectType type) {
       return "process";
     case ObjectType::kDevice:
       return "device";
+    case ObjectType::kSpawner:
+      return "spawner";
   }
   return "unknown";
 }
@@ -41,6 +43,8 @@ Rights DefaultRights(ObjectType type) {
       return kBase | Rights::kRead | Rights::kWrite | Rights::kManage;
     case ObjectType::kDirectory:
       return kBase | Rights::kRead;
+    case ObjectType::kSpawner:
+      return Rights::kDuplicate | Rights::kTransfer | Rights::kManage;
   }
   return Rights::kNone;
 }

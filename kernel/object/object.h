@@ -50,8 +50,9 @@ enum class ObjectType : uint8_t {
   kDirectory = 6,
   kProcess = 7,
   kDevice = 8,
+  kSpawner = 9,
 };
-constexpr uint8_t kMaxObjectType = 8;
+constexpr uint8_t kMaxObjectType = 9;
 
 // "channel", "port", ...; "unknown" for values outside the enum.
 std::string_view ObjectTypeName(ObjectType type);

@@ -29,6 +29,8 @@ kj::Own<ServerBase> NewServer(const std::shared_ptr<Link>& link, Ref<KernelObjec
       return NewProcessServer(link, std::move(object), rights);
     case ObjectType::kDevice:
       return NewDeviceServer(link, std::move(object), rights);
+    case ObjectType::kSpawner:
+      return NewSpawnerServer(link, std::move(object), rights);
   }
   return {};
 }
@@ -52,6 +54,8 @@ Ref<KernelObject> NewProxy(ObjectType type, const std::shared_ptr<Link>& link,
       return NewProcessProxy(link, kj::mv(capability));
     case ObjectType::kDevice:
       return NewDeviceProxy(link, kj::mv(capability));
+    case ObjectType::kSpawner:
+      return NewSpawnerProxy(link, kj::mv(capability));
   }
   return nullptr;
 }

@@ -3,7 +3,7 @@
 # and runs it for a bounded time on a seed corpus made from tests/fuzz/seeds.
 #
 # Usage: tests/fuzz/build-and-run.sh [TARGET] [SECONDS] [-- extra libFuzzer flags]
-#   TARGET   decode_fuzz (default), vm_fuzz, object_fuzz or abi_fuzz: a tests/fuzz/TARGET.cc file.
+#   TARGET   decode_fuzz (default), vm_fuzz, object_fuzz, abi_fuzz or rpc_fuzz: a tests/fuzz/TARGET.cc file.
 #   SECONDS  how long to fuzz (default 30); 0 only builds.
 # Environment: SHOAL_SPEC_DIR (default ../shared/wasm-testsuite beside the
 # repository, as in CMake) adds the spec tests' modules to the seeds when it
@@ -48,6 +48,16 @@ if [ "$target" = object_fuzz ]; then
   capnp compile -oc++:"$out/gen" --src-prefix="$root" "$root"/proto/*.capnp
   flags+=(-I"$out/gen")
 fi
+if [ "$target" = rpc_fuzz ]; then
+  # The object protocol's serving side (kernel/remote) over an in-process pipe.
+  command -v capnp >/dev/null || { echo "capnp not found: rpc_fuzz needs capnproto" >&2; exit 2; }
+  parts=(base object remote)
+  libs=(-lcapnp-rpc -lcapnp -lkj-tls -lkj-async -lkj -lssl -lcrypto -lpthread)
+  dict=""
+  mkdir -p "$out/gen"
+  capnp compile -oc++:"$out/gen" --src-prefix="$root" "$root"/proto/*.capnp
+  flags+=(-I"$out/gen")
+fi
 if [ "$target" = abi_fuzz ]; then
   # The shoal host calls against a real kernel: every kernel part but the
   # protocol server's generated code comes in.
@@ -71,7 +81,8 @@ objs=()
 sources=()
 inputs=()
 for part in "${parts[@]}"; do inputs+=("$root"/kernel/"$part"/*.cc); done
-{ [ "$target" = object_fuzz ] || [ "$target" = abi_fuzz ]; } && inputs+=("$out"/gen/proto/*.c++)
+{ [ "$target" = object_fuzz ] || [ "$target" = abi_fuzz ] || [ "$target" = rpc_fuzz ]; } &&
+  inputs+=("$out"/gen/proto/*.c++)
 for f in "${inputs[@]}"; do
   case "$f" in *_test.cc) continue ;; esac
   obj="$out/obj/$(basename "$(dirname "$f")")_$(basename "${f%.*}").o"
@@ -122,6 +133,11 @@ if [ "$target" = object_fuzz ]; then
     cat "$one" >>"$seq_file"
     rm "$one.bin"
   done <"$root/tests/fuzz/seeds/object_requests.txt"
+elif [ "$target" = rpc_fuzz ]; then
+  # Real sessions of proxies talking to the fuzzed server, recorded by the
+  # binary itself (see rpc_fuzz.cc).
+  SHOAL_RPC_FUZZ_RECORD="$out/corpus-$target" "$binary" >/dev/null 2>&1 ||
+    echo "rpc_fuzz: recording the seed sessions failed; fuzzing from the corpus as is"
 elif command -v wat2wasm >/dev/null; then
   for wat in "$root"/tests/fuzz/seeds/*.wat; do
     wat2wasm "$wat" -o "$out/corpus-$target/seed_$(basename "$wat" .wat).wasm"
@@ -130,7 +146,7 @@ else
   echo "wat2wasm not found: fuzzing without the .wat seeds"
 fi
 spec_dir="${SHOAL_SPEC_DIR:-$root/../shared/wasm-testsuite}"
-if [ "$target" != object_fuzz ] && [ "$target" != abi_fuzz ] && [ -d "$spec_dir" ] && command -v wast2json >/dev/null && [ ! -f "$out/spec-seeds-$target.done" ]; then
+if [ "$target" != object_fuzz ] && [ "$target" != abi_fuzz ] && [ "$target" != rpc_fuzz ] && [ -d "$spec_dir" ] && command -v wast2json >/dev/null && [ ! -f "$out/spec-seeds-$target.done" ]; then
   echo "adding the spec tests' modules from $spec_dir to the seeds"
   if [ ! -d "$out/spec-json" ]; then
     mkdir -p "$out/spec-json"

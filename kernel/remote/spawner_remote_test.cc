@@ -1,0 +1,115 @@
+// Spawning across the wire: a process on node A starts a child on node B
+// through B's spawner, hands it a channel end, talks to it, and waits for it
+// through the process handle it got back. Two real kernels, one per node.
+#include <gtest/gtest.h>
+
+#include "kernel/object/channel.h"
+#include "kernel/object/object_test_support.h"
+#include "kernel/object/process_ops.h"
+#include "kernel/proc/kernel.h"
+#include "kernel/proc/kernel_spawner.h"
+#include "kernel/proc/proc_test_support.h"
+#include "kernel/remote/pair.h"
+
+namespace shoal::kernel::remote {
+namespace {
+
+using kernel::testing::ReadModule;
+using kernel::testing::WaitForSignals;
+
+Result<HandleEntry> SpawnOn(SpawnerOps& spawner, SpawnSpec spec) {
+  return Await<Result<HandleEntry>>(
+      [&](auto done) { spawner.Spawn(std::move(spec), std::move(done)); });
+}
+
+class SpawnerRemoteTest : public ::testing::TestWithParam<Pair::Transport> {
+ protected:
+  void SetUp() override {
+    node_b_ = std::move(Kernel::Create().value());
+    pair_ = Pair::Create(GetParam());
+    ASSERT_NE(pair_, nullptr);
+    // Node B exports its spawner; the test stands on node A.
+    auto proxy = pair_->Proxy(KernelSpawner::Create(*node_b_), DefaultRights(ObjectType::kSpawner));
+    ASSERT_TRUE(proxy.ok()) << proxy.error().message;
+    spawner_ = std::static_pointer_cast<SpawnerOps>(*proxy);
+  }
+  void TearDown() override {
+    spawner_.reset();
+    pair_.reset();
+  }
+
+  std::unique_ptr<Kernel> node_b_;
+  std::unique_ptr<Pair> pair_;
+  Ref<SpawnerOps> spawner_;
+};
+
+TEST_P(SpawnerRemoteTest, ChildOnAnotherNodeEchoesOverTheChannelItWasHanded) {
+  auto ends = Channel::Create();
+  ASSERT_TRUE(ends.ok());
+  SpawnSpec spec;
+  spec.module = ReadModule("echo_channel");
+  spec.args = {"echo"};
+  spec.handles.push_back({ends->second, DefaultRights(ObjectType::kChannel)});
+  ends->second.reset();
+  Result<HandleEntry> child = SpawnOn(*spawner_, std::move(spec));
+  ASSERT_TRUE(child.ok()) << child.error().message;
+  auto process = std::static_pointer_cast<ProcessOps>(child->object);
+
+  const std::string hello = "hello across nodes";
+  const std::vector<uint8_t> bytes(hello.begin(), hello.end());
+  ASSERT_TRUE(ends->first->Write(bytes, {}).ok());
+  WaitForSignals(*ends->first, Signals::kReadable);
+  auto echoed = ends->first->Read(ReadLimits{});
+  ASSERT_TRUE(echoed.ok()) << echoed.error().message;
+  EXPECT_EQ(std::string(echoed->bytes.begin(), echoed->bytes.end()), hello);
+
+  Result<ProcessInfo> info = process->Info();
+  ASSERT_TRUE(info.ok()) << info.error().message;
+  EXPECT_NE(info->pid, 0u);
+  ends->first.reset();  // The echo loop ends on peer-closed and exits 0.
+  EXPECT_TRUE(Contains(WaitForSignals(*process, Signals::kSignaled), Signals::kSignaled));
+  Result<ExitStatus> status = process->WaitExit();
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  EXPECT_EQ(status->code, 0);
+}
+
+TEST_P(SpawnerRemoteTest, KillReachesTheChildOnTheOtherNode) {
+  auto ends = Channel::Create();
+  SpawnSpec spec;
+  spec.module = ReadModule("echo_channel");
+  spec.handles.push_back({ends->second, DefaultRights(ObjectType::kChannel)});
+  Result<HandleEntry> child = SpawnOn(*spawner_, std::move(spec));
+  ASSERT_TRUE(child.ok()) << child.error().message;
+  auto process = std::static_pointer_cast<ProcessOps>(child->object);
+  ASSERT_TRUE(process->Kill().ok());
+  EXPECT_TRUE(Contains(WaitForSignals(*process, Signals::kSignaled), Signals::kSignaled));
+  Result<ExitStatus> status = process->WaitExit();
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  EXPECT_EQ(status->code, kKilledExitCode);
+}
+
+TEST_P(SpawnerRemoteTest, AMalformedModuleIsRefusedWithItsReason) {
+  SpawnSpec spec;
+  spec.module = {0x00, 0x61, 0x73, 0x6d, 0x02};  // A truncated header.
+  Result<HandleEntry> child = SpawnOn(*spawner_, std::move(spec));
+  ASSERT_FALSE(child.ok());
+  EXPECT_EQ(child.error().status, Status::kMalformed);
+}
+
+TEST_P(SpawnerRemoteTest, SpawnAfterTheLinkWentFailsWithPeerGone) {
+  pair_->Cut();
+  SpawnSpec spec;
+  spec.module = ReadModule("echo_channel");
+  Result<HandleEntry> child = SpawnOn(*spawner_, std::move(spec));
+  ASSERT_FALSE(child.ok());
+  EXPECT_EQ(child.error().status, Status::kPeerGone);
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, SpawnerRemoteTest,
+                         ::testing::Values(Pair::Transport::kPipe, Pair::Transport::kTcp),
+                         [](const auto& info) {
+                           return info.param == Pair::Transport::kPipe ? "Pipe" : "Tcp";
+                         });
+
+}  // namespace
+}  // namespace shoal::kernel::remote
