@@ -1,19 +1,11 @@
 #include "clusterd/daemon/peer_identity.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
+
+#include "kernel/remote/names.h"
 
 namespace shoal::clusterd {
 namespace {
-
-// True for names every node certificate carries, which prove nothing.
-bool IsSharedName(const std::string& name) {
-  if (name == "localhost") return true;
-  unsigned char addr[16];
-  return ::inet_pton(AF_INET, name.c_str(), addr) == 1 ||
-         ::inet_pton(AF_INET6, name.c_str(), addr) == 1;
-}
 
 std::string Join(const std::vector<std::string>& names) {
   std::string out;
@@ -28,7 +20,7 @@ std::vector<std::string> CertificateNodeNames(const grpc::AuthContext& auth) {
   if (!auth.IsPeerAuthenticated()) return out;
   for (const grpc::string_ref& id : auth.GetPeerIdentity()) {
     std::string name(id.data(), id.size());
-    if (!IsSharedName(name) && std::find(out.begin(), out.end(), name) == out.end()) {
+    if (kernel::remote::IsNodeName(name) && std::find(out.begin(), out.end(), name) == out.end()) {
       out.push_back(std::move(name));
     }
   }

@@ -5,9 +5,11 @@
 // DNS subject alternative names, or its common name when it has no SAN
 // (gRPC's peer identity). gen-certs writes CN=NODE and DNS SANs NODE and
 // localhost (plus any --san), so "localhost" and IP addresses, which every
-// node's certificate carries, never prove a node name. A caller names the
-// node it claims to be in the "shoal-node" metadata of every call (added by
-// PeerClients), and a heartbeat also in its `from`; both must be proven.
+// node's certificate carries, never prove a node name (the one rule,
+// kernel/remote/names.h, which the data plane's transport follows too). A
+// caller names the node it claims to be in the "shoal-node" metadata of
+// every call (added by PeerClients), and a heartbeat also in its `from`;
+// both must be proven.
 // With --insecure-dev (plaintext, loopback only) there is no certificate,
 // so claims are taken as they are.
 #pragma once
