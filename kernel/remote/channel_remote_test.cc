@@ -1,4 +1,4 @@
-// Channels across the wire, over both transports of remote::Pair: messages
+// Channels across the wire, over every transport of remote::Pair: messages
 // and handles flow both ways in order, a full window parks the writer,
 // peer-closed crosses, and a cut connection fails the proxy with kPeerGone.
 #include <gtest/gtest.h>
@@ -10,6 +10,7 @@
 #include "kernel/object/channel.h"
 #include "kernel/object/object_test_support.h"
 #include "kernel/remote/pair.h"
+#include "kernel/remote/remote_test_support.h"
 
 namespace shoal::kernel::remote {
 namespace {
@@ -129,11 +130,8 @@ TEST_P(ChannelRemoteTest, DroppingTheProxyReleasesTheRemoteEndpoint) {
   EXPECT_TRUE(Contains(WaitForSignals(*local_, Signals::kPeerClosed), Signals::kPeerClosed));
 }
 
-INSTANTIATE_TEST_SUITE_P(Transports, ChannelRemoteTest,
-                         ::testing::Values(Pair::Transport::kPipe, Pair::Transport::kTcp),
-                         [](const auto& info) {
-                           return info.param == Pair::Transport::kPipe ? "Pipe" : "Tcp";
-                         });
+INSTANTIATE_TEST_SUITE_P(Transports, ChannelRemoteTest, testing::AllTransports(),
+                         testing::TransportName());
 
 }  // namespace
 }  // namespace shoal::kernel::remote

@@ -2,13 +2,35 @@
 
 #include <kj/debug.h>
 
+#include <cstdio>
 #include <future>
+#include <map>
 
 #include "kernel/remote/handles.h"
+#include "kernel/remote/opened.h"
 #include "kernel/remote/outcome.h"
 #include "kernel/remote/provider_server.h"
+#include "kernel/remote/test_certificates.h"
+#include "kernel/remote/transport.h"
 
 namespace shoal::kernel::remote {
+namespace {
+
+// Certificates for nodes "a" and "b", minted once per process (openssl takes
+// about 0.1 s a time) and never changed; null when minting failed.
+const std::map<std::string, TlsIdentity>* PairCertificates() {
+  static const std::map<std::string, TlsIdentity>* certificates = [] {
+    auto minted = MintTestCertificates({"a", "b"});
+    if (!minted.ok()) {
+      std::fprintf(stderr, "remote::Pair: %s\n", minted.error().message.c_str());
+      return static_cast<std::map<std::string, TlsIdentity>*>(nullptr);
+    }
+    return new std::map<std::string, TlsIdentity>(std::move(minted).value());
+  }();
+  return certificates;
+}
+
+}  // namespace
 
 // Side A's bootstrap: the objects Proxy() registered, by name.
 class Pair::Table final : public Provider {
@@ -57,6 +79,10 @@ std::unique_ptr<Pair> Pair::Create(Transport transport) {
     });
     return pair;
   }
+  if (transport == Transport::kTls) {
+    if (!pair->ConnectTls(offer_table, offer_nothing)) return nullptr;
+    return pair;
+  }
   // TCP on loopback: A listens on an ephemeral port, B dials it.
   struct Listening {
     kj::Own<kj::ConnectionReceiver> receiver;
@@ -103,8 +129,87 @@ std::unique_ptr<Pair> Pair::Create(Transport transport) {
   return pair;
 }
 
+bool Pair::ConnectTls(const Connection::Bootstrap& offer_a, const Connection::Bootstrap& offer_b) {
+  const std::map<std::string, TlsIdentity>* certificates = PairCertificates();
+  if (certificates == nullptr) return false;
+  auto options = [certificates](const char* name) {
+    TransportOptions o;
+    o.self = name;
+    o.tls = certificates->at(name);
+    return o;
+  };
+  // A listens on an ephemeral port and takes the first peer that proves its
+  // name; B dials it, expecting "a".
+  struct Accepting {
+    kj::Own<remote::Transport::Listener> listener;
+    std::promise<bool> accepted;
+    bool answered = false;  // Loop A only.
+  };
+  auto accepting = std::make_shared<Accepting>();
+  std::future<bool> a_ready = accepting->accepted.get_future();
+  Result<std::string> address =
+      a_->RunAsync<Result<std::string>>([&]() -> kj::Promise<Result<std::string>> {
+        auto created = remote::Transport::Create(*a_, options("a"));
+        if (!created.ok()) return Result<std::string>(created.error());
+        transport_a_ = std::move(created).value().release();
+        return transport_a_
+            ->Listen(
+                "127.0.0.1:0",
+                [this, accepting, offer_a](PeerStream peer) {
+                  if (accepting->answered) return;
+                  accepting->answered = true;
+                  connection_a_ = new Connection(a_, kj::mv(peer.stream), Connection::Side::kServer,
+                                                 offer_a, peer.peer);
+                  accepting->accepted.set_value(true);
+                },
+                [accepting](const Error& why) {
+                  std::fprintf(stderr, "remote::Pair: %s\n", why.message.c_str());
+                  if (accepting->answered) return;
+                  accepting->answered = true;
+                  accepting->accepted.set_value(false);
+                })
+            .then([accepting](Result<kj::Own<remote::Transport::Listener>> listener)
+                      -> Result<std::string> {
+              if (!listener.ok()) return std::move(listener).error();
+              accepting->listener = std::move(listener).value();
+              return accepting->listener->address();
+            });
+      });
+  if (!address.ok()) return false;
+  Result<bool> dialled = b_->RunAsync<Result<bool>>([&]() -> kj::Promise<Result<bool>> {
+    auto created = remote::Transport::Create(*b_, options("b"));
+    if (!created.ok()) return Result<bool>(created.error());
+    transport_b_ = std::move(created).value().release();
+    return transport_b_->Dial(*address, "a")
+        .then([this, offer_b](Result<PeerStream> peer) -> Result<bool> {
+          if (!peer.ok()) return std::move(peer).error();
+          connection_b_ = new Connection(b_, kj::mv(peer->stream), Connection::Side::kClient,
+                                         offer_b, peer->peer);
+          return true;
+        });
+  });
+  bool joined = dialled.ok() &&
+                a_ready.wait_for(std::chrono::seconds(10)) == std::future_status::ready &&
+                a_ready.get();
+  if (!dialled.ok()) std::fprintf(stderr, "remote::Pair: %s\n", dialled.error().message.c_str());
+  a_->RunVoid([accepting] { accepting->listener = nullptr; });
+  return joined;
+}
+
 Pair::~Pair() {
   Cut();
+  if (transport_b_ != nullptr) {
+    b_->RunVoid([this] {
+      delete transport_b_;
+      transport_b_ = nullptr;
+    });
+  }
+  if (transport_a_ != nullptr) {
+    a_->RunVoid([this] {
+      delete transport_a_;
+      transport_a_ = nullptr;
+    });
+  }
   if (b_ != a_) b_->Stop();
   a_->Stop();
 }
@@ -139,15 +244,14 @@ Result<Ref<KernelObject>> Pair::Proxy(Ref<KernelObject> object, Rights rights) {
     auto request = connection_b_->PeerBootstrap<proto::rpc::Provider>().openRequest();
     request.setPath(name);
     request.setRights(uint32_t(rights));
-    return request.send().then([link](auto&& response) -> kj::Promise<Result<Ref<KernelObject>>> {
-      VoidResult opened = ReadOutcome(response.getOutcome());
-      if (!opened.ok()) return Result<Ref<KernelObject>>(opened.error());
-      return ImportHandle(link, response.getHandle())
-          .then([](Result<HandleEntry> entry) -> Result<Ref<KernelObject>> {
-            if (!entry.ok()) return std::move(entry).error();
-            return std::move(entry->object);
-          });
-    });
+    return request.send()
+        .then([link](auto&& response) {
+          return ImportOpened(link, response.getOutcome(), response.getHandle());
+        })
+        .then([](Result<HandleEntry> entry) -> Result<Ref<KernelObject>> {
+          if (!entry.ok()) return std::move(entry).error();
+          return std::move(entry->object);
+        });
   });
 }
 

@@ -1,7 +1,10 @@
 // Pair: two nodes' worth of the object protocol joined by one connection,
 // for tests and benchmarks. Side A exports objects, side B holds proxies of
-// them. The transport is an in-process pipe on one loop, or a TCP socket on
-// 127.0.0.1 between two loops (two event-loop threads, as two nodes have).
+// them. The transport is an in-process pipe on one loop, a TCP socket on
+// 127.0.0.1 between two loops (two event-loop threads, as two nodes have), or
+// a TLS socket between two loops: transport.h with certificates for nodes
+// "a" and "b" minted by deploy/gen-certs (once per process), as two shoald
+// connect.
 //
 // Threading: every method from a thread that may block (the test's), never a
 // loop thread or a scheduler worker.
@@ -20,10 +23,13 @@
 
 namespace shoal::kernel::remote {
 
+class Transport;
+
 class Pair {
  public:
-  enum class Transport { kPipe, kTcp };
+  enum class Transport { kPipe, kTcp, kTls };
 
+  // Null when the pair cannot be set up (no loopback, no certificates).
   static std::unique_ptr<Pair> Create(Transport transport);
   ~Pair();
 
@@ -41,6 +47,8 @@ class Pair {
  private:
   class Table;
   Pair() = default;
+  // Joins the loops over TLS on 127.0.0.1; false when that fails.
+  bool ConnectTls(const Connection::Bootstrap& offer_a, const Connection::Bootstrap& offer_b);
 
   std::shared_ptr<Loop> a_;
   std::shared_ptr<Loop> b_;  // a_ itself for kPipe.
@@ -48,6 +56,9 @@ class Pair {
   // Owned by their loops' threads; destroyed there.
   Connection* connection_a_ = nullptr;
   Connection* connection_b_ = nullptr;
+  // kTls: each side's transport, owned by its loop's thread too.
+  remote::Transport* transport_a_ = nullptr;
+  remote::Transport* transport_b_ = nullptr;
 };
 
 }  // namespace shoal::kernel::remote

@@ -66,13 +66,22 @@ class ProxiedTest : public PairTest {
   Ref<Ops> remote_;
 };
 
-// For INSTANTIATE_TEST_SUITE_P(Transports, Suite, AllTransports(), TransportName()).
+// For INSTANTIATE_TEST_SUITE_P(Transports, Suite, AllTransports(), TransportName()):
+// an in-process pipe, and TCP and TLS sockets on 127.0.0.1 (pair.h).
 inline auto AllTransports() {
-  return ::testing::Values(Pair::Transport::kPipe, Pair::Transport::kTcp);
+  return ::testing::Values(Pair::Transport::kPipe, Pair::Transport::kTcp, Pair::Transport::kTls);
 }
 struct TransportName {
   std::string operator()(const ::testing::TestParamInfo<Pair::Transport>& info) const {
-    return info.param == Pair::Transport::kPipe ? "Pipe" : "Tcp";
+    switch (info.param) {
+      case Pair::Transport::kPipe:
+        return "Pipe";
+      case Pair::Transport::kTcp:
+        return "Tcp";
+      case Pair::Transport::kTls:
+        return "Tls";
+    }
+    return "Unknown";
   }
 };
 
