@@ -53,6 +53,9 @@ if [ "$target" = rpc_fuzz ]; then
   command -v capnp >/dev/null || { echo "capnp not found: rpc_fuzz needs capnproto" >&2; exit 2; }
   parts=(base object remote)
   libs=(-lcapnp-rpc -lcapnp -lkj-tls -lkj-async -lkj -lssl -lcrypto -lpthread)
+  # kernel/remote's test certificates are minted by deploy/gen-certs (as CMake
+  # tells shoal_remote).
+  flags+=(-DSHOAL_GEN_CERTS="\"$root/deploy/gen-certs\"")
   dict=""
   mkdir -p "$out/gen"
   capnp compile -oc++:"$out/gen" --src-prefix="$root" "$root"/proto/*.capnp
