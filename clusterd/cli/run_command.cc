@@ -111,8 +111,9 @@ void AddRunCommand(CLI::App& app, int& exit_code, ClientOptions* cluster) {
       "program's own; see docs/cli.md for the codes of shoal's own failures.\n"
       "With --on the program runs on a cluster node (shoal ps, logs, wait, kill).");
   run->add_option("--dir", args->dirs,
-                  "Give the program HOST directory, visible as GUEST (default: HOST)")
-      ->type_name("HOST[:GUEST]")
+                  "Give the program HOST directory, visible as GUEST (default: HOST); with "
+                  "--on, NODE:HOST[:GUEST] is a directory of node NODE")
+      ->type_name("[NODE:]HOST[:GUEST]")
       ->allow_extra_args(false);  // One value per --dir, so the module is never eaten.
   run->add_option("--env", args->env, "Set an environment variable for the program")
       ->type_name("KEY=VALUE")

@@ -21,7 +21,9 @@ struct ClusterRun {
   std::string node;
   std::vector<std::string> command;  // MODULE.wasm and its arguments.
   std::vector<std::string> env;
-  std::vector<std::string> dirs;  // HOST[:GUEST] on the node.
+  // HOST[:GUEST] on the node, or NODE:HOST[:GUEST] on node NODE (when a
+  // member has that name).
+  std::vector<std::string> dirs;
   uint64_t fuel = 0;
   bool remote_path = false;  // MODULE.wasm is a path on the node.
   bool follow = false;       // Stream its output and exit with its code.

@@ -23,12 +23,18 @@ VoidResult LoadToml(const std::string& path, DaemonConfig& config) {
     return MakeError(Status::kInvalidArgs, path + ":" + std::to_string(e.source().begin.line) +
                                                ": " + std::string(e.description()));
   }
-  static const char* kKnown[] = {
-      "node_name",      "node_id",      "admin_listen", "peer_listen",  "admin_advertise",
-      "peer_advertise", "peers",        "data_dir",     "workers",      "tls_cert",
-      "tls_key",        "tls_ca",       "token_file",   "insecure_dev", "log_level",
-      "metrics_listen", "heartbeat_ms", "suspect_ms",   "dead_ms",      "console_retain_bytes",
-      "ended_retained"};
+  static const char* kKnown[] = {"node_name",      "node_id",
+                                 "admin_listen",   "peer_listen",
+                                 "data_listen",    "admin_advertise",
+                                 "peer_advertise", "data_advertise",
+                                 "peers",          "data_dir",
+                                 "workers",        "tls_cert",
+                                 "tls_key",        "tls_ca",
+                                 "token_file",     "insecure_dev",
+                                 "log_level",      "metrics_listen",
+                                 "heartbeat_ms",   "suspect_ms",
+                                 "dead_ms",        "console_retain_bytes",
+                                 "ended_retained"};
   for (const auto& [key, value] : table) {
     bool known = false;
     for (const char* k : kKnown) known |= key.str() == k;
@@ -43,8 +49,10 @@ VoidResult LoadToml(const std::string& path, DaemonConfig& config) {
   config.node_id = uint32_t(id);
   Take(table, "admin_listen", config.admin_listen);
   Take(table, "peer_listen", config.peer_listen);
+  Take(table, "data_listen", config.data_listen);
   Take(table, "admin_advertise", config.admin_advertise);
   Take(table, "peer_advertise", config.peer_advertise);
+  Take(table, "data_advertise", config.data_advertise);
   if (const toml::array* peers = table["peers"].as_array()) {
     config.peers.clear();
     for (const auto& p : *peers) {
@@ -86,21 +94,7 @@ std::string FindConfigFlag(int argc, char** argv) {
   return "";
 }
 
-std::string HostOf(const std::string& address) {
-  if (!address.empty() && address.front() == '[') {
-    size_t close = address.find(']');
-    return close == std::string::npos ? address : address.substr(1, close - 1);
-  }
-  size_t colon = address.rfind(':');
-  return colon == std::string::npos ? address : address.substr(0, colon);
-}
-
 }  // namespace
-
-bool IsLoopbackAddress(const std::string& address) {
-  std::string host = HostOf(address);
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
 
 std::optional<int> ParseCommandLine(int argc, char** argv, DaemonConfig& config) {
   CLI::App app{"shoald: the Shoal node daemon (kernel host, Admin and Peer gRPC services)"};
@@ -120,10 +114,16 @@ std::optional<int> ParseCommandLine(int argc, char** argv, DaemonConfig& config)
   app.add_option("--peer-listen", config.peer_listen, "Address of the Peer service")
       ->type_name("HOST:PORT")
       ->capture_default_str();
+  app.add_option("--data-listen", config.data_listen,
+                 "Address of the data plane (objects between nodes, Cap'n Proto RPC)")
+      ->type_name("HOST:PORT")
+      ->capture_default_str();
   app.add_option("--admin-advertise", config.admin_advertise,
                  "Admin address told to others (default: --admin-listen)");
   app.add_option("--peer-advertise", config.peer_advertise,
                  "Peer address told to others (default: --peer-listen)");
+  app.add_option("--data-advertise", config.data_advertise,
+                 "Data address told to others (default: the bound --data-listen)");
   app.add_option("--peer", config.peers, "Peer address of another node (repeat for each)")
       ->type_name("HOST:PORT")
       ->allow_extra_args(false);
@@ -185,8 +185,9 @@ VoidResult ValidateConfig(const DaemonConfig& config) {
     return bad("timings must satisfy heartbeat-ms < suspect-ms < dead-ms");
   }
   if (config.insecure_dev) {
-    std::vector<std::string> all = {config.admin_listen, config.peer_listen};
+    std::vector<std::string> all = {config.admin_listen, config.peer_listen, config.data_listen};
     if (!config.metrics_listen.empty()) all.push_back(config.metrics_listen);
+    if (!config.data_advertise.empty()) all.push_back(config.data_advertise);
     all.insert(all.end(), config.peers.begin(), config.peers.end());
     for (const std::string& a : all) {
       if (!IsLoopbackAddress(a)) {

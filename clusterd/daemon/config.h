@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernel/base/result.h"
+#include "kernel/remote/names.h"
 
 namespace shoal::clusterd {
 
@@ -19,9 +20,13 @@ struct DaemonConfig {
   uint32_t node_id = 0;  // 1..4095, unique in the cluster: the low bits of its pids.
   std::string admin_listen = "127.0.0.1:7400";
   std::string peer_listen = "127.0.0.1:7500";
-  // What other nodes and ListNodes are told; default: the listen address.
+  // The data plane (Cap'n Proto RPC between nodes, docs/remote.md).
+  std::string data_listen = "127.0.0.1:7600";
+  // What other nodes and ListNodes are told; default: the listen address
+  // (for the data plane, the bound one).
   std::string admin_advertise;
   std::string peer_advertise;
+  std::string data_advertise;
   std::vector<std::string> peers;  // Peer addresses (host:port) of the static member list.
   std::string data_dir = "shoald-data";
   uint32_t workers = 0;  // Kernel worker threads; 0: one per core.
@@ -50,7 +55,8 @@ std::optional<int> ParseCommandLine(int argc, char** argv, DaemonConfig& config)
 // change.
 VoidResult ValidateConfig(const DaemonConfig& config);
 
-// True for "127.x.x.x:port", "localhost:port" and "[::1]:port".
-bool IsLoopbackAddress(const std::string& address);
+// True for "127.x.x.x:port", "localhost:port" and "[::1]:port" (one rule
+// for the daemon and the data plane's transport).
+using kernel::remote::IsLoopbackAddress;
 
 }  // namespace shoal::clusterd

@@ -32,6 +32,27 @@ TEST(ConfigTest, InsecureDevNeedsEveryAddressOnLoopback) {
   VoidResult r = ValidateConfig(peer);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("192.168.1.2:7500"), std::string::npos);
+  DaemonConfig data = Dev();
+  data.data_listen = "0.0.0.0:7600";
+  VoidResult d = ValidateConfig(data);
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.error().message.find("0.0.0.0:7600"), std::string::npos);
+}
+
+TEST(ConfigTest, TheDataPlaneHasItsOwnAddressInTheFileAndFlags) {
+  DaemonConfig defaults;
+  EXPECT_EQ(defaults.data_listen, "127.0.0.1:7600");
+  std::string path = "/tmp/shoal-config-data-test-" + std::to_string(::getpid()) + ".toml";
+  std::ofstream(path) << "node_name = \"a\"\nnode_id = 1\ndata_listen = \"127.0.0.1:7700\"\n"
+                         "data_advertise = \"127.0.0.2:7700\"\n";
+  std::vector<std::string> args = {"shoald", "--config", path, "--data-listen", "127.0.0.1:7701"};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  DaemonConfig c;
+  EXPECT_FALSE(ParseCommandLine(int(argv.size()), argv.data(), c).has_value());
+  EXPECT_EQ(c.data_listen, "127.0.0.1:7701");
+  EXPECT_EQ(c.data_advertise, "127.0.0.2:7700");
+  std::remove(path.c_str());
 }
 
 TEST(ConfigTest, WithoutInsecureDevTlsAndATokenAreRequired) {

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "clusterd/daemon/node_server.h"
 #include "clusterd/daemon/proto_convert.h"
 
 namespace shoal::clusterd {
@@ -68,7 +69,23 @@ VoidResult Daemon::Init() {
   host_options.allocate_pid = [pids = pids_.get()] { return pids->Next(); };
   host_ = TRY(KernelProcessHost::Create(std::move(host_options)));
   host_->SetObserver([this](const ProcessInfo& info) { OnProcess(info); });
-  local_ = std::make_unique<LocalProcesses>(config_.node_name, *host_, *pids_);
+
+  // The data plane before membership: its bound address goes into
+  // heartbeats. Peers reach it only once membership names it to them.
+  DataPlaneOptions data;
+  data.self = config_.node_name;
+  data.listen = config_.data_listen;
+  data.tls = creds.data_plane;
+  data.resolve = [this](const std::string& name) { return DataAddressOf(name); };
+  data.directories = HostDirectories(host_->file_io());
+  data_plane_ = TRY(DataPlane::Start(std::move(data)));
+  data_address_ = config_.data_advertise.empty() ? data_plane_->address() : config_.data_advertise;
+
+  local_ = std::make_unique<LocalProcesses>(
+      config_.node_name, *host_, *pids_,
+      [this](const std::string& node, const std::string& path, Deadline deadline) {
+        return data_plane_->OpenDirectory(node, path, LocalProcesses::kPreopenRights, deadline);
+      });
   auth_ = std::make_unique<AdminAuth>(creds.token);
   peers_ = std::make_unique<PeerClients>(creds.peer_client, config_.node_name);
   PeerIdentityCheck identity =
@@ -113,8 +130,9 @@ VoidResult Daemon::Init() {
                      std::to_string(metrics_server_->port()));
   }
   registry_->Start();
-  spdlog::info("node {} (id {}) up: admin {} peer {} {}", config_.node_name, config_.node_id,
-               admin_bound, peer_bound, config_.insecure_dev ? "(insecure-dev)" : "(TLS)");
+  spdlog::info("node {} (id {}) up: admin {} peer {} data {} {}", config_.node_name,
+               config_.node_id, admin_bound, peer_bound, data_plane_->address(),
+               config_.insecure_dev ? "(insecure-dev)" : "(TLS)");
   return Ok();
 }
 
@@ -125,7 +143,12 @@ Daemon::~Daemon() {
   if (peer_server_) peer_server_->Shutdown(deadline);
   if (registry_) registry_->Stop();
   metrics_server_.reset();
+  // Peers lose their connections (and the directories they opened here)
+  // before the kernel whose file IO those use goes; the loop stays until
+  // the processes, which may hold proxies, have ended.
+  if (data_plane_) data_plane_->Close();
   host_.reset();  // Stops the kernel; what still runs ends killed.
+  data_plane_.reset();
 }
 
 shoal::peer::v1::MemberInfo Daemon::SelfInfo() const {
@@ -134,6 +157,7 @@ shoal::peer::v1::MemberInfo Daemon::SelfInfo() const {
   info.set_node_id(config_.node_id);
   info.set_peer_address(peer_address_);
   info.set_admin_address(admin_address_);
+  info.set_data_address(data_address_);
   info.set_incarnation(incarnation_);
   if (host_) {
     for (const ProcessInfo& p : host_->List()) {
@@ -161,8 +185,25 @@ void Daemon::OnProcess(const ProcessInfo& info) {
   events_->Publish(std::move(e));
 }
 
+Result<std::string> Daemon::DataAddressOf(const std::string& name) const {
+  std::optional<Member> member = registry_ ? registry_->FindByName(name) : std::nullopt;
+  if (!member) return MakeError(Status::kNotFound, "unknown node '" + name + "'");
+  if (member->state == MemberState::kDead) {
+    return MakeError(Status::kPeerGone, "node '" + name + "' is dead");
+  }
+  if (member->data_address.empty()) {
+    return MakeError(Status::kNotSupported, "node '" + name + "' announces no data plane");
+  }
+  return member->data_address;
+}
+
 void Daemon::OnMemberChange(const MemberChange& change) {
   directory_->OnMemberChange(change);
+  // A dead member's connection is gone even if its socket still looks open
+  // (a hung host, a partition): its calls fail now rather than when TCP
+  // notices. (A restarted member's old socket was closed by its kernel, or
+  // is replaced when the new incarnation dials: data_plane.h.)
+  if (change.kind == MemberChange::Kind::kDead) data_plane_->Disconnect(change.member.name);
   auto publish = [&](pb::Event::Kind kind, uint64_t pid) {
     pb::Event e;
     e.set_kind(kind);

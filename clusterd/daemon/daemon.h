@@ -8,6 +8,7 @@
 
 #include "clusterd/daemon/admin_service.h"
 #include "clusterd/daemon/config.h"
+#include "clusterd/daemon/data_plane.h"
 #include "clusterd/daemon/directory.h"
 #include "clusterd/daemon/event_log.h"
 #include "clusterd/daemon/heartbeat_registry.h"
@@ -32,6 +33,9 @@ class Daemon {
 
   const std::string& admin_address() const { return admin_address_; }
   const std::string& peer_address() const { return peer_address_; }
+  // The data plane: peers' Node capabilities and their directories
+  // (data_plane.h).
+  DataPlane& data_plane() { return *data_plane_; }
 
  private:
   explicit Daemon(DaemonConfig config) : config_(std::move(config)) {}
@@ -39,16 +43,20 @@ class Daemon {
   shoal::peer::v1::MemberInfo SelfInfo() const;
   void OnProcess(const ProcessInfo& info);
   void OnMemberChange(const MemberChange& change);
+  // Where member `name`'s data plane listens (DataPlaneOptions::resolve).
+  Result<std::string> DataAddressOf(const std::string& name) const;
   void RenderGauges(std::string& out) const;
 
   DaemonConfig config_;
   std::string admin_address_;
   std::string peer_address_;
+  std::string data_address_;
   uint64_t incarnation_ = 0;
   Metrics metrics_;
   std::unique_ptr<EventLog> events_;
   std::unique_ptr<PidAllocator> pids_;
   std::unique_ptr<KernelProcessHost> host_;
+  std::unique_ptr<DataPlane> data_plane_;
   std::unique_ptr<PeerClients> peers_;
   std::unique_ptr<HeartbeatRegistry> registry_;
   std::unique_ptr<Directory> directory_;

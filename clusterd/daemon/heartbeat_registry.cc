@@ -62,6 +62,7 @@ Member HeartbeatRegistry::SelfMember() const {
   m.node_id = info.node_id();
   m.peer_address = info.peer_address();
   m.admin_address = info.admin_address();
+  m.data_address = info.data_address();
   m.incarnation = info.incarnation();
   m.state = MemberState::kUp;
   m.last_heard = Clock::now();
@@ -156,6 +157,7 @@ VoidResult HeartbeatRegistry::HeardLocked(const MemberInfo& info,
   m.node_id = info.node_id();
   m.peer_address = info.peer_address();
   m.admin_address = info.admin_address();
+  m.data_address = info.data_address();
   m.incarnation = info.incarnation();
   m.state = MemberState::kUp;
   m.last_heard = Clock::now();

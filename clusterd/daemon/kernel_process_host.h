@@ -66,6 +66,9 @@ class KernelProcessHost : public ProcessHost {
   void SetObserver(Observer observer) override { observer_ = std::move(observer); }
 
   KernelLoad Load() const;
+  // The kernel's file IO (on its reactor), for directories the node serves
+  // to peers; valid while the host lives.
+  kernel::FileIo& file_io() { return kernel_->file_io(); }
 
  private:
   struct Entry;

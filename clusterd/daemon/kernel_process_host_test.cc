@@ -11,6 +11,8 @@
 #include <map>
 #include <thread>
 
+#include "kernel/object/directory.h"
+
 namespace shoal::clusterd {
 namespace {
 
@@ -251,6 +253,59 @@ TEST(KernelProcessHostTest, ChildrenOfAGuestGetAllocatedPidsAndAreListed) {
   for (uint64_t pid : {1ull, 1000ull, 1001ull, 1002ull}) {
     EXPECT_EQ(seen[pid], (std::vector<bool>{true, false})) << pid;
   }
+}
+
+// The whole console output of `pid`.
+std::string ConsoleOf(KernelProcessHost& host, uint64_t pid) {
+  Result<ConsoleRead> read = host.ReadConsole(pid, 0, 1 << 20, In(0));
+  std::string all;
+  if (read.ok()) {
+    for (const ConsoleChunk& c : read->chunks) all += c.data;
+  }
+  return all;
+}
+
+TEST(KernelProcessHostTest, APreopenCanBeADirectoryHandleBoundedByItsRights) {
+  std::unique_ptr<KernelProcessHost> host = NewHost();
+  ASSERT_TRUE(host);
+  std::string root = ::testing::TempDir() + "/preopen-handle-" + std::to_string(::getpid());
+  std::filesystem::create_directories(root);
+  std::ofstream(root + "/notes.txt") << "one two\nthree\n";
+  auto open = [&]() {
+    auto dir = kernel::Directory::OpenRoot(root, host->file_io());
+    EXPECT_TRUE(dir.ok());
+    return std::move(dir).value();
+  };
+  const kernel::Rights kReadOnly = kernel::Rights::kRead | kernel::Rights::kWait;
+
+  // Read through the handle: wc sees the file under the guest path.
+  SpawnSpec wc = Spec(1, ReadFile(AppPath("wc")), {"wc.wasm", "/data/notes.txt"});
+  wc.preopens.push_back({"a handle", "/data", kernel::HandleEntry{open(), kReadOnly}});
+  ASSERT_TRUE(host->Spawn(std::move(wc)).ok());
+  Result<ExitInfo> counted = host->Wait(1, In(60));
+  ASSERT_TRUE(counted.ok());
+  EXPECT_EQ(counted->code, 0) << ConsoleOf(*host, 1);
+  EXPECT_NE(ConsoleOf(*host, 1).find("2       3      14 /data/notes.txt"), std::string::npos)
+      << ConsoleOf(*host, 1);
+
+  // A read-only handle makes a read-only preopen: files cannot create.
+  SpawnSpec ro = Spec(2, ReadFile(AppPath("files")), {"files.wasm", "/data"});
+  ro.preopens.push_back({"a handle", "/data", kernel::HandleEntry{open(), kReadOnly}});
+  ASSERT_TRUE(host->Spawn(std::move(ro)).ok());
+  Result<ExitInfo> refused = host->Wait(2, In(60));
+  ASSERT_TRUE(refused.ok());
+  EXPECT_NE(refused->code, 0) << ConsoleOf(*host, 2);
+  EXPECT_NE(ConsoleOf(*host, 2).find("FAIL mkdir sub"), std::string::npos) << ConsoleOf(*host, 2);
+
+  // With kWrite too, everything files does works.
+  SpawnSpec rw = Spec(3, ReadFile(AppPath("files")), {"files.wasm", "/data"});
+  rw.preopens.push_back(
+      {"a handle", "/data", kernel::HandleEntry{open(), kReadOnly | kernel::Rights::kWrite}});
+  ASSERT_TRUE(host->Spawn(std::move(rw)).ok());
+  Result<ExitInfo> wrote = host->Wait(3, In(60));
+  ASSERT_TRUE(wrote.ok());
+  EXPECT_EQ(wrote->code, 0) << ConsoleOf(*host, 3);
+  std::filesystem::remove_all(root);
 }
 
 }  // namespace

@@ -47,8 +47,23 @@ grpc::Status LocalProcesses::Spawn(const pb::SpawnRequest& request, pb::SpawnRes
   if (spec.args.empty()) spec.args.push_back(default_name);
   spec.env.assign(request.env().begin(), request.env().end());
   for (const pb::Preopen& p : request.preopens()) {
-    spec.preopens.push_back(
-        {p.host_path(), p.guest_path().empty() ? p.host_path() : p.guest_path()});
+    wasi::Preopen preopen{p.host_path(), p.guest_path().empty() ? p.host_path() : p.guest_path()};
+    if (!p.node().empty() && p.node() != self_) {
+      // Another node's directory: every operation on it goes to that node.
+      if (!remote_) {
+        return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                            "node " + self_ + " cannot open directories of other nodes");
+      }
+      Result<kernel::HandleEntry> dir =
+          remote_(p.node(), p.host_path(), Clock::now() + kRemoteDirectoryTimeout);
+      if (!dir.ok()) {
+        return ToGrpc(dir.error(),
+                      "node " + self_ + " cannot preopen " + p.node() + ":" + p.host_path());
+      }
+      preopen.directory = std::move(dir).value();
+      preopen.host_path = p.node() + ":" + p.host_path();
+    }
+    spec.preopens.push_back(std::move(preopen));
   }
   spec.fuel = request.fuel();
   Result<uint64_t> pid = pids_.Next();

@@ -5,6 +5,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <string>
 
 #include "clusterd/daemon/pid.h"
@@ -15,10 +16,27 @@ namespace shoal::clusterd {
 
 class LocalProcesses {
  public:
-  // References must outlive this object.
-  LocalProcesses(std::string self, ProcessHost& host, PidAllocator& pids)
-      : self_(std::move(self)), host_(host), pids_(pids) {}
+  // Opens directory `path` of another node for a preopen, waiting at most
+  // until `deadline` (the daemon: DataPlane::OpenDirectory).
+  using RemoteDirectories = std::function<Result<kernel::HandleEntry>(
+      const std::string& node, const std::string& path, Deadline deadline)>;
+  // What a preopened directory of another node may do: what a local --dir
+  // allows (read, write, and hand it on).
+  static constexpr kernel::Rights kPreopenRights =
+      kernel::Rights::kRead | kernel::Rights::kWrite | kernel::Rights::kDuplicate |
+      kernel::Rights::kTransfer | kernel::Rights::kWait;
+  // How long a Spawn waits for another node to open a directory.
+  static constexpr std::chrono::seconds kRemoteDirectoryTimeout{10};
 
+  // References must outlive this object. `remote` may be null: preopens of
+  // other nodes are refused.
+  LocalProcesses(std::string self, ProcessHost& host, PidAllocator& pids,
+                 RemoteDirectories remote = nullptr)
+      : self_(std::move(self)), host_(host), pids_(pids), remote_(std::move(remote)) {}
+
+  // Starts a process here. A preopen naming another node opens that node's
+  // directory first (at most kRemoteDirectoryTimeout each, on this gRPC
+  // thread); its failure fails the Spawn, saying which node and path.
   grpc::Status Spawn(const shoal::admin::v1::SpawnRequest& request,
                      shoal::admin::v1::SpawnResponse* response);
   void List(shoal::admin::v1::ListProcessesResponse* response) const;
@@ -38,6 +56,7 @@ class LocalProcesses {
   const std::string self_;
   ProcessHost& host_;
   PidAllocator& pids_;
+  const RemoteDirectories remote_;
 };
 
 }  // namespace shoal::clusterd

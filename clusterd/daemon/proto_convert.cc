@@ -61,6 +61,7 @@ pb::Node ToProto(const Member& m) {
   out.set_node_id(m.node_id);
   out.set_peer_address(m.peer_address);
   out.set_admin_address(m.admin_address);
+  out.set_data_address(m.data_address);
   out.set_state(ToProto(m.state));
   uint32_t running = 0;
   for (const HostedProcess& p : m.processes) running += p.running;

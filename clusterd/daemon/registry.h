@@ -29,6 +29,7 @@ struct Member {
   uint32_t node_id = 0;
   std::string peer_address;
   std::string admin_address;
+  std::string data_address;  // Empty when the node announces no data plane.
   MemberState state = MemberState::kUp;
   uint64_t incarnation = 0;
   std::chrono::steady_clock::time_point last_heard;

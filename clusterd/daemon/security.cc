@@ -57,6 +57,7 @@ Result<Credentials> LoadCredentials(const DaemonConfig& config) {
   client.pem_private_key = key;
   client.pem_cert_chain = cert;
   creds.peer_client = grpc::SslCredentials(client);
+  creds.data_plane = kernel::remote::TlsIdentity{cert, key, ca};
   return creds;
 }
 

@@ -2,18 +2,20 @@
 //
 // Admin service: TLS with the node certificate (clients verify it against
 // the CA) and a bearer token on every call, checked by AdminAuth. Peer
-// service: mutual TLS; a peer must present a certificate signed by the
-// cluster CA. With --insecure-dev (loopback only, see config.h) all three
-// are plaintext and the token is not required.
+// service and data plane: mutual TLS; a peer must present a certificate
+// signed by the cluster CA. With --insecure-dev (loopback only, see
+// config.h) all of them are plaintext and the token is not required.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "clusterd/daemon/config.h"
 #include "kernel/base/result.h"
+#include "kernel/remote/transport.h"
 
 namespace shoal::clusterd {
 
@@ -22,6 +24,9 @@ struct Credentials {
   std::shared_ptr<grpc::ServerCredentials> peer_server;
   std::shared_ptr<grpc::ChannelCredentials> peer_client;
   std::string token;  // Empty: admin calls need no token (insecure-dev without a token file).
+  // The data plane's TLS material (the same node certificate, key and CA as
+  // the Peer service); null with --insecure-dev.
+  std::optional<kernel::remote::TlsIdentity> data_plane;
 };
 
 // Reads the TLS files and the token named in `config`. kIoError naming the

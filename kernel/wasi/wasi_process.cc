@@ -49,6 +49,28 @@ Result<std::unique_ptr<WasiProcess>> WasiProcess::Create(WasiConfig config) {
       return MakeError(Status::kInvalidArgs,
                        "preopen of '" + preopen.host_path + "' has an empty guest path");
     }
+    if (preopen.directory.object != nullptr) {
+      // An existing directory object: its handle, as given, is what the
+      // descriptor views, so its rights bound the descriptor's.
+      if (preopen.directory.object->type() != kernel::ObjectType::kDirectory) {
+        return MakeError(Status::kWrongType,
+                         "preopen '" + preopen.host_path + "' is not a directory");
+      }
+      auto dir = std::dynamic_pointer_cast<kernel::Directory>(preopen.directory.object);
+      if (dir == nullptr) {
+        return MakeError(
+            Status::kNotSupported,
+            "preopen '" + preopen.host_path + "': a proxied directory cannot be preopened yet");
+      }
+      kernel::HandleTable& handles = c.handles ? *c.handles : *process->own_handles_;
+      Result<kernel::HandleValue> handle = handles.Add(dir, preopen.directory.rights);
+      Descriptor d{HostDirectory::Adopt(dir, c.file_io != nullptr), kDirectoryRights,
+                   kDirectoryRights | kFileRights, preopen.guest_path};
+      if (!handle.ok() || !process->fds_.Adopt(*handle, std::move(d)).ok()) {
+        return MakeError(Status::kNoMemory, "too many preopened directories");
+      }
+      continue;
+    }
     auto dir = HostDirectory::OpenHost(preopen.host_path, c.file_io);
     if (!dir.ok()) {
       Status status = dir.error() == Errno::kNoent ? Status::kNotFound : Status::kIoError;

@@ -30,10 +30,15 @@ namespace shoal::wasi {
 
 inline constexpr std::string_view kWasiModuleName = "wasi_snapshot_preview1";
 
-// A host directory made visible to the guest under `guest_path`.
+// A directory made visible to the guest under `guest_path`: host directory
+// `host_path`, or, when `directory` is set, that Directory object, with at
+// most the entry's rights; `host_path` then only names it in messages.
+// TODO(remote): a proxied directory (another node's) once HostDirectory
+// views any DirectoryOps; until then it is kNotSupported.
 struct Preopen {
   std::string host_path;
   std::string guest_path;
+  kernel::HandleEntry directory;
 };
 
 // Everything a process starts with. A null stdin source means end of input.

@@ -88,6 +88,7 @@ TestCluster::TestCluster(int nodes) {
     names += " " + Name(i);
     admin_ports_.push_back(FreePort());
     peer_ports_.push_back(FreePort());
+    data_ports_.push_back(FreePort());
   }
   metrics_port_ = FreePort();
   Shell(std::string(SHOAL_GEN_CERTS) + " " + dir_ + "/certs" + names);
@@ -107,6 +108,7 @@ int TestCluster::StartExtra(const std::string& name, int node_id, const std::str
   cert_names_.push_back(cert_name);
   admin_ports_.push_back(FreePort());
   peer_ports_.push_back(FreePort());
+  data_ports_.push_back(FreePort());
   pids_.push_back(0);
   int i = int(pids_.size()) - 1;
   Start(i);
@@ -149,6 +151,8 @@ void TestCluster::Start(int i) {
                                    "127.0.0.1:" + std::to_string(admin_ports_[i]),
                                    "--peer-listen",
                                    "127.0.0.1:" + std::to_string(peer_ports_[i]),
+                                   "--data-listen",
+                                   data_address(i),
                                    "--data-dir",
                                    dir_ + "/" + std::to_string(i) + "-" + Name(i),
                                    "--tls-cert",
@@ -188,6 +192,10 @@ void TestCluster::Start(int i) {
     ::_exit(127);
   }
   pids_[i] = pid;
+}
+
+void TestCluster::Signal(int i, int signal) {
+  if (pids_[i] > 0) ::kill(pids_[i], signal);
 }
 
 void TestCluster::Kill9(int i) {

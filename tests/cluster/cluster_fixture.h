@@ -64,6 +64,9 @@ class TestCluster {
   // Mints a certificate for `name` with the cluster's CA (deploy/gen-certs).
   void MintCertificate(const std::string& name) const;
   void Kill9(int i);
+  // Sends `signal` to node i's daemon (SIGSTOP to stall it, SIGCONT to let
+  // it go on).
+  void Signal(int i, int signal);
   // Waits (bounded) until node 0 sees every node up; false when it does not.
   bool WaitAllUp();
   // Polls `shoal nodes -o json` (bounded) until node `name`'s state is
@@ -81,6 +84,7 @@ class TestCluster {
   std::string token_file() const { return dir_ + "/certs/token"; }
   std::string admin_address(int i) const { return "127.0.0.1:" + std::to_string(admin_ports_[i]); }
   std::string peer_address(int i) const { return "127.0.0.1:" + std::to_string(peer_ports_[i]); }
+  std::string data_address(int i) const { return "127.0.0.1:" + std::to_string(data_ports_[i]); }
   std::string cert(const std::string& name) const { return dir_ + "/certs/" + name + ".pem"; }
   std::string key(const std::string& name) const { return dir_ + "/certs/" + name + ".key"; }
   std::string log(int i) const;
@@ -96,6 +100,7 @@ class TestCluster {
   std::vector<std::string> cert_names_;
   std::vector<int> admin_ports_;
   std::vector<int> peer_ports_;
+  std::vector<int> data_ports_;
   std::vector<pid_t> pids_;
   int metrics_port_ = 0;
 };

@@ -1,0 +1,150 @@
+// DataPlane: this node's end of the object protocol between nodes
+// (ARCHITECTURE.md, invariant 7; docs/remote.md, "Between nodes").
+//
+// It runs a kj loop of its own (kernel/remote/loop.h), listens on
+// --data-listen, and keeps at most one connection per peer node, made on
+// demand: the first use of a peer dials it by name (its data address comes
+// from membership) over the transport (kernel/remote/transport.h: TLS with
+// the node certificates, whose names must match; plain TCP on loopback with
+// --insecure-dev). Each connection offers the peer this node's Node
+// bootstrap (proto/node.capnp, node_server.h) and gives this node the
+// peer's.
+//
+// One connection per pair of nodes. After the transport's handshake the
+// dialler sends a hello and the acceptor answers it:
+//   accept  nothing stands in the way: both sides use this connection;
+//   defer   the acceptor is dialling the dialler too and its name sorts
+//           first, so its own connection wins: the dialler drops this one
+//           and waits for the acceptor's (whoever dials, the connection of
+//           the smaller name survives a simultaneous dial);
+//   alive   the acceptor still holds a live connection with the dialler: the
+//           dialler says "replace" when it has none itself (it restarted, or
+//           saw that connection break first), else "keep" (a simultaneous
+//           dial it lost), and both act on that.
+// Reconnects: when a connection's link goes (the peer died or restarted, the
+// socket closed, or membership declared the peer dead and Disconnect() was
+// called), it is forgotten and its calls fail with kPeerGone; the next use
+// dials again.
+//
+// Threading: the loop owns every connection and capability. Methods marked
+// "loop thread" run there; the rest may be called from any other thread, and
+// never block a caller past the deadline it gives (gRPC handlers wait with a
+// deadline; scheduler workers use the callback forms only).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "clusterd/daemon/node_server.h"
+#include "kernel/base/result.h"
+#include "kernel/object/object.h"
+#include "kernel/remote/connection.h"
+#include "kernel/remote/loop.h"
+#include "kernel/remote/transport.h"
+#include "proto/node.capnp.h"
+
+namespace shoal::clusterd {
+
+struct DataPlaneOptions {
+  std::string self;  // This node's name (what its certificate proves).
+  std::string listen = "127.0.0.1:7600";
+  // The node certificate, key and cluster CA; null: --insecure-dev (plain
+  // TCP, loopback only).
+  std::optional<kernel::remote::TlsIdentity> tls;
+  // Where node `name`'s data plane listens, as membership knows it:
+  // kNotFound for a node it does not know, kPeerGone for a dead one. Called
+  // on the loop thread; must answer at once.
+  std::function<Result<std::string>(const std::string& name)> resolve;
+  // What peers open through Node.openDirectory: host directories by
+  // absolute path (node_server.h).
+  DirectoryOpener directories;
+  // Bound on making one connection: TCP, TLS and the hello.
+  std::chrono::milliseconds connect_timeout{5000};
+};
+
+// A peer's Node capability and the link of its connection. Loop thread.
+struct PeerNode {
+  proto::rpc::Node::Client node;
+  std::shared_ptr<kernel::remote::Link> link;
+};
+
+class DataPlane {
+ public:
+  using Deadline = std::chrono::steady_clock::time_point;
+
+  // Starts the loop and listens. Errors: kInvalidArgs (TLS material that
+  // does not load, a non-loopback address without TLS), kIoError (the
+  // address cannot be bound).
+  static Result<std::unique_ptr<DataPlane>> Start(DataPlaneOptions options);
+  // Close(), then stops the loop. Not from the loop thread.
+  ~DataPlane();
+  DataPlane(const DataPlane&) = delete;
+  DataPlane& operator=(const DataPlane&) = delete;
+
+  // The bound address ("127.0.0.1:7600"; the chosen port for port 0).
+  const std::string& address() const { return address_; }
+  const std::shared_ptr<kernel::remote::Loop>& loop() const { return loop_; }
+
+  // Loop thread: the Node of `peer`, over the live connection or a new one.
+  // Errors: kInvalidArgs (this node itself), resolve()'s, kPeerGone
+  // (unreachable, dead, refused, or no connection within the connect
+  // timeout), kAccessDenied (the peer's certificate does not prove its name).
+  kj::Promise<Result<PeerNode>> Node(const std::string& peer);
+
+  // Opens host directory `path` of node `peer` as a Directory handle entry
+  // (a proxy) with at most `rights`. `done` runs exactly once: on the loop
+  // thread, or on the caller's when the data plane has stopped. Errors:
+  // Node()'s, the peer's (kNotFound for no such directory), kMalformed when
+  // the peer answers with something else than a directory.
+  using OpenDone = std::function<void(Result<kernel::HandleEntry> entry)>;
+  void OpenDirectory(std::string peer, std::string path, kernel::Rights rights, OpenDone done);
+  // The same, waiting at most until `deadline` (then kPeerGone): for
+  // threads that may block (gRPC handlers), never a scheduler worker.
+  Result<kernel::HandleEntry> OpenDirectory(const std::string& peer, const std::string& path,
+                                            kernel::Rights rights, Deadline deadline);
+
+  // Drops the connection with `peer`, if any (membership saw it die or
+  // restart): its calls fail with kPeerGone, the next use dials again.
+  void Disconnect(const std::string& peer);
+
+  // Stops listening and closes every connection; later calls fail with
+  // kPeerGone. Idempotent.
+  void Close();
+
+  // Live connections (for tests and metrics); waits for the loop.
+  size_t connections();
+
+ private:
+  struct Peer;
+  enum class Hello : uint8_t;
+  explicit DataPlane(DataPlaneOptions options);
+
+  // Loop thread.
+  void StartDial(const std::string& peer);
+  kj::Promise<void> Propose(const std::string& peer, kernel::remote::PeerStream stream);
+  kj::Promise<void> Answer(kernel::remote::PeerStream stream);
+  void Install(const std::string& peer, kj::Own<kj::AsyncIoStream> stream,
+               kernel::remote::Connection::Side side);
+  void DialEnded(const std::string& peer, const std::optional<Error>& error);
+  bool Live(const Peer& peer) const;
+  PeerNode NodeOf(const Peer& peer) const;
+  void Drop(Peer& peer);
+
+  const DataPlaneOptions options_;
+  std::string address_;
+  std::shared_ptr<kernel::remote::Loop> loop_;
+  // Loop thread.
+  std::unique_ptr<kernel::remote::Transport> transport_;
+  kj::Own<kernel::remote::Transport::Listener> listener_;
+  std::map<std::string, std::unique_ptr<Peer>> peers_;
+  std::unique_ptr<kj::TaskSet> tasks_;
+  std::unique_ptr<kj::TaskSet::ErrorHandler> errors_;
+  bool closed_ = false;
+};
+
+}  // namespace shoal::clusterd

@@ -1,0 +1,75 @@
+#include "clusterd/daemon/node_server.h"
+
+#include <cstring>
+#include <filesystem>
+
+#include "kernel/object/directory.h"
+#include "kernel/object/namespace.h"
+#include "kernel/remote/handles.h"
+#include "kernel/remote/outcome.h"
+
+namespace shoal::clusterd {
+namespace {
+
+using kernel::Rights;
+
+// What a directory opened for a peer may carry at most.
+constexpr Rights kDirectoryGrantable =
+    Rights::kRead | Rights::kWrite | Rights::kDuplicate | Rights::kTransfer | Rights::kWait;
+
+class NodeServer final : public proto::rpc::Node::Server {
+ public:
+  NodeServer(std::shared_ptr<kernel::remote::Link> link, DirectoryOpener directories)
+      : link_(std::move(link)), directories_(std::move(directories)) {}
+
+  kj::Promise<void> openDirectory(OpenDirectoryContext context) override {
+    auto params = context.getParams();
+    auto outcome = context.getResults().initOutcome();
+    if ((params.getRights() & ~uint32_t(Rights::kAll)) != 0) {
+      kernel::remote::SetOutcome(outcome, MakeError(Status::kInvalidArgs, "unknown rights"));
+      return kj::READY_NOW;
+    }
+    std::string normal = std::filesystem::path(params.getPath().cStr()).lexically_normal();
+    if (normal.size() > 1 && normal.back() == '/') normal.pop_back();
+    Result<std::string> path = kernel::Namespace::CheckPath(normal);
+    if (!path.ok()) {
+      kernel::remote::SetOutcome(outcome, path.error());
+      return kj::READY_NOW;
+    }
+    Result<kernel::HandleEntry> entry = directories_(*path, Rights(params.getRights()));
+    if (!entry.ok()) {
+      kernel::remote::SetOutcome(outcome, entry.error());
+      return kj::READY_NOW;
+    }
+    kernel::remote::SetOutcome(
+        outcome, kernel::remote::ExportHandle(link_, *entry, context.getResults().initHandle()));
+    return kj::READY_NOW;
+  }
+
+ private:
+  const std::shared_ptr<kernel::remote::Link> link_;
+  const DirectoryOpener directories_;
+};
+
+}  // namespace
+
+proto::rpc::Node::Client ServeNode(const std::shared_ptr<kernel::remote::Link>& link,
+                                   DirectoryOpener directories) {
+  return kj::heap<NodeServer>(link, std::move(directories));
+}
+
+DirectoryOpener HostDirectories(kernel::FileIo& io) {
+  return [&io](const std::string& path, Rights requested) -> Result<kernel::HandleEntry> {
+    // A metadata call on the local filesystem, answered at once.
+    // TODO(async): a hung network filesystem would hold the data plane's
+    // loop; open on the reactor.
+    kernel::ErrnoResult<kernel::Ref<kernel::Directory>> dir = kernel::Directory::OpenRoot(path, io);
+    if (!dir.ok()) {
+      Status status = dir.error() == ENOENT ? Status::kNotFound : Status::kIoError;
+      return MakeError(status, "cannot open directory " + path + ": " + std::strerror(dir.error()));
+    }
+    return kernel::HandleEntry{std::move(dir).value(), requested & kDirectoryGrantable};
+  };
+}
+
+}  // namespace shoal::clusterd

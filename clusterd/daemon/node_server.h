@@ -1,0 +1,42 @@
+// The Node bootstrap (proto/node.capnp) this node offers each peer over the
+// data plane (data_plane.h), and the host directories it serves there.
+//
+// Trust model (see proto/node.capnp): only nodes holding a certificate of
+// the cluster CA reach this, and a peer node is trusted like an
+// administrator, so it may open any host directory of this node, as an
+// admin's Spawn may preopen one.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "kernel/base/result.h"
+#include "kernel/object/file_io.h"
+#include "kernel/object/object.h"
+#include "kernel/remote/link.h"
+#include "proto/node.capnp.h"
+
+namespace shoal::clusterd {
+
+// Opens directory `path` (absolute, in normal form) of this node for a peer,
+// with at most `requested` rights. Answers at once, on the data plane's loop
+// thread.
+using DirectoryOpener =
+    std::function<Result<kernel::HandleEntry>(const std::string& path, kernel::Rights requested)>;
+
+// A Node capability for the peer of `link`. openDirectory takes an absolute
+// path (put in normal form: "/srv//data/" is "/srv/data"; kInvalidArgs for a
+// relative one), opens it with `directories` and exports what it opened
+// with the rights granted. Loop thread.
+proto::rpc::Node::Client ServeNode(const std::shared_ptr<kernel::remote::Link>& link,
+                                   DirectoryOpener directories);
+
+// The host's directories: opens `path` as a kernel Directory whose files do
+// their IO on `io` (the kernel's reactor), with the rights asked for, at
+// most kRead | kWrite | kDuplicate | kTransfer | kWait. kNotFound / kIoError
+// when it cannot be opened as a directory. `io` must outlive the opener and
+// everything it opened.
+DirectoryOpener HostDirectories(kernel::FileIo& io);
+
+}  // namespace shoal::clusterd

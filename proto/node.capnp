@@ -1,0 +1,37 @@
+# The node's bootstrap on the data plane: what one shoald offers another
+# over their connection (docs/remote.md, "Between nodes").
+#
+# Trust model. The data plane connects only nodes that prove their names
+# with a certificate of the cluster CA (kernel/remote/transport.h), so the CA
+# is the membership authority, as for the Peer service: whoever holds a
+# CA-signed node certificate is a node of the cluster. A peer node is trusted
+# like an administrator of the cluster: an admin may already start a process
+# on any node with any of its host directories preopened, so a node may open
+# any host directory of its peers (each open gets its own capability, with
+# at most the rights asked for). Processes never reach this interface: they
+# hold only the capabilities their node hands them as handles.
+#
+# Version 1. Add methods only at the end; never renumber.
+
+@0xceb51237e67a6013;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("shoal::proto::rpc");
+
+using ObjectRpc = import "object_rpc.capnp";
+
+interface Node {
+  # Opens host directory `path` (absolute, on the serving node) as a
+  # Directory capability with at most `rights` (shoal::kernel::Rights). A
+  # failure (no such directory, a path that is not one, rights beyond
+  # Rights::kAll) is an outcome, never an exception.
+  openDirectory @0 (path :Text, rights :UInt32)
+      -> (outcome :ObjectRpc.Outcome, handle :ObjectRpc.Handle);
+
+  # Later, beside openDirectory:
+  # - spawner: this node's process spawner as an ObjectRpc.Spawner, which
+  #   shoald binds into namespaces at /nodes/NAME, so that a guest starts
+  #   children on this node.
+  # - a namespace provider (ObjectRpc.Provider) for `shoal mount
+  #   NODE:/dev/X PATH`: the devices and paths this node serves.
+}
