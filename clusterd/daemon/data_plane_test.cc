@@ -146,6 +146,15 @@ std::map<std::string, kernel::remote::TlsIdentity>* DataPlaneTest::certs_ = null
 
 std::vector<uint8_t> Bytes(std::string_view s) { return {s.begin(), s.end()}; }
 
+// kOk, or the status of the error, with its message when a test fails.
+::testing::AssertionResult Is(Status expected, const Result<HandleEntry>& got) {
+  Status status = got.ok() ? Status::kOk : got.error().status;
+  if (status == expected) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << StatusName(status) << " instead of " << StatusName(expected) << ": "
+         << (got.ok() ? "" : got.error().message);
+}
+
 TEST_F(DataPlaneTest, FirstUseDialsAndBothDirectionsShareOneConnection) {
   TestDirectories dirs_a;
   auto a = StartNode("node-a", &dirs_a);
@@ -238,18 +247,16 @@ TEST_F(DataPlaneTest, SimultaneousDialsSettleOnOneConnection) {
     ta.join();
     tb.join();
     // Both answered by the peer (kNotFound), neither lost to the race.
-    EXPECT_EQ(from_a.ok() ? Status::kOk : from_a.error().status, Status::kNotFound)
-        << "round " << round << ": " << (from_a.ok() ? "" : from_a.error().message);
-    EXPECT_EQ(from_b.ok() ? Status::kOk : from_b.error().status, Status::kNotFound)
-        << "round " << round << ": " << (from_b.ok() ? "" : from_b.error().message);
+    EXPECT_TRUE(Is(Status::kNotFound, from_a)) << "round " << round;
+    EXPECT_TRUE(Is(Status::kNotFound, from_b)) << "round " << round;
     std::this_thread::sleep_for(milliseconds(100));
     EXPECT_EQ(a->connections(), 1u) << "round " << round;
     EXPECT_EQ(b->connections(), 1u) << "round " << round;
     // And the one left carries calls both ways.
     Result<HandleEntry> again_a = a->OpenDirectory("node-b", "/missing", kRights, Soon());
     Result<HandleEntry> again_b = b->OpenDirectory("node-a", "/missing", kRights, Soon());
-    EXPECT_EQ(again_a.ok() ? Status::kOk : again_a.error().status, Status::kNotFound);
-    EXPECT_EQ(again_b.ok() ? Status::kOk : again_b.error().status, Status::kNotFound);
+    EXPECT_TRUE(Is(Status::kNotFound, again_a));
+    EXPECT_TRUE(Is(Status::kNotFound, again_b));
   }
 }
 
@@ -295,7 +302,7 @@ TEST_F(DataPlaneTest, DisconnectDropsTheConnectionAndTheNextUseDialsAgain) {
                        kernel::Signals::kPeerClosed));
   EXPECT_TRUE(ConnectionsBecome(*a, 0));
   Result<HandleEntry> again = b->OpenDirectory("node-a", "/missing", kRights, Soon());
-  EXPECT_EQ(again.ok() ? Status::kOk : again.error().status, Status::kNotFound);
+  EXPECT_TRUE(Is(Status::kNotFound, again));
   EXPECT_EQ(b->connections(), 1u);
 }
 
