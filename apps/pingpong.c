@@ -1,5 +1,7 @@
-/* pingpong [N]: the parent spawns a copy of itself with one end of a channel;
- * they bounce a counter N times (default 5), both printing progress. */
+/* pingpong [--on NODE] [N]: the parent spawns a copy of itself with one end
+ * of a channel (on node NODE under shoald, through /nodes/NODE); they bounce
+ * a counter N times (default 5), both printing progress (a child on another
+ * node prints into its own log there). */
 #include "spawn_self.h"
 
 static int child(void) {
@@ -21,7 +23,13 @@ static int child(void) {
 
 int main(int argc, char** argv) {
   if (argc > 1 && strcmp(argv[1], "child") == 0) return child();
-  int rounds = argc > 1 ? atoi(argv[1]) : 5;
+  const char* node = NULL;
+  int arg = 1;
+  if (argc > arg + 1 && strcmp(argv[arg], "--on") == 0) {
+    node = argv[arg + 1];
+    arg += 2;
+  }
+  int rounds = argc > arg ? atoi(argv[arg]) : 5;
   uint32_t len;
   unsigned char* module = read_module(argv[0], &len);
   if (!module) {
@@ -30,9 +38,9 @@ int main(int argc, char** argv) {
   }
   shoal_handle_t ends[2];
   if (shoal_channel_create(ends) < 0) return 1;
-  int32_t proc = spawn_self(module, len, argv[0], "child", NULL, &ends[1], 1);
+  int32_t proc = spawn_self_on(node, module, len, argv[0], "child", NULL, &ends[1], 1);
   if (proc < 0) {
-    fprintf(stderr, "pingpong: spawn failed: %d\n", proc);
+    fprintf(stderr, "pingpong: spawn%s%s failed: %d\n", node ? " on " : "", node ? node : "", proc);
     return 1;
   }
   uint32_t value = 0;

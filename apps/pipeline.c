@@ -1,7 +1,9 @@
-/* pipeline [N]: producer -> filter -> consumer, three processes over two
- * channels. The producer (the parent) sends 1..N, the filter keeps the odd
- * numbers and squares them, the consumer sums them and reports the total
- * back to the producer. Default N = 100. */
+/* pipeline [--on FILTER_NODE,CONSUMER_NODE] [N]: producer -> filter ->
+ * consumer, three processes over two channels. The producer (the parent)
+ * sends 1..N, the filter keeps the odd numbers and squares them, the consumer
+ * sums them and reports the total back to the producer. Default N = 100.
+ * With --on (under shoald) the filter and the consumer run on the named
+ * nodes, so the channels cross between nodes. */
 #include "spawn_self.h"
 
 static int filter(void) {
@@ -46,7 +48,19 @@ static int consumer(void) {
 int main(int argc, char** argv) {
   if (argc > 1 && strcmp(argv[1], "filter") == 0) return filter();
   if (argc > 1 && strcmp(argv[1], "consumer") == 0) return consumer();
-  uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 100;
+  char nodes[128] = "";
+  const char* filter_node = NULL;
+  const char* consumer_node = NULL;
+  int arg = 1;
+  if (argc > arg + 1 && strcmp(argv[arg], "--on") == 0) {
+    snprintf(nodes, sizeof nodes, "%s", argv[arg + 1]);
+    char* comma = strchr(nodes, ',');
+    filter_node = nodes;
+    consumer_node = comma ? comma + 1 : nodes;
+    if (comma) *comma = 0;
+    arg += 2;
+  }
+  uint64_t n = argc > arg ? strtoull(argv[arg], NULL, 10) : 100;
   uint32_t len;
   unsigned char* module = read_module(argv[0], &len);
   if (!module) {
@@ -59,8 +73,9 @@ int main(int argc, char** argv) {
     return 1;
   shoal_handle_t filter_handles[2] = {a[1], b[0]};
   shoal_handle_t consumer_handles[2] = {b[1], report[1]};
-  int32_t pf = spawn_self(module, len, argv[0], "filter", NULL, filter_handles, 2);
-  int32_t pc = spawn_self(module, len, argv[0], "consumer", NULL, consumer_handles, 2);
+  int32_t pf = spawn_self_on(filter_node, module, len, argv[0], "filter", NULL, filter_handles, 2);
+  int32_t pc =
+      spawn_self_on(consumer_node, module, len, argv[0], "consumer", NULL, consumer_handles, 2);
   if (pf < 0 || pc < 0) {
     fprintf(stderr, "pipeline: spawn failed: %d %d\n", pf, pc);
     return 1;
@@ -78,8 +93,10 @@ int main(int argc, char** argv) {
   int32_t cf = -1, cc = -1;
   shoal_process_wait((shoal_handle_t)pf, SHOAL_WAIT, &cf);
   shoal_process_wait((shoal_handle_t)pc, SHOAL_WAIT, &cc);
-  printf("pipeline: sum of odd squares to %llu = %llu (%s); filter exited %d, consumer %d\n",
+  printf("pipeline: sum of odd squares to %llu = %llu (%s); filter exited %d, consumer %d",
          (unsigned long long)n, (unsigned long long)sum, sum == expect ? "correct" : "WRONG", cf,
          cc);
+  if (filter_node) printf(" (filter on %s, consumer on %s)", filter_node, consumer_node);
+  printf("\n");
   return sum == expect && cf == 0 && cc == 0 ? 0 : 1;
 }

@@ -211,8 +211,6 @@ TEST_F(DataPlaneTest, AnAnswerThatIsNoDirectoryIsMalformed) {
   EXPECT_EQ(chan.error().status, Status::kMalformed) << chan.error().message;
 }
 
-// Ready for the directory proxy (kernel/remote/directory_proxy.cc): until it
-// lands, a directory cannot cross nodes and this test says so.
 TEST_F(DataPlaneTest, OpenDirectoryGivesADirectoryOfThePeer) {
   auto a = StartNode("node-a");
   auto b = StartNode("node-b");
@@ -220,10 +218,6 @@ TEST_F(DataPlaneTest, OpenDirectoryGivesADirectoryOfThePeer) {
   std::string root = ::testing::TempDir() + "/data-plane-dir-" + std::to_string(::getpid());
   std::filesystem::create_directories(root + "/inside");
   Result<HandleEntry> dir = b->OpenDirectory("node-a", root, kRights, Soon());
-  if (!dir.ok() && dir.error().status == Status::kNotSupported) {
-    std::filesystem::remove_all(root);
-    GTEST_SKIP() << "directories cannot cross nodes yet: " << dir.error().message;
-  }
   ASSERT_TRUE(dir.ok()) << dir.error().message;
   EXPECT_EQ(dir->object->type(), kernel::ObjectType::kDirectory);
   EXPECT_TRUE(Contains(dir->rights, Rights::kRead));

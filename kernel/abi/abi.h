@@ -10,13 +10,18 @@
 // Results: every call returns an i32. A value >= 0 is success (0, a handle
 // value, or a byte count); a negative value is -(shoal::Status), e.g.
 // -1 = bad handle (kernel/base/status.h). A call that waits sets
-// AbiCall::action to kYield after SetObjectWait(); the process parks and the
-// call is retried from the start when it is woken.
+// AbiCall::action to kYield, after SetObjectWait() (Park) to wait for an
+// object's signals, or after leaving an operation in flight in the process's
+// PendingCall (ParkOnPending): the process parks and the call is retried
+// from the start when it is woken; the retry collects the operation's
+// outcome (kernel/base/pending_call.h).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
+#include <utility>
 
 #include "kernel/base/result.h"
 #include "kernel/object/handle_table.h"
@@ -46,6 +51,27 @@ struct AbiCall {
   // Parks the process until `wait` is met; the call is retried then.
   int32_t Park(ObjectWait wait) {
     process.SetObjectWait(std::move(wait));
+    action = vm::HostAction::kYield;
+    return 0;
+  }
+
+  // Runs an object operation that may complete later, `start(done)`, through
+  // the process's PendingCall under `key` (one key type per call, naming
+  // the object and every argument): its outcome, or nullopt after parking
+  // the process until it completes (the handler then returns 0; the retried
+  // call collects the outcome).
+  template <typename T, typename Key, typename Start>
+  std::optional<T> RunPending(Key key, Start&& start) {
+    std::optional<T> outcome =
+        process.pending_call().Run<T>(std::move(key), std::forward<Start>(start));
+    if (!outcome) ParkOnPending();
+    return outcome;
+  }
+
+  // Parks the process until the operation its PendingCall left in flight
+  // completes; the call is retried then.
+  int32_t ParkOnPending() {
+    process.SetPendingWait(process.pending_call().TakeWait());
     action = vm::HostAction::kYield;
     return 0;
   }
@@ -101,6 +127,7 @@ Result<int32_t> FdFromHandle(AbiCall& c);
 Result<int32_t> HandleFromFd(AbiCall& c);
 // process_calls.cc
 Result<int32_t> ProcessSpawn(AbiCall& c);
+Result<int32_t> ProcessSpawnOn(AbiCall& c);
 Result<int32_t> ProcessWait(AbiCall& c);
 Result<int32_t> ProcessTerminate(AbiCall& c);
 Result<int32_t> ProcessKill(AbiCall& c);

@@ -29,6 +29,7 @@ constexpr AbiFunctionSpec kFunctions[] = {
     {"port_wait_async", "iiiI", PortWaitAsync},
     {"process_kill", "i", ProcessKill},
     {"process_spawn", "iiiiii", ProcessSpawn},
+    {"process_spawn_on", "iiiiiii", ProcessSpawnOn},
     {"process_terminate", "i", ProcessTerminate},
     {"process_wait", "iii", ProcessWait},
     {"process_watch_terminate", "iI", ProcessWatchTerminate},

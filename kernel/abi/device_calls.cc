@@ -1,4 +1,10 @@
 // device_read, device_write, device_describe, device_control.
+//
+// Every device operation may complete later (a device on another node), so
+// each runs through the process's PendingCall (AbiCall::RunPending): a local
+// device answers at once; otherwise the process parks and the retried call
+// collects the answer. kShouldWait is an answer like any other: with
+// SHOAL_WAIT the process then parks on the device's signals.
 #include <algorithm>
 #include <string>
 
@@ -16,6 +22,28 @@ std::string DescriptionText(const DeviceInfo& info) {
   return text;
 }
 
+// What a device_read or device_write that got `error` answers: with
+// SHOAL_WAIT in `flags`, kShouldWait parks the caller until `ready` or
+// kPeerClosed on the device.
+Result<int32_t> WaitOrFail(AbiCall& c, const Error& error, uint32_t flags,
+                           const Ref<DeviceOps>& device, Signals ready) {
+  if (error.status == Status::kShouldWait && (flags & kWaitFlag) != 0) {
+    return c.Park({device, ready | Signals::kPeerClosed, 0});
+  }
+  return error;
+}
+
+// One key type per call (kernel/base/pending_call.h): the device and every
+// argument that decides the outcome. Guest memory does not change while the
+// process is parked, so a write or control is named by where its bytes are.
+// A shoal call never returns to the guest with its operation in flight (it
+// parks), so the caller's handle keeps the device alive as long as a key
+// names it, and its address identifies it.
+using ReadKey = PendingKey<struct ReadTag, const DeviceOps*, uint32_t>;
+using WriteKey = PendingKey<struct WriteTag, const DeviceOps*, uint32_t, uint32_t>;
+using DescribeKey = PendingKey<struct DescribeTag, const DeviceOps*>;
+using ControlKey = PendingKey<struct ControlTag, const DeviceOps*, uint32_t, uint32_t>;
+
 }  // namespace
 
 // device_read(dev, flags, buf, cap) -> bytes read (at most 64 KiB; 0 at the
@@ -27,16 +55,13 @@ Result<int32_t> DeviceRead(AbiCall& c) {
   uint32_t cap = std::min<uint32_t>(c.U32(3), DeviceOps::kMaxTransfer);
   if ((flags & ~kWaitFlag) != 0) return MakeError(Status::kInvalidArgs, "unknown flags");
   std::span<uint8_t> buf = TRY(c.Bytes(buf_ptr, cap));
-  Result<std::vector<uint8_t>> bytes = device->Read(cap);
-  if (!bytes.ok()) {
-    if (bytes.error().status == Status::kShouldWait && (flags & kWaitFlag) != 0) {
-      return c.Park({device, Signals::kReadable | Signals::kPeerClosed, 0});
-    }
-    return bytes.error();
-  }
-  if (bytes->size() > cap) return MakeError(Status::kInternal, "device read overran");
-  std::copy(bytes->begin(), bytes->end(), buf.begin());
-  return int32_t(bytes->size());
+  std::optional<Result<std::vector<uint8_t>>> bytes = c.RunPending<Result<std::vector<uint8_t>>>(
+      ReadKey(device.get(), cap), [&](auto done) { device->ReadAsync(cap, std::move(done)); });
+  if (!bytes) return 0;  // Parked until the device answers.
+  if (!bytes->ok()) return WaitOrFail(c, bytes->error(), flags, device, Signals::kReadable);
+  if ((*bytes)->size() > cap) return MakeError(Status::kInternal, "device read overran");
+  std::copy((*bytes)->begin(), (*bytes)->end(), buf.begin());
+  return int32_t((*bytes)->size());
 }
 
 // device_write(dev, flags, buf, len) -> bytes consumed (a prefix; len at
@@ -48,14 +73,12 @@ Result<int32_t> DeviceWrite(AbiCall& c) {
   if ((flags & ~kWaitFlag) != 0) return MakeError(Status::kInvalidArgs, "unknown flags");
   if (len > DeviceOps::kMaxTransfer) return MakeError(Status::kInvalidArgs, "write over 64 KiB");
   std::span<uint8_t> buf = TRY(c.Bytes(buf_ptr, len));
-  Result<size_t> written = device->Write(buf);
-  if (!written.ok()) {
-    if (written.error().status == Status::kShouldWait && (flags & kWaitFlag) != 0) {
-      return c.Park({device, Signals::kWritable | Signals::kPeerClosed, 0});
-    }
-    return written.error();
-  }
-  return int32_t(std::min<size_t>(*written, len));
+  std::optional<Result<size_t>> written =
+      c.RunPending<Result<size_t>>(WriteKey(device.get(), buf_ptr, len),
+                                   [&](auto done) { device->WriteAsync(buf, std::move(done)); });
+  if (!written) return 0;  // Parked until the device answers.
+  if (!written->ok()) return WaitOrFail(c, written->error(), flags, device, Signals::kWritable);
+  return int32_t(std::min<size_t>(**written, len));
 }
 
 // device_describe(dev, buf, cap) -> the description's full length; its first
@@ -66,7 +89,10 @@ Result<int32_t> DeviceDescribe(AbiCall& c) {
   Ref<DeviceOps> device = TRY(c.process.handles().Get<DeviceOps>(c.U32(0), Rights::kNone));
   uint32_t buf_ptr = c.U32(1), cap = c.U32(2);
   std::span<uint8_t> buf = TRY(c.Bytes(buf_ptr, cap));
-  std::string text = DescriptionText(TRY(device->Describe()));
+  std::optional<Result<DeviceInfo>> info = c.RunPending<Result<DeviceInfo>>(
+      DescribeKey(device.get()), [&](auto done) { device->DescribeAsync(std::move(done)); });
+  if (!info) return 0;  // Parked until the device answers.
+  std::string text = DescriptionText(TRY(std::move(*info)));
   if (text.size() > DeviceOps::kMaxTransfer) {
     return MakeError(Status::kOutOfBounds, "device description over 64 KiB");
   }
@@ -87,7 +113,11 @@ Result<int32_t> DeviceControl(AbiCall& c) {
   }
   std::span<uint8_t> request = TRY(c.Bytes(request_ptr, request_len));
   std::span<uint8_t> reply_buf = TRY(c.Bytes(reply_ptr, reply_cap));
-  std::vector<uint8_t> reply = TRY(device->Control(request));
+  std::optional<Result<std::vector<uint8_t>>> answer = c.RunPending<Result<std::vector<uint8_t>>>(
+      ControlKey(device.get(), request_ptr, request_len),
+      [&](auto done) { device->ControlAsync(request, std::move(done)); });
+  if (!answer) return 0;  // Parked until the device answers.
+  std::vector<uint8_t> reply = TRY(std::move(*answer));
   if (reply.size() > reply_cap) {
     return MakeError(Status::kOutOfBounds, "control reply larger than the buffer");
   }

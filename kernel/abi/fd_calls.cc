@@ -9,13 +9,13 @@
 namespace shoal::kernel::abi {
 
 // fd_from_handle(h) -> a WASI fd viewing handle `h`: a File (a FileView at
-// position 0) or a local Directory (a HostDirectory, to open paths beneath;
-// not a preopen, so a C program registers it with
-// __wasilibc_register_preopened_fd to use it by path). `h` stays in the
-// table under the same value: closing the fd closes h, and closing,
-// replacing or sending h ends the fd. A handle that a descriptor views
-// already gives that descriptor. Needs kRead or kWrite; the fd's WASI rights
-// are what h's rights allow. kNotSupported for a proxied directory,
+// position 0) or a Directory (a HostDirectory, to open paths beneath; not a
+// preopen, so a C program registers it with __wasilibc_register_preopened_fd
+// to use it by path). Either may be local or proxied: calls through the fd
+// park while a proxied object answers. `h` stays in the table under the same
+// value: closing the fd closes h, and closing, replacing or sending h ends
+// the fd. A handle that a descriptor views already gives that descriptor.
+// Needs kRead or kWrite; the fd's WASI rights are what h's rights allow.
 // kNoMemory when the descriptor table is full.
 Result<int32_t> FdFromHandle(AbiCall& c) {
   HandleValue h = c.U32(0);
@@ -32,9 +32,8 @@ Result<int32_t> FdFromHandle(AbiCall& c) {
     descriptor.object = wasi::FileView::Create(std::static_pointer_cast<FileOps>(entry.object));
     descriptor.rights_base = descriptor.object->max_rights();
   } else {
-    auto dir = std::dynamic_pointer_cast<Directory>(entry.object);
-    if (!dir) return MakeError(Status::kNotSupported, "a proxied directory cannot be an fd yet");
-    descriptor.object = wasi::HostDirectory::Adopt(std::move(dir), /*poll_streams=*/true);
+    descriptor.object = wasi::HostDirectory::Adopt(
+        std::static_pointer_cast<DirectoryOps>(entry.object), /*poll_streams=*/true);
     descriptor.rights_base = wasi::kDirectoryRights;
     descriptor.rights_inheriting = wasi::kDirectoryRights | wasi::kFileRights;
   }

@@ -1,10 +1,13 @@
 // process_spawn, process_wait, process_terminate, process_kill,
 // process_watch_terminate.
+#include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "kernel/abi/abi.h"
 #include "kernel/object/port.h"
+#include "kernel/object/spawner.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/wasi/guest_memory.h"
 
@@ -15,7 +18,8 @@ constexpr uint32_t kMaxSpawnModuleBytes = 64u << 20;
 constexpr uint32_t kMaxSpawnArgBytes = 64u << 10;
 constexpr uint32_t kMaxSpawnHandles = 64;
 
-// "a\0b\0c" (a trailing NUL is optional) -> {"a", "b", "c"}.
+// "a\0b\0c" (a trailing NUL is optional) -> {"a", "b", "c"}; no args give
+// {"child"}.
 std::vector<std::string> SplitArgs(std::span<const uint8_t> bytes) {
   std::vector<std::string> args;
   std::string current;
@@ -28,7 +32,37 @@ std::vector<std::string> SplitArgs(std::span<const uint8_t> bytes) {
     }
   }
   if (!current.empty()) args.push_back(std::move(current));
+  if (args.empty()) args.push_back("child");
   return args;
+}
+
+// A spawn's arguments in guest memory: the module, the NUL-separated args and
+// the handle values, checked against the limits.
+struct SpawnArgs {
+  std::span<uint8_t> module;
+  std::span<uint8_t> args;
+  std::vector<HandleValue> handles;
+};
+
+// Reads (module_ptr, module_len, args_ptr, args_len, handles_ptr, nhandles)
+// from the call's arguments starting at `first`.
+Result<SpawnArgs> ReadSpawnArgs(AbiCall& c, int first) {
+  uint32_t module_ptr = c.U32(first), module_len = c.U32(first + 1);
+  uint32_t args_ptr = c.U32(first + 2), args_len = c.U32(first + 3);
+  uint32_t handles_ptr = c.U32(first + 4), nhandles = c.U32(first + 5);
+  if (module_len > kMaxSpawnModuleBytes || args_len > kMaxSpawnArgBytes ||
+      nhandles > kMaxSpawnHandles) {
+    return MakeError(Status::kInvalidArgs, "spawn arguments too large");
+  }
+  SpawnArgs spawn;
+  spawn.module = TRY(c.Bytes(module_ptr, module_len));
+  spawn.args = TRY(c.Bytes(args_ptr, args_len));
+  std::span<uint8_t> raw_handles = TRY(c.Bytes(handles_ptr, uint64_t(nhandles) * 4));
+  spawn.handles.resize(nhandles);
+  for (uint32_t i = 0; i < nhandles; ++i) {
+    spawn.handles[i] = wasi::GetLe32(raw_handles.data() + 4 * i);
+  }
+  return spawn;
 }
 
 }  // namespace
@@ -42,23 +76,11 @@ std::vector<std::string> SplitArgs(std::span<const uint8_t> bytes) {
 // caller's mirrors (the terminal under `shoal run`). Its namespace is a copy
 // of the caller's.
 Result<int32_t> ProcessSpawn(AbiCall& c) {
-  uint32_t module_ptr = c.U32(0), module_len = c.U32(1), args_ptr = c.U32(2), args_len = c.U32(3);
-  uint32_t handles_ptr = c.U32(4), nhandles = c.U32(5);
-  if (module_len > kMaxSpawnModuleBytes || args_len > kMaxSpawnArgBytes ||
-      nhandles > kMaxSpawnHandles) {
-    return MakeError(Status::kInvalidArgs, "spawn arguments too large");
-  }
-  std::span<uint8_t> module = TRY(c.Bytes(module_ptr, module_len));
-  std::span<uint8_t> args = TRY(c.Bytes(args_ptr, args_len));
-  std::span<uint8_t> raw_handles = TRY(c.Bytes(handles_ptr, uint64_t(nhandles) * 4));
-  std::vector<HandleValue> values(nhandles);
-  for (uint32_t i = 0; i < nhandles; ++i) values[i] = wasi::GetLe32(raw_handles.data() + 4 * i);
-
+  SpawnArgs spawn = TRY(ReadSpawnArgs(c, 0));
   Process& self = c.process;
   SpawnRequest request;
-  request.module_bytes.assign(module.begin(), module.end());
-  request.args = SplitArgs(args);
-  if (request.args.empty()) request.args.push_back("child");
+  request.module_bytes.assign(spawn.module.begin(), spawn.module.end());
+  request.args = SplitArgs(spawn.args);
   request.stdout_mirror = self.stdout_mirror();
   request.stderr_mirror = self.stderr_mirror();
   request.parent_pid = self.pid();
@@ -66,7 +88,7 @@ Result<int32_t> ProcessSpawn(AbiCall& c) {
   request.ns = self.ns().Clone();  // The child sees what its parent sees.
 
   Ref<ProcessObject> child;
-  TRY(self.handles().TakeAll(values, Rights::kTransfer,
+  TRY(self.handles().TakeAll(spawn.handles, Rights::kTransfer,
                              [&](std::vector<HandleEntry> entries) -> VoidResult {
                                request.handles = std::move(entries);
                                SpawnResult spawned = TRY(self.kernel().Spawn(std::move(request)));
@@ -74,6 +96,51 @@ Result<int32_t> ProcessSpawn(AbiCall& c) {
                                return {};
                              }));
   return int32_t(TRY(self.handles().Add(child, DefaultRights(ObjectType::kProcess))));
+}
+
+namespace {
+
+// Names one process_spawn_on call: the spawner and the raw arguments (a
+// parked process's memory does not change, so equal arguments are the same
+// request).
+struct SpawnOnKey {
+  Ref<KernelObject> spawner;
+  std::array<uint32_t, 6> args;
+  bool operator==(const SpawnOnKey&) const = default;
+};
+
+}  // namespace
+
+// process_spawn_on(spawner, module_ptr, module_len, args_ptr, args_len,
+// handles_ptr, nhandles) -> a process handle: process_spawn on the node the
+// spawner stands for (namespace_open("/nodes/NAME") under shoald), which may
+// be another node. Needs kManage on the spawner. The caller parks until the
+// node answered. The child has that node's namespace and its own consoles
+// there (its output does not reach the caller's terminal). The handles (each
+// needs kTransfer) leave the caller's table when the request is sent; if the
+// spawn then fails they are dropped (a channel end reads as peer-closed).
+// Errors of the node: those of process_spawn, and -19 (peer gone) when the
+// node became unreachable.
+Result<int32_t> ProcessSpawnOn(AbiCall& c) {
+  Ref<SpawnerOps> spawner = TRY(c.process.handles().Get<SpawnerOps>(c.U32(0), Rights::kManage));
+  SpawnArgs spawn = TRY(ReadSpawnArgs(c, 1));
+  SpawnOnKey key{spawner, {c.U32(1), c.U32(2), c.U32(3), c.U32(4), c.U32(5), c.U32(6)}};
+  std::optional<Result<HandleEntry>> child = c.RunPending<Result<HandleEntry>>(
+      std::move(key), [&](SpawnerOps::SpawnDone done) {
+        SpawnSpec spec;
+        spec.module.assign(spawn.module.begin(), spawn.module.end());
+        spec.args = SplitArgs(spawn.args);
+        VoidResult taken = c.process.handles().TakeAll(
+            spawn.handles, Rights::kTransfer, [&](std::vector<HandleEntry> entries) -> VoidResult {
+              spec.handles = std::move(entries);
+              return Ok();
+            });
+        if (!taken.ok()) return done(taken.error());
+        spawner->Spawn(std::move(spec), std::move(done));
+      });
+  if (!child) return 0;  // Parked; the retried call collects the answer.
+  HandleEntry process = TRY(std::move(*child));
+  return int32_t(TRY(c.process.handles().Add(std::move(process.object), process.rights)));
 }
 
 // process_wait(proc, flags, exit_code_ptr) -> 0 once the process ended; its

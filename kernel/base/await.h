@@ -14,21 +14,25 @@ namespace shoal {
 
 // Runs `start(done)`, where `done(T)` must be called exactly once, on any
 // thread, possibly before `start` returns; returns what `done` received.
+// `done` is a one-pointer callable, so a std::function holds it in place.
 template <typename T, typename Start>
 T Await(Start&& start) {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::optional<T> outcome;
-  start([&](T value) {
-    // Notified under the lock, so the waiter cannot return (and destroy these
-    // locals) before this callback is done with them.
-    std::lock_guard lock(mu);
-    outcome.emplace(std::move(value));
-    cv.notify_all();
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<T> outcome;
+  } state;
+  State* s = &state;
+  start([s](T value) {
+    // Notified under the lock, so the waiter cannot return (and destroy the
+    // state) before this callback is done with it.
+    std::lock_guard lock(s->mu);
+    s->outcome.emplace(std::move(value));
+    s->cv.notify_all();
   });
-  std::unique_lock lock(mu);
-  cv.wait(lock, [&] { return outcome.has_value(); });
-  return std::move(*outcome);
+  std::unique_lock lock(state.mu);
+  state.cv.wait(lock, [&] { return state.outcome.has_value(); });
+  return std::move(*state.outcome);
 }
 
 }  // namespace shoal

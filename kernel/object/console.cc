@@ -29,7 +29,7 @@ Result<uint64_t> Console::Write(std::span<const uint8_t> bytes) {
   return start_ + bytes_.size();
 }
 
-Result<ConsoleChunk> Console::Read(uint64_t offset, size_t max_bytes) {
+Result<ConsoleChunk> Console::ReadNow(uint64_t offset, size_t max_bytes) {
   MutexLock lock(&mu_);
   uint64_t end = start_ + bytes_.size();
   if (offset > end) {

@@ -15,9 +15,11 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <span>
 #include <vector>
 
+#include "kernel/base/await.h"
 #include "kernel/base/result.h"
 #include "kernel/object/object.h"
 #include "kernel/object/thread_annotations.h"
@@ -41,10 +43,18 @@ class ConsoleOps : public KernelObject {
   // console is closed.
   virtual Result<uint64_t> Write(std::span<const uint8_t> bytes) = 0;
 
+  using ReadDone = std::function<void(Result<ConsoleChunk> chunk)>;
+
   // Up to `max_bytes` from `offset` (or from the oldest retained byte, if
   // `offset` was dropped). kShouldWait at the end of an open console,
   // kPeerClosed at the end of a closed one, kOutOfBounds past the end.
-  virtual Result<ConsoleChunk> Read(uint64_t offset, size_t max_bytes) = 0;
+  // Asynchronous (object.h): a follower on another node waits for the wire.
+  virtual void ReadAsync(uint64_t offset, size_t max_bytes, ReadDone done) = 0;
+  // The blocking form (object.h): never on a scheduler worker.
+  Result<ConsoleChunk> Read(uint64_t offset, size_t max_bytes) {
+    return Await<Result<ConsoleChunk>>(
+        [&](ReadDone done) { ReadAsync(offset, max_bytes, std::move(done)); });
+  }
 
   // Marks the end of the stream: later writes fail, readers drain and then
   // get kPeerClosed. Closing twice is fine.
@@ -60,10 +70,14 @@ class Console final : public ConsoleOps {
   static Result<Ref<Console>> Create(size_t retention = kDefaultRetention);
 
   Result<uint64_t> Write(std::span<const uint8_t> bytes) override;
-  Result<ConsoleChunk> Read(uint64_t offset, size_t max_bytes) override;
+  // Answers at once, on the calling thread.
+  void ReadAsync(uint64_t offset, size_t max_bytes, ReadDone done) override {
+    done(ReadNow(offset, max_bytes));
+  }
   VoidResult Close() override;
 
  private:
+  Result<ConsoleChunk> ReadNow(uint64_t offset, size_t max_bytes);
   explicit Console(size_t retention) : ConsoleOps(ObjectType::kConsole), retention_(retention) {}
 
   const size_t retention_;

@@ -21,12 +21,12 @@ class ConsoleProxy final : public Proxy<ConsoleOps> {
     });
   }
 
-  Result<ConsoleChunk> Read(uint64_t offset, size_t max_bytes) override {
+  void ReadAsync(uint64_t offset, size_t max_bytes, ReadDone done) override {
     capnp::MallocMessageBuilder message;
     auto read = NewRequest(message).initConsoleRead();
     read.setOffset(offset);
     read.setMaxBytes(max_bytes);
-    return client().Call(message, [](proto::ObjectResponse::Reader r) -> Result<ConsoleChunk> {
+    done(client().Call(message, [](proto::ObjectResponse::Reader r) -> Result<ConsoleChunk> {
       if (!r.getResult().isConsoleChunk()) return MakeError(Status::kMalformed, "expected a chunk");
       auto in = r.getResult().getConsoleChunk();
       ConsoleChunk chunk;
@@ -35,7 +35,7 @@ class ConsoleProxy final : public Proxy<ConsoleOps> {
       auto bytes = in.getBytes();
       chunk.bytes.assign(bytes.begin(), bytes.end());
       return chunk;
-    });
+    }));
   }
 
   VoidResult Close() override {

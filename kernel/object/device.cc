@@ -24,21 +24,9 @@ VoidResult FillRandom(std::span<uint8_t> out) {
   return Ok();
 }
 
-}  // namespace
-
-Result<Ref<BasicDevice>> BasicDevice::Create(BasicDeviceKind kind) {
-  switch (kind) {
-    case BasicDeviceKind::kNull:
-    case BasicDeviceKind::kZero:
-    case BasicDeviceKind::kRandom:
-      return Ref<BasicDevice>(new BasicDevice(kind));
-  }
-  return MakeError(Status::kInvalidArgs, "unknown basic device kind");
-}
-
-Result<DeviceInfo> BasicDevice::Describe() {
+DeviceInfo BasicInfo(BasicDeviceKind kind) {
   DeviceInfo info;
-  switch (kind_) {
+  switch (kind) {
     case BasicDeviceKind::kNull:
       info.device_class = info.name = "null";
       break;
@@ -53,9 +41,9 @@ Result<DeviceInfo> BasicDevice::Describe() {
   return info;
 }
 
-Result<std::vector<uint8_t>> BasicDevice::Read(size_t max_bytes) {
-  size_t n = std::min(max_bytes, kMaxTransfer);
-  switch (kind_) {
+Result<std::vector<uint8_t>> BasicRead(BasicDeviceKind kind, size_t max_bytes) {
+  size_t n = std::min(max_bytes, DeviceOps::kMaxTransfer);
+  switch (kind) {
     case BasicDeviceKind::kNull:
       return std::vector<uint8_t>();
     case BasicDeviceKind::kZero:
@@ -69,16 +57,36 @@ Result<std::vector<uint8_t>> BasicDevice::Read(size_t max_bytes) {
   return MakeError(Status::kInternal, "unknown basic device kind");
 }
 
-Result<size_t> BasicDevice::Write(std::span<const uint8_t> bytes) {
-  if (bytes.size() > kMaxTransfer) {
+Result<size_t> BasicWrite(std::span<const uint8_t> bytes) {
+  if (bytes.size() > DeviceOps::kMaxTransfer) {
     return MakeError(Status::kInvalidArgs, "device write of " + std::to_string(bytes.size()) +
                                                " bytes is over the limit");
   }
   return bytes.size();  // Every basic device discards what it is given.
 }
 
-Result<std::vector<uint8_t>> BasicDevice::Control(std::span<const uint8_t>) {
-  return MakeError(Status::kNotSupported, "the kernel's basic devices have no controls");
+}  // namespace
+
+Result<Ref<BasicDevice>> BasicDevice::Create(BasicDeviceKind kind) {
+  switch (kind) {
+    case BasicDeviceKind::kNull:
+    case BasicDeviceKind::kZero:
+    case BasicDeviceKind::kRandom:
+      return Ref<BasicDevice>(new BasicDevice(kind));
+  }
+  return MakeError(Status::kInvalidArgs, "unknown basic device kind");
+}
+
+void BasicDevice::DescribeAsync(DescribeDone done) { done(BasicInfo(kind_)); }
+
+void BasicDevice::ReadAsync(size_t max_bytes, ReadDone done) { done(BasicRead(kind_, max_bytes)); }
+
+void BasicDevice::WriteAsync(std::span<const uint8_t> bytes, WriteDone done) {
+  done(BasicWrite(bytes));
+}
+
+void BasicDevice::ControlAsync(std::span<const uint8_t>, ControlDone done) {
+  done(MakeError(Status::kNotSupported, "the kernel's basic devices have no controls"));
 }
 
 }  // namespace shoal::kernel

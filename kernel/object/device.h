@@ -13,15 +13,23 @@
 // Writes likewise with kWritable. kPeerClosed means the device is gone
 // (unplugged, or the node serving it vanished).
 //
+// Asynchronous: every operation is an `...Async` virtual with a blocking
+// form of the plain name beside it (object.h). Local devices answer at once;
+// a proxied one when the node serving it does. Its kShouldWait still means
+// "nothing now": a completed answer, after which the reader observes
+// signals as above.
+//
 // Threading: every operation is thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "kernel/base/await.h"
 #include "kernel/base/result.h"
 #include "kernel/object/object.h"
 
@@ -45,21 +53,43 @@ class DeviceOps : public KernelObject {
   // kInvalidArgs for Write and Control; Read returns at most this many).
   static constexpr size_t kMaxTransfer = 64 * 1024;
 
-  virtual Result<DeviceInfo> Describe() = 0;
+  using DescribeDone = std::function<void(Result<DeviceInfo> info)>;
+  using ReadDone = std::function<void(Result<std::vector<uint8_t>> bytes)>;
+  using WriteDone = std::function<void(Result<size_t> consumed)>;
+  using ControlDone = std::function<void(Result<std::vector<uint8_t>> reply)>;
+
+  virtual void DescribeAsync(DescribeDone done) = 0;
 
   // Up to `max_bytes` (at most kMaxTransfer) bytes. An empty result is the
   // end of the stream (or max_bytes == 0). kShouldWait when none is available
   // yet, kPeerClosed when the device is gone.
-  virtual Result<std::vector<uint8_t>> Read(size_t max_bytes) = 0;
+  virtual void ReadAsync(size_t max_bytes, ReadDone done) = 0;
 
-  // Consumes a prefix of `bytes` and returns its length (> 0 unless `bytes`
+  // Consumes a prefix of `bytes` and reports its length (> 0 unless `bytes`
   // is empty). kShouldWait when it can take none now; kInvalidArgs past
-  // kMaxTransfer.
-  virtual Result<size_t> Write(std::span<const uint8_t> bytes) = 0;
+  // kMaxTransfer. `bytes` need stay valid only until WriteAsync returns.
+  virtual void WriteAsync(std::span<const uint8_t> bytes, WriteDone done) = 0;
 
   // An opaque request and its reply. kNotSupported for devices without
-  // controls; kInvalidArgs past kMaxTransfer.
-  virtual Result<std::vector<uint8_t>> Control(std::span<const uint8_t> request) = 0;
+  // controls; kInvalidArgs past kMaxTransfer. `request` need stay valid only
+  // until ControlAsync returns.
+  virtual void ControlAsync(std::span<const uint8_t> request, ControlDone done) = 0;
+
+  // Blocking forms (object.h): never on a scheduler worker.
+  Result<DeviceInfo> Describe() {
+    return Await<Result<DeviceInfo>>([&](DescribeDone done) { DescribeAsync(std::move(done)); });
+  }
+  Result<std::vector<uint8_t>> Read(size_t max_bytes) {
+    return Await<Result<std::vector<uint8_t>>>(
+        [&](ReadDone done) { ReadAsync(max_bytes, std::move(done)); });
+  }
+  Result<size_t> Write(std::span<const uint8_t> bytes) {
+    return Await<Result<size_t>>([&](WriteDone done) { WriteAsync(bytes, std::move(done)); });
+  }
+  Result<std::vector<uint8_t>> Control(std::span<const uint8_t> request) {
+    return Await<Result<std::vector<uint8_t>>>(
+        [&](ControlDone done) { ControlAsync(request, std::move(done)); });
+  }
 
  protected:
   using KernelObject::KernelObject;
@@ -78,10 +108,11 @@ class BasicDevice final : public DeviceOps {
  public:
   static Result<Ref<BasicDevice>> Create(BasicDeviceKind kind);
 
-  Result<DeviceInfo> Describe() override;
-  Result<std::vector<uint8_t>> Read(size_t max_bytes) override;
-  Result<size_t> Write(std::span<const uint8_t> bytes) override;
-  Result<std::vector<uint8_t>> Control(std::span<const uint8_t> request) override;
+  // Every operation answers at once, on the calling thread.
+  void DescribeAsync(DescribeDone done) override;
+  void ReadAsync(size_t max_bytes, ReadDone done) override;
+  void WriteAsync(std::span<const uint8_t> bytes, WriteDone done) override;
+  void ControlAsync(std::span<const uint8_t> request, ControlDone done) override;
 
  private:
   explicit BasicDevice(BasicDeviceKind kind)

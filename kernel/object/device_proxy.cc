@@ -1,4 +1,5 @@
-// DeviceOps through the object protocol (see object_client.h).
+// DeviceOps through the object protocol (see object_client.h). Each
+// operation still waits for its answer before calling `done`.
 #include <capnp/message.h>
 
 #include "kernel/object/device.h"
@@ -19,10 +20,10 @@ class DeviceProxy final : public Proxy<DeviceOps> {
   DeviceProxy(Ref<ObjectClient> client, uint64_t export_id)
       : Proxy(ObjectType::kDevice, std::move(client), export_id) {}
 
-  Result<DeviceInfo> Describe() override {
+  void DescribeAsync(DescribeDone done) override {
     capnp::MallocMessageBuilder message;
     NewRequest(message).setDeviceDescribe();
-    return client().Call(message, [](proto::ObjectResponse::Reader r) -> Result<DeviceInfo> {
+    done(client().Call(message, [](proto::ObjectResponse::Reader r) -> Result<DeviceInfo> {
       if (!r.getResult().isDeviceInfo()) return MakeError(Status::kMalformed, "expected info");
       auto in = r.getResult().getDeviceInfo();
       DeviceInfo info;
@@ -32,10 +33,21 @@ class DeviceProxy final : public Proxy<DeviceOps> {
         info.properties.emplace_back(p.getKey().cStr(), p.getValue().cStr());
       }
       return info;
-    });
+    }));
   }
 
-  Result<std::vector<uint8_t>> Read(size_t max_bytes) override {
+  void ReadAsync(size_t max_bytes, ReadDone done) override { done(CallRead(max_bytes)); }
+  void WriteAsync(std::span<const uint8_t> bytes, WriteDone done) override {
+    done(CallWrite(bytes));
+  }
+  void ControlAsync(std::span<const uint8_t> request, ControlDone done) override {
+    capnp::MallocMessageBuilder message;
+    NewRequest(message).setDeviceControl(kj::arrayPtr(request.data(), request.size()));
+    done(client().Call(message, ReadData));
+  }
+
+ private:
+  Result<std::vector<uint8_t>> CallRead(size_t max_bytes) {
     capnp::MallocMessageBuilder message;
     NewRequest(message).setDeviceRead(max_bytes);
     std::vector<uint8_t> bytes = TRY(client().Call(message, ReadData));
@@ -43,7 +55,7 @@ class DeviceProxy final : public Proxy<DeviceOps> {
     return bytes;
   }
 
-  Result<size_t> Write(std::span<const uint8_t> bytes) override {
+  Result<size_t> CallWrite(std::span<const uint8_t> bytes) {
     capnp::MallocMessageBuilder message;
     NewRequest(message).setDeviceWrite(kj::arrayPtr(bytes.data(), bytes.size()));
     uint64_t n =
@@ -53,12 +65,6 @@ class DeviceProxy final : public Proxy<DeviceOps> {
         }));
     if (n > bytes.size()) return MakeError(Status::kMalformed, "device consumed more than sent");
     return size_t(n);
-  }
-
-  Result<std::vector<uint8_t>> Control(std::span<const uint8_t> request) override {
-    capnp::MallocMessageBuilder message;
-    NewRequest(message).setDeviceControl(kj::arrayPtr(request.data(), request.size()));
-    return client().Call(message, ReadData);
   }
 };
 

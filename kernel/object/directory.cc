@@ -79,8 +79,8 @@ ErrnoResult<Ref<Directory>> Directory::OpenRoot(const std::string& host_path, Fi
   return Ref<Directory>(new Directory(UniqueFd(fd), io));
 }
 
-ErrnoResult<HandleEntry> Directory::Open(std::string_view path, const OpenOptions& options,
-                                         Rights rights, Rights granted) {
+ErrnoResult<HandleEntry> Directory::OpenNow(std::string_view path, const OpenOptions& options,
+                                            Rights rights, Rights granted) {
   if (!Contains(granted, Rights::kRead)) return HostError{kErrnoNotCapable};
   bool changes = options.create || options.write || options.truncate || options.append;
   if (changes && !Contains(granted, Rights::kWrite)) return HostError{kErrnoNotCapable};
@@ -97,7 +97,7 @@ ErrnoResult<HandleEntry> Directory::Open(std::string_view path, const OpenOption
   return HandleEntry{File::Adopt(std::move(fd), io_, options.append), kept};
 }
 
-ErrnoResult<FileAttr> Directory::StatAt(std::string_view path, bool follow) {
+ErrnoResult<FileAttr> Directory::StatAtNow(std::string_view path, bool follow) {
   std::string normalized = TRY_HOST(NormalizeRelativePath(path));
   // O_PATH opens anything (even unreadable files) without side effects, and
   // going through OpenBeneath means a followed symlink cannot point outside.
@@ -105,8 +105,6 @@ ErrnoResult<FileAttr> Directory::StatAt(std::string_view path, bool follow) {
       OpenBeneath(fd_.get(), normalized, O_PATH, 0, follow ? FollowLast::kYes : FollowLast::kNo));
   return StatHostFd(fd.get());
 }
-
-ErrnoResult<std::vector<DirEntry>> Directory::ReadDir() { return ReadHostDirectory(fd_.get()); }
 
 ErrnoResult<std::vector<DirEntry>> ReadHostDirectory(int dirfd) {
   int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -126,13 +124,13 @@ ErrnoResult<std::vector<DirEntry>> ReadHostDirectory(int dirfd) {
   return entries;
 }
 
-ErrnoResult<Done> Directory::MakeDirectory(std::string_view path) {
+ErrnoResult<Done> Directory::MakeDirectoryNow(std::string_view path) {
   ParentAndLeaf at = TRY_HOST(ParentOf(fd_.get(), path));
   if (::mkdirat(at.parent.get(), at.leaf.c_str(), 0777) != 0) return LastError();
   return Done{};
 }
 
-ErrnoResult<Done> Directory::Unlink(std::string_view path, bool directory) {
+ErrnoResult<Done> Directory::UnlinkNow(std::string_view path, bool directory) {
   std::string normalized = TRY_HOST(NormalizeRelativePath(path));
   if (normalized == ".") return HostError{directory ? EBUSY : EISDIR};
   ParentAndLeaf at = TRY_HOST(OpenParentBeneath(fd_.get(), normalized));
@@ -151,8 +149,8 @@ ErrnoResult<Done> Directory::Unlink(std::string_view path, bool directory) {
   return Done{};
 }
 
-ErrnoResult<Done> Directory::Rename(std::string_view old_path, DirectoryOps& new_dir,
-                                    std::string_view new_path) {
+ErrnoResult<Done> Directory::RenameNow(std::string_view old_path, DirectoryOps& new_dir,
+                                       std::string_view new_path) {
   auto* target = dynamic_cast<Directory*>(&new_dir);
   if (target == nullptr) return HostError{EXDEV};
   std::string old_norm = TRY_HOST(NormalizeRelativePath(old_path));
@@ -166,7 +164,7 @@ ErrnoResult<Done> Directory::Rename(std::string_view old_path, DirectoryOps& new
   return Done{};
 }
 
-ErrnoResult<Done> Directory::Symlink(std::string_view target, std::string_view path) {
+ErrnoResult<Done> Directory::SymlinkNow(std::string_view target, std::string_view path) {
   if (target.empty() || target.find('\0') != std::string_view::npos) return HostError{EINVAL};
   ParentAndLeaf at = TRY_HOST(ParentOf(fd_.get(), path));
   if (::symlinkat(std::string(target).c_str(), at.parent.get(), at.leaf.c_str()) != 0) {
@@ -175,7 +173,7 @@ ErrnoResult<Done> Directory::Symlink(std::string_view target, std::string_view p
   return Done{};
 }
 
-ErrnoResult<std::string> Directory::ReadLink(std::string_view path) {
+ErrnoResult<std::string> Directory::ReadLinkNow(std::string_view path) {
   ParentAndLeaf at = TRY_HOST(ParentOf(fd_.get(), path));
   std::string target(4096, '\0');
   ssize_t n = ::readlinkat(at.parent.get(), at.leaf.c_str(), target.data(), target.size());

@@ -1,4 +1,6 @@
-// DirectoryOps through the object protocol (see object_client.h).
+// DirectoryOps through the object protocol (see object_client.h). Each
+// operation still waits for its answer before calling `done` (the loopback
+// server answers before the transport returns).
 #include <capnp/message.h>
 
 #include "kernel/object/directory.h"
@@ -15,41 +17,41 @@ class DirectoryProxy final : public Proxy<DirectoryOps> {
       : Proxy(ObjectType::kDirectory, std::move(client), export_id) {}
 
   // The server grants `granted` within the export's rights.
-  ErrnoResult<HandleEntry> Open(std::string_view path, const OpenOptions& options, Rights rights,
-                                Rights granted) override {
+  void OpenAsync(std::string_view path, const OpenOptions& options, Rights rights, Rights granted,
+                 OpenDone done) override {
     capnp::MallocMessageBuilder message;
     auto open = NewRequest(message).initDirOpen();
     open.setPath(Text(path));
     open.setOptions(options.Pack());
     open.setRights(uint32_t(rights));
     open.setGranted(uint32_t(granted));
-    return FsCall<HandleEntry>(client(), message,
-                               [&](proto::ObjectResponse::Reader r) -> ErrnoResult<HandleEntry> {
-                                 if (!r.getResult().isHandle()) return HostError{EIO};
-                                 auto entry = client().ImportRef(r.getResult().getHandle());
-                                 if (!entry.ok()) return HostError{EIO};
-                                 return std::move(entry).value();
-                               });
+    done(FsCall<HandleEntry>(client(), message,
+                             [&](proto::ObjectResponse::Reader r) -> ErrnoResult<HandleEntry> {
+                               if (!r.getResult().isHandle()) return HostError{EIO};
+                               auto entry = client().ImportRef(r.getResult().getHandle());
+                               if (!entry.ok()) return HostError{EIO};
+                               return std::move(entry).value();
+                             }));
   }
 
-  ErrnoResult<FileAttr> Stat() override {
+  void StatAsync(StatDone done) override {
     capnp::MallocMessageBuilder message;
     NewRequest(message).setStat();
-    return CallAttr(message);
+    done(CallAttr(message));
   }
 
-  ErrnoResult<FileAttr> StatAt(std::string_view path, bool follow) override {
+  void StatAtAsync(std::string_view path, bool follow, StatDone done) override {
     capnp::MallocMessageBuilder message;
     auto stat = NewRequest(message).initDirStatAt();
     stat.setPath(Text(path));
     stat.setFollow(follow);
-    return CallAttr(message);
+    done(CallAttr(message));
   }
 
-  ErrnoResult<std::vector<DirEntry>> ReadDir() override {
+  void ReadDirAsync(ReadDirDone done) override {
     capnp::MallocMessageBuilder message;
     NewRequest(message).setDirRead();
-    return FsCall<std::vector<DirEntry>>(
+    done(FsCall<std::vector<DirEntry>>(
         client(), message,
         [](proto::ObjectResponse::Reader r) -> ErrnoResult<std::vector<DirEntry>> {
           if (!r.getResult().isEntries()) return HostError{EIO};
@@ -59,52 +61,52 @@ class DirectoryProxy final : public Proxy<DirectoryOps> {
                                        e.getIno(), e.getMode()});
           }
           return entries;
-        });
+        }));
   }
 
-  ErrnoResult<Done> MakeDirectory(std::string_view path) override {
+  void MakeDirectoryAsync(std::string_view path, ChangeDone done) override {
     capnp::MallocMessageBuilder message;
     NewRequest(message).setDirMkdir(Text(path));
-    return FsCall<Done>(client(), message, NoResult);
+    done(FsCall<Done>(client(), message, NoResult));
   }
 
-  ErrnoResult<Done> Unlink(std::string_view path, bool directory) override {
+  void UnlinkAsync(std::string_view path, bool directory, ChangeDone done) override {
     capnp::MallocMessageBuilder message;
     auto unlink = NewRequest(message).initDirUnlink();
     unlink.setPath(Text(path));
     unlink.setDirectory(directory);
-    return FsCall<Done>(client(), message, NoResult);
+    done(FsCall<Done>(client(), message, NoResult));
   }
 
-  ErrnoResult<Done> Rename(std::string_view old_path, DirectoryOps& new_dir,
-                           std::string_view new_path) override {
+  void RenameAsync(std::string_view old_path, DirectoryOps& new_dir, std::string_view new_path,
+                   ChangeDone done) override {
     auto* target = dynamic_cast<DirectoryProxy*>(&new_dir);
-    if (target == nullptr || &target->client() != &client()) return HostError{EXDEV};
+    if (target == nullptr || &target->client() != &client()) return done(HostError{EXDEV});
     capnp::MallocMessageBuilder message;
     auto rename = NewRequest(message).initDirRename();
     rename.setOldPath(Text(old_path));
     rename.setNewDir(target->export_id());
     rename.setNewPath(Text(new_path));
-    return FsCall<Done>(client(), message, NoResult);
+    done(FsCall<Done>(client(), message, NoResult));
   }
 
-  ErrnoResult<Done> Symlink(std::string_view target, std::string_view path) override {
+  void SymlinkAsync(std::string_view target, std::string_view path, ChangeDone done) override {
     capnp::MallocMessageBuilder message;
     auto symlink = NewRequest(message).initDirSymlink();
     symlink.setTarget(Text(target));
     symlink.setPath(Text(path));
-    return FsCall<Done>(client(), message, NoResult);
+    done(FsCall<Done>(client(), message, NoResult));
   }
 
-  ErrnoResult<std::string> ReadLink(std::string_view path) override {
+  void ReadLinkAsync(std::string_view path, ReadLinkDone done) override {
     capnp::MallocMessageBuilder message;
     NewRequest(message).setDirReadLink(Text(path));
-    return FsCall<std::string>(client(), message,
-                               [](proto::ObjectResponse::Reader r) -> ErrnoResult<std::string> {
-                                 if (!r.getResult().isText()) return HostError{EIO};
-                                 auto text = r.getResult().getText();
-                                 return std::string(text.cStr(), text.size());
-                               });
+    done(FsCall<std::string>(client(), message,
+                             [](proto::ObjectResponse::Reader r) -> ErrnoResult<std::string> {
+                               if (!r.getResult().isText()) return HostError{EIO};
+                               auto text = r.getResult().getText();
+                               return std::string(text.cStr(), text.size());
+                             }));
   }
 
  private:

@@ -33,7 +33,7 @@ Ref<File> File::Adopt(UniqueFd fd, FileIo& io, bool append) {
   return Ref<File>(new File(std::move(fd), io, append));
 }
 
-void File::Read(uint64_t offset, size_t max_bytes, ReadDone done) {
+void File::ReadAsync(uint64_t offset, size_t max_bytes, ReadDone done) {
   if (offset > uint64_t(INT64_MAX)) return done(HostError{EINVAL});
   // The buffer and the file (so its descriptor) live in the callback until
   // the reactor is done with them, even if every handle closes meanwhile.
@@ -55,7 +55,7 @@ ErrnoResult<size_t> File::ReadNow(uint64_t offset, std::span<uint8_t> buffer) {
   return size_t(n);
 }
 
-void File::Write(uint64_t offset, std::vector<uint8_t> bytes, WriteDone done) {
+void File::WriteAsync(uint64_t offset, std::vector<uint8_t> bytes, WriteDone done) {
   if (bytes.size() > kMaxTransfer) return done(HostError{EFBIG});
   if (offset == kAppend) {
     if (!append_) return done(HostError{EINVAL});
@@ -74,7 +74,7 @@ void File::Write(uint64_t offset, std::vector<uint8_t> bytes, WriteDone done) {
   }
 }
 
-void File::Sync(bool data_only, SyncDone done) {
+void File::SyncAsync(bool data_only, SyncDone done) {
   auto finish = [self = self(), done](int32_t, int error) {
     if (error != 0) return done(HostError{error});
     done(Done{});
@@ -82,10 +82,10 @@ void File::Sync(bool data_only, SyncDone done) {
   if (int error = io_.Sync(fd_.get(), data_only, finish); error != 0) done(HostError{error});
 }
 
-ErrnoResult<Done> File::SetSize(uint64_t size) {
-  if (size > uint64_t(INT64_MAX)) return HostError{EINVAL};
-  if (::ftruncate(fd_.get(), off_t(size)) != 0) return LastError();
-  return Done{};
+void File::SetSizeAsync(uint64_t size, SetSizeDone done) {
+  if (size > uint64_t(INT64_MAX)) return done(HostError{EINVAL});
+  if (::ftruncate(fd_.get(), off_t(size)) != 0) return done(LastError());
+  done(Done{});
 }
 
 }  // namespace shoal::kernel

@@ -4,12 +4,13 @@
 // its own position in the view above the handle), so one File may be shared
 // by handles in several processes without a shared cursor.
 //
-// Asynchronous: Read, Write and Sync start the operation and call `done`
-// exactly once with the outcome, possibly before they return, otherwise on
-// another thread (the reactor's, for a local File; the connection's, for a
-// proxy later). A caller on a worker thread therefore never blocks on a
-// file: it parks until `done` runs. Stat and SetSize are metadata calls and
-// answer at once.
+// Asynchronous: every operation but ReadNow is an `...Async` virtual that
+// starts the operation and calls `done` exactly once with the outcome,
+// possibly before it returns, otherwise on another thread (the reactor's,
+// for a local File's data; the connection's, for a proxy). A caller on a
+// worker thread therefore never blocks on a file: it parks until `done`
+// runs. Read, Write, Sync, Stat and SetSize are the blocking forms (see
+// object.h for the convention).
 //
 // Errors are host errnos (errno_result.h). Signals: none (a regular file is
 // always ready; readiness of pipes is the reactor's Poll).
@@ -59,27 +60,49 @@ class FileOps : public KernelObject {
   using ReadDone = std::function<void(ErrnoResult<std::vector<uint8_t>> bytes)>;
   using WriteDone = std::function<void(ErrnoResult<size_t> written)>;
   using SyncDone = std::function<void(ErrnoResult<Done> synced)>;
+  using StatDone = std::function<void(ErrnoResult<FileAttr> attr)>;
+  using SetSizeDone = std::function<void(ErrnoResult<Done> resized)>;
 
   // Up to `max_bytes` (at most kMaxTransfer) from `offset`; fewer at the end
   // of the file, none past it.
-  virtual void Read(uint64_t offset, size_t max_bytes, ReadDone done) = 0;
+  virtual void ReadAsync(uint64_t offset, size_t max_bytes, ReadDone done) = 0;
   // Writes `bytes` (at most kMaxTransfer) at `offset`, or appends them when
   // `offset` is kAppend (EINVAL unless the file was opened for append).
   // Reports how many were written.
-  virtual void Write(uint64_t offset, std::vector<uint8_t> bytes, WriteDone done) = 0;
+  virtual void WriteAsync(uint64_t offset, std::vector<uint8_t> bytes, WriteDone done) = 0;
   // fsync, or fdatasync when `data_only`.
-  virtual void Sync(bool data_only, SyncDone done) = 0;
+  virtual void SyncAsync(bool data_only, SyncDone done) = 0;
+  virtual void StatAsync(StatDone done) = 0;
+  // ftruncate: the file's size becomes `size`.
+  virtual void SetSizeAsync(uint64_t size, SetSizeDone done) = 0;
 
   // Read, but only if it can complete at once without waiting for a device
   // (a local file's page-cache hit), straight into `buffer` (at most
-  // kMaxTransfer bytes): the count, or EAGAIN when the caller must use Read.
-  // Never blocks; a proxy always answers EAGAIN (it would wait for the wire).
+  // kMaxTransfer bytes): the count, or EAGAIN when the caller must use
+  // ReadAsync. Never blocks; a proxy always answers EAGAIN (it would wait
+  // for the wire).
   virtual ErrnoResult<size_t> ReadNow(uint64_t offset, std::span<uint8_t> buffer) {
     return HostError{EAGAIN};
   }
 
-  virtual ErrnoResult<FileAttr> Stat() = 0;
-  virtual ErrnoResult<Done> SetSize(uint64_t size) = 0;
+  // Blocking forms (object.h): never on a scheduler worker.
+  ErrnoResult<std::vector<uint8_t>> Read(uint64_t offset, size_t max_bytes) {
+    return Await<ErrnoResult<std::vector<uint8_t>>>(
+        [&](ReadDone done) { ReadAsync(offset, max_bytes, std::move(done)); });
+  }
+  ErrnoResult<size_t> Write(uint64_t offset, std::vector<uint8_t> bytes) {
+    return Await<ErrnoResult<size_t>>(
+        [&](WriteDone done) { WriteAsync(offset, std::move(bytes), std::move(done)); });
+  }
+  ErrnoResult<Done> Sync(bool data_only) {
+    return Await<ErrnoResult<Done>>([&](SyncDone done) { SyncAsync(data_only, std::move(done)); });
+  }
+  ErrnoResult<FileAttr> Stat() {
+    return Await<ErrnoResult<FileAttr>>([&](StatDone done) { StatAsync(std::move(done)); });
+  }
+  ErrnoResult<Done> SetSize(uint64_t size) {
+    return Await<ErrnoResult<Done>>([&](SetSizeDone done) { SetSizeAsync(size, std::move(done)); });
+  }
 
  protected:
   using KernelObject::KernelObject;
@@ -92,12 +115,14 @@ class File final : public FileOps {
   // `io` must outlive the file and its operations in flight.
   static Ref<File> Adopt(UniqueFd fd, FileIo& io, bool append);
 
-  void Read(uint64_t offset, size_t max_bytes, ReadDone done) override;
-  void Write(uint64_t offset, std::vector<uint8_t> bytes, WriteDone done) override;
-  void Sync(bool data_only, SyncDone done) override;
+  void ReadAsync(uint64_t offset, size_t max_bytes, ReadDone done) override;
+  void WriteAsync(uint64_t offset, std::vector<uint8_t> bytes, WriteDone done) override;
+  void SyncAsync(bool data_only, SyncDone done) override;
   ErrnoResult<size_t> ReadNow(uint64_t offset, std::span<uint8_t> buffer) override;
-  ErrnoResult<FileAttr> Stat() override { return StatHostFd(fd_.get()); }
-  ErrnoResult<Done> SetSize(uint64_t size) override;
+  // Metadata answers at once, on the calling thread (a host fstat or
+  // ftruncate).
+  void StatAsync(StatDone done) override { done(StatHostFd(fd_.get())); }
+  void SetSizeAsync(uint64_t size, SetSizeDone done) override;
 
   // The host descriptor, for the reactor's readiness polls (pipes, FIFOs).
   int host_fd() const { return fd_.get(); }
@@ -111,12 +136,5 @@ class File final : public FileOps {
   FileIo& io_;
   const bool append_;
 };
-
-// Starts an asynchronous file operation, `start(done)`, and blocks the
-// calling thread until `done` has run (see kernel/base/await.h).
-template <typename T, typename Start>
-ErrnoResult<T> AwaitFileOp(Start&& start) {
-  return Await<ErrnoResult<T>>(std::forward<Start>(start));
-}
 
 }  // namespace shoal::kernel

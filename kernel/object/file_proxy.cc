@@ -1,6 +1,6 @@
-// FileOps through the object protocol (see object_client.h). Read, Write and
-// Sync are asynchronous end to end: `done` runs when the server's answer
-// arrives, which it sends from the real file's completion.
+// FileOps through the object protocol (see object_client.h). Every operation
+// is asynchronous end to end: `done` runs when the server's answer arrives,
+// which it sends from the real file's completion for reads, writes and syncs.
 #include <capnp/message.h>
 
 #include "kernel/object/file.h"
@@ -46,7 +46,7 @@ class FileProxy final : public Proxy<FileOps> {
   FileProxy(Ref<ObjectClient> client, uint64_t export_id)
       : Proxy(ObjectType::kFile, std::move(client), export_id) {}
 
-  void Read(uint64_t offset, size_t max_bytes, ReadDone done) override {
+  void ReadAsync(uint64_t offset, size_t max_bytes, ReadDone done) override {
     capnp::MallocMessageBuilder message;
     auto read = NewRequest(message).initFileRead();
     read.setOffset(offset);
@@ -61,7 +61,7 @@ class FileProxy final : public Proxy<FileOps> {
         std::move(done));
   }
 
-  void Write(uint64_t offset, std::vector<uint8_t> bytes, WriteDone done) override {
+  void WriteAsync(uint64_t offset, std::vector<uint8_t> bytes, WriteDone done) override {
     if (bytes.size() > kMaxTransfer) return done(HostError{EFBIG});
     capnp::MallocMessageBuilder message;
     auto write = NewRequest(message).initFileWrite();
@@ -76,27 +76,30 @@ class FileProxy final : public Proxy<FileOps> {
         std::move(done));
   }
 
-  void Sync(bool data_only, SyncDone done) override {
+  void SyncAsync(bool data_only, SyncDone done) override {
     capnp::MallocMessageBuilder message;
     NewRequest(message).setFileSync(data_only);
     FsCallAsync<Done>(
         client(), message, [](auto) -> ErrnoResult<Done> { return Done{}; }, std::move(done));
   }
 
-  ErrnoResult<FileAttr> Stat() override {
+  void StatAsync(StatDone done) override {
     capnp::MallocMessageBuilder message;
     NewRequest(message).setStat();
-    return FsCall<FileAttr>(client(), message,
-                            [](proto::ObjectResponse::Reader r) -> ErrnoResult<FileAttr> {
-                              if (!r.getResult().isAttr()) return HostError{EIO};
-                              return AttrFromWire(r.getResult().getAttr());
-                            });
+    FsCallAsync<FileAttr>(
+        client(), message,
+        [](proto::ObjectResponse::Reader r) -> ErrnoResult<FileAttr> {
+          if (!r.getResult().isAttr()) return HostError{EIO};
+          return AttrFromWire(r.getResult().getAttr());
+        },
+        std::move(done));
   }
 
-  ErrnoResult<Done> SetSize(uint64_t size) override {
+  void SetSizeAsync(uint64_t size, SetSizeDone done) override {
     capnp::MallocMessageBuilder message;
     NewRequest(message).setFileSetSize(size);
-    return FsCall<Done>(client(), message, [](auto) -> ErrnoResult<Done> { return Done{}; });
+    FsCallAsync<Done>(
+        client(), message, [](auto) -> ErrnoResult<Done> { return Done{}; }, std::move(done));
   }
 };
 

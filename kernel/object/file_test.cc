@@ -25,11 +25,10 @@ using testing::ObjectFactories;
 std::vector<uint8_t> Bytes(std::string_view s) { return {s.begin(), s.end()}; }
 
 ErrnoResult<std::vector<uint8_t>> ReadAt(FileOps& file, uint64_t offset, size_t max) {
-  return AwaitFileOp<std::vector<uint8_t>>(
-      [&](auto done) { file.Read(offset, max, std::move(done)); });
+  return file.Read(offset, max);
 }
 ErrnoResult<size_t> WriteAt(FileOps& file, uint64_t offset, std::string_view text) {
-  return AwaitFileOp<size_t>([&](auto done) { file.Write(offset, Bytes(text), std::move(done)); });
+  return file.Write(offset, Bytes(text));
 }
 
 OpenOptions ReadWriteCreate() {
@@ -86,8 +85,8 @@ TYPED_TEST(FileTest, WritesAtOffsetsSetSizeAndSync) {
   EXPECT_EQ(*ReadAt(*file, 0, 100), Bytes("abXYef"));
   ASSERT_TRUE(file->SetSize(3).ok());
   EXPECT_EQ(file->Stat()->size, 3u);
-  EXPECT_TRUE(AwaitFileOp<Done>([&](auto done) { file->Sync(true, std::move(done)); }).ok());
-  EXPECT_TRUE(AwaitFileOp<Done>([&](auto done) { file->Sync(false, std::move(done)); }).ok());
+  EXPECT_TRUE(file->Sync(true).ok());
+  EXPECT_TRUE(file->Sync(false).ok());
   std::ifstream in(this->tmp_.Join("root/new.txt"));
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "abX");
 }
@@ -192,11 +191,10 @@ TYPED_TEST(FileTest, TransfersAreCappedAtOneMegabyte) {
   auto file = this->OpenFile("big.bin", ReadWriteCreate());
   ASSERT_NE(file, nullptr);
   std::vector<uint8_t> big(FileOps::kMaxTransfer + 1, 'x');
-  auto too_big = AwaitFileOp<size_t>([&](auto done) { file->Write(0, big, std::move(done)); });
+  auto too_big = file->Write(0, big);
   EXPECT_EQ(too_big.error(), EFBIG);
   big.pop_back();
-  EXPECT_EQ(*AwaitFileOp<size_t>([&](auto done) { file->Write(0, big, std::move(done)); }),
-            big.size());
+  EXPECT_EQ(*file->Write(0, big), big.size());
   ASSERT_TRUE(file->SetSize(2 * FileOps::kMaxTransfer).ok());
   EXPECT_EQ(ReadAt(*file, 0, 4 * FileOps::kMaxTransfer)->size(), FileOps::kMaxTransfer);
 }
@@ -217,7 +215,7 @@ TEST(LocalFileTest, ReadOfAnEmptyFifoReturnsAtOnceAndCompletesLater) {
   std::mutex mu;
   std::condition_variable cv;
   std::optional<ErrnoResult<std::vector<uint8_t>>> got;
-  fifo->Read(0, 16, [&](ErrnoResult<std::vector<uint8_t>> bytes) {
+  fifo->ReadAsync(0, 16, [&](ErrnoResult<std::vector<uint8_t>> bytes) {
     std::lock_guard lock(mu);
     got.emplace(std::move(bytes));
     cv.notify_all();

@@ -51,8 +51,10 @@ VoidResult Namespace::Unbind(std::string_view path) {
   return Ok();
 }
 
-Result<HandleEntry> Namespace::Open(std::string_view path, Rights requested) const {
-  std::string full = TRY(CheckPath(path));
+void Namespace::OpenAsync(std::string_view path, Rights requested, Provider::OpenDone done) const {
+  Result<std::string> checked = CheckPath(path);
+  if (!checked.ok()) return done(std::move(checked).error());
+  std::string full = std::move(checked).value();
   Ref<Provider> provider;
   std::string relative;
   {
@@ -73,13 +75,17 @@ Result<HandleEntry> Namespace::Open(std::string_view path, Rights requested) con
     }
   }
   if (provider == nullptr) {
-    return MakeError(Status::kNotFound, "nothing in this namespace covers " + full);
+    return done(MakeError(Status::kNotFound, "nothing in this namespace covers " + full));
   }
-  HandleEntry entry = TRY(provider->Open(relative, requested));
-  if (entry.object == nullptr || !IsSubset(entry.rights, requested)) {
-    return MakeError(Status::kInternal, "the provider of " + full + " broke its contract");
-  }
-  return entry;
+  provider->OpenAsync(
+      relative, requested,
+      [full = std::move(full), requested, done = std::move(done)](Result<HandleEntry> entry) {
+        if (entry.ok() && (entry->object == nullptr || !IsSubset(entry->rights, requested))) {
+          return done(
+              MakeError(Status::kInternal, "the provider of " + full + " broke its contract"));
+        }
+        done(std::move(entry));
+      });
 }
 
 std::shared_ptr<Namespace> Namespace::Clone() const {

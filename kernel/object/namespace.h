@@ -18,7 +18,7 @@
 // The providers themselves are shared, so a provider whose backing goes away
 // (an unplugged camera, a node that left) fails Opens everywhere at once.
 //
-// Threading: thread-safe; Bind/Unbind may run while processes Open. Open
+// Threading: thread-safe; Bind/Unbind may run while processes Open. OpenAsync
 // calls the provider without the namespace lock, so a slow (remote) provider
 // never holds up other paths. An object opened before an Unbind stays usable:
 // the handle holds the object, not the binding.
@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kernel/base/await.h"
 #include "kernel/base/result.h"
 #include "kernel/object/object.h"
 #include "kernel/object/provider.h"
@@ -56,8 +57,14 @@ class Namespace {
   VoidResult Unbind(std::string_view path);
 
   // Opens `path` through the binding that covers it. kInvalidArgs for a bad
-  // path, kNotFound when nothing covers it, else the provider's result.
-  Result<HandleEntry> Open(std::string_view path, Rights requested) const;
+  // path, kNotFound when nothing covers it, else the provider's result, when
+  // the provider answers (object.h: `done` may run on another thread).
+  void OpenAsync(std::string_view path, Rights requested, Provider::OpenDone done) const;
+  // The blocking form (object.h): never on a scheduler worker.
+  Result<HandleEntry> Open(std::string_view path, Rights requested) const {
+    return Await<Result<HandleEntry>>(
+        [&](Provider::OpenDone done) { OpenAsync(path, requested, std::move(done)); });
+  }
 
   // A new namespace with the same bindings (the providers are shared).
   std::shared_ptr<Namespace> Clone() const;

@@ -16,9 +16,9 @@ constexpr Rights kDeviceRights = Rights::kRead | Rights::kWrite | Rights::kWait;
 // Records what it was asked to open; serves one device for any path.
 class RecordingProvider final : public Provider {
  public:
-  Result<HandleEntry> Open(std::string_view relative, Rights requested) override {
+  void OpenAsync(std::string_view relative, Rights requested, OpenDone done) override {
     last_relative = std::string(relative);
-    return HandleEntry{device, requested};
+    done(HandleEntry{device, requested});
   }
   Ref<BasicDevice> device = BasicDevice::Create(BasicDeviceKind::kZero).value();
   std::string last_relative = "(none)";

@@ -10,6 +10,31 @@
 // scheduler uses it to park a process waiting on one object, and Port uses it
 // to turn signal changes into packets.
 //
+// Operations: each object type declares its operations once, in an interface
+// (ChannelOps, FileOps, DirectoryOps, DeviceOps, ...) that the local object
+// and every proxy implement. An operation a proxy can answer only after a
+// round trip to the node that holds the object is asynchronous, one virtual
+// named with an `Async` suffix:
+//   using XDone = std::function<void(R outcome)>;
+//   virtual void XAsync(args..., XDone done) = 0;
+// The implementation calls `done` exactly once: before returning when it can
+// answer at once (a local object always does, on the calling thread),
+// otherwise later, on any thread. Arguments passed as views (string_view,
+// span) or references need stay valid only until XAsync returns; an
+// implementation that answers later copies what it still needs. Host calls
+// run these operations through their process's PendingCall
+// (kernel/base/pending_call.h), so a process waits for `done` parked, never
+// holding its worker (ARCHITECTURE.md, invariant 4).
+//
+// Beside each, a non-virtual blocking form with the plain name and the plain
+// result, `R X(args...)`, starts XAsync and waits for `done` (Await,
+// kernel/base/await.h). It is for threads that may block: tests, tools, the
+// daemon's own threads, the loopback object server. It must never run on a
+// scheduler worker, where a proxied object would hold the worker for a
+// network round trip. Operations that never wait (signals, observers,
+// channel and port calls, whose waiting is kShouldWait plus ObserveAsync)
+// stay plain virtuals.
+//
 // Threading: every method is thread-safe. Signal state sits under a private
 // leaf lock (signal_mu_). Subclasses keep their own state under their own
 // lock and call UpdateSignals() while holding it; observer callbacks are never

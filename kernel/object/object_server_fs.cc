@@ -61,12 +61,12 @@ VoidResult ObjectServer::StartFileIo(uint64_t target, proto::ObjectRequest::Read
       auto in = request.getFileRead();
       size_t max = size_t(std::min<uint64_t>(in.getMaxBytes(), FileOps::kMaxTransfer));
       started = true;
-      file->Read(in.getOffset(), max,
-                 [reply = std::move(reply)](ErrnoResult<std::vector<uint8_t>> bytes) {
-                   reply(FileResponse(bytes, [&](proto::ObjectResponse::Result::Builder out) {
-                     out.setData(kj::arrayPtr(bytes->data(), bytes->size()));
-                   }));
-                 });
+      file->ReadAsync(in.getOffset(), max,
+                      [reply = std::move(reply)](ErrnoResult<std::vector<uint8_t>> bytes) {
+                        reply(FileResponse(bytes, [&](proto::ObjectResponse::Result::Builder out) {
+                          out.setData(kj::arrayPtr(bytes->data(), bytes->size()));
+                        }));
+                      });
       return Ok();
     }
     case proto::ObjectRequest::FILE_WRITE: {
@@ -74,18 +74,19 @@ VoidResult ObjectServer::StartFileIo(uint64_t target, proto::ObjectRequest::Read
       auto in = request.getFileWrite();
       auto data = in.getBytes();
       started = true;
-      file->Write(in.getOffset(), std::vector<uint8_t>(data.begin(), data.end()),
-                  [reply = std::move(reply)](ErrnoResult<size_t> written) {
-                    reply(FileResponse(written, [&](proto::ObjectResponse::Result::Builder out) {
-                      out.setCount(*written);
-                    }));
-                  });
+      file->WriteAsync(
+          in.getOffset(), std::vector<uint8_t>(data.begin(), data.end()),
+          [reply = std::move(reply)](ErrnoResult<size_t> written) {
+            reply(FileResponse(written, [&](proto::ObjectResponse::Result::Builder out) {
+              out.setCount(*written);
+            }));
+          });
       return Ok();
     }
     case proto::ObjectRequest::FILE_SYNC: {
       auto file = TRY(LookupAs<FileOps>(target, Rights::kWrite));
       started = true;
-      file->Sync(request.getFileSync(), [reply = std::move(reply)](ErrnoResult<Done> synced) {
+      file->SyncAsync(request.getFileSync(), [reply = std::move(reply)](ErrnoResult<Done> synced) {
         reply(FileResponse(synced,
                            [](proto::ObjectResponse::Result::Builder out) { out.setNone(); }));
       });

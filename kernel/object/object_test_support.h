@@ -144,10 +144,22 @@ class QueueDevice final : public DeviceOps {
     UpdateSignals(Signals::kWritable, Signals::kPeerClosed, fired);
   }
 
-  Result<DeviceInfo> Describe() override {
-    return DeviceInfo{"test-queue", "queue0", {{"format", "bytes"}, {"rate", "any"}}};
+  void DescribeAsync(DescribeDone done) override {
+    done(DeviceInfo{"test-queue", "queue0", {{"format", "bytes"}, {"rate", "any"}}});
   }
-  Result<std::vector<uint8_t>> Read(size_t max_bytes) override {
+  void ReadAsync(size_t max_bytes, ReadDone done) override { done(ReadNow(max_bytes)); }
+  void WriteAsync(std::span<const uint8_t> bytes, WriteDone done) override {
+    MutexLock lock(&mu_);
+    if (unplugged_) return done(MakeError(Status::kPeerClosed, "unplugged"));
+    done(bytes.size());
+  }
+  void ControlAsync(std::span<const uint8_t> request, ControlDone done) override {
+    done(std::vector<uint8_t>(request.rbegin(), request.rend()));
+  }
+
+ private:
+  QueueDevice() : DeviceOps(ObjectType::kDevice, Signals::kWritable) {}
+  Result<std::vector<uint8_t>> ReadNow(size_t max_bytes) {
     Notifications fired;
     MutexLock lock(&mu_);
     if (queue_.empty()) {
@@ -160,17 +172,7 @@ class QueueDevice final : public DeviceOps {
     if (queue_.empty()) UpdateSignals(Signals::kReadable, Signals::kNone, fired);
     return out;
   }
-  Result<size_t> Write(std::span<const uint8_t> bytes) override {
-    MutexLock lock(&mu_);
-    if (unplugged_) return MakeError(Status::kPeerClosed, "unplugged");
-    return bytes.size();
-  }
-  Result<std::vector<uint8_t>> Control(std::span<const uint8_t> request) override {
-    return std::vector<uint8_t>(request.rbegin(), request.rend());
-  }
 
- private:
-  QueueDevice() : DeviceOps(ObjectType::kDevice, Signals::kWritable) {}
   Mutex mu_;
   std::deque<uint8_t> queue_ GUARDED_BY(mu_);
   bool unplugged_ GUARDED_BY(mu_) = false;

@@ -8,16 +8,17 @@ Ref<ObjectProvider> ObjectProvider::Create(Ref<KernelObject> object, Rights gran
   return Ref<ObjectProvider>(new ObjectProvider(std::move(object), grantable));
 }
 
-Result<HandleEntry> ObjectProvider::Open(std::string_view relative, Rights requested) {
+void ObjectProvider::OpenAsync(std::string_view relative, Rights requested, OpenDone done) {
   if (!relative.empty()) {
-    return MakeError(Status::kNotFound, "a " + std::string(ObjectTypeName(object_->type())) +
-                                            " has nothing below it (\"" + std::string(relative) +
-                                            "\")");
+    return done(MakeError(Status::kNotFound, "a " + std::string(ObjectTypeName(object_->type())) +
+                                                 " has nothing below it (\"" +
+                                                 std::string(relative) + "\")"));
   }
   if (!IsSubset(requested, grantable_)) {
-    return MakeError(Status::kAccessDenied, "the binding does not grant the requested rights");
+    return done(
+        MakeError(Status::kAccessDenied, "the binding does not grant the requested rights"));
   }
-  return HandleEntry{object_, requested};
+  done(HandleEntry{object_, requested});
 }
 
 }  // namespace shoal::kernel

@@ -126,6 +126,7 @@ Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
   config.stderr_sink = request.stderr_mirror;
   config.handles = &process->handles_;
   config.host_calls = &host_calls_;
+  config.pending_call = &process->pending_call_;
   process->wasi_ = TRY(wasi::WasiProcess::Create(std::move(config)));
 
   std::shared_ptr<const vm::CompiledModule> compiled =

@@ -35,6 +35,7 @@ void Process::CancelWakeups() {
 StepOutcome Process::Step(uint64_t fuel_quantum) {
   CancelWakeups();  // Whatever woke us, the other wake-ups are stale now.
   object_wait_ = {};
+  pending_wait_.reset();
   uint64_t quantum = fuel_quantum;
   uint64_t used_before = thread_->fuel_used();
   if (fuel_limit_ != UINT64_MAX) {
@@ -96,8 +97,10 @@ StepOutcome Process::Park() {
     // Nothing to wake it (no deadline, or the poll failed): retry at once.
     return timer_ != 0 || poll_op_ != 0 ? StepOutcome::kParked : StepOutcome::kPreempted;
   }
-  if (std::shared_ptr<wasi::IoWait> io = wasi_->take_io_wait()) {
-    io->OnDone(Waker());  // A file read, write or sync on the reactor (host_file.h).
+  std::shared_ptr<IoWait> io = std::move(pending_wait_);  // A shoal call's operation.
+  if (!io) io = wasi_->take_io_wait();                    // A WASI call's.
+  if (io) {
+    io->OnDone(Waker());  // Runs at once if the operation is done already.
     return StepOutcome::kParked;
   }
   if (fd_wait.fd >= 0) {  // A FIFO or device not yet readable or writable.
@@ -130,6 +133,7 @@ void Process::OnFinished(FinishReason reason) {
   status.cpu_ns = acct.cpu_ns;
   // Drop every handle, so channel peers see kPeerClosed.
   for (const HandleRecord& record : handles_.Snapshot()) (void)handles_.Close(record.value);
+  pending_call_.Abandon();  // An operation in flight lets go of its objects when it ends.
   (void)stdout_->Close();
   (void)stderr_->Close();
   thread_.reset();

@@ -14,8 +14,10 @@
 //                                   the first descriptor not ready;
 //   WASI read / write of a FIFO, -> a Reactor Poll for POLLIN / POLLOUT
 //     device or stdin pipe          (wasi::FdWait);
-//   WASI read, write, fd_sync or -> the kernel File's operation on the
-//     fd_datasync of a file         reactor (wasi::IoWait);
+//   a WASI or shoal call whose   -> the operation's IoWait, from the
+//     kernel object answers later  process's PendingCall (a file read on
+//     (file IO, stat, path_open,      the reactor, an operation on a remote
+//     device_read, namespace_open)    object; kernel/base/pending_call.h);
 //   a shoal wait on an object    -> the object's ObserveAsync (plus a timer
 //                                   if the wait has a deadline);
 //   WASI sched_yield             -> kPreempted (runnable again at once).
@@ -42,6 +44,7 @@
 #include <memory>
 #include <mutex>
 
+#include "kernel/base/pending_call.h"
 #include "kernel/object/console.h"
 #include "kernel/object/handle_table.h"
 #include "kernel/object/namespace.h"
@@ -98,6 +101,12 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   // For host calls, on the process's own worker: park until `wait` is met.
   // The call then returns HostAction::kYield and is retried after the wake.
   void SetObjectWait(ObjectWait wait) { object_wait_ = std::move(wait); }
+  // Where every host call of this process (WASI and shoal alike) runs an
+  // operation that may complete later; one call at a time, on its worker.
+  PendingCall& pending_call() { return pending_call_; }
+  // For host calls, on the process's own worker: park until the operation
+  // `wait` stands for completes (PendingCall::TakeWait()); as SetObjectWait.
+  void SetPendingWait(std::shared_ptr<IoWait> wait) { pending_wait_ = std::move(wait); }
 
   // Terminate: queues {kTerminatePacketTag} on the watched port, or kills.
   void Terminate();
@@ -129,6 +138,10 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   std::shared_ptr<wasi::OutputSink> stderr_mirror_;
   uint64_t fuel_limit_ = UINT64_MAX;
 
+  // The operation a host call left in flight, if any. Before wasi_, which
+  // refers to it, so it is destroyed after it.
+  PendingCall pending_call_;
+
   // VM state; released at the end. Declaration order = destruction order
   // reversed: the thread goes before the store, the store before WASI.
   std::unique_ptr<wasi::WasiProcess> wasi_;
@@ -140,6 +153,7 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
 
   // Pending wake-ups, touched by Step/OnFinished only (one worker at a time).
   ObjectWait object_wait_;
+  std::shared_ptr<IoWait> pending_wait_;
   ObserverToken observer_ = 0;
   Ref<KernelObject> observed_;
   TimerService::TimerId timer_ = 0;

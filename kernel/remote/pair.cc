@@ -41,7 +41,12 @@ class Pair::Table final : public Provider {
     entries_.emplace(name, std::move(entry));
     return name;
   }
-  Result<HandleEntry> Open(std::string_view relative, Rights requested) override {
+  void OpenAsync(std::string_view relative, Rights requested, OpenDone done) override {
+    done(Take(relative, requested));
+  }
+
+ private:
+  Result<HandleEntry> Take(std::string_view relative, Rights requested) {
     std::lock_guard lock(mu_);
     auto it = entries_.find(std::string(relative));
     if (it == entries_.end()) return MakeError(Status::kNotFound, "no such object");
@@ -51,7 +56,6 @@ class Pair::Table final : public Provider {
     return entry;
   }
 
- private:
   std::mutex mu_;
   uint64_t next_ = 1;
   std::map<std::string, HandleEntry> entries_;

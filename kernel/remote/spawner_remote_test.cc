@@ -6,6 +6,7 @@
 #include "kernel/object/channel.h"
 #include "kernel/object/object_test_support.h"
 #include "kernel/object/process_ops.h"
+#include "kernel/object/provider.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/proc/kernel_spawner.h"
 #include "kernel/proc/proc_test_support.h"
@@ -103,6 +104,45 @@ TEST_P(SpawnerRemoteTest, SpawnAfterTheLinkWentFailsWithPeerGone) {
   Result<HandleEntry> child = SpawnOn(*spawner_, std::move(spec));
   ASSERT_FALSE(child.ok());
   EXPECT_EQ(child.error().status, Status::kPeerGone);
+}
+
+// The guest side: pingpong on node A (a one-worker kernel) spawns its child
+// on node B through /nodes/b, and they bounce a counter over a channel
+// whose ends sit on two nodes.
+TEST_P(SpawnerRemoteTest, AGuestSpawnsItsChildOnAnotherNodeAndTheyTalk) {
+  auto node_a = kernel::testing::OneWorkerKernel();
+  Ref<ObjectProvider> nodes_b = ObjectProvider::Create(
+      spawner_, Rights::kManage | Rights::kDuplicate | Rights::kTransfer);
+  ASSERT_TRUE(node_a->root_namespace().Bind("/nodes/b", nodes_b).ok());
+  SpawnRequest request;
+  request.module_path = std::string(SHOAL_APPS_DIR) + "/pingpong.wasm";
+  request.args = {"/apps/pingpong.wasm", "--on", "b", "3"};
+  request.preopens.push_back(wasi::Preopen{SHOAL_APPS_DIR, "/apps"});
+  kernel::testing::Spawned pingpong = kernel::testing::SpawnWithOutput(*node_a, std::move(request));
+  ASSERT_NE(pingpong.pid, 0u);
+  EXPECT_EQ(kernel::testing::WaitCode(*node_a, pingpong.pid), 0)
+      << kernel::testing::TextOf(pingpong.out);
+  std::string out = kernel::testing::TextOf(pingpong.out);
+  EXPECT_NE(out.find("ping 2"), std::string::npos) << out;
+  EXPECT_NE(out.find("pingpong: 3 rounds, final 6, child exited 0"), std::string::npos) << out;
+}
+
+TEST_P(SpawnerRemoteTest, AGuestSpawningOnAGoneNodeGetsPeerGone) {
+  auto node_a = kernel::testing::OneWorkerKernel();
+  ASSERT_TRUE(node_a->root_namespace()
+                  .Bind("/nodes/b", ObjectProvider::Create(spawner_, Rights::kManage))
+                  .ok());
+  pair_->Cut();
+  SpawnRequest request;
+  request.module_path = std::string(SHOAL_APPS_DIR) + "/pingpong.wasm";
+  request.args = {"/apps/pingpong.wasm", "--on", "b", "3"};
+  request.preopens.push_back(wasi::Preopen{SHOAL_APPS_DIR, "/apps"});
+  Result<SpawnResult> pingpong = node_a->Spawn(std::move(request));
+  ASSERT_TRUE(pingpong.ok()) << pingpong.error().message;
+  EXPECT_EQ(kernel::testing::WaitCode(*node_a, pingpong->pid), 1);
+  // Status 19, kPeerGone, reaches the guest as -19.
+  std::string err = kernel::testing::TextOf(pingpong->stderr_console);
+  EXPECT_NE(err.find("spawn on b failed: -19"), std::string::npos) << err;
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, SpawnerRemoteTest,

@@ -2,91 +2,69 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <vector>
+
+#include "kernel/wasi/host_fs.h"
 
 namespace shoal::wasi {
+namespace {
 
-bool AsyncFileIo::Pending(Kind kind, uint64_t offset, size_t length) const {
-  return pending_ && pending_->kind == kind && pending_->offset == offset &&
-         pending_->length == length;
-}
+using kernel::ErrnoResult;
+using kernel::FileOps;
+using kernel::Ref;
 
-std::shared_ptr<AsyncFileIo::Op> AsyncFileIo::Claim(Kind kind, uint64_t offset, size_t length,
-                                                    bool& started) {
-  if (!Pending(kind, offset, length)) pending_.reset();
-  started = !pending_;
-  if (started) {
-    pending_ = std::make_shared<Op>();
-    pending_->kind = kind;
-    pending_->offset = offset;
-    pending_->length = length;
-  }
-  return pending_;
-}
+// One key type per operation (pending_call.h): the file and every argument.
+using ReadKey = PendingKey<struct ReadTag, Ref<FileOps>, uint64_t, size_t>;
+using WriteKey = PendingKey<struct WriteTag, Ref<FileOps>, uint64_t, size_t>;
+using SyncKey = PendingKey<struct SyncTag, Ref<FileOps>, bool>;
+using StatKey = PendingKey<struct StatTag, Ref<FileOps>>;
+using ResizeKey = PendingKey<struct ResizeTag, Ref<FileOps>, uint64_t>;
 
-ErrnoOr<size_t> AsyncFileIo::Read(kernel::FileOps& file, std::span<uint8_t> buf, uint64_t offset) {
-  if (!Pending(Kind::kRead, offset, buf.size())) {
+using Bytes = ErrnoResult<std::vector<uint8_t>>;  // ReadAsync's outcome.
+
+}  // namespace
+
+ErrnoOr<size_t> ReadFileAt(PendingCall& call, const Ref<FileOps>& file, std::span<uint8_t> buf,
+                           uint64_t offset) {
+  ReadKey key(file, offset, buf.size());
+  if (!call.Holds<Bytes>(key)) {
     // A page-cache hit lands in `buf` (guest memory) at once: no park, no copy.
-    kernel::ErrnoResult<size_t> now = file.ReadNow(offset, buf);
+    ErrnoResult<size_t> now = file->ReadNow(offset, buf);
     if (now.ok()) return now.value();
     if (now.error() != EAGAIN) return ErrnoFromHost(now.error());
   }
-  bool start = false;
-  std::shared_ptr<Op> op = Claim(Kind::kRead, offset, buf.size(), start);
-  if (start) {
-    file.Read(offset, buf.size(), [op](kernel::ErrnoResult<std::vector<uint8_t>> bytes) {
-      op->bytes = std::move(bytes);
-      op->wait.Complete();  // Publishes `bytes` to whoever sees done().
-    });
-  }
-  if (!op->wait.done()) return Errno::kAgain;
-  pending_.reset();
-  if (!op->bytes.ok()) return ErrnoFromHost(op->bytes.error());
-  const std::vector<uint8_t>& bytes = op->bytes.value();
+  std::vector<uint8_t> bytes =
+      TRY_ERRNO(RunFsOp<std::vector<uint8_t>>(call, std::move(key), [&](auto done) {
+        file->ReadAsync(offset, buf.size(), std::move(done));
+      }));
   size_t n = std::min(bytes.size(), buf.size());
   std::copy_n(bytes.begin(), n, buf.begin());
   return n;
 }
 
-ErrnoOr<size_t> AsyncFileIo::Write(kernel::FileOps& file, std::span<const uint8_t> buf,
-                                   uint64_t offset) {
-  bool start = false;
-  std::shared_ptr<Op> op = Claim(Kind::kWrite, offset, buf.size(), start);
-  if (start) {
-    size_t n = std::min(buf.size(), kernel::FileOps::kMaxTransfer);
-    file.Write(offset, std::vector<uint8_t>(buf.begin(), buf.begin() + n),
-               [op](kernel::ErrnoResult<size_t> count) {
-                 op->count = std::move(count);
-                 op->wait.Complete();
-               });
-  }
-  return CountOf(op);
+ErrnoOr<size_t> WriteFileAt(PendingCall& call, const Ref<FileOps>& file,
+                            std::span<const uint8_t> buf, uint64_t offset) {
+  return RunFsOp<size_t>(call, WriteKey(file, offset, buf.size()), [&](auto done) {
+    size_t n = std::min(buf.size(), FileOps::kMaxTransfer);
+    file->WriteAsync(offset, std::vector<uint8_t>(buf.begin(), buf.begin() + n), std::move(done));
+  });
 }
 
-Errno AsyncFileIo::Sync(kernel::FileOps& file, SyncScope scope) {
+Errno SyncFile(PendingCall& call, const Ref<FileOps>& file, SyncScope scope) {
   const bool data_only = scope == SyncScope::kDataOnly;
-  bool start = false;
-  std::shared_ptr<Op> op = Claim(data_only ? Kind::kDataSync : Kind::kSync, 0, 0, start);
-  if (start) {
-    file.Sync(data_only, [op](kernel::ErrnoResult<kernel::Done> synced) {
-      op->count =
-          synced.ok() ? kernel::ErrnoResult<size_t>(size_t(0)) : kernel::HostError{synced.error()};
-      op->wait.Complete();
-    });
-  }
-  ErrnoOr<size_t> done = CountOf(op);
-  return done.ok() ? Errno::kSuccess : done.error();
+  return RunFsChange(call, SyncKey(file, data_only),
+                     [&](auto done) { file->SyncAsync(data_only, std::move(done)); });
 }
 
-ErrnoOr<size_t> AsyncFileIo::CountOf(const std::shared_ptr<Op>& op) {
-  if (!op->wait.done()) return Errno::kAgain;
-  pending_.reset();
-  if (!op->count.ok()) return ErrnoFromHost(op->count.error());
-  return op->count.value();
+ErrnoOr<FileStat> StatFile(PendingCall& call, const Ref<FileOps>& file) {
+  kernel::FileAttr attr = TRY_ERRNO(RunFsOp<kernel::FileAttr>(
+      call, StatKey(file), [&](auto done) { file->StatAsync(std::move(done)); }));
+  return FileStatFromAttr(attr);
 }
 
-std::shared_ptr<IoWait> AsyncFileIo::wait() const {
-  if (!pending_) return nullptr;
-  return std::shared_ptr<IoWait>(pending_, &pending_->wait);
+Errno ResizeFile(PendingCall& call, const Ref<FileOps>& file, uint64_t size) {
+  return RunFsChange(call, ResizeKey(file, size),
+                     [&](auto done) { file->SetSizeAsync(size, std::move(done)); });
 }
 
 }  // namespace shoal::wasi

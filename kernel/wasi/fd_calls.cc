@@ -6,17 +6,16 @@
 namespace shoal::wasi {
 namespace {
 
-// After a call on `object` returned kAgain: parks the process (kYield) on
-// what the object waits for, an operation in flight or its descriptor
-// becoming ready for `events` (POLLIN for reads, POLLOUT for writes; 0 for
-// calls that only wait for an operation), and returns true; the call is
-// retried after the wake-up. False when there is nothing to wait on: kAgain
-// is then the guest's answer (FDFLAGS_NONBLOCK).
+// After a read or write on `object` returned kAgain: parks the process
+// (kYield) on what it waits for, its operation in flight or else its
+// descriptor becoming ready for `events` (POLLIN for reads, POLLOUT for
+// writes), and returns true; the call is retried after the wake-up. False
+// when there is nothing to wait on: kAgain is then the guest's answer
+// (FDFLAGS_NONBLOCK).
 bool ParkOnAgain(WasiCall& c, FileObject& object, short events) {
-  std::shared_ptr<IoWait> io = object.io_wait();
-  int fd = events != 0 ? object.poll_fd() : -1;
-  if (!io && fd < 0) return false;
-  c.process.set_io_wait(std::move(io));
+  if (ParkOnPending(c, Errno::kAgain) == Errno::kSuccess) return true;
+  int fd = object.poll_fd();
+  if (fd < 0) return false;
   c.process.set_fd_wait(FdWait{fd, events});
   c.action = vm::HostAction::kYield;
   return true;
@@ -31,12 +30,18 @@ Errno ReadVectored(WasiCall& c, FileObject& object, std::optional<uint64_t> offs
   uint64_t total = 0;
   for (GuestBuffer buf : buffers) {
     if (buf.empty()) continue;
-    auto n = offset ? object.Pread(buf, *offset + total) : object.Read(buf);
+    PendingCall& call = c.process.pending_call();
+    auto n = offset ? object.Pread(call, buf, *offset + total) : object.Read(call, buf);
     if (!n.ok()) {
       if (n.error() == Errno::kAgain && total == 0 && ParkOnAgain(c, object, POLLIN)) {
         return Errno::kSuccess;
       }
-      if (total > 0) break;  // Report what was read; the error comes next time.
+      // Report what was read; the error comes next time (a read in flight
+      // stays there, for the guest's next call to collect).
+      if (total > 0) {
+        (void)call.TakeWait();
+        break;
+      }
       return n.error();
     }
     total += n.value();
@@ -55,12 +60,16 @@ Errno WriteVectored(WasiCall& c, FileObject& object, std::optional<uint64_t> off
   uint64_t total = 0;
   for (GuestBuffer buf : buffers) {
     if (buf.empty()) continue;
-    auto n = offset ? object.Pwrite(buf, *offset + total) : object.Write(buf);
+    PendingCall& call = c.process.pending_call();
+    auto n = offset ? object.Pwrite(call, buf, *offset + total) : object.Write(call, buf);
     if (!n.ok()) {
       if (n.error() == Errno::kAgain && total == 0 && ParkOnAgain(c, object, POLLOUT)) {
         return Errno::kSuccess;
       }
-      if (total > 0) break;
+      if (total > 0) {
+        (void)call.TakeWait();
+        break;
+      }
       return n.error();
     }
     total += n.value();
@@ -73,12 +82,19 @@ Errno WriteVectored(WasiCall& c, FileObject& object, std::optional<uint64_t> off
 // process is parked.
 Errno SyncDescriptor(WasiCall& c, Rights right, SyncScope scope) {
   Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), right));
-  Errno e = d->object->Sync(scope);
-  if (e == Errno::kAgain && ParkOnAgain(c, *d->object, 0)) return Errno::kSuccess;
-  return e;
+  return ParkOnPending(c, d->object->Sync(c.process.pending_call(), scope));
 }
 
 }  // namespace
+
+Errno ParkOnPending(WasiCall& c, Errno e) {
+  if (e != Errno::kAgain) return e;
+  std::shared_ptr<IoWait> wait = c.process.pending_call().TakeWait();
+  if (!wait) return e;
+  c.process.set_io_wait(std::move(wait));
+  c.action = vm::HostAction::kYield;
+  return Errno::kSuccess;
+}
 
 Errno FdRead(WasiCall& c) {
   Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdRead));
@@ -108,14 +124,14 @@ Errno FdSeek(WasiCall& c) {
   Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), needed));
   if (c.U32(2) > uint32_t(Whence::kEnd)) return Errno::kInval;
   if (!c.memory.Bytes(c.U32(3), 8)) return Errno::kFault;
-  uint64_t pos = TRY_ERRNO(d->object->Seek(offset, Whence(whence)));
+  uint64_t pos = TRY_PARK(c, d->object->Seek(c.process.pending_call(), offset, Whence(whence)));
   return c.memory.Store64(c.U32(3), pos);
 }
 
 Errno FdTell(WasiCall& c) {
   Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdTell));
   if (!c.memory.Bytes(c.U32(1), 8)) return Errno::kFault;
-  uint64_t pos = TRY_ERRNO(d->object->Seek(0, Whence::kCur));
+  uint64_t pos = TRY_PARK(c, d->object->Seek(c.process.pending_call(), 0, Whence::kCur));
   return c.memory.Store64(c.U32(1), pos);
 }
 

@@ -1,5 +1,6 @@
 // fd_* calls that read or change metadata: fdstat, filestat, prestat and
-// directory listings.
+// directory listings. Stats, truncations and listings reach the kernel
+// object, so they park while it answers (ParkOnPending).
 #include <algorithm>
 
 #include "kernel/wasi/host_calls.h"
@@ -49,13 +50,13 @@ Errno FdFdstatSetRights(WasiCall& c) {
 
 Errno FdFilestatGet(WasiCall& c) {
   Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdFilestatGet));
-  FileStat st = TRY_ERRNO(d->object->Stat());
+  FileStat st = TRY_PARK(c, d->object->Stat(c.process.pending_call()));
   return StoreFileStat(c.memory, c.U32(1), st);
 }
 
 Errno FdFilestatSetSize(WasiCall& c) {
   Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdFilestatSetSize));
-  return d->object->SetSize(c.U64(1));
+  return ParkOnPending(c, d->object->SetSize(c.process.pending_call(), c.U64(1)));
 }
 
 Errno FdFilestatSetTimes(WasiCall& c) {
@@ -91,7 +92,8 @@ Errno FdReaddir(WasiCall& c) {
   uint64_t cookie = c.U64(3);
   auto out = c.memory.Bytes(buf_addr, buf_len);
   if (!out || !c.memory.Bytes(used_ptr, 4)) return Errno::kFault;
-  const std::vector<DirEntry>* entries = TRY_ERRNO(dir->Entries(cookie == 0));
+  const std::vector<DirEntry>* entries =
+      TRY_PARK(c, dir->Entries(c.process.pending_call(), cookie == 0));
 
   uint64_t used = 0;
   for (uint64_t i = cookie; i < entries->size() && used < buf_len; ++i) {

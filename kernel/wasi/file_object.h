@@ -9,6 +9,14 @@
 // here; defaults refuse it with the errno POSIX gives for the wrong kind of
 // file.
 //
+// Waiting: an operation that may have to wait for another thread (a file
+// read on the reactor, a directory or file on another node) takes the
+// process's PendingCall (kernel/base/pending_call.h). kAgain from it with
+// call.TakeWait() set means the operation is in flight: the host call parks
+// the process on that wait and is retried, unchanged, when it completes. A
+// FIFO or device that is not ready answers kAgain with poll_fd() to wait on
+// instead.
+//
 // Threading: an object is used by one process thread at a time.
 #pragma once
 
@@ -18,9 +26,9 @@
 #include <string>
 #include <vector>
 
+#include "kernel/base/pending_call.h"
 #include "kernel/object/file.h"
 #include "kernel/wasi/errno.h"
-#include "kernel/wasi/io_wait.h"
 #include "kernel/wasi/wasi_abi.h"
 
 namespace shoal::wasi {
@@ -58,19 +66,24 @@ class FileObject {
   virtual Rights max_rights() const = 0;
 
   // Reads up to buf.size() bytes at the current position. kAgain means no
-  // data is available yet (the caller parks the process; see poll_fd()).
-  virtual ErrnoOr<size_t> Read(std::span<uint8_t> buf) { return Errno::kBadf; }
-  virtual ErrnoOr<size_t> Write(std::span<const uint8_t> buf) { return Errno::kBadf; }
-  virtual ErrnoOr<size_t> Pread(std::span<uint8_t> buf, uint64_t offset) { return Errno::kSpipe; }
-  virtual ErrnoOr<size_t> Pwrite(std::span<const uint8_t> buf, uint64_t offset) {
+  // data is available yet or the read is in flight (see above).
+  virtual ErrnoOr<size_t> Read(PendingCall& call, std::span<uint8_t> buf) { return Errno::kBadf; }
+  virtual ErrnoOr<size_t> Write(PendingCall& call, std::span<const uint8_t> buf) {
+    return Errno::kBadf;
+  }
+  virtual ErrnoOr<size_t> Pread(PendingCall& call, std::span<uint8_t> buf, uint64_t offset) {
+    return Errno::kSpipe;
+  }
+  virtual ErrnoOr<size_t> Pwrite(PendingCall& call, std::span<const uint8_t> buf, uint64_t offset) {
     return Errno::kSpipe;
   }
   // Moves the position; returns the new one.
-  virtual ErrnoOr<uint64_t> Seek(int64_t offset, Whence whence) { return Errno::kSpipe; }
-  virtual ErrnoOr<FileStat> Stat() = 0;
-  virtual Errno SetSize(uint64_t size) { return Errno::kInval; }
-  // kAgain means the sync is under way: the caller parks on io_wait().
-  virtual Errno Sync(SyncScope scope) { return Errno::kSuccess; }
+  virtual ErrnoOr<uint64_t> Seek(PendingCall& call, int64_t offset, Whence whence) {
+    return Errno::kSpipe;
+  }
+  virtual ErrnoOr<FileStat> Stat(PendingCall& call) = 0;
+  virtual Errno SetSize(PendingCall& call, uint64_t size) { return Errno::kInval; }
+  virtual Errno Sync(PendingCall& call, SyncScope scope) { return Errno::kSuccess; }
   // Changes fdflags (only append and nonblock are meaningful here).
   virtual Errno SetFlags(uint16_t fdflags) { return Errno::kSuccess; }
   virtual uint16_t flags() const { return 0; }
@@ -80,13 +93,10 @@ class FileObject {
     return Errno::kBadf;
   }
 
-  // The host descriptor to poll while a Read() or Write() returned kAgain,
-  // or -1 (then kAgain is the guest's answer: nothing to wait on, or it
-  // asked for FDFLAGS_NONBLOCK).
+  // The host descriptor to poll while a Read() or Write() returned kAgain
+  // with no operation in flight, or -1 (then kAgain is the guest's answer:
+  // nothing to wait on, or it asked for FDFLAGS_NONBLOCK).
   virtual int poll_fd() const { return -1; }
-  // The operation in flight to wait for while a Read(), Write() or Sync()
-  // returned kAgain, or null (see io_wait.h).
-  virtual std::shared_ptr<IoWait> io_wait() const { return nullptr; }
   // The kernel object this is the WASI face of; the descriptor's handle
   // names it (descriptor_table.h). Never null, and the same for life.
   virtual kernel::Ref<kernel::KernelObject> kernel_object() const = 0;

@@ -6,19 +6,19 @@ std::shared_ptr<FileView> FileView::Create(kernel::Ref<kernel::FileOps> file) {
   return std::shared_ptr<FileView>(new FileView(std::move(file)));
 }
 
-ErrnoOr<size_t> FileView::Read(std::span<uint8_t> buf) {
-  size_t n = TRY_ERRNO(io_.Read(*file_, buf, position_));
+ErrnoOr<size_t> FileView::Read(PendingCall& call, std::span<uint8_t> buf) {
+  size_t n = TRY_ERRNO(ReadFileAt(call, file_, buf, position_));
   position_ += n;
   return n;
 }
 
-ErrnoOr<size_t> FileView::Write(std::span<const uint8_t> buf) {
-  size_t n = TRY_ERRNO(io_.Write(*file_, buf, position_));
+ErrnoOr<size_t> FileView::Write(PendingCall& call, std::span<const uint8_t> buf) {
+  size_t n = TRY_ERRNO(WriteFileAt(call, file_, buf, position_));
   position_ += n;
   return n;
 }
 
-ErrnoOr<uint64_t> FileView::Seek(int64_t offset, Whence whence) {
+ErrnoOr<uint64_t> FileView::Seek(PendingCall& call, int64_t offset, Whence whence) {
   int64_t base = 0;
   switch (whence) {
     case Whence::kSet:
@@ -27,7 +27,7 @@ ErrnoOr<uint64_t> FileView::Seek(int64_t offset, Whence whence) {
       base = int64_t(position_);
       break;
     case Whence::kEnd:
-      base = int64_t(TRY_ERRNO(Stat()).size);
+      base = int64_t(TRY_ERRNO(Stat(call)).size);
       break;
     default:
       return Errno::kInval;
@@ -37,17 +37,6 @@ ErrnoOr<uint64_t> FileView::Seek(int64_t offset, Whence whence) {
   }
   position_ = uint64_t(base + offset);
   return position_;
-}
-
-ErrnoOr<FileStat> FileView::Stat() {
-  kernel::ErrnoResult<kernel::FileAttr> attr = file_->Stat();
-  if (!attr.ok()) return ErrnoFromHost(attr.error());
-  return FileStatFromAttr(*attr);
-}
-
-Errno FileView::SetSize(uint64_t size) {
-  kernel::ErrnoResult<kernel::Done> done = file_->SetSize(size);
-  return done.ok() ? Errno::kSuccess : ErrnoFromHost(done.error());
 }
 
 }  // namespace shoal::wasi

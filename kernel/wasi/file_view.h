@@ -1,9 +1,9 @@
 // FileView: a WASI descriptor over a kernel File handle (shoal_fd_from_handle).
 //
 // The File may be local or a proxy of one served elsewhere; the view keeps
-// the descriptor's position and flags, and reads and writes go through
-// AsyncFileIo, as do fd_sync and fd_datasync, so the process parks while
-// they run and no worker waits.
+// the descriptor's position and flags. Every operation on the File goes
+// through async_file_io.h, so the process parks while a read, write, sync,
+// stat or truncation is in flight and no worker waits.
 #pragma once
 
 #include <memory>
@@ -21,19 +21,20 @@ class FileView : public FileObject {
   Filetype type() const override { return Filetype::kRegularFile; }
   // What a File can do; the descriptor table cuts it to the handle's rights.
   Rights max_rights() const override { return kViewRights; }
-  ErrnoOr<size_t> Read(std::span<uint8_t> buf) override;
-  ErrnoOr<size_t> Write(std::span<const uint8_t> buf) override;
-  ErrnoOr<size_t> Pread(std::span<uint8_t> buf, uint64_t offset) override {
-    return io_.Read(*file_, buf, offset);
+  ErrnoOr<size_t> Read(PendingCall& call, std::span<uint8_t> buf) override;
+  ErrnoOr<size_t> Write(PendingCall& call, std::span<const uint8_t> buf) override;
+  ErrnoOr<size_t> Pread(PendingCall& call, std::span<uint8_t> buf, uint64_t offset) override {
+    return ReadFileAt(call, file_, buf, offset);
   }
-  ErrnoOr<size_t> Pwrite(std::span<const uint8_t> buf, uint64_t offset) override {
-    return io_.Write(*file_, buf, offset);
+  ErrnoOr<size_t> Pwrite(PendingCall& call, std::span<const uint8_t> buf,
+                         uint64_t offset) override {
+    return WriteFileAt(call, file_, buf, offset);
   }
-  ErrnoOr<uint64_t> Seek(int64_t offset, Whence whence) override;
-  ErrnoOr<FileStat> Stat() override;
-  Errno SetSize(uint64_t size) override;
-  Errno Sync(SyncScope scope) override { return io_.Sync(*file_, scope); }
-  std::shared_ptr<IoWait> io_wait() const override { return io_.wait(); }
+  // SEEK_END asks the File for its size, which may park.
+  ErrnoOr<uint64_t> Seek(PendingCall& call, int64_t offset, Whence whence) override;
+  ErrnoOr<FileStat> Stat(PendingCall& call) override { return StatFile(call, file_); }
+  Errno SetSize(PendingCall& call, uint64_t size) override { return ResizeFile(call, file_, size); }
+  Errno Sync(PendingCall& call, SyncScope scope) override { return SyncFile(call, file_, scope); }
   kernel::Ref<kernel::KernelObject> kernel_object() const override { return file_; }
 
  private:
@@ -46,7 +47,6 @@ class FileView : public FileObject {
 
   kernel::Ref<kernel::FileOps> file_;
   uint64_t position_ = 0;
-  AsyncFileIo io_;
 };
 
 }  // namespace shoal::wasi

@@ -102,4 +102,19 @@ Errno PathLink(WasiCall& c);
 // Shared by the handlers: writes a filestat at `addr`.
 Errno StoreFileStat(const GuestMemory& memory, uint64_t addr, const FileStat& st);
 
+// What a handler returns for the failure `e` of an operation it ran through
+// the process's PendingCall (file_object.h): kAgain with the operation in
+// flight parks the process (kYield; the call is retried when it completes,
+// and the value returned here is not seen); anything else is the answer.
+Errno ParkOnPending(WasiCall& c, Errno e);
+
 }  // namespace shoal::wasi
+
+// TRY_PARK(c, expr): TRY_ERRNO for an ErrnoOr from an operation that may be
+// in flight: parks `c`'s process on it (ParkOnPending) instead of failing.
+#define TRY_PARK(c, expr)                                                           \
+  ({                                                                                \
+    auto&& try_park_ = (expr);                                                      \
+    if (!try_park_.ok()) return ::shoal::wasi::ParkOnPending(c, try_park_.error()); \
+    std::move(try_park_).value();                                                   \
+  })

@@ -1,6 +1,6 @@
-// HostDirectory: a host directory as a FileObject, and the root of every
-// path operation a process performs through it. A view of a kernel
-// Directory object (kernel/object/directory.h), which does the confined
+// HostDirectory: a directory as a FileObject, and the root of every path
+// operation a process performs through it. A view of a kernel DirectoryOps
+// (kernel/object/directory.h), local or proxied, which does the confined
 // path work; this class speaks WASI (flags, errnos, the readdir cache).
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kernel/base/pending_call.h"
 #include "kernel/object/directory.h"
 #include "kernel/object/file_io.h"
 #include "kernel/wasi/host_fs.h"
@@ -25,8 +26,14 @@ struct OpenRequest {
 };
 
 // Every path given to these functions is a guest path relative to this
-// directory; the kernel Directory resolves it beneath itself
+// directory; the kernel directory resolves it beneath itself
 // (path_beneath.h), so nothing outside the directory can be reached.
+//
+// Waiting: the calls that reach the kernel directory run through the
+// process's PendingCall (file_object.h): kAgain with the call in flight
+// parks the process, and the retried call collects the outcome. A local
+// Directory answers at once. Setting times and fd_sync use the host
+// descriptor, so they work on a local Directory only (ENOTSUP otherwise).
 class HostDirectory : public FileObject {
  public:
   // Opens a host directory (a preopen). Errors carry the host errno mapped.
@@ -34,44 +41,50 @@ class HostDirectory : public FileObject {
   // host_file.h); `io` must outlive them.
   static ErrnoOr<std::shared_ptr<HostDirectory>> OpenHost(const std::string& host_path,
                                                           kernel::FileIo* io = nullptr);
-  // A view of a local Directory (e.g. one received as a handle); with
-  // `poll_streams` (under the kernel) FIFOs opened beneath it park on polls.
-  static std::shared_ptr<HostDirectory> Adopt(kernel::Ref<kernel::Directory> dir,
+  // A view of a directory object (e.g. one received as a handle); with
+  // `poll_streams` (under the kernel) FIFOs opened beneath a local one park
+  // on polls.
+  static std::shared_ptr<HostDirectory> Adopt(kernel::Ref<kernel::DirectoryOps> dir,
                                               bool poll_streams);
 
   Filetype type() const override { return Filetype::kDirectory; }
   Rights max_rights() const override { return kDirectoryRights | kFileRights; }
-  ErrnoOr<FileStat> Stat() override { return StatFd(fd()); }
+  ErrnoOr<FileStat> Stat(PendingCall& call) override;
   // Still a blocking host call (TODO(async): a directory sync on the reactor).
-  Errno Sync(SyncScope scope) override;
+  Errno Sync(PendingCall& call, SyncScope scope) override;
   HostDirectory* AsDirectory() override { return this; }
   kernel::Ref<kernel::KernelObject> kernel_object() const override { return dir_; }
-  Errno SetTimes(uint64_t atim_ns, uint64_t mtim_ns, uint16_t fstflags) override {
-    return SetFdTimes(fd(), atim_ns, mtim_ns, fstflags);
-  }
+  Errno SetTimes(uint64_t atim_ns, uint64_t mtim_ns, uint16_t fstflags) override;
 
   // The entries of the directory (including "." and ".."), re-read from the
-  // host when `refresh` is set (fd_readdir with cookie 0) and cached between
-  // calls so that cookies stay stable while the guest pages through them.
-  ErrnoOr<const std::vector<DirEntry>*> Entries(bool refresh);
+  // directory when `refresh` is set (fd_readdir with cookie 0) or nothing is
+  // cached, and cached between calls so that cookies stay stable while the
+  // guest pages through them.
+  ErrnoOr<const std::vector<DirEntry>*> Entries(PendingCall& call, bool refresh);
 
-  ErrnoOr<std::shared_ptr<FileObject>> Open(std::string_view path, const OpenRequest& request);
-  Errno CreateDirectory(std::string_view path);
-  Errno RemoveDirectory(std::string_view path);
-  Errno UnlinkFile(std::string_view path);
-  ErrnoOr<FileStat> StatPath(std::string_view path, bool follow);
+  ErrnoOr<std::shared_ptr<FileObject>> Open(PendingCall& call, std::string_view path,
+                                            const OpenRequest& request);
+  Errno CreateDirectory(PendingCall& call, std::string_view path);
+  Errno RemoveDirectory(PendingCall& call, std::string_view path);
+  Errno UnlinkFile(PendingCall& call, std::string_view path);
+  ErrnoOr<FileStat> StatPath(PendingCall& call, std::string_view path, bool follow);
   Errno SetTimesPath(std::string_view path, bool follow, uint64_t atim_ns, uint64_t mtim_ns,
                      uint16_t fstflags);
-  Errno Rename(std::string_view old_path, HostDirectory& new_dir, std::string_view new_path);
+  Errno Rename(PendingCall& call, std::string_view old_path, HostDirectory& new_dir,
+               std::string_view new_path);
+  // Creates a symlink at `path` holding `target`, which is never resolved
+  // here: opening through it resolves it beneath this directory.
+  Errno Symlink(PendingCall& call, std::string_view target, std::string_view path);
+  ErrnoOr<std::string> ReadLink(PendingCall& call, std::string_view path);
 
  private:
-  HostDirectory(kernel::Ref<kernel::Directory> dir, bool poll_streams)
-      : dir_(std::move(dir)), poll_streams_(poll_streams) {}
-  int fd() const { return dir_->host_fd(); }
+  HostDirectory(kernel::Ref<kernel::DirectoryOps> dir, bool poll_streams);
 
-  kernel::Ref<kernel::Directory> dir_;
-  bool poll_streams_;  // Under the kernel: FIFOs and devices park on polls.
+  kernel::Ref<kernel::DirectoryOps> dir_;
+  kernel::Directory* local_;  // dir_, when it is a local Directory; else null.
+  bool poll_streams_;         // Under the kernel: FIFOs and devices park on polls.
   std::vector<DirEntry> entries_;
+  bool entries_cached_ = false;
 };
 
 }  // namespace shoal::wasi

@@ -24,6 +24,7 @@ class HostDirectoryTest : public ::testing::Test {
     dir_ = std::move(dir).value();
   }
   TempDir tmp_;
+  PendingCall call_;  // A local directory answers at once: nothing is ever left in it.
   std::shared_ptr<HostDirectory> dir_;
 };
 
@@ -35,13 +36,13 @@ TEST_F(HostDirectoryTest, CreatesWritesAndStatsAFile) {
   OpenRequest req;
   req.oflags = kOflagCreat;
   req.write = true;
-  auto file = dir_->Open("new.txt", req);
+  auto file = dir_->Open(call_, "new.txt", req);
   ASSERT_TRUE(file.ok());
   std::string text = "12345";
-  auto n = file.value()->Write({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+  auto n = file.value()->Write(call_, {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(n.value(), 5u);
-  auto st = dir_->StatPath("new.txt", true);
+  auto st = dir_->StatPath(call_, "new.txt", true);
   ASSERT_TRUE(st.ok());
   EXPECT_EQ(st.value().size, 5u);
   EXPECT_EQ(st.value().type, Filetype::kRegularFile);
@@ -49,31 +50,31 @@ TEST_F(HostDirectoryTest, CreatesWritesAndStatsAFile) {
 }
 
 TEST_F(HostDirectoryTest, OpeningADirectoryGivesAHostDirectory) {
-  ASSERT_EQ(dir_->CreateDirectory("d"), Errno::kSuccess);
-  auto d = dir_->Open("d", OpenRequest{kOflagDirectory, 0, true, false, true});
+  ASSERT_EQ(dir_->CreateDirectory(call_, "d"), Errno::kSuccess);
+  auto d = dir_->Open(call_, "d", OpenRequest{kOflagDirectory, 0, true, false, true});
   ASSERT_TRUE(d.ok());
   EXPECT_NE(d.value()->AsDirectory(), nullptr);
   EXPECT_EQ(d.value()->type(), Filetype::kDirectory);
 }
 
 TEST_F(HostDirectoryTest, MkdirRenameUnlinkRmdir) {
-  EXPECT_EQ(dir_->CreateDirectory("a"), Errno::kSuccess);
-  EXPECT_EQ(dir_->CreateDirectory("a"), Errno::kExist);
+  EXPECT_EQ(dir_->CreateDirectory(call_, "a"), Errno::kSuccess);
+  EXPECT_EQ(dir_->CreateDirectory(call_, "a"), Errno::kExist);
   std::ofstream(tmp_.Join("root/a/f")) << "x";
-  EXPECT_EQ(dir_->RemoveDirectory("a"), Errno::kNotempty);
-  EXPECT_EQ(dir_->Rename("a/f", *dir_, "a/g"), Errno::kSuccess);
+  EXPECT_EQ(dir_->RemoveDirectory(call_, "a"), Errno::kNotempty);
+  EXPECT_EQ(dir_->Rename(call_, "a/f", *dir_, "a/g"), Errno::kSuccess);
   EXPECT_TRUE(fs::exists(tmp_.Join("root/a/g")));
-  EXPECT_EQ(dir_->UnlinkFile("a"), Errno::kIsdir);
-  EXPECT_EQ(dir_->UnlinkFile("a/g"), Errno::kSuccess);
-  EXPECT_EQ(dir_->UnlinkFile("a/g"), Errno::kNoent);
-  EXPECT_EQ(dir_->RemoveDirectory("a"), Errno::kSuccess);
+  EXPECT_EQ(dir_->UnlinkFile(call_, "a"), Errno::kIsdir);
+  EXPECT_EQ(dir_->UnlinkFile(call_, "a/g"), Errno::kSuccess);
+  EXPECT_EQ(dir_->UnlinkFile(call_, "a/g"), Errno::kNoent);
+  EXPECT_EQ(dir_->RemoveDirectory(call_, "a"), Errno::kSuccess);
   EXPECT_FALSE(fs::exists(tmp_.Join("root/a")));
 }
 
 TEST_F(HostDirectoryTest, EntriesListsWhatIsThere) {
   std::ofstream(tmp_.Join("root/one")) << "1";
-  ASSERT_EQ(dir_->CreateDirectory("two"), Errno::kSuccess);
-  auto entries = dir_->Entries(true);
+  ASSERT_EQ(dir_->CreateDirectory(call_, "two"), Errno::kSuccess);
+  auto entries = dir_->Entries(call_, true);
   ASSERT_TRUE(entries.ok());
   std::vector<std::string> names;
   for (const DirEntry& e : *entries.value()) names.push_back(e.name);
@@ -84,14 +85,14 @@ TEST_F(HostDirectoryTest, EntriesListsWhatIsThere) {
 TEST_F(HostDirectoryTest, NoPathOperationReachesOutside) {
   fs::create_symlink(tmp_.Join("outside.txt"), tmp_.Join("root/link"));
   OpenRequest create{kOflagCreat, 0, false, true, true};
-  EXPECT_EQ(dir_->Open("../evil.txt", create).error(), Errno::kNotcapable);
-  EXPECT_EQ(dir_->Open("/etc/passwd", OpenRequest{}).error(), Errno::kNotcapable);
-  EXPECT_FALSE(dir_->Open("link", OpenRequest{}).ok());
-  EXPECT_FALSE(dir_->StatPath("link", /*follow=*/true).ok());
-  EXPECT_EQ(dir_->CreateDirectory("../evil_dir"), Errno::kNotcapable);
-  EXPECT_EQ(dir_->UnlinkFile("../outside.txt"), Errno::kNotcapable);
-  EXPECT_EQ(dir_->Rename("link", *dir_, "../moved"), Errno::kNotcapable);
-  EXPECT_EQ(dir_->RemoveDirectory("."), Errno::kBusy);
+  EXPECT_EQ(dir_->Open(call_, "../evil.txt", create).error(), Errno::kNotcapable);
+  EXPECT_EQ(dir_->Open(call_, "/etc/passwd", OpenRequest{}).error(), Errno::kNotcapable);
+  EXPECT_FALSE(dir_->Open(call_, "link", OpenRequest{}).ok());
+  EXPECT_FALSE(dir_->StatPath(call_, "link", /*follow=*/true).ok());
+  EXPECT_EQ(dir_->CreateDirectory(call_, "../evil_dir"), Errno::kNotcapable);
+  EXPECT_EQ(dir_->UnlinkFile(call_, "../outside.txt"), Errno::kNotcapable);
+  EXPECT_EQ(dir_->Rename(call_, "link", *dir_, "../moved"), Errno::kNotcapable);
+  EXPECT_EQ(dir_->RemoveDirectory(call_, "."), Errno::kBusy);
   EXPECT_FALSE(fs::exists(tmp_.Join("evil.txt")));
   EXPECT_FALSE(fs::exists(tmp_.Join("evil_dir")));
   EXPECT_TRUE(fs::exists(tmp_.Join("outside.txt")));
@@ -99,9 +100,25 @@ TEST_F(HostDirectoryTest, NoPathOperationReachesOutside) {
 
 TEST_F(HostDirectoryTest, StatWithoutFollowSeesTheLinkItself) {
   fs::create_symlink(tmp_.Join("outside.txt"), tmp_.Join("root/link"));
-  auto st = dir_->StatPath("link", /*follow=*/false);
+  auto st = dir_->StatPath(call_, "link", /*follow=*/false);
   ASSERT_TRUE(st.ok());
   EXPECT_EQ(st.value().type, Filetype::kSymbolicLink);
+}
+
+TEST_F(HostDirectoryTest, ASymlinkIsMadeAndReadButFollowedOnlyBeneath) {
+  ASSERT_EQ(dir_->Symlink(call_, "../outside.txt", "out"), Errno::kSuccess);
+  ASSERT_EQ(dir_->Symlink(call_, "target.txt", "in"), Errno::kSuccess);
+  std::ofstream(tmp_.Join("root/target.txt")) << "inside";
+  auto target = dir_->ReadLink(call_, "out");
+  ASSERT_TRUE(target.ok());
+  EXPECT_EQ(target.value(), "../outside.txt");
+  EXPECT_EQ(dir_->Open(call_, "out", OpenRequest{}).error(), Errno::kNotcapable);
+  auto in = dir_->StatPath(call_, "in", /*follow=*/true);
+  ASSERT_TRUE(in.ok());
+  EXPECT_EQ(in.value().size, 6u);
+  EXPECT_EQ(dir_->Symlink(call_, "x", "../escape"), Errno::kNotcapable);
+  EXPECT_EQ(dir_->ReadLink(call_, "target.txt").error(), Errno::kInval);
+  EXPECT_FALSE(call_.live());
 }
 
 }  // namespace

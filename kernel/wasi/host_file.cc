@@ -35,8 +35,8 @@ ssize_t WriteWithoutSigpipe(int fd, std::span<const uint8_t> buf) {
 
 }  // namespace
 
-// TODO(async): metadata calls (stat, truncate, allocate) still block the
-// calling thread on slow storage (ARCHITECTURE.md, invariant 4).
+// TODO(async): allocate and set-times still block the calling thread on slow
+// storage (ARCHITECTURE.md, invariant 4).
 
 std::shared_ptr<HostFile> HostFile::Adopt(kernel::Ref<kernel::File> file, Filetype type,
                                           bool poll_streams) {
@@ -48,13 +48,13 @@ std::shared_ptr<HostFile> HostFile::Adopt(kernel::Ref<kernel::File> file, Filety
   return view;
 }
 
-ErrnoOr<size_t> HostFile::Read(std::span<uint8_t> buf) {
+ErrnoOr<size_t> HostFile::Read(PendingCall& call, std::span<uint8_t> buf) {
   if (type_ == Filetype::kRegularFile) {
     // The descriptor's own position stays the truth (Seek and Write use it);
     // it moves only when the read is delivered.
     off_t at = ::lseek(fd(), 0, SEEK_CUR);
     if (at < 0) return LastHostErrno();
-    size_t n = TRY_ERRNO(io_.Read(*file_, buf, uint64_t(at)));
+    size_t n = TRY_ERRNO(ReadFileAt(call, file_, buf, uint64_t(at)));
     if (::lseek(fd(), off_t(n), SEEK_CUR) < 0) return LastHostErrno();
     return n;
   }
@@ -65,7 +65,7 @@ ErrnoOr<size_t> HostFile::Read(std::span<uint8_t> buf) {
   }
 }
 
-ErrnoOr<size_t> HostFile::Write(std::span<const uint8_t> buf) {
+ErrnoOr<size_t> HostFile::Write(PendingCall& call, std::span<const uint8_t> buf) {
   if (type_ == Filetype::kRegularFile) {
     // As Read: the descriptor's position moves when the write is delivered.
     // With O_APPEND the host puts the bytes at the end whatever the offset,
@@ -73,7 +73,7 @@ ErrnoOr<size_t> HostFile::Write(std::span<const uint8_t> buf) {
     const bool append = (flags() & kFdflagAppend) != 0;
     off_t at = append ? 0 : ::lseek(fd(), 0, SEEK_CUR);
     if (at < 0) return LastHostErrno();
-    size_t n = TRY_ERRNO(io_.Write(*file_, buf, uint64_t(at)));
+    size_t n = TRY_ERRNO(WriteFileAt(call, file_, buf, uint64_t(at)));
     if (::lseek(fd(), append ? 0 : off_t(n), append ? SEEK_END : SEEK_CUR) < 0) {
       return LastHostErrno();
     }
@@ -86,9 +86,9 @@ ErrnoOr<size_t> HostFile::Write(std::span<const uint8_t> buf) {
   }
 }
 
-ErrnoOr<size_t> HostFile::Pread(std::span<uint8_t> buf, uint64_t offset) {
+ErrnoOr<size_t> HostFile::Pread(PendingCall& call, std::span<uint8_t> buf, uint64_t offset) {
   if (offset > uint64_t(INT64_MAX)) return Errno::kInval;
-  if (type_ == Filetype::kRegularFile) return io_.Read(*file_, buf, offset);
+  if (type_ == Filetype::kRegularFile) return ReadFileAt(call, file_, buf, offset);
   for (;;) {
     ssize_t n = ::pread(fd(), buf.data(), buf.size(), off_t(offset));
     if (n >= 0) return size_t(n);
@@ -96,9 +96,9 @@ ErrnoOr<size_t> HostFile::Pread(std::span<uint8_t> buf, uint64_t offset) {
   }
 }
 
-ErrnoOr<size_t> HostFile::Pwrite(std::span<const uint8_t> buf, uint64_t offset) {
+ErrnoOr<size_t> HostFile::Pwrite(PendingCall& call, std::span<const uint8_t> buf, uint64_t offset) {
   if (offset > uint64_t(INT64_MAX)) return Errno::kInval;
-  if (type_ == Filetype::kRegularFile) return io_.Write(*file_, buf, offset);
+  if (type_ == Filetype::kRegularFile) return WriteFileAt(call, file_, buf, offset);
   for (;;) {
     ssize_t n = ::pwrite(fd(), buf.data(), buf.size(), off_t(offset));
     if (n >= 0) return size_t(n);
@@ -106,7 +106,7 @@ ErrnoOr<size_t> HostFile::Pwrite(std::span<const uint8_t> buf, uint64_t offset) 
   }
 }
 
-ErrnoOr<uint64_t> HostFile::Seek(int64_t offset, Whence whence) {
+ErrnoOr<uint64_t> HostFile::Seek(PendingCall&, int64_t offset, Whence whence) {
   int host_whence;
   switch (whence) {
     case Whence::kSet:
@@ -124,12 +124,6 @@ ErrnoOr<uint64_t> HostFile::Seek(int64_t offset, Whence whence) {
   off_t pos = ::lseek(fd(), off_t(offset), host_whence);
   if (pos < 0) return LastHostErrno();
   return uint64_t(pos);
-}
-
-Errno HostFile::SetSize(uint64_t size) {
-  if (size > uint64_t(INT64_MAX)) return Errno::kInval;
-  if (::ftruncate(fd(), off_t(size)) != 0) return LastHostErrno();
-  return Errno::kSuccess;
 }
 
 Errno HostFile::SetFlags(uint16_t fdflags) {

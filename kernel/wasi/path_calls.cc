@@ -1,5 +1,9 @@
 // path_* calls. Each resolves its path through a directory descriptor's
 // HostDirectory, which keeps it beneath that directory (path_resolver.h).
+// The calls that reach the kernel directory park while it answers
+// (TRY_PARK / ParkOnPending); the retried call collects the answer.
+#include <algorithm>
+
 #include "kernel/wasi/host_calls.h"
 #include "kernel/wasi/host_directory.h"
 
@@ -44,7 +48,8 @@ Errno PathOpen(WasiCall& c) {
   // A descriptor never gets more than the directory may hand out.
   if (request.write && !(parent->rights_inheriting & kRightFdWrite)) return Errno::kNotcapable;
 
-  std::shared_ptr<FileObject> object = TRY_ERRNO(dir->Open(path, request));
+  std::shared_ptr<FileObject> object =
+      TRY_PARK(c, dir->Open(c.process.pending_call(), path, request));
   Descriptor opened;
   opened.rights_base = want_base & parent->rights_inheriting & object->max_rights();
   opened.rights_inheriting = want_inheriting & parent->rights_inheriting;
@@ -57,7 +62,8 @@ Errno PathFilestatGet(WasiCall& c) {
   HostDirectory* dir = TRY_ERRNO(DirectoryOf(c, c.U32(0), kRightPathFilestatGet));
   std::string path = TRY_ERRNO(c.memory.String(c.U32(2), c.U32(3)));
   if (!c.memory.Bytes(c.U32(4), kFilestatSize)) return Errno::kFault;
-  FileStat st = TRY_ERRNO(dir->StatPath(path, c.U32(1) & kLookupSymlinkFollow));
+  FileStat st =
+      TRY_PARK(c, dir->StatPath(c.process.pending_call(), path, c.U32(1) & kLookupSymlinkFollow));
   return StoreFileStat(c.memory, c.U32(4), st);
 }
 
@@ -71,19 +77,19 @@ Errno PathFilestatSetTimes(WasiCall& c) {
 Errno PathCreateDirectory(WasiCall& c) {
   HostDirectory* dir = TRY_ERRNO(DirectoryOf(c, c.U32(0), kRightPathCreateDirectory));
   std::string path = TRY_ERRNO(c.memory.String(c.U32(1), c.U32(2)));
-  return dir->CreateDirectory(path);
+  return ParkOnPending(c, dir->CreateDirectory(c.process.pending_call(), path));
 }
 
 Errno PathRemoveDirectory(WasiCall& c) {
   HostDirectory* dir = TRY_ERRNO(DirectoryOf(c, c.U32(0), kRightPathRemoveDirectory));
   std::string path = TRY_ERRNO(c.memory.String(c.U32(1), c.U32(2)));
-  return dir->RemoveDirectory(path);
+  return ParkOnPending(c, dir->RemoveDirectory(c.process.pending_call(), path));
 }
 
 Errno PathUnlinkFile(WasiCall& c) {
   HostDirectory* dir = TRY_ERRNO(DirectoryOf(c, c.U32(0), kRightPathUnlinkFile));
   std::string path = TRY_ERRNO(c.memory.String(c.U32(1), c.U32(2)));
-  return dir->UnlinkFile(path);
+  return ParkOnPending(c, dir->UnlinkFile(c.process.pending_call(), path));
 }
 
 Errno PathRename(WasiCall& c) {
@@ -91,21 +97,35 @@ Errno PathRename(WasiCall& c) {
   std::string old_path = TRY_ERRNO(c.memory.String(c.U32(1), c.U32(2)));
   HostDirectory* to = TRY_ERRNO(DirectoryOf(c, c.U32(3), kRightPathRenameTarget));
   std::string new_path = TRY_ERRNO(c.memory.String(c.U32(4), c.U32(5)));
-  return from->Rename(old_path, *to, new_path);
+  return ParkOnPending(c, from->Rename(c.process.pending_call(), old_path, *to, new_path));
 }
 
-// Symlinks are not supported yet: reading one could reveal host paths, and
-// creating one needs the same escape analysis as following it.
+// path_readlink(fd, path, path_len, buf, buf_len, bufused_ptr): the link's
+// target, cut to buf_len bytes (no NUL), its length at bufused_ptr.
 Errno PathReadlink(WasiCall& c) {
-  TRY_ERRNO(DirectoryOf(c, c.U32(0), kRightPathReadlink));
-  return Errno::kNotsup;
+  HostDirectory* dir = TRY_ERRNO(DirectoryOf(c, c.U32(0), kRightPathReadlink));
+  std::string path = TRY_ERRNO(c.memory.String(c.U32(1), c.U32(2)));
+  uint32_t buf_ptr = c.U32(3), buf_len = c.U32(4), used_ptr = c.U32(5);
+  auto out = c.memory.Bytes(buf_ptr, buf_len);
+  if (!out || !c.memory.Bytes(used_ptr, 4)) return Errno::kFault;
+  std::string target = TRY_PARK(c, dir->ReadLink(c.process.pending_call(), path));
+  size_t n = std::min<size_t>(target.size(), buf_len);
+  std::copy_n(target.begin(), n, out->begin());
+  return c.memory.Store32(used_ptr, uint32_t(n));
 }
 
+// path_symlink(old_path, old_len, fd, new_path, new_len): a symlink at
+// new_path holding old_path. The target is never resolved when it is made;
+// following it later resolves it beneath the directory it is opened through,
+// so a link pointing out leads nowhere (path_resolver.h).
 Errno PathSymlink(WasiCall& c) {
-  TRY_ERRNO(DirectoryOf(c, c.U32(2), kRightPathSymlink));
-  return Errno::kNotsup;
+  HostDirectory* dir = TRY_ERRNO(DirectoryOf(c, c.U32(2), kRightPathSymlink));
+  std::string target = TRY_ERRNO(c.memory.String(c.U32(0), c.U32(1)));
+  std::string path = TRY_ERRNO(c.memory.String(c.U32(3), c.U32(4)));
+  return ParkOnPending(c, dir->Symlink(c.process.pending_call(), target, path));
 }
 
+// Hard links are not supported: DirectoryOps has no link operation yet.
 Errno PathLink(WasiCall& c) {
   TRY_ERRNO(DirectoryOf(c, c.U32(0), kRightPathLinkSource));
   return Errno::kNotsup;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "kernel/base/await.h"
 #include "kernel/vm/compiled_module.h"
 #include "kernel/vm/thread.h"
 
@@ -19,6 +20,12 @@ namespace {
 constexpr uint64_t kStopCheckNs = 100'000'000;
 
 void WaitWhileParked(WasiProcess& process, bool stoppable) {
+  if (std::shared_ptr<IoWait> io = process.take_io_wait()) {
+    // An operation in flight (pending_call.h): this thread has nothing else
+    // to run, so it waits for the completion.
+    Await<bool>([&](auto done) { io->OnDone([done] { done(true); }); });
+    return;
+  }
   FdWait wait = process.take_fd_wait();
   const auto& pending = process.pending_poll();
   uint64_t wake = pending ? pending->wake_ns : UINT64_MAX;

@@ -12,8 +12,8 @@ kernel::Ref<StdinDevice> StdinDevice::Create(std::shared_ptr<InputSource> source
   return kernel::Ref<StdinDevice>(new StdinDevice(std::move(source)));
 }
 
-Result<kernel::DeviceInfo> StdinDevice::Describe() {
-  return kernel::DeviceInfo{.device_class = "stdin", .name = "stdin", .properties = {}};
+void StdinDevice::DescribeAsync(DescribeDone done) {
+  done(kernel::DeviceInfo{.device_class = "stdin", .name = "stdin", .properties = {}});
 }
 
 ErrnoOr<size_t> StdinDevice::ReadInto(std::span<uint8_t> buf) {
@@ -21,24 +21,24 @@ ErrnoOr<size_t> StdinDevice::ReadInto(std::span<uint8_t> buf) {
   return source_->Read(buf);
 }
 
-Result<std::vector<uint8_t>> StdinDevice::Read(size_t max_bytes) {
+void StdinDevice::ReadAsync(size_t max_bytes, ReadDone done) {
   std::vector<uint8_t> bytes(std::min(max_bytes, kMaxTransfer));
   ErrnoOr<size_t> n = ReadInto(bytes);
   if (!n.ok()) {
-    if (n.error() == Errno::kAgain) return MakeError(Status::kShouldWait, "no input yet");
-    return MakeError(Status::kIoError,
-                     "stdin read failed (WASI errno " + std::to_string(int(n.error())) + ")");
+    if (n.error() == Errno::kAgain) return done(MakeError(Status::kShouldWait, "no input yet"));
+    return done(MakeError(Status::kIoError,
+                          "stdin read failed (WASI errno " + std::to_string(int(n.error())) + ")"));
   }
   bytes.resize(n.value());
-  return bytes;
+  done(std::move(bytes));
 }
 
-Result<size_t> StdinDevice::Write(std::span<const uint8_t> bytes) {
-  return MakeError(Status::kNotSupported, "stdin cannot be written");
+void StdinDevice::WriteAsync(std::span<const uint8_t>, WriteDone done) {
+  done(MakeError(Status::kNotSupported, "stdin cannot be written"));
 }
 
-Result<std::vector<uint8_t>> StdinDevice::Control(std::span<const uint8_t> request) {
-  return MakeError(Status::kNotSupported, "stdin has no controls");
+void StdinDevice::ControlAsync(std::span<const uint8_t>, ControlDone done) {
+  done(MakeError(Status::kNotSupported, "stdin has no controls"));
 }
 
 }  // namespace shoal::wasi

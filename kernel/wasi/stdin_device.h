@@ -23,10 +23,11 @@ class StdinDevice final : public kernel::DeviceOps {
  public:
   static kernel::Ref<StdinDevice> Create(std::shared_ptr<InputSource> source);
 
-  Result<kernel::DeviceInfo> Describe() override;
-  Result<std::vector<uint8_t>> Read(size_t max_bytes) override;
-  Result<size_t> Write(std::span<const uint8_t> bytes) override;
-  Result<std::vector<uint8_t>> Control(std::span<const uint8_t> request) override;
+  // Every operation answers at once, on the calling thread.
+  void DescribeAsync(DescribeDone done) override;
+  void ReadAsync(size_t max_bytes, ReadDone done) override;
+  void WriteAsync(std::span<const uint8_t> bytes, WriteDone done) override;
+  void ControlAsync(std::span<const uint8_t> request, ControlDone done) override;
 
   // A WASI read: up to buf.size() bytes, 0 at the end, kAgain when none yet.
   ErrnoOr<size_t> ReadInto(std::span<uint8_t> buf);

@@ -17,18 +17,18 @@ Rights StdioStream::max_rights() const {
   return common | kRightFdWrite | kRightFdSync | kRightFdDatasync;
 }
 
-ErrnoOr<size_t> StdioStream::Read(std::span<uint8_t> buf) {
+ErrnoOr<size_t> StdioStream::Read(PendingCall&, std::span<uint8_t> buf) {
   if (!input_) return Errno::kBadf;
   return input_->ReadInto(buf);
 }
 
-ErrnoOr<size_t> StdioStream::Write(std::span<const uint8_t> buf) {
+ErrnoOr<size_t> StdioStream::Write(PendingCall&, std::span<const uint8_t> buf) {
   if (!output_) return Errno::kBadf;
   RETURN_IF_ERRNO(output_->Write(buf));
   return buf.size();
 }
 
-ErrnoOr<FileStat> StdioStream::Stat() {
+ErrnoOr<FileStat> StdioStream::Stat(PendingCall&) {
   FileStat st;
   st.type = Filetype::kCharacterDevice;
   st.nlink = 1;

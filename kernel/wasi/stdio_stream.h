@@ -19,9 +19,11 @@ class StdioStream : public FileObject {
 
   Filetype type() const override { return Filetype::kCharacterDevice; }
   Rights max_rights() const override;
-  ErrnoOr<size_t> Read(std::span<uint8_t> buf) override;
-  ErrnoOr<size_t> Write(std::span<const uint8_t> buf) override;
-  ErrnoOr<FileStat> Stat() override;
+  // Stdio never goes through the PendingCall: stdin waits on poll_fd(),
+  // output lands in the Console at once.
+  ErrnoOr<size_t> Read(PendingCall& call, std::span<uint8_t> buf) override;
+  ErrnoOr<size_t> Write(PendingCall& call, std::span<const uint8_t> buf) override;
+  ErrnoOr<FileStat> Stat(PendingCall& call) override;
   int poll_fd() const override { return input_ ? input_->poll_fd() : -1; }
   kernel::Ref<kernel::KernelObject> kernel_object() const override;
 

@@ -22,6 +22,8 @@ uint64_t RealtimeNowNs() {
 WasiProcess::WasiProcess(WasiConfig config)
     : config_(std::move(config)),
       own_handles_(config_.handles ? nullptr : std::make_unique<kernel::HandleTable>()),
+      own_pending_call_(config_.pending_call ? nullptr : std::make_unique<PendingCall>()),
+      pending_call_(config_.pending_call ? config_.pending_call : own_pending_call_.get()),
       fds_(config_.handles ? *config_.handles : *own_handles_) {}
 
 Result<std::unique_ptr<WasiProcess>> WasiProcess::Create(WasiConfig config) {
@@ -56,12 +58,7 @@ Result<std::unique_ptr<WasiProcess>> WasiProcess::Create(WasiConfig config) {
         return MakeError(Status::kWrongType,
                          "preopen '" + preopen.host_path + "' is not a directory");
       }
-      auto dir = std::dynamic_pointer_cast<kernel::Directory>(preopen.directory.object);
-      if (dir == nullptr) {
-        return MakeError(
-            Status::kNotSupported,
-            "preopen '" + preopen.host_path + "': a proxied directory cannot be preopened yet");
-      }
+      auto dir = std::static_pointer_cast<kernel::DirectoryOps>(preopen.directory.object);
       kernel::HandleTable& handles = c.handles ? *c.handles : *process->own_handles_;
       Result<kernel::HandleValue> handle = handles.Add(dir, preopen.directory.rights);
       Descriptor d{HostDirectory::Adopt(dir, c.file_io != nullptr), kDirectoryRights,

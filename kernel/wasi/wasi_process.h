@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "kernel/base/pending_call.h"
 #include "kernel/base/result.h"
 #include "kernel/object/console.h"
 #include "kernel/object/file_io.h"
@@ -23,7 +24,7 @@
 #include "kernel/vm/runtime.h"
 #include "kernel/wasi/console_output.h"
 #include "kernel/wasi/descriptor_table.h"
-#include "kernel/wasi/io_wait.h"
+#include "kernel/wasi/fd_wait.h"
 #include "kernel/wasi/stdio_sink.h"
 
 namespace shoal::wasi {
@@ -31,10 +32,9 @@ namespace shoal::wasi {
 inline constexpr std::string_view kWasiModuleName = "wasi_snapshot_preview1";
 
 // A directory made visible to the guest under `guest_path`: host directory
-// `host_path`, or, when `directory` is set, that Directory object, with at
-// most the entry's rights; `host_path` then only names it in messages.
-// TODO(remote): a proxied directory (another node's) once HostDirectory
-// views any DirectoryOps; until then it is kNotSupported.
+// `host_path`, or, when `directory` is set, that Directory object (local, or
+// a proxy of another node's), with at most the entry's rights; `host_path`
+// then only names it in messages.
 struct Preopen {
   std::string host_path;
   std::string guest_path;
@@ -63,6 +63,10 @@ struct WasiConfig {
   // Incremented (relaxed) on every WASI host call when set; must outlive
   // the process. The kernel's host-call metric.
   std::atomic<uint64_t>* host_calls = nullptr;
+  // The process's one PendingCall, shared with its other host calls (the
+  // kernel's Process owns it); null: the WasiProcess keeps its own. Must
+  // outlive the process.
+  PendingCall* pending_call = nullptr;
 };
 
 // A poll_oneoff that is waiting for a clock. Times are host CLOCK_MONOTONIC
@@ -108,8 +112,11 @@ class WasiProcess {
   // runner takes it (one wait per park).
   FdWait take_fd_wait() { return std::exchange(fd_wait_, FdWait{}); }
   void set_fd_wait(FdWait wait) { fd_wait_ = wait; }
-  // An asynchronous file operation a parked call waits for, or null. The
-  // runner takes it (one wait per park).
+  // Where the operations that may complete later run (pending_call.h): a
+  // call that finds its operation in flight parks on its TakeWait().
+  PendingCall& pending_call() { return *pending_call_; }
+  // The operation in flight a parked call waits for, or null. The runner
+  // takes it (one wait per park).
   std::shared_ptr<IoWait> take_io_wait() { return std::move(io_wait_); }
   void set_io_wait(std::shared_ptr<IoWait> wait) { io_wait_ = std::move(wait); }
   // Set while sched_yield has parked the process, so its retry returns.
@@ -120,6 +127,8 @@ class WasiProcess {
   explicit WasiProcess(WasiConfig config);
   WasiConfig config_;
   std::unique_ptr<kernel::HandleTable> own_handles_;  // When config_.handles is null.
+  std::unique_ptr<PendingCall> own_pending_call_;     // When config_.pending_call is null.
+  PendingCall* pending_call_;                         // Never null.
   DescriptorTable fds_;
   std::shared_ptr<ConsoleOutput> stderr_sink_;
   std::optional<PendingPoll> pending_poll_;

@@ -57,18 +57,11 @@ class DataPlaneClusterTest : public ::testing::Test {
   std::string served_;
 };
 
-// The end-to-end --dir test: it passes once directories cross nodes
-// (kernel/remote/directory_server.cc and directory_proxy.cc); until then the
-// error says they cannot, and it is skipped.
+// The end-to-end --dir test: a directory of node-a preopened in a process on
+// node-b, every call going over the data plane.
 TEST_F(DataPlaneClusterTest, ADirectoryOfNodeAIsPreopenedInAProcessOnNodeB) {
   Ran wc = ShoalAt(1, "run --on node-b --follow --dir node-a:" + served_ + ":/data " + kApps +
                           "/wc.wasm /data/notes.txt");
-  if (wc.exit_code == 76 &&
-      (wc.output.find("cannot be sent to another node") != std::string::npos ||
-       wc.output.find("cannot hold a remote") != std::string::npos ||
-       wc.output.find("cannot be preopened") != std::string::npos)) {
-    GTEST_SKIP() << "directories cannot cross nodes yet: " << wc.output;
-  }
   ASSERT_EQ(wc.exit_code, 0) << wc.output;
   EXPECT_NE(wc.output.find("2       3      14 /data/notes.txt"), std::string::npos) << wc.output;
 

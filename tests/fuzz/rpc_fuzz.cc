@@ -115,12 +115,12 @@ class FuzzObjects final : public Provider {
     std::filesystem::remove_all(root_, ec);
   }
 
-  Result<HandleEntry> Open(std::string_view relative, Rights requested) override {
+  void OpenAsync(std::string_view relative, Rights requested, OpenDone done) override {
     auto it = objects_.find(std::string(relative));
-    if (it == objects_.end()) return MakeError(Status::kNotFound, "no such object");
+    if (it == objects_.end()) return done(MakeError(Status::kNotFound, "no such object"));
     HandleEntry entry = it->second;
     entry.rights = entry.rights & requested;
-    return entry;
+    done(std::move(entry));
   }
 
  private:
@@ -241,8 +241,7 @@ void RecordSeeds(const std::string& dir) {
       (void)dir_ops->ReadDir();
     }
     if (auto file = std::static_pointer_cast<FileOps>(open("file"))) {
-      (void)AwaitFileOp<std::vector<uint8_t>>(
-          [&](auto done) { file->Read(0, 4, std::move(done)); });
+      (void)file->Read(0, 4);
     }
   });
   Record(dir + "/seed_process_console_device", [&](auto open) {

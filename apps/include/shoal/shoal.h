@@ -95,6 +95,13 @@ SHOAL_IMPORT(timer_cancel) int32_t shoal_timer_cancel(shoal_handle_t timer);
 SHOAL_IMPORT(process_spawn)
 int32_t shoal_process_spawn(const void* module, uint32_t module_len, const char* args,
                             uint32_t args_len, const shoal_handle_t* handles, uint32_t nhandles);
+/* process_spawn on the node `spawner` stands for: open one with
+ * shoal_namespace_open("/nodes/NAME", ...) under shoald. The child runs there
+ * with that node's namespace; its output stays in its own log there. */
+SHOAL_IMPORT(process_spawn_on)
+int32_t shoal_process_spawn_on(shoal_handle_t spawner, const void* module, uint32_t module_len,
+                               const char* args, uint32_t args_len,
+                               const shoal_handle_t* handles, uint32_t nhandles);
 SHOAL_IMPORT(process_wait)
 int32_t shoal_process_wait(shoal_handle_t process, uint32_t flags, int32_t* exit_code);
 SHOAL_IMPORT(process_terminate) int32_t shoal_process_terminate(shoal_handle_t process);
