@@ -47,10 +47,15 @@ int main(int argc, char** argv) {
   for (int i = 0; i < rounds; ++i) {
     printf("ping %u\n", value);
     fflush(stdout);
-    if (shoal_channel_write(ends[0], &value, sizeof value, NULL, 0) < 0) return 1;
+    int32_t r = shoal_channel_write(ends[0], &value, sizeof value, NULL, 0);
     shoal_read_actual_t actual;
-    if (shoal_channel_read(ends[0], SHOAL_WAIT, &value, sizeof value, NULL, 0, &actual) < 0)
+    if (r >= 0) r = shoal_channel_read(ends[0], SHOAL_WAIT, &value, sizeof value, NULL, 0, &actual);
+    if (r < 0) {
+      /* The child ended, or its node went away (-19, peer gone, reads as
+       * peer-closed on the channel). */
+      fprintf(stderr, "pingpong: round %d: the channel to the child failed: %d\n", i, r);
       return 1;
+    }
     value++;
   }
   shoal_handle_close(ends[0]);

@@ -28,10 +28,14 @@ interface Node {
   openDirectory @0 (path :Text, rights :UInt32)
       -> (outcome :ObjectRpc.Outcome, handle :ObjectRpc.Handle);
 
-  # Later, beside openDirectory:
-  # - spawner: this node's process spawner as an ObjectRpc.Spawner, which
-  #   shoald binds into namespaces at /nodes/NAME, so that a guest starts
-  #   children on this node.
+  # This node's process spawner (a Spawner handle: kManage, kDuplicate,
+  # kTransfer), which the asking node binds at /nodes/NAME so that its
+  # guests start children here. The children are this node's processes:
+  # its pids, listed by its ps, their output in its logs. kNotSupported
+  # when this node serves no spawner.
+  spawner @1 () -> (outcome :ObjectRpc.Outcome, handle :ObjectRpc.Handle);
+
+  # Later:
   # - a namespace provider (ObjectRpc.Provider) for `shoal mount
   #   NODE:/dev/X PATH`: the devices and paths this node serves.
 }

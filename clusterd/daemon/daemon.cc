@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "clusterd/daemon/node_server.h"
+#include "clusterd/daemon/nodes_provider.h"
 #include "clusterd/daemon/proto_convert.h"
 
 namespace shoal::clusterd {
@@ -77,9 +78,15 @@ VoidResult Daemon::Init() {
   data.listen = config_.data_listen;
   data.tls = creds.data_plane;
   data.resolve = [this](const std::string& name) { return DataAddressOf(name); };
-  data.directories = HostDirectories(host_->file_io());
+  data.services.directories = HostDirectories(host_->file_io());
+  data.services.spawner = host_->spawner();
   data_plane_ = TRY(DataPlane::Start(std::move(data)));
   data_address_ = config_.data_advertise.empty() ? data_plane_->address() : config_.data_advertise;
+  // Every node of the cluster, this one included, as a spawner at
+  // /nodes/NAME in every process's namespace.
+  TRY(host_->root_namespace().Bind(
+      "/nodes",
+      std::make_shared<NodesProvider>(config_.node_name, host_->spawner(), *data_plane_)));
 
   local_ = std::make_unique<LocalProcesses>(
       config_.node_name, *host_, *pids_,

@@ -282,11 +282,11 @@ void DataPlane::Install(const std::string& name, kj::Own<kj::AsyncIoStream> stre
   if (slot == nullptr) slot = std::make_unique<Peer>();
   Peer& peer = *slot;
   Drop(peer);
-  DirectoryOpener directories = options_.directories;
+  NodeServices services = options_.services;
   peer.connection = std::make_unique<Connection>(
       loop_, kj::mv(stream), side,
-      [directories](const std::shared_ptr<Link>& link) {
-        return capnp::Capability::Client(ServeNode(link, directories));
+      [services](const std::shared_ptr<Link>& link) {
+        return capnp::Capability::Client(ServeNode(link, services));
       },
       name);
   uint64_t generation = ++peer.generation;
@@ -353,41 +353,70 @@ class OnceDone {
 
 }  // namespace
 
+namespace {
+
+// The handle a Node call answered (`sent`: a response with an outcome and a
+// handle), imported over `link` when the call succeeded with a `type`.
+// Never imports another type than asked for (a channel would start pulling
+// its messages here).
+template <typename Response>
+kj::Promise<Result<HandleEntry>> ImportAnswer(kj::Promise<Response> sent,
+                                              std::shared_ptr<Link> link, kernel::ObjectType type) {
+  return sent.then(
+      [link, type](Response&& response) -> kj::Promise<Result<HandleEntry>> {
+        auto outcome = response.getOutcome();
+        auto handle = response.getHandle();
+        if (outcome.getStatus() == uint8_t(Status::kOk) && handle.getType() != uint8_t(type)) {
+          return Result<HandleEntry>(MakeError(
+              Status::kMalformed, "the answer is not a " + std::string(ObjectTypeName(type))));
+        }
+        return kernel::remote::ImportOpened(link, outcome, handle);
+      },
+      [link](kj::Exception&& e) -> Result<HandleEntry> {
+        return kernel::remote::FromException(e, link->peer());
+      });
+}
+
+}  // namespace
+
 void DataPlane::OpenDirectory(std::string peer, std::string path, kernel::Rights rights,
                               OpenDone done) {
+  Fetch(
+      std::move(peer), "open " + path,
+      [path, rights](PeerNode& node) {
+        auto request = node.node.openDirectoryRequest();
+        request.setPath(path);
+        request.setRights(uint32_t(rights));
+        return ImportAnswer(request.send(), node.link, kernel::ObjectType::kDirectory);
+      },
+      std::move(done));
+}
+
+void DataPlane::OpenSpawner(std::string peer, OpenDone done) {
+  Fetch(
+      std::move(peer), "serve its spawner",
+      [](PeerNode& node) {
+        return ImportAnswer(node.node.spawnerRequest().send(), node.link,
+                            kernel::ObjectType::kSpawner);
+      },
+      std::move(done));
+}
+
+void DataPlane::Fetch(std::string peer, std::string what, Ask ask, OpenDone done) {
   auto shared = std::make_shared<OnceDone>(std::move(done));
-  bool posted = loop_->Post([this, peer, path, rights, shared] {
-    auto opened =
-        Node(peer)
-            .then([path, rights](Result<PeerNode> node) -> kj::Promise<Result<HandleEntry>> {
-              if (!node.ok()) return Result<HandleEntry>(std::move(node).error());
-              std::shared_ptr<Link> link = node->link;
-              auto request = node->node.openDirectoryRequest();
-              request.setPath(path);
-              request.setRights(uint32_t(rights));
-              return request.send().then(
-                  [link](auto&& response) -> kj::Promise<Result<HandleEntry>> {
-                    // Never import what is not a directory (a channel would
-                    // start pulling its messages here).
-                    if (response.getOutcome().getStatus() == uint8_t(Status::kOk) &&
-                        response.getHandle().getType() != uint8_t(kernel::ObjectType::kDirectory)) {
-                      return Result<HandleEntry>(
-                          MakeError(Status::kMalformed, "the answer is not a directory"));
-                    }
-                    return kernel::remote::ImportOpened(link, response.getOutcome(),
-                                                        response.getHandle());
-                  },
-                  [link](kj::Exception&& e) -> Result<HandleEntry> {
-                    return kernel::remote::FromException(e, link->peer());
-                  });
-            })
-            .then([peer, path](Result<HandleEntry> entry) -> Result<HandleEntry> {
-              // A link failure says so itself ("node X is gone: ...").
-              if (entry.ok() || entry.error().status == Status::kPeerGone) return entry;
-              return MakeError(entry.error().status, "node " + peer + " cannot open " + path +
-                                                         ": " + entry.error().message);
-            });
-    tasks_->add(opened.then([shared](Result<HandleEntry> entry) { (*shared)(std::move(entry)); }));
+  bool posted = loop_->Post([this, peer, what, ask = std::move(ask), shared] {
+    auto fetched = Node(peer)
+                       .then([ask](Result<PeerNode> node) -> kj::Promise<Result<HandleEntry>> {
+                         if (!node.ok()) return Result<HandleEntry>(std::move(node).error());
+                         return ask(*node);
+                       })
+                       .then([peer, what](Result<HandleEntry> entry) -> Result<HandleEntry> {
+                         // A link failure says so itself ("node X is gone: ...").
+                         if (entry.ok() || entry.error().status == Status::kPeerGone) return entry;
+                         return MakeError(entry.error().status, "node " + peer + " cannot " + what +
+                                                                    ": " + entry.error().message);
+                       });
+    tasks_->add(fetched.then([shared](Result<HandleEntry> entry) { (*shared)(std::move(entry)); }));
   });
   if (!posted) (*shared)(MakeError(Status::kPeerGone, "this node's data plane has stopped"));
 }

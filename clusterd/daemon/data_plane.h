@@ -60,9 +60,9 @@ struct DataPlaneOptions {
   // kNotFound for a node it does not know, kPeerGone for a dead one. Called
   // on the loop thread; must answer at once.
   std::function<Result<std::string>(const std::string& name)> resolve;
-  // What peers open through Node.openDirectory: host directories by
-  // absolute path (node_server.h).
-  DirectoryOpener directories;
+  // What peers reach through this node's Node: its host directories by
+  // absolute path and its spawner (node_server.h).
+  NodeServices services;
   // Bound on making one connection: TCP, TLS and the hello.
   std::chrono::milliseconds connect_timeout{5000};
 };
@@ -108,6 +108,11 @@ class DataPlane {
   Result<kernel::HandleEntry> OpenDirectory(const std::string& peer, const std::string& path,
                                             kernel::Rights rights, Deadline deadline);
 
+  // The spawner of node `peer` as a Spawner handle entry (a proxy), like
+  // OpenDirectory. Errors: Node()'s, kNotSupported when the peer serves
+  // none, kMalformed when it answers with something else than a spawner.
+  void OpenSpawner(std::string peer, OpenDone done);
+
   // Drops the connection with `peer`, if any (membership saw it die or
   // restart): its calls fail with kPeerGone, the next use dials again.
   void Disconnect(const std::string& peer);
@@ -123,6 +128,13 @@ class DataPlane {
   struct Peer;
   enum class Hello : uint8_t;
   explicit DataPlane(DataPlaneOptions options);
+
+  // Sends one request to a peer's Node and imports the handle it answers
+  // (loop thread).
+  using Ask = std::function<kj::Promise<Result<kernel::HandleEntry>>(PeerNode& node)>;
+  // Runs `ask` on `peer`'s Node and calls `done` as OpenDirectory does;
+  // `what` names the request in errors ("node X cannot <what>: ...").
+  void Fetch(std::string peer, std::string what, Ask ask, OpenDone done);
 
   // Loop thread.
   void StartDial(const std::string& peer);

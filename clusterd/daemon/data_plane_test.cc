@@ -89,7 +89,7 @@ class DataPlaneTest : public ::testing::Test {
     o.listen = "127.0.0.1:0";
     o.tls = certs_->at(name);
     o.resolve = [this](const std::string& n) { return members_.Resolve(n); };
-    o.directories = (dirs != nullptr ? dirs : &directories_)->Opener();
+    o.services.directories = (dirs != nullptr ? dirs : &directories_)->Opener();
     o.connect_timeout = milliseconds(3000);
     auto plane = DataPlane::Start(std::move(o));
     EXPECT_TRUE(plane.ok()) << plane.error().message;
@@ -306,7 +306,7 @@ TEST_F(DataPlaneTest, InsecureDevConnectsOnLoopbackWithAnnouncedNames) {
     o.self = name;
     o.listen = "127.0.0.1:0";
     o.resolve = [this](const std::string& n) { return members_.Resolve(n); };
-    o.directories = directories_.Opener();
+    o.services.directories = directories_.Opener();
     auto plane = DataPlane::Start(std::move(o));
     EXPECT_TRUE(plane.ok()) << plane.error().message;
     members_.Set(name, (*plane)->address());
@@ -321,7 +321,7 @@ TEST_F(DataPlaneTest, InsecureDevConnectsOnLoopbackWithAnnouncedNames) {
   off.self = "node-c";
   off.listen = "0.0.0.0:0";
   off.resolve = [this](const std::string& n) { return members_.Resolve(n); };
-  off.directories = directories_.Opener();
+  off.services.directories = directories_.Opener();
   auto refused = DataPlane::Start(std::move(off));
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().status, Status::kInvalidArgs);

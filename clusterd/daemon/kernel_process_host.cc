@@ -35,6 +35,44 @@ Error NoProcess(uint64_t pid) {
 
 }  // namespace
 
+// Spawns through the host while it lives; Detach() cuts it off.
+class KernelProcessHost::HostSpawner final : public kernel::SpawnerOps {
+ public:
+  explicit HostSpawner(KernelProcessHost* host)
+      : SpawnerOps(kernel::ObjectType::kSpawner), host_(host) {}
+
+  void Spawn(kernel::SpawnSpec spec, SpawnDone done) override {
+    Result<kernel::HandleEntry> answer = MakeError(Status::kPeerGone, "this node is stopping");
+    {
+      std::lock_guard lock(mu_);
+      if (host_ != nullptr) {
+        SpawnSpec host_spec;
+        host_spec.module_bytes = std::move(spec.module);
+        host_spec.args = std::move(spec.args);
+        if (host_spec.args.empty()) host_spec.args.push_back("child");
+        Result<kernel::Ref<kernel::ProcessObject>> started =
+            host_->Start(std::move(host_spec), std::move(spec.handles));
+        if (started.ok()) {
+          answer = kernel::HandleEntry{std::move(started).value(),
+                                       kernel::DefaultRights(kernel::ObjectType::kProcess)};
+        } else {
+          answer = std::move(started).error();
+        }
+      }
+    }
+    done(std::move(answer));
+  }
+
+  void Detach() {
+    std::lock_guard lock(mu_);
+    host_ = nullptr;
+  }
+
+ private:
+  std::mutex mu_;
+  KernelProcessHost* host_;  // GUARDED_BY(mu_): null once the host is gone.
+};
+
 struct KernelProcessHost::Entry {
   explicit Entry(size_t retain) : console(std::make_shared<ConsoleBuffer>(retain)) {}
   std::shared_ptr<ConsoleBuffer> console;
@@ -54,10 +92,12 @@ Result<std::unique_ptr<KernelProcessHost>> KernelProcessHost::Create(
     self->OnGuestSpawn(notice);
   };
   host->kernel_ = TRY(kernel::Kernel::Create(std::move(kernel_options)));
+  host->spawner_ = std::make_shared<HostSpawner>(host.get());
   return host;
 }
 
 KernelProcessHost::~KernelProcessHost() {
+  if (spawner_) spawner_->Detach();  // Waits for a spawn in progress.
   // Ends what still runs (kKilled); the exit callbacks run during this and
   // need the other members.
   kernel_.reset();
@@ -73,10 +113,19 @@ std::shared_ptr<KernelProcessHost::Entry> KernelProcessHost::NewEntry(
   return entry;
 }
 
+kernel::Ref<kernel::SpawnerOps> KernelProcessHost::spawner() const { return spawner_; }
+
 VoidResult KernelProcessHost::Spawn(SpawnSpec spec) {
-  const uint64_t pid = spec.pid;
-  if (pid == 0) return MakeError(Status::kInvalidArgs, "pid 0 is not a process id");
-  {
+  if (spec.pid == 0) return MakeError(Status::kInvalidArgs, "pid 0 is not a process id");
+  TRY(Start(std::move(spec), {}));
+  return Ok();
+}
+
+Result<kernel::Ref<kernel::ProcessObject>> KernelProcessHost::Start(
+    SpawnSpec spec, std::vector<kernel::HandleEntry> handles) {
+  uint64_t pid = spec.pid;
+  if (pid == 0 && options_.allocate_pid) pid = TRY(options_.allocate_pid());
+  if (pid != 0) {
     std::lock_guard lock(mu_);
     if (entries_.count(pid) || !spawning_.insert(pid).second) {
       return MakeError(Status::kAlreadyExists, "pid " + std::to_string(pid) + " is taken");
@@ -89,6 +138,7 @@ VoidResult KernelProcessHost::Spawn(SpawnSpec spec) {
   request.args = std::move(spec.args);
   request.env = std::move(spec.env);
   request.preopens = std::move(spec.preopens);
+  request.handles = std::move(handles);
   request.stdout_mirror = ConsoleBuffer::SinkFor(entry->console, ConsoleStream::kStdout);
   request.stderr_mirror = ConsoleBuffer::SinkFor(entry->console, ConsoleStream::kStderr);
   if (spec.fuel != 0) request.fuel_limit = spec.fuel;
@@ -100,8 +150,10 @@ VoidResult KernelProcessHost::Spawn(SpawnSpec spec) {
     spawning_.erase(pid);
     return spawned.error();
   }
+  entry->info.pid = spawned->pid;
+  kernel::Ref<kernel::ProcessObject> object = spawned->object;
   Track(std::move(entry), std::move(spawned->object));
-  return Ok();
+  return object;
 }
 
 void KernelProcessHost::OnGuestSpawn(const kernel::SpawnNotice& notice) {
@@ -109,7 +161,8 @@ void KernelProcessHost::OnGuestSpawn(const kernel::SpawnNotice& notice) {
   Track(NewEntry(notice.pid, notice.args), notice.object);
 }
 
-void KernelProcessHost::Track(std::shared_ptr<Entry> entry, kernel::Ref<kernel::ProcessObject> object) {
+void KernelProcessHost::Track(std::shared_ptr<Entry> entry,
+                              kernel::Ref<kernel::ProcessObject> object) {
   ProcessInfo started;
   {
     std::lock_guard lock(mu_);
@@ -120,8 +173,8 @@ void KernelProcessHost::Track(std::shared_ptr<Entry> entry, kernel::Ref<kernel::
   }
   if (observer_) observer_(started);
   // Runs at once if the process has ended already: after the start either way.
-  Result<kernel::ObserverToken> token = object->ObserveAsync(
-      kernel::Signals::kSignaled, [this, entry](kernel::Signals) {
+  Result<kernel::ObserverToken> token =
+      object->ObserveAsync(kernel::Signals::kSignaled, [this, entry](kernel::Signals) {
         OnExited(entry, entry->object->exit_status().value_or(kernel::MakeExitStatus(
                             kernel::ExitReason::kKilled, kernel::kKilledExitCode)));
       });
@@ -216,8 +269,8 @@ Result<ExitInfo> KernelProcessHost::Wait(uint64_t pid, Deadline deadline) {
   return *entry->info.exit;
 }
 
-Result<ConsoleRead> KernelProcessHost::ReadConsole(uint64_t pid, uint64_t offset,
-                                                   size_t max_bytes, Deadline deadline) {
+Result<ConsoleRead> KernelProcessHost::ReadConsole(uint64_t pid, uint64_t offset, size_t max_bytes,
+                                                   Deadline deadline) {
   std::shared_ptr<Entry> console_owner;
   {
     std::lock_guard lock(mu_);

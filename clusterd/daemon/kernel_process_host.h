@@ -15,6 +15,12 @@
 // from `allocate_pid` (shoald: its cluster-wide PidAllocator) and are listed
 // here too, through KernelOptions.on_spawn. A guest-spawned child's output
 // goes to its parent's console (the ABI's inheritance), not to its own.
+//
+// Spawner: the node's power to start processes as a kernel object
+// (kernel/object/spawner.h), which shoald binds at /nodes/NAME and serves to
+// peers. What it starts is a process of this host like Spawn's (a pid of
+// allocate_pid, its own console, listed by ps, read by logs), started with
+// handles instead of preopens.
 #pragma once
 
 #include <condition_variable>
@@ -26,6 +32,7 @@
 
 #include "clusterd/daemon/console_buffer.h"
 #include "clusterd/process_host.h"
+#include "kernel/object/spawner.h"
 #include "kernel/proc/kernel.h"
 
 namespace shoal::clusterd {
@@ -65,6 +72,12 @@ class KernelProcessHost : public ProcessHost {
                                   Deadline deadline) override;
   void SetObserver(Observer observer) override { observer_ = std::move(observer); }
 
+  // The host's spawner (see above); it fails with kPeerGone once the host
+  // is gone, as handles to it may outlive the host.
+  kernel::Ref<kernel::SpawnerOps> spawner() const;
+  // The kernel's root namespace: what every process starts with a copy of.
+  kernel::Namespace& root_namespace() { return kernel_->root_namespace(); }
+
   KernelLoad Load() const;
   // The kernel's file IO (on its reactor), for directories the node serves
   // to peers; valid while the host lives.
@@ -72,12 +85,17 @@ class KernelProcessHost : public ProcessHost {
 
  private:
   struct Entry;
+  class HostSpawner;
   explicit KernelProcessHost(KernelProcessHostOptions options) : options_(std::move(options)) {}
   std::shared_ptr<Entry> NewEntry(uint64_t pid, const std::vector<std::string>& args) const;
   // Records `entry` as started, tells the Observer and watches for its end.
   void Track(std::shared_ptr<Entry> entry, kernel::Ref<kernel::ProcessObject> object);
   void OnExited(const std::shared_ptr<Entry>& entry, const kernel::ExitStatus& status);
   void OnGuestSpawn(const kernel::SpawnNotice& notice);
+  // Spawn(), with `handles` as the startup handles, answering the process
+  // object. pid 0: one of allocate_pid (or the kernel's counter).
+  Result<kernel::Ref<kernel::ProcessObject>> Start(SpawnSpec spec,
+                                                   std::vector<kernel::HandleEntry> handles);
   // A snapshot of `entry`, with live CPU and fuel figures while it runs.
   ProcessInfo InfoLocked(const Entry& entry) const;
   // Drops the oldest ended entries beyond the retention bound.
@@ -91,6 +109,8 @@ class KernelProcessHost : public ProcessHost {
   std::condition_variable ended_;                       // With mu_: some process ended.
   // Last: destroyed first, so its exit callbacks still find the members above.
   std::unique_ptr<kernel::Kernel> kernel_;
+  // Cut off from the host in the destructor, before the kernel goes.
+  std::shared_ptr<HostSpawner> spawner_;
 };
 
 }  // namespace shoal::clusterd

@@ -265,6 +265,50 @@ std::string ConsoleOf(KernelProcessHost& host, uint64_t pid) {
   return all;
 }
 
+// What the host's spawner answers (it answers before Spawn returns).
+Result<kernel::HandleEntry> SpawnThrough(kernel::SpawnerOps& spawner, kernel::SpawnSpec spec) {
+  std::optional<Result<kernel::HandleEntry>> answer;
+  spawner.Spawn(std::move(spec),
+                [&](Result<kernel::HandleEntry> entry) { answer = std::move(entry); });
+  EXPECT_TRUE(answer.has_value());
+  return answer ? std::move(*answer) : MakeError(Status::kInternal, "no answer");
+}
+
+TEST(KernelProcessHostTest, TheSpawnersProcessesAreTheHostsOwnAndItStopsWithTheHost) {
+  KernelProcessHostOptions options;
+  options.allocate_pid = []() -> Result<uint64_t> { return 4242; };
+  std::unique_ptr<KernelProcessHost> host = NewHost(options);
+  ASSERT_TRUE(host);
+  kernel::Ref<kernel::SpawnerOps> spawner = host->spawner();
+  kernel::SpawnSpec spec;
+  spec.module = ReadFile(AppPath("hello"));
+  spec.args = {"hello.wasm", "from afar", "--exit=3"};
+  Result<kernel::HandleEntry> child = SpawnThrough(*spawner, std::move(spec));
+  ASSERT_TRUE(child.ok()) << child.error().message;
+  EXPECT_EQ(child->object->type(), kernel::ObjectType::kProcess);
+
+  // Listed under a pid of allocate_pid, with its own console.
+  Result<ExitInfo> exit = host->Wait(4242, In(60));
+  ASSERT_TRUE(exit.ok()) << exit.error().message;
+  EXPECT_EQ(exit->code, 3);
+  EXPECT_NE(ConsoleOf(*host, 4242).find("hello, from afar"), std::string::npos);
+
+  // A taken pid is refused and the handles are given up.
+  kernel::SpawnSpec again;
+  again.module = ReadFile(AppPath("hello"));
+  Result<kernel::HandleEntry> taken = SpawnThrough(*spawner, std::move(again));
+  ASSERT_FALSE(taken.ok());
+  EXPECT_EQ(taken.error().status, Status::kAlreadyExists);
+
+  // Handles to the spawner outlive the host: they say the node is gone.
+  host.reset();
+  kernel::SpawnSpec late;
+  late.module = ReadFile(AppPath("hello"));
+  Result<kernel::HandleEntry> after = SpawnThrough(*spawner, std::move(late));
+  ASSERT_FALSE(after.ok());
+  EXPECT_EQ(after.error().status, Status::kPeerGone);
+}
+
 TEST(KernelProcessHostTest, APreopenCanBeADirectoryHandleBoundedByItsRights) {
   std::unique_ptr<KernelProcessHost> host = NewHost();
   ASSERT_TRUE(host);

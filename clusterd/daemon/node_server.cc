@@ -19,8 +19,8 @@ constexpr Rights kDirectoryGrantable =
 
 class NodeServer final : public proto::rpc::Node::Server {
  public:
-  NodeServer(std::shared_ptr<kernel::remote::Link> link, DirectoryOpener directories)
-      : link_(std::move(link)), directories_(std::move(directories)) {}
+  NodeServer(std::shared_ptr<kernel::remote::Link> link, NodeServices services)
+      : link_(std::move(link)), services_(std::move(services)) {}
 
   kj::Promise<void> openDirectory(OpenDirectoryContext context) override {
     auto params = context.getParams();
@@ -36,7 +36,12 @@ class NodeServer final : public proto::rpc::Node::Server {
       kernel::remote::SetOutcome(outcome, path.error());
       return kj::READY_NOW;
     }
-    Result<kernel::HandleEntry> entry = directories_(*path, Rights(params.getRights()));
+    if (!services_.directories) {
+      kernel::remote::SetOutcome(
+          outcome, MakeError(Status::kNotSupported, "this node serves no directories"));
+      return kj::READY_NOW;
+    }
+    Result<kernel::HandleEntry> entry = services_.directories(*path, Rights(params.getRights()));
     if (!entry.ok()) {
       kernel::remote::SetOutcome(outcome, entry.error());
       return kj::READY_NOW;
@@ -46,16 +51,30 @@ class NodeServer final : public proto::rpc::Node::Server {
     return kj::READY_NOW;
   }
 
+  kj::Promise<void> spawner(SpawnerContext context) override {
+    auto outcome = context.getResults().initOutcome();
+    if (services_.spawner == nullptr) {
+      kernel::remote::SetOutcome(outcome,
+                                 MakeError(Status::kNotSupported, "this node serves no spawner"));
+      return kj::READY_NOW;
+    }
+    kernel::HandleEntry entry{services_.spawner,
+                              kernel::DefaultRights(kernel::ObjectType::kSpawner)};
+    kernel::remote::SetOutcome(
+        outcome, kernel::remote::ExportHandle(link_, entry, context.getResults().initHandle()));
+    return kj::READY_NOW;
+  }
+
  private:
   const std::shared_ptr<kernel::remote::Link> link_;
-  const DirectoryOpener directories_;
+  const NodeServices services_;
 };
 
 }  // namespace
 
 proto::rpc::Node::Client ServeNode(const std::shared_ptr<kernel::remote::Link>& link,
-                                   DirectoryOpener directories) {
-  return kj::heap<NodeServer>(link, std::move(directories));
+                                   NodeServices services) {
+  return kj::heap<NodeServer>(link, std::move(services));
 }
 
 DirectoryOpener HostDirectories(kernel::FileIo& io) {

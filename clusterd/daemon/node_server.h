@@ -14,6 +14,7 @@
 #include "kernel/base/result.h"
 #include "kernel/object/file_io.h"
 #include "kernel/object/object.h"
+#include "kernel/object/spawner.h"
 #include "kernel/remote/link.h"
 #include "proto/node.capnp.h"
 
@@ -25,12 +26,19 @@ namespace shoal::clusterd {
 using DirectoryOpener =
     std::function<Result<kernel::HandleEntry>(const std::string& path, kernel::Rights requested)>;
 
+// What a node serves its peers.
+struct NodeServices {
+  DirectoryOpener directories;              // Null: openDirectory answers kNotSupported.
+  kernel::Ref<kernel::SpawnerOps> spawner;  // Null: spawner answers kNotSupported.
+};
+
 // A Node capability for the peer of `link`. openDirectory takes an absolute
 // path (put in normal form: "/srv//data/" is "/srv/data"; kInvalidArgs for a
-// relative one), opens it with `directories` and exports what it opened
-// with the rights granted. Loop thread.
+// relative one), opens it with `services.directories` and exports what it
+// opened with the rights granted; spawner exports `services.spawner`. Loop
+// thread.
 proto::rpc::Node::Client ServeNode(const std::shared_ptr<kernel::remote::Link>& link,
-                                   DirectoryOpener directories);
+                                   NodeServices services);
 
 // The host's directories: opens `path` as a kernel Directory whose files do
 // their IO on `io` (the kernel's reactor), with the rights asked for, at

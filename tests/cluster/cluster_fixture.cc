@@ -77,7 +77,8 @@ int FreePort() {
   return ntohs(sa.sin_port);
 }
 
-TestCluster::TestCluster(int nodes) {
+TestCluster::TestCluster(int nodes, std::vector<std::string> daemon_flags)
+    : daemon_flags_(std::move(daemon_flags)) {
   char tmpl[] = "/tmp/shoal-cluster-test-XXXXXX";
   dir_ = ::mkdtemp(tmpl);
   std::string names;
@@ -175,6 +176,7 @@ void TestCluster::Start(int i) {
     args.push_back("--metrics-listen");
     args.push_back("127.0.0.1:" + std::to_string(metrics_port_));
   }
+  args.insert(args.end(), daemon_flags_.begin(), daemon_flags_.end());
   for (size_t p = 0; p < peer_ports_.size(); ++p) {
     if (int(p) == i) continue;
     args.push_back("--peer");

@@ -51,7 +51,9 @@ class TestCluster {
   static constexpr int kSuspectMs = 500;
   static constexpr int kDeadMs = 1200;
 
-  explicit TestCluster(int nodes);
+  // `daemon_flags` go to every daemon besides the fixture's own (e.g.
+  // {"--workers", "1"}).
+  explicit TestCluster(int nodes, std::vector<std::string> daemon_flags = {});
   ~TestCluster();  // SIGTERMs (then SIGKILLs) every daemon still running.
 
   // Starts node i (0-based) again, e.g. after Kill9.
@@ -102,6 +104,7 @@ class TestCluster {
   std::vector<int> peer_ports_;
   std::vector<int> data_ports_;
   std::vector<pid_t> pids_;
+  std::vector<std::string> daemon_flags_;
   int metrics_port_ = 0;
 };
 
