@@ -55,6 +55,13 @@ int main(int argc, char** argv) {
     }
     Counts c = {0, 0, 0};
     Count(f, &c);
+    if (ferror(f)) {
+      /* E.g. EHOSTUNREACH: the file is on another node, which went away. */
+      fprintf(stderr, "wc: %s: %s\n", argv[i], strerror(errno));
+      fclose(f);
+      status = 1;
+      continue;
+    }
     fclose(f);
     Print(&c, argv[i]);
     total.lines += c.lines;

@@ -26,6 +26,8 @@ Errno ErrnoFromHost(int host_errno) {
       return Errno::kFault;
     case EFBIG:
       return Errno::kFbig;
+    case EHOSTUNREACH:
+      return Errno::kHostunreach;
     case EILSEQ:
       return Errno::kIlseq;
     case EINTR:

@@ -19,6 +19,7 @@ enum class Errno : uint16_t {
   kExist = 20,
   kFault = 21,
   kFbig = 22,
+  kHostunreach = 23,  // A remote object's node is gone (peer gone).
   kIlseq = 25,
   kIntr = 27,
   kInval = 28,

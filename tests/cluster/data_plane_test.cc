@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -24,7 +25,9 @@ const std::string kApps = SHOAL_APPS_DIR;
 class DataPlaneClusterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    cluster_ = std::make_unique<TestCluster>(2);
+    // One kernel worker per node: a process parked on a call to another node
+    // must not hold it.
+    cluster_ = std::make_unique<TestCluster>(2, std::vector<std::string>{"--workers", "1"});
     ASSERT_TRUE(cluster_->WaitAllUp()) << Shell("tail -n 20 " + cluster_->log(0)).output;
     served_ = cluster_->dir() + "/served";
     std::filesystem::create_directories(served_);
@@ -38,14 +41,23 @@ class DataPlaneClusterTest : public ::testing::Test {
                  cluster_->ConnectionFlags(i) + args.substr(space));
   }
 
+  // Node-b's view of node-a: its entry in `nodes -o json` ("" if none).
+  std::string NodeAAsBSeesIt() const {
+    Ran r = ShoalAt(1, "nodes -o json");
+    size_t at = r.output.find("\"name\":\"node-a\"");
+    return at == std::string::npos ? "" : r.output.substr(at, r.output.find('}', at) - at);
+  }
+
   // Waits (bounded) until node-b sees node-a in `state`.
   bool NodeAIs(const std::string& state) const {
-    return WaitUntil([&] {
-      Ran r = ShoalAt(1, "nodes -o json");
-      size_t at = r.output.find("\"name\":\"node-a\"");
-      return at != std::string::npos &&
-             r.output.substr(at, r.output.find('}', at) - at).find(state) != std::string::npos;
-    });
+    return WaitUntil([&] { return NodeAAsBSeesIt().find(state) != std::string::npos; });
+  }
+
+  // Node-a's incarnation as node-b sees it.
+  std::string IncarnationOfNodeA() const {
+    std::string entry = NodeAAsBSeesIt();
+    size_t at = entry.find("\"incarnation\":\"");
+    return at == std::string::npos ? "" : entry.substr(at, entry.find('"', at + 15) - at);
   }
 
   // An open of a directory node-a does not have: node-a's own answer.
@@ -110,6 +122,8 @@ TEST_F(DataPlaneClusterTest, ASpecWhoseFirstPartIsNoNodeIsALocalPath) {
 
 TEST_F(DataPlaneClusterTest, KillingThePeerFailsAPendingOpenPromptlyAndTheNextUseReconnects) {
   ASSERT_EQ(OpenMissingOnNodeA().exit_code, 79);  // The connection is up.
+  const std::string incarnation = IncarnationOfNodeA();
+  ASSERT_NE(incarnation, "");
   // Node-a stops answering; an open from node-b waits for it...
   cluster_->Signal(0, SIGSTOP);
   Ran pending;
@@ -136,13 +150,75 @@ TEST_F(DataPlaneClusterTest, KillingThePeerFailsAPendingOpenPromptlyAndTheNextUs
   EXPECT_EQ(down.exit_code, 69) << down.output;
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(8));
 
-  // Node-a restarts; node-b's next use dials the new daemon.
+  // Node-a restarts; node-b's next use dials the new daemon (once node-b
+  // heard of it: it may never have seen the old one dead).
   cluster_->Start(0);
-  ASSERT_TRUE(NodeAIs("NODE_STATE_UP"));
+  ASSERT_TRUE(WaitUntil([&] {
+    return IncarnationOfNodeA() != incarnation &&
+           NodeAAsBSeesIt().find("NODE_STATE_UP") != std::string::npos;
+  }));
   Ran back = OpenMissingOnNodeA();
   EXPECT_EQ(back.exit_code, 79) << back.output;
   EXPECT_NE(back.output.find("node node-a cannot open /no/such/dir"), std::string::npos)
       << back.output;
+}
+
+// A file of `lines` lines "abc def\n" in the served directory.
+void WriteLines(const std::string& path, int lines) {
+  std::ofstream out(path);
+  for (int i = 0; i < lines; ++i) out << "abc def\n";
+}
+
+constexpr int kBigLines = 1 << 20;  // 8 MiB: many round trips to node-a.
+
+TEST_F(DataPlaneClusterTest, ACallStuckOnAStalledNodeParksOnlyItsProcess) {
+  WriteLines(served_ + "/big.txt", kBigLines);
+  Ran started = ShoalAt(
+      1, "run --on node-b --dir node-a:" + served_ + ":/data " + kApps + "/wc.wasm /data/big.txt");
+  ASSERT_EQ(started.exit_code, 0) << started.output;
+  unsigned long long pid = 0;
+  ASSERT_EQ(std::sscanf(started.output.c_str(), "started %llu", &pid), 1) << started.output;
+  // wc has just started reading node-a's file: its next call to node-a
+  // will wait while node-a is stopped.
+  cluster_->Signal(0, SIGSTOP);
+  Ran other = ShoalAt(1, "run --on node-b --follow " + kApps + "/life.wasm 30 10");
+  Ran during = ShoalAt(1, "ps --node node-b -o json");
+  cluster_->Signal(0, SIGCONT);
+  // Node-b's only worker ran life to its end while wc waited on node-a.
+  EXPECT_EQ(other.exit_code, 0) << other.output;
+  EXPECT_NE(during.output.find("\"pid\":\"" + std::to_string(pid) +
+                               "\",\"node\":\"node-b\","
+                               "\"state\":\"PROCESS_STATE_RUNNING\""),
+            std::string::npos)
+      << during.output;
+
+  // Then wc goes on and reads the whole file.
+  Ran wait = ShoalAt(1, "wait --timeout 60 " + std::to_string(pid));
+  EXPECT_EQ(wait.exit_code, 0) << wait.output;
+  Ran logs = ShoalAt(1, "logs " + std::to_string(pid));
+  EXPECT_NE(logs.output.find(std::to_string(kBigLines) + " " + std::to_string(2 * kBigLines) + " " +
+                             std::to_string(8 * kBigLines) + " /data/big.txt"),
+            std::string::npos)
+      << logs.output;
+}
+
+TEST_F(DataPlaneClusterTest, KillingTheServingNodeFailsTheProcesssCallWithHostUnreachable) {
+  WriteLines(served_ + "/big.txt", kBigLines);
+  Ran started = ShoalAt(
+      1, "run --on node-b --dir node-a:" + served_ + ":/data " + kApps + "/wc.wasm /data/big.txt");
+  ASSERT_EQ(started.exit_code, 0) << started.output;
+  unsigned long long pid = 0;
+  ASSERT_EQ(std::sscanf(started.output.c_str(), "started %llu", &pid), 1) << started.output;
+  Clock::time_point killed = Clock::now();
+  cluster_->Kill9(0);
+  Ran wait = ShoalAt(1, "wait --timeout 20 " + std::to_string(pid));
+  EXPECT_LT(Clock::now() - killed, std::chrono::seconds(5));
+  EXPECT_EQ(wait.exit_code, 1) << wait.output;
+  // Whichever call was under way (the open or a read) fails with
+  // EHOSTUNREACH, the errno of peer gone.
+  Ran logs = ShoalAt(1, "logs " + std::to_string(pid));
+  EXPECT_NE(logs.output.find("wc: /data/big.txt: Host is unreachable"), std::string::npos)
+      << logs.output;
 }
 
 TEST_F(DataPlaneClusterTest, AStalledPeerFailsAPendingOpenWhenMembershipDeclaresItDead) {
