@@ -8,11 +8,20 @@
 //     (TCP_NODELAY);
 //   - bulk: stream_out.wat on A writes 64 KiB messages that stream_in.wat on B
 //     reads, vs one thread writing the same bytes in 64 KiB writes to another
-//     over a loopback TCP socket.
-// Usage: shoal-bench-remote [ROUNDS] [BULK_MIB]; prints times and ratios.
+//     over a loopback TCP socket; and the same over TLS (remote::Pair's TLS,
+//     with node certificates) vs plain TLS between two threads (OpenSSL,
+//     blocking sockets, the same certificates);
+//   - file reads: read_file.wat on B reads a file of A in 64 KiB fd_read
+//     calls through a proxied directory, vs the same program reading the
+//     same file through a local preopen.
+// Usage: shoal-bench-remote [ROUNDS] [BULK_MIB] [FILE_MIB]; prints times and
+// ratios.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,6 +29,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -27,8 +37,10 @@
 #include <vector>
 
 #include "kernel/object/channel.h"
+#include "kernel/object/directory.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/remote/pair.h"
+#include "kernel/remote/test_certificates.h"
 
 namespace {
 
@@ -193,30 +205,151 @@ double TcpBulkMiBps(int mib) {
   return mib / s;
 }
 
+// An OpenSSL context with `id`'s certificate and key (the server's), or
+// none (the client's; the bench trusts its own loopback peer).
+SSL_CTX* TlsContext(const shoal::kernel::remote::TlsIdentity* id) {
+  SSL_CTX* ctx = SSL_CTX_new(id != nullptr ? TLS_server_method() : TLS_client_method());
+  if (ctx == nullptr) Die("SSL_CTX_new");
+  if (id != nullptr) {
+    BIO* cert = BIO_new_mem_buf(id->certificate.data(), int(id->certificate.size()));
+    BIO* key = BIO_new_mem_buf(id->private_key.data(), int(id->private_key.size()));
+    X509* x509 = PEM_read_bio_X509(cert, nullptr, nullptr, nullptr);
+    EVP_PKEY* pkey = PEM_read_bio_PrivateKey(key, nullptr, nullptr, nullptr);
+    if (x509 == nullptr || pkey == nullptr || SSL_CTX_use_certificate(ctx, x509) != 1 ||
+        SSL_CTX_use_PrivateKey(ctx, pkey) != 1) {
+      Die("cannot load the bench certificate");
+    }
+    X509_free(x509);
+    EVP_PKEY_free(pkey);
+    BIO_free(cert);
+    BIO_free(key);
+  }
+  return ctx;
+}
+
+// Plain TLS: one thread writes `mib` MiB in 64 KiB SSL_writes to another
+// over a loopback TCP socket; the clock starts after the handshake.
+double TlsBulkMiBps(const shoal::kernel::remote::TlsIdentity& server_id, int mib) {
+  auto [a, b] = TcpPair();
+  SSL_CTX* server_ctx = TlsContext(&server_id);
+  SSL_CTX* client_ctx = TlsContext(nullptr);
+  SSL* server = SSL_new(server_ctx);
+  SSL* client = SSL_new(client_ctx);
+  SSL_set_fd(server, b);
+  SSL_set_fd(client, a);
+  std::thread sink([server, mib] {
+    if (SSL_accept(server) != 1) Die("SSL_accept");
+    std::vector<char> buffer(64 * 1024);
+    size_t total = 0;
+    int r;
+    while ((r = SSL_read(server, buffer.data(), int(buffer.size()))) > 0) total += size_t(r);
+    if (total != size_t(mib) << 20) Die("tls bulk lost bytes");
+  });
+  if (SSL_connect(client) != 1) Die("SSL_connect");
+  auto start = Clock::now();
+  std::vector<char> chunk(64 * 1024, 'x');
+  for (int i = 0; i < mib * 16; ++i) {
+    if (SSL_write(client, chunk.data(), int(chunk.size())) != int(chunk.size())) Die("SSL_write");
+  }
+  SSL_shutdown(client);
+  shutdown(a, SHUT_WR);
+  sink.join();
+  double s = Seconds(start);
+  SSL_free(client);
+  SSL_free(server);
+  SSL_CTX_free(client_ctx);
+  SSL_CTX_free(server_ctx);
+  close(a);
+  close(b);
+  return mib / s;
+}
+
+// A file of `mib` MiB named "input" in a fresh directory, removed at the end.
+class BenchFile {
+ public:
+  explicit BenchFile(int mib) {
+    dir_ = (std::filesystem::temp_directory_path() /
+            ("shoal-bench-remote-" + std::to_string(getpid())))
+               .string();
+    std::filesystem::create_directories(dir_);
+    std::ofstream out(dir_ + "/input", std::ios::binary);
+    std::vector<char> chunk(1 << 20);
+    for (size_t i = 0; i < chunk.size(); ++i) chunk[i] = char(i * 131);
+    for (int i = 0; i < mib; ++i) out.write(chunk.data(), std::streamsize(chunk.size()));
+  }
+  ~BenchFile() { std::filesystem::remove_all(dir_); }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+};
+
+// MiB/s of read_file.wat on kernel `kb` reading the file at /data: a
+// directory handle (a proxy of node A's) when `dir` holds one, else a local
+// preopen of `file`'s directory.
+double WasmFileReadMiBps(Kernel& kb, const BenchFile& file, k::HandleEntry dir, int mib) {
+  k::SpawnRequest request;
+  request.module_bytes = ReadModule("read_file");
+  request.preopens.push_back(shoal::wasi::Preopen{file.dir(), "/data", std::move(dir)});
+  auto start = Clock::now();
+  auto status = kb.Wait(kb.Spawn(std::move(request)).value().pid);
+  double s = Seconds(start);
+  if (!status.ok() || status->code != 0) Die("read_file failed");
+  return mib / s;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int rounds = argc > 1 ? std::atoi(argv[1]) : 5000;
   int bulk_mib = argc > 2 ? std::atoi(argv[2]) : 64;
+  int file_mib = argc > 3 ? std::atoi(argv[3]) : 64;
+  using shoal::kernel::remote::Pair;
   k::KernelOptions options;
   options.workers = 1;  // Per node: two nodes share this machine's cores.
   auto node_a = std::move(Kernel::Create(options).value());
   auto node_b = std::move(Kernel::Create(options).value());
-  auto pair = shoal::kernel::remote::Pair::Create(shoal::kernel::remote::Pair::Transport::kTcp);
-  if (pair == nullptr) Die("cannot join the two nodes");
+  auto tcp_pair = Pair::Create(Pair::Transport::kTcp);
+  auto tls_pair = Pair::Create(Pair::Transport::kTls);
+  if (tcp_pair == nullptr || tls_pair == nullptr) Die("cannot join the two nodes");
+  auto certificates = shoal::kernel::remote::MintTestCertificates({"a"});
+  if (!certificates.ok()) Die(certificates.error().message.c_str());
+
   for (int rep = 0; rep < 3; ++rep) {
-    double wasm = WasmRoundTripNs(*node_a, *node_b, *pair, rounds);
+    double wasm = WasmRoundTripNs(*node_a, *node_b, *tcp_pair, rounds);
     double tcp = TcpRoundTripNs(rounds);
     std::printf("round trip across nodes: wasm channel %.0f ns, native TCP %.0f ns, ratio %.2fx\n",
                 wasm, tcp, wasm / tcp);
   }
   for (int rep = 0; rep < 3; ++rep) {
-    double wasm = WasmBulkMiBps(*node_a, *node_b, *pair, bulk_mib);
+    double wasm = WasmBulkMiBps(*node_a, *node_b, *tcp_pair, bulk_mib);
     double tcp = TcpBulkMiBps(bulk_mib);
     std::printf(
         "bulk across nodes (%d MiB in 64 KiB messages): wasm channel %.0f MiB/s, plain TCP %.0f "
         "MiB/s, ratio %.2fx\n",
         bulk_mib, wasm, tcp, wasm / tcp);
+  }
+  for (int rep = 0; rep < 3; ++rep) {
+    double wasm = WasmBulkMiBps(*node_a, *node_b, *tls_pair, bulk_mib);
+    double tls = TlsBulkMiBps(certificates->at("a"), bulk_mib);
+    std::printf(
+        "bulk across nodes over TLS (%d MiB in 64 KiB messages): wasm channel %.0f MiB/s, plain "
+        "TLS %.0f MiB/s, ratio %.2fx\n",
+        bulk_mib, wasm, tls, wasm / tls);
+  }
+  BenchFile file(file_mib);
+  const k::Rights rights = k::Rights::kRead | k::Rights::kWait;
+  for (int rep = 0; rep < 3; ++rep) {
+    auto root = k::Directory::OpenRoot(file.dir(), node_a->file_io());
+    if (!root.ok()) Die("cannot open the bench directory");
+    auto proxy = tcp_pair->Proxy(std::move(root).value(), rights);
+    if (!proxy.ok()) Die(proxy.error().message.c_str());
+    double remote = WasmFileReadMiBps(*node_b, file, {*proxy, rights}, file_mib);
+    double local = WasmFileReadMiBps(*node_b, file, {}, file_mib);
+    std::printf(
+        "file reads across nodes (%d MiB in 64 KiB fd_reads): proxied file %.0f MiB/s, local "
+        "file %.0f MiB/s, ratio %.2fx\n",
+        file_mib, remote, local, remote / local);
   }
   return 0;
 }

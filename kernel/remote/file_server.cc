@@ -4,11 +4,16 @@
 // sync and setSize need kWrite, as FileOps says), starts the file's async
 // operation and answers from its completion, which may come on another
 // thread (the io_uring reactor's): it crosses back to the loop thread
-// through a cross-thread fulfiller. Failures travel as the host errno.
+// through a cross-thread fulfiller. A read the page cache can serve is
+// answered at once, on the loop thread, straight into the response
+// (FileOps::ReadNow never waits for a device): two thread hand-offs fewer
+// than a trip through the reactor. Failures travel as the host errno.
 // Files have no signals, so there is nothing for the watchers to refresh.
+#include <capnp/orphan.h>
 #include <kj/async.h>
 
 #include <algorithm>
+#include <span>
 
 #include "kernel/object/file.h"
 #include "kernel/remote/file_wire.h"
@@ -41,6 +46,21 @@ class FileServer final : public proto::rpc::File::Server, public ServerBase {
     auto params = context.getParams();
     uint64_t offset = params.getOffset();
     size_t max_bytes = size_t(std::min<uint64_t>(params.getMaxBytes(), FileOps::kMaxTransfer));
+    auto results = context.getResults();
+    auto buffer = capnp::Orphanage::getForMessageContaining(results).newOrphan<capnp::Data>(
+        uint32_t(max_bytes));
+    ErrnoResult<size_t> now =
+        file_->ReadNow(offset, std::span<uint8_t>(buffer.get().begin(), buffer.get().size()));
+    if (now.ok()) {
+      buffer.truncate(uint32_t(*now));
+      results.adoptBytes(kj::mv(buffer));
+      return kj::READY_NOW;
+    }
+    if (now.error() != EAGAIN) {
+      SetErrnoOutcome(results.initOutcome(), now.error());
+      return kj::READY_NOW;
+    }
+    buffer = {};  // Unused: the reactor's answer is copied in below.
     Ref<FileOps> file = file_;
     return Completion<ErrnoResult<std::vector<uint8_t>>>(
                [&](FileOps::ReadDone done) { file->ReadAsync(offset, max_bytes, std::move(done)); })
