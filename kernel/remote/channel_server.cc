@@ -3,91 +3,48 @@
 // Writes are queued in arrival order and written as the peer's queue has
 // room, so a holder's writes are never refused with kShouldWait and never
 // reordered. An attachment drains the endpoint into the holder's sink as fast
-// as the sink's stream window allows, so reads on the holder's node are
-// local.
+// as the sink's stream window allows (StreamDrain), so reads on the holder's
+// node are local.
 #include <deque>
 
 #include "kernel/object/channel.h"
 #include "kernel/remote/handles.h"
 #include "kernel/remote/outcome.h"
+#include "kernel/remote/stream_drain.h"
 #include "kernel/remote/subscription.h"
 #include "kernel/remote/types.h"
 
 namespace shoal::kernel::remote {
 namespace {
 
-// Moves the endpoint's messages to one sink. Loop thread; owned by the
-// attachment's subscription.
-class Drain : public std::enable_shared_from_this<Drain> {
- public:
-  Drain(std::shared_ptr<Link> link, Ref<ChannelOps> channel, proto::rpc::ChannelSink::Client sink)
-      : link_(std::move(link)), channel_(std::move(channel)), sink_(kj::mv(sink)) {}
-  ~Drain() {
-    if (token_ != 0) channel_->CancelObserver(token_);
-  }
-
-  // Delivers what is queued, then waits for more.
-  void Next() {
-    while (!busy_ && !ended_) {
-      Result<Message> message = channel_->Read(ReadLimits{});
-      if (!message.ok()) {
-        if (message.error().status == Status::kShouldWait) return WaitForMessages();
-        ended_ = true;
-        if (message.error().status == Status::kPeerClosed) {
-          link_->loop()->Detach(sink_.peerClosedRequest().send().ignoreResult(), "peer closed");
-        }
-        return;
-      }
-      auto request = sink_.deliverRequest();
-      auto out = request.initMessage();
-      out.setBytes(kj::arrayPtr(message->bytes.data(), message->bytes.size()));
-      auto handles = out.initHandles(uint32_t(message->handles.size()));
-      for (uint32_t i = 0; i < message->handles.size(); ++i) {
-        // Every type the channel accepts can be exported (CanCrossNodes).
-        (void)ExportHandle(link_, message->handles[i], handles[i]);
-      }
-      busy_ = true;
-      std::weak_ptr<Drain> weak = weak_from_this();
-      link_->loop()->Detach(request.send().then(
-                                [weak] {
-                                  if (auto drain = weak.lock()) {
-                                    drain->busy_ = false;
-                                    drain->Next();
-                                  }
-                                },
-                                [weak](kj::Exception&&) {
-                                  if (auto drain = weak.lock()) drain->ended_ = true;
-                                }),
-                            "channel delivery");
-    }
-  }
-
- private:
-  void WaitForMessages() {
-    if (token_ != 0) return;
-    std::weak_ptr<Drain> weak = weak_from_this();
-    std::weak_ptr<Loop> loop = link_->loop();
-    auto token =
-        channel_->ObserveAsync(Signals::kReadable | Signals::kPeerClosed, [weak, loop](Signals) {
-          if (auto l = loop.lock()) {
-            (void)l->Post([weak] {
-              if (auto drain = weak.lock()) {
-                drain->token_ = 0;
-                drain->Next();
-              }
-            });
-          }
-        });
-    if (token.ok()) token_ = *token;
-  }
-
-  const std::shared_ptr<Link> link_;
-  const Ref<ChannelOps> channel_;
-  proto::rpc::ChannelSink::Client sink_;
-  ObserverToken token_ = 0;
-  bool busy_ = false;   // A delivery waits for the sink's window.
-  bool ended_ = false;  // The peer closed or the sink failed.
+// One holder's attachment: its sink and the drain that feeds it. Owned by
+// the attachment's subscription; loop thread.
+struct Attachment {
+  proto::rpc::ChannelSink::Client sink;
+  std::shared_ptr<StreamDrain> drain;
 };
+
+// The next message of `channel` as a delivery to the attachment's sink; a
+// closed peer as the last call (peerClosed), after which the drain ends.
+kj::Maybe<kj::Promise<void>> Deliver(const std::shared_ptr<Link>& link, ChannelOps& channel,
+                                     Attachment& attachment, StreamDrain& drain) {
+  Result<Message> message = channel.Read(ReadLimits{});
+  if (!message.ok()) {
+    if (message.error().status == Status::kShouldWait) return nullptr;
+    drain.End();  // Nothing more will come.
+    if (message.error().status != Status::kPeerClosed) return nullptr;
+    return attachment.sink.peerClosedRequest().send().ignoreResult();
+  }
+  auto request = attachment.sink.deliverRequest();
+  auto out = request.initMessage();
+  out.setBytes(kj::arrayPtr(message->bytes.data(), message->bytes.size()));
+  auto handles = out.initHandles(uint32_t(message->handles.size()));
+  for (uint32_t i = 0; i < message->handles.size(); ++i) {
+    // Every type the channel accepts can be exported (CanCrossNodes).
+    (void)ExportHandle(link, message->handles[i], handles[i]);
+  }
+  return request.send();
+}
 
 class ChannelServer final : public proto::rpc::Channel::Server, public ServerBase {
  public:
@@ -133,9 +90,17 @@ class ChannelServer final : public proto::rpc::Channel::Server, public ServerBas
       SetOutcome(context.getResults().initOutcome(), allowed);
       return kj::READY_NOW;
     }
-    auto drain = LoopShared(loop(), new Drain(link(), channel_, context.getParams().getSink()));
-    drain->Next();
-    context.getResults().setSubscription(HoldUntilDropped(std::move(drain)));
+    auto attachment = LoopShared(loop(), new Attachment{context.getParams().getSink(), nullptr});
+    std::weak_ptr<Attachment> weak = attachment;  // It owns the drain.
+    attachment->drain =
+        StreamDrain::Start(loop(), channel_, Signals::kReadable | Signals::kPeerClosed,
+                           [link = link(), channel = channel_,
+                            weak](StreamDrain& drain) -> kj::Maybe<kj::Promise<void>> {
+                             std::shared_ptr<Attachment> attachment = weak.lock();
+                             if (attachment == nullptr) return nullptr;
+                             return Deliver(link, *channel, *attachment, drain);
+                           });
+    context.getResults().setSubscription(HoldUntilDropped(std::move(attachment)));
     return kj::READY_NOW;
   }
 

@@ -116,17 +116,17 @@ class PortServer final : public proto::rpc::Port::Server, public OpServer {
     auto attachment = LoopShared(loop(), new Attachment{context.getParams().getSink(), nullptr});
     Ref<PortOps> port = port_;
     std::weak_ptr<Attachment> weak = attachment;  // It owns the drain.
-    attachment->drain = StreamDrain::Start(loop(), port_, Signals::kReadable,
-                                           [port, weak]() -> kj::Maybe<kj::Promise<void>> {
-                                             std::shared_ptr<Attachment> attachment = weak.lock();
-                                             if (attachment == nullptr) return nullptr;
-                                             Result<Packet> packet = port->Wait();
-                                             if (!packet.ok())
-                                               return nullptr;  // Empty: kShouldWait.
-                                             auto request = attachment->sink.deliverRequest();
-                                             WritePacket(*packet, request.initPacket());
-                                             return request.send();
-                                           });
+    attachment->drain =
+        StreamDrain::Start(loop(), port_, Signals::kReadable,
+                           [port, weak](StreamDrain&) -> kj::Maybe<kj::Promise<void>> {
+                             std::shared_ptr<Attachment> attachment = weak.lock();
+                             if (attachment == nullptr) return nullptr;
+                             Result<Packet> packet = port->Wait();
+                             if (!packet.ok()) return nullptr;  // Empty: kShouldWait.
+                             auto request = attachment->sink.deliverRequest();
+                             WritePacket(*packet, request.initPacket());
+                             return request.send();
+                           });
     attachments_.push_back(attachment);
     context.getResults().setSubscription(HoldUntilDropped(std::move(attachment)));
     return kj::READY_NOW;

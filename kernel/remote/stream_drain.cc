@@ -18,7 +18,7 @@ StreamDrain::~StreamDrain() {
 
 void StreamDrain::Next() {
   while (!busy_ && !ended_) {
-    kj::Maybe<kj::Promise<void>> sent = take_();
+    kj::Maybe<kj::Promise<void>> sent = take_(*this);
     KJ_IF_MAYBE (promise, sent) {
       busy_ = true;
       std::weak_ptr<StreamDrain> weak = weak_from_this();

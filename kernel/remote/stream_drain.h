@@ -2,11 +2,12 @@
 // messages) to a sink on the holder's node, as fast as the sink's stream
 // window allows, and waits on the object's signals when it has nothing.
 //
-// Each step calls `take()`, which takes the next item off the object and
-// returns the promise of the stream call that carries it, or null when
+// Each step calls `take(drain)`, which takes the next item off the object
+// and returns the promise of the stream call that carries it, or null when
 // nothing is queued; the drain then observes `ready` on the object and tries
 // again when one of them is set. A stream call that fails (the sink or its
-// link went) ends the drain, as does End().
+// link went) ends the drain, as does End() (which `take` calls when the
+// object will give nothing more, e.g. a channel whose peer closed).
 //
 // Threading: the loop thread; the observer fires on any thread and posts.
 // Lifetime: held by whoever keeps the attachment (a subscription); the object
@@ -25,7 +26,7 @@ namespace shoal::kernel::remote {
 
 class StreamDrain : public std::enable_shared_from_this<StreamDrain> {
  public:
-  using Take = std::function<kj::Maybe<kj::Promise<void>>()>;
+  using Take = std::function<kj::Maybe<kj::Promise<void>>(StreamDrain& drain)>;
 
   // Starts draining `source` (destroyed on the loop thread).
   static std::shared_ptr<StreamDrain> Start(const std::shared_ptr<Loop>& loop,
