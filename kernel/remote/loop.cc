@@ -39,6 +39,9 @@ bool Loop::Post(std::function<void()> fn) {
     std::lock_guard lock(mu_);
     if (stopped_) return false;
     posted_.push_back(std::move(fn));
+    // Something was queued already: its wake is pending, and the loop takes
+    // the whole queue after it read the eventfd, this function too.
+    if (posted_.size() > 1) return true;
   }
   uint64_t one = 1;
   // Only EAGAIN (counter saturated) can fail, and then a wake is pending.
