@@ -1,5 +1,7 @@
 #include "kernel/remote/connection.h"
 
+#include "kernel/remote/stream_window.h"
+
 namespace shoal::kernel::remote {
 namespace {
 
@@ -23,7 +25,7 @@ Connection::Connection(std::shared_ptr<Loop> loop, kj::Own<kj::AsyncIoStream> st
                        const Bootstrap& bootstrap, std::string peer)
     : side_(side),
       link_(std::make_shared<Link>(std::move(loop), std::move(peer))),
-      stream_(kj::mv(stream)),
+      stream_(WithStreamWindow(kj::mv(stream))),
       network_(*stream_, ToCapnp(side), WireLimits()),
       rpc_(capnp::makeRpcServer(network_, bootstrap(link_))),
       disconnected_(network_.onDisconnect()
