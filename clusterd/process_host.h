@@ -32,6 +32,8 @@ struct SpawnSpec {
   std::vector<std::string> env;   // "KEY=VALUE".
   std::vector<wasi::Preopen> preopens;
   uint64_t fuel = 0;  // 0: unlimited.
+  // Linear-memory cap in 64 KiB pages; 0: the kernel's default (1 GiB).
+  uint32_t page_cap = 0;
 };
 
 enum class ExitKind : uint8_t { kReturned, kExited, kTrapped, kOutOfFuel, kKilled };

@@ -153,6 +153,9 @@ int Client::Fail(const grpc::Status& status) const {
     case grpc::StatusCode::UNIMPLEMENTED:
       code = kExitUnimplemented;
       break;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:  // Over the memory cap (run --memory).
+      code = kExitNoMemory;
+      break;
     case grpc::StatusCode::OUT_OF_RANGE:  // A cursor the node does not know (events --after).
       code = kExitUsage;
       break;

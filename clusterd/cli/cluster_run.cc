@@ -58,6 +58,7 @@ int RunOnCluster(const ClientOptions& options, const ClusterRun& run) {
   for (const std::string& a : run.command) request.add_args(a);
   for (const std::string& e : run.env) request.add_env(e);
   request.set_fuel(run.fuel);
+  request.set_memory_bytes(run.memory_bytes);
 
   auto connected = Client::Connect(options, "run");
   if (int* code = std::get_if<int>(&connected)) return *code;

@@ -13,6 +13,7 @@
 #ifdef SHOAL_CLI_CLUSTER
 #include "clusterd/cli/client.h"
 #endif
+#include "kernel/base/byte_size.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/wasi/run_main.h"
 
@@ -22,8 +23,9 @@ namespace {
 struct RunArgs {
   std::vector<std::string> dirs;
   std::vector<std::string> env;
-  uint64_t fuel = 0;  // 0: unlimited.
-  std::string on;     // A cluster node; empty: run here.
+  uint64_t fuel = 0;   // 0: unlimited.
+  std::string memory;  // --memory SIZE; empty: the kernel's default.
+  std::string on;      // A cluster node; empty: run here.
   bool remote_path = false;
   bool follow = false;
 };
@@ -47,6 +49,8 @@ int ExitCodeFor(const Error& error) {
       return kExitNoDirectory;
     case Status::kTrap:
       return wasi::kTrapExitCode;
+    case Status::kNoMemory:
+      return kExitNoMemory;
     default:
       return kExitInternal;
   }
@@ -56,7 +60,7 @@ int ExitCodeFor(const Error& error) {
 // may spawn children and talk to them over channels (docs/abi.md). The
 // command's exit code is the program's own; children still running when it
 // ends are killed with the kernel.
-int Run(const RunArgs& args, const std::vector<std::string>& command) {
+int Run(const RunArgs& args, uint32_t page_cap, const std::vector<std::string>& command) {
   const std::string& path = command.front();
   std::ifstream file(path, std::ios::binary);
   if (!file) {
@@ -73,6 +77,7 @@ int Run(const RunArgs& args, const std::vector<std::string>& command) {
   request.stdout_mirror = std::make_shared<wasi::HostFdSink>(1);
   request.stderr_mirror = std::make_shared<wasi::HostFdSink>(2);
   if (args.fuel != 0) request.fuel_limit = args.fuel;
+  request.page_cap = page_cap;
 
   Result<std::unique_ptr<kernel::Kernel>> kernel = kernel::Kernel::Create();
   if (!kernel.ok()) {
@@ -120,6 +125,10 @@ void AddRunCommand(CLI::App& app, int& exit_code, ClientOptions* cluster) {
       ->allow_extra_args(false);
   run->add_option("--fuel", args->fuel, "Stop the program after N units of fuel (0: no limit)")
       ->type_name("N");
+  run->add_option("--memory", args->memory,
+                  "Cap the program's linear memory (64K, 256M, 2G; default 1G, at most 4G); a "
+                  "module that starts with more is refused (exit 71), memory.grow past it fails")
+      ->type_name("SIZE");
   if (cluster != nullptr) {
 #ifdef SHOAL_CLI_CLUSTER
     // Here too, since everything after MODULE.wasm is the program's.
@@ -142,9 +151,22 @@ void AddRunCommand(CLI::App& app, int& exit_code, ClientOptions* cluster) {
       exit_code = kExitUsage;
       return;
     }
+    uint64_t memory_bytes = 0;
+    uint32_t page_cap = 0;
+    if (!args->memory.empty()) {
+      Result<uint64_t> bytes = ParseByteSize(args->memory);
+      Result<uint32_t> cap = bytes.ok() ? kernel::MemoryCapPages(*bytes) : bytes.error();
+      if (!cap.ok()) {
+        std::fprintf(stderr, "shoal run: --memory: %s\n", cap.error().message.c_str());
+        exit_code = kExitUsage;
+        return;
+      }
+      memory_bytes = *bytes;
+      page_cap = *cap;
+    }
     if (!args->on.empty()) {
       exit_code = RunOnCluster(*cluster, {args->on, command, args->env, args->dirs, args->fuel,
-                                          args->remote_path, args->follow});
+                                          memory_bytes, args->remote_path, args->follow});
       return;
     }
     if (args->remote_path || args->follow) {
@@ -152,7 +174,7 @@ void AddRunCommand(CLI::App& app, int& exit_code, ClientOptions* cluster) {
       exit_code = kExitUsage;
       return;
     }
-    exit_code = Run(*args, command);
+    exit_code = Run(*args, page_cap, command);
   });
 }
 

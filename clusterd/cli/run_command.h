@@ -25,8 +25,9 @@ struct ClusterRun {
   // member has that name).
   std::vector<std::string> dirs;
   uint64_t fuel = 0;
-  bool remote_path = false;  // MODULE.wasm is a path on the node.
-  bool follow = false;       // Stream its output and exit with its code.
+  uint64_t memory_bytes = 0;  // 0: the node's default.
+  bool remote_path = false;   // MODULE.wasm is a path on the node.
+  bool follow = false;        // Stream its output and exit with its code.
 };
 
 // Starts `run` on the cluster (cluster_run.cc); returns shoal's exit code.

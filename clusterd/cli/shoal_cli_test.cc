@@ -73,6 +73,7 @@ TEST_F(ShoalCliTest, HelpOnEveryCommandExitsZero) {
   EXPECT_NE(run.out.find("--dir"), std::string::npos);
   EXPECT_NE(run.out.find("--env"), std::string::npos);
   EXPECT_NE(run.out.find("--fuel"), std::string::npos);
+  EXPECT_NE(run.out.find("--memory"), std::string::npos);
 }
 
 TEST_F(ShoalCliTest, UsageErrorsExit64) {
@@ -129,6 +130,26 @@ TEST_F(ShoalCliTest, FuelLimitExits124) {
   Result r = Shoal({"run", "--fuel", "1000", App("life"), "1000000"});
   EXPECT_EQ(r.exit_code, 124);
   EXPECT_NE(r.err.find("out of fuel"), std::string::npos);
+}
+
+TEST_F(ShoalCliTest, MemoryCapRefusesAModuleThatStartsOverItExit71) {
+  Result r = Shoal({"run", "--memory", "64K", App("hello")});
+  EXPECT_EQ(r.exit_code, 71);
+  EXPECT_NE(r.err.find("needs 128 KiB of initial memory, over its cap of 64 KiB"),
+            std::string::npos)
+      << r.err;
+  Result fits = Shoal({"run", "--memory", "4G", App("hello"), "capped"});
+  EXPECT_EQ(fits.exit_code, 0) << fits.err;
+  EXPECT_NE(fits.out.find("hello, capped"), std::string::npos);
+}
+
+TEST_F(ShoalCliTest, MemoryCapOver4GiBOrNoSizeIsAUsageError) {
+  Result over = Shoal({"run", "--memory", "5G", App("hello")});
+  EXPECT_EQ(over.exit_code, 64);
+  EXPECT_NE(over.err.find("over wasm32's 4 GiB"), std::string::npos) << over.err;
+  Result junk = Shoal({"run", "--memory", "1.5G", App("hello")});
+  EXPECT_EQ(junk.exit_code, 64);
+  EXPECT_NE(junk.err.find("'1.5G' is not a size"), std::string::npos) << junk.err;
 }
 
 // The multi-process apps run as kernel processes: children are spawned from

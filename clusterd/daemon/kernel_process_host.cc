@@ -142,6 +142,7 @@ Result<kernel::Ref<kernel::ProcessObject>> KernelProcessHost::Start(
   request.stdout_mirror = ConsoleBuffer::SinkFor(entry->console, ConsoleStream::kStdout);
   request.stderr_mirror = ConsoleBuffer::SinkFor(entry->console, ConsoleStream::kStderr);
   if (spec.fuel != 0) request.fuel_limit = spec.fuel;
+  request.page_cap = spec.page_cap;
   // The host keeps the ProcessObject; the kernel need not keep the status.
   request.reaping = kernel::Reaping::kWithHandle;
   Result<kernel::SpawnResult> spawned = kernel_->Spawn(std::move(request));

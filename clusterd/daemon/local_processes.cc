@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "clusterd/daemon/proto_convert.h"
+#include "kernel/proc/kernel.h"
 
 namespace shoal::clusterd {
 namespace {
@@ -66,6 +67,9 @@ grpc::Status LocalProcesses::Spawn(const pb::SpawnRequest& request, pb::SpawnRes
     spec.preopens.push_back(std::move(preopen));
   }
   spec.fuel = request.fuel();
+  Result<uint32_t> page_cap = kernel::MemoryCapPages(request.memory_bytes());
+  if (!page_cap.ok()) return ToGrpc(page_cap.error());
+  spec.page_cap = *page_cap;
   Result<uint64_t> pid = pids_.Next();
   if (!pid.ok()) return ToGrpc(pid.error(), "cannot allocate a pid on node " + self_);
   spec.pid = *pid;

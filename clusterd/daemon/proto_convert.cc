@@ -99,6 +99,9 @@ grpc::Status ToGrpc(const Error& error, const std::string& context) {
     case Status::kNotSupported:
       code = grpc::StatusCode::UNIMPLEMENTED;
       break;
+    case Status::kNoMemory:
+      code = grpc::StatusCode::RESOURCE_EXHAUSTED;
+      break;
     default:
       break;
   }

@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "kernel/abi/link.h"
+#include "kernel/base/byte_size.h"
 #include "kernel/object/device.h"
 #include "kernel/proc/process.h"
 #include "kernel/vm/compiled_module.h"
@@ -85,6 +86,15 @@ Result<std::shared_ptr<const vm::CompiledModule>> Kernel::LoadCached(std::vector
   return compiled;
 }
 
+Result<uint32_t> MemoryCapPages(uint64_t bytes) {
+  constexpr uint64_t kMaxBytes = uint64_t(vm::kMaxPages) * vm::kPageSize;
+  if (bytes > kMaxBytes) {
+    return MakeError(Status::kInvalidArgs, "a memory cap of " + FormatByteSize(bytes) +
+                                               " is over wasm32's 4 GiB of linear memory");
+  }
+  return uint32_t((bytes + vm::kPageSize - 1) / vm::kPageSize);
+}
+
 Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
   if (request.module_bytes.empty()) {
     std::ifstream file(request.module_path, std::ios::binary);
@@ -133,10 +143,17 @@ Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
       TRY(LoadCached(std::move(request.module_bytes)));
   const vm::Module& module = compiled->module();
   uint32_t cap = request.page_cap != 0 ? request.page_cap : options_.default_page_cap;
+  if (cap > vm::kMaxPages) {
+    return MakeError(Status::kInvalidArgs,
+                     "a memory cap of " + std::to_string(cap) + " pages is over wasm32's 4 GiB");
+  }
   for (const vm::MemoryType& memory : module.memories) {
     if (memory.limits.min > cap) {
-      return MakeError(Status::kNoMemory, "initial memory of " + std::to_string(memory.limits.min) +
-                                              " pages is over the cap of " + std::to_string(cap));
+      return MakeError(Status::kNoMemory,
+                       "the module needs " +
+                           FormatByteSize(uint64_t(memory.limits.min) * vm::kPageSize) +
+                           " of initial memory, over its cap of " +
+                           FormatByteSize(uint64_t(cap) * vm::kPageSize));
     }
   }
   process->store_ = std::make_unique<vm::Store>();

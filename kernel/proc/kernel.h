@@ -95,6 +95,7 @@ struct SpawnRequest {
   std::shared_ptr<wasi::OutputSink> stderr_mirror;
   uint64_t fuel_limit = UINT64_MAX;  // Total fuel; kOutOfFuel past it.
   uint32_t page_cap = 0;             // Linear-memory pages; 0: the kernel default.
+                                     // At most vm::kMaxPages (4 GiB): MemoryCapPages.
   uint64_t parent_pid = 0;
   Reaping reaping = Reaping::kOnWait;
   // The process's namespace, its own from now on. Null: a copy of the node's
@@ -102,6 +103,11 @@ struct SpawnRequest {
   // view by passing a Clone() with bindings removed.
   std::shared_ptr<Namespace> ns;
 };
+
+// The page cap for a cap of `bytes` of linear memory, rounded up to whole
+// 64 KiB pages (0 stays 0: the kernel's default). kInvalidArgs over wasm32's
+// 4 GiB, saying so.
+Result<uint32_t> MemoryCapPages(uint64_t bytes);
 
 struct SpawnResult {
   uint64_t pid = 0;

@@ -90,6 +90,38 @@ TEST(ProcessTest, PageCapRefusesLargeInitialMemory) {
   EXPECT_EQ(tiny->Spawn(std::move(request)).error().status, Status::kNoMemory);
 }
 
+TEST(ProcessTest, MemoryGrowStopsAtThePageCap) {
+  auto kernel = MakeKernel();
+  SpawnRequest room = RequestFor("grow16");  // 1 page, then 16 more.
+  room.page_cap = 17;
+  Result<SpawnResult> grew = kernel->Spawn(std::move(room));
+  ASSERT_TRUE(grew.ok()) << grew.error().message;
+  EXPECT_EQ(kernel->Wait(grew->pid, testing::kWaitLimit)->code, 0);
+  SpawnRequest tight = RequestFor("grow16");
+  tight.page_cap = 16;
+  Result<SpawnResult> refused = kernel->Spawn(std::move(tight));
+  ASSERT_TRUE(refused.ok()) << refused.error().message;
+  EXPECT_EQ(kernel->Wait(refused->pid, testing::kWaitLimit)->code, 1);  // memory.grow gave -1.
+  SpawnRequest over = RequestFor("grow16");
+  over.page_cap = vm::kMaxPages + 1;
+  Result<SpawnResult> too_large = kernel->Spawn(std::move(over));
+  ASSERT_FALSE(too_large.ok());
+  EXPECT_EQ(too_large.error().status, Status::kInvalidArgs);
+}
+
+TEST(ProcessTest, MemoryCapsInBytesBecomeWholePagesUpTo4GiB) {
+  EXPECT_EQ(MemoryCapPages(0).value(), 0u);  // The kernel's default.
+  EXPECT_EQ(MemoryCapPages(1).value(), 1u);
+  EXPECT_EQ(MemoryCapPages(64 << 10).value(), 1u);
+  EXPECT_EQ(MemoryCapPages((64 << 10) + 1).value(), 2u);
+  EXPECT_EQ(MemoryCapPages(uint64_t(1) << 30).value(), 16384u);
+  EXPECT_EQ(MemoryCapPages(uint64_t(4) << 30).value(), vm::kMaxPages);
+  Result<uint32_t> over = MemoryCapPages((uint64_t(4) << 30) + 1);
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().status, Status::kInvalidArgs);
+  EXPECT_NE(over.error().message.find("over wasm32's 4 GiB"), std::string::npos);
+}
+
 TEST(ProcessTest, KillEndsASpinningProcess) {
   auto kernel = MakeKernel();
   Result<SpawnResult> spawned = kernel->Spawn(RequestFor("spin"));

@@ -324,6 +324,18 @@ TEST_F(ClusterTest, MetricsCountProcessesHeartbeatsAndRpcs) {
   EXPECT_EQ(r.output.find("shoal_kernel_host_calls_total 0\n"), std::string::npos) << r.output;
 }
 
+TEST_F(ClusterTest, RunOnANodeWithAMemoryCap) {
+  Ran over = cluster_->Shoal("run --on node-b --memory 64K " + kApps + "/hello.wasm");
+  EXPECT_EQ(over.exit_code, 71) << over.output;
+  EXPECT_NE(over.output.find("the module needs 128 KiB of initial memory, over its cap of 64 KiB"),
+            std::string::npos)
+      << over.output;
+  Ran fits =
+      cluster_->Shoal("run --on node-b --memory 2G --follow " + kApps + "/hello.wasm capped");
+  EXPECT_EQ(fits.exit_code, 0) << fits.output;
+  EXPECT_NE(fits.output.find("hello, capped"), std::string::npos) << fits.output;
+}
+
 TEST_F(ClusterTest, ChildrenAGuestSpawnsGetClusterWidePidsAndShowInPs) {
   Ran run = cluster_->Shoal("run --on node-b --dir " + kApps + " " + kApps + "/spawner.wasm 3");
   ASSERT_EQ(run.exit_code, 0) << run.output;
