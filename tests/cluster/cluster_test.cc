@@ -306,7 +306,8 @@ TEST_F(ClusterTest, MetricsCountProcessesHeartbeatsAndRpcs) {
   Ran r = scrape();
   WaitUntil([&] {
     r = scrape();
-    return r.exit_code == 0 && r.output.find("shoal_heartbeats_sent_total 0\n") == std::string::npos;
+    return r.exit_code == 0 &&
+           r.output.find("shoal_heartbeats_sent_total 0\n") == std::string::npos;
   });
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("shoal_members{state=\"up\"} 3"), std::string::npos) << r.output;
