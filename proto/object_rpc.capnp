@@ -44,8 +44,10 @@ struct Handle {
 interface Subscription {}
 
 interface SignalWatcher {
-  # The object's signals (shoal::kernel::Signals) changed to `signals`.
-  changed @0 (signals :UInt32) -> stream;
+  # The object's signals (shoal::kernel::Signals) changed to `signals`, or
+  # bits were raised as an edge: `pulsed` are bits that fired without staying
+  # set (a console's kReadable on new bytes), for the watcher to pulse too.
+  changed @0 (signals :UInt32, pulsed :UInt32) -> stream;
 }
 
 # What every object offers.

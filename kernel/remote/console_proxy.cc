@@ -8,8 +8,9 @@
 // last end the serving node reported plus what was posted since, exact
 // while this proxy is the console's only writer. A failure the serving node
 // reports for a posted call (the console was closed, the link went) is kept
-// and answered by the next Write. Signals mirror the console's through a
-// watch; a gone link sets kPeerClosed.
+// and answered by the next Write; once the mirrored signals show the console
+// closed, Write answers kPeerClosed at once, as the console would. Signals
+// mirror the console's through a watch; a gone link sets kPeerClosed.
 #include <algorithm>
 
 #include "kernel/object/console.h"
@@ -32,6 +33,9 @@ class ConsoleProxy final : public MirroredProxy<ConsoleOps> {
 
   Result<uint64_t> Write(std::span<const uint8_t> bytes) override {
     if (link()->gone()) return link()->GoneError();
+    if (Any(signals(), Signals::kPeerClosed)) {
+      return MakeError(Status::kPeerClosed, "the console is closed");
+    }
     uint64_t expected;
     {
       MutexLock lock(&mu_);

@@ -51,7 +51,7 @@ class FileProxy final : public ErrnoProxy<FileOps, proto::rpc::File> {
   }
 
   void WriteAsync(uint64_t offset, std::vector<uint8_t> bytes, WriteDone done) override {
-    if (bytes.size() > kMaxTransfer) return done(HostError{EINVAL});
+    if (bytes.size() > kMaxTransfer) return done(HostError{EFBIG});
     auto shared = std::make_shared<std::vector<uint8_t>>(std::move(bytes));
     Send<size_t>(
         [offset, shared](proto::rpc::File::Client file) {

@@ -126,7 +126,7 @@ TEST_P(FileRemoteTest, ReadNowAlwaysSaysWait) {
 TEST_P(FileRemoteTest, TransfersAtMostKMaxTransfer) {
   Ref<FileOps> remote = ProxyOf<FileOps>(OpenLocal("big", ReadWriteCreate()), kRootRights);
   ASSERT_NE(remote, nullptr);
-  EXPECT_EQ(remote->Write(0, std::vector<uint8_t>(FileOps::kMaxTransfer + 1, 'x')).error(), EINVAL);
+  EXPECT_EQ(remote->Write(0, std::vector<uint8_t>(FileOps::kMaxTransfer + 1, 'x')).error(), EFBIG);
   std::vector<uint8_t> full(FileOps::kMaxTransfer, 'y');
   ASSERT_EQ(*remote->Write(0, full), FileOps::kMaxTransfer);
   ASSERT_EQ(*remote->Write(FileOps::kMaxTransfer, Bytes("tail")), 4u);

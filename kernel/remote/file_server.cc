@@ -76,7 +76,7 @@ class FileServer final : public proto::rpc::File::Server, public ServerBase {
     auto params = context.getParams();
     auto data = params.getBytes();
     if (data.size() > FileOps::kMaxTransfer) {
-      SetErrnoOutcome(context.getResults().initOutcome(), EINVAL);
+      SetErrnoOutcome(context.getResults().initOutcome(), EFBIG);
       return kj::READY_NOW;
     }
     uint64_t offset = params.getOffset();

@@ -10,7 +10,10 @@ class Watcher final : public proto::rpc::SignalWatcher::Server {
 
   kj::Promise<void> changed(ChangedContext context) override {
     if (auto mirror = mirror_.lock()) {
-      mirror->MirrorSignals(Signals(context.getParams().getSignals()) & Signals::kAll);
+      auto params = context.getParams();
+      mirror->MirrorSignals(Signals(params.getSignals()) & Signals::kAll);
+      Signals pulsed = Signals(params.getPulsed()) & Signals::kAll;
+      if (pulsed != Signals::kNone) mirror->MirrorPulse(pulsed);
     }
     return kj::READY_NOW;
   }

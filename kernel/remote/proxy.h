@@ -8,8 +8,9 @@
 // the answer back through a callback, never blocking the caller (invariant 4).
 //
 // Signals: a MirroredProxy watches the remote object (Object.watch) and
-// mirrors the signals it pushes, so observing a proxy, and parking on it, is
-// local. When the link goes, every proxy sets kPeerClosed (OnLinkGone).
+// mirrors the signals it pushes, edges (pulses) included, so observing a
+// proxy, and parking on it, is local. When the link goes, every proxy sets kPeerClosed
+// (OnLinkGone).
 //
 // Threading: operations from any thread; construction on the loop thread
 // (Import); destruction anywhere (the capability is released on the loop).
@@ -99,6 +100,8 @@ class SignalMirror {
   virtual ~SignalMirror() = default;
   // Loop thread.
   virtual void MirrorSignals(Signals signals) = 0;
+  // Bits the remote object raised as an edge (signal_pump.h). Loop thread.
+  virtual void MirrorPulse(Signals bits) {}
 };
 
 // Starts Object.watch on `capability` for `mirror` (held weakly), and keeps
@@ -112,6 +115,10 @@ template <typename Ops>
 class MirroredProxy : public Ops, public RemoteObject, public SignalMirror {
  public:
   void MirrorSignals(Signals signals) override { SetSignals(signals); }
+  void MirrorPulse(Signals bits) override {
+    Notifications fired;
+    this->PulseSignals(bits, fired);
+  }
 
  protected:
   MirroredProxy(std::shared_ptr<Link> link, proto::rpc::Object::Client capability)

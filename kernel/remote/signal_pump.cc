@@ -23,12 +23,12 @@ void SignalPump::Arm() {
   if (mask == Signals::kNone) return;  // Every bit is set: only a clear can follow.
   std::weak_ptr<SignalPump> weak = weak_from_this();
   std::weak_ptr<Loop> loop = loop_;
-  Result<ObserverToken> token = object->ObserveAsync(mask, [weak, loop](Signals) {
+  Result<ObserverToken> token = object->ObserveAsync(mask, [weak, loop](Signals fired) {
     if (auto l = loop.lock()) {
-      (void)l->Post([weak] {
+      (void)l->Post([weak, fired] {
         if (auto pump = weak.lock()) {
           pump->token_ = 0;  // It fired: observers are one-shot.
-          pump->Refresh();
+          pump->Refresh(fired);
         }
       });
     }
@@ -36,18 +36,20 @@ void SignalPump::Arm() {
   token_ = token.ok() ? *token : 0;
 }
 
-void SignalPump::Refresh() {
+void SignalPump::Refresh(Signals fired) {
   Ref<KernelObject> object = object_.lock();
   if (object == nullptr || failed_) return;
   Signals now = object->signals();
-  if (now != last_) Push(*object, now);
+  Signals pulsed = fired & ~now & Signals::kAll;
+  if (now != last_ || pulsed != Signals::kNone) Push(*object, now, pulsed);
   if (token_ == 0) Arm();
 }
 
-void SignalPump::Push(KernelObject& object, Signals now) {
+void SignalPump::Push(KernelObject& object, Signals now, Signals pulsed) {
   last_ = now;
   auto request = watcher_.changedRequest();
   request.setSignals(uint32_t(now));
+  request.setPulsed(uint32_t(pulsed));
   std::weak_ptr<SignalPump> weak = weak_from_this();
   loop_->Detach(request.send().catch_([weak](kj::Exception&&) {
     if (auto pump = weak.lock()) pump->failed_ = true;

@@ -2,7 +2,10 @@
 //
 // It observes the bits that are clear in what it last pushed, so it learns of
 // every bit being set; when one is, it pushes the whole signal word and
-// observes again. Bits being cleared have no observer, so the server calls
+// observes again. A bit that fired but is not set when the push is made was
+// raised as an edge (KernelObject::PulseSignals, or a level set and cleared
+// again meanwhile): it goes as `pulsed`, so the watcher's observers wake
+// too (at worst once too often). Bits being cleared have no observer, so the server calls
 // Refresh() after each operation it performs. Pushes are capnp stream calls
 // on the watcher, in order and flow-controlled.
 //
@@ -27,9 +30,10 @@ class SignalPump : public std::enable_shared_from_this<SignalPump> {
                                            Signals initial);
   ~SignalPump();
 
-  // Pushes the current signals if they differ from the last push, and keeps
-  // an observer registered.
-  void Refresh();
+  // Pushes the current signals if they differ from the last push, or if
+  // `fired` (what the observer saw) holds bits no longer set, and keeps an
+  // observer registered.
+  void Refresh(Signals fired = Signals::kNone);
 
  private:
   SignalPump(std::shared_ptr<Loop> loop, Ref<KernelObject> object,
@@ -39,7 +43,7 @@ class SignalPump : public std::enable_shared_from_this<SignalPump> {
         watcher_(kj::mv(watcher)),
         last_(initial) {}
   void Arm();
-  void Push(KernelObject& object, Signals now);
+  void Push(KernelObject& object, Signals now, Signals pulsed);
 
   const std::shared_ptr<Loop> loop_;
   const std::weak_ptr<KernelObject> object_;
