@@ -8,7 +8,6 @@
 
 #include "kernel/object/channel.h"
 #include "kernel/object/device.h"
-#include "kernel/object/loopback.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/proc/proc_test_support.h"
 #include "kernel/wasi/guest_memory.h"
@@ -252,28 +251,6 @@ TEST_F(AbiTest, AChildGetsACopyOfItsParentsNamespace) {
   EXPECT_TRUE(testing::WaitUntil([&] {
     return Call(*a_, "process_wait", {uint64_t(child), 0, 400}) == 0;
   }));
-}
-
-TEST_F(AbiTest, ProcessCallsWorkOnAProxiedProcessHandle) {
-  LoopbackConnection connection;
-  SpawnRequest request = testing::RequestFor("exit42");
-  request.reaping = Reaping::kWithHandle;
-  Result<SpawnResult> spawned = kernel_->Spawn(std::move(request));
-  ASSERT_TRUE(spawned.ok());
-  auto proxy = connection.Proxy(spawned->object, DefaultRights(ObjectType::kProcess));
-  ASSERT_TRUE(proxy.ok());
-  HandleValue h = a_->handles().Add(*proxy, DefaultRights(ObjectType::kProcess)).value();
-  ASSERT_TRUE(testing::WaitUntil([&] { return Call(*a_, "process_wait", {h, 0, 400}) == 0; }));
-  EXPECT_EQ(Load32(400), 42u);
-  EXPECT_EQ(Call(*a_, "process_terminate", {h}), 0);  // Ended: nothing to do.
-  // Kill through the proxy ends a running process (b_, parked forever).
-  auto b_proxy = connection.Proxy(b_->object(), DefaultRights(ObjectType::kProcess));
-  ASSERT_TRUE(b_proxy.ok());
-  HandleValue hb = a_->handles().Add(*b_proxy, DefaultRights(ObjectType::kProcess)).value();
-  EXPECT_EQ(Call(*a_, "process_wait", {hb, 0, 400}), Err(Status::kShouldWait));
-  EXPECT_EQ(Call(*a_, "process_kill", {hb}), 0);
-  ASSERT_TRUE(testing::WaitUntil([&] { return Call(*a_, "process_wait", {hb, 0, 400}) == 0; }));
-  EXPECT_EQ(Load32(400), uint32_t(kKilledExitCode));
 }
 
 }  // namespace

@@ -13,7 +13,6 @@
 #include "kernel/base/temp_dir.h"
 #include "kernel/object/channel.h"
 #include "kernel/object/directory.h"
-#include "kernel/object/loopback.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/proc/proc_test_support.h"
 #include "kernel/proc/process.h"
@@ -240,34 +239,6 @@ TEST(FileIoTest, ANonblockingFifoDescriptorAnswersEagainInsteadOfParking) {
   SpawnRequest request = WithData("fifo_nonblock", tmp.path());
   Spawned spawned = SpawnWithOutput(*kernel, std::move(request));
   EXPECT_EQ(WaitCode(*kernel, spawned.pid), 0);  // A read and a write saw EAGAIN.
-}
-
-// The same read through a proxy: the File handle the process receives is a
-// loopback proxy, so every read crosses the object protocol as bytes.
-TEST(FileIoTest, AProxiedFileHandleReadsLikeALocalOne) {
-  shoal::testing::TempDir dir;
-  std::string text = "served through the object protocol\n";
-  std::ofstream(dir.Join("input")) << text;
-  auto kernel = OneWorkerKernel();
-  Ref<Directory> root = std::move(Directory::OpenRoot(dir.path(), kernel->file_io())).value();
-  Rights file_rights = Rights::kRead | Rights::kTransfer | Rights::kDuplicate;
-  HandleEntry local =
-      std::move(root->Open("input", OpenOptions{.read = true}, file_rights, file_rights)).value();
-  LoopbackConnection connection;
-  Ref<KernelObject> proxy = std::move(connection.Proxy(local.object, local.rights)).value();
-  ASSERT_EQ(proxy->type(), ObjectType::kFile);
-
-  auto [a, b] = std::move(Channel::Create()).value();
-  std::vector<HandleEntry> handles{{proxy, file_rights}};
-  ASSERT_TRUE(a->Write({}, std::move(handles)).ok());
-  SpawnRequest receiver = RequestFor("recv_file");
-  receiver.handles.push_back({b, DefaultRights(ObjectType::kChannel)});
-  b.reset();
-  Spawned got = SpawnWithOutput(*kernel, std::move(receiver));
-  ASSERT_NE(got.out, nullptr);
-  EXPECT_EQ(WaitCode(*kernel, got.pid), 0);
-  EXPECT_EQ(TextOf(got.out), text);
-  EXPECT_GE(connection.traffic().requests.load(), 2u);  // At least the read and the EOF read.
 }
 
 // poll_oneoff on an empty FIFO and a clock: the FIFO is not ready, so the

@@ -1,12 +1,13 @@
-// Process handles across the wire, over both transports of remote::Pair,
-// with real processes of a real kernel on the serving side: the proxy knows
-// the pid as soon as it is handed out and the exit status as soon as it
-// shows kSignaled, Kill and Terminate reach the process, the server enforces
-// kManage, and a cut connection wakes waiters and makes Info, WaitExit and
-// the guest's process_wait report kPeerGone.
+// Process handles across the wire, over every transport of remote::Pair,
+// with real processes of a real kernel on the serving side: the server
+// enforces kManage, and a cut connection wakes waiters and makes Info,
+// WaitExit and the guest's process_wait report kPeerGone, while an exit
+// learnt before stays. What a process handle does wherever its process runs
+// is in process_ops_test.cc.
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstring>
 #include <future>
 #include <thread>
 
@@ -27,12 +28,24 @@ using kernel::testing::WaitForSignals;
 using kernel::testing::WaitUntil;
 using std::chrono::milliseconds;
 
-// What process_wait(handle, flags, 0) returns to `caller`'s guest.
-int32_t ProcessWaitFor(Process& caller, HandleValue handle, uint32_t flags) {
+// What host call `name` returns to `caller`'s guest, called with `args`
+// (i32s) on `memory`.
+int32_t GuestCall(Process& caller, const char* name, std::vector<uint32_t> args,
+                  std::span<uint8_t> memory) {
+  std::vector<vm::Value> values;
+  for (uint32_t arg : args) values.push_back(vm::Value::I32(arg));
+  abi::AbiCall call(caller, wasi::GuestMemory(memory), values);
+  return abi::Dispatch(*abi::FindAbiFunction(name), call);
+}
+
+// What process_wait(handle, flags, 0) returns to `caller`'s guest; the exit
+// code it wrote goes to `code`.
+int32_t ProcessWaitFor(Process& caller, HandleValue handle, uint32_t flags,
+                       uint32_t* code = nullptr) {
   std::vector<uint8_t> memory(64);
-  std::vector<vm::Value> args{vm::Value::I32(handle), vm::Value::I32(flags), vm::Value::I32(0)};
-  abi::AbiCall call(caller, wasi::GuestMemory(std::span<uint8_t>(memory)), args);
-  return abi::Dispatch(*abi::FindAbiFunction("process_wait"), call);
+  int32_t result = GuestCall(caller, "process_wait", {handle, flags, 0}, memory);
+  if (code != nullptr) std::memcpy(code, memory.data(), sizeof(*code));
+  return result;
 }
 
 class ProcessRemoteTest : public testing::PairTest {
@@ -82,48 +95,6 @@ class ProcessRemoteTest : public testing::PairTest {
   std::vector<Ref<Channel>> peers_;
 };
 
-TEST_P(ProcessRemoteTest, KnowsThePidWhenHandedOutAndTheExitOnceEnded) {
-  Ref<ProcessObject> local = Spawn("exit42");
-  Ref<ProcessOps> remote = ProxyOf(local);
-  Result<ProcessInfo> info = remote->Info();
-  ASSERT_TRUE(info.ok()) << info.error().message;
-  EXPECT_EQ(info->pid, local->pid());
-  ExitStatus status = Ended(*remote);
-  EXPECT_EQ(status.reason, ExitReason::kExited);
-  EXPECT_EQ(status.code, 42);
-  EXPECT_EQ(remote->Info()->pid, local->pid());
-}
-
-TEST_P(ProcessRemoteTest, RunningUntilKilledFromAfar) {
-  Ref<ProcessObject> local = Spawn("idle", Until::kParked);
-  Ref<ProcessOps> remote = ProxyOf(local);
-  EXPECT_EQ(remote->WaitExit().error().status, Status::kShouldWait);
-  EXPECT_FALSE(Any(remote->signals(), Signals::kSignaled));
-  ASSERT_TRUE(remote->Kill().ok());
-  ExitStatus status = Ended(*remote);
-  EXPECT_EQ(status.reason, ExitReason::kKilled);
-  EXPECT_EQ(status.code, kKilledExitCode);
-  EXPECT_TRUE(local->exit_status().has_value());
-  EXPECT_TRUE(remote->Kill().ok());  // Ended already: nothing to do.
-}
-
-TEST_P(ProcessRemoteTest, TerminateReachesAWatchingProcess) {
-  Ref<ProcessOps> remote = ProxyOf(Spawn("terminate_watch", Until::kParked));
-  ASSERT_TRUE(remote->Terminate().ok());
-  ExitStatus status = Ended(*remote);
-  EXPECT_EQ(status.reason, ExitReason::kExited);
-  EXPECT_EQ(status.code, 7);
-}
-
-TEST_P(ProcessRemoteTest, TrapMessageAndAccountingCross) {
-  Ref<ProcessOps> remote = ProxyOf(Spawn("trap"));
-  ExitStatus status = Ended(*remote);
-  EXPECT_EQ(status.reason, ExitReason::kTrapped);
-  EXPECT_EQ(status.code, 134);
-  EXPECT_NE(status.trap_message.find("unreachable"), std::string::npos);
-  EXPECT_GT(status.fuel_used, 0u);
-}
-
 TEST_P(ProcessRemoteTest, ServerEnforcesManage) {
   Ref<ProcessObject> local = Spawn("idle", Until::kParked);
   Ref<ProcessOps> remote = ProxyOf(local, Rights::kWait);
@@ -133,6 +104,32 @@ TEST_P(ProcessRemoteTest, ServerEnforcesManage) {
   EXPECT_FALSE(local->exit_status().has_value());
   ASSERT_TRUE(local->Kill().ok());
   EXPECT_EQ(Ended(*remote).reason, ExitReason::kKilled);
+}
+
+// A guest's process calls on a handle of another node's process act there.
+TEST_P(ProcessRemoteTest, AGuestWaitsForAndKillsAProcessOfAnotherNode) {
+  Ref<ProcessObject> holder_object = Spawn("idle", Until::kParked);
+  std::shared_ptr<Process> holder = kernel_->Find(holder_object->pid());
+  ASSERT_NE(holder, nullptr);
+  Rights rights = DefaultRights(ObjectType::kProcess);
+  std::vector<uint8_t> memory(64);
+
+  HandleValue ended = holder->handles().Add(ProxyOf(Spawn("exit42")), rights).value();
+  uint32_t code = 0;
+  EXPECT_TRUE(WaitUntil([&] { return ProcessWaitFor(*holder, ended, 0, &code) == 0; }));
+  EXPECT_EQ(code, 42u);
+  EXPECT_EQ(GuestCall(*holder, "process_terminate", {ended}, memory), 0);  // Ended: nothing to do.
+
+  Ref<ProcessObject> idle = Spawn("idle", Until::kParked);
+  HandleValue running = holder->handles().Add(ProxyOf(idle), rights).value();
+  EXPECT_EQ(ProcessWaitFor(*holder, running, 0), -int32_t(Status::kShouldWait));
+  EXPECT_EQ(GuestCall(*holder, "process_kill", {running}, memory), 0);
+  EXPECT_TRUE(WaitUntil([&] { return ProcessWaitFor(*holder, running, 0, &code) == 0; }));
+  EXPECT_EQ(code, uint32_t(kKilledExitCode));
+  EXPECT_TRUE(idle->exit_status().has_value());
+  EXPECT_TRUE(holder->handles().Close(ended).ok());
+  EXPECT_TRUE(holder->handles().Close(running).ok());
+  ASSERT_TRUE(holder_object->Kill().ok());
 }
 
 TEST_P(ProcessRemoteTest, CutWakesWaitersAndReportsPeerGone) {

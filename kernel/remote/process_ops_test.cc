@@ -1,25 +1,23 @@
-// ProcessOps behaviour, run against local process objects and against
-// proxies of them (the handle a later issue hands out for a process on
-// another node).
-#include "kernel/proc/process_object.h"
-
+// ProcessOps behaviour, run against local process objects of a real kernel
+// and against proxies of them over every transport (ops_test_support.h): the
+// handle a node holds for a process on another node.
 #include <gtest/gtest.h>
 
 #include "kernel/object/object_test_support.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/proc/proc_test_support.h"
 #include "kernel/proc/process.h"
+#include "kernel/proc/process_object.h"
+#include "kernel/remote/ops_test_support.h"
 
-namespace shoal::kernel {
+namespace shoal::kernel::remote {
 namespace {
 
-using testing::FactoryName;
-using testing::ObjectFactories;
-using testing::WaitForSignals;
-using testing::WaitUntil;
+using kernel::testing::WaitForSignals;
+using kernel::testing::WaitUntil;
+using namespace testing;  // ops_test_support.h
 
-template <typename Factory>
-class ProcessOpsTest : public ::testing::Test {
+class ProcessOpsTest : public ::testing::TestWithParam<Where> {
  protected:
   void SetUp() override {
     KernelOptions options;
@@ -30,7 +28,7 @@ class ProcessOpsTest : public ::testing::Test {
   // Spawns testdata module `name` and hands out its process as the factory
   // does; `parked` waits until it has parked.
   Ref<ProcessOps> Spawn(const std::string& name, bool parked = false) {
-    SpawnRequest request = testing::RequestFor(name);
+    SpawnRequest request = kernel::testing::RequestFor(name);
     request.reaping = Reaping::kWithHandle;
     if (name == "idle") {
       auto [mine, theirs] = Channel::Create().value();
@@ -45,7 +43,7 @@ class ProcessOpsTest : public ::testing::Test {
       std::shared_ptr<Process> p = kernel_->Find(pid_);
       EXPECT_TRUE(p && WaitUntil([&] { return p->state() == TaskState::kParked; }));
     }
-    return this->objects_.Share(Ref<ProcessOps>(spawned->object));
+    return objects_.Share(Ref<ProcessOps>(spawned->object));
   }
 
   // The exit status once `process` signals its end.
@@ -59,68 +57,54 @@ class ProcessOpsTest : public ::testing::Test {
   std::unique_ptr<Kernel> kernel_;
   std::vector<Ref<Channel>> peers_;
   uint64_t pid_ = 0;
-  Factory objects_;  // After the kernel: proxies go before the objects' kernel.
+  // After the kernel: the servers of its processes go before it.
+  Objects objects_{GetParam()};
 };
-TYPED_TEST_SUITE(ProcessOpsTest, ObjectFactories, FactoryName);
 
-TYPED_TEST(ProcessOpsTest, InfoGivesThePidAndTheExitOnceEnded) {
-  Ref<ProcessOps> process = this->Spawn("exit42");
-  ExitStatus status = this->Ended(*process);
+TEST_P(ProcessOpsTest, InfoGivesThePidAndTheExitOnceEnded) {
+  Ref<ProcessOps> process = Spawn("exit42");
+  EXPECT_EQ(process->Info()->pid, pid_);  // Known as soon as it is handed out.
+  ExitStatus status = Ended(*process);
   EXPECT_EQ(status.reason, ExitReason::kExited);
   EXPECT_EQ(status.code, 42);
   Result<ProcessInfo> info = process->Info();
   ASSERT_TRUE(info.ok());
-  EXPECT_EQ(info->pid, this->pid_);
+  EXPECT_EQ(info->pid, pid_);
   ASSERT_TRUE(info->exit.has_value());
   EXPECT_EQ(info->exit->code, 42);
 }
 
-TYPED_TEST(ProcessOpsTest, WaitExitShouldWaitWhileRunningThenKillEndsIt) {
-  Ref<ProcessOps> process = this->Spawn("idle", /*parked=*/true);
+TEST_P(ProcessOpsTest, WaitExitShouldWaitWhileRunningThenKillEndsIt) {
+  Ref<ProcessOps> process = Spawn("idle", /*parked=*/true);
   EXPECT_EQ(process->WaitExit().error().status, Status::kShouldWait);
   EXPECT_FALSE(Any(process->signals(), Signals::kSignaled));
   EXPECT_FALSE(process->Info()->exit.has_value());
   ASSERT_TRUE(process->Kill().ok());
-  ExitStatus status = this->Ended(*process);
+  ExitStatus status = Ended(*process);
   EXPECT_EQ(status.reason, ExitReason::kKilled);
   EXPECT_EQ(status.code, kKilledExitCode);
   EXPECT_TRUE(process->Kill().ok());  // Ended already: nothing to do.
 }
 
-TYPED_TEST(ProcessOpsTest, TerminateReachesAWatchingProcess) {
-  Ref<ProcessOps> process = this->Spawn("terminate_watch", /*parked=*/true);
+TEST_P(ProcessOpsTest, TerminateReachesAWatchingProcess) {
+  Ref<ProcessOps> process = Spawn("terminate_watch", /*parked=*/true);
   ASSERT_TRUE(process->Terminate().ok());
-  ExitStatus status = this->Ended(*process);
+  ExitStatus status = Ended(*process);
   EXPECT_EQ(status.reason, ExitReason::kExited);
   EXPECT_EQ(status.code, 7);
 }
 
-TYPED_TEST(ProcessOpsTest, TrapMessageAndAccountingSurviveTheWire) {
-  Ref<ProcessOps> process = this->Spawn("trap");
-  ExitStatus status = this->Ended(*process);
+TEST_P(ProcessOpsTest, TrapMessageAndAccountingSurviveTheWire) {
+  Ref<ProcessOps> process = Spawn("trap");
+  ExitStatus status = Ended(*process);
   EXPECT_EQ(status.reason, ExitReason::kTrapped);
   EXPECT_EQ(status.code, 134);
   EXPECT_NE(status.trap_message.find("unreachable"), std::string::npos);
   EXPECT_GT(status.fuel_used, 0u);
 }
 
-// The server enforces what it exported: a wait-only export cannot kill.
-TEST(ProcessProxyTest, ServerEnforcesExportedRights) {
-  KernelOptions options;
-  options.workers = 1;
-  auto kernel = std::move(Kernel::Create(options).value());
-  SpawnRequest request = testing::RequestFor("exit42");
-  request.reaping = Reaping::kWithHandle;
-  Result<SpawnResult> spawned = kernel->Spawn(std::move(request));
-  ASSERT_TRUE(spawned.ok());
-  LoopbackConnection connection;
-  auto proxy = connection.Proxy(spawned->object, Rights::kWait);
-  ASSERT_TRUE(proxy.ok());
-  auto process = std::static_pointer_cast<ProcessOps>(*proxy);
-  EXPECT_EQ(process->Kill().error().status, Status::kAccessDenied);
-  EXPECT_EQ(process->Terminate().error().status, Status::kAccessDenied);
-  EXPECT_TRUE(process->Info().ok());
-}
+INSTANTIATE_TEST_SUITE_P(Local, ProcessOpsTest, ::testing::Values(Where()), WhereName());
+INSTANTIATE_TEST_SUITE_P(Wire, ProcessOpsTest, testing::AllTransports(), WhereName());
 
 }  // namespace
-}  // namespace shoal::kernel
+}  // namespace shoal::kernel::remote

@@ -1,6 +1,9 @@
-// A process reading a proxied File parks while the read is in flight: the
-// object server answers from the file's completion, so no worker waits for
-// the disk, even on a kernel with a single worker.
+// Guests reading through handles of another node's objects, over every
+// transport of remote::Pair: a process reading a proxied File or Device
+// parks while the read is in flight (the server answers from the object's
+// completion), so no worker waits for the disk or the device, even on a
+// kernel with a single worker, and the guest reads what a local handle
+// would give.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -11,13 +14,22 @@
 #include "kernel/base/temp_dir.h"
 #include "kernel/object/channel.h"
 #include "kernel/object/directory.h"
-#include "kernel/object/loopback.h"
+#include "kernel/object/object_test_support.h"
+#include "kernel/object/provider.h"
 #include "kernel/proc/proc_test_support.h"
+#include "kernel/remote/remote_test_support.h"
 
-namespace shoal::kernel {
+namespace shoal::kernel::remote {
 namespace {
 
-using namespace testing;  // The kernel test helpers (proc_test_support.h).
+using kernel::testing::OneWorkerKernel;
+using kernel::testing::QueueDevice;
+using kernel::testing::RequestFor;
+using kernel::testing::Spawned;
+using kernel::testing::SpawnWithOutput;
+using kernel::testing::TextOf;
+using kernel::testing::WaitCode;
+using kernel::testing::WaitUntil;
 
 // Real reads and writes (InlineFileIo), each held back until Release(): a
 // disk as slow as the test wants.
@@ -65,18 +77,24 @@ class GatedFileIo final : public FileIo {
   std::vector<std::function<int()>> held_;
 };
 
-TEST(ProxiedIoTest, AProxiedFileReadParksTheProcessNotTheWorker) {
+// The pair's servers go in TearDown, before the kernel.
+class GuestIoRemoteTest : public testing::PairTest {
+ protected:
+  std::unique_ptr<Kernel> kernel_ = OneWorkerKernel();
+};
+
+TEST_P(GuestIoRemoteTest, AProxiedFileReadParksTheProcessNotTheWorker) {
   shoal::testing::TempDir dir;
   std::string text = "answered from the completion\n";
   std::ofstream(dir.Join("input")) << text;
   GatedFileIo disk;
-  auto kernel = OneWorkerKernel();
+  auto& kernel = kernel_;
   Ref<Directory> root = std::move(Directory::OpenRoot(dir.path(), disk)).value();
   Rights file_rights = Rights::kRead | Rights::kTransfer | Rights::kDuplicate;
   HandleEntry local =
       std::move(root->Open("input", OpenOptions{.read = true}, file_rights, file_rights)).value();
-  LoopbackConnection connection;
-  Ref<KernelObject> proxy = std::move(connection.Proxy(local.object, local.rights)).value();
+  Ref<KernelObject> proxy = ProxyOf<FileOps>(local.object, local.rights);
+  ASSERT_NE(proxy, nullptr);
 
   auto [a, b] = std::move(Channel::Create()).value();
   ASSERT_TRUE(a->Write({}, {HandleEntry{proxy, file_rights}}).ok());
@@ -100,5 +118,28 @@ TEST(ProxiedIoTest, AProxiedFileReadParksTheProcessNotTheWorker) {
   EXPECT_EQ(TextOf(got.out), text);
 }
 
+// device_reader opens /dev/q, bound here to a proxy of a device of side A,
+// and parks in device_read until bytes are fed there.
+TEST_P(GuestIoRemoteTest, ADeviceReadParksOnAProxiedDevice) {
+  auto device = QueueDevice::Create();
+  Ref<DeviceOps> proxy = ProxyOf<DeviceOps>(device, Rights::kAll);
+  ASSERT_NE(proxy, nullptr);
+  auto ns = kernel_->root_namespace().Clone();
+  ASSERT_TRUE(ns->Bind("/dev/q", ObjectProvider::Create(proxy, Rights::kAll)).ok());
+  proxy.reset();
+  SpawnRequest request = RequestFor("device_reader");
+  request.ns = std::move(ns);
+  Result<SpawnResult> spawned = kernel_->Spawn(std::move(request));
+  ASSERT_TRUE(spawned.ok()) << spawned.error().message;
+  std::shared_ptr<Process> reader = kernel_->Find(spawned->pid);
+  ASSERT_TRUE(reader && WaitUntil([&] { return reader->state() == TaskState::kParked; }));
+  reader.reset();
+  device->Feed("frame!!");
+  EXPECT_EQ(WaitCode(*kernel_, spawned->pid), 7);  // The bytes it read.
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, GuestIoRemoteTest, testing::AllTransports(),
+                         testing::TransportName());
+
 }  // namespace
-}  // namespace shoal::kernel
+}  // namespace shoal::kernel::remote

@@ -1,30 +1,25 @@
-// Console behaviour, run against local consoles and against proxies.
-#include "kernel/object/console.h"
-
+// Console behaviour, run against local consoles and against proxies of them
+// over every transport (ops_test_support.h).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
+#include "kernel/object/console.h"
 #include "kernel/object/object_test_support.h"
+#include "kernel/remote/ops_test_support.h"
 
-namespace shoal::kernel {
+namespace shoal::kernel::remote {
 namespace {
 
-using testing::FactoryName;
-using testing::ObjectFactories;
-using testing::WaitForSignals;
+using kernel::testing::WaitForSignals;
+using kernel::testing::WaitUntil;
+using namespace testing;  // ops_test_support.h
 
-std::vector<uint8_t> Bytes(std::string_view s) { return {s.begin(), s.end()}; }
+class ConsoleTest : public OpsTest {};
 
-template <typename Factory>
-class ConsoleTest : public ::testing::Test {
- protected:
-  Factory objects_;
-};
-TYPED_TEST_SUITE(ConsoleTest, ObjectFactories, FactoryName);
-
-TYPED_TEST(ConsoleTest, ReadersReadFromAnyOffset) {
-  auto console = this->objects_.CreateConsole();
+TEST_P(ConsoleTest, ReadersReadFromAnyOffset) {
+  auto console = objects_.CreateConsole();
   EXPECT_EQ(*console->Write(Bytes("hello ")), 6u);
   EXPECT_EQ(*console->Write(Bytes("world")), 11u);
   auto all = console->Read(0, 100);
@@ -37,16 +32,16 @@ TYPED_TEST(ConsoleTest, ReadersReadFromAnyOffset) {
   EXPECT_EQ(tail->bytes, Bytes("wor"));
 }
 
-TYPED_TEST(ConsoleTest, EndOfAnOpenConsoleShouldWait) {
-  auto console = this->objects_.CreateConsole();
+TEST_P(ConsoleTest, EndOfAnOpenConsoleShouldWait) {
+  auto console = objects_.CreateConsole();
   EXPECT_EQ(console->Read(0, 10).error().status, Status::kShouldWait);
   ASSERT_TRUE(console->Write(Bytes("ab")).ok());
   EXPECT_EQ(console->Read(2, 10).error().status, Status::kShouldWait);
   EXPECT_EQ(console->Read(3, 10).error().status, Status::kOutOfBounds);
 }
 
-TYPED_TEST(ConsoleTest, RetentionKeepsTheNewestBytesAndCountsDropped) {
-  auto console = this->objects_.CreateConsole(8);
+TEST_P(ConsoleTest, RetentionKeepsTheNewestBytesAndCountsDropped) {
+  auto console = objects_.CreateConsole(8);
   ASSERT_TRUE(console->Write(Bytes("0123456")).ok());
   ASSERT_TRUE(console->Write(Bytes("789ab")).ok());
   auto chunk = console->Read(0, 100);
@@ -63,31 +58,32 @@ TYPED_TEST(ConsoleTest, RetentionKeepsTheNewestBytesAndCountsDropped) {
   EXPECT_EQ(chunk->bytes, Bytes("CDEFGHIJ"));
 }
 
-TYPED_TEST(ConsoleTest, ClosedConsoleDrainsThenReportsPeerClosed) {
-  auto console = this->objects_.CreateConsole();
+TEST_P(ConsoleTest, ClosedConsoleDrainsThenReportsPeerClosed) {
+  auto console = objects_.CreateConsole();
   ASSERT_TRUE(console->Write(Bytes("bye")).ok());
   ASSERT_TRUE(console->Close().ok());
   ASSERT_TRUE(console->Close().ok());
-  EXPECT_TRUE(Any(console->signals(), Signals::kPeerClosed));
+  EXPECT_TRUE(Any(WaitForSignals(*console, Signals::kPeerClosed), Signals::kPeerClosed));
   EXPECT_EQ(console->Write(Bytes("late")).error().status, Status::kPeerClosed);
   EXPECT_EQ(console->Read(0, 10)->bytes, Bytes("bye"));
   EXPECT_EQ(console->Read(3, 10).error().status, Status::kPeerClosed);
 }
 
-TYPED_TEST(ConsoleTest, ReadableIsAnEdgeThatWakesFollowers) {
-  auto console = this->objects_.CreateConsole();
+TEST_P(ConsoleTest, ReadableIsAnEdgeThatWakesFollowers) {
+  auto console = objects_.CreateConsole();
   ASSERT_TRUE(console->Write(Bytes("old")).ok());
   EXPECT_FALSE(Any(console->signals(), Signals::kReadable));  // Never a level.
-  Signals seen = Signals::kNone;
+  std::atomic<Signals> seen = Signals::kNone;
   auto token = console->ObserveAsync(Signals::kReadable, [&](Signals s) { seen = s; });
   ASSERT_TRUE(token.ok());
   EXPECT_EQ(seen, Signals::kNone);
   ASSERT_TRUE(console->Write(Bytes("new")).ok());
-  EXPECT_TRUE(Any(seen, Signals::kReadable));
+  EXPECT_TRUE(WaitUntil([&] { return Any(seen, Signals::kReadable); }));
+  EXPECT_FALSE(Any(console->signals(), Signals::kReadable));
 }
 
-TYPED_TEST(ConsoleTest, FollowerSeesEveryByteWhileAWriterRuns) {
-  auto console = this->objects_.CreateConsole(1 << 16);
+TEST_P(ConsoleTest, FollowerSeesEveryByteWhileAWriterRuns) {
+  auto console = objects_.CreateConsole(1 << 16);
   constexpr int kLines = 200;
   std::thread writer([&] {
     for (int i = 0; i < kLines; ++i) ASSERT_TRUE(console->Write(Bytes("line\n")).ok());
@@ -111,5 +107,8 @@ TYPED_TEST(ConsoleTest, FollowerSeesEveryByteWhileAWriterRuns) {
   EXPECT_EQ(text.size(), kLines * 5u);
 }
 
+INSTANTIATE_TEST_SUITE_P(Local, ConsoleTest, ::testing::Values(Where()), WhereName());
+INSTANTIATE_TEST_SUITE_P(Wire, ConsoleTest, testing::AllTransports(), WhereName());
+
 }  // namespace
-}  // namespace shoal::kernel
+}  // namespace shoal::kernel::remote
