@@ -1,9 +1,10 @@
 // Device reads vs their Linux peer, measured in the same run: a Wasm process
 // (bench/proc/devread.wat) calling device_read on /dev/zero opened through
 // its namespace, once on the local device and once on a proxy of it through
-// a LoopbackConnection (every read encoded, served and decoded as Cap'n
-// Proto bytes, as a remote device's would be, minus the network), against
-// read(2) of /dev/zero in this process. Each row is one buffer size.
+// a remote::Pair over an in-process pipe (kPipe: every read a Cap'n Proto
+// RPC call on the wire's event loop, as a remote device's would be, minus
+// the network and TLS; bench/remote_bench.cc has those), against read(2) of
+// /dev/zero in this process. Each row is one buffer size.
 // Usage: shoal-bench-device [SCALE] (default 1: 200,000 one-byte reads,
 // 100,000 of 4 KiB, 20,000 of 64 KiB); prints ns per read and MB/s.
 #include <fcntl.h>
@@ -19,9 +20,9 @@
 #include <vector>
 
 #include "kernel/object/device.h"
-#include "kernel/object/loopback.h"
 #include "kernel/object/provider.h"
 #include "kernel/proc/kernel.h"
+#include "kernel/remote/pair.h"
 
 namespace {
 
@@ -76,8 +77,11 @@ int main(int argc, char** argv) {
   options.workers = 2;
   auto kernel = std::move(k::Kernel::Create(options).value());
   k::Ref<k::KernelObject> zero = k::BasicDevice::Create(k::BasicDeviceKind::kZero).value();
-  k::LoopbackConnection connection;
-  k::Ref<k::KernelObject> proxy = connection.Proxy(zero, k::Rights::kRead).value();
+  std::unique_ptr<k::remote::Pair> pair =
+      k::remote::Pair::Create(k::remote::Pair::Transport::kPipe);
+  if (pair == nullptr) return 1;
+  // kWait too: a reader that meets kShouldWait parks on the proxy's signals.
+  k::Ref<k::KernelObject> proxy = pair->Proxy(zero, k::Rights::kRead | k::Rights::kWait).value();
   const std::pair<int, int> rows[] = {{1, 200000}, {4096, 100000}, {65536, 20000}};
   std::printf("%8s %14s %14s %14s %12s %12s\n", "bytes", "local ns/read", "proxy ns/read",
               "read(2) ns", "local MB/s", "proxy MB/s");

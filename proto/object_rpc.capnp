@@ -10,11 +10,11 @@
 # Failures of an operation are values (an Outcome in the results); a capnp
 # exception means the connection or the peer failed (peer gone), never an
 # operation. Signals reach the holder through a watch: the server pushes the
-# signal word whenever it changes. Channels and ports go further and push
+# signal word whenever it changes, and the edges (pulses) it saw. Channels and ports go further and push
 # their messages and packets to the holder (attach), so that a read on the
 # holder's node never waits for the network.
 #
-# Version 2 (version 1 was the hand-written union of object.capnp). Add
+# Version 2 (version 1, a hand-written union of requests, is retired). Add
 # methods and fields only at the end; never renumber.
 
 @0xbb81a5cc056133f6;

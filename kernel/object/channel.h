@@ -6,8 +6,8 @@
 //   kWritable    its peer is open and the peer's queue has room;
 //   kPeerClosed  the peer endpoint is gone (destroyed).
 // An endpoint is destroyed when its last reference goes: handles, messages in
-// flight and proxy exports. Like Zircon, a cycle (an endpoint sent into a
-// queue it can reach) keeps both ends alive; writing an endpoint into itself
+// flight and the servers exporting it to other nodes (kernel/remote). Like Zircon, a cycle (an
+// endpoint sent into a queue it can reach) keeps both ends alive; writing an endpoint into itself
 // is refused, which breaks the shortest cycle.
 #pragma once
 

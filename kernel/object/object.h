@@ -1,8 +1,9 @@
 // KernelObject: the base of everything a handle can name.
 //
 // Ownership: objects are reference counted with std::shared_ptr (`Ref<T>`).
-// A handle table entry, a message in a channel queue and a proxy server's
-// export table each hold one reference; nothing else owns an object.
+// A handle table entry, a message in a channel queue and a server exporting
+// the object to another node (kernel/remote) each hold one reference;
+// nothing else owns an object.
 //
 // Signals: each object has a small set of level-triggered state bits
 // (readable, writable, peer closed, signaled) that anyone holding a
@@ -29,11 +30,10 @@
 // Beside each, a non-virtual blocking form with the plain name and the plain
 // result, `R X(args...)`, starts XAsync and waits for `done` (Await,
 // kernel/base/await.h). It is for threads that may block: tests, tools, the
-// daemon's own threads, the loopback object server. It must never run on a
-// scheduler worker, where a proxied object would hold the worker for a
-// network round trip. Operations that never wait (signals, observers,
-// channel and port calls, whose waiting is kShouldWait plus ObserveAsync)
-// stay plain virtuals.
+// daemon's own threads. It must never run on a scheduler worker, where a
+// proxied object would hold the worker for a network round trip. Operations
+// that never wait (signals, observers, channel and port calls, whose waiting
+// is kShouldWait plus ObserveAsync) stay plain virtuals.
 //
 // Threading: every method is thread-safe. Signal state sits under a private
 // leaf lock (signal_mu_). Subclasses keep their own state under their own
@@ -65,7 +65,7 @@ template <typename T>
 using Ref = std::shared_ptr<T>;
 
 // The type tag of an object; Get<T>() checks it. Values are stable: they cross
-// the proxy wire.
+// the wire between nodes (proto/object_rpc.capnp).
 enum class ObjectType : uint8_t {
   kChannel = 1,
   kPort = 2,
@@ -129,7 +129,7 @@ class KernelObject : public std::enable_shared_from_this<KernelObject> {
 
   ObjectType type() const { return type_; }
 
-  // The current signals. A proxy asks the object it stands for.
+  // The current signals. A proxy answers with the signals its node mirrors.
   virtual Signals signals() const;
 
   // Calls `callback` once, when any bit of `mask` is set: at once, on this

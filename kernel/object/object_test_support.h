@@ -1,7 +1,7 @@
 // Test support for kernel/object (header-only, so the library does not carry
 // it): a real TimerService on its own thread, a bounded wait on signals, a
-// device that waits, and the two object factories the typed tests run
-// against — local objects, and proxies of them through a LoopbackConnection.
+// device that waits, and local objects as the kernel makes them (the
+// operations tests in kernel/remote also run them through proxies).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -22,7 +22,6 @@
 #include "kernel/object/device.h"
 #include "kernel/object/directory.h"
 #include "kernel/object/file.h"
-#include "kernel/object/loopback.h"
 #include "kernel/object/object.h"
 #include "kernel/object/port.h"
 #include "kernel/object/thread_annotations.h"
@@ -191,9 +190,6 @@ inline constexpr Rights kRootRights =
 // Local objects, as the kernel makes them.
 class LocalObjects {
  public:
-  static constexpr const char* kName = "Local";
-  static constexpr bool kProxied = false;
-
   std::pair<Ref<ChannelOps>, Ref<ChannelOps>> CreateChannel() {
     auto pair = Channel::Create();
     EXPECT_TRUE(pair.ok());
@@ -205,12 +201,6 @@ class LocalObjects {
     return Unwrap(Console::Create(retention));
   }
   Ref<DeviceOps> CreateDevice(BasicDeviceKind kind) { return Unwrap(BasicDevice::Create(kind)); }
-  // An object the test made itself, as this factory hands objects out
-  // (`rights` matter only to proxies: they are what the server grants).
-  template <typename T>
-  Ref<T> Share(Ref<T> local, Rights = DefaultRights(T::kType)) {
-    return local;
-  }
   // A preopened root at `host_path`, its file IO on a real io_uring reactor.
   Ref<DirectoryOps> OpenRoot(const std::string& host_path) {
     auto root = Directory::OpenRoot(host_path, file_io_);
@@ -222,56 +212,6 @@ class LocalObjects {
   ThreadTimerService timers_;
   std::unique_ptr<Reactor> reactor_ = std::move(Reactor::Create()).value();
   ReactorFileIo file_io_{*reactor_};
-};
-
-// The same objects, each reached through a proxy over a loopback connection.
-class ProxiedObjects {
- public:
-  static constexpr const char* kName = "Proxied";
-  static constexpr bool kProxied = true;
-
-  std::pair<Ref<ChannelOps>, Ref<ChannelOps>> CreateChannel() {
-    auto pair = local_.CreateChannel();
-    return {Wrap<ChannelOps>(pair.first), Wrap<ChannelOps>(pair.second)};
-  }
-  Ref<PortOps> CreatePort() { return Wrap<PortOps>(local_.CreatePort()); }
-  Ref<TimerOps> CreateTimer() { return Wrap<TimerOps>(local_.CreateTimer()); }
-  Ref<ConsoleOps> CreateConsole(size_t retention = ConsoleOps::kDefaultRetention) {
-    return Wrap<ConsoleOps>(local_.CreateConsole(retention));
-  }
-  Ref<DeviceOps> CreateDevice(BasicDeviceKind kind) {
-    return Wrap<DeviceOps>(local_.CreateDevice(kind));
-  }
-  template <typename T>
-  Ref<T> Share(Ref<T> local, Rights rights = DefaultRights(T::kType)) {
-    auto proxy = connection_.Proxy(std::move(local), rights);
-    EXPECT_TRUE(proxy.ok());
-    return proxy.ok() ? std::static_pointer_cast<T>(*proxy) : nullptr;
-  }
-  Ref<DirectoryOps> OpenRoot(const std::string& host_path) {
-    return Wrap<DirectoryOps>(local_.OpenRoot(host_path), kRootRights);
-  }
-  LoopbackConnection& connection() { return connection_; }
-
- private:
-  // A proxy with the default rights of the object's type.
-  template <typename T>
-  Ref<T> Wrap(Ref<KernelObject> object, std::optional<Rights> granted = std::nullopt) {
-    Rights rights = granted.value_or(DefaultRights(object->type()));
-    return Share<T>(std::static_pointer_cast<T>(std::move(object)), rights);
-  }
-
-  LocalObjects local_;  // First: its timer service outlives the connection's objects.
-  LoopbackConnection connection_;
-};
-
-using ObjectFactories = ::testing::Types<LocalObjects, ProxiedObjects>;
-
-struct FactoryName {
-  template <typename T>
-  static std::string GetName(int) {
-    return T::kName;
-  }
 };
 
 }  // namespace shoal::kernel::testing

@@ -1,8 +1,8 @@
 // ProcessOps: what a process handle lets its holder do, local or proxied.
 //
 // The local implementation is kernel/proc's ProcessObject (it reaches the
-// running Process); the proxy (process_proxy.cc) forwards the same operations
-// through the object protocol, so a handle can name a process that runs on
+// running Process); the proxy (kernel/remote/process_proxy.cc) forwards the
+// same operations over the wire, so a handle can name a process that runs on
 // another node (ARCHITECTURE.md, invariant 3). The exit status types live
 // here because both sides of the wire speak them.
 //

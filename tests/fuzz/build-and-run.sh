@@ -3,7 +3,7 @@
 # and runs it for a bounded time on a seed corpus made from tests/fuzz/seeds.
 #
 # Usage: tests/fuzz/build-and-run.sh [TARGET] [SECONDS] [-- extra libFuzzer flags]
-#   TARGET   decode_fuzz (default), vm_fuzz, object_fuzz, abi_fuzz or rpc_fuzz: a tests/fuzz/TARGET.cc file.
+#   TARGET   decode_fuzz (default), vm_fuzz, abi_fuzz or rpc_fuzz: a tests/fuzz/TARGET.cc file.
 #   SECONDS  how long to fuzz (default 30); 0 only builds.
 # Environment: SHOAL_SPEC_DIR (default ../shared/wasm-testsuite beside the
 # repository, as in CMake) adds the spec tests' modules to the seeds when it
@@ -34,20 +34,11 @@ flags=(-std=gnu++20 -O1 -g -fno-omit-frame-pointer -I"$root"
        -fsanitize=address,undefined -fno-sanitize-recover=undefined)
 mkdir -p "$out/obj" "$out/corpus-$target" "$out/crashes-$target"
 
-# What each target links: the VM targets take kernel/vm; object_fuzz takes
-# kernel/object and the Cap'n Proto code generated from proto/, made here.
+# What each target links: the VM targets take kernel/vm; rpc_fuzz takes
+# kernel/remote and the Cap'n Proto code generated from proto/, made here.
 parts=(base vm)
 libs=()
 dict="$root/tests/fuzz/wasm.dict"
-if [ "$target" = object_fuzz ]; then
-  command -v capnp >/dev/null || { echo "capnp not found: object_fuzz needs capnproto" >&2; exit 2; }
-  parts=(base object)
-  libs=(-lcapnp -lkj)
-  dict=""
-  mkdir -p "$out/gen"
-  capnp compile -oc++:"$out/gen" --src-prefix="$root" "$root"/proto/*.capnp
-  flags+=(-I"$out/gen")
-fi
 if [ "$target" = rpc_fuzz ]; then
   # The object protocol's serving side (kernel/remote) over an in-process pipe.
   command -v capnp >/dev/null || { echo "capnp not found: rpc_fuzz needs capnproto" >&2; exit 2; }
@@ -63,17 +54,14 @@ if [ "$target" = rpc_fuzz ]; then
 fi
 if [ "$target" = abi_fuzz ]; then
   # The shoal host calls against a real kernel: every kernel part but the
-  # protocol server's generated code comes in.
-  command -v capnp >/dev/null || { echo "capnp not found: abi_fuzz needs capnproto" >&2; exit 2; }
+  # wire (kernel/remote) comes in.
   parts=(base vm object sched wasi proc abi)
-  libs=(-lcapnp -lkj -luring -lpthread)
+  libs=(-luring -lpthread)
   dict=""
-  mkdir -p "$out/gen"
-  capnp compile -oc++:"$out/gen" --src-prefix="$root" "$root"/proto/*.capnp
-  flags+=(-I"$out/gen")
   # The parked process's module, assembled from its .wat and inlined as bytes.
   command -v wat2wasm >/dev/null || { echo "wat2wasm not found: abi_fuzz needs wabt" >&2; exit 2; }
   mkdir -p "$out/gen/tests/fuzz"
+  flags+=(-I"$out/gen")
   wat2wasm "$root/kernel/proc/testdata/idle.wat" -o "$out/gen/idle.wasm"
   od -An -v -tx1 "$out/gen/idle.wasm" | sed -E 's/ ([0-9a-f]{2})/0x\1, /g' \
     >"$out/gen/tests/fuzz/idle_module.inc"
@@ -84,8 +72,7 @@ objs=()
 sources=()
 inputs=()
 for part in "${parts[@]}"; do inputs+=("$root"/kernel/"$part"/*.cc); done
-{ [ "$target" = object_fuzz ] || [ "$target" = abi_fuzz ] || [ "$target" = rpc_fuzz ]; } &&
-  inputs+=("$out"/gen/proto/*.c++)
+[ "$target" = rpc_fuzz ] && inputs+=("$out"/gen/proto/*.c++)
 for f in "${inputs[@]}"; do
   case "$f" in *_test.cc) continue ;; esac
   obj="$out/obj/$(basename "$(dirname "$f")")_$(basename "${f%.*}").o"
@@ -120,23 +107,7 @@ if ! "$cxx" "${flags[@]}" -fsanitize=fuzzer "$src" "${objs[@]}" "${libs[@]}" -o 
 fi
 
 # Seeds: the .wat files, assembled now so the repository holds no binaries.
-# object_fuzz's are requests in text form, each encoded with `capnp encode`
-# behind the 2-byte length the target expects, plus all of them in sequence.
-if [ "$target" = object_fuzz ]; then
-  seq_file="$out/corpus-$target/seed_sequence"
-  : >"$seq_file"
-  n=0
-  while IFS= read -r line; do
-    case "$line" in ''|'#'*) continue ;; esac
-    n=$((n + 1))
-    one="$out/corpus-$target/seed_request_$n"
-    printf '%s\n' "$line" | capnp encode "$root/proto/object.capnp" ObjectRequest >"$one.bin"
-    len=$(stat -c %s "$one.bin")
-    { printf "\\x$(printf %02x $((len & 255)))\\x$(printf %02x $((len >> 8)))"; cat "$one.bin"; } >"$one"
-    cat "$one" >>"$seq_file"
-    rm "$one.bin"
-  done <"$root/tests/fuzz/seeds/object_requests.txt"
-elif [ "$target" = rpc_fuzz ]; then
+if [ "$target" = rpc_fuzz ]; then
   # Real sessions of proxies talking to the fuzzed server, recorded by the
   # binary itself (see rpc_fuzz.cc).
   SHOAL_RPC_FUZZ_RECORD="$out/corpus-$target" "$binary" >/dev/null 2>&1 ||
@@ -149,7 +120,7 @@ else
   echo "wat2wasm not found: fuzzing without the .wat seeds"
 fi
 spec_dir="${SHOAL_SPEC_DIR:-$root/../shared/wasm-testsuite}"
-if [ "$target" != object_fuzz ] && [ "$target" != abi_fuzz ] && [ "$target" != rpc_fuzz ] && [ -d "$spec_dir" ] && command -v wast2json >/dev/null && [ ! -f "$out/spec-seeds-$target.done" ]; then
+if [ "$target" != abi_fuzz ] && [ "$target" != rpc_fuzz ] && [ -d "$spec_dir" ] && command -v wast2json >/dev/null && [ ! -f "$out/spec-seeds-$target.done" ]; then
   echo "adding the spec tests' modules from $spec_dir to the seeds"
   if [ ! -d "$out/spec-json" ]; then
     mkdir -p "$out/spec-json"
