@@ -171,26 +171,56 @@ enum class SafepointKind : uint8_t {
 struct PcMapEntry {
   uint32_t pc;           // Index of the instruction's first word.
   uint32_t wasm_offset;  // Byte offset in the module.
-  SafepointKind kind;
+  SafepointKind kind : 8;
+  // At a safepoint: the Wasm operand stack's types there, as a node of the
+  // function's stack_type_nodes (0: empty). See CompiledFunction.
+  uint32_t stack_types : 24;
 };
+static_assert(sizeof(PcMapEntry) == 12, "the types index lives in the entry's padding");
+
+// The most stack-type nodes one function may have (24-bit indexes).
+inline constexpr uint32_t kMaxStackTypeNodes = 1u << 24;
 
 // One compiled function.
+//
+// Frame layout: params, then declared locals, each in its own slot(s) in
+// index order from slot 0; the operand stack from `operand_base` up. At every
+// safepoint each operand has its own slot(s), bottom first, so a safepoint's
+// stack types (pc_map) say where every value is; a snapshot converts between
+// this layout and the Wasm-level frames of snapshot.h.
+//
+// Calls: the callee's frame starts at the caller's first argument slot, so
+// its params are the caller's arguments in place, and its results come back
+// to the same slots (replacing the arguments).
 struct CompiledFunction {
   uint32_t func_index = 0;  // In the module's function index space.
   uint32_t param_slots = 0;
   uint32_t local_slots = 0;  // Declared locals, excluding params.
   uint32_t result_slots = 0;
+  // First operand-stack slot: param_slots + local_slots, plus any padding
+  // CompileOptions asks for.
+  uint32_t operand_base = 0;
   uint32_t max_height = 0;  // Most slots the frame ever uses, params included.
   std::vector<CodeWord> code;
   std::vector<PcMapEntry> pc_map;  // Sorted by pc.
+  // Operand-stack types at safepoints, as a tree of shared prefixes: node n
+  // (from 1) is `parent << 8 | uint8_t(type)`, the stack of node `parent`
+  // (0: the empty stack) with `type` pushed on top. Safepoints whose stacks
+  // share a bottom share its nodes, so the table costs 4 bytes per distinct
+  // prefix, and nothing for a function whose safepoints all have empty stacks.
+  std::vector<uint32_t> stack_type_nodes;
   // Words of kCallDirect instructions that hold a function index until
   // CompileModule links them to the callee's CompiledFunction.
   std::vector<uint32_t> direct_calls;
 
   // The Wasm offset of the instruction at `pc` (or the nearest before it).
   uint32_t WasmOffset(uint32_t pc) const;
-  // The pc of a safepoint, or UINT32_MAX if (offset, kind) names none.
-  uint32_t SafepointPc(uint32_t wasm_offset, SafepointKind kind) const;
+  // The pc_map entry of a safepoint, or null if (offset, kind) names none.
+  const PcMapEntry* FindSafepoint(uint32_t wasm_offset, SafepointKind kind) const;
+  // The pc_map entry of the safepoint at `pc` of kind `kind`, or null.
+  const PcMapEntry* SafepointAt(uint32_t pc, SafepointKind kind) const;
+  // The operand-stack types of a stack_type_nodes node, bottom first.
+  std::vector<ValType> StackTypes(uint32_t node) const;
 };
 
 }  // namespace shoal::vm

@@ -17,19 +17,41 @@ uint32_t CompiledFunction::WasmOffset(uint32_t pc) const {
   return std::prev(it)->wasm_offset;
 }
 
-uint32_t CompiledFunction::SafepointPc(uint32_t wasm_offset, SafepointKind kind) const {
+const PcMapEntry* CompiledFunction::FindSafepoint(uint32_t wasm_offset,
+                                                  SafepointKind kind) const {
   for (const PcMapEntry& e : pc_map) {
-    if (e.wasm_offset == wasm_offset && e.kind == kind) return e.pc;
+    if (e.wasm_offset == wasm_offset && e.kind == kind) return &e;
   }
-  return UINT32_MAX;
+  return nullptr;
 }
 
-Result<std::shared_ptr<const CompiledModule>> CompileModule(Module module) {
+const PcMapEntry* CompiledFunction::SafepointAt(uint32_t pc, SafepointKind kind) const {
+  auto it = std::lower_bound(pc_map.begin(), pc_map.end(), pc,
+                             [](const PcMapEntry& e, uint32_t p) { return e.pc < p; });
+  // A kReturn entry may share its pc with the next instruction's entry.
+  for (; it != pc_map.end() && it->pc == pc; ++it) {
+    if (it->kind == kind) return &*it;
+  }
+  return nullptr;
+}
+
+std::vector<ValType> CompiledFunction::StackTypes(uint32_t node) const {
+  std::vector<ValType> types;
+  while (node != 0) {
+    const uint32_t n = stack_type_nodes[node - 1];
+    types.push_back(ValType(n & 0xff));
+    node = n >> 8;
+  }
+  std::reverse(types.begin(), types.end());
+  return types;
+}
+
+Result<std::shared_ptr<const CompiledModule>> CompileModule(Module module, CompileOptions options) {
   const HandlerTable& handlers = InterpreterHandlers();
   std::vector<CompiledFunction> functions;
   functions.reserve(module.functions.size());
   for (uint32_t i = 0; i < module.functions.size(); ++i) {
-    FunctionCompiler fc(module, module.functions[i], module.imported_funcs + i, handlers);
+    FunctionCompiler fc(module, module.functions[i], module.imported_funcs + i, handlers, options);
     functions.push_back(TRY(fc.Compile()));
   }
   // Link calls within the module. The vector's buffer moves into the

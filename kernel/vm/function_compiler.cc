@@ -25,8 +25,12 @@ uint32_t FunctionCompiler::BlockSig::param_slots() const { return SlotsOf(params
 uint32_t FunctionCompiler::BlockSig::result_slots() const { return SlotsOf(results); }
 
 FunctionCompiler::FunctionCompiler(const Module& m, const FunctionBody& body, uint32_t func_index,
-                                   const HandlerTable& handlers)
-    : m_(m), body_(body), handlers_(handlers), r_(m.code(body), body.code_offset) {
+                                   const HandlerTable& handlers, CompileOptions options)
+    : m_(m),
+      body_(body),
+      handlers_(handlers),
+      options_(options),
+      r_(m.code(body), body.code_offset) {
   out_.func_index = func_index;
   const FuncType& type = m.types[body.type_index];
   uint32_t slot = 0;
@@ -42,6 +46,7 @@ FunctionCompiler::FunctionCompiler(const Module& m, const FunctionBody& body, ui
     slot += SlotCount(t);
   }
   out_.local_slots = slot - out_.param_slots;
+  out_.operand_base = slot + options_.operand_padding;
   out_.result_slots = SlotsOf(type.results);
 }
 
@@ -56,10 +61,34 @@ VoidResult FunctionCompiler::Fail(const std::string& what) {
 void FunctionCompiler::Emit(IOp op, SafepointKind kind) {
   prev_op_ = op;
   prev_pc_ = pc();
-  out_.pc_map.push_back({pc(), instr_offset_, kind});
+  out_.pc_map.push_back({pc(), instr_offset_, kind, 0});
   CodeWord w;
   w.handler = handlers_[size_t(op)];
   out_.code.push_back(w);
+}
+
+uint32_t FunctionCompiler::ChildNode(uint32_t parent, ValType type) {
+  const uint32_t key = parent << 8 | uint8_t(type);
+  auto [it, added] = nodes_.try_emplace(key, uint32_t(out_.stack_type_nodes.size() + 1));
+  if (added) {
+    out_.stack_type_nodes.push_back(key);
+    if (out_.stack_type_nodes.size() >= kMaxStackTypeNodes) too_large_ = true;
+  }
+  return it->second;
+}
+
+uint32_t FunctionCompiler::StackTypesNode(size_t count, std::optional<ValType> extra) {
+  // Entries keep their node, so a safepoint pays only for what was pushed
+  // since the last one.
+  size_t known = count;
+  while (known > 0 && stack_[known - 1].node == kNoNode) --known;
+  uint32_t node = known > 0 ? stack_[known - 1].node : 0;
+  for (size_t i = known; i < count; ++i) {
+    // A full table stops growing; too_large_ fails the compile.
+    if (!too_large_) node = ChildNode(node, stack_[i].type);
+    stack_[i].node = node;
+  }
+  return extra && !too_large_ ? ChildNode(node, *extra) : node;
 }
 
 uint32_t FunctionCompiler::Imm(uint64_t v) {
@@ -76,28 +105,29 @@ void FunctionCompiler::Grow(uint32_t height) {
   if (height >= kMaxFrameSlots) too_large_ = true;
 }
 
-void FunctionCompiler::PushSlot(uint8_t width) {
-  stack_.push_back({Where::kSlot, width, height_, 0, 0});
+void FunctionCompiler::PushSlot(ValType type) {
+  const uint8_t width = uint8_t(SlotCount(type));
+  stack_.push_back({Where::kSlot, width, type, height_, 0, 0});
   height_ += width;
   Grow(height_);
 }
 
 void FunctionCompiler::PushLocal(uint32_t local) {
   const uint8_t width = LocalWidth(local);
-  stack_.push_back({Where::kLocal, width, height_, LocalSlot(local), 0});
+  stack_.push_back({Where::kLocal, width, local_types_[local], height_, LocalSlot(local), 0});
   height_ += width;
   Grow(height_);
 }
 
-void FunctionCompiler::PushConst(uint64_t bits) {
-  stack_.push_back({Where::kConst, 1, height_, 0, bits});
+void FunctionCompiler::PushConst(ValType type, uint64_t bits) {
+  stack_.push_back({Where::kConst, 1, type, height_, 0, bits});
   height_ += 1;
   Grow(height_);
 }
 
 FunctionCompiler::Entry FunctionCompiler::Pop() {
   // Validation guarantees an entry in reachable code; stay safe regardless.
-  if (stack_.empty()) return {Where::kSlot, 1, height_, 0, 0};
+  if (stack_.empty()) return {Where::kSlot, 1, ValType::kI32, height_, 0, 0};
   Entry e = stack_.back();
   stack_.pop_back();
   height_ = e.pos;
@@ -312,7 +342,7 @@ void FunctionCompiler::EndBlock() {
   Fence();
   while (!stack_.empty() && stack_.back().pos >= l.base) stack_.pop_back();
   height_ = l.base;
-  for (ValType t : l.sig.results) PushSlot(uint8_t(SlotCount(t)));
+  for (ValType t : l.sig.results) PushSlot(t);
 }
 
 // ---- Calls ------------------------------------------------------------------
@@ -326,7 +356,15 @@ void FunctionCompiler::CompileCall(const FuncType& type, IOp op, uint64_t imm0, 
     op = IOp::kCallDirect;
     out_.direct_calls.push_back(pc() + 1);
   }
+  // Stopped at the call, the frame holds the arguments (and a
+  // call_indirect's table index, last); resumed after it, in a caller frame,
+  // only what is below them: the arguments became the callee's params.
+  const size_t below = stack_.size() - type.params.size();
+  const uint32_t at_call =
+      StackTypesNode(stack_.size(), element ? std::optional(ValType::kI32) : std::nullopt);
+  const uint32_t at_return = StackTypesNode(below);
   Emit(op, SafepointKind::kCall);
+  out_.pc_map.back().stack_types = at_call;
   Imm(imm0);
   if (op == IOp::kCallIndirect) {
     Imm(imm1);
@@ -334,15 +372,15 @@ void FunctionCompiler::CompileCall(const FuncType& type, IOp op, uint64_t imm0, 
   }
   Imm(args);
   // Where the caller resumes: a safepoint for the frames below the top.
-  out_.pc_map.push_back({pc(), r_.offset(), SafepointKind::kReturn});
+  out_.pc_map.push_back({pc(), r_.offset(), SafepointKind::kReturn, at_return});
   for (size_t i = 0; i < type.params.size(); ++i) Pop();
-  for (ValType t : type.results) PushSlot(uint8_t(SlotCount(t)));
+  for (ValType t : type.results) PushSlot(t);
 }
 
 // ---- The main loop ----------------------------------------------------------
 
 Result<CompiledFunction> FunctionCompiler::Compile() {
-  height_ = out_.param_slots + out_.local_slots;
+  height_ = out_.operand_base;
   Grow(height_);
   instr_offset_ = body_.code_offset;
   Emit(IOp::kFuel, SafepointKind::kEntry);
@@ -407,7 +445,9 @@ Result<CompiledFunction> FunctionCompiler::Compile() {
           l.kind = BlockKind::kLoop;
           Fence();
           l.loop_pc = pc();
+          const uint32_t node = StackTypesNode(stack_.size());
           Emit(IOp::kFuel, SafepointKind::kLoop);
+          out_.pc_map.back().stack_types = node;
         } else if (Op(op) == Op::k_if) {
           l.kind = BlockKind::kIf;
           if (!EmitFusedJump(cond, /*negate=*/true)) {
@@ -432,7 +472,7 @@ Result<CompiledFunction> FunctionCompiler::Compile() {
         l.kind = BlockKind::kElse;
         while (!stack_.empty() && stack_.back().pos >= l.base) stack_.pop_back();
         height_ = l.base;
-        for (ValType t : l.sig.params) PushSlot(uint8_t(SlotCount(t)));
+        for (ValType t : l.sig.params) PushSlot(t);
         break;
       }
       case Op::k_end:
@@ -493,8 +533,11 @@ Result<CompiledFunction> FunctionCompiler::Compile() {
   if (too_large_) {
     return MakeError(Status::kNotSupported, "function " + std::to_string(out_.func_index) +
                                                 " needs " + std::to_string(out_.max_height) +
-                                                " value slots; the interpreter allows " +
-                                                std::to_string(kMaxFrameSlots - 1));
+                                                " value slots and " +
+                                                std::to_string(out_.stack_type_nodes.size()) +
+                                                " safepoint stack types; the interpreter allows " +
+                                                std::to_string(kMaxFrameSlots - 1) + " and " +
+                                                std::to_string(kMaxStackTypeNodes - 1));
   }
   return std::move(out_);
 }

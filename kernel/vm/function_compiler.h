@@ -11,6 +11,10 @@
 // stack layout at every branch target and safepoint is the plain one, and a
 // snapshot never needs to know what the compiler deferred.
 //
+// The compiler also tracks each entry's Wasm type, so that it can record, at
+// every safepoint, the types of the operand stack there (stack_type_nodes in
+// code.h): what a snapshot needs to read the frame as Wasm values.
+//
 // Structured control flow becomes jumps with precomputed targets and value
 // moves, so the interpreter never searches for a block's end. Code after an
 // unconditional branch is unreachable and is skipped up to the end of its
@@ -18,13 +22,16 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
 #include "kernel/base/result.h"
 #include "kernel/vm/byte_reader.h"
 #include "kernel/vm/code.h"
+#include "kernel/vm/compiler.h"
 #include "kernel/vm/interpreter.h"
 #include "kernel/vm/module.h"
 #include "kernel/vm/opcodes.h"
@@ -34,7 +41,7 @@ namespace shoal::vm {
 class FunctionCompiler {
  public:
   FunctionCompiler(const Module& m, const FunctionBody& body, uint32_t func_index,
-                   const HandlerTable& handlers);
+                   const HandlerTable& handlers, CompileOptions options = {});
 
   Result<CompiledFunction> Compile();
 
@@ -48,10 +55,15 @@ class FunctionCompiler {
   struct Entry {
     Where where;
     uint8_t width;  // Slots: 2 for v128, else 1.
-    uint32_t pos;   // The slot the value occupies once written out.
+    ValType type;
+    uint32_t pos;  // The slot the value occupies once written out.
     uint32_t local;
     uint64_t bits;
+    // The stack_type_nodes node of the stack up to this entry, once a
+    // safepoint has needed it; kNoNode before.
+    uint32_t node = kNoNode;
   };
+  static constexpr uint32_t kNoNode = UINT32_MAX;
 
   enum class BlockKind : uint8_t { kFunction, kBlock, kLoop, kIf, kElse };
 
@@ -78,6 +90,10 @@ class FunctionCompiler {
 
   // ---- Emission --------------------------------------------------------------
   void Emit(IOp op, SafepointKind kind = SafepointKind::kNone);
+  // The stack_type_nodes node of the bottom `count` entries of the operand
+  // stack, with `extra` pushed on top if given.
+  uint32_t StackTypesNode(size_t count, std::optional<ValType> extra = std::nullopt);
+  uint32_t ChildNode(uint32_t parent, ValType type);
   uint32_t Imm(uint64_t v);
   uint32_t pc() const { return uint32_t(out_.code.size()); }
   // Marks the current pc as a branch target: no rewrite may reach across it.
@@ -90,9 +106,9 @@ class FunctionCompiler {
   void MarkResult(uint32_t pos) { result_pos_ = pos, result_pc_ = prev_pc_; }
 
   // ---- The compile-time operand stack ----------------------------------------
-  void PushSlot(uint8_t width);
+  void PushSlot(ValType type);
   void PushLocal(uint32_t local);
-  void PushConst(uint64_t bits);
+  void PushConst(ValType type, uint64_t bits);
   Entry Pop();
   // The slot holding `e`'s value, writing a constant out to its slot first.
   uint32_t SlotOf(const Entry& e);
@@ -120,9 +136,10 @@ class FunctionCompiler {
   void CompileLocalSet(uint32_t local, bool tee);
   // A load whose address is the result of the `i32.add_imm` just emitted
   // becomes one `_at` load; false (nothing emitted) otherwise.
-  bool CompileLoadAt(IOp load, uint32_t offset);
-  void CompileSimple(IOp op, uint8_t pops, uint8_t result_width);
-  void CompileBinary(IOp op, IOp imm_form, bool commutative);
+  bool CompileLoadAt(IOp load, ValType result, uint32_t offset);
+  // `result`: the type pushed, if any.
+  void CompileSimple(IOp op, uint8_t pops, std::optional<ValType> result);
+  void CompileBinary(IOp op, IOp imm_form, ValType result, bool commutative);
   bool CompileNumeric(uint8_t op);
   bool CompileFC();
   bool CompileFD();
@@ -135,12 +152,15 @@ class FunctionCompiler {
   const Module& m_;
   const FunctionBody& body_;
   const HandlerTable& handlers_;
+  const CompileOptions options_;
   ByteReader r_;
   CompiledFunction out_;
   std::vector<ValType> local_types_;   // Params, then declared locals.
   std::vector<uint32_t> local_slots_;  // First slot of each local.
   std::vector<Entry> stack_;
   std::vector<Label> labels_;
+  // stack_type_nodes by (parent << 8 | type), so equal stacks share nodes.
+  std::unordered_map<uint32_t, uint32_t> nodes_;
   uint32_t height_ = 0;  // Slots in use: locals, then the operand stack.
   uint32_t instr_offset_ = 0;
   IOp prev_op_ = IOp::kCount;

@@ -2,25 +2,18 @@
 // instructions. Each takes its operands where the compile-time stack says
 // they are and writes its result to the slot the stack assigns it.
 #include <cassert>
-#include <string_view>
+#include <optional>
 
 #include "kernel/vm/function_compiler.h"
+#include "kernel/vm/validate_signatures.h"
 
 namespace shoal::vm {
 
 namespace {
 
-// Signature columns of opcodes.def ("R_PP": result letter, V for none, then
-// one letter per param): the number of operands and the result's width.
-struct Shape {
-  uint8_t pops;
-  uint8_t result_width;  // 0: no result.
-};
-
-constexpr Shape ShapeOf(const char* sig) {
-  Shape s{0, uint8_t(sig[0] == 'V' ? 0 : sig[0] == 'X' ? 2 : 1)};
-  for (const char* p = sig + 2; *p; ++p) ++s.pops;
-  return s;
+// The type a fixed-signature instruction pushes, if any.
+std::optional<ValType> ResultOf(const OpSignature& sig) {
+  return sig.has_result ? std::optional(sig.result) : std::nullopt;
 }
 
 }  // namespace
@@ -28,18 +21,18 @@ constexpr Shape ShapeOf(const char* sig) {
 // Pops `pops` operands (at most three; at most two with a result) and emits
 // `op` with one slots word: the destination (when there is a result), then
 // the operands in stack order. The caller appends any further immediates.
-void FunctionCompiler::CompileSimple(IOp op, uint8_t pops, uint8_t result_width) {
+void FunctionCompiler::CompileSimple(IOp op, uint8_t pops, std::optional<ValType> result) {
   // Three slot fields per instruction: the destination takes one of them.
-  assert(pops <= 3 && (result_width == 0 || pops <= 2));
+  assert(pops <= 3 && (!result || pops <= 2));
   Entry in[3];
   for (int i = pops - 1; i >= 0; --i) in[i] = Pop();
   uint32_t slot[3] = {0, 0, 0};
   for (int i = 0; i < pops; ++i) slot[i] = SlotOf(in[i]);
   const uint32_t dst = height_;
   Emit(op);
-  if (result_width > 0) {
+  if (result) {
     Imm(PackSlots(dst, slot[0], slot[1]));
-    PushSlot(result_width);
+    PushSlot(*result);
     MarkResult(dst);
   } else {
     Imm(PackSlots(slot[0], slot[1], slot[2]));
@@ -48,12 +41,12 @@ void FunctionCompiler::CompileSimple(IOp op, uint8_t pops, uint8_t result_width)
 
 // A binary operator with a constant operand takes it as an immediate: on the
 // right always, on the left when the operator is commutative.
-void FunctionCompiler::CompileBinary(IOp op, IOp imm_form, bool commutative) {
+void FunctionCompiler::CompileBinary(IOp op, IOp imm_form, ValType result, bool commutative) {
   const size_t n = stack_.size();
   const bool right_const = n >= 1 && stack_[n - 1].where == Where::kConst;
   const bool left_const = commutative && n >= 2 && stack_[n - 2].where == Where::kConst;
   if (!right_const && !left_const) {
-    CompileSimple(op, 2, 1);
+    CompileSimple(op, 2, result);
     return;
   }
   const Entry b = Pop();
@@ -64,11 +57,11 @@ void FunctionCompiler::CompileBinary(IOp op, IOp imm_form, bool commutative) {
   Emit(imm_form);
   Imm(PackSlots(a.pos, slot));
   Imm(bits);
-  PushSlot(1);
+  PushSlot(result);
   MarkResult(a.pos);
 }
 
-bool FunctionCompiler::CompileLoadAt(IOp load, uint32_t offset) {
+bool FunctionCompiler::CompileLoadAt(IOp load, ValType result, uint32_t offset) {
   IOp fused;
   switch (load) {
 #define LOAD_AT(op, value_t, memory_t, field) \
@@ -97,7 +90,7 @@ bool FunctionCompiler::CompileLoadAt(IOp load, uint32_t offset) {
   Imm(PackSlots(dst, SlotField(w, 1)));
   Imm(addend);
   Imm(offset);
-  PushSlot(1);
+  PushSlot(result);
   MarkResult(dst);
   return true;
 }
@@ -154,7 +147,7 @@ bool FunctionCompiler::CompileNumeric(uint8_t op) {
       Emit(a.width == 2 ? IOp::kSelect2 : IOp::k_select);
       Imm(PackSlots(a.pos, sa, sb));
       Imm(PackSlots(sc));
-      PushSlot(a.width);
+      PushSlot(a.type);
       MarkResult(a.pos);
       return true;
     }
@@ -177,11 +170,11 @@ bool FunctionCompiler::CompileNumeric(uint8_t op) {
       uint32_t index;
       r_.ReadU32(&index);
       const uint32_t dst = height_;
-      const uint8_t width = uint8_t(SlotCount(m_.global_type(index).type));
-      Emit(width == 2 ? IOp::kGlobalGet2 : IOp::k_global_get);
+      const ValType type = m_.global_type(index).type;
+      Emit(SlotCount(type) == 2 ? IOp::kGlobalGet2 : IOp::k_global_get);
       Imm(PackSlots(dst));
       Imm(index);
-      PushSlot(width);
+      PushSlot(type);
       MarkResult(dst);
       return true;
     }
@@ -189,7 +182,7 @@ bool FunctionCompiler::CompileNumeric(uint8_t op) {
       uint32_t index;
       r_.ReadU32(&index);
       const bool wide = SlotCount(m_.global_type(index).type) == 2;
-      CompileSimple(wide ? IOp::kGlobalSet2 : IOp::k_global_set, 1, 0);
+      CompileSimple(wide ? IOp::kGlobalSet2 : IOp::k_global_set, 1, std::nullopt);
       Imm(index);
       return true;
     }
@@ -198,9 +191,9 @@ bool FunctionCompiler::CompileNumeric(uint8_t op) {
       uint32_t table;
       r_.ReadU32(&table);
       if (Op(op) == Op::k_table_get) {
-        CompileSimple(IOp::k_table_get, 1, 1);
+        CompileSimple(IOp::k_table_get, 1, m_.table_type(table).elem_type);
       } else {
-        CompileSimple(IOp::k_table_set, 2, 0);
+        CompileSimple(IOp::k_table_set, 2, std::nullopt);
       }
       Imm(table);
       return true;
@@ -208,58 +201,61 @@ bool FunctionCompiler::CompileNumeric(uint8_t op) {
     case Op::k_ref_func: {
       uint32_t index;
       r_.ReadU32(&index);
-      CompileSimple(IOp::k_ref_func, 0, 1);
+      CompileSimple(IOp::k_ref_func, 0, ValType::kFuncRef);
       Imm(index);
       return true;
     }
     case Op::k_ref_null: {
       uint8_t type;
       r_.ReadU8(&type);
-      PushConst(0);  // The null reference.
+      PushConst(ValType(type), 0);  // The null reference.
       return true;
     }
     case Op::k_ref_is_null:
-      CompileSimple(IOp::k_ref_is_null, 1, 1);
+      CompileSimple(IOp::k_ref_is_null, 1, ValType::kI32);
       return true;
     case Op::k_i32_const: {
       int32_t v = 0;
       r_.ReadS32(&v);
-      PushConst(uint32_t(v));
+      PushConst(ValType::kI32, uint32_t(v));
       return true;
     }
     case Op::k_i64_const: {
       int64_t v = 0;
       r_.ReadS64(&v);
-      PushConst(uint64_t(v));
+      PushConst(ValType::kI64, uint64_t(v));
       return true;
     }
     case Op::k_f32_const: {
       uint32_t v = 0;
       r_.ReadFixed32(&v);
-      PushConst(v);
+      PushConst(ValType::kF32, v);
       return true;
     }
     case Op::k_f64_const: {
       uint64_t v = 0;
       r_.ReadFixed64(&v);
-      PushConst(v);
+      PushConst(ValType::kF64, v);
       return true;
     }
     case Op::k_i32_reinterpret_f32:
     case Op::k_f32_reinterpret_i32:
     case Op::k_i64_reinterpret_f64:
     case Op::k_f64_reinterpret_i64:
-      // Same bits, same slot: only the type changes, and the compiler does
-      // not track types.
+      // Same bits, same slot: only the type changes.
+      if (!stack_.empty()) {
+        stack_.back().type = kOneByteSignatures[op].result;
+        stack_.back().node = kNoNode;
+      }
       return true;
     case Op::k_memory_size:
     case Op::k_memory_grow: {
       uint8_t zero;
       r_.ReadU8(&zero);
       if (Op(op) == Op::k_memory_size) {
-        CompileSimple(IOp::k_memory_size, 0, 1);
+        CompileSimple(IOp::k_memory_size, 0, ValType::kI32);
       } else {
-        CompileSimple(IOp::k_memory_grow, 1, 1);
+        CompileSimple(IOp::k_memory_grow, 1, ValType::kI32);
       }
       return true;
     }
@@ -270,7 +266,8 @@ bool FunctionCompiler::CompileNumeric(uint8_t op) {
   switch (Op(op)) {
 #define COMMUTATIVE(name)                                                    \
   case Op::k_##name:                                                         \
-    CompileBinary(IOp::k_##name, IOp::k_##name##_imm, /*commutative=*/true); \
+    CompileBinary(IOp::k_##name, IOp::k_##name##_imm, kOneByteSignatures[op].result, \
+                  /*commutative=*/true);                                          \
     return true;
     SHOAL_COMMUTATIVE_BINOPS(COMMUTATIVE)
 #undef COMMUTATIVE
@@ -281,7 +278,8 @@ bool FunctionCompiler::CompileNumeric(uint8_t op) {
   switch (Op(op)) {
 #define FUSED(name)                                                           \
   case Op::k_##name:                                                          \
-    CompileBinary(IOp::k_##name, IOp::k_##name##_imm, /*commutative=*/false); \
+    CompileBinary(IOp::k_##name, IOp::k_##name##_imm, kOneByteSignatures[op].result, \
+                  /*commutative=*/false);                                         \
     return true;
     SHOAL_FUSED_BINOPS(FUSED)
 #undef FUSED
@@ -292,18 +290,18 @@ bool FunctionCompiler::CompileNumeric(uint8_t op) {
   switch (Op(op)) {
 #define OP(ident, name, code, immk, sig)                               \
   case Op::k_##ident: {                                                \
-    if (std::string_view(#sig) == "Special") return false;             \
-    constexpr Shape shape = ShapeOf(#sig);                             \
+    const OpSignature& s = kOneByteSignatures[code];                   \
+    if (s.special) return false;                                       \
     if (ImmKind::k##immk == ImmKind::kMem) {                           \
       uint32_t align, offset;                                          \
       r_.ReadU32(&align);                                              \
       r_.ReadU32(&offset);                                             \
-      if (!CompileLoadAt(IOp::k_##ident, offset)) {                    \
-        CompileSimple(IOp::k_##ident, shape.pops, shape.result_width); \
+      if (!CompileLoadAt(IOp::k_##ident, s.result, offset)) {          \
+        CompileSimple(IOp::k_##ident, s.param_count, ResultOf(s));     \
         Imm(offset);                                                   \
       }                                                                \
     } else {                                                           \
-      CompileSimple(IOp::k_##ident, shape.pops, shape.result_width);   \
+      CompileSimple(IOp::k_##ident, s.param_count, ResultOf(s));       \
     }                                                                  \
     return true;                                                       \
   }
@@ -325,7 +323,7 @@ bool FunctionCompiler::CompileFC() {
     case OpFC::k_memory_init:
       r_.ReadU32(&a);
       r_.ReadU8(&zero);
-      CompileSimple(IOp::k_memory_init, 3, 0);
+      CompileSimple(IOp::k_memory_init, 3, std::nullopt);
       Imm(a);
       break;
     case OpFC::k_data_drop:
@@ -336,17 +334,18 @@ bool FunctionCompiler::CompileFC() {
     case OpFC::k_memory_copy:
       r_.ReadU8(&zero);
       r_.ReadU8(&zero);
-      CompileSimple(IOp::k_memory_copy, 3, 0);
+      CompileSimple(IOp::k_memory_copy, 3, std::nullopt);
       break;
     case OpFC::k_memory_fill:
       r_.ReadU8(&zero);
-      CompileSimple(IOp::k_memory_fill, 3, 0);
+      CompileSimple(IOp::k_memory_fill, 3, std::nullopt);
       break;
     case OpFC::k_table_init:
     case OpFC::k_table_copy:
       r_.ReadU32(&a);
       r_.ReadU32(&b);
-      CompileSimple(OpFC(sub) == OpFC::k_table_init ? IOp::k_table_init : IOp::k_table_copy, 3, 0);
+      CompileSimple(OpFC(sub) == OpFC::k_table_init ? IOp::k_table_init : IOp::k_table_copy, 3,
+                    std::nullopt);
       Imm(a);
       Imm(b);
       break;
@@ -357,31 +356,31 @@ bool FunctionCompiler::CompileFC() {
       break;
     case OpFC::k_table_grow:
       r_.ReadU32(&a);
-      CompileSimple(IOp::k_table_grow, 2, 1);
+      CompileSimple(IOp::k_table_grow, 2, ValType::kI32);
       Imm(a);
       break;
     case OpFC::k_table_size:
       r_.ReadU32(&a);
-      CompileSimple(IOp::k_table_size, 0, 1);
+      CompileSimple(IOp::k_table_size, 0, ValType::kI32);
       Imm(a);
       break;
     case OpFC::k_table_fill:
       r_.ReadU32(&a);
-      CompileSimple(IOp::k_table_fill, 3, 0);
+      CompileSimple(IOp::k_table_fill, 3, std::nullopt);
       Imm(a);
       break;
-#define TRUNC_SAT(ident, result_width)              \
-  case OpFC::k_##ident:                             \
-    CompileSimple(IOp::k_##ident, 1, result_width); \
+#define TRUNC_SAT(ident)                                             \
+  case OpFC::k_##ident:                                              \
+    CompileSimple(IOp::k_##ident, 1, kFCSignatures[sub].result); \
     break;
-      TRUNC_SAT(i32_trunc_sat_f32_s, 1)
-      TRUNC_SAT(i32_trunc_sat_f32_u, 1)
-      TRUNC_SAT(i32_trunc_sat_f64_s, 1)
-      TRUNC_SAT(i32_trunc_sat_f64_u, 1)
-      TRUNC_SAT(i64_trunc_sat_f32_s, 1)
-      TRUNC_SAT(i64_trunc_sat_f32_u, 1)
-      TRUNC_SAT(i64_trunc_sat_f64_s, 1)
-      TRUNC_SAT(i64_trunc_sat_f64_u, 1)
+      TRUNC_SAT(i32_trunc_sat_f32_s)
+      TRUNC_SAT(i32_trunc_sat_f32_u)
+      TRUNC_SAT(i32_trunc_sat_f64_s)
+      TRUNC_SAT(i32_trunc_sat_f64_u)
+      TRUNC_SAT(i64_trunc_sat_f32_s)
+      TRUNC_SAT(i64_trunc_sat_f32_u)
+      TRUNC_SAT(i64_trunc_sat_f64_s)
+      TRUNC_SAT(i64_trunc_sat_f64_u)
 #undef TRUNC_SAT
     default:
       return false;

@@ -91,7 +91,7 @@ bool FunctionCompiler::CompileFD() {
       break;
   }
   if (sig.has_result) {
-    PushSlot(uint8_t(SlotCount(sig.result)));
+    PushSlot(sig.result);
     MarkResult(dst);
   }
   return true;

@@ -145,7 +145,7 @@ TEST(SnapshotTest, CorruptImagesAreRejectedNotTrusted) {
   bad.frames.back().func_index = 999;
   EXPECT_FALSE(RestoreThread(*q->thread, *q->instance, bad).ok());
   bad = *image;
-  bad.frames.back().fp = bad.stack.size() + 5;
+  bad.frames.back().locals.pop_back();
   EXPECT_FALSE(RestoreThread(*q->thread, *q->instance, bad).ok());
   bad = *image;
   bad.frames.clear();
