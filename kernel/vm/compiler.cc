@@ -17,8 +17,7 @@ uint32_t CompiledFunction::WasmOffset(uint32_t pc) const {
   return std::prev(it)->wasm_offset;
 }
 
-const PcMapEntry* CompiledFunction::FindSafepoint(uint32_t wasm_offset,
-                                                  SafepointKind kind) const {
+const PcMapEntry* CompiledFunction::FindSafepoint(uint32_t wasm_offset, SafepointKind kind) const {
   for (const PcMapEntry& e : pc_map) {
     if (e.wasm_offset == wasm_offset && e.kind == kind) return &e;
   }

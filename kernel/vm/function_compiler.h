@@ -24,8 +24,8 @@
 #include <cstdint>
 #include <optional>
 #include <span>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "kernel/base/result.h"

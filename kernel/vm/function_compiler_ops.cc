@@ -264,10 +264,10 @@ bool FunctionCompiler::CompileNumeric(uint8_t op) {
   }
 
   switch (Op(op)) {
-#define COMMUTATIVE(name)                                                    \
-  case Op::k_##name:                                                         \
+#define COMMUTATIVE(name)                                                            \
+  case Op::k_##name:                                                                 \
     CompileBinary(IOp::k_##name, IOp::k_##name##_imm, kOneByteSignatures[op].result, \
-                  /*commutative=*/true);                                          \
+                  /*commutative=*/true);                                             \
     return true;
     SHOAL_COMMUTATIVE_BINOPS(COMMUTATIVE)
 #undef COMMUTATIVE
@@ -276,10 +276,10 @@ bool FunctionCompiler::CompileNumeric(uint8_t op) {
   }
 
   switch (Op(op)) {
-#define FUSED(name)                                                           \
-  case Op::k_##name:                                                          \
+#define FUSED(name)                                                                  \
+  case Op::k_##name:                                                                 \
     CompileBinary(IOp::k_##name, IOp::k_##name##_imm, kOneByteSignatures[op].result, \
-                  /*commutative=*/false);                                         \
+                  /*commutative=*/false);                                            \
     return true;
     SHOAL_FUSED_BINOPS(FUSED)
 #undef FUSED
@@ -288,22 +288,22 @@ bool FunctionCompiler::CompileNumeric(uint8_t op) {
   }
 
   switch (Op(op)) {
-#define OP(ident, name, code, immk, sig)                               \
-  case Op::k_##ident: {                                                \
-    const OpSignature& s = kOneByteSignatures[code];                   \
-    if (s.special) return false;                                       \
-    if (ImmKind::k##immk == ImmKind::kMem) {                           \
-      uint32_t align, offset;                                          \
-      r_.ReadU32(&align);                                              \
-      r_.ReadU32(&offset);                                             \
-      if (!CompileLoadAt(IOp::k_##ident, s.result, offset)) {          \
-        CompileSimple(IOp::k_##ident, s.param_count, ResultOf(s));     \
-        Imm(offset);                                                   \
-      }                                                                \
-    } else {                                                           \
-      CompileSimple(IOp::k_##ident, s.param_count, ResultOf(s));       \
-    }                                                                  \
-    return true;                                                       \
+#define OP(ident, name, code, immk, sig)                           \
+  case Op::k_##ident: {                                            \
+    const OpSignature& s = kOneByteSignatures[code];               \
+    if (s.special) return false;                                   \
+    if (ImmKind::k##immk == ImmKind::kMem) {                       \
+      uint32_t align, offset;                                      \
+      r_.ReadU32(&align);                                          \
+      r_.ReadU32(&offset);                                         \
+      if (!CompileLoadAt(IOp::k_##ident, s.result, offset)) {      \
+        CompileSimple(IOp::k_##ident, s.param_count, ResultOf(s)); \
+        Imm(offset);                                               \
+      }                                                            \
+    } else {                                                       \
+      CompileSimple(IOp::k_##ident, s.param_count, ResultOf(s));   \
+    }                                                              \
+    return true;                                                   \
   }
 #define OP_FC(ident, name, code, imm, sig)
 #include "kernel/vm/opcodes.def"
@@ -369,8 +369,8 @@ bool FunctionCompiler::CompileFC() {
       CompileSimple(IOp::k_table_fill, 3, std::nullopt);
       Imm(a);
       break;
-#define TRUNC_SAT(ident)                                             \
-  case OpFC::k_##ident:                                              \
+#define TRUNC_SAT(ident)                                         \
+  case OpFC::k_##ident:                                          \
     CompileSimple(IOp::k_##ident, 1, kFCSignatures[sub].result); \
     break;
       TRUNC_SAT(i32_trunc_sat_f32_s)

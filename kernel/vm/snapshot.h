@@ -64,6 +64,8 @@ struct FrameImage {
   std::vector<Value> locals;
   // The frame's Wasm operand stack, bottom first (see above).
   std::vector<Value> operands;
+
+  bool operator==(const FrameImage&) const = default;
 };
 
 // Values of type i32 and f32 have hi = 0 and lo < 2^32; i64, f64 and
@@ -76,6 +78,8 @@ struct ThreadImage {
   // that the call of the frame before it called.
   std::vector<FrameImage> frames;
   uint64_t fuel_used = 0;
+
+  bool operator==(const ThreadImage&) const = default;
 };
 
 // Copies the instance's globals, memories, tables and segment state.

@@ -7,10 +7,18 @@
 
 #include <random>
 
-#include "kernel/vm/compiled_module.h"
+#include "kernel/vm/snapshot_test_util.h"
 
 namespace shoal::vm {
 namespace {
+
+using snapshot_testing::BuildWith;
+using snapshot_testing::Compile;
+using snapshot_testing::kPadded;
+using snapshot_testing::Outcome;
+using snapshot_testing::Process;
+using snapshot_testing::RunMoving;
+using Host = snapshot_testing::YieldingHost;
 
 // tests/snapshot_prog.wat (kept in the comment below), compiled with
 // wat2wasm: a loop that stores fib(i & 15) + tick(i) into memory, adds
@@ -37,79 +45,23 @@ const uint8_t kProgram[] = {
 
 };
 
-// The host's side of the program: tick(i) = 3i, but every other call first
-// yields, as a host call that must wait would. The yield decision is host
-// state that lives outside the store, like the kernel's.
-struct Host {
-  uint64_t calls = 0;
-};
-
-struct Process {
-  Store store;
-  Instance* instance = nullptr;
-  std::unique_ptr<Thread> thread;
-};
-
 std::unique_ptr<Process> Build(const std::shared_ptr<const CompiledModule>& module, Host& host) {
-  auto p = std::make_unique<Process>();
-  FuncAddr tick = p->store.AddHostFunction(
-      FuncType{{ValType::kI32}, {ValType::kI32}},
-      [&host](HostCall& call) {
-        if (host.calls++ % 2 == 0) return HostAction::kYield;
-        call.results[0] = Value::I32(call.args[0].i32() * 3);
-        return HostAction::kReturn;
-      },
-      "tick");
-  Extern imports[] = {{ExternKind::kFunc, tick}};
-  auto inst = Instance::Instantiate(p->store, module, imports);
-  EXPECT_TRUE(inst.ok()) << inst.error().message;
-  p->instance = *inst;
-  p->thread = std::make_unique<Thread>(p->store);
-  return p;
+  return BuildWith(host)(module);
 }
 
 FuncAddr RunExport(Process& p) { return p.instance->GetExport("run")->addr; }
 
-struct Outcome {
-  std::vector<Value> results;
-  std::vector<uint8_t> memory;
-  int stops = 0;
-};
-
 Outcome RunWithSnapshots(const std::shared_ptr<const CompiledModule>& module, uint32_t n,
                          uint32_t seed, bool snapshot) {
   Host host;
-  std::unique_ptr<Process> p = Build(module, host);
-  EXPECT_TRUE(p->thread->Call(RunExport(*p), std::vector<Value>{Value::I32(n)}).ok());
   std::mt19937 rng(seed);
-  Outcome out;
-  for (int guard = 0; guard < 1'000'000; ++guard) {
-    const RunStatus st = p->thread->Run(snapshot ? 1 + rng() % 40 : UINT64_MAX);
-    if (st == RunStatus::kFinished) break;
-    EXPECT_TRUE(st == RunStatus::kOutOfFuel || st == RunStatus::kYielded)
-        << p->thread->trap_message();
-    if (st != RunStatus::kOutOfFuel && st != RunStatus::kYielded) return out;
-    ++out.stops;
-    if (!snapshot) continue;
-    InstanceImage inst_image = CaptureInstance(*p->instance);
-    Result<ThreadImage> thread_image = CaptureThread(*p->thread, *p->instance);
-    EXPECT_TRUE(thread_image.ok()) << thread_image.error().message;
-    if (!thread_image.ok()) return out;
-    p = Build(module, host);  // A fresh store, as on another node.
-    EXPECT_TRUE(RestoreInstance(*p->instance, inst_image).ok());
-    VoidResult r = RestoreThread(*p->thread, *p->instance, *thread_image);
-    EXPECT_TRUE(r.ok()) << r.error().message;
-  }
-  out.results = p->thread->results();
-  Memory& mem = p->store.memory(p->instance->memories()[0]);
-  out.memory.assign(mem.data(), mem.data() + mem.size_bytes());
-  return out;
+  return RunMoving(
+      {module}, BuildWith(host), "run", {Value::I32(n)},
+      [&](int) { return snapshot ? 1 + rng() % 40 : UINT64_MAX; }, snapshot);
 }
 
-std::shared_ptr<const CompiledModule> LoadProgram() {
-  auto m = LoadModule(kProgram);
-  EXPECT_TRUE(m.ok()) << m.error().message;
-  return m.ok() ? *m : nullptr;
+std::shared_ptr<const CompiledModule> LoadProgram(CompileOptions options = {}) {
+  return Compile(kProgram, options);
 }
 
 TEST(SnapshotTest, RestoreAtRandomSafepointsMatchesAnUninterruptedRun) {
@@ -123,6 +75,31 @@ TEST(SnapshotTest, RestoreAtRandomSafepointsMatchesAnUninterruptedRun) {
     EXPECT_EQ(snap.results, plain.results) << "seed " << seed;
     EXPECT_TRUE(snap.memory == plain.memory) << "seed " << seed;
   }
+}
+
+TEST(SnapshotTest, EverySafepointMovesBetweenSlotLayouts) {
+  // One unit of fuel a run: the program stops at every function entry and
+  // loop header it reaches, and at every yielding host call, and each time
+  // moves to a process whose compiler laid the frames out differently.
+  auto plain_layout = LoadProgram();
+  auto padded_layout = LoadProgram(kPadded);
+  ASSERT_NE(plain_layout, nullptr);
+  ASSERT_NE(padded_layout, nullptr);
+  Host host;
+  const Outcome plain = RunMoving(
+      {plain_layout}, BuildWith(host), "run", {Value::I32(40)}, [](int) { return UINT64_MAX; },
+      false);
+  const Outcome padded = RunMoving(
+      {padded_layout}, BuildWith(host), "run", {Value::I32(40)}, [](int) { return UINT64_MAX; },
+      false);
+  ASSERT_EQ(plain.results.size(), 1u);
+  EXPECT_EQ(padded.results, plain.results);
+  const Outcome moved = RunMoving(
+      {plain_layout, padded_layout}, BuildWith(host), "run", {Value::I32(40)},
+      [](int) { return 1; }, true);
+  EXPECT_GT(moved.stops, 1000);
+  EXPECT_EQ(moved.results, plain.results);
+  EXPECT_TRUE(moved.memory == plain.memory);
 }
 
 TEST(SnapshotTest, CorruptImagesAreRejectedNotTrusted) {

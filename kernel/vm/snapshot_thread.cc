@@ -45,7 +45,8 @@ void WriteValue(Slot* slot, const Value& v) {
 // Why `v` cannot be a value of `type` in `store`, or empty.
 std::string CheckValue(const Value& v, ValType type, const Store& store) {
   if (v.type != type) {
-    return "is " + std::string(ValTypeName(v.type)) + ", expected " + std::string(ValTypeName(type));
+    return "is " + std::string(ValTypeName(v.type)) + ", expected " +
+           std::string(ValTypeName(type));
   }
   if (type != ValType::kV128 && v.hi != 0) return "has bits in hi";
   if ((type == ValType::kI32 || type == ValType::kF32) && v.lo > 0xffffffffu) {
@@ -92,8 +93,7 @@ FrameImage CaptureFrame(const Module& m, const CompiledFunction& fn, const PcMap
     f.operands.push_back(ReadValue(fp + slot, t));
     slot += SlotCount(t);
   }
-  if (e.kind == SafepointKind::kCall &&
-      ReadCallSite(m, e.wasm_offset).op == Op::k_call_indirect) {
+  if (e.kind == SafepointKind::kCall && ReadCallSite(m, e.wasm_offset).op == Op::k_call_indirect) {
     // The table index may still be in the local it was read from.
     f.operands.back() = ReadValue(fp + ElementSlot(fn, e.pc), ValType::kI32);
   }
@@ -187,8 +187,7 @@ Result<PlacedFrame> PlaceFrame(const ThreadImage& image, size_t i, const Instanc
   const std::vector<ValType> operand_types = fn.StackTypes(e->stack_types);
   TRY(CheckValues(f.operands, operand_types, store, where, "operand"));
 
-  if (f.kind == SafepointKind::kCall &&
-      ReadCallSite(m, e->wasm_offset).op == Op::k_call_indirect) {
+  if (f.kind == SafepointKind::kCall && ReadCallSite(m, e->wasm_offset).op == Op::k_call_indirect) {
     const uint32_t slot = ElementSlot(fn, e->pc);
     if (slot < fn.operand_base) {
       // Read from a local: find which one, and require the same value.
@@ -243,8 +242,7 @@ VoidResult RestoreThread(Thread& thread, Instance& instance, const ThreadImage& 
     return Bad("frame 0 does not run the entry function");
   }
   if (image.result_types != entry.type.results) {
-    return Bad("result types do not match the entry function's type " +
-               FuncTypeString(entry.type));
+    return Bad("result types do not match the entry function's type " + FuncTypeString(entry.type));
   }
 
   // Check every frame and place it: frame 0 at slot 0, and each callee at
