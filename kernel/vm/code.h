@@ -171,10 +171,19 @@ enum class SafepointKind : uint8_t {
 struct PcMapEntry {
   uint32_t pc;           // Index of the instruction's first word.
   uint32_t wasm_offset;  // Byte offset in the module.
-  SafepointKind kind : 8;
+  SafepointKind kind;
   // At a safepoint: the Wasm operand stack's types there, as a node of the
-  // function's stack_type_nodes (0: empty). See CompiledFunction.
-  uint32_t stack_types : 24;
+  // function's stack_type_nodes (0: empty). See CompiledFunction. 24 bits,
+  // in what would be the entry's padding; `kind` stays a plain byte, so the
+  // interpreter reads it as before.
+  uint8_t stack_types_high = 0;
+  uint16_t stack_types_low = 0;
+
+  uint32_t stack_types() const { return uint32_t(stack_types_high) << 16 | stack_types_low; }
+  void set_stack_types(uint32_t node) {
+    stack_types_high = uint8_t(node >> 16);
+    stack_types_low = uint16_t(node);
+  }
 };
 static_assert(sizeof(PcMapEntry) == 12, "the types index lives in the entry's padding");
 
@@ -197,21 +206,23 @@ struct CompiledFunction {
   uint32_t param_slots = 0;
   uint32_t local_slots = 0;  // Declared locals, excluding params.
   uint32_t result_slots = 0;
-  // First operand-stack slot: param_slots + local_slots, plus any padding
-  // CompileOptions asks for.
-  uint32_t operand_base = 0;
   uint32_t max_height = 0;  // Most slots the frame ever uses, params included.
   std::vector<CodeWord> code;
   std::vector<PcMapEntry> pc_map;  // Sorted by pc.
+  // Words of kCallDirect instructions that hold a function index until
+  // CompileModule links them to the callee's CompiledFunction.
+  std::vector<uint32_t> direct_calls;
+
+  // For snapshots (snapshot_thread.cc) only; kept after what the interpreter
+  // reads. First operand-stack slot: param_slots + local_slots, plus any
+  // padding CompileOptions asks for.
+  uint32_t operand_base = 0;
   // Operand-stack types at safepoints, as a tree of shared prefixes: node n
   // (from 1) is `parent << 8 | uint8_t(type)`, the stack of node `parent`
   // (0: the empty stack) with `type` pushed on top. Safepoints whose stacks
   // share a bottom share its nodes, so the table costs 4 bytes per distinct
   // prefix, and nothing for a function whose safepoints all have empty stacks.
   std::vector<uint32_t> stack_type_nodes;
-  // Words of kCallDirect instructions that hold a function index until
-  // CompileModule links them to the callee's CompiledFunction.
-  std::vector<uint32_t> direct_calls;
 
   // The Wasm offset of the instruction at `pc` (or the nearest before it).
   uint32_t WasmOffset(uint32_t pc) const;

@@ -61,7 +61,7 @@ VoidResult FunctionCompiler::Fail(const std::string& what) {
 void FunctionCompiler::Emit(IOp op, SafepointKind kind) {
   prev_op_ = op;
   prev_pc_ = pc();
-  out_.pc_map.push_back({pc(), instr_offset_, kind, 0});
+  out_.pc_map.push_back({pc(), instr_offset_, kind});
   CodeWord w;
   w.handler = handlers_[size_t(op)];
   out_.code.push_back(w);
@@ -364,7 +364,7 @@ void FunctionCompiler::CompileCall(const FuncType& type, IOp op, uint64_t imm0, 
       StackTypesNode(stack_.size(), element ? std::optional(ValType::kI32) : std::nullopt);
   const uint32_t at_return = StackTypesNode(below);
   Emit(op, SafepointKind::kCall);
-  out_.pc_map.back().stack_types = at_call;
+  out_.pc_map.back().set_stack_types(at_call);
   Imm(imm0);
   if (op == IOp::kCallIndirect) {
     Imm(imm1);
@@ -372,7 +372,8 @@ void FunctionCompiler::CompileCall(const FuncType& type, IOp op, uint64_t imm0, 
   }
   Imm(args);
   // Where the caller resumes: a safepoint for the frames below the top.
-  out_.pc_map.push_back({pc(), r_.offset(), SafepointKind::kReturn, at_return});
+  out_.pc_map.push_back({pc(), r_.offset(), SafepointKind::kReturn});
+  out_.pc_map.back().set_stack_types(at_return);
   for (size_t i = 0; i < type.params.size(); ++i) Pop();
   for (ValType t : type.results) PushSlot(t);
 }
@@ -447,7 +448,7 @@ Result<CompiledFunction> FunctionCompiler::Compile() {
           l.loop_pc = pc();
           const uint32_t node = StackTypesNode(stack_.size());
           Emit(IOp::kFuel, SafepointKind::kLoop);
-          out_.pc_map.back().stack_types = node;
+          out_.pc_map.back().set_stack_types(node);
         } else if (Op(op) == Op::k_if) {
           l.kind = BlockKind::kIf;
           if (!EmitFusedJump(cond, /*negate=*/true)) {

@@ -89,7 +89,7 @@ FrameImage CaptureFrame(const Module& m, const CompiledFunction& fn, const PcMap
     slot += SlotCount(t);
   }
   slot = fn.operand_base;
-  for (ValType t : fn.StackTypes(e.stack_types)) {
+  for (ValType t : fn.StackTypes(e.stack_types())) {
     f.operands.push_back(ReadValue(fp + slot, t));
     slot += SlotCount(t);
   }
@@ -143,6 +143,22 @@ struct PlacedFrame {
 
 std::string FrameName(size_t i) { return "frame " + std::to_string(i); }
 
+std::string KindName(SafepointKind kind) {
+  switch (kind) {
+    case SafepointKind::kNone:
+      return "none";
+    case SafepointKind::kEntry:
+      return "entry";
+    case SafepointKind::kLoop:
+      return "loop";
+    case SafepointKind::kCall:
+      return "call";
+    case SafepointKind::kReturn:
+      return "return";
+  }
+  return "unknown (" + std::to_string(int(kind)) + ")";
+}
+
 // Checks `values` against `types`: what fails names the first bad one.
 VoidResult CheckValues(const std::vector<Value>& values, std::span<const ValType> types,
                        const Store& store, const std::string& where, const char* what) {
@@ -174,17 +190,17 @@ Result<PlacedFrame> PlaceFrame(const ThreadImage& image, size_t i, const Instanc
                               f.kind == SafepointKind::kCall)
                            : f.kind == SafepointKind::kReturn;
   if (!kind_ok) {
-    return Bad(where + " has safepoint kind " + std::to_string(int(f.kind)) +
+    return Bad(where + " is at a safepoint of kind " + KindName(f.kind) +
                (top ? "; the last frame must be at an entry, loop or call"
                     : "; a caller frame must be at a return"));
   }
   const PcMapEntry* e = fn.FindSafepoint(f.wasm_offset, f.kind);
   if (e == nullptr) {
-    return Bad(where + ": function " + std::to_string(f.func_index) + " has no safepoint of kind " +
-               std::to_string(int(f.kind)) + " at offset " + std::to_string(f.wasm_offset));
+    return Bad(where + ": function " + std::to_string(f.func_index) + " has no " +
+               KindName(f.kind) + " safepoint at offset " + std::to_string(f.wasm_offset));
   }
   TRY(CheckValues(f.locals, LocalTypes(m, f.func_index), store, where, "local"));
-  const std::vector<ValType> operand_types = fn.StackTypes(e->stack_types);
+  const std::vector<ValType> operand_types = fn.StackTypes(e->stack_types());
   TRY(CheckValues(f.operands, operand_types, store, where, "operand"));
 
   if (f.kind == SafepointKind::kCall && ReadCallSite(m, e->wasm_offset).op == Op::k_call_indirect) {
@@ -256,7 +272,7 @@ VoidResult RestoreThread(Thread& thread, Instance& instance, const ThreadImage& 
     if (i > 0) TRY(CheckCallee(image, i - 1, placed.back(), m));
     stack_needed = std::max<uint64_t>(stack_needed, fp + p.fn->max_height + 1);
     if (stack_needed > s.limits.max_stack_slots) return Bad("stack too large");
-    fp += p.fn->operand_base + SlotsOf(p.fn->StackTypes(p.safepoint->stack_types));
+    fp += p.fn->operand_base + SlotsOf(p.fn->StackTypes(p.safepoint->stack_types()));
     // The call's first argument slot, its last immediate, says the same.
     assert(i + 1 == image.frames.size() || p.fn->code[p.safepoint->pc - 1].u64 == fp - p.fp);
     placed.push_back(p);
