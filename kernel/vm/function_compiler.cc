@@ -68,13 +68,24 @@ void FunctionCompiler::Emit(IOp op, SafepointKind kind) {
 }
 
 uint32_t FunctionCompiler::ChildNode(uint32_t parent, ValType type) {
+  constexpr size_t kScanLimit = 64;
+  std::vector<uint32_t>& nodes = out_.stack_type_nodes;
   const uint32_t key = parent << 8 | uint8_t(type);
-  auto [it, added] = nodes_.try_emplace(key, uint32_t(out_.stack_type_nodes.size() + 1));
-  if (added) {
-    out_.stack_type_nodes.push_back(key);
-    if (out_.stack_type_nodes.size() >= kMaxStackTypeNodes) too_large_ = true;
+  const uint32_t next = uint32_t(nodes.size() + 1);
+  if (nodes.size() < kScanLimit) {
+    auto it = std::find(nodes.begin(), nodes.end(), key);
+    if (it != nodes.end()) return uint32_t(it - nodes.begin() + 1);
+  } else {
+    if (nodes_.empty()) {
+      for (uint32_t i = 0; i < nodes.size(); ++i) nodes_.emplace(nodes[i], i + 1);
+    }
+    auto [it, added] = nodes_.try_emplace(key, next);
+    if (!added) return it->second;
   }
-  return it->second;
+
+  nodes.push_back(key);
+  if (nodes.size() >= kMaxStackTypeNodes) too_large_ = true;
+  return next;
 }
 
 uint32_t FunctionCompiler::StackTypesNode(size_t count, std::optional<ValType> extra) {
@@ -107,27 +118,28 @@ void FunctionCompiler::Grow(uint32_t height) {
 
 void FunctionCompiler::PushSlot(ValType type) {
   const uint8_t width = uint8_t(SlotCount(type));
-  stack_.push_back({Where::kSlot, width, type, height_, 0, 0});
+  stack_.push_back({Where::kSlot, width, type, height_, 0, kNoNode, 0});
   height_ += width;
   Grow(height_);
 }
 
 void FunctionCompiler::PushLocal(uint32_t local) {
   const uint8_t width = LocalWidth(local);
-  stack_.push_back({Where::kLocal, width, local_types_[local], height_, LocalSlot(local), 0});
+  stack_.push_back(
+      {Where::kLocal, width, local_types_[local], height_, LocalSlot(local), kNoNode, 0});
   height_ += width;
   Grow(height_);
 }
 
 void FunctionCompiler::PushConst(ValType type, uint64_t bits) {
-  stack_.push_back({Where::kConst, 1, type, height_, 0, bits});
+  stack_.push_back({Where::kConst, 1, type, height_, 0, kNoNode, bits});
   height_ += 1;
   Grow(height_);
 }
 
 FunctionCompiler::Entry FunctionCompiler::Pop() {
   // Validation guarantees an entry in reachable code; stay safe regardless.
-  if (stack_.empty()) return {Where::kSlot, 1, ValType::kI32, height_, 0, 0};
+  if (stack_.empty()) return {Where::kSlot, 1, ValType::kI32, height_, 0, kNoNode, 0};
   Entry e = stack_.back();
   stack_.pop_back();
   height_ = e.pos;

@@ -58,10 +58,10 @@ class FunctionCompiler {
     ValType type;
     uint32_t pos;  // The slot the value occupies once written out.
     uint32_t local;
-    uint64_t bits;
     // The stack_type_nodes node of the stack up to this entry, once a
     // safepoint has needed it; kNoNode before.
-    uint32_t node = kNoNode;
+    uint32_t node;
+    uint64_t bits;
   };
   static constexpr uint32_t kNoNode = UINT32_MAX;
 
@@ -159,7 +159,8 @@ class FunctionCompiler {
   std::vector<uint32_t> local_slots_;  // First slot of each local.
   std::vector<Entry> stack_;
   std::vector<Label> labels_;
-  // stack_type_nodes by (parent << 8 | type), so equal stacks share nodes.
+  // stack_type_nodes by (parent << 8 | type), so equal stacks share nodes;
+  // filled only once a function has many nodes (a scan finds few faster).
   std::unordered_map<uint32_t, uint32_t> nodes_;
   uint32_t height_ = 0;  // Slots in use: locals, then the operand stack.
   uint32_t instr_offset_ = 0;
