@@ -101,8 +101,14 @@ TEST_P(PortTest, CapacityCountsRegistrationsAndPackets) {
   auto [a, b] = objects_.CreateChannel();
   for (size_t i = 0; i < PortOps::kMaxPackets - 1; ++i) ASSERT_TRUE(port->Queue({}).ok()) << i;
   ASSERT_TRUE(port->WaitAsync(b, Signals::kReadable, 1).ok());
-  EXPECT_EQ(port->Queue({}).error().status, Status::kShouldWait);
-  EXPECT_EQ(port->WaitAsync(b, Signals::kReadable, 2).error().status, Status::kShouldWait);
+  // A proxy only estimates the remote port's room (its inbox and its calls
+  // not yet answered; an answered call whose packet is still on its way is
+  // not counted), so only the local port is exact here; the remote port
+  // itself refuses what is over its capacity, and the count below holds.
+  if (!objects_.proxied()) {
+    EXPECT_EQ(port->Queue({}).error().status, Status::kShouldWait);
+    EXPECT_EQ(port->WaitAsync(b, Signals::kReadable, 2).error().status, Status::kShouldWait);
+  }
   // The registration still has room for its packet.
   uint8_t byte = 1;
   ASSERT_TRUE(a->Write({&byte, 1}, {}).ok());
