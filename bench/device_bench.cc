@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "kernel/object/device.h"
 #include "kernel/object/provider.h"
 #include "kernel/proc/kernel.h"
@@ -26,13 +27,9 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using shoal::bench::Clock;
+using shoal::bench::ReadModule;
 namespace k = shoal::kernel;
-
-std::vector<uint8_t> ReadModule(const std::string& name) {
-  std::ifstream file(std::string(SHOAL_BENCH_PROC_DIR) + "/" + name + ".wasm", std::ios::binary);
-  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
-}
 
 // ns per device_read of `cap` bytes by a process whose /dev/bench is `device`.
 double WasmReadNs(k::Kernel& kernel, k::Ref<k::KernelObject> device, int cap, int count) {

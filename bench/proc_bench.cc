@@ -21,18 +21,18 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "kernel/object/channel.h"
 #include "kernel/proc/kernel.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using shoal::bench::BenchFile;
+using shoal::bench::Clock;
+using shoal::bench::ReadModule;
+using shoal::bench::Seconds;
+using shoal::bench::WasmReadMiBps;
 using shoal::kernel::Kernel;
-
-std::vector<uint8_t> ReadModule(const std::string& name) {
-  std::ifstream file(std::string(SHOAL_BENCH_PROC_DIR) + "/" + name + ".wasm", std::ios::binary);
-  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
-}
 
 // ns per round trip between two kernel processes; ping.wat does 20000 rounds.
 double WasmRoundTripNs(Kernel& kernel) {
@@ -108,44 +108,6 @@ double ForksPerSecond(int count) {
     waitpid(pid, nullptr, 0);
   }
   return count / std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// A file of `mib` MiB in a fresh directory, removed on destruction.
-class BenchFile {
- public:
-  explicit BenchFile(int mib) {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "shoal_bench_XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) std::exit(1);
-    dir_ = tmpl;
-    std::ofstream out(dir_ + "/input", std::ios::binary);
-    std::vector<char> chunk(1 << 20);
-    for (size_t i = 0; i < chunk.size(); ++i) chunk[i] = char(i * 131);
-    for (int i = 0; i < mib; ++i) out.write(chunk.data(), std::streamsize(chunk.size()));
-  }
-  ~BenchFile() { std::filesystem::remove_all(dir_); }
-  const std::string& dir() const { return dir_; }
-
- private:
-  std::string dir_;
-};
-
-double Seconds(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// MiB/s of read_file.wat reading the file through the kernel.
-double WasmReadMiBps(Kernel& kernel, const BenchFile& file, int mib) {
-  shoal::kernel::SpawnRequest request;
-  request.module_bytes = ReadModule("read_file");
-  request.preopens.push_back(shoal::wasi::Preopen{file.dir(), "/data"});
-  auto start = Clock::now();
-  auto status = kernel.Wait(kernel.Spawn(std::move(request)).value().pid);
-  double s = Seconds(start);
-  if (!status.ok() || status->code != 0) {
-    std::fprintf(stderr, "read_file failed\n");
-    std::exit(1);
-  }
-  return mib / s;
 }
 
 // MiB/s of a native loop of 64 KiB read(2) calls on the same file.

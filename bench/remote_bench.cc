@@ -36,6 +36,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "kernel/object/channel.h"
 #include "kernel/object/directory.h"
 #include "kernel/proc/kernel.h"
@@ -44,22 +45,17 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using shoal::bench::BenchFile;
+using shoal::bench::Clock;
+using shoal::bench::ReadModule;
+using shoal::bench::Seconds;
+using shoal::bench::WasmReadMiBps;
 using shoal::kernel::Kernel;
 namespace k = shoal::kernel;
-
-std::vector<uint8_t> ReadModule(const std::string& name) {
-  std::ifstream file(std::string(SHOAL_BENCH_PROC_DIR) + "/" + name + ".wasm", std::ios::binary);
-  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
-}
 
 void Die(const char* what) {
   std::fprintf(stderr, "shoal-bench-remote: %s\n", what);
   std::exit(1);
-}
-
-double Seconds(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
 // Presets the i32 at address 0 of a bench module's data segment: the first
@@ -264,40 +260,6 @@ double TlsBulkMiBps(const shoal::kernel::remote::TlsIdentity& server_id, int mib
   return mib / s;
 }
 
-// A file of `mib` MiB named "input" in a fresh directory, removed at the end.
-class BenchFile {
- public:
-  explicit BenchFile(int mib) {
-    dir_ = (std::filesystem::temp_directory_path() /
-            ("shoal-bench-remote-" + std::to_string(getpid())))
-               .string();
-    std::filesystem::create_directories(dir_);
-    std::ofstream out(dir_ + "/input", std::ios::binary);
-    std::vector<char> chunk(1 << 20);
-    for (size_t i = 0; i < chunk.size(); ++i) chunk[i] = char(i * 131);
-    for (int i = 0; i < mib; ++i) out.write(chunk.data(), std::streamsize(chunk.size()));
-  }
-  ~BenchFile() { std::filesystem::remove_all(dir_); }
-  const std::string& dir() const { return dir_; }
-
- private:
-  std::string dir_;
-};
-
-// MiB/s of read_file.wat on kernel `kb` reading the file at /data: a
-// directory handle (a proxy of node A's) when `dir` holds one, else a local
-// preopen of `file`'s directory.
-double WasmFileReadMiBps(Kernel& kb, const BenchFile& file, k::HandleEntry dir, int mib) {
-  k::SpawnRequest request;
-  request.module_bytes = ReadModule("read_file");
-  request.preopens.push_back(shoal::wasi::Preopen{file.dir(), "/data", std::move(dir)});
-  auto start = Clock::now();
-  auto status = kb.Wait(kb.Spawn(std::move(request)).value().pid);
-  double s = Seconds(start);
-  if (!status.ok() || status->code != 0) Die("read_file failed");
-  return mib / s;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -344,8 +306,8 @@ int main(int argc, char** argv) {
     if (!root.ok()) Die("cannot open the bench directory");
     auto proxy = tcp_pair->Proxy(std::move(root).value(), rights);
     if (!proxy.ok()) Die(proxy.error().message.c_str());
-    double remote = WasmFileReadMiBps(*node_b, file, {*proxy, rights}, file_mib);
-    double local = WasmFileReadMiBps(*node_b, file, {}, file_mib);
+    double remote = WasmReadMiBps(*node_b, file, file_mib, {*proxy, rights});
+    double local = WasmReadMiBps(*node_b, file, file_mib);
     std::printf(
         "file reads across nodes (%d MiB in 64 KiB fd_reads): proxied file %.0f MiB/s, local "
         "file %.0f MiB/s, ratio %.2fx\n",

@@ -51,8 +51,10 @@ class FileServer final : public proto::rpc::File::Server, public ServerBase {
         uint32_t(max_bytes));
     ErrnoResult<size_t> now =
         file_->ReadNow(offset, std::span<uint8_t>(buffer.get().begin(), buffer.get().size()));
+    // Truncating gives the unused tail back to the response (a dropped
+    // orphan would still travel as zeros).
+    buffer.truncate(now.ok() ? uint32_t(*now) : 0);
     if (now.ok()) {
-      buffer.truncate(uint32_t(*now));
       results.adoptBytes(kj::mv(buffer));
       return kj::READY_NOW;
     }
@@ -60,7 +62,7 @@ class FileServer final : public proto::rpc::File::Server, public ServerBase {
       SetErrnoOutcome(results.initOutcome(), now.error());
       return kj::READY_NOW;
     }
-    buffer = {};  // Unused: the reactor's answer is copied in below.
+    // The reactor's answer is copied into the response below.
     Ref<FileOps> file = file_;
     return Completion<ErrnoResult<std::vector<uint8_t>>>(
                [&](FileOps::ReadDone done) { file->ReadAsync(offset, max_bytes, std::move(done)); })

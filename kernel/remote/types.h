@@ -1,7 +1,8 @@
 // The per-type halves of the object protocol: for each object type, the
 // server that exports a local object (<type>_server.cc) and the proxy that
 // stands for a remote one (<type>_proxy.cc). handles.cc picks them by type.
-// A factory returns null when its type cannot cross nodes.
+// Every type crosses nodes; NewProxy gives null only for a value outside
+// ObjectType (a newer peer's type), which ImportHandle refuses.
 #pragma once
 
 #include <memory>

@@ -60,6 +60,10 @@ class DataPlaneClusterTest : public ::testing::Test {
     return at == std::string::npos ? "" : entry.substr(at, entry.find('"', at + 15) - at);
   }
 
+  // Starts wc on node-b reading an 8 MiB file of node-a (many round trips)
+  // and returns its pid; 0 when it did not start.
+  uint64_t StartWcOnBigFileOfNodeA() const;
+
   // An open of a directory node-a does not have: node-a's own answer.
   Ran OpenMissingOnNodeA() const {
     return ShoalAt(1, "run --on node-b --dir node-a:/no/such/dir:/data " + kApps + "/hello.wasm");
@@ -171,13 +175,19 @@ void WriteLines(const std::string& path, int lines) {
 
 constexpr int kBigLines = 1 << 20;  // 8 MiB: many round trips to node-a.
 
-TEST_F(DataPlaneClusterTest, ACallStuckOnAStalledNodeParksOnlyItsProcess) {
+uint64_t DataPlaneClusterTest::StartWcOnBigFileOfNodeA() const {
   WriteLines(served_ + "/big.txt", kBigLines);
   Ran started = ShoalAt(
       1, "run --on node-b --dir node-a:" + served_ + ":/data " + kApps + "/wc.wasm /data/big.txt");
-  ASSERT_EQ(started.exit_code, 0) << started.output;
   unsigned long long pid = 0;
-  ASSERT_EQ(std::sscanf(started.output.c_str(), "started %llu", &pid), 1) << started.output;
+  EXPECT_EQ(started.exit_code, 0) << started.output;
+  EXPECT_EQ(std::sscanf(started.output.c_str(), "started %llu", &pid), 1) << started.output;
+  return pid;
+}
+
+TEST_F(DataPlaneClusterTest, ACallStuckOnAStalledNodeParksOnlyItsProcess) {
+  uint64_t pid = StartWcOnBigFileOfNodeA();
+  ASSERT_NE(pid, 0u);
   // wc has just started reading node-a's file: its next call to node-a
   // will wait while node-a is stopped.
   cluster_->Signal(0, SIGSTOP);
@@ -203,12 +213,8 @@ TEST_F(DataPlaneClusterTest, ACallStuckOnAStalledNodeParksOnlyItsProcess) {
 }
 
 TEST_F(DataPlaneClusterTest, KillingTheServingNodeFailsTheProcesssCallWithHostUnreachable) {
-  WriteLines(served_ + "/big.txt", kBigLines);
-  Ran started = ShoalAt(
-      1, "run --on node-b --dir node-a:" + served_ + ":/data " + kApps + "/wc.wasm /data/big.txt");
-  ASSERT_EQ(started.exit_code, 0) << started.output;
-  unsigned long long pid = 0;
-  ASSERT_EQ(std::sscanf(started.output.c_str(), "started %llu", &pid), 1) << started.output;
+  uint64_t pid = StartWcOnBigFileOfNodeA();
+  ASSERT_NE(pid, 0u);
   Clock::time_point killed = Clock::now();
   cluster_->Kill9(0);
   Ran wait = ShoalAt(1, "wait --timeout 20 " + std::to_string(pid));
