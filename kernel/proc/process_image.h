@@ -1,0 +1,102 @@
+// ProcessImage: a process stopped at a safepoint, as data (docs/migration.md).
+//
+// Kernel::Freeze captures one; Kernel::Prepare builds a process from one, on
+// this node or another. The image is in Wasm and kernel terms only: the
+// instance and thread as kernel/vm/snapshot.h has them (frames in Wasm
+// terms), the handle table with what each handle is, the WASI descriptors
+// that view those handles, the consoles' retained output, and what a parked
+// host call waits for. migrate/ turns it into bytes (proto/image.capnp).
+//
+// Handles: the process's own stdio objects are rebuilt on the destination
+// (kStdin, kStdout, kStderr); every other handle is a live object
+// (kObject): on the wire it travels as a capability, so it stays on its node
+// behind a proxy (kernel/remote/handles.h); a file image cannot hold one and
+// refuses it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kernel/object/handle_table.h"
+#include "kernel/object/object.h"
+#include "kernel/vm/snapshot.h"
+
+namespace shoal::kernel {
+
+using Sha256 = std::array<uint8_t, 32>;
+
+// What one handle of the image stands for.
+enum class HandleOrigin : uint8_t {
+  kStdin = 1,   // The process's stdin device.
+  kStdout = 2,  // Its stdout console.
+  kStderr = 3,  // Its stderr console.
+  kObject = 4,  // Any other object, carried live (`object`).
+};
+
+struct HandleImage {
+  HandleValue value = kInvalidHandle;
+  Rights rights = Rights::kNone;
+  ObjectType type = ObjectType::kChannel;
+  HandleOrigin origin = HandleOrigin::kObject;
+  Ref<KernelObject> object;  // kObject only: the object itself (never serialized).
+};
+
+// What a WASI descriptor is a view of.
+enum class DescriptorKind : uint8_t {
+  kStdio = 1,  // A stdin, stdout or stderr stream (its handle says which).
+};
+
+struct DescriptorImage {
+  uint32_t fd = 0;
+  HandleValue handle = kInvalidHandle;  // The handle it views.
+  DescriptorKind kind = DescriptorKind::kStdio;
+  uint64_t rights_base = 0;  // WASI rights.
+  uint64_t rights_inheriting = 0;
+  std::string preopen_name;
+};
+
+// A console's retained output: `bytes` start at absolute offset `start`
+// (the bytes before it were dropped), so the restored console continues at
+// start + bytes.size() and its readers' offsets stay valid.
+struct ConsoleImage {
+  uint64_t start = 0;
+  std::vector<uint8_t> bytes;
+};
+
+// A poll_oneoff parked on a clock, relative to the moment of capture, so it
+// rebases onto the destination's clocks.
+struct PollImage {
+  uint64_t elapsed_ns = 0;    // Since the call's first attempt.
+  uint64_t remaining_ns = 0;  // Until it looks again; UINT64_MAX: no clock.
+};
+
+struct ProcessImage {
+  uint64_t pid = 0;
+  uint64_t parent_pid = 0;
+  std::vector<std::string> args;  // args[0] is the program name.
+  std::vector<std::string> env;
+  Sha256 module_sha256{};
+  std::vector<uint8_t> module_bytes;  // May be empty on the wire when the destination has them.
+  uint32_t page_cap = 0;
+  uint64_t fuel_limit = UINT64_MAX;
+  uint64_t fuel_used = 0;  // Charged so far (the scheduler's accounting).
+  uint64_t cpu_ns = 0;
+
+  vm::InstanceImage instance;
+  vm::ThreadImage thread;
+  // The module's start function is still running; `_start` comes after it.
+  bool start_pending = false;
+
+  std::vector<HandleImage> handles;
+  std::vector<DescriptorImage> descriptors;
+  std::vector<HandleValue> startup_handles;
+  ConsoleImage stdout_console;
+  ConsoleImage stderr_console;
+  std::optional<PollImage> pending_poll;
+  bool yield_pending = false;
+};
+
+}  // namespace shoal::kernel
