@@ -10,6 +10,25 @@ Result<Ref<Console>> Console::Create(size_t retention) {
   return Ref<Console>(new Console(retention));
 }
 
+Result<Ref<Console>> Console::Resume(uint64_t start, std::span<const uint8_t> tail,
+                                     size_t retention) {
+  Ref<Console> console = TRY(Create(retention));
+  size_t skip = tail.size() > retention ? tail.size() - retention : 0;
+  MutexLock lock(&console->mu_);
+  console->start_ = start + skip;
+  console->bytes_.assign(tail.begin() + skip, tail.end());
+  return console;
+}
+
+ConsoleChunk Console::Retained() {
+  MutexLock lock(&mu_);
+  ConsoleChunk chunk;
+  chunk.offset = start_;
+  chunk.dropped = start_;
+  chunk.bytes.assign(bytes_.begin(), bytes_.end());
+  return chunk;
+}
+
 Result<uint64_t> Console::Write(std::span<const uint8_t> bytes) {
   Notifications fired;
   MutexLock lock(&mu_);

@@ -68,6 +68,15 @@ class ConsoleOps : public KernelObject {
 class Console final : public ConsoleOps {
  public:
   static Result<Ref<Console>> Create(size_t retention = kDefaultRetention);
+  // A console that continues another one (a restored process's): `tail`
+  // starts at absolute offset `start`, the bytes before it count as dropped,
+  // and the next write lands at start + tail.size(). Only the last
+  // `retention` bytes of `tail` are kept.
+  static Result<Ref<Console>> Resume(uint64_t start, std::span<const uint8_t> tail,
+                                     size_t retention = kDefaultRetention);
+
+  // The retained bytes and where they start, whether or not it is closed.
+  ConsoleChunk Retained();
 
   Result<uint64_t> Write(std::span<const uint8_t> bytes) override;
   // Answers at once, on the calling thread.

@@ -72,7 +72,8 @@ Kernel::~Kernel() {
   report.unfinished.clear();
 }
 
-Result<std::shared_ptr<const vm::CompiledModule>> Kernel::LoadCached(std::vector<uint8_t> bytes) {
+Result<std::shared_ptr<const vm::CompiledModule>> Kernel::LoadCached(
+    const std::vector<uint8_t>& bytes) {
   std::string key(bytes.begin(), bytes.end());
   {
     std::lock_guard lock(mu_);
@@ -95,6 +96,83 @@ Result<uint32_t> MemoryCapPages(uint64_t bytes) {
   return uint32_t((bytes + vm::kPageSize - 1) / vm::kPageSize);
 }
 
+bool Kernel::PidTakenLocked(uint64_t pid) const {
+  return live_.count(pid) != 0 || unreaped_.count(pid) != 0 || prepared_.count(pid) != 0;
+}
+
+Result<std::shared_ptr<Process>> Kernel::Build(ProcessSetup setup) {
+  std::shared_ptr<Process> process(new Process(*this, setup.pid, setup.parent_pid));
+  process->object_ = ProcessObject::Create(setup.pid);
+  process->object_->Attach(process);
+  process->stdout_ = TRY(Console::Resume(setup.stdout_console.offset, setup.stdout_console.bytes));
+  process->stderr_ = TRY(Console::Resume(setup.stderr_console.offset, setup.stderr_console.bytes));
+  process->stdout_mirror_ = setup.stdout_mirror;
+  process->stderr_mirror_ = setup.stderr_mirror;
+  process->fuel_limit_ = setup.fuel_limit;
+  process->ns_ = setup.ns != nullptr ? std::move(setup.ns) : root_namespace_->Clone();
+  process->module_bytes_ = setup.module_bytes;
+
+  wasi::WasiConfig& config = setup.wasi;
+  config.file_io = file_io_.get();
+  config.stdout_console = process->stdout_;
+  config.stderr_console = process->stderr_;
+  config.stdout_sink = setup.stdout_mirror;
+  config.stderr_sink = setup.stderr_mirror;
+  config.handles = &process->handles_;
+  config.host_calls = &host_calls_;
+  config.pending_call = &process->pending_call_;
+  process->wasi_ = TRY(wasi::WasiProcess::Create(std::move(config)));
+
+  std::shared_ptr<const vm::CompiledModule> compiled = TRY(LoadCached(*setup.module_bytes));
+  const vm::Module& module = compiled->module();
+  uint32_t cap = setup.page_cap != 0 ? setup.page_cap : options_.default_page_cap;
+  if (cap > vm::kMaxPages) {
+    return MakeError(Status::kInvalidArgs,
+                     "a memory cap of " + std::to_string(cap) + " pages is over wasm32's 4 GiB");
+  }
+  for (const vm::MemoryType& memory : module.memories) {
+    if (memory.limits.min > cap) {
+      return MakeError(Status::kNoMemory,
+                       "the module needs " +
+                           FormatByteSize(uint64_t(memory.limits.min) * vm::kPageSize) +
+                           " of initial memory, over its cap of " +
+                           FormatByteSize(uint64_t(cap) * vm::kPageSize));
+    }
+  }
+  process->page_cap_ = cap;
+  process->store_ = std::make_unique<vm::Store>();
+  std::vector<vm::Extern> imports =
+      TRY(abi::LinkProcessImports(*process->store_, module, *process));
+  // The start function runs as the process's first call, with fuel, so a
+  // module whose start never returns cannot hold Spawn() or a worker.
+  process->instance_ = TRY(
+      vm::Instance::Instantiate(*process->store_, compiled, imports, vm::StartFunction::kDefer));
+  for (vm::MemAddr addr : process->instance_->memories()) {
+    process->store_->memory(addr).set_page_cap(cap);
+  }
+  process->thread_ = std::make_unique<vm::Thread>(*process->store_);
+  return process;
+}
+
+VoidResult Kernel::Launch(const std::shared_ptr<Process>& process, Reaping reaping) {
+  uint64_t pid = process->pid();
+  {
+    std::lock_guard lock(mu_);
+    prepared_.erase(pid);  // A prepared process holds its pid until now.
+    // Checked again: another Spawn may have taken the pid meanwhile.
+    if (PidTakenLocked(pid)) return PidTaken(pid);
+    live_.emplace(pid, process);
+    if (reaping == Reaping::kOnWait) unreaped_.emplace(pid, process->object_);
+  }
+  if (VoidResult submitted = scheduler_->Submit(process); !submitted.ok()) {
+    std::lock_guard lock(mu_);
+    live_.erase(pid);
+    unreaped_.erase(pid);
+    return submitted.error();
+  }
+  return Ok();
+}
+
 Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
   if (request.module_bytes.empty()) {
     std::ifstream file(request.module_path, std::ios::binary);
@@ -110,67 +188,31 @@ Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
   }
   {
     std::lock_guard lock(mu_);
-    if (live_.count(pid) || unreaped_.count(pid)) return PidTaken(pid);
+    if (PidTakenLocked(pid)) return PidTaken(pid);
   }
-  std::shared_ptr<Process> process(new Process(*this, pid, request.parent_pid));
-  process->object_ = ProcessObject::Create(pid);
-  process->object_->Attach(process);
-  process->stdout_ = TRY(Console::Create());
-  process->stderr_ = TRY(Console::Create());
-  process->stdout_mirror_ = request.stdout_mirror;
-  process->stderr_mirror_ = request.stderr_mirror;
-  process->fuel_limit_ = request.fuel_limit;
-  process->ns_ = request.ns != nullptr ? std::move(request.ns) : root_namespace_->Clone();
-
   std::vector<std::string> notice_args;  // The process may be gone when on_spawn runs.
   if (options_.on_spawn) notice_args = request.args;
-  wasi::WasiConfig config;
-  config.args = std::move(request.args);
-  config.env = std::move(request.env);
-  config.preopens = std::move(request.preopens);
-  config.stdin_source = request.stdin_source;
-  config.file_io = file_io_.get();
-  config.stdout_console = process->stdout_;
-  config.stderr_console = process->stderr_;
-  config.stdout_sink = request.stdout_mirror;
-  config.stderr_sink = request.stderr_mirror;
-  config.handles = &process->handles_;
-  config.host_calls = &host_calls_;
-  config.pending_call = &process->pending_call_;
-  process->wasi_ = TRY(wasi::WasiProcess::Create(std::move(config)));
 
-  std::shared_ptr<const vm::CompiledModule> compiled =
-      TRY(LoadCached(std::move(request.module_bytes)));
-  const vm::Module& module = compiled->module();
-  uint32_t cap = request.page_cap != 0 ? request.page_cap : options_.default_page_cap;
-  if (cap > vm::kMaxPages) {
-    return MakeError(Status::kInvalidArgs,
-                     "a memory cap of " + std::to_string(cap) + " pages is over wasm32's 4 GiB");
-  }
-  for (const vm::MemoryType& memory : module.memories) {
-    if (memory.limits.min > cap) {
-      return MakeError(Status::kNoMemory,
-                       "the module needs " +
-                           FormatByteSize(uint64_t(memory.limits.min) * vm::kPageSize) +
-                           " of initial memory, over its cap of " +
-                           FormatByteSize(uint64_t(cap) * vm::kPageSize));
-    }
-  }
-  process->store_ = std::make_unique<vm::Store>();
-  std::vector<vm::Extern> imports =
-      TRY(abi::LinkProcessImports(*process->store_, module, *process));
-  // The start function runs as the process's first call, with fuel, so a
-  // module whose start never returns cannot hold Spawn() or a worker.
-  process->instance_ = TRY(
-      vm::Instance::Instantiate(*process->store_, compiled, imports, vm::StartFunction::kDefer));
-  for (vm::MemAddr addr : process->instance_->memories()) {
-    process->store_->memory(addr).set_page_cap(cap);
-  }
+  ProcessSetup setup;
+  setup.pid = pid;
+  setup.parent_pid = request.parent_pid;
+  setup.module_bytes =
+      std::make_shared<const std::vector<uint8_t>>(std::move(request.module_bytes));
+  setup.wasi.args = std::move(request.args);
+  setup.wasi.env = std::move(request.env);
+  setup.wasi.preopens = std::move(request.preopens);
+  setup.wasi.stdin_source = request.stdin_source;
+  setup.stdout_mirror = request.stdout_mirror;
+  setup.stderr_mirror = request.stderr_mirror;
+  setup.fuel_limit = request.fuel_limit;
+  setup.page_cap = request.page_cap;
+  setup.ns = std::move(request.ns);
+  std::shared_ptr<Process> process = TRY(Build(std::move(setup)));
+
   std::optional<vm::Extern> start = process->instance_->GetExport("_start");
   if (!start || start->kind != vm::ExternKind::kFunc) {
     return MakeError(Status::kNotFound, "the module exports no _start function");
   }
-  process->thread_ = std::make_unique<vm::Thread>(*process->store_);
   if (std::optional<vm::FuncAddr> module_start = process->instance_->start_function()) {
     TRY(process->thread_->Call(*module_start, {}));
     process->entry_after_start_ = start->addr;
@@ -186,19 +228,7 @@ Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
   }
 
   SpawnResult result{pid, process->object_, process->stdout_, process->stderr_};
-  {
-    std::lock_guard lock(mu_);
-    // Checked again: another Spawn may have taken the pid meanwhile.
-    if (live_.count(pid) || unreaped_.count(pid)) return PidTaken(pid);
-    live_.emplace(pid, process);
-    if (request.reaping == Reaping::kOnWait) unreaped_.emplace(pid, process->object_);
-  }
-  if (VoidResult submitted = scheduler_->Submit(process); !submitted.ok()) {
-    std::lock_guard lock(mu_);
-    live_.erase(pid);
-    unreaped_.erase(pid);
-    return submitted.error();
-  }
+  TRY(Launch(process, request.reaping));
   if (options_.on_spawn) {
     options_.on_spawn(SpawnNotice{pid, request.parent_pid, std::move(notice_args), result.object});
   }

@@ -25,11 +25,13 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "kernel/base/result.h"
 #include "kernel/object/handle_table.h"
 #include "kernel/object/namespace.h"
+#include "kernel/proc/checkpoint.h"
 #include "kernel/proc/process_object.h"
 #include "kernel/sched/reactor.h"
 #include "kernel/sched/reactor_file_io.h"
@@ -136,6 +138,22 @@ class Kernel {
   // process (a trap there ends the process, kTrapped).
   Result<SpawnResult> Spawn(SpawnRequest request);
 
+  // Freezes `pid` at its next safepoint and captures its image (checkpoint.h),
+  // blocking the calling thread (never a worker) until then. Errors (the
+  // process runs on): kNotFound, kAlreadyExists (a freeze or move is under
+  // way), kShouldWait (no safepoint within `timeout`), kNotSupported (it
+  // holds what cannot move yet; the message says what).
+  Result<std::unique_ptr<FrozenProcess>> Freeze(
+      uint64_t pid, std::chrono::nanoseconds timeout = std::chrono::seconds(10));
+  // Builds the process `request.image` describes and checks it against its
+  // module, without running it; it holds its pid from now on. Errors:
+  // kAlreadyExists (the pid is taken), kInvalidArgs (the image does not fit
+  // its module or names objects it lacks), the errors of Spawn.
+  Result<std::unique_ptr<PreparedProcess>> Prepare(RestoreRequest request);
+  // Runs a prepared process.
+  Result<SpawnResult> Start(std::unique_ptr<PreparedProcess> prepared,
+                            Reaping reaping = Reaping::kOnWait);
+
   // Blocks until process `pid` ended (or `timeout`), then forgets it (a
   // kOnWait process). kNotFound for an unknown or already reaped pid,
   // kShouldWait on timeout.
@@ -171,8 +189,29 @@ class Kernel {
   void OnProcessExit(uint64_t pid);
 
  private:
+  friend class PreparedProcess;
+  // What Spawn and Prepare share: a process with its consoles, WASI view,
+  // store and instance, not yet registered. Its thread is made but idle.
+  struct ProcessSetup {
+    uint64_t pid = 0;
+    uint64_t parent_pid = 0;
+    std::shared_ptr<const std::vector<uint8_t>> module_bytes;
+    wasi::WasiConfig wasi;  // Without the consoles, handles and kernel parts: Build adds them.
+    std::shared_ptr<wasi::OutputSink> stdout_mirror;
+    std::shared_ptr<wasi::OutputSink> stderr_mirror;
+    uint64_t fuel_limit = UINT64_MAX;
+    uint32_t page_cap = 0;
+    std::shared_ptr<Namespace> ns;
+    ConsoleChunk stdout_console;  // Where the consoles continue from (restore).
+    ConsoleChunk stderr_console;
+  };
+  Result<std::shared_ptr<Process>> Build(ProcessSetup setup);
+  // Registers and submits a built process; kAlreadyExists if its pid is taken.
+  VoidResult Launch(const std::shared_ptr<Process>& process, Reaping reaping);
+  bool PidTakenLocked(uint64_t pid) const;
+
   explicit Kernel(KernelOptions options) : options_(options) {}
-  Result<std::shared_ptr<const vm::CompiledModule>> LoadCached(std::vector<uint8_t> bytes);
+  Result<std::shared_ptr<const vm::CompiledModule>> LoadCached(const std::vector<uint8_t>& bytes);
 
   KernelOptions options_;
   std::atomic<uint64_t> host_calls_{0};
@@ -186,6 +225,7 @@ class Kernel {
   uint64_t next_pid_ = 1;                                        // Guarded by mu_.
   std::unordered_map<uint64_t, std::shared_ptr<Process>> live_;  // Guarded by mu_.
   std::unordered_map<uint64_t, Ref<ProcessObject>> unreaped_;    // Guarded by mu_.
+  std::unordered_set<uint64_t> prepared_;                        // Guarded by mu_.
   // Compiled modules by content; bounded (cleared past kModuleCacheSize).
   static constexpr size_t kModuleCacheSize = 64;
   std::unordered_map<std::string, std::shared_ptr<const vm::CompiledModule>> modules_;  // mu_.

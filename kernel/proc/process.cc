@@ -37,6 +37,9 @@ StepOutcome Process::Step(uint64_t fuel_quantum) {
   object_wait_ = {};
   pending_wait_.reset();
   uint64_t quantum = fuel_quantum;
+  if (freeze_asked_.load(std::memory_order_acquire)) {
+    if (std::optional<StepOutcome> outcome = StepFrozen(quantum)) return *outcome;
+  }
   uint64_t used_before = thread_->fuel_used();
   if (fuel_limit_ != UINT64_MAX) {
     if (used_before >= fuel_limit_) {
@@ -71,6 +74,83 @@ StepOutcome Process::Step(uint64_t fuel_quantum) {
     }
   }
   return Finish({ExitReason::kTrapped, wasi::kTrapExitCode, "unknown run status"});
+}
+
+std::optional<StepOutcome> Process::StepFrozen(uint64_t& quantum) {
+  std::shared_ptr<FreezeRequest> request;
+  {
+    std::lock_guard lock(freeze_mu_);
+    if (moved_to_) return Finish(MakeExitStatus(ExitReason::kKilled, kKilledExitCode));
+    if (thaw_) {
+      thaw_ = false;
+      frozen_ = false;
+      freeze_asked_.store(freeze_ != nullptr, std::memory_order_release);
+      return std::nullopt;
+    }
+    if (frozen_) return StepOutcome::kParked;  // A stray wake-up: stay frozen.
+    request = freeze_;
+  }
+  if (!request) return std::nullopt;
+  if (pending_call_.live()) {
+    // Let the operation in flight complete and its call collect it first.
+    quantum = 1;
+    return std::nullopt;
+  }
+  Result<ProcessImage> image = Capture();
+  bool captured = image.ok();
+  {
+    std::lock_guard lock(request->mu);
+    if (request->cancelled) captured = false;
+    request->image = std::move(image);
+    request->done = true;
+  }
+  request->cv.notify_all();
+  std::lock_guard lock(freeze_mu_);
+  if (freeze_ == request) freeze_.reset();
+  if (!captured) {  // Refused, or the requester gave up: it runs on.
+    freeze_asked_.store(thaw_ || freeze_ != nullptr, std::memory_order_release);
+    thaw_ = false;
+    return std::nullopt;
+  }
+  frozen_ = true;
+  return StepOutcome::kParked;
+}
+
+VoidResult Process::RequestFreeze(std::shared_ptr<FreezeRequest> request) {
+  {
+    std::lock_guard lock(freeze_mu_);
+    if (freeze_ || (frozen_ && !thaw_) || moved_to_) {
+      return MakeError(Status::kAlreadyExists, "process " + std::to_string(pid_) +
+                                                   " is being checkpointed or moved already");
+    }
+    freeze_ = std::move(request);
+    freeze_asked_.store(true, std::memory_order_release);
+  }
+  kernel_.scheduler().Wake(*this);
+  return Ok();
+}
+
+void Process::CancelFreeze(const std::shared_ptr<FreezeRequest>& request) {
+  std::lock_guard lock(freeze_mu_);
+  if (freeze_ == request) freeze_.reset();
+}
+
+void Process::Thaw() {
+  {
+    std::lock_guard lock(freeze_mu_);
+    thaw_ = true;
+    freeze_asked_.store(true, std::memory_order_release);
+  }
+  kernel_.scheduler().Wake(*this);
+}
+
+void Process::Release(Ref<ProcessOps> moved_to) {
+  {
+    std::lock_guard lock(freeze_mu_);
+    moved_to_ = std::move(moved_to);
+    freeze_asked_.store(true, std::memory_order_release);
+  }
+  kernel_.scheduler().Wake(*this);
 }
 
 StepOutcome Process::Park() {
@@ -129,8 +209,22 @@ void Process::OnFinished(FinishReason reason) {
   if (reason == FinishReason::kKilled)
     status = MakeExitStatus(ExitReason::kKilled, kKilledExitCode);
   TaskAccounting acct = accounting();
-  status.fuel_used = acct.fuel_used;
-  status.cpu_ns = acct.cpu_ns;
+  status.fuel_used = fuel_base_ + acct.fuel_used;
+  status.cpu_ns = cpu_base_ns_ + acct.cpu_ns;
+  Ref<ProcessOps> moved_to;
+  std::shared_ptr<FreezeRequest> unanswered;
+  {
+    std::lock_guard lock(freeze_mu_);
+    moved_to = moved_to_;
+    unanswered = std::move(freeze_);
+  }
+  if (unanswered) {  // It ended before it reached a safepoint.
+    std::lock_guard lock(unanswered->mu);
+    unanswered->image = MakeError(
+        Status::kNotFound, "process " + std::to_string(pid_) + " ended before it could be frozen");
+    unanswered->done = true;
+    unanswered->cv.notify_all();
+  }
   // Drop every handle, so channel peers see kPeerClosed.
   for (const HandleRecord& record : handles_.Snapshot()) (void)handles_.Close(record.value);
   pending_call_.Abandon();  // An operation in flight lets go of its objects when it ends.
@@ -141,7 +235,11 @@ void Process::OnFinished(FinishReason reason) {
   store_.reset();
   wasi_.reset();
   kernel_.OnProcessExit(pid_);  // First: whoever sees the exit finds it gone.
-  object_->SetExited(std::move(status));
+  if (moved_to) {
+    object_->Forward(std::move(moved_to));  // It runs on elsewhere.
+  } else {
+    object_->SetExited(std::move(status));
+  }
 }
 
 void Process::WatchTerminate(Ref<PortOps> port, uint64_t key) {

@@ -29,6 +29,16 @@
 // (peers see kPeerClosed), closes the consoles, releases the VM state, and
 // publishes the exit status on the ProcessObject (kSignaled).
 //
+// Freezing (Kernel::Freeze): a freeze request is seen at the next Step,
+// which is a safepoint. A host call's operation still in flight (its
+// PendingCall is live) is first let complete and collected, one fuel unit at
+// a time, so an image never holds half an operation and a retried write is
+// never done twice. The Step then captures the image, hands it to the
+// requester and parks with no wake-up registered: the process stays frozen
+// until Thaw() (it runs on, having noticed nothing) or Release() (it ends
+// here, because it now runs elsewhere: its ProcessObject forwards to the new
+// one). A kill still ends a frozen process.
+//
 // Start functions: a module's start function is the thread's first call and
 // runs in Step() with fuel like everything else (Spawn defers it); when it
 // returns, Step() calls the `_start` export. A start function that loops
@@ -40,6 +50,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -49,6 +60,7 @@
 #include "kernel/object/handle_table.h"
 #include "kernel/object/namespace.h"
 #include "kernel/object/port.h"
+#include "kernel/proc/process_image.h"
 #include "kernel/proc/process_object.h"
 #include "kernel/sched/reactor.h"
 #include "kernel/sched/task.h"
@@ -108,6 +120,26 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   // `wait` stands for completes (PendingCall::TakeWait()); as SetObjectWait.
   void SetPendingWait(std::shared_ptr<IoWait> wait) { pending_wait_ = std::move(wait); }
 
+  // One Kernel::Freeze in progress: filled by the process's Step.
+  struct FreezeRequest {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;                          // Guarded by mu.
+    bool cancelled = false;                     // Guarded by mu: the requester gave up.
+    std::optional<Result<ProcessImage>> image;  // Guarded by mu.
+  };
+  // Asks for a freeze at the next Step. Any thread; at most one at a time
+  // (kAlreadyExists otherwise).
+  VoidResult RequestFreeze(std::shared_ptr<FreezeRequest> request);
+  // The requester gave up waiting for `request`.
+  void CancelFreeze(const std::shared_ptr<FreezeRequest>& request);
+  // Lets a frozen process run on (from any thread).
+  void Thaw();
+  // Ends a frozen process here because it runs elsewhere now: its handles
+  // are dropped (objects exported to the new node live on there), its
+  // consoles closed, and its ProcessObject forwards to `moved_to`.
+  void Release(Ref<ProcessOps> moved_to);
+
   // Terminate: queues {kTerminatePacketTag} on the watched port, or kills.
   void Terminate();
   // Where Terminate() sends its packet (process_watch_terminate).
@@ -118,6 +150,11 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   Process(Kernel& kernel, uint64_t pid, uint64_t parent_pid);
 
   StepOutcome Park();
+  // The image of this process, stopped at a safepoint (Step, frozen), or
+  // why it cannot move.
+  Result<ProcessImage> Capture();
+  // A Step while a freeze is asked for or in force; nullopt: run normally.
+  std::optional<StepOutcome> StepFrozen(uint64_t& quantum);
   // Registers a reactor poll that wakes the process; false if it failed.
   bool PollFd(const wasi::FdWait& wait);
   StepOutcome Finish(ExitStatus status);
@@ -137,6 +174,8 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   std::shared_ptr<wasi::OutputSink> stdout_mirror_;
   std::shared_ptr<wasi::OutputSink> stderr_mirror_;
   uint64_t fuel_limit_ = UINT64_MAX;
+  uint32_t page_cap_ = 0;  // Of each linear memory, in Wasm pages.
+  std::shared_ptr<const std::vector<uint8_t>> module_bytes_;  // For its image.
 
   // The operation a host call left in flight, if any. Before wasi_, which
   // refers to it, so it is destroyed after it.
@@ -160,6 +199,17 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   Reactor::OpId poll_op_ = 0;
 
   std::optional<ExitStatus> exit_;  // Set by Finish() before kDone.
+
+  // What a restored process had used before it came here.
+  uint64_t fuel_base_ = 0;
+  uint64_t cpu_base_ns_ = 0;
+
+  std::mutex freeze_mu_;
+  std::shared_ptr<FreezeRequest> freeze_;  // Guarded by freeze_mu_.
+  bool thaw_ = false;                      // Guarded by freeze_mu_.
+  Ref<ProcessOps> moved_to_;               // Guarded by freeze_mu_: set by Release().
+  std::atomic<bool> freeze_asked_{false};  // Any of the three above is set.
+  bool frozen_ = false;                    // Step/OnFinished only.
 
   std::mutex terminate_mu_;
   std::weak_ptr<PortOps> terminate_port_;  // Guarded by terminate_mu_.

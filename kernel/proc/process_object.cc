@@ -36,12 +36,41 @@ void ProcessObject::SetExited(ExitStatus status) {
 
 Result<ProcessInfo> ProcessObject::Info() { return ProcessInfo{pid_, exit_status()}; }
 
+Ref<ProcessOps> ProcessObject::moved_to() const {
+  std::lock_guard lock(mu_);
+  return moved_to_;
+}
+
+void ProcessObject::Forward(Ref<ProcessOps> moved_to) {
+  {
+    std::lock_guard lock(mu_);
+    moved_to_ = moved_to;
+  }
+  std::weak_ptr<KernelObject> weak = weak_from_this();
+  auto adopt_exit = [weak, moved_to](Signals) {
+    auto self = std::static_pointer_cast<ProcessObject>(weak.lock());
+    if (!self) return;
+    Result<ProcessInfo> info = moved_to->Info();
+    if (info.ok() && info->exit) {
+      self->SetExited(*info->exit);
+    } else {
+      self->SetExited({ExitReason::kKilled, kKilledExitCode,
+                       "lost: the node it moved to can no longer be reached"});
+    }
+  };
+  Result<ObserverToken> token =
+      moved_to->ObserveAsync(Signals::kSignaled | Signals::kPeerClosed, adopt_exit);
+  if (!token.ok()) adopt_exit(Signals::kPeerClosed);
+}
+
 VoidResult ProcessObject::Terminate() {
+  if (Ref<ProcessOps> moved = moved_to()) return moved->Terminate();
   if (std::shared_ptr<Process> running = process()) running->Terminate();
   return Ok();
 }
 
 VoidResult ProcessObject::Kill() {
+  if (Ref<ProcessOps> moved = moved_to()) return moved->Kill();
   if (std::shared_ptr<Process> running = process()) {
     running->kernel().scheduler().RequestKill(*running);
   }

@@ -6,6 +6,10 @@
 // pid, the exit status once there is one, and a weak link to the running
 // Process for Terminate and Kill.
 //
+// After a migration the process runs on another node: the object forwards
+// (Forward()) Terminate and Kill to the process there, and signals the exit
+// it reports, so holders of the handle see no difference.
+//
 // Signals: kSignaled once the process has ended (level; never cleared).
 // Threading: thread-safe.
 #pragma once
@@ -47,6 +51,9 @@ class ProcessObject final : public ProcessOps {
   // Kernel side, called once by the process when it ends.
   void SetExited(ExitStatus status);
   void Attach(std::weak_ptr<Process> process) { process_ = std::move(process); }
+  // Kernel side, once, when the process moved to another node: from now on
+  // it stands for `moved_to` (a proxy of the process there).
+  void Forward(Ref<ProcessOps> moved_to);
 
  private:
   explicit ProcessObject(uint64_t pid) : ProcessOps(ObjectType::kProcess), pid_(pid) {}
@@ -55,6 +62,9 @@ class ProcessObject final : public ProcessOps {
   mutable std::mutex mu_;
   mutable std::condition_variable exited_cv_;
   std::optional<ExitStatus> status_;  // Guarded by mu_.
+  Ref<ProcessOps> moved_to_;          // Guarded by mu_.
+  // The forwarded process, or null.
+  Ref<ProcessOps> moved_to() const;
 };
 
 }  // namespace shoal::kernel

@@ -33,6 +33,22 @@ ErrnoOr<uint32_t> DescriptorTable::Adopt(kernel::HandleValue handle, Descriptor 
   return Install(LowestFree(), std::move(descriptor), handle, entry->rights);
 }
 
+ErrnoOr<uint32_t> DescriptorTable::Restore(uint32_t fd, kernel::HandleValue handle,
+                                           Descriptor descriptor) {
+  auto entry = handles_.GetEntry(handle, kernel::Rights::kNone);
+  if (!entry.ok() || entry->object != descriptor.object->kernel_object()) return Errno::kBadf;
+  if (entries_.count(fd) != 0) return Errno::kInval;
+  if (entries_.size() >= kMaxDescriptors) return Errno::kMfile;
+  return Install(fd, std::move(descriptor), handle, entry->rights);
+}
+
+void DescriptorTable::ForEachLive(
+    const std::function<void(uint32_t fd, const Descriptor&)>& visit) const {
+  for (const auto& [fd, d] : entries_) {
+    if (Live(d)) visit(fd, d);
+  }
+}
+
 ErrnoOr<uint32_t> DescriptorTable::Install(uint32_t fd, Descriptor descriptor,
                                            kernel::HandleValue handle,
                                            kernel::Rights handle_rights) {

@@ -13,15 +13,16 @@
 //     descriptor: it answers EBADF from then on, like a closed one.
 // So descriptors and handles never disagree about what the process holds:
 // the handle table says which objects a snapshot must carry.
-// TODO(migrate): a snapshot also carries each descriptor's own state (fd ->
-// handle value, position, flags, WASI rights, preopen name); handle values
-// survive Restore(), so the pairing does too.
+// A process image (kernel/proc/process_image.h) carries each descriptor's
+// own state (fd -> handle value, WASI rights, preopen name); handle values
+// survive HandleTable::Restore(), so the pairing does too (Restore below).
 //
 // Threading: used by the process's thread, one call at a time; the handle
 // table is thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -70,6 +71,16 @@ class DescriptorTable {
   Errno Close(uint32_t fd);
   // Moves `from` onto `to` (closing what `to` held); both must be open.
   Errno Renumber(uint32_t from, uint32_t to);
+
+  // Installs `descriptor` at exactly `fd`, viewing `handle` (which must name
+  // descriptor.object's kernel object: EBADF otherwise): rebuilding a
+  // restored process's table, whose handles were restored first. EINVAL
+  // when `fd` is open.
+  ErrnoOr<uint32_t> Restore(uint32_t fd, kernel::HandleValue handle, Descriptor descriptor);
+
+  // Calls `visit` for each open descriptor whose handle is still there, in
+  // fd order.
+  void ForEachLive(const std::function<void(uint32_t fd, const Descriptor&)>& visit) const;
 
   // Open descriptors, counting ones whose handle went away unnoticed.
   size_t size() const { return entries_.size(); }

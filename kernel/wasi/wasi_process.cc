@@ -36,9 +36,11 @@ Result<std::unique_ptr<WasiProcess>> WasiProcess::Create(WasiConfig config) {
   auto out = std::make_shared<ConsoleOutput>(c.stdout_console, c.stdout_sink);
   process->stderr_sink_ = std::make_shared<ConsoleOutput>(c.stderr_console, c.stderr_sink);
 
-  std::shared_ptr<FileObject> stdio[] = {StdioStream::ForInput(StdinDevice::Create(in)),
-                                         StdioStream::ForOutput(out),
-                                         StdioStream::ForOutput(process->stderr_sink_)};
+  std::shared_ptr<FileObject>* stdio = process->stdio_;
+  stdio[0] = StdioStream::ForInput(StdinDevice::Create(in));
+  stdio[1] = StdioStream::ForOutput(out);
+  stdio[2] = StdioStream::ForOutput(process->stderr_sink_);
+  if (!c.install_stdio) return process;
   for (uint32_t fd = 0; fd < 3; ++fd) {
     Rights rights = stdio[fd]->max_rights();
     if (!process->fds_.InsertAt(fd, Descriptor{stdio[fd], rights, 0, ""}).ok()) {

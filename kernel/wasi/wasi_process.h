@@ -67,12 +67,17 @@ struct WasiConfig {
   // kernel's Process owns it); null: the WasiProcess keeps its own. Must
   // outlive the process.
   PendingCall* pending_call = nullptr;
+  // False: descriptors 0-2 are made (stdio_object()) but not installed, and
+  // no preopen is opened; a restored process's table is rebuilt from its
+  // image instead (Kernel::Prepare).
+  bool install_stdio = true;
 };
 
 // A poll_oneoff that is waiting for a clock. Times are host CLOCK_MONOTONIC
 // nanoseconds. Kept so that the retried call (after the process was parked)
-// measures relative timeouts from the first attempt, not from the retry.
-// TODO(migrate): rebase these onto the destination's clock on restore.
+// measures relative timeouts from the first attempt, not from the retry. A
+// process image carries it relative to the capture (PollImage), rebased
+// onto the destination's clocks on restore.
 struct PendingPoll {
   uint64_t start_ns = 0;     // Monotonic time of the first attempt.
   uint64_t realtime_ns = 0;  // Realtime clock at the first attempt.
@@ -103,6 +108,9 @@ class WasiProcess {
   const std::vector<std::string>& args() const { return config_.args; }
   const std::vector<std::string>& env() const { return config_.env; }
   DescriptorTable& fds() { return fds_; }
+  // The stdin (0), stdout (1) and stderr (2) streams made at Create(),
+  // whether or not they are still installed as descriptors.
+  const std::shared_ptr<FileObject>& stdio_object(uint32_t fd) const { return stdio_[fd]; }
   // Where the runner reports traps; never null.
   OutputSink& stderr_sink() { return *stderr_sink_; }
 
@@ -131,6 +139,7 @@ class WasiProcess {
   PendingCall* pending_call_;                         // Never null.
   DescriptorTable fds_;
   std::shared_ptr<ConsoleOutput> stderr_sink_;
+  std::shared_ptr<FileObject> stdio_[3];
   std::optional<PendingPoll> pending_poll_;
   FdWait fd_wait_;
   std::shared_ptr<IoWait> io_wait_;

@@ -1,0 +1,250 @@
+// Kernel-level checkpoint and restore: Freeze a running process, Prepare
+// its image in another kernel (another node, as far as the process can
+// tell), Release the source and Start the copy; or Thaw it where it was.
+// The output of a process moved in the middle of its run must equal an
+// uninterrupted run's, byte for byte.
+#include "kernel/proc/checkpoint.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "kernel/object/channel.h"
+#include "kernel/proc/proc_test_support.h"
+
+namespace shoal::kernel {
+namespace {
+
+using testing::kWaitLimit;
+using testing::OneWorkerKernel;
+using testing::RequestFor;
+using testing::TextOf;
+using testing::WaitCode;
+
+SpawnRequest LifeRequest(const std::string& generations) {
+  SpawnRequest request;
+  request.module_path = std::string(SHOAL_APPS_DIR) + "/life.wasm";
+  request.args = {"life", generations, "50", "24"};
+  return request;
+}
+
+// What `request` prints when nothing interrupts it.
+std::string Uninterrupted(SpawnRequest request) {
+  std::unique_ptr<Kernel> kernel = OneWorkerKernel();
+  Result<SpawnResult> spawned = kernel->Spawn(std::move(request));
+  EXPECT_TRUE(spawned.ok()) << spawned.error().message;
+  EXPECT_EQ(WaitCode(*kernel, spawned->pid), 0);
+  return TextOf(spawned->stdout_console);
+}
+
+// Moves `frozen` from its kernel into `to`: prepare, release, start.
+Result<SpawnResult> Move(std::unique_ptr<FrozenProcess> frozen, Kernel& to) {
+  RestoreRequest request;
+  request.image = frozen->image();
+  std::unique_ptr<PreparedProcess> prepared = TRY(to.Prepare(std::move(request)));
+  Result<SpawnResult> started = to.Start(std::move(prepared));
+  if (started.ok()) frozen->Release(started->object);
+  return started;
+}
+
+TEST(CheckpointTest, AProcessMovedBetweenKernelsPrintsWhatAnUnmovedOneDoes) {
+  const std::string expected = Uninterrupted(LifeRequest("1500"));
+  ASSERT_NE(expected.find("gen 1500 "), std::string::npos) << expected;
+
+  std::unique_ptr<Kernel> a = OneWorkerKernel();
+  std::unique_ptr<Kernel> b = OneWorkerKernel();
+  Result<SpawnResult> first = a->Spawn(LifeRequest("1500"));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  // Let it print something before it moves, so that the move is mid-run.
+  ASSERT_TRUE(testing::WaitUntil([&] { return TextOf(first->stdout_console).size() > 0; }));
+
+  Result<std::unique_ptr<FrozenProcess>> frozen = a->Freeze(first->pid);
+  ASSERT_TRUE(frozen.ok()) << frozen.error().message;
+  const ProcessImage& image = (*frozen)->image();
+  EXPECT_EQ(image.pid, first->pid);
+  EXPECT_FALSE(image.thread.frames.empty());
+  EXPECT_GT(image.fuel_used, 0u);
+  const std::string before = TextOf(first->stdout_console);
+  EXPECT_EQ(std::string(image.stdout_console.bytes.begin(), image.stdout_console.bytes.end()),
+            before);
+
+  Result<SpawnResult> moved = Move(std::move(frozen).value(), *b);
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  EXPECT_EQ(moved->pid, first->pid);
+  EXPECT_EQ(WaitCode(*b, moved->pid), 0);
+  // The restored console continues the old one: same offsets, all the text.
+  EXPECT_EQ(TextOf(moved->stdout_console), expected);
+  EXPECT_EQ(TextOf(first->stdout_console), before);  // Nothing more ran on a.
+
+  // The source's process object forwards to the moved process's exit.
+  std::optional<ExitStatus> status = first->object->WaitExited(kWaitLimit);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->reason, ExitReason::kReturned);
+  EXPECT_EQ(a->live_processes(), 0u);
+}
+
+TEST(CheckpointTest, AThawedProcessRunsOnAsIfNothingHappened) {
+  const std::string expected = Uninterrupted(LifeRequest("600"));
+  std::unique_ptr<Kernel> kernel = OneWorkerKernel();
+  Result<SpawnResult> spawned = kernel->Spawn(LifeRequest("600"));
+  ASSERT_TRUE(spawned.ok());
+  for (int i = 0; i < 5; ++i) {
+    Result<std::unique_ptr<FrozenProcess>> frozen = kernel->Freeze(spawned->pid);
+    if (!frozen.ok()) {
+      EXPECT_EQ(frozen.error().status, Status::kNotFound);  // It ended first.
+      break;
+    }
+    std::shared_ptr<Process> process = kernel->Find(spawned->pid);
+    ASSERT_NE(process, nullptr);
+    uint64_t fuel = process->accounting().fuel_used;
+    EXPECT_EQ((*frozen)->image().fuel_used, fuel);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    EXPECT_EQ(process->accounting().fuel_used, fuel);  // Frozen means frozen.
+    // Destroying it thaws.
+  }
+  EXPECT_EQ(WaitCode(*kernel, spawned->pid), 0);
+  EXPECT_EQ(TextOf(spawned->stdout_console), expected);
+}
+
+TEST(CheckpointTest, ASleepKeepsItsDeadlineAcrossTheMove) {
+  std::unique_ptr<Kernel> a = OneWorkerKernel();
+  std::unique_ptr<Kernel> b = OneWorkerKernel();
+  auto started = std::chrono::steady_clock::now();
+  Result<SpawnResult> first = a->Spawn(RequestFor("sleeper"));  // Sleeps 20 ms, exits 3.
+  ASSERT_TRUE(first.ok());
+  Result<std::unique_ptr<FrozenProcess>> frozen = a->Freeze(first->pid);
+  ASSERT_TRUE(frozen.ok()) << frozen.error().message;
+  if ((*frozen)->image().pending_poll) {
+    EXPECT_LE((*frozen)->image().pending_poll->remaining_ns, 20'000'000u);
+  }
+  Result<SpawnResult> moved = Move(std::move(frozen).value(), *b);
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  EXPECT_EQ(WaitCode(*b, moved->pid), 3);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(20));
+}
+
+TEST(CheckpointTest, HandlesMoveWithTheProcessAndKeepWorking) {
+  std::unique_ptr<Kernel> a = OneWorkerKernel();
+  std::unique_ptr<Kernel> b = OneWorkerKernel();
+  auto [ours, theirs] = std::move(Channel::Create()).value();
+  SpawnRequest request = RequestFor("echo_channel");
+  request.handles.push_back({theirs, DefaultRights(ObjectType::kChannel)});
+  Result<SpawnResult> first = a->Spawn(std::move(request));
+  ASSERT_TRUE(first.ok());
+
+  auto echo = [&](const std::string& text) {
+    std::vector<uint8_t> bytes(text.begin(), text.end());
+    EXPECT_TRUE(ours->Write(bytes, {}).ok());
+    std::string got;
+    EXPECT_TRUE(testing::WaitUntil([&] {
+      Result<Message> reply = ours->Read({});
+      if (!reply.ok()) return false;
+      got.assign(reply->bytes.begin(), reply->bytes.end());
+      return true;
+    }));
+    return got;
+  };
+  EXPECT_EQ(echo("before"), "before");
+
+  Result<std::unique_ptr<FrozenProcess>> frozen = a->Freeze(first->pid);
+  ASSERT_TRUE(frozen.ok()) << frozen.error().message;
+  // A message sent while it is frozen waits in the channel for it.
+  const std::vector<uint8_t> waiting = {'m', 'i', 'd'};
+  ASSERT_TRUE(ours->Write(waiting, {}).ok());
+  Result<SpawnResult> moved = Move(std::move(frozen).value(), *b);
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+
+  std::string mid;
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    Result<Message> reply = ours->Read({});
+    if (reply.ok()) mid.assign(reply->bytes.begin(), reply->bytes.end());
+    return reply.ok();
+  }));
+  EXPECT_EQ(mid, "mid");
+  EXPECT_EQ(echo("after"), "after");
+  ours.reset();  // The peer closes: the echo exits 0.
+  EXPECT_EQ(WaitCode(*b, moved->pid), 0);
+}
+
+TEST(CheckpointTest, APreopenedDirectoryIsRefusedBeforeAnythingIsFrozen) {
+  std::unique_ptr<Kernel> kernel = OneWorkerKernel();
+  SpawnRequest request = RequestFor("spin");
+  request.preopens.push_back({"/tmp", "/data", {}});
+  Result<SpawnResult> spawned = kernel->Spawn(std::move(request));
+  ASSERT_TRUE(spawned.ok()) << spawned.error().message;
+  Result<std::unique_ptr<FrozenProcess>> frozen = kernel->Freeze(spawned->pid);
+  ASSERT_FALSE(frozen.ok());
+  EXPECT_EQ(frozen.error().status, Status::kNotSupported);
+  EXPECT_NE(frozen.error().message.find("descriptor 3 (the directory preopened as /data)"),
+            std::string::npos)
+      << frozen.error().message;
+  // It runs on, and can be asked again.
+  uint64_t fuel = kernel->Find(spawned->pid)->accounting().fuel_used;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return kernel->Find(spawned->pid)->accounting().fuel_used > fuel; }));
+  EXPECT_FALSE(kernel->Freeze(spawned->pid).ok());
+  ASSERT_TRUE(kernel->Kill(spawned->pid).ok());
+  EXPECT_EQ(WaitCode(*kernel, spawned->pid), kKilledExitCode);
+}
+
+TEST(CheckpointTest, RestoreKeepsThePidOnlyWhenItIsFree) {
+  std::unique_ptr<Kernel> kernel = OneWorkerKernel();
+  Result<SpawnResult> spawned = kernel->Spawn(LifeRequest("400"));
+  ASSERT_TRUE(spawned.ok());
+  Result<std::unique_ptr<FrozenProcess>> frozen = kernel->Freeze(spawned->pid);
+  ASSERT_TRUE(frozen.ok()) << frozen.error().message;
+  RestoreRequest copy;
+  copy.image = (*frozen)->image();
+  Result<std::unique_ptr<PreparedProcess>> clash = kernel->Prepare(copy);
+  ASSERT_FALSE(clash.ok());
+  EXPECT_EQ(clash.error().status, Status::kAlreadyExists);
+
+  copy.pid = spawned->pid + 1000;  // A checkpoint restored beside its original.
+  Result<std::unique_ptr<PreparedProcess>> beside = kernel->Prepare(copy);
+  ASSERT_TRUE(beside.ok()) << beside.error().message;
+  // A prepared pid is held: nobody else may spawn it.
+  SpawnRequest taker = LifeRequest("1");
+  taker.pid = copy.pid;
+  EXPECT_EQ(kernel->Spawn(std::move(taker)).error().status, Status::kAlreadyExists);
+  Result<SpawnResult> twin = kernel->Start(std::move(beside).value());
+  ASSERT_TRUE(twin.ok()) << twin.error().message;
+  frozen->reset();  // Thaws the original.
+  EXPECT_EQ(WaitCode(*kernel, spawned->pid), 0);
+  EXPECT_EQ(WaitCode(*kernel, twin->pid), 0);
+  EXPECT_EQ(TextOf(twin->stdout_console), TextOf(spawned->stdout_console));
+}
+
+TEST(CheckpointTest, AnImageThatDoesNotFitItsModuleIsRefused) {
+  std::unique_ptr<Kernel> kernel = OneWorkerKernel();
+  Result<SpawnResult> spawned = kernel->Spawn(LifeRequest("300"));
+  ASSERT_TRUE(spawned.ok());
+  Result<std::unique_ptr<FrozenProcess>> frozen = kernel->Freeze(spawned->pid);
+  ASSERT_TRUE(frozen.ok()) << frozen.error().message;
+  RestoreRequest bad;
+  bad.image = (*frozen)->image();
+  bad.pid = 9999;
+  ASSERT_FALSE(bad.image.thread.frames.empty());
+  bad.image.thread.frames.back().func_index += 100000;
+  Result<std::unique_ptr<PreparedProcess>> refused = kernel->Prepare(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().status, Status::kInvalidArgs) << refused.error().message;
+  // The pid it tried is free again.
+  RestoreRequest good;
+  good.image = (*frozen)->image();
+  good.pid = 9999;
+  EXPECT_TRUE(kernel->Prepare(std::move(good)).ok());
+}
+
+TEST(CheckpointTest, AFrozenProcessCanStillBeKilled) {
+  std::unique_ptr<Kernel> kernel = OneWorkerKernel();
+  Result<SpawnResult> spawned = kernel->Spawn(RequestFor("spin"));
+  ASSERT_TRUE(spawned.ok());
+  Result<std::unique_ptr<FrozenProcess>> frozen = kernel->Freeze(spawned->pid);
+  ASSERT_TRUE(frozen.ok()) << frozen.error().message;
+  ASSERT_TRUE(kernel->Kill(spawned->pid).ok());
+  EXPECT_EQ(WaitCode(*kernel, spawned->pid), kKilledExitCode);
+  frozen->reset();  // Thawing an ended process is harmless.
+}
+
+}  // namespace
+}  // namespace shoal::kernel
