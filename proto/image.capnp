@@ -1,0 +1,131 @@
+# The process image: a process stopped at a safepoint, as bytes
+# (docs/migration.md, "The process image"; shoal::kernel::ProcessImage in
+# kernel/proc/process_image.h). migrate/image_codec.h writes it behind a
+# fixed header (magic, format version, payload length, SHA-256) to a file
+# or to the wire, and checks everything the bytes alone can tell when it
+# reads one back; the kernel checks the rest against the module.
+#
+# Kernel enums travel as their numeric values (UInt8), so a reader refuses
+# what it does not know instead of mapping it to a default.
+#
+# Version 1. Add fields only at the end; never renumber.
+
+@0xbac7bc6cc86516c6;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("shoal::proto::image");
+
+# A typed Wasm value: `type` is a shoal::vm::ValType; `hi` is v128's upper
+# half and 0 for every other type.
+struct Value {
+  type @0 :UInt8;
+  lo @1 :UInt64;
+  hi @2 :UInt64;
+}
+
+enum Compression {
+  none @0;
+  zstd @1;  # One zstd frame holding exactly pageCount * 4096 bytes.
+}
+
+# A run of consecutive non-zero 4 KiB pages of a linear memory.
+struct PageRun {
+  firstPage @0 :UInt32;  # Index of the run's first 4 KiB page.
+  pageCount @1 :UInt32;  # 4 KiB pages.
+  compression @2 :Compression;
+  bytes @3 :Data;
+}
+
+# A linear memory: `pageCount` Wasm pages (64 KiB each). Pages that no run
+# covers are all zero; runs are ordered and do not overlap.
+struct Memory {
+  pageCount @0 :UInt32;
+  runs @1 :List(PageRun);
+}
+
+struct GlobalValue {
+  lo @0 :UInt64;
+  hi @1 :UInt64;
+}
+
+struct Instance {
+  globals @0 :List(GlobalValue);
+  memories @1 :List(Memory);
+  tables @2 :List(List(UInt64));  # References as Value.lo.
+  droppedData @3 :List(Bool);
+  droppedElems @4 :List(Bool);
+}
+
+# One Wasm frame (shoal::vm::FrameImage).
+struct Frame {
+  funcIndex @0 :UInt32;
+  wasmOffset @1 :UInt32;
+  kind @2 :UInt8;  # shoal::vm::SafepointKind.
+  locals @3 :List(Value);
+  operands @4 :List(Value);
+}
+
+struct Thread {
+  entry @0 :UInt32;
+  resultTypes @1 :List(UInt8);  # shoal::vm::ValType each.
+  frames @2 :List(Frame);  # Callers first.
+  fuelUsed @3 :UInt64;
+}
+
+struct Handle {
+  value @0 :UInt32;
+  rights @1 :UInt32;  # shoal::kernel::Rights.
+  type @2 :UInt8;  # shoal::kernel::ObjectType.
+  origin @3 :UInt8;  # shoal::kernel::HandleOrigin.
+  # Origin kObject only: the index of the handle's capability in the side
+  # list that travels next to the image on the wire. The image's live
+  # objects are numbered 0, 1, 2... in handle order; 0 for other origins.
+  capIndex @4 :UInt32;
+}
+
+struct Descriptor {
+  fd @0 :UInt32;
+  handle @1 :UInt32;  # The value of the handle it views.
+  kind @2 :UInt8;  # shoal::kernel::DescriptorKind.
+  rightsBase @3 :UInt64;
+  rightsInheriting @4 :UInt64;
+  preopenName @5 :Text;
+}
+
+# A console's retained output, from absolute offset `start`.
+struct Console {
+  start @0 :UInt64;
+  bytes @1 :Data;
+}
+
+# A poll_oneoff parked on a clock, relative to the moment of capture.
+struct Poll {
+  elapsedNs @0 :UInt64;
+  remainingNs @1 :UInt64;  # UINT64_MAX: no clock.
+}
+
+struct ProcessImage {
+  pid @0 :UInt64;
+  parentPid @1 :UInt64;
+  args @2 :List(Text);
+  env @3 :List(Text);
+  moduleSha256 @4 :Data;  # 32 bytes.
+  module @5 :Data;  # Empty when the receiver has the bytes already.
+  pageCap @6 :UInt32;
+  fuelLimit @7 :UInt64;
+  fuelUsed @8 :UInt64;
+  cpuNs @9 :UInt64;
+  instance @10 :Instance;
+  thread @11 :Thread;
+  startPending @12 :Bool;
+  handles @13 :List(Handle);
+  descriptors @14 :List(Descriptor);
+  startupHandles @15 :List(UInt32);
+  stdoutConsole @16 :Console;
+  stderrConsole @17 :Console;
+  pendingPoll :union {
+    none @18 :Void;
+    parked @19 :Poll;
+  }
+  yieldPending @20 :Bool;
+}
