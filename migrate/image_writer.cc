@@ -1,0 +1,168 @@
+// A ProcessImage into its Cap'n Proto message (image_message.h).
+#include <string>
+
+#include "migrate/image_message.h"
+#include "migrate/page_runs.h"
+
+namespace shoal::migrate {
+namespace {
+
+namespace pi = proto::image;
+using kernel::HandleOrigin;
+using kernel::ProcessImage;
+
+// Cap'n Proto counts a blob's bytes in 29 bits.
+constexpr size_t kMaxBlobBytes = (size_t{1} << 29) - 1;
+
+VoidResult CheckBlob(size_t size, const char* what) {
+  if (size <= kMaxBlobBytes) return Ok();
+  return MakeError(Status::kInvalidArgs, std::string(what) + " of " + std::to_string(size) +
+                                             " bytes is over the image format's 512 MiB");
+}
+
+void WriteValues(const std::vector<vm::Value>& values, capnp::List<pi::Value>::Builder out) {
+  for (size_t i = 0; i < values.size(); ++i) {
+    auto v = out[uint32_t(i)];
+    v.setType(uint8_t(values[i].type));
+    v.setLo(values[i].lo);
+    v.setHi(values[i].hi);
+  }
+}
+
+void WriteBools(const std::vector<bool>& bools, capnp::List<bool>::Builder out) {
+  for (size_t i = 0; i < bools.size(); ++i) out.set(uint32_t(i), bools[i]);
+}
+
+void WriteStrings(const std::vector<std::string>& strings, capnp::List<capnp::Text>::Builder out) {
+  for (size_t i = 0; i < strings.size(); ++i) {
+    out.set(uint32_t(i), capnp::Text::Reader(strings[i].data(), strings[i].size()));
+  }
+}
+
+void WriteConsole(const kernel::ConsoleImage& console, pi::Console::Builder out) {
+  out.setStart(console.start);
+  out.setBytes(capnp::Data::Reader(console.bytes.data(), console.bytes.size()));
+}
+
+VoidResult WriteInstance(const vm::InstanceImage& image, int zstd_level,
+                         pi::Instance::Builder out) {
+  auto globals = out.initGlobals(uint32_t(image.globals.size()));
+  for (size_t i = 0; i < image.globals.size(); ++i) {
+    globals[uint32_t(i)].setLo(image.globals[i].lo);
+    globals[uint32_t(i)].setHi(image.globals[i].hi);
+  }
+  auto memories = out.initMemories(uint32_t(image.memories.size()));
+  for (size_t i = 0; i < image.memories.size(); ++i) {
+    TRY(WriteMemory(image.memories[i], zstd_level, memories[uint32_t(i)]));
+  }
+  auto tables = out.initTables(uint32_t(image.tables.size()));
+  for (size_t i = 0; i < image.tables.size(); ++i) {
+    const std::vector<uint64_t>& table = image.tables[i];
+    auto elements = tables.init(uint32_t(i), uint32_t(table.size()));
+    for (size_t j = 0; j < table.size(); ++j) elements.set(uint32_t(j), table[j]);
+  }
+  WriteBools(image.dropped_data, out.initDroppedData(uint32_t(image.dropped_data.size())));
+  WriteBools(image.dropped_elems, out.initDroppedElems(uint32_t(image.dropped_elems.size())));
+  return Ok();
+}
+
+void WriteThread(const vm::ThreadImage& image, pi::Thread::Builder out) {
+  out.setEntry(image.entry);
+  auto results = out.initResultTypes(uint32_t(image.result_types.size()));
+  for (size_t i = 0; i < image.result_types.size(); ++i) {
+    results.set(uint32_t(i), uint8_t(image.result_types[i]));
+  }
+  auto frames = out.initFrames(uint32_t(image.frames.size()));
+  for (size_t i = 0; i < image.frames.size(); ++i) {
+    const vm::FrameImage& frame = image.frames[i];
+    auto f = frames[uint32_t(i)];
+    f.setFuncIndex(frame.func_index);
+    f.setWasmOffset(frame.wasm_offset);
+    f.setKind(uint8_t(frame.kind));
+    WriteValues(frame.locals, f.initLocals(uint32_t(frame.locals.size())));
+    WriteValues(frame.operands, f.initOperands(uint32_t(frame.operands.size())));
+  }
+  out.setFuelUsed(image.fuel_used);
+}
+
+void WriteHandles(const std::vector<kernel::HandleImage>& handles,
+                  capnp::List<pi::Handle>::Builder out) {
+  uint32_t next_cap = 0;
+  for (size_t i = 0; i < handles.size(); ++i) {
+    const kernel::HandleImage& handle = handles[i];
+    auto h = out[uint32_t(i)];
+    h.setValue(handle.value);
+    h.setRights(uint32_t(handle.rights));
+    h.setType(uint8_t(handle.type));
+    h.setOrigin(uint8_t(handle.origin));
+    if (handle.origin == HandleOrigin::kObject) h.setCapIndex(next_cap++);
+  }
+}
+
+void WriteDescriptors(const std::vector<kernel::DescriptorImage>& descriptors,
+                      capnp::List<pi::Descriptor>::Builder out) {
+  for (size_t i = 0; i < descriptors.size(); ++i) {
+    const kernel::DescriptorImage& descriptor = descriptors[i];
+    auto d = out[uint32_t(i)];
+    d.setFd(descriptor.fd);
+    d.setHandle(descriptor.handle);
+    d.setKind(uint8_t(descriptor.kind));
+    d.setRightsBase(descriptor.rights_base);
+    d.setRightsInheriting(descriptor.rights_inheriting);
+    d.setPreopenName(
+        capnp::Text::Reader(descriptor.preopen_name.data(), descriptor.preopen_name.size()));
+  }
+}
+
+}  // namespace
+
+VoidResult WriteImageMessage(const ProcessImage& image, const EncodeOptions& options,
+                             pi::ProcessImage::Builder out) {
+  if (!options.allow_live_objects) {
+    for (const kernel::HandleImage& handle : image.handles) {
+      if (handle.origin != HandleOrigin::kObject) continue;
+      return MakeError(Status::kNotSupported,
+                       "handle " + FormatHandle(handle.value) + " (a " +
+                           std::string(kernel::ObjectTypeName(handle.type)) +
+                           ") lives on this node and cannot be written to a file");
+    }
+  }
+  if (options.include_module) TRY(CheckBlob(image.module_bytes.size(), "a module"));
+  TRY(CheckBlob(image.stdout_console.bytes.size(), "stdout's retained output"));
+  TRY(CheckBlob(image.stderr_console.bytes.size(), "stderr's retained output"));
+
+  out.setPid(image.pid);
+  out.setParentPid(image.parent_pid);
+  WriteStrings(image.args, out.initArgs(uint32_t(image.args.size())));
+  WriteStrings(image.env, out.initEnv(uint32_t(image.env.size())));
+  out.setModuleSha256(capnp::Data::Reader(image.module_sha256.data(), image.module_sha256.size()));
+  if (options.include_module) {
+    out.setModule(capnp::Data::Reader(image.module_bytes.data(), image.module_bytes.size()));
+  }
+  out.setPageCap(image.page_cap);
+  out.setFuelLimit(image.fuel_limit);
+  out.setFuelUsed(image.fuel_used);
+  out.setCpuNs(image.cpu_ns);
+  TRY(WriteInstance(image.instance, options.zstd_level, out.initInstance()));
+  WriteThread(image.thread, out.initThread());
+  out.setStartPending(image.start_pending);
+  WriteHandles(image.handles, out.initHandles(uint32_t(image.handles.size())));
+  WriteDescriptors(image.descriptors, out.initDescriptors(uint32_t(image.descriptors.size())));
+  auto startup = out.initStartupHandles(uint32_t(image.startup_handles.size()));
+  for (size_t i = 0; i < image.startup_handles.size(); ++i) {
+    startup.set(uint32_t(i), image.startup_handles[i]);
+  }
+  WriteConsole(image.stdout_console, out.initStdoutConsole());
+  WriteConsole(image.stderr_console, out.initStderrConsole());
+  if (image.pending_poll) {
+    auto poll = out.getPendingPoll().initParked();
+    poll.setElapsedNs(image.pending_poll->elapsed_ns);
+    poll.setRemainingNs(image.pending_poll->remaining_ns);
+  } else {
+    out.getPendingPoll().setNone();
+  }
+  out.setYieldPending(image.yield_pending);
+  return Ok();
+}
+
+}  // namespace shoal::migrate

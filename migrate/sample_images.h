@@ -1,0 +1,111 @@
+// Process images built by hand, for the codec's tests and the image fuzzer's
+// seeds: every field set, so that a round trip that drops one shows.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernel/proc/process_image.h"
+#include "kernel/vm/types.h"
+#include "migrate/image_codec.h"
+
+namespace shoal::migrate {
+
+// A memory of `wasm_pages` pages: zero pages, pages of random bytes (which
+// zstd cannot shrink), pages of repeated text (which it can) and a page
+// with one non-zero byte at its end.
+inline std::vector<uint8_t> SampleMemory(uint32_t wasm_pages) {
+  std::vector<uint8_t> memory(size_t(wasm_pages) * vm::kPageSize);
+  const size_t pages = memory.size() / 4096;
+  std::mt19937_64 random(42);
+  for (size_t page = 1; page < 4 && page < pages; ++page) {
+    for (size_t i = 0; i < 4096; i += 8) {
+      uint64_t word = random();
+      std::memcpy(&memory[page * 4096 + i], &word, 8);
+    }
+  }
+  static constexpr char kText[] = "the quick brown fox jumps over the lazy process image. ";
+  for (size_t i = 5 * 4096; i < 12 * 4096 && i < memory.size(); ++i) {
+    memory[i] = uint8_t(kText[i % (sizeof kText - 1)]);
+  }
+  if (pages > 14) memory[15 * 4096 - 1] = 0x5a;
+  return memory;
+}
+
+// A process stopped in a host call three frames deep, with stdio handles.
+inline kernel::ProcessImage SampleImage() {
+  using vm::Value;
+  kernel::ProcessImage image;
+  image.pid = 4097;
+  image.parent_pid = 12;
+  image.args = {"sample", "--flag", std::string("embedded\0nul", 12)};
+  image.env = {"HOME=/", "LANG=C.UTF-8"};
+  image.module_bytes = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60};
+  image.module_sha256 = HashBytes(image.module_bytes);
+  image.page_cap = 64;
+  image.fuel_limit = 1'000'000'000;
+  image.fuel_used = 123'456;
+  image.cpu_ns = 987'654'321;
+
+  image.instance.globals = {{7, 0}, {0xffffffffffffffff, 0}, {0x0123456789abcdef, 0xfedcba98}};
+  image.instance.memories = {SampleMemory(2), std::vector<uint8_t>(vm::kPageSize)};
+  image.instance.tables = {{0, 1, 2, 5}, {}, {9}};
+  image.instance.dropped_data = {true, false, true};
+  image.instance.dropped_elems = {false, true};
+
+  image.thread.entry = 3;
+  image.thread.result_types = {vm::ValType::kI32, vm::ValType::kV128};
+  image.thread.frames = {
+      {3,
+       0x40,
+       vm::SafepointKind::kReturn,
+       {Value::I32(1), Value::V128(0x1111, 0x2222)},
+       {Value::I64(0xfffffffffffffff0)}},
+      {5,
+       0x81,
+       vm::SafepointKind::kReturn,
+       {Value::F32Bits(0x3f800000), Value::F64Bits(0x4000000000000000), Value::Func(7),
+        Value::Null(vm::ValType::kExternRef), Value::Extern(41)},
+       {}},
+      {6, 0x99, vm::SafepointKind::kCall, {}, {Value::V128(~0ull, 1), Value::I32(0xffffffff)}},
+  };
+  image.thread.fuel_used = 4242;
+  image.start_pending = true;
+
+  using kernel::HandleOrigin;
+  using kernel::ObjectType;
+  using kernel::Rights;
+  image.handles = {
+      {0x10001, Rights::kRead | Rights::kWait, ObjectType::kDevice, HandleOrigin::kStdin, nullptr},
+      {0x10002, Rights::kWrite, ObjectType::kConsole, HandleOrigin::kStdout, nullptr},
+      {0x20003, Rights::kAll, ObjectType::kConsole, HandleOrigin::kStderr, nullptr},
+  };
+  image.descriptors = {
+      {0, 0x10001, kernel::DescriptorKind::kStdio, 0x2, 0, ""},
+      {1, 0x10002, kernel::DescriptorKind::kStdio, 0x40, 0x40, ""},
+      {2, 0x20003, kernel::DescriptorKind::kStdio, 0x40, 0, "stderr"},
+  };
+  image.startup_handles = {0x20003};
+  image.stdout_console = {100, {'h', 'e', 'l', 'l', 'o', '\n'}};
+  image.stderr_console = {0, {}};
+  image.pending_poll = kernel::PollImage{1500, UINT64_MAX};
+  image.yield_pending = true;
+  return image;
+}
+
+// Adds two live objects (a channel and a timer) after the stdio handles,
+// their objects left null, as an image read from the wire has them.
+inline void AddLiveObjects(kernel::ProcessImage& image) {
+  using kernel::ObjectType;
+  using kernel::Rights;
+  image.handles.push_back({0x30004, Rights::kRead | Rights::kWrite | Rights::kTransfer,
+                           ObjectType::kChannel, kernel::HandleOrigin::kObject, nullptr});
+  image.handles.push_back(
+      {0x40005, Rights::kManage, ObjectType::kTimer, kernel::HandleOrigin::kObject, nullptr});
+  image.startup_handles.push_back(0x30004);
+}
+
+}  // namespace shoal::migrate
