@@ -12,8 +12,8 @@
 
 namespace shoal::migrate {
 
-// "0x10001": how messages name a handle.
-inline std::string FormatHandle(kernel::HandleValue value) {
+// "0x10001": how messages show handle values and rights.
+inline std::string FormatHex(uint32_t value) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "0x%x", value);
   return buf;

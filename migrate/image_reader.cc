@@ -174,15 +174,15 @@ Result<std::vector<kernel::HandleImage>> ReadHandles(capnp::List<pi::Handle>::Re
     pi::Handle::Reader h = in[i];
     kernel::HandleImage handle;
     handle.value = h.getValue();
-    const std::string name = "handle " + FormatHandle(handle.value);
+    const std::string name = "handle " + FormatHex(handle.value);
     if (handle.value == kernel::kInvalidHandle) {
       return Malformed("handle " + std::to_string(i) + " has value 0, which names no handle");
     }
     if (!values.insert(handle.value).second) return Malformed(name + " appears twice");
     if ((h.getRights() & ~uint32_t(kernel::Rights::kAll)) != 0) {
-      return Malformed(name + " has rights " + FormatHandle(h.getRights()) +
+      return Malformed(name + " has rights " + FormatHex(h.getRights()) +
                        ", beyond every right there is (" +
-                       FormatHandle(uint32_t(kernel::Rights::kAll)) + ")");
+                       FormatHex(uint32_t(kernel::Rights::kAll)) + ")");
     }
     handle.rights = kernel::Rights(h.getRights());
     if (h.getType() < 1 || h.getType() > kernel::kMaxObjectType) {
@@ -220,7 +220,7 @@ Result<std::vector<kernel::DescriptorImage>> ReadDescriptors(
     if (!fds.insert(descriptor.fd).second) return Malformed(name + " appears twice");
     descriptor.handle = d.getHandle();
     if (!handles.contains(descriptor.handle)) {
-      return Malformed(name + " views handle " + FormatHandle(descriptor.handle) +
+      return Malformed(name + " views handle " + FormatHex(descriptor.handle) +
                        ", which the image does not hold");
     }
     if (d.getKind() != uint8_t(kernel::DescriptorKind::kStdio)) {
@@ -275,8 +275,7 @@ Result<ProcessImage> ReadImageMessage(pi::ProcessImage::Reader in, const DecodeO
   image.descriptors = TRY(ReadDescriptors(in.getDescriptors(), handle_values));
   for (HandleValue value : in.getStartupHandles()) {
     if (!handle_values.contains(value)) {
-      return Malformed("startup handle " + FormatHandle(value) +
-                       " is not one of the image's handles");
+      return Malformed("startup handle " + FormatHex(value) + " is not one of the image's handles");
     }
     image.startup_handles.push_back(value);
   }

@@ -122,7 +122,7 @@ VoidResult WriteImageMessage(const ProcessImage& image, const EncodeOptions& opt
     for (const kernel::HandleImage& handle : image.handles) {
       if (handle.origin != HandleOrigin::kObject) continue;
       return MakeError(Status::kNotSupported,
-                       "handle " + FormatHandle(handle.value) + " (a " +
+                       "handle " + FormatHex(handle.value) + " (a " +
                            std::string(kernel::ObjectTypeName(handle.type)) +
                            ") lives on this node and cannot be written to a file");
     }
