@@ -3,7 +3,8 @@
 # and runs it for a bounded time on a seed corpus made from tests/fuzz/seeds.
 #
 # Usage: tests/fuzz/build-and-run.sh [TARGET] [SECONDS] [-- extra libFuzzer flags]
-#   TARGET   decode_fuzz (default), vm_fuzz, abi_fuzz or rpc_fuzz: a tests/fuzz/TARGET.cc file.
+#   TARGET   decode_fuzz (default), vm_fuzz, abi_fuzz, rpc_fuzz or image_fuzz: a
+#            tests/fuzz/TARGET.cc file.
 #   SECONDS  how long to fuzz (default 30); 0 only builds.
 # Environment: SHOAL_SPEC_DIR (default ../shared/wasm-testsuite beside the
 # repository, as in CMake) adds the spec tests' modules to the seeds when it
@@ -35,22 +36,32 @@ flags=(-std=gnu++20 -O1 -g -fno-omit-frame-pointer -I"$root"
 mkdir -p "$out/obj" "$out/corpus-$target" "$out/crashes-$target"
 
 # What each target links: the VM targets take kernel/vm; rpc_fuzz takes
-# kernel/remote and the Cap'n Proto code generated from proto/, made here.
+# kernel/remote and image_fuzz takes migrate/, both with the Cap'n Proto code
+# generated from proto/, made here.
 parts=(base vm)
+extra_dirs=()
 libs=()
 dict="$root/tests/fuzz/wasm.dict"
+if [ "$target" = rpc_fuzz ] || [ "$target" = image_fuzz ]; then
+  command -v capnp >/dev/null || { echo "capnp not found: $target needs capnproto" >&2; exit 2; }
+  dict=""
+  mkdir -p "$out/gen"
+  capnp compile -oc++:"$out/gen" --src-prefix="$root" "$root"/proto/*.capnp
+  flags+=(-I"$out/gen")
+fi
 if [ "$target" = rpc_fuzz ]; then
   # The object protocol's serving side (kernel/remote) over an in-process pipe.
-  command -v capnp >/dev/null || { echo "capnp not found: rpc_fuzz needs capnproto" >&2; exit 2; }
   parts=(base object remote)
   libs=(-lcapnp-rpc -lcapnp -lkj-tls -lkj-async -lkj -lssl -lcrypto -lpthread)
   # kernel/remote's test certificates are minted by deploy/gen-certs (as CMake
   # tells shoal_remote).
   flags+=(-DSHOAL_GEN_CERTS="\"$root/deploy/gen-certs\"")
-  dict=""
-  mkdir -p "$out/gen"
-  capnp compile -oc++:"$out/gen" --src-prefix="$root" "$root"/proto/*.capnp
-  flags+=(-I"$out/gen")
+fi
+if [ "$target" = image_fuzz ]; then
+  # The process-image codec (migrate/) and the kernel types its images hold.
+  parts=(base vm object)
+  extra_dirs=(migrate)
+  libs=(-lcapnp -lkj -lzstd -lcrypto -lpthread)
 fi
 if [ "$target" = abi_fuzz ]; then
   # The shoal host calls against a real kernel: every kernel part but the
@@ -72,12 +83,14 @@ objs=()
 sources=()
 inputs=()
 for part in "${parts[@]}"; do inputs+=("$root"/kernel/"$part"/*.cc); done
+for dir in "${extra_dirs[@]}"; do inputs+=("$root"/"$dir"/*.cc); done
 [ "$target" = rpc_fuzz ] && inputs+=("$out"/gen/proto/*.c++)
+[ "$target" = image_fuzz ] && inputs+=("$out"/gen/proto/image.capnp.c++)
 for f in "${inputs[@]}"; do
   case "$f" in *_test.cc) continue ;; esac
   obj="$out/obj/$(basename "$(dirname "$f")")_$(basename "${f%.*}").o"
   objs+=("$obj")
-  if [ ! -f "$obj" ] || [ "$f" -nt "$obj" ] || [ -n "$(find "$root/kernel" -name '*.h' -newer "$obj" -print -quit)" ]; then
+  if [ ! -f "$obj" ] || [ "$f" -nt "$obj" ] || [ -n "$(find "$root/kernel" "$root/migrate" -name '*.h' -newer "$obj" -print -quit)" ]; then
     sources+=("$f")
   fi
 done
@@ -112,6 +125,10 @@ if [ "$target" = rpc_fuzz ]; then
   # binary itself (see rpc_fuzz.cc).
   SHOAL_RPC_FUZZ_RECORD="$out/corpus-$target" "$binary" >/dev/null 2>&1 ||
     echo "rpc_fuzz: recording the seed sessions failed; fuzzing from the corpus as is"
+elif [ "$target" = image_fuzz ]; then
+  # Sample images, written by the binary itself (see image_fuzz.cc).
+  SHOAL_IMAGE_FUZZ_RECORD="$out/corpus-$target" "$binary" >/dev/null 2>&1 ||
+    echo "image_fuzz: writing the seed images failed; fuzzing from the corpus as is"
 elif command -v wat2wasm >/dev/null; then
   for wat in "$root"/tests/fuzz/seeds/*.wat; do
     wat2wasm "$wat" -o "$out/corpus-$target/seed_$(basename "$wat" .wat).wasm"
@@ -120,7 +137,7 @@ else
   echo "wat2wasm not found: fuzzing without the .wat seeds"
 fi
 spec_dir="${SHOAL_SPEC_DIR:-$root/../shared/wasm-testsuite}"
-if [ "$target" != abi_fuzz ] && [ "$target" != rpc_fuzz ] && [ -d "$spec_dir" ] && command -v wast2json >/dev/null && [ ! -f "$out/spec-seeds-$target.done" ]; then
+if [ "$target" != abi_fuzz ] && [ "$target" != rpc_fuzz ] && [ "$target" != image_fuzz ] && [ -d "$spec_dir" ] && command -v wast2json >/dev/null && [ ! -f "$out/spec-seeds-$target.done" ]; then
   echo "adding the spec tests' modules from $spec_dir to the seeds"
   if [ ! -d "$out/spec-json" ]; then
     mkdir -p "$out/spec-json"
