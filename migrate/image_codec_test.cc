@@ -159,6 +159,15 @@ TEST(ImageCodecTest, FileModeRefusesLiveObjects) {
             "handle 0x30004 (a channel) lives on this node and cannot be written to a file");
 }
 
+TEST(ImageCodecTest, MemoryOfPartialPagesIsRefused) {
+  ProcessImage image = SampleImage();
+  image.instance.memories[1].resize(1000);
+  Result<std::vector<uint8_t>> bytes = EncodeImage(image);
+  ASSERT_FALSE(bytes.ok());
+  EXPECT_EQ(bytes.error().status, Status::kInvalidArgs);
+  EXPECT_THAT(bytes.error().message, HasSubstr("1000 bytes is not a whole number of Wasm pages"));
+}
+
 TEST(ImageCodecTest, WithoutModuleCarriesOnlyItsHash) {
   ProcessImage image = SampleImage();
   image.module_bytes.assign(100'000, 0x42);
