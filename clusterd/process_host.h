@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -105,6 +106,21 @@ class ProcessHost {
   // kNotFound for an unknown pid.
   virtual Result<ConsoleRead> ReadConsole(uint64_t pid, uint64_t offset, size_t max_bytes,
                                           Deadline deadline) = 0;
+
+  // Freezes the running process `pid` at its next safepoint and returns its
+  // image as a file (migrate/image_codec.h); it then runs on, or, with
+  // `stop`, is killed. Errors (it runs on): kNotFound (no such running
+  // process), kNotSupported (it holds what a file cannot carry: the message
+  // says what), kShouldWait (no safepoint in time).
+  virtual Result<std::vector<uint8_t>> Checkpoint(uint64_t pid, bool stop) = 0;
+
+  // Starts a process from a file image, as pid `pid` (0: the image's own).
+  // Errors: kMalformed (not an image, corrupt, truncated, another version),
+  // kInvalidArgs (it does not fit its module), kAlreadyExists (the pid is
+  // taken here), kNoMemory.
+  virtual Result<uint64_t> Restore(std::span<const uint8_t> image, uint64_t pid) = 0;
+  // The pid a file image was taken of; the image's errors.
+  virtual Result<uint64_t> ImagePid(std::span<const uint8_t> image) = 0;
 
   // Called, on an arbitrary thread and without host locks held, when a
   // process starts or ends. Set once, before the first Spawn.

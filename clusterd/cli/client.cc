@@ -160,7 +160,9 @@ int Client::Fail(const grpc::Status& status) const {
       code = kExitUsage;
       break;
     case grpc::StatusCode::FAILED_PRECONDITION:
-      code = message.find("was lost") != std::string::npos ? kExitLost : kExitInternal;
+      code = message.find("was lost") != std::string::npos            ? kExitLost
+             : message.find("cannot checkpoint") != std::string::npos ? kExitCannotMove
+                                                                      : kExitInternal;
       break;
     default:
       break;

@@ -16,6 +16,8 @@ void AddKillCommand(CLI::App& app, ClientOptions& options, int& exit_code);
 void AddLogsCommand(CLI::App& app, ClientOptions& options, int& exit_code);
 void AddWaitCommand(CLI::App& app, ClientOptions& options, int& exit_code);
 void AddMigrateCommand(CLI::App& app, ClientOptions& options, int& exit_code);
+void AddCheckpointCommand(CLI::App& app, ClientOptions& options, int& exit_code);
+void AddRestoreCommand(CLI::App& app, ClientOptions& options, int& exit_code);
 void AddDevicesCommand(CLI::App& app, ClientOptions& options, int& exit_code);
 void AddMountCommands(CLI::App& app, ClientOptions& options, int& exit_code);
 void AddEventsCommand(CLI::App& app, ClientOptions& options, int& exit_code);

@@ -21,6 +21,7 @@ inline constexpr int kExitUnimplemented = 76;  // The cluster does not support t
 inline constexpr int kExitNotAuthorized = 77;  // Missing or wrong token, TLS refused (EX_NOPERM).
 inline constexpr int kExitNotFound = 79;       // Unknown pid or node.
 inline constexpr int kExitLost = 80;           // The process was lost with its node.
+inline constexpr int kExitCannotMove = 81;     // It holds what cannot move (checkpoint).
 // From the program's run (kernel/wasi/run_main.h): 134 trap, 124 out of fuel,
 // 137 killed.
 

@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   shoal::cli::AddLogsCommand(app, options, exit_code);
   shoal::cli::AddWaitCommand(app, options, exit_code);
   shoal::cli::AddMigrateCommand(app, options, exit_code);
+  shoal::cli::AddCheckpointCommand(app, options, exit_code);
+  shoal::cli::AddRestoreCommand(app, options, exit_code);
   shoal::cli::AddDevicesCommand(app, options, exit_code);
   shoal::cli::AddMountCommands(app, options, exit_code);
   shoal::cli::AddEventsCommand(app, options, exit_code);

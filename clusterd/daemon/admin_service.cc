@@ -292,6 +292,58 @@ grpc::Status AdminService::Migrate(Ctx* context, const pb::MigrateRequest*, pb::
   });
 }
 
+grpc::Status AdminService::Checkpoint(Ctx* context, const pb::CheckpointRequest* request,
+                                      grpc::ServerWriter<pb::ImageChunk>* writer) {
+  return Guard(context, "Checkpoint", [&] {
+    Location where;
+    if (grpc::Status s = Find(request->pid(), &where); !s.ok()) return s;
+    if (where.kind == Location::Kind::kHere) return p_.local.Checkpoint(*request, writer);
+    if (where.kind == Location::Kind::kLost) {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, "process " + std::to_string(request->pid()) +
+                                                           " was lost with node " + where.node);
+    }
+    Member m;
+    if (grpc::Status s = Reachable(where.node, &m); !s.ok()) return s;
+    grpc::ClientContext forward;
+    InheritDeadline(*context, forward, true);
+    auto reader = p_.peers.For(m.peer_address)->Checkpoint(&forward, *request);
+    pb::ImageChunk chunk;
+    while (reader->Read(&chunk)) {
+      if (!writer->Write(chunk)) {
+        forward.TryCancel();
+        break;
+      }
+    }
+    return Relayed(reader->Finish(), m.name);
+  });
+}
+
+grpc::Status AdminService::Restore(Ctx* context, grpc::ServerReader<pb::RestoreChunk>* reader,
+                                   pb::SpawnResponse* response) {
+  return Guard(context, "Restore", [&] {
+    std::string node;
+    std::string image;
+    if (grpc::Status s = ReadImage(*reader, &node, &image); !s.ok()) return s;
+    if (node.empty() || node == p_.local.self()) {
+      return p_.local.Restore({reinterpret_cast<const uint8_t*>(image.data()), image.size()},
+                              response);
+    }
+    Member m;
+    if (grpc::Status s = Reachable(node, &m); !s.ok()) return s;
+    grpc::ClientContext forward;
+    InheritDeadline(*context, forward, true);
+    auto writer = p_.peers.For(m.peer_address)->Restore(&forward, response);
+    constexpr size_t kChunk = 1 << 20;
+    for (size_t at = 0; at < image.size(); at += kChunk) {
+      pb::RestoreChunk chunk;
+      chunk.set_data(image.substr(at, kChunk));
+      if (!writer->Write(chunk)) break;
+    }
+    writer->WritesDone();
+    return Relayed(writer->Finish(), m.name);
+  });
+}
+
 grpc::Status AdminService::ListDevices(Ctx* context, const pb::ListDevicesRequest*,
                                        pb::ListDevicesResponse*) {
   return Guard(context, "ListDevices", [] {

@@ -45,6 +45,10 @@ class AdminService final : public shoal::admin::v1::Admin::Service {
                     grpc::ServerWriter<shoal::admin::v1::LogChunk>*) override;
   grpc::Status Migrate(Ctx*, const shoal::admin::v1::MigrateRequest*,
                        shoal::admin::v1::MigrateResponse*) override;
+  grpc::Status Checkpoint(Ctx*, const shoal::admin::v1::CheckpointRequest*,
+                          grpc::ServerWriter<shoal::admin::v1::ImageChunk>*) override;
+  grpc::Status Restore(Ctx*, grpc::ServerReader<shoal::admin::v1::RestoreChunk>*,
+                       shoal::admin::v1::SpawnResponse*) override;
   grpc::Status ListDevices(Ctx*, const shoal::admin::v1::ListDevicesRequest*,
                            shoal::admin::v1::ListDevicesResponse*) override;
   grpc::Status Mount(Ctx*, const shoal::admin::v1::MountRequest*,

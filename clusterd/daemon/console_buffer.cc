@@ -21,6 +21,11 @@ class BufferSink : public wasi::OutputSink {
 
 }  // namespace
 
+void ConsoleBuffer::StartAt(uint64_t offset) {
+  std::lock_guard lock(mu_);
+  end_offset_ = offset;
+}
+
 void ConsoleBuffer::Append(ConsoleStream stream, std::span<const uint8_t> bytes) {
   if (bytes.empty()) return;
   {

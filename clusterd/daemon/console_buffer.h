@@ -21,6 +21,9 @@ class ConsoleBuffer {
   explicit ConsoleBuffer(size_t retain_bytes) : retain_bytes_(retain_bytes) {}
 
   void Append(ConsoleStream stream, std::span<const uint8_t> bytes);
+  // Before the first Append: the output starts at `offset` (a restored
+  // process's, whose earlier output was written elsewhere).
+  void StartAt(uint64_t offset);
   // No more output will come; wakes readers.
   void Close();
 

@@ -92,7 +92,8 @@ VoidResult Daemon::Init() {
       config_.node_name, *host_, *pids_,
       [this](const std::string& node, const std::string& path, Deadline deadline) {
         return data_plane_->OpenDirectory(node, path, LocalProcesses::kPreopenRights, deadline);
-      });
+      },
+      [this](uint64_t pid) { return directory_ != nullptr && directory_->Running(pid); });
   auth_ = std::make_unique<AdminAuth>(creds.token);
   peers_ = std::make_unique<PeerClients>(creds.peer_client, config_.node_name);
   PeerIdentityCheck identity =

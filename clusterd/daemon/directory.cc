@@ -17,20 +17,39 @@ uint64_t UnixMs() {
 }  // namespace
 
 Location Directory::LocateKnown(uint64_t pid) const {
-  if (host_.Get(pid)) return {Location::Kind::kHere, self_};
+  // A restored checkpoint may run under the pid of a process that ended or
+  // was lost: the running one wins, then a move record, a loss, the ended
+  // record here, one elsewhere.
+  std::optional<ProcessInfo> here = host_.Get(pid);
+  if (here && here->running()) return {Location::Kind::kHere, self_};
+  std::optional<Location> ended;
+  if (here) ended = Location{Location::Kind::kHere, self_};
+  for (const Member& m : registry_.Members()) {
+    if (m.self || m.state == MemberState::kDead) continue;
+    for (const HostedProcess& p : m.processes) {
+      if (p.pid != pid) continue;
+      if (p.running) return {Location::Kind::kThere, m.name};
+      if (!ended) ended = Location{Location::Kind::kThere, m.name};
+    }
+  }
   {
     std::lock_guard lock(mu_);
     if (auto it = moved_.find(pid); it != moved_.end()) return {Location::Kind::kThere, it->second};
     if (auto it = lost_.find(pid); it != lost_.end())
       return {Location::Kind::kLost, it->second.node};
   }
+  return ended.value_or(Location{});
+}
+
+bool Directory::Running(uint64_t pid) const {
+  if (std::optional<ProcessInfo> here = host_.Get(pid); here && here->running()) return true;
   for (const Member& m : registry_.Members()) {
     if (m.self || m.state == MemberState::kDead) continue;
     for (const HostedProcess& p : m.processes) {
-      if (p.pid == pid) return {Location::Kind::kThere, m.name};
+      if (p.pid == pid && p.running) return true;
     }
   }
-  return {};
+  return false;
 }
 
 Location Directory::Locate(uint64_t pid) const {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "kernel/proc/process.h"
+#include "migrate/image_codec.h"
 
 namespace shoal::clusterd {
 namespace {
@@ -280,6 +281,62 @@ Result<ConsoleRead> KernelProcessHost::ReadConsole(uint64_t pid, uint64_t offset
     console_owner = it->second;
   }
   return console_owner->console->Read(offset, max_bytes, deadline);
+}
+
+Result<std::vector<uint8_t>> KernelProcessHost::Checkpoint(uint64_t pid, bool stop) {
+  std::unique_ptr<kernel::FrozenProcess> frozen = TRY(kernel_->Freeze(pid));
+  kernel::ProcessImage& image = frozen->image();
+  image.module_sha256 = migrate::HashBytes(image.module_bytes);
+  // On error the process thaws (frozen's destructor) and runs on.
+  std::vector<uint8_t> bytes = TRY(migrate::EncodeImage(image));
+  if (stop) (void)kernel_->Kill(pid);  // Frozen, it ends without running again.
+  return bytes;
+}
+
+Result<uint64_t> KernelProcessHost::ImagePid(std::span<const uint8_t> image) {
+  return TRY(migrate::DecodeImage(image)).pid;
+}
+
+Result<uint64_t> KernelProcessHost::Restore(std::span<const uint8_t> bytes, uint64_t pid) {
+  kernel::RestoreRequest request;
+  request.image = TRY(migrate::DecodeImage(bytes));
+  if (pid == 0) pid = request.image.pid;
+  request.pid = pid;
+  {
+    std::lock_guard lock(mu_);
+    if (entries_.count(pid) || !spawning_.insert(pid).second) {
+      return MakeError(Status::kAlreadyExists, "pid " + std::to_string(pid) + " is taken");
+    }
+  }
+  std::shared_ptr<Entry> entry = NewEntry(pid, request.image.args);
+  // The log continues at the offset the process's output had reached; when
+  // only one stream wrote, its retained tail sits at its own offsets.
+  const kernel::ConsoleImage& out = request.image.stdout_console;
+  const kernel::ConsoleImage& err = request.image.stderr_console;
+  uint64_t out_end = out.start + out.bytes.size();
+  uint64_t err_end = err.start + err.bytes.size();
+  if (err_end == 0) {
+    entry->console->StartAt(out.start);
+    entry->console->Append(ConsoleStream::kStdout, out.bytes);
+  } else if (out_end == 0) {
+    entry->console->StartAt(err.start);
+    entry->console->Append(ConsoleStream::kStderr, err.bytes);
+  } else {
+    entry->console->StartAt(out_end + err_end);
+  }
+  request.stdout_mirror = ConsoleBuffer::SinkFor(entry->console, ConsoleStream::kStdout);
+  request.stderr_mirror = ConsoleBuffer::SinkFor(entry->console, ConsoleStream::kStderr);
+  Result<kernel::SpawnResult> started = [&]() -> Result<kernel::SpawnResult> {
+    std::unique_ptr<kernel::PreparedProcess> prepared = TRY(kernel_->Prepare(std::move(request)));
+    return kernel_->Start(std::move(prepared), kernel::Reaping::kWithHandle);
+  }();
+  if (!started.ok()) {
+    std::lock_guard lock(mu_);
+    spawning_.erase(pid);
+    return started.error();
+  }
+  Track(std::move(entry), std::move(started->object));
+  return pid;
 }
 
 KernelLoad KernelProcessHost::Load() const {

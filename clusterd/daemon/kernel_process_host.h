@@ -16,6 +16,10 @@
 // here too, through KernelOptions.on_spawn. A guest-spawned child's output
 // goes to its parent's console (the ABI's inheritance), not to its own.
 //
+// Checkpoints: an image file carries the process's consoles, so the restored
+// process's console output continues at the same offsets (`shoal logs`
+// offsets stay valid), holding the kernel consoles' retained tails.
+//
 // Spawner: the node's power to start processes as a kernel object
 // (kernel/object/spawner.h), which shoald binds at /nodes/NAME and serves to
 // peers. What it starts is a process of this host like Spawn's (a pid of
@@ -70,6 +74,9 @@ class KernelProcessHost : public ProcessHost {
   Result<ExitInfo> Wait(uint64_t pid, Deadline deadline) override;
   Result<ConsoleRead> ReadConsole(uint64_t pid, uint64_t offset, size_t max_bytes,
                                   Deadline deadline) override;
+  Result<std::vector<uint8_t>> Checkpoint(uint64_t pid, bool stop) override;
+  Result<uint64_t> Restore(std::span<const uint8_t> image, uint64_t pid) override;
+  Result<uint64_t> ImagePid(std::span<const uint8_t> image) override;
   void SetObserver(Observer observer) override { observer_ = std::move(observer); }
 
   // The host's spawner (see above); it fails with kPeerGone once the host

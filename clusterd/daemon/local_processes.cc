@@ -19,6 +19,7 @@ using Clock = std::chrono::steady_clock;
 // cancellation again.
 constexpr auto kPollInterval = std::chrono::milliseconds(250);
 constexpr size_t kLogChunkBytes = 64 * 1024;
+constexpr size_t kImageChunkBytes = 1 << 20;
 
 grpc::Status NoProcess(uint64_t pid, const std::string& self) {
   return grpc::Status(grpc::StatusCode::NOT_FOUND,
@@ -78,6 +79,67 @@ grpc::Status LocalProcesses::Spawn(const pb::SpawnRequest& request, pb::SpawnRes
   spdlog::info("spawned pid {} ({})", *pid,
                request.args().empty() ? default_name : request.args(0));
   response->set_pid(*pid);
+  response->set_node(self_);
+  return grpc::Status::OK;
+}
+
+grpc::Status ReadImage(grpc::ServerReaderInterface<pb::RestoreChunk>& reader, std::string* node,
+                       std::string* image) {
+  pb::RestoreChunk chunk;
+  bool first = true;
+  while (reader.Read(&chunk)) {
+    if (first && node != nullptr) *node = chunk.node();
+    first = false;
+    if (image->size() + chunk.data().size() > kMaxImageBytes) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "the image is over the " + std::to_string(kMaxImageBytes >> 30) +
+                              " GiB an image may have");
+    }
+    image->append(chunk.data());
+  }
+  if (image->empty()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no image was sent");
+  return grpc::Status::OK;
+}
+
+grpc::Status LocalProcesses::Checkpoint(const pb::CheckpointRequest& request,
+                                        grpc::ServerWriter<pb::ImageChunk>* writer) {
+  Result<std::vector<uint8_t>> image = host_.Checkpoint(request.pid(), request.stop());
+  if (!image.ok()) {
+    std::string context = "cannot checkpoint process " + std::to_string(request.pid());
+    if (image.error().status == Status::kNotSupported) {
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                          context + ": " + image.error().message);
+    }
+    return ToGrpc(image.error(), context + " on node " + self_);
+  }
+  spdlog::info("checkpointed pid {} ({} bytes){}", request.pid(), image->size(),
+               request.stop() ? ", stopped" : "");
+  for (size_t at = 0; at < image->size(); at += kImageChunkBytes) {
+    pb::ImageChunk chunk;
+    chunk.set_data(image->data() + at, std::min(kImageChunkBytes, image->size() - at));
+    if (!writer->Write(chunk)) return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status LocalProcesses::Restore(std::span<const uint8_t> image, pb::SpawnResponse* response) {
+  Result<uint64_t> image_pid = host_.ImagePid(image);
+  if (!image_pid.ok()) return ToGrpc(image_pid.error(), "cannot restore the image");
+  uint64_t pid = *image_pid;
+  std::optional<ProcessInfo> here = host_.Get(pid);
+  bool taken = (here && here->running()) || (running_ && running_(pid));
+  if (taken || (here && !here->running())) {
+    // The original runs on, or its record is still kept here: a new pid.
+    Result<uint64_t> fresh = pids_.Next();
+    if (!fresh.ok()) return ToGrpc(fresh.error(), "cannot allocate a pid on node " + self_);
+    pid = *fresh;
+  }
+  Result<uint64_t> restored = host_.Restore(image, pid);
+  if (!restored.ok()) {
+    return ToGrpc(restored.error(), "cannot restore the image on node " + self_);
+  }
+  spdlog::info("restored pid {} from an image of pid {}", pid, *image_pid);
+  response->set_pid(pid);
   response->set_node(self_);
   return grpc::Status::OK;
 }

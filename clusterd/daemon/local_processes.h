@@ -4,8 +4,10 @@
 #pragma once
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/support/sync_stream.h>
 
 #include <functional>
+#include <span>
 #include <string>
 
 #include "clusterd/daemon/pid.h"
@@ -13,6 +15,13 @@
 #include "proto/admin.pb.h"
 
 namespace shoal::clusterd {
+
+// Reads a Restore call's stream: the node the first chunk names (when
+// `node` is not null) and the image bytes. INVALID_ARGUMENT past
+// kMaxImageBytes.
+inline constexpr uint64_t kMaxImageBytes = uint64_t{5} << 30;
+grpc::Status ReadImage(grpc::ServerReaderInterface<shoal::admin::v1::RestoreChunk>& reader,
+                       std::string* node, std::string* image);
 
 class LocalProcesses {
  public:
@@ -28,11 +37,20 @@ class LocalProcesses {
   // How long a Spawn waits for another node to open a directory.
   static constexpr std::chrono::seconds kRemoteDirectoryTimeout{10};
 
+  // Whether a process with this pid runs anywhere in the cluster, as far as
+  // this node knows (the daemon: Directory::Running).
+  using PidRunning = std::function<bool(uint64_t pid)>;
+
   // References must outlive this object. `remote` may be null: preopens of
-  // other nodes are refused.
+  // other nodes are refused. `running` may be null: only this node's
+  // processes are checked.
   LocalProcesses(std::string self, ProcessHost& host, PidAllocator& pids,
-                 RemoteDirectories remote = nullptr)
-      : self_(std::move(self)), host_(host), pids_(pids), remote_(std::move(remote)) {}
+                 RemoteDirectories remote = nullptr, PidRunning running = nullptr)
+      : self_(std::move(self)),
+        host_(host),
+        pids_(pids),
+        remote_(std::move(remote)),
+        running_(std::move(running)) {}
 
   // Starts a process here. A preopen naming another node opens that node's
   // directory first (at most kRemoteDirectoryTimeout each, on this gRPC
@@ -50,6 +68,13 @@ class LocalProcesses {
   grpc::Status Logs(grpc::ServerContext* context, const shoal::admin::v1::LogsRequest& request,
                     grpc::ServerWriter<shoal::admin::v1::LogChunk>* writer);
 
+  // Streams the image of process `pid` (Admin.Checkpoint), in chunks.
+  grpc::Status Checkpoint(const shoal::admin::v1::CheckpointRequest& request,
+                          grpc::ServerWriter<shoal::admin::v1::ImageChunk>* writer);
+  // Starts a process from `image` here (Admin.Restore): with the image's pid
+  // unless a process with it still runs, else with a new one.
+  grpc::Status Restore(std::span<const uint8_t> image, shoal::admin::v1::SpawnResponse* response);
+
   const std::string& self() const { return self_; }
 
  private:
@@ -57,6 +82,7 @@ class LocalProcesses {
   ProcessHost& host_;
   PidAllocator& pids_;
   const RemoteDirectories remote_;
+  const PidRunning running_;
 };
 
 }  // namespace shoal::clusterd

@@ -120,4 +120,20 @@ grpc::Status PeerService::Logs(grpc::ServerContext* context, const pb::LogsReque
   return Guard(context, "Logs", [&] { return local_.Logs(context, *request, writer); });
 }
 
+grpc::Status PeerService::Checkpoint(grpc::ServerContext* context,
+                                     const pb::CheckpointRequest* request,
+                                     grpc::ServerWriter<pb::ImageChunk>* writer) {
+  return Guard(context, "Checkpoint", [&] { return local_.Checkpoint(*request, writer); });
+}
+
+grpc::Status PeerService::Restore(grpc::ServerContext* context,
+                                  grpc::ServerReader<pb::RestoreChunk>* reader,
+                                  pb::SpawnResponse* response) {
+  return Guard(context, "Restore", [&] {
+    std::string image;
+    if (grpc::Status s = ReadImage(*reader, nullptr, &image); !s.ok()) return s;
+    return local_.Restore({reinterpret_cast<const uint8_t*>(image.data()), image.size()}, response);
+  });
+}
+
 }  // namespace shoal::clusterd

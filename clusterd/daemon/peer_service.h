@@ -46,6 +46,12 @@ class PeerService final : public shoal::peer::v1::Peer::Service {
                     shoal::admin::v1::WaitResponse* response) override;
   grpc::Status Logs(grpc::ServerContext* context, const shoal::admin::v1::LogsRequest* request,
                     grpc::ServerWriter<shoal::admin::v1::LogChunk>* writer) override;
+  grpc::Status Checkpoint(grpc::ServerContext* context,
+                          const shoal::admin::v1::CheckpointRequest* request,
+                          grpc::ServerWriter<shoal::admin::v1::ImageChunk>* writer) override;
+  grpc::Status Restore(grpc::ServerContext* context,
+                       grpc::ServerReader<shoal::admin::v1::RestoreChunk>* reader,
+                       shoal::admin::v1::SpawnResponse* response) override;
 
  private:
   // Whether a call from `context` may run: the "shoal-node" metadata must

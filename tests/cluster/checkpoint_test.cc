@@ -1,0 +1,153 @@
+// Checkpoint and restore from the CLI, with real shoald processes: a
+// running game of life written to an image file on one node and restored on
+// another prints exactly what an uninterrupted run prints, under its own
+// pid once the original is gone; a damaged image is refused with a precise
+// error; what an image file cannot carry is refused before anything stops.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "tests/cluster/cluster_fixture.h"
+
+namespace shoal::testing {
+namespace {
+
+const std::string kApps = SHOAL_APPS_DIR;
+const std::string kLife = kApps + "/life.wasm 2500 100 24";
+
+class CheckpointTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cluster_ = std::make_unique<TestCluster>(2, std::vector<std::string>{"--workers", "1"});
+    ASSERT_TRUE(cluster_->WaitAllUp()) << Shell("tail -n 20 " + cluster_->log(0)).output;
+  }
+
+  // Starts `what` on `node` and returns its pid (0 on failure).
+  uint64_t Start(const std::string& node, const std::string& what) {
+    Ran r = cluster_->Shoal("run --on " + node + " " + what);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    unsigned long long pid = 0;
+    if (std::sscanf(r.output.c_str(), "started %llu", &pid) != 1) return 0;
+    return pid;
+  }
+
+  std::string Logs(uint64_t pid) { return cluster_->Shoal("logs " + std::to_string(pid)).output; }
+
+  // The pid `shoal restore` printed (0 on failure).
+  static uint64_t RestoredPid(const Ran& r) {
+    size_t at = r.output.find(" as ");
+    return at == std::string::npos ? 0 : std::stoull(r.output.substr(at + 4));
+  }
+
+  std::unique_ptr<TestCluster> cluster_;
+};
+
+TEST_F(CheckpointTest, AProcessStoppedHereAndRestoredThereFinishesAsIfUninterrupted) {
+  uint64_t reference = Start("node-b", kLife);
+  ASSERT_EQ(cluster_->Shoal("wait --timeout 60 " + std::to_string(reference)).exit_code, 0);
+  const std::string expected = Logs(reference);
+  ASSERT_NE(expected.find("gen 2500 "), std::string::npos) << expected;
+
+  uint64_t pid = Start("node-a", kLife);
+  ASSERT_NE(pid, 0u);
+  ASSERT_TRUE(WaitUntil([&] { return Logs(pid).find("gen 100 ") != std::string::npos; }));
+  const std::string image = cluster_->dir() + "/life.img";
+  Ran checkpoint =
+      cluster_->Shoal("checkpoint " + std::to_string(pid) + " --file " + image + " --stop");
+  ASSERT_EQ(checkpoint.exit_code, 0) << checkpoint.output;
+  EXPECT_NE(checkpoint.output.find("; it is stopped"), std::string::npos) << checkpoint.output;
+  EXPECT_FALSE(ReadFile(image).empty());
+  EXPECT_TRUE(ReadFile(image + ".partial").empty());  // Renamed into place.
+  Ran stopped = cluster_->Shoal("wait --timeout 30 " + std::to_string(pid));
+  EXPECT_NE(stopped.output.find("killed"), std::string::npos) << stopped.output;
+  const std::string before = Logs(pid);
+  EXPECT_EQ(expected.compare(0, before.size(), before), 0) << before;
+
+  // The original is gone, so the restored process keeps its pid, on node-b.
+  Ran restore = cluster_->Shoal("restore " + image + " --on node-b");
+  ASSERT_EQ(restore.exit_code, 0) << restore.output;
+  EXPECT_EQ(RestoredPid(restore), pid) << restore.output;
+  EXPECT_NE(restore.output.find("on node-b"), std::string::npos) << restore.output;
+  // Node-a learns from heartbeats where the pid runs now.
+  Ran wait;
+  ASSERT_TRUE(WaitUntil([&] {
+    wait = cluster_->Shoal("wait --timeout 60 " + std::to_string(pid));
+    return wait.output.find("on node-b") != std::string::npos;
+  })) << wait.output;
+  EXPECT_EQ(wait.exit_code, 0) << wait.output;
+  // Its log continues at the offsets it had: the whole run's output.
+  EXPECT_EQ(Logs(pid), expected);
+}
+
+TEST_F(CheckpointTest, ACheckpointOfARunningProcessLeavesItRunningAndRestoresAsATwin) {
+  uint64_t pid = Start("node-a", kLife);
+  ASSERT_NE(pid, 0u);
+  const std::string image = cluster_->dir() + "/twin.img";
+  Ran checkpoint = cluster_->Shoal("checkpoint " + std::to_string(pid) + " -f " + image);
+  ASSERT_EQ(checkpoint.exit_code, 0) << checkpoint.output;
+  Ran restore = cluster_->Shoal("restore " + image + " --on node-b");
+  ASSERT_EQ(restore.exit_code, 0) << restore.output;
+  uint64_t twin = RestoredPid(restore);
+  EXPECT_NE(twin, pid) << restore.output;  // The original still runs (or is still listed).
+  ASSERT_NE(twin, 0u);
+  EXPECT_EQ(cluster_->Shoal("wait --timeout 60 " + std::to_string(pid)).exit_code, 0);
+  EXPECT_EQ(cluster_->Shoal("wait --timeout 60 " + std::to_string(twin)).exit_code, 0);
+  // The twin's log holds what the original had printed when the image was
+  // taken (at its offsets), then what it printed itself: the same run.
+  EXPECT_EQ(Logs(twin), Logs(pid));
+}
+
+TEST_F(CheckpointTest, ADamagedImageIsRefusedWithAPreciseError) {
+  uint64_t pid = Start("node-a", kLife);
+  const std::string image = cluster_->dir() + "/good.img";
+  ASSERT_EQ(cluster_->Shoal("checkpoint " + std::to_string(pid) + " -f " + image).exit_code, 0);
+  std::string bytes = ReadFile(image);
+  ASSERT_GT(bytes.size(), 100u);
+
+  auto write = [&](const std::string& name, const std::string& content) {
+    std::ofstream(cluster_->dir() + "/" + name, std::ios::binary) << content;
+    return cluster_->Shoal("restore " + cluster_->dir() + "/" + name + " --on node-b");
+  };
+  std::string flipped = bytes;
+  flipped[bytes.size() / 2] ^= 0x5a;
+  Ran corrupt = write("corrupt.img", flipped);
+  EXPECT_EQ(corrupt.exit_code, 65) << corrupt.output;
+  EXPECT_NE(corrupt.output.find("corrupt"), std::string::npos) << corrupt.output;
+
+  Ran truncated = write("truncated.img", bytes.substr(0, bytes.size() - 1000));
+  EXPECT_EQ(truncated.exit_code, 65) << truncated.output;
+  EXPECT_NE(truncated.output.find("truncated"), std::string::npos) << truncated.output;
+
+  Ran other = write("other.img", "#!/bin/sh\necho not an image\n");
+  EXPECT_EQ(other.exit_code, 65) << other.output;
+  EXPECT_NE(other.output.find("not a Shoal process image"), std::string::npos) << other.output;
+
+  Ran missing = cluster_->Shoal("restore " + cluster_->dir() + "/nothing.img");
+  EXPECT_EQ(missing.exit_code, 66) << missing.output;
+  // Nothing was started by any of them.
+  Ran ps = cluster_->Shoal("ps --node node-b -o json");
+  EXPECT_EQ(ps.output.find("life.wasm"), std::string::npos) << ps.output;
+}
+
+TEST_F(CheckpointTest, WhatAnImageCannotCarryIsRefusedAndTheProcessRunsOn) {
+  uint64_t pid = Start("node-a", "--dir " + kApps + " " + kLife);
+  ASSERT_NE(pid, 0u);
+  Ran checkpoint = cluster_->Shoal("checkpoint " + std::to_string(pid) + " -f " + cluster_->dir() +
+                                   "/dir.img --stop");
+  EXPECT_EQ(checkpoint.exit_code, 81) << checkpoint.output;
+  EXPECT_NE(checkpoint.output.find("descriptor 3 (the directory preopened as"), std::string::npos)
+      << checkpoint.output;
+  EXPECT_TRUE(ReadFile(cluster_->dir() + "/dir.img").empty());
+  EXPECT_TRUE(ReadFile(cluster_->dir() + "/dir.img.partial").empty());
+  Ran wait = cluster_->Shoal("wait --timeout 60 " + std::to_string(pid));
+  EXPECT_EQ(wait.exit_code, 0) << wait.output;  // Not stopped: it ran to its end.
+
+  Ran unknown = cluster_->Shoal("checkpoint 999999 -f " + cluster_->dir() + "/x.img");
+  EXPECT_EQ(unknown.exit_code, 79) << unknown.output;
+}
+
+}  // namespace
+}  // namespace shoal::testing
