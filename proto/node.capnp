@@ -35,7 +35,34 @@ interface Node {
   # when this node serves no spawner.
   spawner @1 () -> (outcome :ObjectRpc.Outcome, handle :ObjectRpc.Handle);
 
+  # Receives a migrating process (docs/migration.md, "Live migration
+  # protocol"): its pid, for messages, and the size of its image, which
+  # then arrives in order through the Migration's write. kNoMemory when
+  # this node will not take an image that large; kAlreadyExists when the
+  # pid runs here.
+  migrateIn @2 (pid :UInt64, imageBytes :UInt64)
+      -> (outcome :ObjectRpc.Outcome, migration :Migration);
+
   # Later:
   # - a namespace provider (ObjectRpc.Provider) for `shoal mount
   #   NODE:/dev/X PATH`: the devices and paths this node serves.
+}
+
+# One process moving to the node that answered migrateIn. The source sends
+# the image (migrate/image_codec.h, live objects allowed), then asks the
+# destination to prepare it: build the process and check it against its
+# module, without running it. Nothing runs on the destination before
+# commit; dropping the capability before commit, or abort, drops what it
+# received. The image's live-object handles (capIndex 0, 1, ...) arrive as
+# `objects` in prepare, in the same order.
+interface Migration {
+  write @0 (bytes :Data) -> stream;
+  # Every byte of the image has come (exactly imageBytes, else kInvalidArgs)
+  # and the process is built, checked and holds its pid. kMalformed /
+  # kInvalidArgs name what is wrong with the image.
+  prepare @1 (objects :List(ObjectRpc.Handle)) -> (outcome :ObjectRpc.Outcome);
+  # Runs the prepared process; answers its Process handle (kWait,
+  # kManage), which the source's process object forwards to from now on.
+  commit @2 () -> (outcome :ObjectRpc.Outcome, process :ObjectRpc.Handle);
+  abort @3 ();
 }

@@ -160,9 +160,11 @@ int Client::Fail(const grpc::Status& status) const {
       code = kExitUsage;
       break;
     case grpc::StatusCode::FAILED_PRECONDITION:
-      code = message.find("was lost") != std::string::npos            ? kExitLost
-             : message.find("cannot checkpoint") != std::string::npos ? kExitCannotMove
-                                                                      : kExitInternal;
+      code = message.find("was lost") != std::string::npos ? kExitLost
+             : message.find("cannot checkpoint") != std::string::npos ||
+                     message.find("cannot move") != std::string::npos
+                 ? kExitCannotMove
+                 : kExitInternal;
       break;
     default:
       break;

@@ -51,6 +51,11 @@ void AddEventsCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
         if (e.has_exit() && e.kind() == pb::Event::KIND_PROCESS_EXITED) {
           details += " " + DescribeExit(e.exit());
         }
+        if (e.kind() == pb::Event::KIND_PROCESS_MOVED) {
+          char frozen[32];
+          std::snprintf(frozen, sizeof frozen, "%.1fms", e.freeze_us() / 1000.0);
+          details += " from=" + e.from_node() + " frozen=" + frozen;
+        }
         std::printf("%-6llu  %-12s  %-17s  %s\n", static_cast<unsigned long long>(e.seq()),
                     e.origin().c_str(), KindName(e.kind()).c_str(), details.c_str());
       }

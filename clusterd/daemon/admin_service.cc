@@ -1,5 +1,7 @@
 #include "clusterd/daemon/admin_service.h"
 
+#include <spdlog/spdlog.h>
+
 #include <future>
 #include <thread>
 
@@ -13,6 +15,9 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kForwardTimeout = std::chrono::seconds(5);
 // How often a Wait whose host stopped answering looks the process up again.
 constexpr auto kRelocatePause = std::chrono::milliseconds(200);
+// How long a follower looks for a process that left the node it streamed
+// from (a migration) before it gives up.
+constexpr auto kRelocateTimeout = std::chrono::seconds(5);
 
 grpc::Status Unimplemented(const std::string& what) {
   return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
@@ -244,52 +249,134 @@ grpc::Status AdminService::Wait(Ctx* context, const pb::WaitRequest* request,
   });
 }
 
+grpc::Status AdminService::LogsFrom(Ctx* context, const Location& where,
+                                    const pb::LogsRequest& request, const LogWriter& write) {
+  if (where.kind == Location::Kind::kHere) return p_.local.Logs(context, request, write);
+  if (where.kind == Location::Kind::kLost) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "the output of process " + std::to_string(request.pid()) + " was on node " +
+                            where.node + ", which died or restarted");
+  }
+  Member m;
+  if (grpc::Status s = Reachable(where.node, &m); !s.ok()) return s;
+  grpc::ClientContext forward;
+  InheritDeadline(*context, forward, true);
+  // Cancel the forwarded stream when our client goes away: Read() below
+  // would otherwise wait for the next chunk to notice.
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    while (!done) {
+      if (context->IsCancelled()) {
+        forward.TryCancel();
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  auto reader = p_.peers.For(m.peer_address)->Logs(&forward, request);
+  pb::LogChunk chunk;
+  while (reader->Read(&chunk)) {
+    if (!write(chunk)) {
+      forward.TryCancel();
+      break;
+    }
+  }
+  grpc::Status status = reader->Finish();
+  done = true;
+  watcher.join();
+  return Relayed(status, m.name);
+}
+
 grpc::Status AdminService::Logs(Ctx* context, const pb::LogsRequest* request,
                                 grpc::ServerWriter<pb::LogChunk>* writer) {
   return Guard(context, "Logs", [&] {
+    // A follower follows the process from node to node as it migrates:
+    // when a stream ends, the process is located again, and if it runs
+    // elsewhere now the stream goes on there from the next offset (the
+    // destination's log continues the source's, so nothing is lost or
+    // repeated).
+    pb::LogsRequest next = *request;
+    auto write = [&](const pb::LogChunk& chunk) {
+      next.set_offset(chunk.offset() + chunk.data().size());
+      return writer->Write(chunk);
+    };
     Location where;
     if (grpc::Status s = Find(request->pid(), &where); !s.ok()) return s;
-    if (where.kind == Location::Kind::kHere) return p_.local.Logs(context, *request, writer);
-    if (where.kind == Location::Kind::kLost) {
-      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                          "the output of process " + std::to_string(request->pid()) +
-                              " was on node " + where.node + ", which died or restarted");
-    }
-    Member m;
-    if (grpc::Status s = Reachable(where.node, &m); !s.ok()) return s;
-    grpc::ClientContext forward;
-    InheritDeadline(*context, forward, true);
-    // Cancel the forwarded stream when our client goes away: Read() below
-    // would otherwise wait for the next chunk to notice.
-    std::atomic<bool> done{false};
-    std::thread watcher([&] {
-      while (!done) {
-        if (context->IsCancelled()) {
-          forward.TryCancel();
-          return;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    Clock::time_point patience = Clock::now() + kRelocateTimeout;
+    for (;;) {
+      uint64_t offset_before = next.offset();
+      grpc::Status status = LogsFrom(context, where, next, write);
+      // NOT_FOUND: it left that node (LocalProcesses::Logs says so when a
+      // process it streamed moved away), or is not there yet. Where to?
+      // Heartbeats may lag a moment behind a move, and it may even have
+      // come back to the same node: ask again until the output goes on.
+      if (!request->follow() || status.error_code() != grpc::StatusCode::NOT_FOUND ||
+          context->IsCancelled()) {
+        return status;
       }
-    });
-    auto reader = p_.peers.For(m.peer_address)->Logs(&forward, *request);
-    pb::LogChunk chunk;
-    while (reader->Read(&chunk)) {
-      if (!writer->Write(chunk)) {
-        forward.TryCancel();
-        break;
+      if (next.offset() != offset_before) patience = Clock::now() + kRelocateTimeout;
+      if (Clock::now() > patience) {
+        spdlog::warn("logs of pid {}: it left node {} and was not found elsewhere", request->pid(),
+                     where.node);
+        return status;
       }
+      Location now;
+      if (!Find(request->pid(), &now).ok() || now.node == where.node) {
+        std::this_thread::sleep_for(kRelocatePause);
+        if (!Find(request->pid(), &now).ok()) continue;
+      }
+      if (now.node != where.node) {
+        spdlog::info("logs of pid {} follow it from node {} to node {}", request->pid(), where.node,
+                     now.node);
+      }
+      where = now;
     }
-    grpc::Status status = reader->Finish();
-    done = true;
-    watcher.join();
-    return Relayed(status, m.name);
   });
 }
 
-grpc::Status AdminService::Migrate(Ctx* context, const pb::MigrateRequest*, pb::MigrateResponse*) {
-  return Guard(context, "Migrate", [] {
-    return Unimplemented("Migrate (live migration arrives with the migrate/ issue)");
+grpc::Status AdminService::Migrate(Ctx* context, const pb::MigrateRequest* request,
+                                   grpc::ServerWriter<pb::MigrateProgress>* writer) {
+  return Guard(context, "Migrate", [&] {
+    Member destination;
+    if (grpc::Status s = Reachable(request->to_node(), &destination); !s.ok()) return s;
+    // Right after an earlier move this node's view may lag behind (the
+    // heartbeats of both nodes tell it within moments): a node that says
+    // "not here" is asked again once the view has changed.
+    Clock::time_point patience = Clock::now() + kRelocateTimeout;
+    for (;;) {
+      Location where;
+      if (grpc::Status s = Find(request->pid(), &where); !s.ok()) return s;
+      grpc::Status status = MigrateFrom(context, where, *request, writer);
+      if (status.error_code() != grpc::StatusCode::NOT_FOUND || Clock::now() > patience ||
+          context->IsCancelled()) {
+        return status;
+      }
+      std::this_thread::sleep_for(kRelocatePause);
+    }
   });
+}
+
+grpc::Status AdminService::MigrateFrom(Ctx* context, const Location& where,
+                                       const pb::MigrateRequest& request,
+                                       grpc::ServerWriter<pb::MigrateProgress>* writer) {
+  if (where.kind == Location::Kind::kHere) return p_.local.Migrate(request, writer);
+  if (where.kind == Location::Kind::kLost) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, "process " + std::to_string(request.pid()) +
+                                                         " was lost with node " + where.node);
+  }
+  Member m;
+  if (grpc::Status s = Reachable(where.node, &m); !s.ok()) return s;
+  grpc::ClientContext forward;
+  InheritDeadline(*context, forward, true);
+  auto reader = p_.peers.For(m.peer_address)->Migrate(&forward, request);
+  pb::MigrateProgress progress;
+  while (reader->Read(&progress)) {
+    if (!writer->Write(progress)) {
+      forward.TryCancel();
+      break;
+    }
+  }
+  return Relayed(reader->Finish(), m.name);
 }
 
 grpc::Status AdminService::Checkpoint(Ctx* context, const pb::CheckpointRequest* request,

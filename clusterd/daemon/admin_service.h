@@ -44,7 +44,7 @@ class AdminService final : public shoal::admin::v1::Admin::Service {
   grpc::Status Logs(Ctx*, const shoal::admin::v1::LogsRequest*,
                     grpc::ServerWriter<shoal::admin::v1::LogChunk>*) override;
   grpc::Status Migrate(Ctx*, const shoal::admin::v1::MigrateRequest*,
-                       shoal::admin::v1::MigrateResponse*) override;
+                       grpc::ServerWriter<shoal::admin::v1::MigrateProgress>*) override;
   grpc::Status Checkpoint(Ctx*, const shoal::admin::v1::CheckpointRequest*,
                           grpc::ServerWriter<shoal::admin::v1::ImageChunk>*) override;
   grpc::Status Restore(Ctx*, grpc::ServerReader<shoal::admin::v1::RestoreChunk>*,
@@ -59,6 +59,13 @@ class AdminService final : public shoal::admin::v1::Admin::Service {
                      grpc::ServerWriter<shoal::admin::v1::Event>*) override;
 
  private:
+  // Admin.Migrate asked of the node `where` names.
+  grpc::Status MigrateFrom(Ctx* context, const Location& where,
+                           const shoal::admin::v1::MigrateRequest& request,
+                           grpc::ServerWriter<shoal::admin::v1::MigrateProgress>* writer);
+  // One Logs stream from where the process is (or was).
+  grpc::Status LogsFrom(Ctx* context, const Location& where,
+                        const shoal::admin::v1::LogsRequest& request, const LogWriter& write);
   // Authenticates, runs `body`, counts the result.
   template <typename Body>
   grpc::Status Guard(Ctx* context, const char* method, Body body);

@@ -80,6 +80,13 @@ VoidResult Daemon::Init() {
   data.resolve = [this](const std::string& name) { return DataAddressOf(name); };
   data.services.directories = HostDirectories(host_->file_io());
   data.services.spawner = host_->spawner();
+  data.services.migrations = [this](std::span<const uint8_t> image,
+                                    std::vector<kernel::HandleEntry> objects) {
+    auto arrival = host_->Receive(image, std::move(objects), 0, /*migrated=*/true);
+    // Back where it once left: this node's record of that move is stale.
+    if (arrival.ok() && directory_) directory_->ForgetMove((*arrival)->pid());
+    return arrival;
+  };
   data_plane_ = TRY(DataPlane::Start(std::move(data)));
   data_address_ = config_.data_advertise.empty() ? data_plane_->address() : config_.data_advertise;
   // Every node of the cluster, this one included, as a spawner at
@@ -116,6 +123,11 @@ VoidResult Daemon::Init() {
                                                   timings, *peers_, *events_, metrics_, identity);
   directory_ = std::make_unique<Directory>(config_.node_name, *host_, *registry_, *peers_);
   registry_->SetListener([this](const MemberChange& c) { OnMemberChange(c); });
+  migrator_ = std::make_unique<Migrator>(
+      config_.node_name, *host_, *data_plane_, *directory_,
+      [this](const std::string& node, uint64_t pid) { return HostsPid(node, pid); },
+      [this](const pb::MigrateSummary& summary) { OnMoved(summary); });
+  local_->SetMigrator(migrator_.get());
   peer_service_ =
       std::make_unique<PeerService>(*registry_, *directory_, *local_, *events_, metrics_, identity);
   admin_service_ = std::make_unique<AdminService>(
@@ -191,6 +203,30 @@ void Daemon::OnProcess(const ProcessInfo& info) {
     spdlog::info("pid {} ended: {} {}", info.pid, info.exit->code, info.exit->message);
   }
   events_->Publish(std::move(e));
+}
+
+void Daemon::OnMoved(const pb::MigrateSummary& summary) {
+  pb::Event e;
+  e.set_kind(pb::Event::KIND_PROCESS_MOVED);
+  e.set_node(summary.to_node());
+  e.set_from_node(summary.from_node());
+  e.set_pid(summary.pid());
+  e.set_freeze_us(summary.freeze_us());
+  events_->Publish(std::move(e));
+}
+
+Result<bool> Daemon::HostsPid(const std::string& node, uint64_t pid) const {
+  std::optional<Member> member = registry_->FindByName(node);
+  if (!member) return MakeError(Status::kNotFound, "unknown node '" + node + "'");
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  pb::ListProcessesResponse response;
+  grpc::Status status = peers_->For(member->peer_address)->ListProcesses(&context, {}, &response);
+  if (!status.ok()) return MakeError(Status::kPeerGone, status.error_message());
+  for (const pb::Process& p : response.processes()) {
+    if (p.pid() == pid) return true;
+  }
+  return false;
 }
 
 Result<std::string> Daemon::DataAddressOf(const std::string& name) const {

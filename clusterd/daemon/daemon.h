@@ -16,6 +16,7 @@
 #include "clusterd/daemon/local_processes.h"
 #include "clusterd/daemon/metrics.h"
 #include "clusterd/daemon/metrics_server.h"
+#include "clusterd/daemon/migrator.h"
 #include "clusterd/daemon/peer_service.h"
 #include "clusterd/daemon/pid.h"
 #include "clusterd/daemon/security.h"
@@ -44,6 +45,10 @@ class Daemon {
   void OnProcess(const ProcessInfo& info);
   void OnMemberChange(const MemberChange& change);
   // Where member `name`'s data plane listens (DataPlaneOptions::resolve).
+  // A process of this node moved away: the event.
+  void OnMoved(const shoal::admin::v1::MigrateSummary& summary);
+  // Whether `node` lists process `pid`, asked over the Peer service.
+  Result<bool> HostsPid(const std::string& node, uint64_t pid) const;
   Result<std::string> DataAddressOf(const std::string& name) const;
   void RenderGauges(std::string& out) const;
 
@@ -60,6 +65,7 @@ class Daemon {
   std::unique_ptr<PeerClients> peers_;
   std::unique_ptr<HeartbeatRegistry> registry_;
   std::unique_ptr<Directory> directory_;
+  std::unique_ptr<Migrator> migrator_;
   std::unique_ptr<LocalProcesses> local_;
   std::unique_ptr<AdminAuth> auth_;
   std::unique_ptr<AdminService> admin_service_;

@@ -73,6 +73,8 @@ struct PeerNode {
   std::shared_ptr<kernel::remote::Link> link;
 };
 
+struct OutboundState;  // data_plane_migrate.cc
+
 class DataPlane {
  public:
   using Deadline = std::chrono::steady_clock::time_point;
@@ -112,6 +114,32 @@ class DataPlane {
   // OpenDirectory. Errors: Node()'s, kNotSupported when the peer serves
   // none, kMalformed when it answers with something else than a spawner.
   void OpenSpawner(std::string peer, OpenDone done);
+
+  // One process being sent to a peer (data_plane_migrate.cc): prepared
+  // there, not running. Destroying it before a successful Commit aborts:
+  // the peer drops what it received.
+  class Outbound {
+   public:
+    explicit Outbound(std::shared_ptr<OutboundState> state) : state_(std::move(state)) {}
+
+   private:
+    friend class DataPlane;
+    std::shared_ptr<OutboundState> state_;  // Lives on the loop.
+  };
+  // Sends a frozen process's `image` (migrate/image_codec.h, live objects
+  // allowed) to `peer` in 1 MiB writes, with `objects` (its live handles, in
+  // order) exported, and has the peer prepare it. Blocks the caller (a gRPC
+  // thread) until then or `deadline`. Errors: Node()'s, the peer's refusal
+  // (the image, the pid, its size), kPeerGone when the link broke or the
+  // deadline passed.
+  Result<std::unique_ptr<Outbound>> SendProcess(const std::string& peer, uint64_t pid,
+                                                std::shared_ptr<const std::vector<uint8_t>> image,
+                                                std::vector<kernel::HandleEntry> objects,
+                                                Deadline deadline);
+  // Has the peer run the prepared process and answers its process handle
+  // (a proxy). kPeerGone when the link broke or the deadline passed: then
+  // whether the peer runs it is unknown (ask it another way).
+  Result<kernel::HandleEntry> Commit(Outbound& outbound, Deadline deadline);
 
   // Drops the connection with `peer`, if any (membership saw it die or
   // restart): its calls fail with kPeerGone, the next use dials again.

@@ -17,28 +17,29 @@ uint64_t UnixMs() {
 }  // namespace
 
 Location Directory::LocateKnown(uint64_t pid) const {
-  // A restored checkpoint may run under the pid of a process that ended or
-  // was lost: the running one wins, then a move record, a loss, the ended
-  // record here, one elsewhere.
+  // One pid may have several records: a migrated process leaves none
+  // behind, but a checkpoint restored elsewhere under its pid leaves the
+  // original's end on its node, and a process restored from a lost node's
+  // checkpoint leaves the loss. A running process wins, then this node's
+  // record of a move, an end elsewhere (the newer incarnation: the stopped
+  // original stays here), an end here, a loss.
   std::optional<ProcessInfo> here = host_.Get(pid);
   if (here && here->running()) return {Location::Kind::kHere, self_};
-  std::optional<Location> ended;
-  if (here) ended = Location{Location::Kind::kHere, self_};
+  std::optional<Location> ended_there;
   for (const Member& m : registry_.Members()) {
     if (m.self || m.state == MemberState::kDead) continue;
     for (const HostedProcess& p : m.processes) {
       if (p.pid != pid) continue;
       if (p.running) return {Location::Kind::kThere, m.name};
-      if (!ended) ended = Location{Location::Kind::kThere, m.name};
+      if (!ended_there) ended_there = Location{Location::Kind::kThere, m.name};
     }
   }
-  {
-    std::lock_guard lock(mu_);
-    if (auto it = moved_.find(pid); it != moved_.end()) return {Location::Kind::kThere, it->second};
-    if (auto it = lost_.find(pid); it != lost_.end())
-      return {Location::Kind::kLost, it->second.node};
-  }
-  return ended.value_or(Location{});
+  std::lock_guard lock(mu_);
+  if (auto it = moved_.find(pid); it != moved_.end()) return {Location::Kind::kThere, it->second};
+  if (ended_there) return *ended_there;
+  if (here) return {Location::Kind::kHere, self_};
+  if (auto it = lost_.find(pid); it != lost_.end()) return {Location::Kind::kLost, it->second.node};
+  return {};
 }
 
 bool Directory::Running(uint64_t pid) const {
@@ -94,6 +95,11 @@ std::vector<LostProcess> Directory::Lost() const {
 void Directory::RecordMove(uint64_t pid, const std::string& node) {
   std::lock_guard lock(mu_);
   moved_[pid] = node;
+}
+
+void Directory::ForgetMove(uint64_t pid) {
+  std::lock_guard lock(mu_);
+  moved_.erase(pid);
 }
 
 }  // namespace shoal::clusterd

@@ -3,8 +3,8 @@
 // Authority: the node that hosts a process is authoritative for its state;
 // the pid's home node (HomeNodeOf(pid), the node that allocated it) is
 // authoritative for where it is. Today a process never leaves its home, so
-// home and host agree; a migration will call RecordMove() on the home node
-// (and the source keeps a forwarding record) so lookups still find it.
+// home and host agree until a migration, whose source keeps a forwarding
+// record (RecordMove) so lookups through it still find the process.
 // Other nodes learn hosted pids from heartbeats, which answers most lookups
 // without a round trip, and ask the home node (Peer.Locate) otherwise.
 // Processes of a member that died or restarted are remembered as lost.
@@ -52,9 +52,12 @@ class Directory {
   void OnMemberChange(const MemberChange& change);
   std::vector<LostProcess> Lost() const;
 
-  // TODO(migrate): called on the home node when one of its pids moves, so
-  // LocateKnown answers with the new host. Nothing calls it yet.
+  // Called by the source of a migration before its commit (Migrator), so
+  // LocateKnown answers with the new host at once, before heartbeats tell.
+  // TODO(migrate): also on the pid's home node, durably.
   void RecordMove(uint64_t pid, const std::string& node);
+  // The commit failed: the process runs where it was.
+  void ForgetMove(uint64_t pid);
 
  private:
   const std::string self_;

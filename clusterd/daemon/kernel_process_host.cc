@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "kernel/proc/process.h"
 #include "migrate/image_codec.h"
 
@@ -80,6 +82,7 @@ struct KernelProcessHost::Entry {
   // Guarded by the host's mu_.
   ProcessInfo info;
   kernel::Ref<kernel::ProcessObject> object;
+  bool moved = false;  // It left for another node; its end is not ours to report.
 };
 
 Result<std::unique_ptr<KernelProcessHost>> KernelProcessHost::Create(
@@ -164,7 +167,7 @@ void KernelProcessHost::OnGuestSpawn(const kernel::SpawnNotice& notice) {
 }
 
 void KernelProcessHost::Track(std::shared_ptr<Entry> entry,
-                              kernel::Ref<kernel::ProcessObject> object) {
+                              kernel::Ref<kernel::ProcessObject> object, bool announce) {
   ProcessInfo started;
   {
     std::lock_guard lock(mu_);
@@ -173,7 +176,7 @@ void KernelProcessHost::Track(std::shared_ptr<Entry> entry,
     spawning_.erase(entry->info.pid);
     started = entry->info;
   }
-  if (observer_) observer_(started);
+  if (observer_ && announce) observer_(started);
   // Runs at once if the process has ended already: after the start either way.
   Result<kernel::ObserverToken> token =
       object->ObserveAsync(kernel::Signals::kSignaled, [this, entry](kernel::Signals) {
@@ -197,7 +200,7 @@ void KernelProcessHost::OnExited(const std::shared_ptr<Entry>& entry,
   ProcessInfo ended;
   {
     std::lock_guard lock(mu_);
-    if (entry->info.exit) return;
+    if (entry->info.exit || entry->moved) return;
     entry->info.exit = ToExitInfo(status);
     entry->info.fuel_used = status.fuel_used;
     entry->info.cpu_ns = status.cpu_ns;
@@ -297,9 +300,61 @@ Result<uint64_t> KernelProcessHost::ImagePid(std::span<const uint8_t> image) {
   return TRY(migrate::DecodeImage(image)).pid;
 }
 
-Result<uint64_t> KernelProcessHost::Restore(std::span<const uint8_t> bytes, uint64_t pid) {
+// An arriving process: prepared in the kernel, its entry ready, its pid
+// held in spawning_ until it starts or is dropped.
+class KernelProcessHost::Arrival final : public IncomingProcess {
+ public:
+  Arrival(KernelProcessHost* host, std::shared_ptr<Entry> entry,
+          std::unique_ptr<kernel::PreparedProcess> prepared, bool announce)
+      : host_(host),
+        entry_(std::move(entry)),
+        prepared_(std::move(prepared)),
+        announce_(announce) {}
+  ~Arrival() override {
+    if (!prepared_) return;
+    prepared_.reset();
+    std::lock_guard lock(host_->mu_);
+    host_->spawning_.erase(entry_->info.pid);
+  }
+  uint64_t pid() const override { return entry_->info.pid; }
+  Result<kernel::Ref<kernel::ProcessOps>> Start() override {
+    Result<kernel::SpawnResult> started =
+        host_->kernel_->Start(std::move(prepared_), kernel::Reaping::kWithHandle);
+    if (!started.ok()) {
+      std::lock_guard lock(host_->mu_);
+      host_->spawning_.erase(entry_->info.pid);
+      return started.error();
+    }
+    host_->Track(entry_, started->object, announce_);
+    return kernel::Ref<kernel::ProcessOps>(started->object);
+  }
+
+ private:
+  KernelProcessHost* const host_;
+  std::shared_ptr<Entry> entry_;
+  std::unique_ptr<kernel::PreparedProcess> prepared_;
+  const bool announce_;
+};
+
+Result<std::unique_ptr<IncomingProcess>> KernelProcessHost::Receive(
+    std::span<const uint8_t> bytes, std::vector<kernel::HandleEntry> objects, uint64_t pid,
+    bool migrated) {
   kernel::RestoreRequest request;
   request.image = TRY(migrate::DecodeImage(bytes));
+  size_t next = 0;
+  for (kernel::HandleImage& handle : request.image.handles) {
+    if (handle.origin != kernel::HandleOrigin::kObject) continue;
+    if (next == objects.size()) break;
+    handle.object = std::move(objects[next++].object);
+  }
+  if (next != objects.size() ||
+      std::any_of(request.image.handles.begin(), request.image.handles.end(), [](const auto& h) {
+        return h.origin == kernel::HandleOrigin::kObject && h.object == nullptr;
+      })) {
+    return MakeError(Status::kInvalidArgs, "the image's live handles and the " +
+                                               std::to_string(objects.size()) +
+                                               " objects sent with it do not match");
+  }
   if (pid == 0) pid = request.image.pid;
   request.pid = pid;
   {
@@ -326,17 +381,72 @@ Result<uint64_t> KernelProcessHost::Restore(std::span<const uint8_t> bytes, uint
   }
   request.stdout_mirror = ConsoleBuffer::SinkFor(entry->console, ConsoleStream::kStdout);
   request.stderr_mirror = ConsoleBuffer::SinkFor(entry->console, ConsoleStream::kStderr);
-  Result<kernel::SpawnResult> started = [&]() -> Result<kernel::SpawnResult> {
-    std::unique_ptr<kernel::PreparedProcess> prepared = TRY(kernel_->Prepare(std::move(request)));
-    return kernel_->Start(std::move(prepared), kernel::Reaping::kWithHandle);
-  }();
-  if (!started.ok()) {
+  Result<std::unique_ptr<kernel::PreparedProcess>> prepared = kernel_->Prepare(std::move(request));
+  if (!prepared.ok()) {
     std::lock_guard lock(mu_);
     spawning_.erase(pid);
-    return started.error();
+    return prepared.error();
   }
-  Track(std::move(entry), std::move(started->object));
-  return pid;
+  return std::unique_ptr<IncomingProcess>(
+      new Arrival(this, std::move(entry), std::move(prepared).value(), /*announce=*/!migrated));
+}
+
+Result<uint64_t> KernelProcessHost::Restore(std::span<const uint8_t> bytes, uint64_t pid) {
+  std::unique_ptr<IncomingProcess> arrival = TRY(Receive(bytes, {}, pid, /*migrated=*/false));
+  TRY(arrival->Start());
+  return arrival->pid();
+}
+
+// A process frozen on its way out.
+class KernelProcessHost::Leaving final : public Departure {
+ public:
+  Leaving(KernelProcessHost* host, std::unique_ptr<kernel::FrozenProcess> frozen,
+          std::vector<uint8_t> image)
+      : host_(host), frozen_(std::move(frozen)), image_(std::move(image)) {}
+  const std::vector<uint8_t>& image() const override { return image_; }
+  std::vector<kernel::HandleEntry> objects() const override {
+    std::vector<kernel::HandleEntry> out;
+    for (const kernel::HandleImage& h : frozen_->image().handles) {
+      if (h.origin == kernel::HandleOrigin::kObject) out.push_back({h.object, h.rights});
+    }
+    return out;
+  }
+  void Commit(kernel::Ref<kernel::ProcessOps> moved_to, const std::string& node) override {
+    uint64_t pid = frozen_->pid();
+    std::shared_ptr<Entry> entry;
+    {
+      std::lock_guard lock(host_->mu_);
+      auto it = host_->entries_.find(pid);
+      if (it != host_->entries_.end()) {
+        entry = it->second;
+        entry->moved = true;  // Its end is the destination's to report.
+        host_->entries_.erase(it);
+      }
+    }
+    frozen_->Release(std::move(moved_to));
+    if (entry) entry->console->Close();
+    spdlog::info("pid {} moved to node {}", pid, node);
+  }
+
+ private:
+  KernelProcessHost* const host_;
+  std::unique_ptr<kernel::FrozenProcess> frozen_;  // Thaws when dropped before Commit.
+  std::vector<uint8_t> image_;
+};
+
+Result<std::unique_ptr<KernelProcessHost::Departure>> KernelProcessHost::Depart(uint64_t pid) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(pid);
+    if (it == entries_.end() || !it->second->info.running()) return NoProcess(pid);
+  }
+  std::unique_ptr<kernel::FrozenProcess> frozen = TRY(kernel_->Freeze(pid));
+  kernel::ProcessImage& image = frozen->image();
+  image.module_sha256 = migrate::HashBytes(image.module_bytes);
+  migrate::EncodeOptions options;
+  options.allow_live_objects = true;
+  std::vector<uint8_t> bytes = TRY(migrate::EncodeImage(image, options));
+  return std::unique_ptr<Departure>(new Leaving(this, std::move(frozen), std::move(bytes)));
 }
 
 KernelLoad KernelProcessHost::Load() const {

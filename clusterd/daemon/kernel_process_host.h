@@ -20,6 +20,14 @@
 // process's console output continues at the same offsets (`shoal logs`
 // offsets stay valid), holding the kernel consoles' retained tails.
 //
+// Migration: Depart() freezes a process and gives its image (live objects
+// travel beside it as handle entries, exported by the data plane), then
+// either Commit()s it away (the process ends here, its process object
+// forwards to the destination's, its entry is dropped: the pid is the other
+// node's now) or, destroyed without Commit, thaws it. Receive() builds an
+// arriving process without running it; its Start() runs it as a process of
+// this host, its log continuing where the source's stopped.
+//
 // Spawner: the node's power to start processes as a kernel object
 // (kernel/object/spawner.h), which shoald binds at /nodes/NAME and serves to
 // peers. What it starts is a process of this host like Spawn's (a pid of
@@ -35,6 +43,7 @@
 #include <set>
 
 #include "clusterd/daemon/console_buffer.h"
+#include "clusterd/daemon/node_server.h"
 #include "clusterd/process_host.h"
 #include "kernel/object/spawner.h"
 #include "kernel/proc/kernel.h"
@@ -77,6 +86,27 @@ class KernelProcessHost : public ProcessHost {
   Result<std::vector<uint8_t>> Checkpoint(uint64_t pid, bool stop) override;
   Result<uint64_t> Restore(std::span<const uint8_t> image, uint64_t pid) override;
   Result<uint64_t> ImagePid(std::span<const uint8_t> image) override;
+
+  // A process leaving this node, frozen (see above).
+  class Departure {
+   public:
+    virtual ~Departure() = default;
+    // The image bytes (live objects allowed) and the objects of its live
+    // handles, in handle order.
+    virtual const std::vector<uint8_t>& image() const = 0;
+    virtual std::vector<kernel::HandleEntry> objects() const = 0;
+    // It runs on `node` now, as `moved_to`.
+    virtual void Commit(kernel::Ref<kernel::ProcessOps> moved_to, const std::string& node) = 0;
+  };
+  // Errors (it runs on): Checkpoint's.
+  Result<std::unique_ptr<Departure>> Depart(uint64_t pid);
+  // Builds a process from `image` with `objects` for its live handles (in
+  // order), as pid `pid` (0: the image's own), not running; `migrated`: it
+  // moved here (its start is no event: the source reports the move).
+  // Errors: Restore's, kInvalidArgs when the objects do not match the image.
+  Result<std::unique_ptr<IncomingProcess>> Receive(std::span<const uint8_t> image,
+                                                   std::vector<kernel::HandleEntry> objects,
+                                                   uint64_t pid, bool migrated);
   void SetObserver(Observer observer) override { observer_ = std::move(observer); }
 
   // The host's spawner (see above); it fails with kPeerGone once the host
@@ -93,10 +123,14 @@ class KernelProcessHost : public ProcessHost {
  private:
   struct Entry;
   class HostSpawner;
+  class Arrival;
+  class Leaving;
   explicit KernelProcessHost(KernelProcessHostOptions options) : options_(std::move(options)) {}
   std::shared_ptr<Entry> NewEntry(uint64_t pid, const std::vector<std::string>& args) const;
-  // Records `entry` as started, tells the Observer and watches for its end.
-  void Track(std::shared_ptr<Entry> entry, kernel::Ref<kernel::ProcessObject> object);
+  // Records `entry` as started, tells the Observer (unless it arrived by
+  // migration: the source reports the move) and watches for its end.
+  void Track(std::shared_ptr<Entry> entry, kernel::Ref<kernel::ProcessObject> object,
+             bool announce = true);
   void OnExited(const std::shared_ptr<Entry>& entry, const kernel::ExitStatus& status);
   void OnGuestSpawn(const kernel::SpawnNotice& notice);
   // Spawn(), with `handles` as the startup handles, answering the process

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "clusterd/daemon/migrator.h"
 #include "clusterd/daemon/proto_convert.h"
 #include "kernel/proc/kernel.h"
 
@@ -144,6 +145,34 @@ grpc::Status LocalProcesses::Restore(std::span<const uint8_t> image, pb::SpawnRe
   return grpc::Status::OK;
 }
 
+grpc::Status LocalProcesses::Migrate(const pb::MigrateRequest& request,
+                                     grpc::ServerWriter<pb::MigrateProgress>* writer) {
+  if (migrator_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        "node " + self_ + " does not move processes");
+  }
+  if (request.to_node() == self_) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        "cannot move process " + std::to_string(request.pid()) + ": it runs on " +
+                            self_ + " already");
+  }
+  Result<pb::MigrateSummary> moved = migrator_->Migrate(
+      request.pid(), request.to_node(),
+      [writer](const pb::MigrateProgress& progress) { writer->Write(progress); });
+  if (moved.ok()) return grpc::Status::OK;
+  std::string context =
+      "cannot move process " + std::to_string(request.pid()) + " to " + request.to_node();
+  switch (moved.error().status) {
+    case Status::kNotSupported:
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                          context + ": " + moved.error().message);
+    case Status::kNotFound:
+      return ToGrpc(moved.error(), context);
+    default:
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, context + ": " + moved.error().message);
+  }
+}
+
 void LocalProcesses::List(pb::ListProcessesResponse* response) const {
   for (const ProcessInfo& info : host_.List()) *response->add_processes() = ToProto(info, self_);
 }
@@ -177,7 +206,7 @@ grpc::Status LocalProcesses::Wait(grpc::ServerContext* context, uint64_t pid,
 }
 
 grpc::Status LocalProcesses::Logs(grpc::ServerContext* context, const pb::LogsRequest& request,
-                                  grpc::ServerWriter<pb::LogChunk>* writer) {
+                                  const LogWriter& write) {
   uint64_t offset = request.offset();
   for (;;) {
     if (context->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
@@ -190,10 +219,17 @@ grpc::Status LocalProcesses::Logs(grpc::ServerContext* context, const pb::LogsRe
       chunk.set_data(c.data);
       chunk.set_stream(c.stream == ConsoleStream::kStdout ? pb::STREAM_KIND_STDOUT
                                                           : pb::STREAM_KIND_STDERR);
-      if (!writer->Write(chunk)) return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
+      if (!write(chunk)) return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
     }
     offset = read->next_offset;
-    if (read->ended) return grpc::Status::OK;
+    if (read->ended) {
+      // A process that moved to another node has no entry here any more.
+      if (!host_.Get(request.pid())) {
+        return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                            "process " + std::to_string(request.pid()) + " left node " + self_);
+      }
+      return grpc::Status::OK;
+    }
     if (!request.follow() && read->chunks.empty()) return grpc::Status::OK;
   }
 }

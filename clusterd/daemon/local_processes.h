@@ -23,6 +23,11 @@ inline constexpr uint64_t kMaxImageBytes = uint64_t{5} << 30;
 grpc::Status ReadImage(grpc::ServerReaderInterface<shoal::admin::v1::RestoreChunk>& reader,
                        std::string* node, std::string* image);
 
+class Migrator;
+
+// Where a Logs stream's chunks go; false: the client went away.
+using LogWriter = std::function<bool(const shoal::admin::v1::LogChunk& chunk)>;
+
 class LocalProcesses {
  public:
   // Opens directory `path` of another node for a preopen, waiting at most
@@ -66,7 +71,7 @@ class LocalProcesses {
   // Streams console output; with follow, until the process ends or the
   // client cancels.
   grpc::Status Logs(grpc::ServerContext* context, const shoal::admin::v1::LogsRequest& request,
-                    grpc::ServerWriter<shoal::admin::v1::LogChunk>* writer);
+                    const LogWriter& write);
 
   // Streams the image of process `pid` (Admin.Checkpoint), in chunks.
   grpc::Status Checkpoint(const shoal::admin::v1::CheckpointRequest& request,
@@ -74,6 +79,13 @@ class LocalProcesses {
   // Starts a process from `image` here (Admin.Restore): with the image's pid
   // unless a process with it still runs, else with a new one.
   grpc::Status Restore(std::span<const uint8_t> image, shoal::admin::v1::SpawnResponse* response);
+
+  // Moves process `pid` (running here) to another node (Admin.Migrate),
+  // streaming its stages. FAILED_PRECONDITION without a migrator.
+  grpc::Status Migrate(const shoal::admin::v1::MigrateRequest& request,
+                       grpc::ServerWriter<shoal::admin::v1::MigrateProgress>* writer);
+  // Where Migrate goes; set once before serving.
+  void SetMigrator(Migrator* migrator) { migrator_ = migrator; }
 
   const std::string& self() const { return self_; }
 
@@ -83,6 +95,7 @@ class LocalProcesses {
   PidAllocator& pids_;
   const RemoteDirectories remote_;
   const PidRunning running_;
+  Migrator* migrator_ = nullptr;
 };
 
 }  // namespace shoal::clusterd

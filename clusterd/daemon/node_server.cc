@@ -3,6 +3,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "clusterd/daemon/migration_server.h"
 #include "kernel/object/directory.h"
 #include "kernel/object/namespace.h"
 #include "kernel/remote/handles.h"
@@ -62,6 +63,27 @@ class NodeServer final : public proto::rpc::Node::Server {
                               kernel::DefaultRights(kernel::ObjectType::kSpawner)};
     kernel::remote::SetOutcome(
         outcome, kernel::remote::ExportHandle(link_, entry, context.getResults().initHandle()));
+    return kj::READY_NOW;
+  }
+
+  kj::Promise<void> migrateIn(MigrateInContext context) override {
+    auto params = context.getParams();
+    auto results = context.getResults();
+    if (!services_.migrations) {
+      kernel::remote::SetOutcome(results.initOutcome(),
+                                 MakeError(Status::kNotSupported, "this node takes no migrations"));
+      return kj::READY_NOW;
+    }
+    if (params.getImageBytes() > services_.max_image_bytes) {
+      kernel::remote::SetOutcome(
+          results.initOutcome(),
+          MakeError(Status::kNoMemory, "an image of " + std::to_string(params.getImageBytes()) +
+                                           " bytes is over what this node takes (" +
+                                           std::to_string(services_.max_image_bytes) + ")"));
+      return kj::READY_NOW;
+    }
+    results.setMigration(
+        ServeMigration(link_, services_.migrations, params.getPid(), params.getImageBytes()));
     return kj::READY_NOW;
   }
 

@@ -9,11 +9,13 @@
 
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "kernel/base/result.h"
 #include "kernel/object/file_io.h"
 #include "kernel/object/object.h"
+#include "kernel/object/process_ops.h"
 #include "kernel/object/spawner.h"
 #include "kernel/remote/link.h"
 #include "proto/node.capnp.h"
@@ -26,10 +28,27 @@ namespace shoal::clusterd {
 using DirectoryOpener =
     std::function<Result<kernel::HandleEntry>(const std::string& path, kernel::Rights requested)>;
 
+// A process that migrated here, built from its image and checked, holding
+// its pid, not yet running. Destroying it before Start() drops it.
+class IncomingProcess {
+ public:
+  virtual ~IncomingProcess() = default;
+  virtual uint64_t pid() const = 0;
+  // Runs it; answers its process object.
+  virtual Result<kernel::Ref<kernel::ProcessOps>> Start() = 0;
+};
+
+// Builds a migrating process from its image bytes and the objects of its
+// live handles, in order (KernelProcessHost::Receive). Loop thread.
+using MigrationReceiver = std::function<Result<std::unique_ptr<IncomingProcess>>(
+    std::span<const uint8_t> image, std::vector<kernel::HandleEntry> objects)>;
+
 // What a node serves its peers.
 struct NodeServices {
-  DirectoryOpener directories;              // Null: openDirectory answers kNotSupported.
-  kernel::Ref<kernel::SpawnerOps> spawner;  // Null: spawner answers kNotSupported.
+  DirectoryOpener directories;                   // Null: openDirectory answers kNotSupported.
+  kernel::Ref<kernel::SpawnerOps> spawner;       // Null: spawner answers kNotSupported.
+  MigrationReceiver migrations;                  // Null: migrateIn answers kNotSupported.
+  uint64_t max_image_bytes = uint64_t{5} << 30;  // migrateIn refuses larger images.
 };
 
 // A Node capability for the peer of `link`. openDirectory takes an absolute

@@ -117,7 +117,15 @@ grpc::Status PeerService::Wait(grpc::ServerContext* context, const pb::WaitReque
 
 grpc::Status PeerService::Logs(grpc::ServerContext* context, const pb::LogsRequest* request,
                                grpc::ServerWriter<pb::LogChunk>* writer) {
-  return Guard(context, "Logs", [&] { return local_.Logs(context, *request, writer); });
+  return Guard(context, "Logs", [&] {
+    return local_.Logs(context, *request,
+                       [writer](const pb::LogChunk& chunk) { return writer->Write(chunk); });
+  });
+}
+
+grpc::Status PeerService::Migrate(grpc::ServerContext* context, const pb::MigrateRequest* request,
+                                  grpc::ServerWriter<pb::MigrateProgress>* writer) {
+  return Guard(context, "Migrate", [&] { return local_.Migrate(*request, writer); });
 }
 
 grpc::Status PeerService::Checkpoint(grpc::ServerContext* context,

@@ -46,6 +46,9 @@ class PeerService final : public shoal::peer::v1::Peer::Service {
                     shoal::admin::v1::WaitResponse* response) override;
   grpc::Status Logs(grpc::ServerContext* context, const shoal::admin::v1::LogsRequest* request,
                     grpc::ServerWriter<shoal::admin::v1::LogChunk>* writer) override;
+  grpc::Status Migrate(grpc::ServerContext* context,
+                       const shoal::admin::v1::MigrateRequest* request,
+                       grpc::ServerWriter<shoal::admin::v1::MigrateProgress>* writer) override;
   grpc::Status Checkpoint(grpc::ServerContext* context,
                           const shoal::admin::v1::CheckpointRequest* request,
                           grpc::ServerWriter<shoal::admin::v1::ImageChunk>* writer) override;

@@ -42,6 +42,11 @@ Ref<ProcessOps> ProcessObject::moved_to() const {
 }
 
 void ProcessObject::Forward(Ref<ProcessOps> moved_to) {
+  if (moved_to == nullptr) {  // Its new node took it but gave no handle back.
+    SetExited(
+        {ExitReason::kKilled, kKilledExitCode, "moved to another node, which reports its end"});
+    return;
+  }
   {
     std::lock_guard lock(mu_);
     moved_to_ = moved_to;

@@ -52,7 +52,8 @@ class ProcessObject final : public ProcessOps {
   void SetExited(ExitStatus status);
   void Attach(std::weak_ptr<Process> process) { process_ = std::move(process); }
   // Kernel side, once, when the process moved to another node: from now on
-  // it stands for `moved_to` (a proxy of the process there).
+  // it stands for `moved_to` (a proxy of the process there). Null: the new
+  // node gave no handle back; it reports as killed, "moved to another node".
   void Forward(Ref<ProcessOps> moved_to);
 
  private:

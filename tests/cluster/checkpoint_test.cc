@@ -25,16 +25,10 @@ class CheckpointTest : public ::testing::Test {
     ASSERT_TRUE(cluster_->WaitAllUp()) << Shell("tail -n 20 " + cluster_->log(0)).output;
   }
 
-  // Starts `what` on `node` and returns its pid (0 on failure).
   uint64_t Start(const std::string& node, const std::string& what) {
-    Ran r = cluster_->Shoal("run --on " + node + " " + what);
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    unsigned long long pid = 0;
-    if (std::sscanf(r.output.c_str(), "started %llu", &pid) != 1) return 0;
-    return pid;
+    return cluster_->StartOn(node, what);
   }
-
-  std::string Logs(uint64_t pid) { return cluster_->Shoal("logs " + std::to_string(pid)).output; }
+  std::string Logs(uint64_t pid) { return cluster_->Logs(pid); }
 
   // The pid `shoal restore` printed (0 on failure).
   static uint64_t RestoredPid(const Ran& r) {

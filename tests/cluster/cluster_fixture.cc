@@ -1,6 +1,7 @@
 #include "tests/cluster/cluster_fixture.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -208,6 +209,18 @@ void TestCluster::Kill9(int i) {
 
 std::string TestCluster::ConnectionFlags(int i) const {
   return " --endpoint " + admin_address(i) + " --ca " + ca() + " --token-file " + token_file();
+}
+
+uint64_t TestCluster::StartOn(const std::string& node, const std::string& what) const {
+  Ran r = Shoal("run --on " + node + " " + what);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  unsigned long long pid = 0;
+  if (std::sscanf(r.output.c_str(), "started %llu", &pid) != 1) return 0;
+  return pid;
+}
+
+std::string TestCluster::Logs(uint64_t pid) const {
+  return Shoal("logs " + std::to_string(pid)).output;
 }
 
 Ran TestCluster::Shoal(const std::string& args) const {

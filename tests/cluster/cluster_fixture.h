@@ -77,6 +77,11 @@ class TestCluster {
 
   // Runs `shoal ARGS` with node 0's endpoint and the cluster's credentials.
   Ran Shoal(const std::string& args) const;
+  // `shoal run --on NODE WHAT`: the pid it printed; 0 (and a test failure)
+  // when it failed.
+  uint64_t StartOn(const std::string& node, const std::string& what) const;
+  // What `shoal logs PID` printed.
+  std::string Logs(uint64_t pid) const;
   // The connection flags for node i.
   std::string ConnectionFlags(int i = 0) const;
 

@@ -177,8 +177,9 @@ TEST_F(ClusterTest, BadRequestsGetPreciseErrors) {
   EXPECT_NE(no_node.output.find("unknown node 'node-z'"), std::string::npos) << no_node.output;
 
   Ran migrate = cluster_->Shoal("migrate 4097 --to node-b");
-  EXPECT_EQ(migrate.exit_code, 76) << migrate.output;
-  EXPECT_NE(migrate.output.find("not implemented"), std::string::npos) << migrate.output;
+  EXPECT_EQ(migrate.exit_code, 79) << migrate.output;
+  EXPECT_NE(migrate.output.find("no process 4097 in the cluster"), std::string::npos)
+      << migrate.output;
 }
 
 TEST_F(ClusterTest, IndependentPythonClientUsesReflectionAndCallsListNodes) {

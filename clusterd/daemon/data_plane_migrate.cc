@@ -1,0 +1,145 @@
+// DataPlane, the sending side of a live migration (proto/node.capnp,
+// Node.migrateIn and Migration): the image goes in order in 1 MiB stream
+// writes, which Cap'n Proto's flow control paces, then prepare carries the
+// live handles as capabilities, and commit answers the process's handle.
+#include <condition_variable>
+#include <mutex>
+
+#include "clusterd/daemon/data_plane.h"
+#include "kernel/remote/handles.h"
+#include "kernel/remote/outcome.h"
+
+namespace shoal::clusterd {
+
+using kernel::HandleEntry;
+using kernel::remote::Link;
+
+namespace {
+
+constexpr size_t kWriteBytes = 1 << 20;
+
+// Runs `start` (which returns kj::Promise<R>) on the loop and waits for its
+// result until `deadline`; past it, or when the loop has stopped, `late`.
+template <typename R, typename Start>
+R RunUntil(kernel::remote::Loop& loop, Start start, DataPlane::Deadline deadline, Error late) {
+  struct Slot {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<R> value;
+  };
+  auto slot = std::make_shared<Slot>();
+  auto deliver = [slot](R value) {
+    std::lock_guard lock(slot->mu);
+    if (!slot->value) slot->value.emplace(std::move(value));
+    slot->cv.notify_all();
+  };
+  bool posted = loop.Post([&loop, start = std::move(start), deliver] {
+    loop.Detach(start().then([deliver](R value) { deliver(std::move(value)); },
+                             [deliver](kj::Exception&& e) {
+                               deliver(R(MakeError(Status::kInternal, e.getDescription().cStr())));
+                             }),
+                "migration");
+  });
+  if (!posted) return R(late);
+  std::unique_lock lock(slot->mu);
+  if (!slot->cv.wait_until(lock, deadline, [&] { return slot->value.has_value(); })) return R(late);
+  return std::move(*slot->value);
+}
+
+}  // namespace
+
+// Lives on the loop (LoopShared): it holds the Migration capability.
+struct OutboundState {
+  explicit OutboundState(std::shared_ptr<kernel::remote::Loop> loop) : loop(std::move(loop)) {}
+  ~OutboundState() {
+    if (committed) return;
+    KJ_IF_MAYBE (m, migration) {
+      loop->Detach(m->abortRequest().send().ignoreResult(), "migration abort");
+    }
+  }
+  std::shared_ptr<kernel::remote::Loop> loop;
+  kj::Maybe<proto::rpc::Migration::Client> migration;
+  std::shared_ptr<Link> link;
+  std::string peer;
+  bool committed = false;
+};
+
+Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::SendProcess(
+    const std::string& peer, uint64_t pid, std::shared_ptr<const std::vector<uint8_t>> image,
+    std::vector<HandleEntry> objects, Deadline deadline) {
+  auto state = kernel::remote::LoopShared(loop_, new OutboundState(loop_));
+  state->peer = peer;
+  auto shared_objects = std::make_shared<std::vector<HandleEntry>>(std::move(objects));
+  auto start = [this, peer, pid, image, shared_objects, state]() -> kj::Promise<VoidResult> {
+    return Node(peer).then(
+        [pid, image, shared_objects, state](Result<PeerNode> node) -> kj::Promise<VoidResult> {
+          if (!node.ok()) return VoidResult(node.error());
+          state->link = node->link;
+          auto request = node->node.migrateInRequest();
+          request.setPid(pid);
+          request.setImageBytes(image->size());
+          return request.send().then(
+              [image, shared_objects, state](auto&& response) -> kj::Promise<VoidResult> {
+                VoidResult taken = kernel::remote::ReadOutcome(response.getOutcome());
+                if (!taken.ok()) return taken;
+                proto::rpc::Migration::Client migration = response.getMigration();
+                state->migration = migration;
+                kj::Promise<void> sent = kj::READY_NOW;
+                for (size_t at = 0; at < image->size(); at += kWriteBytes) {
+                  sent = sent.then([migration, image, at]() mutable {
+                    auto write = migration.writeRequest();
+                    size_t n = std::min(kWriteBytes, image->size() - at);
+                    write.setBytes(kj::arrayPtr(image->data() + at, n));
+                    return write.send();
+                  });
+                }
+                return sent.then(
+                    [migration, shared_objects, state]() mutable -> kj::Promise<VoidResult> {
+                      auto prepare = migration.prepareRequest();
+                      auto out = prepare.initObjects(uint32_t(shared_objects->size()));
+                      for (uint32_t i = 0; i < out.size(); ++i) {
+                        VoidResult exported =
+                            kernel::remote::ExportHandle(state->link, (*shared_objects)[i], out[i]);
+                        if (!exported.ok()) return exported;
+                      }
+                      return prepare.send().then([](auto&& prepared) {
+                        return kernel::remote::ReadOutcome(prepared.getOutcome());
+                      });
+                    });
+              },
+              [state](kj::Exception&& e) -> VoidResult {
+                return kernel::remote::FromException(e, state->peer);
+              });
+        });
+  };
+  VoidResult prepared = RunUntil<VoidResult>(
+      *loop_, std::move(start), deadline,
+      MakeError(Status::kPeerGone, "node " + peer + " did not take the process in time"));
+  if (!prepared.ok()) return prepared.error();  // `state` aborts on its way out.
+  return std::make_unique<Outbound>(std::move(state));
+}
+
+Result<HandleEntry> DataPlane::Commit(Outbound& outbound, Deadline deadline) {
+  std::shared_ptr<OutboundState> state = outbound.state_;
+  auto start = [state]() -> kj::Promise<Result<HandleEntry>> {
+    KJ_IF_MAYBE (migration, state->migration) {
+      // From here an abort would come too late to mean anything.
+      state->committed = true;
+      return migration->commitRequest().send().then(
+          [state](auto&& response) -> kj::Promise<Result<HandleEntry>> {
+            VoidResult started = kernel::remote::ReadOutcome(response.getOutcome());
+            if (!started.ok()) return Result<HandleEntry>(started.error());
+            return kernel::remote::ImportHandle(state->link, response.getProcess());
+          },
+          [state](kj::Exception&& e) -> Result<HandleEntry> {
+            return kernel::remote::FromException(e, state->peer);
+          });
+    }
+    return Result<HandleEntry>(MakeError(Status::kInvalidArgs, "nothing was sent"));
+  };
+  return RunUntil<Result<HandleEntry>>(
+      *loop_, std::move(start), deadline,
+      MakeError(Status::kPeerGone, "node " + state->peer + " did not confirm the commit in time"));
+}
+
+}  // namespace shoal::clusterd

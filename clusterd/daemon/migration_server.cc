@@ -1,0 +1,121 @@
+#include "clusterd/daemon/migration_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <string>
+#include <vector>
+
+#include "kernel/remote/handles.h"
+#include "kernel/remote/outcome.h"
+
+namespace shoal::clusterd {
+namespace {
+
+class MigrationServer final : public proto::rpc::Migration::Server {
+ public:
+  MigrationServer(std::shared_ptr<kernel::remote::Link> link, MigrationReceiver receiver,
+                  uint64_t pid, uint64_t image_bytes)
+      : link_(std::move(link)), receiver_(std::move(receiver)), pid_(pid), expected_(image_bytes) {
+    image_.reserve(image_bytes);
+  }
+
+  ~MigrationServer() noexcept(false) {
+    if (prepared_) spdlog::info("migration of pid {} abandoned before commit: dropped", pid_);
+  }
+
+  kj::Promise<void> write(WriteContext context) override {
+    auto bytes = context.getParams().getBytes();
+    if (state_ != State::kReceiving || image_.size() + bytes.size() > expected_) {
+      // A stream call cannot answer an outcome: prepare reports it.
+      overflow_ = true;
+      return kj::READY_NOW;
+    }
+    image_.insert(image_.end(), bytes.begin(), bytes.end());
+    return kj::READY_NOW;
+  }
+
+  kj::Promise<void> prepare(PrepareContext context) override {
+    if (state_ != State::kReceiving) {
+      kernel::remote::SetOutcome(context.getResults().initOutcome(),
+                                 MakeError(Status::kInvalidArgs, "prepare came twice"));
+      return kj::READY_NOW;
+    }
+    if (overflow_ || image_.size() != expected_) {
+      kernel::remote::SetOutcome(
+          context.getResults().initOutcome(),
+          MakeError(Status::kInvalidArgs,
+                    "the image was announced as " + std::to_string(expected_) + " bytes; " +
+                        (overflow_ ? "more" : std::to_string(image_.size())) + " came"));
+      return kj::READY_NOW;
+    }
+    state_ = State::kPreparing;
+    return kernel::remote::ImportHandles(link_, context.getParams().getObjects())
+        .then([this, context](Result<std::vector<kernel::HandleEntry>> objects) mutable {
+          auto outcome = context.getResults().initOutcome();
+          if (!objects.ok()) {
+            state_ = State::kDone;
+            return kernel::remote::SetOutcome(outcome, objects.error());
+          }
+          Result<std::unique_ptr<IncomingProcess>> prepared =
+              receiver_(image_, std::move(objects).value());
+          std::vector<uint8_t>().swap(image_);  // The process holds what it needs.
+          if (!prepared.ok()) {
+            state_ = State::kDone;
+            return kernel::remote::SetOutcome(outcome, prepared.error());
+          }
+          prepared_ = std::move(prepared).value();
+          state_ = State::kPrepared;
+        });
+  }
+
+  kj::Promise<void> commit(CommitContext context) override {
+    auto results = context.getResults();
+    if (state_ != State::kPrepared) {
+      kernel::remote::SetOutcome(results.initOutcome(),
+                                 MakeError(Status::kInvalidArgs, "nothing prepared to commit"));
+      return kj::READY_NOW;
+    }
+    state_ = State::kDone;
+    std::unique_ptr<IncomingProcess> process = std::move(prepared_);
+    Result<kernel::Ref<kernel::ProcessOps>> started = process->Start();
+    if (!started.ok()) {
+      kernel::remote::SetOutcome(results.initOutcome(), started.error());
+      return kj::READY_NOW;
+    }
+    spdlog::info("pid {} arrived from node {} and runs here", pid_, link_->peer());
+    kernel::HandleEntry handle{std::move(started).value(),
+                               kernel::Rights::kWait | kernel::Rights::kManage};
+    kernel::remote::SetOutcome(results.initOutcome(),
+                               kernel::remote::ExportHandle(link_, handle, results.initProcess()));
+    return kj::READY_NOW;
+  }
+
+  kj::Promise<void> abort(AbortContext context) override {
+    state_ = State::kDone;
+    prepared_.reset();
+    std::vector<uint8_t>().swap(image_);
+    return kj::READY_NOW;
+  }
+
+ private:
+  enum class State : uint8_t { kReceiving, kPreparing, kPrepared, kDone };
+
+  const std::shared_ptr<kernel::remote::Link> link_;
+  const MigrationReceiver receiver_;
+  const uint64_t pid_;
+  const uint64_t expected_;
+  std::vector<uint8_t> image_;
+  bool overflow_ = false;
+  State state_ = State::kReceiving;
+  std::unique_ptr<IncomingProcess> prepared_;
+};
+
+}  // namespace
+
+proto::rpc::Migration::Client ServeMigration(const std::shared_ptr<kernel::remote::Link>& link,
+                                             MigrationReceiver receiver, uint64_t pid,
+                                             uint64_t image_bytes) {
+  return kj::heap<MigrationServer>(link, std::move(receiver), pid, image_bytes);
+}
+
+}  // namespace shoal::clusterd

@@ -1,0 +1,24 @@
+// The destination's side of one live migration: the Migration capability
+// (proto/node.capnp) a node answers migrateIn with. It collects the image
+// as the source writes it, prepares the process on `prepare` (the
+// MigrationReceiver builds and checks it; nothing runs), starts it on
+// `commit` and answers its process handle. Abort, or the capability's
+// release before commit (the source gave up or its connection broke),
+// drops whatever it received: a process runs here only after commit.
+//
+// Threading: the data plane's loop thread.
+#pragma once
+
+#include <memory>
+
+#include "clusterd/daemon/node_server.h"
+#include "kernel/remote/link.h"
+#include "proto/node.capnp.h"
+
+namespace shoal::clusterd {
+
+proto::rpc::Migration::Client ServeMigration(const std::shared_ptr<kernel::remote::Link>& link,
+                                             MigrationReceiver receiver, uint64_t pid,
+                                             uint64_t image_bytes);
+
+}  // namespace shoal::clusterd

@@ -1,0 +1,110 @@
+// Live migration with real shoald processes over TLS on 127.0.0.1: a game
+// of life moved around three nodes while it prints finishes with exactly
+// the output of a run that never moved, under the same pid; `shoal logs -f`
+// started before the moves follows it from node to node with no line lost
+// or repeated; ps and the events follow it. What cannot move is refused
+// with the process left running where it was.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <memory>
+#include <regex>
+#include <string>
+
+#include "tests/cluster/cluster_fixture.h"
+
+namespace shoal::testing {
+namespace {
+
+const std::string kApps = SHOAL_APPS_DIR;
+const std::string kLife = kApps + "/life.wasm 30000 500 24";
+
+class MigrateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cluster_ = std::make_unique<TestCluster>(3, std::vector<std::string>{"--workers", "1"});
+    ASSERT_TRUE(cluster_->WaitAllUp()) << Shell("tail -n 20 " + cluster_->log(0)).output;
+  }
+
+  uint64_t Start(const std::string& node, const std::string& what) {
+    return cluster_->StartOn(node, what);
+  }
+  std::string Logs(uint64_t pid) { return cluster_->Logs(pid); }
+
+  // The node `ps -o json` lists `pid` on as running, "" if none.
+  std::string RunningOn(uint64_t pid) {
+    Ran ps = cluster_->Shoal("ps -o json");
+    std::regex entry("\"pid\":\"" + std::to_string(pid) +
+                     "\",\"node\":\"([a-z-]+)\",\"state\":\"PROCESS_STATE_RUNNING\"");
+    std::smatch match;
+    return std::regex_search(ps.output, match, entry) ? match[1].str() : "";
+  }
+
+  std::unique_ptr<TestCluster> cluster_;
+};
+
+TEST_F(MigrateTest, LifeMovedAroundTheClusterPrintsWhatAnUnmovedRunPrints) {
+  uint64_t reference = Start("node-c", kLife);
+  ASSERT_EQ(cluster_->Shoal("wait --timeout 120 " + std::to_string(reference)).exit_code, 0);
+  const std::string expected = Logs(reference);
+  ASSERT_NE(expected.find("gen 30000 "), std::string::npos) << expected;
+
+  const std::string events = cluster_->dir() + "/events.txt";
+  Background watch(std::string(SHOAL_BIN) + " events" + cluster_->ConnectionFlags(0), events);
+  ASSERT_TRUE(WaitForText(events, "SEQ"));
+  uint64_t pid = Start("node-a", kLife);
+  ASSERT_NE(pid, 0u);
+  const std::string followed = cluster_->dir() + "/followed.txt";
+  Background follower(std::string(SHOAL_BIN) + " logs" + cluster_->ConnectionFlags(0) + " -f " +
+                          std::to_string(pid),
+                      followed);
+  ASSERT_TRUE(WaitForText(followed, "gen 500 "));
+
+  const char* route[] = {"node-b", "node-c", "node-a", "node-b"};
+  int moves = 0;
+  for (const char* to : route) {
+    Ran moved = cluster_->Shoal("migrate " + std::to_string(pid) + " --to " + to);
+    if (moved.exit_code != 0 && moved.output.find("no process") != std::string::npos) break;
+    ASSERT_EQ(moved.exit_code, 0) << moved.output;
+    EXPECT_NE(moved.output.find(std::string("to ") + to), std::string::npos) << moved.output;
+    ++moves;
+    // ps follows it (heartbeats carry it within moments).
+    EXPECT_TRUE(WaitUntil([&] { return RunningOn(pid) == to || RunningOn(pid).empty(); }))
+        << cluster_->Shoal("ps").output;
+  }
+  EXPECT_EQ(moves, 4) << "the run ended before it could be moved four times";
+  Ran wait = cluster_->Shoal("wait --timeout 120 " + std::to_string(pid));
+  EXPECT_EQ(wait.exit_code, 0) << wait.output;
+  EXPECT_EQ(Logs(pid), expected);
+  ASSERT_TRUE(WaitForText(followed, "gen 30000 "))
+      << ReadFile(followed) << Shell("grep -h 'pid " + std::to_string(pid) + "' " +
+                                     cluster_->log(0) + " " + cluster_->log(1) + " " +
+                                     cluster_->log(2))
+                                   .output;
+  EXPECT_EQ(ReadFile(followed), expected);
+
+  // Each move is an event of the source, naming both nodes.
+  EXPECT_TRUE(WaitForText(events, "process moved")) << ReadFile(events);
+  EXPECT_TRUE(WaitForText(events, "from=node-a")) << ReadFile(events);
+}
+
+TEST_F(MigrateTest, WhatCannotMoveIsRefusedAndTheProcessRunsOn) {
+  uint64_t pid = Start("node-a", "--dir " + kApps + " " + kLife);
+  ASSERT_NE(pid, 0u);
+  Ran refused = cluster_->Shoal("migrate " + std::to_string(pid) + " --to node-b");
+  EXPECT_EQ(refused.exit_code, 81) << refused.output;
+  EXPECT_NE(refused.output.find("descriptor 3 (the directory preopened as"), std::string::npos)
+      << refused.output;
+  Ran same = cluster_->Shoal("migrate " + std::to_string(pid) + " --to node-a");
+  EXPECT_EQ(same.exit_code, 81) << same.output;
+  Ran unknown = cluster_->Shoal("migrate " + std::to_string(pid) + " --to node-z");
+  EXPECT_EQ(unknown.exit_code, 79) << unknown.output;
+  Ran nobody = cluster_->Shoal("migrate 999999 --to node-b");
+  EXPECT_EQ(nobody.exit_code, 79) << nobody.output;
+  Ran wait = cluster_->Shoal("wait --timeout 120 " + std::to_string(pid));
+  EXPECT_EQ(wait.exit_code, 0) << wait.output;
+  EXPECT_NE(wait.output.find("on node-a"), std::string::npos) << wait.output;
+}
+
+}  // namespace
+}  // namespace shoal::testing
