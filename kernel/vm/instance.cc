@@ -63,8 +63,7 @@ std::optional<Extern> Instance::GetExport(std::string_view name) const {
 
 Result<Instance*> Instance::Instantiate(Store& store,
                                         std::shared_ptr<const CompiledModule> compiled,
-                                        std::span<const Extern> imports,
-                                        StartFunction start) {
+                                        std::span<const Extern> imports, StartFunction start) {
   const Module& m = compiled->module();
   if (imports.size() != m.imports.size()) {
     return MakeError(Status::kLinkError, "module has " + std::to_string(m.imports.size()) +
@@ -152,6 +151,7 @@ Result<Instance*> Instance::Instantiate(Store& store,
     // memcpy wants valid pointers even for zero bytes; an empty memory has none.
     if (seg.data_size != 0) {
       std::memcpy(dest->data(), m.bytes.data() + seg.data_offset, seg.data_size);
+      memory.MarkWritten(offset, seg.data_size);
     }
     inst.dropped_data_[i] = true;
   }

@@ -96,6 +96,8 @@ static HostAction CallHost(Thread::State& s, FunctionInstance& f, Instance* call
   HostCall call{*s.owner, caller, {argv, nparams}, {resv, nresults}, {}, 0};
   HostAction action = f.host ? f.host(call) : HostAction::kTrap;
   if (!f.host) call.trap_message = "host function " + f.debug_name + " is not callable";
+  // Whatever it returned, its writes through Memory::Span() are done.
+  if (Memory* memory = call.memory()) memory->MarkSpansWritten();
   if (action == HostAction::kReturn) {
     for (size_t i = 0, slot = 0; i < nresults; slot += SlotCount(resv[i].type), ++i) {
       args[slot].u64 = resv[i].lo;
@@ -612,6 +614,7 @@ L_elem_drop : {
     if (ea + sizeof(store_t) > mem_size) TRAP("out of bounds memory access"); \
     const store_t v = store_t(fp[F1(w)].slot_field);                          \
     std::memcpy(mem_base + ea, &v, sizeof(store_t));                          \
+    Memory::MarkStored(mem_base, ea, sizeof(store_t));                        \
     pc += 2;                                                                  \
     NEXT();                                                                   \
   }
@@ -650,6 +653,7 @@ L_memory_init : {
     TRAP("out of bounds memory access");
   }
   if (n > 0) std::memcpy(mem_base + dst, inst->module().bytes.data() + d.data_offset + src, n);
+  Memory::MarkRange(mem_base, dst, n);
   pc += 2;
   NEXT();
 }
@@ -666,6 +670,7 @@ L_memory_copy : {
     TRAP("out of bounds memory access");
   }
   if (n > 0) std::memmove(mem_base + dst, mem_base + src, n);
+  Memory::MarkRange(mem_base, dst, n);
   pc += 1;
   NEXT();
 }
@@ -676,6 +681,7 @@ L_memory_fill : {
   const uint32_t n = fp[F2(w)].u32;
   if (uint64_t(dst) + n > mem_size) TRAP("out of bounds memory access");
   if (n > 0) std::memset(mem_base + dst, val, n);
+  Memory::MarkRange(mem_base, dst, n);
   pc += 1;
   NEXT();
 }

@@ -1,5 +1,6 @@
 // Linear memory: one address-space reservation per memory, committed as it
-// grows, so the base never moves and the interpreter may cache it.
+// grows, so the base never moves and the interpreter may cache it. The
+// reservation starts with the dirty-page map (runtime.h, class Memory).
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -16,41 +17,84 @@ Result<std::unique_ptr<Memory>> Memory::Create(MemoryType type) {
   std::unique_ptr<Memory> memory(new Memory());
   memory->type_ = type;
   memory->reserved_ = max_pages * kPageSize;
-  if (memory->reserved_ > 0) {
-    // PROT_NONE + MAP_NORESERVE costs address space only, not memory.
-    void* p = mmap(nullptr, memory->reserved_, PROT_NONE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) {
-      return MakeError(Status::kNoMemory, "cannot reserve address space for linear memory");
-    }
-    memory->base_ = static_cast<uint8_t*>(p);
+  // PROT_NONE + MAP_NORESERVE costs address space only, not memory; the map
+  // is readable and writable, and its pages are committed when first marked.
+  void* p = mmap(nullptr, kDirtyMapBytes + memory->reserved_, PROT_NONE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) {
+    return MakeError(Status::kNoMemory, "cannot reserve address space for linear memory");
   }
-  if (type.limits.min > 0 && !memory->Grow(uint32_t(type.limits.min))) {
+  if (mprotect(p, kDirtyMapBytes, PROT_READ | PROT_WRITE) != 0) {
+    munmap(p, kDirtyMapBytes + memory->reserved_);
+    return MakeError(Status::kNoMemory, "cannot map the dirty-page map of linear memory");
+  }
+  memory->base_ = static_cast<uint8_t*>(p) + kDirtyMapBytes;
+  // Not Grow(): nothing needs the initial pages marked (StartDirtyTracking()
+  // reports every page), and an untouched memory then costs no map page.
+  if (type.limits.min > 0 && !memory->Commit(uint32_t(type.limits.min))) {
     return MakeError(Status::kNoMemory, "cannot commit the initial linear memory");
   }
   return memory;
 }
 
-Memory::~Memory() {
-  if (base_ != nullptr) munmap(base_, reserved_);
-}
+Memory::~Memory() { munmap(base_ - kDirtyMapBytes, kDirtyMapBytes + reserved_); }
 
 std::optional<uint32_t> Memory::Grow(uint32_t delta) {
+  const uint64_t size = size_bytes();
   const uint32_t old_pages = pages();
   const uint64_t new_pages = uint64_t(old_pages) + delta;
   if (new_pages * kPageSize > reserved_ || new_pages > page_cap_) return std::nullopt;
-  if (delta > 0 &&
-      mprotect(base_ + size_, uint64_t(delta) * kPageSize, PROT_READ | PROT_WRITE) != 0) {
-    return std::nullopt;
-  }
-  size_ = new_pages * kPageSize;
+  // The new pages are marked before Commit() publishes the size, so a taker
+  // that sees the new size also sees them dirty. (Marks beyond the size are
+  // harmless: a take scans the current size only.)
+  MarkWritten(size, uint64_t(delta) * kPageSize);
+  if (!Commit(delta)) return std::nullopt;
   return old_pages;
 }
 
+bool Memory::Commit(uint32_t delta) {
+  const uint64_t size = size_bytes();
+  const uint64_t new_size = size + uint64_t(delta) * kPageSize;
+  if (delta > 0 && mprotect(base_ + size, new_size - size, PROT_READ | PROT_WRITE) != 0) {
+    return false;
+  }
+  size_.store(new_size, std::memory_order_release);
+  return true;
+}
+
 std::optional<std::span<uint8_t>> Memory::Span(uint64_t addr, uint64_t len) {
-  // Written so that no sum can overflow: addr <= size_ and len <= size_ - addr.
-  if (addr > size_ || len > size_ - addr) return std::nullopt;
+  // Written so that no sum can overflow: addr <= size and len <= size - addr.
+  const uint64_t size = size_bytes();
+  if (addr > size || len > size - addr) return std::nullopt;
+  // The caller writes after this returns, so a mark now could be taken
+  // before the write; the range is marked again by MarkSpansWritten() when
+  // the host call returns. The early mark covers callers outside host calls
+  // that forget MarkWritten().
+  MarkWritten(addr, len);
+  if (len > 0) spans_.push_back({addr, len});
   return std::span<uint8_t>(base_ + addr, len);
+}
+
+void Memory::MarkSpansWritten() {
+  for (const auto& [addr, len] : spans_) MarkWritten(addr, len);
+  spans_.clear();
+}
+
+std::vector<uint32_t> Memory::TakeDirtyPages() {
+  const bool all = report_all_.exchange(false, std::memory_order_relaxed);
+  const uint64_t pages = size_.load(std::memory_order_acquire) / kDirtyPageSize;
+  uint8_t* map = base_ - kDirtyMapBytes;
+  std::vector<uint32_t> dirty;
+  if (all) dirty.reserve(pages);
+  for (uint64_t p = 0; p < pages; ++p) {
+    std::atomic_ref<uint8_t> mark(map[p]);
+    // The relaxed load skips clean pages without a locked instruction; a set
+    // byte is cleared by the acquire exchange that pairs with the marker.
+    const bool written = mark.load(std::memory_order_relaxed) != 0 &&
+                         mark.exchange(0, std::memory_order_acquire) != 0;
+    if (written || all) dirty.push_back(uint32_t(p));
+  }
+  return dirty;
 }
 
 }  // namespace shoal::vm

@@ -9,6 +9,7 @@
 // Threading: a Store and everything in it belong to one thread at a time.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "kernel/base/result.h"
@@ -65,8 +67,40 @@ std::string ValueString(const Value& value);
 // Linear memory. Its base address never moves while it exists (growth only
 // commits more of a reservation), so the interpreter may cache it; its size
 // changes only through Grow().
+//
+// Dirty-page tracking (live migration's pre-copy rounds, docs/migration.md):
+// every write to the memory sets a byte for each 4 KiB page it touches in a
+// map that sits kDirtyMapBytes below data(), in the same reservation, so the
+// interpreter reaches it from the base it already holds, with no register or
+// branch of its own. Marking is unconditional: a store costs one more byte
+// store whether or not a migration runs, which is lost in the noise of
+// bench/run-vm-bench (docs/benchmarks.md, "Dirty tracking", also for why not
+// Linux soft-dirty bits). Every writer marks: the interpreter's store paths
+// (MarkStored, MarkRange), Span() for host functions, Grow() for the pages it
+// exposes. Code that writes through data() directly calls MarkWritten().
+//
+// Threading: the memory belongs to its store's thread, except that one other
+// thread at a time (the migration driver) may call StartDirtyTracking() and
+// TakeDirtyPages() while that thread runs the guest. The contract: a page
+// written before or during a take is reported by that take or by the next
+// one, never lost (a relaxed scan may miss a byte stored concurrently, but
+// then the byte is still set next time). And a copy of a reported page made
+// after the take returns sees every write the take accounted for. Why:
+// writers store the data first and then the page's byte with release order;
+// the taker clears a set byte with an acquire exchange, so the data written
+// before that byte's store is visible to it, and a byte stored after the
+// exchange stays set for the next take. On x86 both are plain moves plus a
+// compiler barrier. The map bytes are only touched through std::atomic_ref,
+// so the race between marker and taker is defined behaviour, not a "benign"
+// data race. The memory must outlive the taker's calls.
 class Memory {
  public:
+  // Granularity of dirty tracking: the host page, not the 64 KiB Wasm page.
+  static constexpr uint64_t kDirtyPageSize = 4096;
+  // One byte per 4 KiB page of the largest (4 GiB) memory: 1 MiB of address
+  // space, committed only where pages are written.
+  static constexpr uint64_t kDirtyMapBytes = uint64_t(kMaxPages) * kPageSize / kDirtyPageSize;
+
   static Result<std::unique_ptr<Memory>> Create(MemoryType type);
   ~Memory();
   Memory(const Memory&) = delete;
@@ -75,26 +109,72 @@ class Memory {
   const MemoryType& type() const { return type_; }
   uint8_t* data() { return base_; }
   const uint8_t* data() const { return base_; }
-  uint64_t size_bytes() const { return size_; }
-  uint32_t pages() const { return uint32_t(size_ / kPageSize); }
+  uint64_t size_bytes() const { return size_.load(std::memory_order_relaxed); }
+  uint32_t pages() const { return uint32_t(size_bytes() / kPageSize); }
 
   // Grows by `delta` pages; returns the old page count, or nullopt if the
   // type's maximum, the 4 GiB limit or `page_cap` (a resource limit) forbids it.
+  // The new pages count as written.
   std::optional<uint32_t> Grow(uint32_t delta);
   // A resource limit below the type's maximum; Grow() fails past it.
   void set_page_cap(uint32_t cap) { page_cap_ = cap; }
 
   // Bounds-checked view of [addr, addr + len); nullopt when out of bounds.
-  // Host functions use this for every guest pointer they are handed.
+  // Host functions use this for every guest pointer they may write through
+  // (reads may use data() and size_bytes()). The view's pages count as
+  // written when the host call returns (MarkSpansWritten()); a caller outside
+  // a host call must call MarkWritten() after writing.
   std::optional<std::span<uint8_t>> Span(uint64_t addr, uint64_t len);
+  // Marks again every range Span() handed out since the last call, now that
+  // the writes through them are done. The interpreter calls it whenever a
+  // host function returns; owning thread only.
+  void MarkSpansWritten();
+
+  // Marks the pages of [addr, addr + len) as written; call it after writing.
+  // Requires the range to be in bounds. Nothing happens for len == 0.
+  void MarkWritten(uint64_t addr, uint64_t len) { MarkRange(base_, addr, len); }
+
+  // The interpreter's form of MarkWritten for a store of 1 to 16 bytes at
+  // `addr` (so at most two pages) into the memory whose data() is `base`.
+  static void MarkStored(uint8_t* base, uint64_t addr, uint64_t len) {
+    uint8_t* map = base - kDirtyMapBytes;
+    std::atomic_ref<uint8_t>(map[addr / kDirtyPageSize]).store(1, std::memory_order_release);
+    std::atomic_ref<uint8_t>(map[(addr + len - 1) / kDirtyPageSize])
+        .store(1, std::memory_order_release);
+  }
+  // MarkWritten for any length (memory.fill, memory.copy, memory.init).
+  static void MarkRange(uint8_t* base, uint64_t addr, uint64_t len) {
+    if (len == 0) return;
+    uint8_t* map = base - kDirtyMapBytes;
+    for (uint64_t p = addr / kDirtyPageSize; p <= (addr + len - 1) / kDirtyPageSize; ++p) {
+      std::atomic_ref<uint8_t>(map[p]).store(1, std::memory_order_release);
+    }
+  }
+
+  // Begins a migration's rounds: the next TakeDirtyPages() reports every page
+  // of the memory (the first round sends them all). Any thread.
+  void StartDirtyTracking() { report_all_.store(true, std::memory_order_relaxed); }
+  // The 4 KiB pages (index = byte address / kDirtyPageSize), ascending, written
+  // since the previous take (or every page, after StartDirtyTracking()), and
+  // clears them. One taker at a time; see the class comment for the ordering
+  // contract. Costs a scan of one byte per page of the current size.
+  std::vector<uint32_t> TakeDirtyPages();
 
  private:
   Memory() = default;
+  // Makes `delta` more pages accessible and publishes the new size; false if
+  // the host refuses. Marks nothing. Requires the limits to allow it.
+  bool Commit(uint32_t delta);
+
   MemoryType type_;
-  uint8_t* base_ = nullptr;
-  uint64_t size_ = 0;
-  uint64_t reserved_ = 0;
+  uint8_t* base_ = nullptr;  // data(); the dirty map is the kDirtyMapBytes below it.
+  // Written by the owning thread only; atomic because a taker reads it.
+  std::atomic<uint64_t> size_ = 0;
+  uint64_t reserved_ = 0;  // Bytes reserved for the memory, from base_.
   uint32_t page_cap_ = kMaxPages;
+  std::atomic<bool> report_all_ = false;
+  // (addr, len) of the views Span() handed out in the current host call.
+  std::vector<std::pair<uint64_t, uint64_t>> spans_;
 };
 
 // A table of references, each stored like Value::lo (0 = null).

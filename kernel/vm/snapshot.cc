@@ -73,6 +73,7 @@ VoidResult RestoreInstance(Instance& instance, const InstanceImage& image) {
     Memory& m = store.memory(instance.memories()[i]);
     if (!image.memories[i].empty()) {
       std::memcpy(m.data(), image.memories[i].data(), image.memories[i].size());
+      m.MarkWritten(0, image.memories[i].size());
     }
   }
   for (size_t i = 0; i < image.tables.size(); ++i) {

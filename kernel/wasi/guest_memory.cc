@@ -27,28 +27,35 @@ uint64_t GetLe64(const uint8_t* p) {
 }
 
 std::optional<std::span<uint8_t>> GuestMemory::Bytes(uint64_t addr, uint64_t len) const {
-  // Written so that addr + len cannot overflow.
-  if (addr > bytes_.size() || len > bytes_.size() - addr) return std::nullopt;
+  if (!View(addr, len)) return std::nullopt;
+  // Through Span(), which marks the pages written for dirty-page tracking.
+  if (memory_ != nullptr) return memory_->Span(addr, len);
   return bytes_.subspan(size_t(addr), size_t(len));
 }
 
+std::optional<std::span<const uint8_t>> GuestMemory::View(uint64_t addr, uint64_t len) const {
+  // Written so that addr + len cannot overflow.
+  if (addr > bytes_.size() || len > bytes_.size() - addr) return std::nullopt;
+  return std::span<const uint8_t>(bytes_.subspan(size_t(addr), size_t(len)));
+}
+
 ErrnoOr<uint8_t> GuestMemory::Load8(uint64_t addr) const {
-  auto b = Bytes(addr, 1);
+  auto b = View(addr, 1);
   if (!b) return Errno::kFault;
   return (*b)[0];
 }
 ErrnoOr<uint16_t> GuestMemory::Load16(uint64_t addr) const {
-  auto b = Bytes(addr, 2);
+  auto b = View(addr, 2);
   if (!b) return Errno::kFault;
   return GetLe16(b->data());
 }
 ErrnoOr<uint32_t> GuestMemory::Load32(uint64_t addr) const {
-  auto b = Bytes(addr, 4);
+  auto b = View(addr, 4);
   if (!b) return Errno::kFault;
   return GetLe32(b->data());
 }
 ErrnoOr<uint64_t> GuestMemory::Load64(uint64_t addr) const {
-  auto b = Bytes(addr, 8);
+  auto b = View(addr, 8);
   if (!b) return Errno::kFault;
   return GetLe64(b->data());
 }
@@ -80,13 +87,13 @@ Errno GuestMemory::Write(uint64_t addr, std::span<const uint8_t> bytes) const {
 }
 
 ErrnoOr<std::string> GuestMemory::String(uint64_t addr, uint64_t len) const {
-  auto b = Bytes(addr, len);
+  auto b = View(addr, len);
   if (!b) return Errno::kFault;
   return std::string(reinterpret_cast<const char*>(b->data()), b->size());
 }
 
 ErrnoOr<std::vector<GuestBuffer>> GuestMemory::Iovecs(uint64_t iovs, uint32_t count) const {
-  auto array = Bytes(iovs, uint64_t(count) * kIovecSize);
+  auto array = View(iovs, uint64_t(count) * kIovecSize);
   if (!array) return Errno::kFault;
   std::vector<GuestBuffer> buffers;
   buffers.reserve(count);

@@ -26,14 +26,17 @@ class GuestMemory {
   // A view of all of `memory`, or of nothing when it is null (a module
   // without memory: every access faults). Taken at the start of a host call:
   // host calls never grow memory, so the view stays exact for the call, and
-  // the checks here are the same as vm::Memory::Span()'s.
+  // the checks here are the same as vm::Memory::Span()'s. Writable views go
+  // through Span() so that dirty-page tracking sees the writes.
   explicit GuestMemory(vm::Memory* memory)
-      : bytes_(memory ? std::span<uint8_t>(memory->data(), memory->size_bytes())
+      : memory_(memory),
+        bytes_(memory ? std::span<uint8_t>(memory->data(), memory->size_bytes())
                       : std::span<uint8_t>()) {}
   // A view of plain bytes standing in for linear memory (tests).
   explicit GuestMemory(std::span<uint8_t> bytes) : bytes_(bytes) {}
 
-  // The bytes [addr, addr + len), or nullopt when out of bounds.
+  // The bytes [addr, addr + len), or nullopt when out of bounds. The caller
+  // may write them: their pages count as written (vm::Memory::Span()).
   std::optional<std::span<uint8_t>> Bytes(uint64_t addr, uint64_t len) const;
 
   ErrnoOr<uint8_t> Load8(uint64_t addr) const;
@@ -57,6 +60,10 @@ class GuestMemory {
   ErrnoOr<std::vector<GuestBuffer>> Iovecs(uint64_t iovs, uint32_t count) const;
 
  private:
+  // Bytes() for reading only: marks nothing.
+  std::optional<std::span<const uint8_t>> View(uint64_t addr, uint64_t len) const;
+
+  vm::Memory* memory_ = nullptr;  // Null for plain bytes.
   std::span<uint8_t> bytes_;
 };
 
