@@ -1,23 +1,32 @@
 // shoal-bench-vm: runs one exported function of a module on the Shoal VM and
 // prints what it returned, for the benchmark runner (bench/run-vm-bench).
 //
-//   shoal-bench-vm MODULE.wasm [--export NAME]
+//   shoal-bench-vm MODULE.wasm [--export NAME] [--take-dirty-every-ms N]
 //
-// The module gets an empty Store and no imports. Output, one "key value" per
+// The module gets an empty Store and no imports. --take-dirty-every-ms runs
+// a migration's dirty-page takes beside the call: another thread calls
+// StartDirtyTracking() and then TakeDirtyPages() on memory 0 every N ms (0:
+// back to back), to measure what tracking costs the guest
+// (docs/benchmarks.md, "Dirty tracking"). Output, one "key value" per
 // line, the format the native harness and run-node.mjs share:
 //   checksum N          the single i32/i64 result as an unsigned decimal
 //   load_ms X           LoadModule(): decode, validate, compile
 //   instantiate_ms X    Instance::Instantiate()
 //   run_ms X            the call itself (what the benchmark table reports)
+//   dirty_takes N, dirty_pages N   with --take-dirty-every-ms: takes made
+//                       during the call and pages they reported
 // Exit status: 0 on success, 2 on a trap or exhausted stack (message on
 // stderr, starting with the VM's trap text), 1 on any other error.
+#include <atomic>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kernel/base/result.h"
@@ -47,7 +56,8 @@ int Fail(const char* stage, const shoal::Error& error) {
 }
 
 int Usage() {
-  std::fprintf(stderr, "usage: shoal-bench-vm MODULE.wasm [--export NAME]\n");
+  std::fprintf(stderr,
+               "usage: shoal-bench-vm MODULE.wasm [--export NAME] [--take-dirty-every-ms N]\n");
   return 1;
 }
 
@@ -56,9 +66,12 @@ int Usage() {
 int main(int argc, char** argv) {
   const char* path = nullptr;
   std::string export_name = "bench_run";
+  int take_every_ms = -1;  // No takes.
   for (int i = 1; i < argc; i++) {
     if (std::strcmp(argv[i], "--export") == 0 && i + 1 < argc) {
       export_name = argv[++i];
+    } else if (std::strcmp(argv[i], "--take-dirty-every-ms") == 0 && i + 1 < argc) {
+      take_every_ms = std::atoi(argv[++i]);
     } else if (argv[i][0] != '-' && path == nullptr) {
       path = argv[i];
     } else {
@@ -90,9 +103,31 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // The migration driver's side, when asked for.
+  std::atomic<bool> done = false;
+  uint64_t takes = 0, pages_taken = 0;
+  std::thread taker;
+  if (take_every_ms >= 0 && !(*instance)->memories().empty()) {
+    shoal::vm::Memory& memory = store.memory((*instance)->memories()[0]);
+    memory.StartDirtyTracking();
+    taker = std::thread([&] {
+      while (!done.load(std::memory_order_relaxed)) {
+        pages_taken += memory.TakeDirtyPages().size();
+        ++takes;
+        if (take_every_ms > 0)
+          std::this_thread::sleep_for(std::chrono::milliseconds(take_every_ms));
+      }
+    });
+  }
+
   start = Clock::now();
   auto results = shoal::vm::Invoke(store, ext->addr, {});
   double run_ms = MsSince(start);
+  done.store(true, std::memory_order_relaxed);
+  if (taker.joinable()) {
+    taker.join();
+    std::printf("dirty_takes %" PRIu64 "\ndirty_pages %" PRIu64 "\n", takes, pages_taken);
+  }
   if (!results.ok()) {
     const shoal::Error& error = results.error();
     if (error.status == shoal::Status::kTrap || error.status == shoal::Status::kExhausted) {
