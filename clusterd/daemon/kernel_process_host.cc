@@ -402,8 +402,10 @@ class KernelProcessHost::Leaving final : public Departure {
  public:
   Leaving(KernelProcessHost* host, std::unique_ptr<kernel::FrozenProcess> frozen,
           std::vector<uint8_t> image)
-      : host_(host), frozen_(std::move(frozen)), image_(std::move(image)) {}
-  const std::vector<uint8_t>& image() const override { return image_; }
+      : host_(host),
+        frozen_(std::move(frozen)),
+        image_(std::make_shared<const std::vector<uint8_t>>(std::move(image))) {}
+  std::shared_ptr<const std::vector<uint8_t>> image() const override { return image_; }
   std::vector<kernel::HandleEntry> objects() const override {
     std::vector<kernel::HandleEntry> out;
     for (const kernel::HandleImage& h : frozen_->image().handles) {
@@ -431,7 +433,7 @@ class KernelProcessHost::Leaving final : public Departure {
  private:
   KernelProcessHost* const host_;
   std::unique_ptr<kernel::FrozenProcess> frozen_;  // Thaws when dropped before Commit.
-  std::vector<uint8_t> image_;
+  std::shared_ptr<const std::vector<uint8_t>> image_;
 };
 
 Result<std::unique_ptr<KernelProcessHost::Departure>> KernelProcessHost::Depart(uint64_t pid) {
@@ -446,6 +448,9 @@ Result<std::unique_ptr<KernelProcessHost::Departure>> KernelProcessHost::Depart(
   migrate::EncodeOptions options;
   options.allow_live_objects = true;
   std::vector<uint8_t> bytes = TRY(migrate::EncodeImage(image, options));
+  // The bytes hold them now; the frozen process keeps only its handles.
+  std::vector<std::vector<uint8_t>>().swap(image.instance.memories);
+  std::vector<uint8_t>().swap(image.module_bytes);
   return std::unique_ptr<Departure>(new Leaving(this, std::move(frozen), std::move(bytes)));
 }
 

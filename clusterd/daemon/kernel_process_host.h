@@ -93,7 +93,7 @@ class KernelProcessHost : public ProcessHost {
     virtual ~Departure() = default;
     // The image bytes (live objects allowed) and the objects of its live
     // handles, in handle order.
-    virtual const std::vector<uint8_t>& image() const = 0;
+    virtual std::shared_ptr<const std::vector<uint8_t>> image() const = 0;
     virtual std::vector<kernel::HandleEntry> objects() const = 0;
     // It runs on `node` now, as `moved_to`.
     virtual void Commit(kernel::Ref<kernel::ProcessOps> moved_to, const std::string& node) = 0;

@@ -28,7 +28,7 @@ Result<pb::MigrateSummary> Migrator::Migrate(uint64_t pid, const std::string& to
   const Clock::time_point started = Clock::now();
   std::unique_ptr<KernelProcessHost::Departure> departure = TRY(host_.Depart(pid));
   const Clock::time_point frozen = Clock::now();
-  auto image = std::make_shared<const std::vector<uint8_t>>(departure->image());
+  std::shared_ptr<const std::vector<uint8_t>> image = departure->image();
   progress(Stage(pb::MigrateProgress::STAGE_FROZEN, image->size()));
 
   // Any return before the commit destroys `departure`: the process thaws.
