@@ -432,8 +432,8 @@ TEST(ImageCodecTest, DescriptorsAndStartupHandlesMustNameHandles) {
       "descriptor 1 views handle 0x999, which the image does not hold");
   ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getDescriptors()[1].setFd(0); },
                     "descriptor 0 appears twice");
-  ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getDescriptors()[2].setKind(2); },
-                    "descriptor 2 has kind 2");
+  ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getDescriptors()[2].setKind(3); },
+                    "descriptor 2 has kind 3");
   ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getStartupHandles().set(0, 0x777); },
                     "startup handle 0x777 is not one of the image's handles");
 }

@@ -223,7 +223,8 @@ Result<std::vector<kernel::DescriptorImage>> ReadDescriptors(
       return Malformed(name + " views handle " + FormatHex(descriptor.handle) +
                        ", which the image does not hold");
     }
-    if (d.getKind() != uint8_t(kernel::DescriptorKind::kStdio)) {
+    if (d.getKind() < uint8_t(kernel::DescriptorKind::kStdio) ||
+        d.getKind() > uint8_t(kernel::DescriptorKind::kDirectory)) {
       return Malformed(name + " has kind " + std::to_string(d.getKind()) +
                        ", which is no descriptor kind");
     }

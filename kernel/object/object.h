@@ -50,6 +50,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -144,6 +146,13 @@ class KernelObject : public std::enable_shared_from_this<KernelObject> {
   // Removes an observer. Returns true when its callback will not run; false
   // when it already ran, is running, or the token is unknown.
   virtual bool CancelObserver(ObserverToken token);
+
+  // Why a process holding this object cannot migrate now, or nullopt. A
+  // migrating process's objects travel as capabilities (checkpoint.h); an
+  // object that holds state a capability does not carry (a proxy with
+  // data it fetched ahead) says so, and the move is refused before
+  // anything is frozen.
+  virtual std::optional<std::string> WhyNotMovable() const { return std::nullopt; }
 
  protected:
   explicit KernelObject(ObjectType type, Signals initial = Signals::kNone);

@@ -5,6 +5,7 @@
 #include "kernel/proc/kernel.h"
 #include "kernel/proc/process.h"
 #include "kernel/vm/thread.h"
+#include "kernel/wasi/host_directory.h"
 #include "kernel/wasi/stdio_stream.h"
 
 namespace shoal::kernel {
@@ -63,7 +64,10 @@ Result<ProcessImage> Process::Capture() {
   std::optional<Error> refusal;
   wasi_->fds().ForEachLive([&](uint32_t fd, const wasi::Descriptor& d) {
     const KernelObject* viewed = d.object->kernel_object().get();
-    if (viewed != stdio[0] && viewed != stdio[1] && viewed != stdio[2]) {
+    DescriptorKind kind = DescriptorKind::kStdio;
+    if (viewed->type() == ObjectType::kDirectory) {
+      kind = DescriptorKind::kDirectory;  // Its handle carries it (left home on the wire).
+    } else if (viewed != stdio[0] && viewed != stdio[1] && viewed != stdio[2]) {
       if (!refusal) {
         refusal = MakeError(Status::kNotSupported,
                             DescribeDescriptor(fd, d) + " cannot move to another node yet");
@@ -71,7 +75,7 @@ Result<ProcessImage> Process::Capture() {
       return;
     }
     image.descriptors.push_back(
-        {fd, d.handle, DescriptorKind::kStdio, d.rights_base, d.rights_inheriting, d.preopen_name});
+        {fd, d.handle, kind, d.rights_base, d.rights_inheriting, d.preopen_name});
   });
   if (refusal) return *refusal;
 
@@ -86,6 +90,11 @@ Result<ProcessImage> Process::Capture() {
     } else if (object == stdio[2]) {
       handle.origin = HandleOrigin::kStderr;
     } else {
+      if (std::optional<std::string> why = object->WhyNotMovable()) {
+        return MakeError(Status::kNotSupported, "handle " + std::to_string(record.value) + " (a " +
+                                                    std::string(ObjectTypeName(handle.type)) +
+                                                    ") cannot move yet: " + *why);
+      }
       handle.object = std::move(record.entry.object);
     }
     image.handles.push_back(std::move(handle));
@@ -201,13 +210,24 @@ Result<std::unique_ptr<PreparedProcess>> Kernel::Prepare(RestoreRequest request)
   for (const DescriptorImage& d : image.descriptors) {
     Result<HandleEntry> entry = process->handles_.GetEntry(d.handle, Rights::kNone);
     std::shared_ptr<wasi::FileObject> object;
-    for (uint32_t fd = 0; fd < 3 && entry.ok(); ++fd) {
-      if (wasi.stdio_object(fd)->kernel_object() == entry->object) object = wasi.stdio_object(fd);
+    if (!entry.ok()) {
+    } else if (d.kind == DescriptorKind::kDirectory) {
+      if (entry->object->type() == ObjectType::kDirectory) {
+        object = wasi::HostDirectory::Adopt(std::static_pointer_cast<DirectoryOps>(entry->object),
+                                            /*poll_streams=*/true);
+      }
+    } else {
+      for (uint32_t fd = 0; fd < 3; ++fd) {
+        if (wasi.stdio_object(fd)->kernel_object() == entry->object) {
+          object = wasi.stdio_object(fd);
+        }
+      }
     }
     wasi::Descriptor descriptor{object, d.rights_base, d.rights_inheriting, d.preopen_name};
     if (object == nullptr || !wasi.fds().Restore(d.fd, d.handle, std::move(descriptor)).ok()) {
-      return MakeError(Status::kInvalidArgs, "descriptor " + std::to_string(d.fd) +
-                                                 " of the image does not view a stdio handle");
+      return MakeError(Status::kInvalidArgs,
+                       "descriptor " + std::to_string(d.fd) +
+                           " of the image does not view a handle of its kind");
     }
   }
   process->startup_handles_ = image.startup_handles;

@@ -46,7 +46,8 @@ struct HandleImage {
 
 // What a WASI descriptor is a view of.
 enum class DescriptorKind : uint8_t {
-  kStdio = 1,  // A stdin, stdout or stderr stream (its handle says which).
+  kStdio = 1,      // A stdin, stdout or stderr stream (its handle says which).
+  kDirectory = 2,  // A directory (preopened or opened): its handle's Directory.
 };
 
 struct DescriptorImage {

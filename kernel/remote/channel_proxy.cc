@@ -29,6 +29,13 @@ class ChannelProxy final : public ChannelOps, public RemoteObject {
   // Loop thread, once owned: attaches the sink and listens for the link.
   void Start(const std::shared_ptr<ChannelProxy>& self);
 
+  // The sink fetches the end's messages ahead into this proxy; passing the
+  // capability on would leave them (and any on their way) behind.
+  std::optional<std::string> WhyNotMovable() const override {
+    return "it is an end held on node " + link()->peer() +
+           ", whose messages this node's proxy fetches ahead";
+  }
+
   VoidResult Write(std::span<const uint8_t> bytes, std::vector<HandleEntry> handles) override;
   Result<Message> Read(ReadLimits limits) override;
 

@@ -2,14 +2,16 @@
 // of life moved around three nodes while it prints finishes with exactly
 // the output of a run that never moved, under the same pid; `shoal logs -f`
 // started before the moves follows it from node to node with no line lost
-// or repeated; ps and the events follow it. What cannot move is refused
-// with the process left running where it was.
+// or repeated; ps and the events follow it. A parent moves while it talks
+// to its child on a third node. Bad moves are refused with the process
+// left running where it was.
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <memory>
 #include <regex>
 #include <string>
+#include <thread>
 
 #include "tests/cluster/cluster_fixture.h"
 
@@ -77,10 +79,10 @@ TEST_F(MigrateTest, LifeMovedAroundTheClusterPrintsWhatAnUnmovedRunPrints) {
   EXPECT_EQ(wait.exit_code, 0) << wait.output;
   EXPECT_EQ(Logs(pid), expected);
   ASSERT_TRUE(WaitForText(followed, "gen 30000 "))
-      << ReadFile(followed) << Shell("grep -h 'pid " + std::to_string(pid) + "' " +
-                                     cluster_->log(0) + " " + cluster_->log(1) + " " +
-                                     cluster_->log(2))
-                                   .output;
+      << ReadFile(followed)
+      << Shell("grep -h 'pid " + std::to_string(pid) + "' " + cluster_->log(0) + " " +
+               cluster_->log(1) + " " + cluster_->log(2))
+             .output;
   EXPECT_EQ(ReadFile(followed), expected);
 
   // Each move is an event of the source, naming both nodes.
@@ -88,17 +90,48 @@ TEST_F(MigrateTest, LifeMovedAroundTheClusterPrintsWhatAnUnmovedRunPrints) {
   EXPECT_TRUE(WaitForText(events, "from=node-a")) << ReadFile(events);
 }
 
-TEST_F(MigrateTest, WhatCannotMoveIsRefusedAndTheProcessRunsOn) {
-  uint64_t pid = Start("node-a", "--dir " + kApps + " " + kLife);
+// A parent on node-a talks to its child on node-c over a channel while the
+// parent moves to node-b: its channel end, its process handle to the child
+// and its preopened directory stay home behind proxies, and the
+// conversation ends as an unmoved one does. The child, whose end is a
+// proxy that fetches messages ahead, cannot move yet and is refused.
+TEST_F(MigrateTest, AParentMovesWhileItTalksToItsChildOnAnotherNode) {
+  const std::string pingpong = "--dir " + kApps + " " + kApps + "/pingpong.wasm --on node-c 6000";
+  uint64_t reference = Start("node-a", pingpong);
+  ASSERT_EQ(cluster_->Shoal("wait --timeout 120 " + std::to_string(reference)).exit_code, 0);
+  const std::string expected = Logs(reference);
+  ASSERT_NE(expected.find("pingpong: 6000 rounds"), std::string::npos) << expected;
+
+  uint64_t pid = Start("node-a", pingpong);
   ASSERT_NE(pid, 0u);
-  Ran refused = cluster_->Shoal("migrate " + std::to_string(pid) + " --to node-b");
-  EXPECT_EQ(refused.exit_code, 81) << refused.output;
-  EXPECT_NE(refused.output.find("descriptor 3 (the directory preopened as"), std::string::npos)
-      << refused.output;
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  Ran moved = cluster_->Shoal("migrate " + std::to_string(pid) + " --to node-b");
+  ASSERT_EQ(moved.exit_code, 0) << moved.output;
+
+  Ran ps = cluster_->Shoal("ps --node node-c -o json");
+  std::smatch child;
+  ASSERT_TRUE(std::regex_search(ps.output, child, std::regex("\"pid\":\"([0-9]+)\""))) << ps.output;
+  Ran refused = cluster_->Shoal("migrate " + child[1].str() + " --to node-b");
+  if (refused.output.find("no process") == std::string::npos) {  // Unless it ended already.
+    EXPECT_EQ(refused.exit_code, 81) << refused.output;
+    EXPECT_NE(refused.output.find("fetches ahead"), std::string::npos) << refused.output;
+  }
+
+  Ran wait = cluster_->Shoal("wait --timeout 120 " + std::to_string(pid));
+  EXPECT_EQ(wait.exit_code, 0) << wait.output;
+  EXPECT_NE(wait.output.find("on node-b"), std::string::npos) << wait.output;
+  EXPECT_EQ(Logs(pid), expected);
+}
+
+TEST_F(MigrateTest, BadMovesAreRefusedAndTheProcessRunsOn) {
+  uint64_t pid = Start("node-a", kLife);
+  ASSERT_NE(pid, 0u);
   Ran same = cluster_->Shoal("migrate " + std::to_string(pid) + " --to node-a");
   EXPECT_EQ(same.exit_code, 81) << same.output;
+  EXPECT_NE(same.output.find("runs on node-a already"), std::string::npos) << same.output;
   Ran unknown = cluster_->Shoal("migrate " + std::to_string(pid) + " --to node-z");
   EXPECT_EQ(unknown.exit_code, 79) << unknown.output;
+  EXPECT_NE(unknown.output.find("unknown node 'node-z'"), std::string::npos) << unknown.output;
   Ran nobody = cluster_->Shoal("migrate 999999 --to node-b");
   EXPECT_EQ(nobody.exit_code, 79) << nobody.output;
   Ran wait = cluster_->Shoal("wait --timeout 120 " + std::to_string(pid));
