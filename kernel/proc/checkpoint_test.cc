@@ -88,6 +88,27 @@ TEST(CheckpointTest, AProcessMovedBetweenKernelsPrintsWhatAnUnmovedOneDoes) {
   EXPECT_EQ(a->live_processes(), 0u);
 }
 
+TEST(CheckpointTest, AProcessCanMoveBackAtOnce) {
+  const std::string expected = Uninterrupted(LifeRequest("800"));
+  std::unique_ptr<Kernel> a = OneWorkerKernel();
+  std::unique_ptr<Kernel> b = OneWorkerKernel();
+  Result<SpawnResult> first = a->Spawn(LifeRequest("800"));
+  ASSERT_TRUE(first.ok());
+  Kernel* from = a.get();
+  Kernel* to = b.get();
+  Result<SpawnResult> last = first;
+  for (int move = 0; move < 6; ++move) {  // No pause: its old copy may not have ended yet.
+    Result<std::unique_ptr<FrozenProcess>> frozen = from->Freeze(first->pid);
+    if (!frozen.ok() && frozen.error().status == Status::kNotFound) break;  // It ended.
+    ASSERT_TRUE(frozen.ok()) << frozen.error().message;
+    last = Move(std::move(frozen).value(), *to);
+    ASSERT_TRUE(last.ok()) << "move " << move << ": " << last.error().message;
+    std::swap(from, to);
+  }
+  EXPECT_EQ(WaitCode(*from, first->pid), 0);
+  EXPECT_EQ(TextOf(last->stdout_console), expected);
+}
+
 TEST(CheckpointTest, AThawedProcessRunsOnAsIfNothingHappened) {
   const std::string expected = Uninterrupted(LifeRequest("600"));
   std::unique_ptr<Kernel> kernel = OneWorkerKernel();

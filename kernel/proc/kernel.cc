@@ -235,9 +235,21 @@ Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
   return result;
 }
 
-void Kernel::OnProcessExit(uint64_t pid) {
+void Kernel::OnProcessExit(uint64_t pid, const Process* process) {
   std::lock_guard lock(mu_);
-  live_.erase(pid);
+  auto it = live_.find(pid);
+  if (it != live_.end() && it->second.get() == process) live_.erase(it);
+}
+
+void Kernel::OnProcessMoved(uint64_t pid, const Process* process) {
+  std::lock_guard lock(mu_);
+  auto it = live_.find(pid);
+  if (it == live_.end() || it->second.get() != process) return;
+  auto unreaped = unreaped_.find(pid);
+  if (unreaped != unreaped_.end() && unreaped->second == it->second->object()) {
+    unreaped_.erase(unreaped);
+  }
+  live_.erase(it);
 }
 
 Result<ExitStatus> Kernel::Wait(uint64_t pid, std::chrono::nanoseconds timeout) {

@@ -185,8 +185,13 @@ class Kernel {
   ReactorFileIo& file_io() { return *file_io_; }
   const KernelOptions& options() const { return options_; }
 
-  // Called by a Process when it ended.
-  void OnProcessExit(uint64_t pid);
+  // Called by a Process when it ended: forgets it if the table still names
+  // this very process (a moved one's pid may be back here already).
+  void OnProcessExit(uint64_t pid, const Process* process);
+  // Called by a Process released to another node: its pid is free here at
+  // once (it may move back before this copy has finished ending), and
+  // Wait() no longer knows it (its process object reports the end).
+  void OnProcessMoved(uint64_t pid, const Process* process);
 
  private:
   friend class PreparedProcess;

@@ -150,6 +150,7 @@ void Process::Release(Ref<ProcessOps> moved_to) {
     moved_to_ = std::move(moved_to);
     freeze_asked_.store(true, std::memory_order_release);
   }
+  kernel_.OnProcessMoved(pid_, this);
   kernel_.scheduler().Wake(*this);
 }
 
@@ -234,7 +235,7 @@ void Process::OnFinished(FinishReason reason) {
   instance_ = nullptr;
   store_.reset();
   wasi_.reset();
-  kernel_.OnProcessExit(pid_);  // First: whoever sees the exit finds it gone.
+  kernel_.OnProcessExit(pid_, this);  // First: whoever sees the exit finds it gone.
   if (moved_to) {
     object_->Forward(std::move(moved_to));  // It runs on elsewhere.
   } else {
