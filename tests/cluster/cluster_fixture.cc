@@ -12,6 +12,9 @@
 
 #include <chrono>
 #include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -67,15 +70,31 @@ bool WaitForText(const std::string& path, const std::string& text) {
 }
 
 int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-  socklen_t len = sizeof sa;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-  ::close(fd);
-  return ntohs(sa.sin_port);
+  // Below Linux's ephemeral range (32768-60999 by default): a port the
+  // kernel handed out once may be reused as the source port of some test's
+  // outgoing connection before a daemon binds it. Each test process takes
+  // its ports from its own slice (by pid), never the same one twice, so
+  // processes running side by side (ctest -j) keep apart.
+  constexpr int kFirst = 20000, kSlices = 8, kSlice = 1500;
+  static std::mutex mu;
+  static std::set<int> given;
+  static int next = int(std::random_device{}() % kSlice);
+  std::lock_guard lock(mu);
+  const int base = kFirst + int(::getpid() % kSlices) * kSlice;
+  for (int attempt = 0; attempt < kSlice; ++attempt) {
+    int port = base + (next++ % kSlice);
+    if (!given.insert(port).second) continue;
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = htons(uint16_t(port));
+    bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+    ::close(fd);
+    if (free) return port;
+  }
+  ADD_FAILURE() << "no free port left in " << base << "-" << base + kSlice - 1;
+  return 0;
 }
 
 TestCluster::TestCluster(int nodes, std::vector<std::string> daemon_flags)
