@@ -1,4 +1,4 @@
-// `shoal checkpoint PID -o FILE [--stop]` and `shoal restore FILE [--on
+// `shoal checkpoint PID --file FILE [--stop]` and `shoal restore FILE [--on
 // NODE]`: a process's image to a file and back (docs/migration.md).
 #include <cstdio>
 #include <fstream>

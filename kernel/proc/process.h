@@ -209,7 +209,7 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   bool thaw_ = false;                      // Guarded by freeze_mu_.
   Ref<ProcessOps> moved_to_;               // Guarded by freeze_mu_: set by Release().
   std::atomic<bool> freeze_asked_{false};  // Any of the three above is set.
-  bool frozen_ = false;                    // Step/OnFinished only.
+  bool frozen_ = false;                    // Guarded by freeze_mu_.
 
   std::mutex terminate_mu_;
   std::weak_ptr<PortOps> terminate_port_;  // Guarded by terminate_mu_.
