@@ -74,6 +74,16 @@ struct PollImage {
   uint64_t remaining_ns = 0;  // Until it looks again; UINT64_MAX: no clock.
 };
 
+// One linear memory of a pre-copied image (docs/migration.md, "Pre-copy"):
+// its contents went ahead in rounds while the process ran, so the image
+// carries only its size and the 4 KiB pages written since the last round,
+// which the destination lays over what the rounds brought.
+struct MemoryDelta {
+  uint64_t size_bytes = 0;      // Whole Wasm pages.
+  std::vector<uint32_t> pages;  // 4 KiB page indices (byte address / 4096), ascending.
+  std::vector<uint8_t> bytes;   // Their contents in that order: pages.size() * 4096.
+};
+
 struct ProcessImage {
   uint64_t pid = 0;
   uint64_t parent_pid = 0;
@@ -86,7 +96,11 @@ struct ProcessImage {
   uint64_t fuel_used = 0;  // Charged so far (the scheduler's accounting).
   uint64_t cpu_ns = 0;
 
+  // With memories_ahead set, instance.memories is empty.
   vm::InstanceImage instance;
+  // Set instead of instance.memories when the memories went ahead: one
+  // delta per memory, in index order.
+  std::optional<std::vector<MemoryDelta>> memories_ahead;
   vm::ThreadImage thread;
   // The module's start function is still running; `_start` comes after it.
   bool start_pending = false;
