@@ -1,8 +1,9 @@
-// Linear memory as runs of non-zero 4 KiB pages (page_runs.h).
+// Linear memory as runs of 4 KiB pages (page_runs.h).
 #include "migrate/page_runs.h"
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -12,12 +13,15 @@
 namespace shoal::migrate {
 namespace {
 
+namespace pi = proto::image;
+
 constexpr uint64_t kRunPagesPerWasmPage = vm::kPageSize / kRunPageSize;
 
-struct Run {
-  uint32_t first_page = 0;
-  uint32_t page_count = 0;
-};
+// A writer stops trying zstd after this many data runs in a row that it
+// shrinks by less than a tenth: memory like that (random, encrypted, already
+// compressed) rarely turns compressible further on, and compressing it costs
+// more time than sending it raw. Zero runs neither count nor break the streak.
+constexpr int kPoorRunsBeforeGivingUp = 4;
 
 bool IsZeroPage(const uint8_t* page) {
   uint64_t any = 0;
@@ -29,22 +33,6 @@ bool IsZeroPage(const uint8_t* page) {
   return any == 0;
 }
 
-// The runs of non-zero pages, each at most kMaxRunPages long.
-std::vector<Run> FindRuns(std::span<const uint8_t> memory) {
-  std::vector<Run> runs;
-  const uint32_t pages = uint32_t(memory.size() / kRunPageSize);
-  for (uint32_t page = 0; page < pages; ++page) {
-    if (IsZeroPage(memory.data() + size_t(page) * kRunPageSize)) continue;
-    if (!runs.empty() && runs.back().first_page + runs.back().page_count == page &&
-        runs.back().page_count < kMaxRunPages) {
-      ++runs.back().page_count;
-    } else {
-      runs.push_back({page, 1});
-    }
-  }
-  return runs;
-}
-
 struct ZstdCCtxDeleter {
   void operator()(ZSTD_CCtx* ctx) const { ZSTD_freeCCtx(ctx); }
 };
@@ -52,55 +40,204 @@ struct ZstdDCtxDeleter {
   void operator()(ZSTD_DCtx* ctx) const { ZSTD_freeDCtx(ctx); }
 };
 
+Error ZstdOutOfMemory() {
+  return MakeError(Status::kNoMemory, "zstd could not allocate its context");
+}
+
+// What a writer does with an all-zero page: a whole memory leaves it out (the
+// receiver starts from zeros); listed pages send it as a zero run (the
+// receiver may hold older contents).
+enum class ZeroPages { kLeaveOut, kSend };
+
+// Builds a Memory's runs from pages handed to it in ascending order. Each
+// page is copied once into the run being gathered, and tested and stored
+// from that copy. The runs' bytes go into `out`'s message as they are made
+// (orphans), and the list, whose length is known only at the end, after.
+class RunWriter {
+ public:
+  RunWriter(int zstd_level, ZeroPages zero_pages, pi::Memory::Builder out)
+      : zstd_level_(zstd_level),
+        zero_pages_(zero_pages),
+        out_(out),
+        orphanage_(capnp::Orphanage::getForMessageContaining(out)),
+        gathered_(size_t(kMaxRunPages) * kRunPageSize) {}
+
+  // Adds 4 KiB page `index`, whose contents `page` points at.
+  VoidResult Add(uint32_t index, const uint8_t* page) {
+    if (count_ != 0 && (first_ + count_ != index || count_ == kMaxRunPages)) TRY(EndRun());
+    // A data run's pages fill `gathered_` from its start; anything else
+    // keeps none of them, so the new page goes right after them.
+    uint8_t* copy = gathered_.data() + size_t(kind_ == Kind::kData ? count_ : 0) * kRunPageSize;
+    std::memcpy(copy, page, kRunPageSize);
+    const Kind kind = IsZeroPage(copy) ? Kind::kZero : Kind::kData;
+    if (count_ != 0 && kind != kind_) TRY(EndRun());
+    if (kind == Kind::kZero && zero_pages_ == ZeroPages::kLeaveOut) return Ok();
+    if (count_ == 0) {
+      kind_ = kind;
+      first_ = index;
+    }
+    ++count_;
+    return Ok();
+  }
+
+  // Ends the last run and writes the list of runs into `out`.
+  VoidResult Finish() {
+    TRY(EndRun());
+    auto list = out_.initRuns(uint32_t(runs_.size()));
+    for (size_t i = 0; i < runs_.size(); ++i) {
+      auto builder = list[uint32_t(i)];
+      builder.setFirstPage(runs_[i].first_page);
+      builder.setPageCount(runs_[i].page_count);
+      builder.setCompression(runs_[i].compression);
+      if (runs_[i].bytes != nullptr) builder.adoptBytes(std::move(runs_[i].bytes));
+    }
+    return Ok();
+  }
+
+ private:
+  enum class Kind { kData, kZero };
+
+  struct Run {
+    uint32_t first_page = 0;
+    uint32_t page_count = 0;
+    pi::Compression compression = pi::Compression::NONE;
+    capnp::Orphan<capnp::Data> bytes;
+  };
+
+  VoidResult EndRun() {
+    if (count_ == 0) return Ok();
+    Run& run = runs_.emplace_back();
+    run.first_page = first_;
+    run.page_count = count_;
+    count_ = 0;
+    if (kind_ == Kind::kZero) {
+      run.compression = pi::Compression::ZERO;
+      return Ok();
+    }
+    return Store(std::span<const uint8_t>(gathered_.data(), size_t(run.page_count) * kRunPageSize),
+                 run);
+  }
+
+  // Stores a data run's bytes raw or as a zstd frame, whichever is smaller.
+  VoidResult Store(std::span<const uint8_t> raw, Run& run) {
+    if (zstd_level_ != 0 && poor_runs_ < kPoorRunsBeforeGivingUp) {
+      if (!cctx_) {
+        cctx_.reset(ZSTD_createCCtx());
+        if (!cctx_) return ZstdOutOfMemory();
+        packed_.resize(ZSTD_compressBound(gathered_.size()));
+      }
+      const size_t size = ZSTD_compressCCtx(cctx_.get(), packed_.data(), packed_.size(), raw.data(),
+                                            raw.size(), zstd_level_);
+      const bool shrank = !ZSTD_isError(size) && size < raw.size();
+      poor_runs_ = shrank && size <= raw.size() - raw.size() / 10 ? 0 : poor_runs_ + 1;
+      if (shrank) {
+        run.compression = pi::Compression::ZSTD;
+        run.bytes = orphanage_.newOrphanCopy(capnp::Data::Reader(packed_.data(), size));
+        return Ok();
+      }
+    }
+    run.bytes = orphanage_.newOrphanCopy(capnp::Data::Reader(raw.data(), raw.size()));
+    return Ok();
+  }
+
+  const int zstd_level_;
+  const ZeroPages zero_pages_;
+  pi::Memory::Builder out_;
+  capnp::Orphanage orphanage_;
+  std::vector<Run> runs_;
+  // The run being gathered: `count_` pages from `first_`, 0 for none.
+  Kind kind_ = Kind::kData;
+  uint32_t first_ = 0;
+  uint32_t count_ = 0;
+  std::vector<uint8_t> gathered_;                     // A data run's copies: kMaxRunPages pages.
+  std::unique_ptr<ZSTD_CCtx, ZstdCCtxDeleter> cctx_;  // Made for the first data run.
+  std::vector<uint8_t> packed_;
+  int poor_runs_ = 0;  // Data runs in a row that zstd shrank by under a tenth.
+};
+
+VoidResult CheckMemorySize(uint64_t bytes) {
+  if (bytes % vm::kPageSize == 0 && bytes <= uint64_t(vm::kMaxPages) * vm::kPageSize) return Ok();
+  return MakeError(Status::kInvalidArgs, "a memory of " + std::to_string(bytes) +
+                                             " bytes is not a whole number of Wasm pages "
+                                             "within 4 GiB");
+}
+
+// Writes the listed pages of a memory of `memory_bytes` bytes, the i-th's
+// contents at `page_at(i)`, zero pages as zero runs.
+template <typename PageAt>
+VoidResult WriteListedPages(uint64_t memory_bytes, std::span<const uint32_t> pages, PageAt page_at,
+                            int zstd_level, pi::Memory::Builder out) {
+  TRY(CheckMemorySize(memory_bytes));
+  const uint64_t total_pages = memory_bytes / kRunPageSize;
+  for (size_t i = 0; i < pages.size(); ++i) {
+    if (pages[i] >= total_pages) {
+      return MakeError(Status::kInvalidArgs, "4 KiB page " + std::to_string(pages[i]) +
+                                                 " is past the memory's " +
+                                                 std::to_string(total_pages));
+    }
+    if (i > 0 && pages[i] <= pages[i - 1]) {
+      return MakeError(Status::kInvalidArgs, "4 KiB page " + std::to_string(pages[i]) +
+                                                 " follows page " + std::to_string(pages[i - 1]) +
+                                                 ": pages must be ascending");
+    }
+  }
+  out.setPageCount(uint32_t(memory_bytes / vm::kPageSize));
+  RunWriter writer(zstd_level, ZeroPages::kSend, out);
+  for (size_t i = 0; i < pages.size(); ++i) TRY(writer.Add(pages[i], page_at(i)));
+  return writer.Finish();
+}
+
 Error Malformed(size_t index, std::string message) {
   return MakeError(Status::kMalformed, "memory " + std::to_string(index) + ": " + message);
 }
 
-}  // namespace
-
-VoidResult WriteMemory(std::span<const uint8_t> memory, int zstd_level,
-                       proto::image::Memory::Builder out) {
-  if (memory.size() % vm::kPageSize != 0 ||
-      memory.size() > uint64_t(vm::kMaxPages) * vm::kPageSize) {
-    return MakeError(Status::kInvalidArgs, "a memory of " + std::to_string(memory.size()) +
-                                               " bytes is not a whole number of Wasm pages "
-                                               "within 4 GiB");
-  }
-  out.setPageCount(uint32_t(memory.size() / vm::kPageSize));
-  std::vector<Run> runs = FindRuns(memory);
-  std::unique_ptr<ZSTD_CCtx, ZstdCCtxDeleter> cctx;
-  std::vector<uint8_t> packed;
-  if (zstd_level != 0 && !runs.empty()) {
-    cctx.reset(ZSTD_createCCtx());
-    if (!cctx) return MakeError(Status::kNoMemory, "zstd could not allocate its context");
-    packed.resize(ZSTD_compressBound(size_t(kMaxRunPages) * kRunPageSize));
-  }
-  auto list = out.initRuns(uint32_t(runs.size()));
-  for (size_t i = 0; i < runs.size(); ++i) {
-    const Run& run = runs[i];
-    auto builder = list[uint32_t(i)];
-    builder.setFirstPage(run.first_page);
-    builder.setPageCount(run.page_count);
-    std::span<const uint8_t> raw = memory.subspan(size_t(run.first_page) * kRunPageSize,
-                                                  size_t(run.page_count) * kRunPageSize);
-    if (cctx) {
-      size_t size = ZSTD_compressCCtx(cctx.get(), packed.data(), packed.size(), raw.data(),
-                                      raw.size(), zstd_level);
-      if (!ZSTD_isError(size) && size < raw.size()) {
-        builder.setCompression(proto::image::Compression::ZSTD);
-        builder.setBytes(capnp::Data::Reader(packed.data(), size));
-        continue;
+// Fills `dest`, the run's pages, from run `run` (named `name`) of memory
+// `index`; `dctx` is made when first needed.
+VoidResult FillRun(pi::PageRun::Reader run, const std::string& name, size_t index,
+                   std::span<uint8_t> dest, std::unique_ptr<ZSTD_DCtx, ZstdDCtxDeleter>& dctx) {
+  capnp::Data::Reader bytes = run.getBytes();
+  switch (run.getCompression()) {
+    case pi::Compression::NONE:
+      if (bytes.size() != dest.size()) {
+        return Malformed(index, name + " holds " + std::to_string(bytes.size()) +
+                                    " bytes for its " + std::to_string(dest.size()));
       }
+      std::memcpy(dest.data(), bytes.begin(), dest.size());
+      return Ok();
+    case pi::Compression::ZSTD: {
+      if (!dctx) {
+        dctx.reset(ZSTD_createDCtx());
+        if (!dctx) return ZstdOutOfMemory();
+      }
+      size_t got =
+          ZSTD_decompressDCtx(dctx.get(), dest.data(), dest.size(), bytes.begin(), bytes.size());
+      if (ZSTD_isError(got)) {
+        return Malformed(index, name + " does not decompress: " + ZSTD_getErrorName(got));
+      }
+      if (got != dest.size()) {
+        return Malformed(index, name + " decompresses to " + std::to_string(got) +
+                                    " bytes, not its " + std::to_string(dest.size()));
+      }
+      return Ok();
     }
-    builder.setCompression(proto::image::Compression::NONE);
-    builder.setBytes(capnp::Data::Reader(raw.data(), raw.size()));
+    case pi::Compression::ZERO:
+      if (bytes.size() != 0) {
+        return Malformed(
+            index, name + " is a zero run carrying " + std::to_string(bytes.size()) + " bytes");
+      }
+      std::memset(dest.data(), 0, dest.size());
+      return Ok();
   }
-  return Ok();
+  return Malformed(index, name + " has compression " +
+                              std::to_string(unsigned(run.getCompression())) +
+                              ", which this build does not know");
 }
 
-Result<std::vector<uint8_t>> ReadMemory(proto::image::Memory::Reader in, size_t index) {
+// Checks each run of memory `index` against the memory and the run before
+// it, and fills it into the bytes `dest(first_page, page_count)` returns.
+template <typename Dest>
+VoidResult DecodeRuns(pi::Memory::Reader in, size_t index, Dest dest) {
   const uint64_t total_pages = uint64_t(in.getPageCount()) * kRunPagesPerWasmPage;
-  std::vector<uint8_t> memory(size_t(in.getPageCount()) * vm::kPageSize);
   std::unique_ptr<ZSTD_DCtx, ZstdDCtxDeleter> dctx;
   uint64_t next_free = 0;  // The first page after the previous run.
   auto runs = in.getRuns();
@@ -120,39 +257,82 @@ Result<std::vector<uint8_t>> ReadMemory(proto::image::Memory::Reader in, size_t 
                                   ", past the memory's " + std::to_string(total_pages));
     }
     next_free = first + count;
-    uint8_t* dest = memory.data() + first * kRunPageSize;
-    const size_t size = count * kRunPageSize;
-    capnp::Data::Reader bytes = run.getBytes();
-    switch (run.getCompression()) {
-      case proto::image::Compression::NONE:
-        if (bytes.size() != size) {
-          return Malformed(index, name + " holds " + std::to_string(bytes.size()) +
-                                      " bytes for its " + std::to_string(size));
-        }
-        std::memcpy(dest, bytes.begin(), size);
-        break;
-      case proto::image::Compression::ZSTD: {
-        if (!dctx) {
-          dctx.reset(ZSTD_createDCtx());
-          if (!dctx) return MakeError(Status::kNoMemory, "zstd could not allocate its context");
-        }
-        size_t got = ZSTD_decompressDCtx(dctx.get(), dest, size, bytes.begin(), bytes.size());
-        if (ZSTD_isError(got)) {
-          return Malformed(index, name + " does not decompress: " + ZSTD_getErrorName(got));
-        }
-        if (got != size) {
-          return Malformed(index, name + " decompresses to " + std::to_string(got) +
-                                      " bytes, not its " + std::to_string(size));
-        }
-        break;
-      }
-      default:
-        return Malformed(index, name + " has compression " +
-                                    std::to_string(unsigned(run.getCompression())) +
-                                    ", which this build does not know");
-    }
+    TRY(FillRun(run, name, index, dest(first, count), dctx));
   }
+  return Ok();
+}
+
+}  // namespace
+
+VoidResult WriteMemory(std::span<const uint8_t> memory, int zstd_level, pi::Memory::Builder out) {
+  TRY(CheckMemorySize(memory.size()));
+  out.setPageCount(uint32_t(memory.size() / vm::kPageSize));
+  RunWriter writer(zstd_level, ZeroPages::kLeaveOut, out);
+  const uint32_t pages = uint32_t(memory.size() / kRunPageSize);
+  for (uint32_t page = 0; page < pages; ++page) {
+    TRY(writer.Add(page, memory.data() + size_t(page) * kRunPageSize));
+  }
+  return writer.Finish();
+}
+
+VoidResult WritePages(const uint8_t* memory, uint64_t memory_bytes, std::span<const uint32_t> pages,
+                      int zstd_level, pi::Memory::Builder out) {
+  auto page_at = [&](size_t i) { return memory + uint64_t(pages[i]) * kRunPageSize; };
+  return WriteListedPages(memory_bytes, pages, page_at, zstd_level, out);
+}
+
+VoidResult WriteDelta(const kernel::MemoryDelta& delta, int zstd_level, pi::Memory::Builder out) {
+  if (delta.bytes.size() != delta.pages.size() * kRunPageSize) {
+    return MakeError(Status::kInvalidArgs,
+                     "a memory delta of " + std::to_string(delta.pages.size()) + " pages holds " +
+                         std::to_string(delta.bytes.size()) + " bytes, not " +
+                         std::to_string(delta.pages.size() * kRunPageSize));
+  }
+  auto page_at = [&](size_t i) { return delta.bytes.data() + i * kRunPageSize; };
+  return WriteListedPages(delta.size_bytes, delta.pages, page_at, zstd_level, out);
+}
+
+VoidResult ApplyRuns(pi::Memory::Reader in, size_t index, std::span<uint8_t> memory) {
+  const uint64_t size = uint64_t(in.getPageCount()) * vm::kPageSize;
+  if (memory.size() != size) {
+    return MakeError(Status::kInvalidArgs, "memory " + std::to_string(index) +
+                                               ": its runs are for " + std::to_string(size) +
+                                               " bytes, not the " + std::to_string(memory.size()) +
+                                               " given");
+  }
+  return DecodeRuns(in, index, [&](uint64_t first, uint64_t count) {
+    return memory.subspan(first * kRunPageSize, count * kRunPageSize);
+  });
+}
+
+Result<std::vector<uint8_t>> ReadMemory(pi::Memory::Reader in, size_t index) {
+  std::vector<uint8_t> memory(size_t(in.getPageCount()) * vm::kPageSize);
+  TRY(ApplyRuns(in, index, memory));
   return memory;
+}
+
+uint64_t CoveredPages(pi::Memory::Reader in) {
+  uint64_t pages = 0;  // At most 2^29 runs of under 2^32 pages: no overflow.
+  for (pi::PageRun::Reader run : in.getRuns()) pages += run.getPageCount();
+  return std::min(pages, uint64_t(in.getPageCount()) * kRunPagesPerWasmPage);
+}
+
+Result<kernel::MemoryDelta> ReadDelta(pi::Memory::Reader in, size_t index) {
+  kernel::MemoryDelta delta;
+  delta.size_bytes = uint64_t(in.getPageCount()) * vm::kPageSize;
+  // Runs that pass the checks cover CoveredPages exactly, each page once, so
+  // the checked runs never fill past it.
+  const uint64_t covered = CoveredPages(in);
+  delta.pages.reserve(covered);
+  delta.bytes.resize(covered * kRunPageSize);
+  size_t filled = 0;
+  TRY(DecodeRuns(in, index, [&](uint64_t first, uint64_t count) {
+    for (uint64_t page = first; page < first + count; ++page) delta.pages.push_back(uint32_t(page));
+    std::span<uint8_t> dest(delta.bytes.data() + filled, count * kRunPageSize);
+    filled += dest.size();
+    return dest;
+  }));
+  return delta;
 }
 
 }  // namespace shoal::migrate

@@ -1,10 +1,17 @@
-// Linear memory as runs of non-zero 4 KiB pages (proto/image.capnp,
-// Memory): how a process image keeps a mostly empty 4 GiB memory small.
+// Linear memory as runs of 4 KiB pages (proto/image.capnp, Memory): how a
+// process image keeps a mostly empty 4 GiB memory small, and how pre-copy
+// sends only the pages written since its last round.
 //
-// All-zero pages are left out; each run of consecutive non-zero pages, at
-// most kMaxRunPages long so that a reader or a later streaming writer holds
-// little at a time, is stored as is or as one zstd frame, whichever is
-// smaller.
+// A whole memory leaves its all-zero pages out. Listed pages (a pre-copy
+// round, or the delta a final image carries) are all sent, and an all-zero
+// one travels as a `zero` run with no bytes: a page written back to zeros
+// must still reach a receiver that holds its old contents. Consecutive
+// pages of one kind share a run, at most kMaxRunPages long so that a reader
+// or a streaming writer holds little at a time; a run of data is stored as
+// is or as one zstd frame, whichever is smaller.
+//
+// Thread: every function here keeps no state; WritePages may read a memory
+// that another thread is writing (see there).
 #pragma once
 
 #include <cstddef>
@@ -13,6 +20,7 @@
 #include <vector>
 
 #include "kernel/base/result.h"
+#include "kernel/proc/process_image.h"
 #include "proto/image.capnp.h"
 
 namespace shoal::migrate {
@@ -20,17 +28,60 @@ namespace shoal::migrate {
 inline constexpr uint32_t kRunPageSize = 4096;
 inline constexpr uint32_t kMaxRunPages = 64;
 
-// Writes `memory`, whole Wasm pages, into `out`. `zstd_level` 0 never
-// compresses. Errors: kInvalidArgs for a size that is not whole Wasm pages
-// or over 4 GiB; kNoMemory when zstd cannot get its context.
+// Writes `memory`, whole Wasm pages, into `out`, all-zero pages left out.
+// `zstd_level` 0 never compresses. Errors: kInvalidArgs for a size that is
+// not whole Wasm pages or over 4 GiB; kNoMemory when zstd cannot get its
+// context.
 VoidResult WriteMemory(std::span<const uint8_t> memory, int zstd_level,
                        proto::image::Memory::Builder out);
 
-// Rebuilds the contents of memory `index` (the index names it in errors)
-// from `in`: zero-filled, the runs copied or decompressed in. The caller has
-// checked the page count against its budget. Errors (kMalformed): a run
+// Writes the 4 KiB pages `pages` (indices, ascending) of the memory of
+// `memory_bytes` bytes at `memory` into `out` as runs, all-zero pages as
+// `zero` runs; `out`'s pageCount is the memory's size.
+//
+// Another thread may write the memory meanwhile (a pre-copy round of a
+// running process; the caller sends what was written in a later round).
+// Each page is read exactly once, into a copy that everything after (the
+// zero test, compression) works from, so a run always holds one consistent
+// view of each of its pages.
+//
+// Errors: kInvalidArgs for a size that is not whole Wasm pages or over
+// 4 GiB, or pages out of order or past the memory's end; kNoMemory as
+// WriteMemory's.
+VoidResult WritePages(const uint8_t* memory, uint64_t memory_bytes, std::span<const uint32_t> pages,
+                      int zstd_level, proto::image::Memory::Builder out);
+
+// Writes a memory that went ahead (ProcessImage::memories_ahead): its size,
+// and its listed pages as WritePages writes them. Errors as WritePages's,
+// and kInvalidArgs for bytes that are not exactly the listed pages.
+VoidResult WriteDelta(const kernel::MemoryDelta& delta, int zstd_level,
+                      proto::image::Memory::Builder out);
+
+// Writes the runs of `in` into `memory`, which holds exactly `in`'s
+// pageCount Wasm pages: data runs copied or decompressed in, zero runs
+// cleared; pages no run covers are left as they are. `index` names the
+// memory in errors. On an error, the runs before the bad one have been
+// written.
+//
+// Errors: kInvalidArgs for a `memory` of another size; kMalformed for a run
 // outside the memory, out of order or overlapping the one before, an
-// unknown compression, bytes that are not exactly the run's pages.
+// unknown compression, data that is not exactly the run's pages, a zero run
+// that carries bytes; kNoMemory when zstd cannot get its context.
+VoidResult ApplyRuns(proto::image::Memory::Reader in, size_t index, std::span<uint8_t> memory);
+
+// A whole memory out of `in`: ApplyRuns over a fresh zeroed memory. The
+// caller has checked the page count against its budget. Errors as
+// ApplyRuns's.
 Result<std::vector<uint8_t>> ReadMemory(proto::image::Memory::Reader in, size_t index);
+
+// The 4 KiB pages the runs of `in` cover, summed without any checks but
+// never more than the memory holds: what ReadDelta will allocate, for a
+// reader to weigh against its budget first.
+uint64_t CoveredPages(proto::image::Memory::Reader in);
+
+// A memory that went ahead out of `in`: its size, and the pages its runs
+// cover, in order, with their contents (a zero run's all zeros). The caller
+// has checked CoveredPages against its budget. Errors as ApplyRuns's.
+Result<kernel::MemoryDelta> ReadDelta(proto::image::Memory::Reader in, size_t index);
 
 }  // namespace shoal::migrate

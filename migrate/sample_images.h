@@ -35,6 +35,20 @@ inline std::vector<uint8_t> SampleMemory(uint32_t wasm_pages) {
   return memory;
 }
 
+// SampleMemory(2) as a pre-copy's last delta would carry it: pages 0 and 31
+// (written back to zeros), random pages 1-2, text pages 6-7 and page 14.
+inline kernel::MemoryDelta SampleDelta() {
+  const std::vector<uint8_t> memory = SampleMemory(2);
+  kernel::MemoryDelta delta;
+  delta.size_bytes = memory.size();
+  delta.pages = {0, 1, 2, 6, 7, 14, 31};
+  for (uint32_t page : delta.pages) {
+    const auto start = memory.begin() + ptrdiff_t(page) * 4096;
+    delta.bytes.insert(delta.bytes.end(), start, start + 4096);
+  }
+  return delta;
+}
+
 // A process stopped in a host call three frames deep, with stdio handles.
 inline kernel::ProcessImage SampleImage() {
   using vm::Value;
@@ -93,6 +107,17 @@ inline kernel::ProcessImage SampleImage() {
   image.stderr_console = {0, {}};
   image.pending_poll = kernel::PollImage{1500, UINT64_MAX};
   image.yield_pending = true;
+  return image;
+}
+
+// SampleImage with its memories gone ahead: a delta for the first, and
+// nothing written since the last round in the second.
+inline kernel::ProcessImage SampleImageAhead() {
+  kernel::ProcessImage image = SampleImage();
+  image.instance.memories.clear();
+  kernel::MemoryDelta unchanged;
+  unchanged.size_bytes = vm::kPageSize;
+  image.memories_ahead = {SampleDelta(), unchanged};
   return image;
 }
 

@@ -26,9 +26,12 @@ struct Value {
 enum Compression {
   none @0;
   zstd @1;  # One zstd frame holding exactly pageCount * 4096 bytes.
+  zero @2;  # All zero; no bytes.
 }
 
-# A run of consecutive non-zero 4 KiB pages of a linear memory.
+# A run of consecutive 4 KiB pages of a linear memory. A whole memory's
+# runs hold non-zero pages; a delta's (ProcessImage.memoriesAhead) may be
+# `zero`, for pages written back to zeros since the receiver got them.
 struct PageRun {
   firstPage @0 :UInt32;  # Index of the run's first 4 KiB page.
   pageCount @1 :UInt32;  # 4 KiB pages.
@@ -37,7 +40,8 @@ struct PageRun {
 }
 
 # A linear memory: `pageCount` Wasm pages (64 KiB each). Pages that no run
-# covers are all zero; runs are ordered and do not overlap.
+# covers are all zero, or in a delta as the receiver has them; runs are
+# ordered and do not overlap.
 struct Memory {
   pageCount @0 :UInt32;
   runs @1 :List(PageRun);
@@ -128,4 +132,9 @@ struct ProcessImage {
     parked @19 :Poll;
   }
   yieldPending @20 :Bool;
+  # The memories went ahead in pre-copy rounds: each of instance.memories
+  # is a delta, its pageCount the memory's size and its runs exactly the
+  # pages written since the last round (zero runs included); pages no run
+  # covers stay as the rounds left them on the receiver.
+  memoriesAhead @21 :Bool;
 }

@@ -1,0 +1,253 @@
+#include "migrate/page_runs.h"
+
+#include <capnp/message.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+
+#include "migrate/sample_images.h"
+
+namespace shoal::migrate {
+namespace {
+
+namespace pi = proto::image;
+using ::testing::HasSubstr;
+
+// A Memory message for one test to write and read back.
+struct Runs {
+  capnp::MallocMessageBuilder message;
+  pi::Memory::Builder root = message.initRoot<pi::Memory>();
+  pi::Memory::Reader in() { return root.asReader(); }
+};
+
+uint8_t* Page(std::vector<uint8_t>& memory, uint32_t page) {
+  return memory.data() + size_t(page) * kRunPageSize;
+}
+
+void FillRandom(uint8_t* bytes, size_t size, uint64_t seed) {
+  std::mt19937_64 random(seed);
+  for (size_t i = 0; i < size; i += 8) {
+    uint64_t word = random();
+    std::memcpy(bytes + i, &word, 8);
+  }
+}
+
+void ExpectRun(pi::PageRun::Reader run, uint32_t first, uint32_t count,
+               pi::Compression compression) {
+  EXPECT_EQ(run.getFirstPage(), first);
+  EXPECT_EQ(run.getPageCount(), count);
+  EXPECT_EQ(run.getCompression(), compression) << "run at page " << first;
+}
+
+void ExpectError(const VoidResult& result, Status status, const std::string& message) {
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().status, status) << result.error().message;
+  EXPECT_THAT(result.error().message, HasSubstr(message));
+}
+
+TEST(PageRunsTest, RoundsBringAMemoryChangedBetweenThem) {
+  std::vector<uint8_t> source = SampleMemory(4);
+  std::vector<uint8_t> receiver(source.size(), 0);
+  std::vector<uint32_t> all(source.size() / kRunPageSize);
+  for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
+  Runs first;
+  ASSERT_TRUE(WritePages(source.data(), source.size(), all, 1, first.root).ok());
+  ASSERT_TRUE(ApplyRuns(first.in(), 0, receiver).ok());
+  EXPECT_TRUE(receiver == source);
+
+  // Between rounds: random page 2 written back to zeros, text page 6 and
+  // empty page 40 written.
+  std::memset(Page(source, 2), 0, kRunPageSize);
+  std::memset(Page(source, 6), 'x', kRunPageSize);
+  Page(source, 40)[9] = 1;
+  ASSERT_FALSE(receiver == source);
+  const std::vector<uint32_t> written = {2, 6, 40};
+  Runs second;
+  ASSERT_TRUE(WritePages(source.data(), source.size(), written, 1, second.root).ok());
+  EXPECT_EQ(second.in().getPageCount(), 4u);
+  auto runs = second.in().getRuns();
+  ASSERT_EQ(runs.size(), 3u);
+  ExpectRun(runs[0], 2, 1, pi::Compression::ZERO);
+  EXPECT_EQ(runs[0].getBytes().size(), 0u);
+  ExpectRun(runs[1], 6, 1, pi::Compression::ZSTD);
+  ExpectRun(runs[2], 40, 1, pi::Compression::ZSTD);
+  ASSERT_TRUE(ApplyRuns(second.in(), 0, receiver).ok());
+  EXPECT_TRUE(receiver == source);
+}
+
+TEST(PageRunsTest, ConsecutivePagesOfOneKindShareARun) {
+  std::vector<uint8_t> memory(vm::kPageSize, 0);
+  for (uint32_t page : {2, 3, 9}) std::memset(Page(memory, page), 7, kRunPageSize);
+  const std::vector<uint32_t> pages = {2, 3, 4, 5, 9, 11};
+  Runs out;
+  ASSERT_TRUE(WritePages(memory.data(), memory.size(), pages, 0, out.root).ok());
+  auto runs = out.in().getRuns();
+  ASSERT_EQ(runs.size(), 4u);
+  ExpectRun(runs[0], 2, 2, pi::Compression::NONE);
+  EXPECT_EQ(runs[0].getBytes().size(), 2 * kRunPageSize);
+  ExpectRun(runs[1], 4, 2, pi::Compression::ZERO);
+  ExpectRun(runs[2], 9, 1, pi::Compression::NONE);
+  ExpectRun(runs[3], 11, 1, pi::Compression::ZERO);
+}
+
+TEST(PageRunsTest, LongRunsOfEitherKindAreSplit) {
+  std::vector<uint8_t> memory(16 * size_t(vm::kPageSize), 0);
+  for (size_t i = 0; i < 100 * kRunPageSize; ++i) memory[i] = uint8_t(i * 7 + i / 4096);
+  std::vector<uint32_t> pages(memory.size() / kRunPageSize);
+  for (uint32_t i = 0; i < pages.size(); ++i) pages[i] = i;
+  Runs out;
+  ASSERT_TRUE(WritePages(memory.data(), memory.size(), pages, 1, out.root).ok());
+  auto runs = out.in().getRuns();
+  ASSERT_EQ(runs.size(), 5u);
+  ExpectRun(runs[0], 0, kMaxRunPages, pi::Compression::ZSTD);
+  ExpectRun(runs[1], kMaxRunPages, 100 - kMaxRunPages, pi::Compression::ZSTD);
+  ExpectRun(runs[2], 100, kMaxRunPages, pi::Compression::ZERO);
+  ExpectRun(runs[3], 100 + kMaxRunPages, kMaxRunPages, pi::Compression::ZERO);
+  ExpectRun(runs[4], 100 + 2 * kMaxRunPages, 256 - 100 - 2 * kMaxRunPages, pi::Compression::ZERO);
+  std::vector<uint8_t> receiver(memory.size(), 0xee);
+  ASSERT_TRUE(ApplyRuns(out.in(), 0, receiver).ok());
+  EXPECT_TRUE(receiver == memory);
+}
+
+TEST(PageRunsTest, BadPageListsAndSizesAreRefused) {
+  std::vector<uint8_t> memory(vm::kPageSize, 1);
+  Runs out;
+  const std::vector<uint32_t> past = {3, 16};
+  ExpectError(WritePages(memory.data(), memory.size(), past, 1, out.root), Status::kInvalidArgs,
+              "4 KiB page 16 is past the memory's 16");
+  const std::vector<uint32_t> unordered = {5, 5};
+  ExpectError(WritePages(memory.data(), memory.size(), unordered, 1, out.root),
+              Status::kInvalidArgs, "4 KiB page 5 follows page 5: pages must be ascending");
+  ExpectError(WritePages(memory.data(), 4096, {}, 1, out.root), Status::kInvalidArgs,
+              "a memory of 4096 bytes is not a whole number of Wasm pages");
+}
+
+// Random pages, each its own run between zero pages, then a page of text:
+// after four runs that do not shrink zstd is no longer tried, so the text
+// travels raw; with the text first, it is compressed.
+TEST(PageRunsTest, CompressionStopsAfterRunsThatDoNotShrink) {
+  std::vector<uint8_t> memory(vm::kPageSize, 0);
+  for (uint32_t page : {0, 2, 4, 6}) FillRandom(Page(memory, page), kRunPageSize, page);
+  std::memset(Page(memory, 8), 'a', kRunPageSize);
+  const std::vector<uint32_t> pages = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+  Runs listed;
+  ASSERT_TRUE(WritePages(memory.data(), memory.size(), pages, 1, listed.root).ok());
+  auto runs = listed.in().getRuns();
+  ASSERT_EQ(runs.size(), 9u);
+  ExpectRun(runs[8], 8, 1, pi::Compression::NONE);
+  Runs whole;
+  ASSERT_TRUE(WriteMemory(memory, 1, whole.root).ok());
+  ASSERT_EQ(whole.in().getRuns().size(), 5u);
+  ExpectRun(whole.in().getRuns()[4], 8, 1, pi::Compression::NONE);
+  std::vector<uint8_t> receiver(memory.size(), 0);
+  ASSERT_TRUE(ApplyRuns(listed.in(), 0, receiver).ok());
+  EXPECT_TRUE(receiver == memory);
+
+  std::memset(Page(memory, 0), 'a', kRunPageSize);
+  Runs text_first;
+  ASSERT_TRUE(WriteMemory(memory, 1, text_first.root).ok());
+  ExpectRun(text_first.in().getRuns()[0], 0, 1, pi::Compression::ZSTD);
+  ExpectRun(text_first.in().getRuns()[4], 8, 1, pi::Compression::ZSTD);
+}
+
+TEST(PageRunsTest, IncompressibleMemoryRoundTrips) {
+  std::vector<uint8_t> memory(16 * size_t(vm::kPageSize));
+  FillRandom(memory.data(), memory.size(), 7);
+  Runs out;
+  ASSERT_TRUE(WriteMemory(memory, 3, out.root).ok());
+  for (pi::PageRun::Reader run : out.in().getRuns()) {
+    EXPECT_EQ(run.getCompression(), pi::Compression::NONE);
+  }
+  Result<std::vector<uint8_t>> back = ReadMemory(out.in(), 0);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_TRUE(*back == memory);
+}
+
+TEST(PageRunsTest, UncoveredPagesKeepTheirContents) {
+  std::vector<uint8_t> source(vm::kPageSize, 0);
+  std::memset(Page(source, 3), 5, kRunPageSize);
+  const std::vector<uint32_t> pages = {3};
+  Runs out;
+  ASSERT_TRUE(WritePages(source.data(), source.size(), pages, 1, out.root).ok());
+  std::vector<uint8_t> receiver(source.size(), 0xab);
+  ASSERT_TRUE(ApplyRuns(out.in(), 0, receiver).ok());
+  EXPECT_EQ(receiver[3 * kRunPageSize], 5);
+  EXPECT_EQ(receiver[4 * kRunPageSize - 1], 5);
+  EXPECT_EQ(receiver[3 * kRunPageSize - 1], 0xab);
+  EXPECT_EQ(receiver[4 * kRunPageSize], 0xab);
+}
+
+TEST(PageRunsTest, ApplyRunsRefusesAZeroRunWithBytesAndAMemoryOfAnotherSize) {
+  Runs out;
+  out.root.setPageCount(1);
+  auto run = out.root.initRuns(1)[0];
+  run.setFirstPage(2);
+  run.setPageCount(1);
+  run.setCompression(pi::Compression::ZERO);
+  run.initBytes(5);
+  std::vector<uint8_t> memory(vm::kPageSize);
+  ExpectError(ApplyRuns(out.in(), 3, memory), Status::kMalformed,
+              "memory 3: page run 0 is a zero run carrying 5 bytes");
+  memory.resize(2 * vm::kPageSize);
+  ExpectError(ApplyRuns(out.in(), 3, memory), Status::kInvalidArgs,
+              "memory 3: its runs are for 65536 bytes, not the 131072 given");
+}
+
+TEST(PageRunsTest, RunsPastTheMemoryCountNoMoreThanItAndAreRefused) {
+  Runs out;
+  out.root.setPageCount(1);
+  auto run = out.root.initRuns(1)[0];
+  run.setFirstPage(0);
+  run.setPageCount(1'000'000);
+  run.setCompression(pi::Compression::ZERO);
+  EXPECT_EQ(CoveredPages(out.in()), 16u);
+  Result<kernel::MemoryDelta> delta = ReadDelta(out.in(), 1);
+  ASSERT_FALSE(delta.ok());
+  EXPECT_EQ(delta.error().status, Status::kMalformed);
+  EXPECT_EQ(delta.error().message,
+            "memory 1: page run 0 ends at 4 KiB page 1000000, past the memory's 16");
+}
+
+TEST(PageRunsTest, DeltaRoundTripsPageByPage) {
+  const kernel::MemoryDelta delta = SampleDelta();
+  Runs out;
+  ASSERT_TRUE(WriteDelta(delta, 1, out.root).ok());
+  auto runs = out.in().getRuns();
+  ASSERT_EQ(runs.size(), 5u);
+  ExpectRun(runs[0], 0, 1, pi::Compression::ZERO);
+  ExpectRun(runs[1], 1, 2, pi::Compression::NONE);
+  ExpectRun(runs[2], 6, 2, pi::Compression::ZSTD);
+  ExpectRun(runs[4], 31, 1, pi::Compression::ZERO);
+  EXPECT_EQ(CoveredPages(out.in()), delta.pages.size());
+  Result<kernel::MemoryDelta> back = ReadDelta(out.in(), 0);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->size_bytes, delta.size_bytes);
+  EXPECT_EQ(back->pages, delta.pages);
+  EXPECT_TRUE(back->bytes == delta.bytes);
+}
+
+TEST(PageRunsTest, DeltaOfBadShapeIsRefused) {
+  Runs out;
+  kernel::MemoryDelta delta = SampleDelta();
+  delta.bytes.pop_back();
+  ExpectError(WriteDelta(delta, 1, out.root), Status::kInvalidArgs,
+              "a memory delta of 7 pages holds 28671 bytes, not 28672");
+  delta = SampleDelta();
+  delta.size_bytes = vm::kPageSize + 1;
+  ExpectError(WriteDelta(delta, 1, out.root), Status::kInvalidArgs,
+              "a memory of 65537 bytes is not a whole number of Wasm pages");
+  delta.size_bytes = (uint64_t{4} << 30) + vm::kPageSize;
+  ExpectError(WriteDelta(delta, 1, out.root), Status::kInvalidArgs, "within 4 GiB");
+  delta = SampleDelta();
+  std::swap(delta.pages[1], delta.pages[2]);
+  ExpectError(WriteDelta(delta, 1, out.root), Status::kInvalidArgs, "4 KiB page 1 follows page 2");
+  delta = SampleDelta();
+  delta.size_bytes = vm::kPageSize;
+  ExpectError(WriteDelta(delta, 1, out.root), Status::kInvalidArgs,
+              "4 KiB page 31 is past the memory's 16");
+}
+
+}  // namespace
+}  // namespace shoal::migrate
