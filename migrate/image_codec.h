@@ -12,7 +12,11 @@
 //       56     n  payload
 //
 // Linear memory travels as runs of non-zero 4 KiB pages (all-zero pages are
-// left out), each run compressed with zstd when that makes it smaller.
+// left out), each run compressed with zstd when that makes it smaller. When
+// the memories went ahead in pre-copy rounds (ProcessImage::memories_ahead),
+// the message says so (memoriesAhead) and each memory carries its size and
+// only the pages written since the last round, all-zero ones as zero runs
+// (migrate/page_runs.h).
 //
 // Thread: every function here is thread-safe and keeps no state.
 #pragma once
@@ -44,14 +48,17 @@ struct EncodeOptions {
 struct DecodeOptions {
   // The most linear memory, summed over the image's memories, that decoding
   // may allocate (kNoMemory beyond it): a receiver that will not hold a
-  // process this large says so before the image costs it anything.
+  // process this large says so before the image costs it anything. A memory
+  // that went ahead counts the pages its delta carries, not its size, which
+  // the receiver holds already.
   uint64_t max_memory_bytes = uint64_t{4} << 30;
 };
 
 // Errors: kNotSupported for a live object in file mode (naming the handle
 // and its type); kInvalidArgs when the image cannot be written (a memory
-// that is not whole Wasm pages, a module or console over Cap'n Proto's
-// 512 MiB per blob).
+// that is not whole Wasm pages, a delta whose pages are not ascending, past
+// its memory or not matched by its bytes, whole memories beside
+// memories_ahead, a module or console over Cap'n Proto's 512 MiB per blob).
 Result<std::vector<uint8_t>> EncodeImage(const kernel::ProcessImage& image,
                                          const EncodeOptions& options = {});
 
@@ -65,8 +72,11 @@ Result<std::vector<uint8_t>> EncodeImage(const kernel::ProcessImage& image,
 // format version other than kImageFormatVersion, a truncated image, a
 // payload whose SHA-256 is not the header's ("corrupt: ..."), a payload that
 // is not a Cap'n Proto message, or one that contradicts itself (an enum value
-// out of range, memory page runs out of order, a module whose hash is not
-// moduleSha256, ...); kNoMemory for memories over options.max_memory_bytes.
+// out of range, memory page runs out of order or past their memory, a zero
+// run with bytes, a module whose hash is not moduleSha256, ...); kNoMemory
+// for memories over options.max_memory_bytes. An image whose memories went
+// ahead comes back with memories_ahead set (one delta per memory, the pages
+// its runs cover) and instance.memories empty.
 // What only the module can tell (function indices, frame types) is left to
 // the kernel's RestoreInstance and RestoreThread.
 Result<kernel::ProcessImage> DecodeImage(std::span<const uint8_t> bytes,

@@ -39,6 +39,17 @@ void ExpectSameImage(const ProcessImage& a, const ProcessImage& b) {
   for (size_t i = 0; i < a.instance.memories.size(); ++i) {
     EXPECT_TRUE(a.instance.memories[i] == b.instance.memories[i]) << "memory " << i;
   }
+  ASSERT_EQ(a.memories_ahead.has_value(), b.memories_ahead.has_value());
+  if (a.memories_ahead) {
+    ASSERT_EQ(a.memories_ahead->size(), b.memories_ahead->size());
+    for (size_t i = 0; i < a.memories_ahead->size(); ++i) {
+      const kernel::MemoryDelta& da = (*a.memories_ahead)[i];
+      const kernel::MemoryDelta& db = (*b.memories_ahead)[i];
+      EXPECT_EQ(da.size_bytes, db.size_bytes) << "memory ahead " << i;
+      EXPECT_EQ(da.pages, db.pages) << "memory ahead " << i;
+      EXPECT_TRUE(da.bytes == db.bytes) << "memory ahead " << i;
+    }
+  }
   EXPECT_EQ(a.instance.tables, b.instance.tables);
   EXPECT_EQ(a.instance.dropped_data, b.instance.dropped_data);
   EXPECT_EQ(a.instance.dropped_elems, b.instance.dropped_elems);
@@ -245,6 +256,93 @@ TEST(ImageCodecTest, SparseMemoryOf64MiBEncodesSmall) {
   Result<ProcessImage> back = DecodeImage(bytes);
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_TRUE(back->instance.memories[0] == memory);
+}
+
+TEST(ImageCodecTest, MemoriesAheadRoundTripAsDeltas) {
+  ProcessImage image = SampleImageAhead();
+  std::vector<uint8_t> bytes = Encode(image);
+  InspectMessage(bytes, [](pi::ProcessImage::Reader root) {
+    EXPECT_TRUE(root.getMemoriesAhead());
+    auto memories = root.getInstance().getMemories();
+    ASSERT_EQ(memories.size(), 2u);
+    EXPECT_EQ(memories[0].getPageCount(), 2u);
+    EXPECT_EQ(memories[0].getRuns()[0].getCompression(), pi::Compression::ZERO);
+    EXPECT_EQ(memories[1].getPageCount(), 1u);
+    EXPECT_EQ(memories[1].getRuns().size(), 0u);
+  });
+  Result<ProcessImage> back = DecodeImage(bytes);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  ExpectSameImage(image, *back);
+  EXPECT_TRUE(back->instance.memories.empty());
+}
+
+TEST(ImageCodecTest, WholeMemoriesDecodeWithNoneAhead) {
+  std::vector<uint8_t> bytes = Encode(SampleImage());
+  InspectMessage(bytes,
+                 [](pi::ProcessImage::Reader root) { EXPECT_FALSE(root.getMemoriesAhead()); });
+  Result<ProcessImage> back = DecodeImage(bytes);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_FALSE(back->memories_ahead.has_value());
+  EXPECT_EQ(back->instance.memories.size(), 2u);
+}
+
+TEST(ImageCodecTest, MemoriesAheadOfBadShapeAreNotWritten) {
+  ProcessImage image = SampleImageAhead();
+  image.instance.memories = {std::vector<uint8_t>(vm::kPageSize)};
+  Result<std::vector<uint8_t>> bytes = EncodeImage(image);
+  ASSERT_FALSE(bytes.ok());
+  EXPECT_EQ(bytes.error().status, Status::kInvalidArgs);
+  EXPECT_EQ(bytes.error().message,
+            "an image whose memories went ahead holds 1 whole memories as well");
+  image = SampleImageAhead();
+  (*image.memories_ahead)[1].size_bytes = 5000;
+  bytes = EncodeImage(image);
+  ASSERT_FALSE(bytes.ok());
+  EXPECT_EQ(bytes.error().status, Status::kInvalidArgs);
+  EXPECT_THAT(bytes.error().message, HasSubstr("5000 bytes is not a whole number of Wasm pages"));
+}
+
+TEST(ImageCodecTest, BadDeltaRunsAreRefused) {
+  ExpectEditRefused(
+      [](pi::ProcessImage::Builder root) {
+        root.getInstance().getMemories()[0].getRuns()[4].setFirstPage(32);
+      },
+      "memory 0: page run 4 ends at 4 KiB page 33, past the memory's 32", SampleImageAhead());
+  ExpectEditRefused(
+      [](pi::ProcessImage::Builder root) {
+        root.getInstance().getMemories()[0].getRuns()[0].initBytes(1);
+      },
+      "memory 0: page run 0 is a zero run carrying 1 bytes", SampleImageAhead());
+  ExpectEditRefused(
+      [](pi::ProcessImage::Builder root) {
+        root.getInstance().getMemories()[0].getRuns()[2].setFirstPage(2);
+      },
+      "memory 0: page run 2 starts at 4 KiB page 2, before the end of the run before it (page 3)",
+      SampleImageAhead());
+  ExpectEditRefused(
+      [](pi::ProcessImage::Builder root) { root.getInstance().getMemories()[1].setPageCount(65); },
+      "memory 1 has 65 pages, over the process's cap of 64", SampleImageAhead());
+}
+
+// A delta costs the receiver the pages it carries, not the memory's size,
+// which the receiver holds already; a zero run costs as much as data.
+TEST(ImageCodecTest, BudgetCountsTheDeltaNotTheMemory) {
+  ProcessImage image = SampleImageAhead();
+  (*image.memories_ahead)[1].size_bytes = 64 * uint64_t(vm::kPageSize);
+  const DecodeOptions options{.max_memory_bytes = 7 * 4096};
+  Result<ProcessImage> back = DecodeImage(Encode(image), options);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ((*back->memories_ahead)[1].size_bytes, 64 * uint64_t(vm::kPageSize));
+  std::vector<uint8_t> bytes = EditedSample(
+      [](pi::ProcessImage::Builder root) {
+        root.getInstance().getMemories()[0].getRuns()[4].setPageCount(2);
+        root.getInstance().getMemories()[0].getRuns()[4].setFirstPage(30);
+      },
+      image);
+  back = DecodeImage(bytes, options);
+  ASSERT_FALSE(back.ok());
+  EXPECT_EQ(back.error().status, Status::kNoMemory);
+  EXPECT_THAT(back.error().message, HasSubstr("the image's memories hold 32768 bytes"));
 }
 
 TEST(ImageCodecTest, NotAnImage) {

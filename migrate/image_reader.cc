@@ -85,17 +85,19 @@ Result<kernel::ConsoleImage> ReadConsole(pi::Console::Reader in, const char* nam
   return console;
 }
 
-Result<vm::InstanceImage> ReadInstance(pi::Instance::Reader in, uint32_t page_cap,
-                                       const DecodeOptions& options) {
-  vm::InstanceImage image;
-  for (pi::GlobalValue::Reader g : in.getGlobals()) image.globals.push_back({g.getLo(), g.getHi()});
-
-  auto memories = in.getMemories();
+// The image's memories into image.instance.memories, or into
+// image.memories_ahead when they went ahead. image.page_cap is read already.
+VoidResult ReadMemories(pi::ProcessImage::Reader in, const DecodeOptions& options,
+                        ProcessImage& image) {
+  auto memories = in.getInstance().getMemories();
   if (memories.size() > kMaxMemories) {
     return Malformed("the image has " + std::to_string(memories.size()) + " memories, over the " +
                      std::to_string(kMaxMemories) + " it may have");
   }
-  // Sizes first, so that nothing is allocated for an image over budget.
+  // Sizes first, so that nothing is allocated for an image over budget: a
+  // whole memory costs its size, a delta the pages its runs cover (the
+  // receiver holds the rest already).
+  const bool ahead = in.getMemoriesAhead();
   uint64_t total_bytes = 0;
   for (uint32_t i = 0; i < memories.size(); ++i) {
     const uint32_t pages = memories[i].getPageCount();
@@ -104,28 +106,40 @@ Result<vm::InstanceImage> ReadInstance(pi::Instance::Reader in, uint32_t page_ca
       return Malformed(name + " has " + std::to_string(pages) + " pages, over wasm32's " +
                        std::to_string(vm::kMaxPages));
     }
-    if (page_cap != 0 && pages > page_cap) {
+    if (image.page_cap != 0 && pages > image.page_cap) {
       return Malformed(name + " has " + std::to_string(pages) +
-                       " pages, over the process's cap of " + std::to_string(page_cap));
+                       " pages, over the process's cap of " + std::to_string(image.page_cap));
     }
-    total_bytes += uint64_t(pages) * vm::kPageSize;
+    total_bytes +=
+        ahead ? CoveredPages(memories[i]) * kRunPageSize : uint64_t(pages) * vm::kPageSize;
   }
   if (total_bytes > options.max_memory_bytes) {
     return MakeError(Status::kNoMemory, "the image's memories hold " + std::to_string(total_bytes) +
                                             " bytes, over this reader's limit of " +
                                             std::to_string(options.max_memory_bytes));
   }
-  for (uint32_t i = 0; i < memories.size(); ++i) {
-    image.memories.push_back(TRY(ReadMemory(memories[i], i)));
+  if (ahead) {
+    image.memories_ahead.emplace();
+    for (uint32_t i = 0; i < memories.size(); ++i) {
+      image.memories_ahead->push_back(TRY(ReadDelta(memories[i], i)));
+    }
+    return Ok();
   }
+  for (uint32_t i = 0; i < memories.size(); ++i) {
+    image.instance.memories.push_back(TRY(ReadMemory(memories[i], i)));
+  }
+  return Ok();
+}
 
+// The instance apart from its memories (ReadMemories).
+void ReadInstance(pi::Instance::Reader in, vm::InstanceImage& image) {
+  for (pi::GlobalValue::Reader g : in.getGlobals()) image.globals.push_back({g.getLo(), g.getHi()});
   for (capnp::List<uint64_t>::Reader table : in.getTables()) {
     std::vector<uint64_t>& elements = image.tables.emplace_back(table.size());
     for (uint32_t i = 0; i < table.size(); ++i) elements[i] = table[i];
   }
   image.dropped_data = ReadBools(in.getDroppedData());
   image.dropped_elems = ReadBools(in.getDroppedElems());
-  return image;
 }
 
 Result<vm::ThreadImage> ReadThread(pi::Thread::Reader in) {
@@ -267,7 +281,8 @@ Result<ProcessImage> ReadImageMessage(pi::ProcessImage::Reader in, const DecodeO
   image.fuel_limit = in.getFuelLimit();
   image.fuel_used = in.getFuelUsed();
   image.cpu_ns = in.getCpuNs();
-  image.instance = TRY(ReadInstance(in.getInstance(), image.page_cap, options));
+  TRY(ReadMemories(in, options, image));
+  ReadInstance(in.getInstance(), image.instance);
   image.thread = TRY(ReadThread(in.getThread()));
   image.start_pending = in.getStartPending();
 

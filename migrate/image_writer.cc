@@ -44,16 +44,34 @@ void WriteConsole(const kernel::ConsoleImage& console, pi::Console::Builder out)
   out.setBytes(capnp::Data::Reader(console.bytes.data(), console.bytes.size()));
 }
 
-VoidResult WriteInstance(const vm::InstanceImage& image, int zstd_level,
-                         pi::Instance::Builder out) {
+// The image's memories: whole, or as the deltas of memories that went ahead.
+VoidResult WriteMemories(const ProcessImage& image, int zstd_level, pi::Instance::Builder out) {
+  if (!image.memories_ahead) {
+    auto memories = out.initMemories(uint32_t(image.instance.memories.size()));
+    for (size_t i = 0; i < image.instance.memories.size(); ++i) {
+      TRY(WriteMemory(image.instance.memories[i], zstd_level, memories[uint32_t(i)]));
+    }
+    return Ok();
+  }
+  if (!image.instance.memories.empty()) {
+    return MakeError(Status::kInvalidArgs, "an image whose memories went ahead holds " +
+                                               std::to_string(image.instance.memories.size()) +
+                                               " whole memories as well");
+  }
+  const std::vector<kernel::MemoryDelta>& deltas = *image.memories_ahead;
+  auto memories = out.initMemories(uint32_t(deltas.size()));
+  for (size_t i = 0; i < deltas.size(); ++i) {
+    TRY(WriteDelta(deltas[i], zstd_level, memories[uint32_t(i)]));
+  }
+  return Ok();
+}
+
+// The instance apart from its memories (WriteMemories).
+void WriteInstance(const vm::InstanceImage& image, pi::Instance::Builder out) {
   auto globals = out.initGlobals(uint32_t(image.globals.size()));
   for (size_t i = 0; i < image.globals.size(); ++i) {
     globals[uint32_t(i)].setLo(image.globals[i].lo);
     globals[uint32_t(i)].setHi(image.globals[i].hi);
-  }
-  auto memories = out.initMemories(uint32_t(image.memories.size()));
-  for (size_t i = 0; i < image.memories.size(); ++i) {
-    TRY(WriteMemory(image.memories[i], zstd_level, memories[uint32_t(i)]));
   }
   auto tables = out.initTables(uint32_t(image.tables.size()));
   for (size_t i = 0; i < image.tables.size(); ++i) {
@@ -63,7 +81,6 @@ VoidResult WriteInstance(const vm::InstanceImage& image, int zstd_level,
   }
   WriteBools(image.dropped_data, out.initDroppedData(uint32_t(image.dropped_data.size())));
   WriteBools(image.dropped_elems, out.initDroppedElems(uint32_t(image.dropped_elems.size())));
-  return Ok();
 }
 
 void WriteThread(const vm::ThreadImage& image, pi::Thread::Builder out) {
@@ -143,7 +160,10 @@ VoidResult WriteImageMessage(const ProcessImage& image, const EncodeOptions& opt
   out.setFuelLimit(image.fuel_limit);
   out.setFuelUsed(image.fuel_used);
   out.setCpuNs(image.cpu_ns);
-  TRY(WriteInstance(image.instance, options.zstd_level, out.initInstance()));
+  pi::Instance::Builder instance = out.initInstance();
+  TRY(WriteMemories(image, options.zstd_level, instance));
+  WriteInstance(image.instance, instance);
+  out.setMemoriesAhead(image.memories_ahead.has_value());
   WriteThread(image.thread, out.initThread());
   out.setStartPending(image.start_pending);
   WriteHandles(image.handles, out.initHandles(uint32_t(image.handles.size())));
