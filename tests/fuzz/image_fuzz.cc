@@ -48,8 +48,10 @@ void RecordSeeds(const std::string& dir) {
   kernel::ProcessImage quiet = SampleImage();
   quiet.pending_poll.reset();
   quiet.instance.memories = {SampleMemory(1)};
+  // Pre-copy's final image: memories as deltas, with zero runs.
+  kernel::ProcessImage ahead = SampleImageAhead();
   const std::pair<const char*, const kernel::ProcessImage*> samples[] = {
-      {"rich", &rich}, {"bare", &bare}, {"quiet", &quiet}};
+      {"rich", &rich}, {"bare", &bare}, {"quiet", &quiet}, {"ahead", &ahead}};
   for (const auto& [name, image] : samples) {
     Result<std::vector<uint8_t>> bytes = EncodeImage(*image, kWireOptions);
     if (!bytes.ok()) std::abort();
