@@ -17,11 +17,16 @@ namespace pi = proto::image;
 
 constexpr uint64_t kRunPagesPerWasmPage = vm::kPageSize / kRunPageSize;
 
-// A writer stops trying zstd after this many data runs in a row that it
-// shrinks by less than a tenth: memory like that (random, encrypted, already
-// compressed) rarely turns compressible further on, and compressing it costs
-// more time than sending it raw. Zero runs neither count nor break the streak.
-constexpr int kPoorRunsBeforeGivingUp = 4;
+// zstd costs more time than it saves on memory it cannot shrink (random,
+// encrypted, already compressed), and such memory comes in long stretches.
+// So after kPoorRunsInARow data runs in a row that it shrinks by less than a
+// tenth, a writer sends the next kRunsSentRawAfterPoorOnes data runs raw
+// without trying, then tries one again: incompressible memory gets about a
+// 33rd of the zstd work, and compressible memory after it is found within
+// 32 runs (8 MiB). Never trying again would send all of that raw. Zero runs
+// neither count nor break a streak.
+constexpr int kPoorRunsInARow = 4;
+constexpr int kRunsSentRawAfterPoorOnes = 32;
 
 bool IsZeroPage(const uint8_t* page) {
   uint64_t any = 0;
@@ -118,9 +123,20 @@ class RunWriter {
                  run);
   }
 
+  // Whether the next data run tries zstd (kPoorRunsInARow says when not).
+  bool ShouldTryZstd() {
+    if (zstd_level_ == 0) return false;
+    if (poor_runs_ < kPoorRunsInARow || raw_runs_ == kRunsSentRawAfterPoorOnes) {
+      raw_runs_ = 0;
+      return true;
+    }
+    ++raw_runs_;
+    return false;
+  }
+
   // Stores a data run's bytes raw or as a zstd frame, whichever is smaller.
   VoidResult Store(std::span<const uint8_t> raw, Run& run) {
-    if (zstd_level_ != 0 && poor_runs_ < kPoorRunsBeforeGivingUp) {
+    if (ShouldTryZstd()) {
       if (!cctx_) {
         cctx_.reset(ZSTD_createCCtx());
         if (!cctx_) return ZstdOutOfMemory();
@@ -153,6 +169,7 @@ class RunWriter {
   std::unique_ptr<ZSTD_CCtx, ZstdCCtxDeleter> cctx_;  // Made for the first data run.
   std::vector<uint8_t> packed_;
   int poor_runs_ = 0;  // Data runs in a row that zstd shrank by under a tenth.
+  int raw_runs_ = 0;   // Data runs sent raw untried since zstd was last tried.
 };
 
 VoidResult CheckMemorySize(uint64_t bytes) {
