@@ -19,6 +19,7 @@ using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("shoal::proto::rpc");
 
 using ObjectRpc = import "object_rpc.capnp";
+using Image = import "image.capnp";
 
 interface Node {
   # Opens host directory `path` (absolute, on the serving node) as a
@@ -37,9 +38,9 @@ interface Node {
 
   # Receives a migrating process (docs/migration.md, "Live migration
   # protocol"): its pid, for messages, and the size of its image, which
-  # then arrives in order through the Migration's write. kNoMemory when
-  # this node will not take an image that large; kAlreadyExists when the
-  # pid runs here.
+  # then arrives in order through the Migration's write (0: told later by
+  # expectImage, after a pre-copy). kNoMemory when this node will not take
+  # an image that large; kAlreadyExists when the pid runs here.
   migrateIn @2 (pid :UInt64, imageBytes :UInt64)
       -> (outcome :ObjectRpc.Outcome, migration :Migration);
 
@@ -55,6 +56,12 @@ interface Node {
 # commit; dropping the capability before commit, or abort, drops what it
 # received. The image's live-object handles (capIndex 0, 1, ...) arrive as
 # `objects` in prepare, in the same order.
+#
+# A pre-copy (docs/migration.md, "Pre-copy") first sends the memories'
+# pages with `pages` while the process still runs on the source, round
+# after round, then expectImage and an image with memoriesAhead, which
+# carries only what the last round missed. A failed batch (bad runs, too
+# much memory) is reported by prepare; later batches are ignored.
 interface Migration {
   write @0 (bytes :Data) -> stream;
   # Every byte of the image has come (exactly imageBytes, else kInvalidArgs)
@@ -65,4 +72,10 @@ interface Migration {
   # kManage), which the source's process object forwards to from now on.
   commit @2 () -> (outcome :ObjectRpc.Outcome, process :ObjectRpc.Handle);
   abort @3 ();
+  # Pages of memory `index` sent ahead: `pages.pageCount` is the memory's
+  # size then (it never shrinks), `pages.runs` the pages of this batch,
+  # each replacing what an earlier batch sent for it.
+  pages @4 (index :UInt32, pages :Image.Memory) -> stream;
+  # The image's size, which migrateIn left at 0; before the first write.
+  expectImage @5 (imageBytes :UInt64);
 }

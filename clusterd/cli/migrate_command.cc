@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "clusterd/cli/cluster_commands.h"
+#include "kernel/base/byte_size.h"
 
 namespace shoal::cli {
 
@@ -13,16 +14,46 @@ namespace {
 // Large images take their time; the daemon bounds each step itself.
 constexpr std::chrono::minutes kMigrateTimeout{5};
 
-const char* StageName(pb::MigrateProgress::Stage stage) {
-  switch (stage) {
+struct MigrateArgs {
+  uint64_t pid = 0;
+  std::string to;
+  uint32_t max_freeze_ms = 0;
+  bool stop_and_copy = false;
+};
+
+// One line on stderr per stage; a pre-copy round shows what it sent, how
+// fast the process wrote memory meanwhile and whether it was slowed.
+void ShowProgress(const pb::MigrateProgress& progress) {
+  switch (progress.stage()) {
+    case pb::MigrateProgress::STAGE_COPYING: {
+      std::string line = "  round " + std::to_string(progress.round()) + ": " +
+                         FormatByteSize(progress.bytes_sent()) + " sent";
+      if (progress.round_bytes() != 0) {
+        line += ", this round " + FormatByteSize(progress.round_bytes());
+      }
+      if (progress.dirty_bytes_per_s() != 0) {
+        line += ", dirtying " + FormatByteSize(progress.dirty_bytes_per_s()) + "/s";
+      }
+      if (progress.run_share_permille() != 0 && progress.run_share_permille() < 1000) {
+        char share[32];
+        std::snprintf(share, sizeof share, ", slowed to %.1f%%",
+                      progress.run_share_permille() / 10.0);
+        line += share;
+      }
+      std::fprintf(stderr, "%s\n", line.c_str());
+      return;
+    }
     case pb::MigrateProgress::STAGE_FROZEN:
-      return "frozen";
+      std::fprintf(stderr, "  frozen (image %s)\n", FormatByteSize(progress.image_bytes()).c_str());
+      return;
     case pb::MigrateProgress::STAGE_PREPARED:
-      return "prepared";
+      std::fprintf(stderr, "  prepared\n");
+      return;
     case pb::MigrateProgress::STAGE_COMMITTED:
-      return "committed";
+      std::fprintf(stderr, "  committed\n");
+      return;
     default:
-      return "?";
+      return;
   }
 }
 
@@ -30,34 +61,38 @@ const char* StageName(pb::MigrateProgress::Stage stage) {
 
 void AddMigrateCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
   CLI::App* sub = app.add_subcommand("migrate", "Move a running process to another node, live");
-  auto pid = std::make_shared<uint64_t>(0);
-  auto to = std::make_shared<std::string>();
-  sub->add_option("PID", *pid, "Process id")->required();
-  sub->add_option("--to", *to, "Destination node")->required();
-  RunWithClient(sub, options, exit_code, [pid, to](Client& client) {
+  auto args = std::make_shared<MigrateArgs>();
+  sub->add_option("PID", args->pid, "Process id")->required();
+  sub->add_option("--to", args->to, "Destination node")->required();
+  sub->add_option("--max-freeze-ms", args->max_freeze_ms,
+                  "Refuse the move unless the process stands still at most this long "
+                  "(it is slowed while its memory is copied if need be)");
+  sub->add_flag("--stop-and-copy", args->stop_and_copy,
+                "Freeze first and send the whole image, with no pre-copy rounds");
+  RunWithClient(sub, options, exit_code, [args](Client& client) {
     pb::MigrateRequest request;
-    request.set_pid(*pid);
-    request.set_to_node(*to);
+    request.set_pid(args->pid);
+    request.set_to_node(args->to);
+    request.set_max_freeze_ms(args->max_freeze_ms);
+    request.set_stop_and_copy(args->stop_and_copy);
     std::unique_ptr<grpc::ClientContext> context = client.Context(kMigrateTimeout);
     auto reader = client.admin().Migrate(context.get(), request);
     pb::MigrateProgress progress;
     pb::MigrateSummary summary;
     while (reader->Read(&progress)) {
       if (progress.has_summary()) summary = progress.summary();
-      if (!client.json()) {
-        std::fprintf(stderr, "  %s (%llu bytes)\n", StageName(progress.stage()),
-                     (unsigned long long)progress.image_bytes());
-      }
+      if (!client.json()) ShowProgress(progress);
     }
     grpc::Status status = reader->Finish();
     if (!status.ok()) return client.Fail(status);
     if (client.json()) {
       PrintJson(summary);
     } else {
-      std::printf("migrated %llu from %s to %s in %.1f ms (frozen %.1f ms, %llu bytes)\n",
+      std::printf("migrated %llu from %s to %s in %.1f ms (frozen %.1f ms, %u rounds, %s sent)\n",
                   (unsigned long long)summary.pid(), summary.from_node().c_str(),
                   summary.to_node().c_str(), summary.total_us() / 1000.0,
-                  summary.freeze_us() / 1000.0, (unsigned long long)summary.image_bytes());
+                  summary.freeze_us() / 1000.0, summary.rounds(),
+                  FormatByteSize(summary.bytes_sent()).c_str());
     }
     return 0;
   });

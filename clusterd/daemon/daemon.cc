@@ -81,8 +81,10 @@ VoidResult Daemon::Init() {
   data.services.directories = HostDirectories(host_->file_io());
   data.services.spawner = host_->spawner();
   data.services.migrations = [this](std::span<const uint8_t> image,
-                                    std::vector<kernel::HandleEntry> objects) {
-    auto arrival = host_->Receive(image, std::move(objects), 0, /*migrated=*/true);
+                                    std::vector<kernel::HandleEntry> objects,
+                                    std::vector<std::unique_ptr<vm::Memory>> memories_ahead) {
+    auto arrival = host_->Receive(image, std::move(objects), std::move(memories_ahead), 0,
+                                  /*migrated=*/true);
     // Back where it once left: this node's record of that move is stale.
     if (arrival.ok() && directory_) directory_->ForgetMove((*arrival)->pid());
     return arrival;

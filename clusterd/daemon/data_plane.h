@@ -126,12 +126,26 @@ class DataPlane {
     friend class DataPlane;
     std::shared_ptr<OutboundState> state_;  // Lives on the loop.
   };
+  // Opens the move of process `pid` to `peer` (Node.migrateIn) with an
+  // image of `image_bytes`, or of a size told with the image (0: a
+  // pre-copy, whose image is made after its pages went ahead). Errors:
+  // Node()'s, the peer's refusal (the pid runs there, too large),
+  // kPeerGone when the link broke or the deadline passed.
+  Result<std::unique_ptr<Outbound>> OpenMigration(const std::string& peer, uint64_t pid,
+                                                  uint64_t image_bytes, Deadline deadline);
+  // Sends pages of memory `index` ahead (Migration.pages; `batch` holds a
+  // proto/image.capnp Memory) and returns once the stream has room for
+  // the next batch, so a caller producing batches is paced by the link.
+  VoidResult SendPages(Outbound& outbound, uint32_t index,
+                       std::shared_ptr<capnp::MallocMessageBuilder> batch, Deadline deadline);
   // Sends a frozen process's `image` (migrate/image_codec.h, live objects
-  // allowed) to `peer` in 1 MiB writes, with `objects` (its live handles, in
-  // order) exported, and has the peer prepare it. Blocks the caller (a gRPC
-  // thread) until then or `deadline`. Errors: Node()'s, the peer's refusal
-  // (the image, the pid, its size), kPeerGone when the link broke or the
-  // deadline passed.
+  // allowed) in 1 MiB writes, with `objects` (its live handles, in image
+  // order) as capabilities, and has the peer prepare it. Errors: the
+  // peer's refusal (the image, the pid, its size), kPeerGone when the link
+  // broke or the deadline passed.
+  VoidResult SendImage(Outbound& outbound, std::shared_ptr<const std::vector<uint8_t>> image,
+                       std::vector<kernel::HandleEntry> objects, Deadline deadline);
+  // OpenMigration and SendImage: a stop-and-copy move.
   Result<std::unique_ptr<Outbound>> SendProcess(const std::string& peer, uint64_t pid,
                                                 std::shared_ptr<const std::vector<uint8_t>> image,
                                                 std::vector<kernel::HandleEntry> objects,

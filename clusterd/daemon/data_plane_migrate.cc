@@ -1,7 +1,8 @@
 // DataPlane, the sending side of a live migration (proto/node.capnp,
-// Node.migrateIn and Migration): the image goes in order in 1 MiB stream
-// writes, which Cap'n Proto's flow control paces, then prepare carries the
-// live handles as capabilities, and commit answers the process's handle.
+// Node.migrateIn and Migration): a pre-copy's page batches, then the image
+// in order in 1 MiB stream writes, which Cap'n Proto's flow control paces,
+// then prepare carries the live handles as capabilities, and commit
+// answers the process's handle.
 #include <condition_variable>
 #include <mutex>
 
@@ -61,62 +62,117 @@ struct OutboundState {
   kj::Maybe<proto::rpc::Migration::Client> migration;
   std::shared_ptr<Link> link;
   std::string peer;
+  bool announce_image = false;  // Opened with no image size: SendImage tells it.
   bool committed = false;
 };
 
-Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::SendProcess(
-    const std::string& peer, uint64_t pid, std::shared_ptr<const std::vector<uint8_t>> image,
-    std::vector<HandleEntry> objects, Deadline deadline) {
+Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::OpenMigration(const std::string& peer,
+                                                                      uint64_t pid,
+                                                                      uint64_t image_bytes,
+                                                                      Deadline deadline) {
   auto state = kernel::remote::LoopShared(loop_, new OutboundState(loop_));
   state->peer = peer;
-  auto shared_objects = std::make_shared<std::vector<HandleEntry>>(std::move(objects));
-  auto start = [this, peer, pid, image, shared_objects, state]() -> kj::Promise<VoidResult> {
+  state->announce_image = image_bytes == 0;
+  auto start = [this, peer, pid, image_bytes, state]() -> kj::Promise<VoidResult> {
     return Node(peer).then(
-        [pid, image, shared_objects, state](Result<PeerNode> node) -> kj::Promise<VoidResult> {
+        [pid, image_bytes, state](Result<PeerNode> node) -> kj::Promise<VoidResult> {
           if (!node.ok()) return VoidResult(node.error());
           state->link = node->link;
           auto request = node->node.migrateInRequest();
           request.setPid(pid);
-          request.setImageBytes(image->size());
+          request.setImageBytes(image_bytes);
           return request.send().then(
-              [image, shared_objects, state](auto&& response) -> kj::Promise<VoidResult> {
+              [state](auto&& response) -> VoidResult {
                 VoidResult taken = kernel::remote::ReadOutcome(response.getOutcome());
-                if (!taken.ok()) return taken;
-                proto::rpc::Migration::Client migration = response.getMigration();
-                state->migration = migration;
-                kj::Promise<void> sent = kj::READY_NOW;
-                for (size_t at = 0; at < image->size(); at += kWriteBytes) {
-                  sent = sent.then([migration, image, at]() mutable {
-                    auto write = migration.writeRequest();
-                    size_t n = std::min(kWriteBytes, image->size() - at);
-                    write.setBytes(kj::arrayPtr(image->data() + at, n));
-                    return write.send();
-                  });
-                }
-                return sent.then(
-                    [migration, shared_objects, state]() mutable -> kj::Promise<VoidResult> {
-                      auto prepare = migration.prepareRequest();
-                      auto out = prepare.initObjects(uint32_t(shared_objects->size()));
-                      for (uint32_t i = 0; i < out.size(); ++i) {
-                        VoidResult exported =
-                            kernel::remote::ExportHandle(state->link, (*shared_objects)[i], out[i]);
-                        if (!exported.ok()) return exported;
-                      }
-                      return prepare.send().then([](auto&& prepared) {
-                        return kernel::remote::ReadOutcome(prepared.getOutcome());
-                      });
-                    });
+                if (taken.ok()) state->migration = response.getMigration();
+                return taken;
               },
               [state](kj::Exception&& e) -> VoidResult {
                 return kernel::remote::FromException(e, state->peer);
               });
         });
   };
-  VoidResult prepared = RunUntil<VoidResult>(
+  VoidResult opened = RunUntil<VoidResult>(
       *loop_, std::move(start), deadline,
-      MakeError(Status::kPeerGone, "node " + peer + " did not take the process in time"));
-  if (!prepared.ok()) return prepared.error();  // `state` aborts on its way out.
+      MakeError(Status::kPeerGone, "node " + peer + " did not answer the move in time"));
+  if (!opened.ok()) return opened.error();  // `state` aborts on its way out.
   return std::make_unique<Outbound>(std::move(state));
+}
+
+VoidResult DataPlane::SendPages(Outbound& outbound, uint32_t index,
+                                std::shared_ptr<capnp::MallocMessageBuilder> batch,
+                                Deadline deadline) {
+  std::shared_ptr<OutboundState> state = outbound.state_;
+  auto start = [state, index, batch]() -> kj::Promise<VoidResult> {
+    KJ_IF_MAYBE (migration, state->migration) {
+      auto request = migration->pagesRequest();
+      request.setIndex(index);
+      request.setPages(batch->getRoot<proto::image::Memory>().asReader());
+      return request.send().then([]() -> VoidResult { return Ok(); },
+                                 [state](kj::Exception&& e) -> VoidResult {
+                                   return kernel::remote::FromException(e, state->peer);
+                                 });
+    }
+    return VoidResult(MakeError(Status::kInvalidArgs, "no move is open"));
+  };
+  return RunUntil<VoidResult>(
+      *loop_, std::move(start), deadline,
+      MakeError(Status::kPeerGone, "node " + state->peer + " stopped taking pages in time"));
+}
+
+VoidResult DataPlane::SendImage(Outbound& outbound,
+                                std::shared_ptr<const std::vector<uint8_t>> image,
+                                std::vector<HandleEntry> objects, Deadline deadline) {
+  std::shared_ptr<OutboundState> state = outbound.state_;
+  auto shared_objects = std::make_shared<std::vector<HandleEntry>>(std::move(objects));
+  auto start = [state, image, shared_objects]() -> kj::Promise<VoidResult> {
+    proto::rpc::Migration::Client* open = nullptr;
+    KJ_IF_MAYBE (migration, state->migration) {
+      open = migration;
+    }
+    if (open == nullptr) return VoidResult(MakeError(Status::kInvalidArgs, "no move is open"));
+    proto::rpc::Migration::Client migration = *open;
+    kj::Promise<void> sent = kj::READY_NOW;
+    if (state->announce_image) {
+      auto expect = migration.expectImageRequest();
+      expect.setImageBytes(image->size());
+      sent = expect.send().ignoreResult();
+    }
+    for (size_t at = 0; at < image->size(); at += kWriteBytes) {
+      sent = sent.then([migration, image, at]() mutable {
+        auto write = migration.writeRequest();
+        size_t n = std::min(kWriteBytes, image->size() - at);
+        write.setBytes(kj::arrayPtr(image->data() + at, n));
+        return write.send();
+      });
+    }
+    return sent
+        .then([migration, shared_objects, state]() mutable -> kj::Promise<VoidResult> {
+          auto prepare = migration.prepareRequest();
+          auto out = prepare.initObjects(uint32_t(shared_objects->size()));
+          for (uint32_t i = 0; i < out.size(); ++i) {
+            VoidResult exported =
+                kernel::remote::ExportHandle(state->link, (*shared_objects)[i], out[i]);
+            if (!exported.ok()) return exported;
+          }
+          return prepare.send().then(
+              [](auto&& prepared) { return kernel::remote::ReadOutcome(prepared.getOutcome()); });
+        })
+        .catch_([state](kj::Exception&& e) -> VoidResult {
+          return kernel::remote::FromException(e, state->peer);
+        });
+  };
+  return RunUntil<VoidResult>(
+      *loop_, std::move(start), deadline,
+      MakeError(Status::kPeerGone, "node " + state->peer + " did not take the process in time"));
+}
+
+Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::SendProcess(
+    const std::string& peer, uint64_t pid, std::shared_ptr<const std::vector<uint8_t>> image,
+    std::vector<HandleEntry> objects, Deadline deadline) {
+  std::unique_ptr<Outbound> outbound = TRY(OpenMigration(peer, pid, image->size(), deadline));
+  TRY(SendImage(*outbound, std::move(image), std::move(objects), deadline));
+  return outbound;
 }
 
 Result<HandleEntry> DataPlane::Commit(Outbound& outbound, Deadline deadline) {

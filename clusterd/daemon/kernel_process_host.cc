@@ -337,10 +337,11 @@ class KernelProcessHost::Arrival final : public IncomingProcess {
 };
 
 Result<std::unique_ptr<IncomingProcess>> KernelProcessHost::Receive(
-    std::span<const uint8_t> bytes, std::vector<kernel::HandleEntry> objects, uint64_t pid,
-    bool migrated) {
+    std::span<const uint8_t> bytes, std::vector<kernel::HandleEntry> objects,
+    std::vector<std::unique_ptr<vm::Memory>> memories_ahead, uint64_t pid, bool migrated) {
   kernel::RestoreRequest request;
   request.image = TRY(migrate::DecodeImage(bytes));
+  request.memories_ahead = std::move(memories_ahead);
   size_t next = 0;
   for (kernel::HandleImage& handle : request.image.handles) {
     if (handle.origin != kernel::HandleOrigin::kObject) continue;
@@ -392,7 +393,7 @@ Result<std::unique_ptr<IncomingProcess>> KernelProcessHost::Receive(
 }
 
 Result<uint64_t> KernelProcessHost::Restore(std::span<const uint8_t> bytes, uint64_t pid) {
-  std::unique_ptr<IncomingProcess> arrival = TRY(Receive(bytes, {}, pid, /*migrated=*/false));
+  std::unique_ptr<IncomingProcess> arrival = TRY(Receive(bytes, {}, {}, pid, /*migrated=*/false));
   TRY(arrival->Start());
   return arrival->pid();
 }
@@ -436,13 +437,24 @@ class KernelProcessHost::Leaving final : public Departure {
   std::shared_ptr<const std::vector<uint8_t>> image_;
 };
 
-Result<std::unique_ptr<KernelProcessHost::Departure>> KernelProcessHost::Depart(uint64_t pid) {
+Result<std::unique_ptr<kernel::MemoryRounds>> KernelProcessHost::StartMemoryRounds(uint64_t pid) {
   {
     std::lock_guard lock(mu_);
     auto it = entries_.find(pid);
     if (it == entries_.end() || !it->second->info.running()) return NoProcess(pid);
   }
-  std::unique_ptr<kernel::FrozenProcess> frozen = TRY(kernel_->Freeze(pid));
+  return kernel_->StartMemoryRounds(pid);
+}
+
+Result<std::unique_ptr<KernelProcessHost::Departure>> KernelProcessHost::Depart(
+    uint64_t pid, kernel::FreezeMemory memory) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(pid);
+    if (it == entries_.end() || !it->second->info.running()) return NoProcess(pid);
+  }
+  std::unique_ptr<kernel::FrozenProcess> frozen =
+      TRY(kernel_->Freeze(pid, {std::chrono::seconds(10), memory}));
   kernel::ProcessImage& image = frozen->image();
   image.module_sha256 = migrate::HashBytes(image.module_bytes);
   migrate::EncodeOptions options;
@@ -450,6 +462,7 @@ Result<std::unique_ptr<KernelProcessHost::Departure>> KernelProcessHost::Depart(
   std::vector<uint8_t> bytes = TRY(migrate::EncodeImage(image, options));
   // The bytes hold them now; the frozen process keeps only its handles.
   std::vector<std::vector<uint8_t>>().swap(image.instance.memories);
+  image.memories_ahead.reset();
   std::vector<uint8_t>().swap(image.module_bytes);
   return std::unique_ptr<Departure>(new Leaving(this, std::move(frozen), std::move(bytes)));
 }

@@ -157,13 +157,14 @@ grpc::Status LocalProcesses::Migrate(const pb::MigrateRequest& request,
                             self_ + " already");
   }
   Result<pb::MigrateSummary> moved = migrator_->Migrate(
-      request.pid(), request.to_node(),
+      request.pid(), request.to_node(), request,
       [writer](const pb::MigrateProgress& progress) { writer->Write(progress); });
   if (moved.ok()) return grpc::Status::OK;
   std::string context =
       "cannot move process " + std::to_string(request.pid()) + " to " + request.to_node();
   switch (moved.error().status) {
     case Status::kNotSupported:
+    case Status::kExhausted:  // The freeze time asked for cannot be met.
       return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                           context + ": " + moved.error().message);
     case Status::kNotFound:

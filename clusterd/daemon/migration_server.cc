@@ -2,11 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "kernel/remote/handles.h"
 #include "kernel/remote/outcome.h"
+#include "migrate/page_batch.h"
 
 namespace shoal::clusterd {
 namespace {
@@ -14,8 +16,13 @@ namespace {
 class MigrationServer final : public proto::rpc::Migration::Server {
  public:
   MigrationServer(std::shared_ptr<kernel::remote::Link> link, MigrationReceiver receiver,
-                  uint64_t pid, uint64_t image_bytes)
-      : link_(std::move(link)), receiver_(std::move(receiver)), pid_(pid), expected_(image_bytes) {
+                  uint64_t pid, uint64_t image_bytes, uint64_t max_bytes)
+      : link_(std::move(link)),
+        receiver_(std::move(receiver)),
+        pid_(pid),
+        max_bytes_(max_bytes),
+        expected_(image_bytes),
+        ahead_(max_bytes) {
     image_.reserve(image_bytes);
   }
 
@@ -34,10 +41,42 @@ class MigrationServer final : public proto::rpc::Migration::Server {
     return kj::READY_NOW;
   }
 
+  kj::Promise<void> pages(PagesContext context) override {
+    if (state_ != State::kReceiving || failure_ || !image_.empty()) {
+      if (!failure_ && state_ == State::kReceiving) {
+        failure_ = MakeError(Status::kInvalidArgs, "pages came after the image");
+      }
+      return kj::READY_NOW;
+    }
+    auto params = context.getParams();
+    VoidResult applied = ahead_.Apply(params.getIndex(), params.getPages());
+    if (!applied.ok()) failure_ = applied.error();  // Prepare reports it.
+    return kj::READY_NOW;
+  }
+
+  kj::Promise<void> expectImage(ExpectImageContext context) override {
+    const uint64_t bytes = context.getParams().getImageBytes();
+    if (expected_ != 0 || !image_.empty()) {
+      failure_ = MakeError(Status::kInvalidArgs, "the image's size was told twice");
+    } else if (bytes > max_bytes_) {
+      failure_ = MakeError(Status::kNoMemory, "an image of " + std::to_string(bytes) +
+                                                  " bytes is more than this node takes");
+    } else {
+      expected_ = bytes;
+      image_.reserve(bytes);
+    }
+    return kj::READY_NOW;
+  }
+
   kj::Promise<void> prepare(PrepareContext context) override {
     if (state_ != State::kReceiving) {
       kernel::remote::SetOutcome(context.getResults().initOutcome(),
                                  MakeError(Status::kInvalidArgs, "prepare came twice"));
+      return kj::READY_NOW;
+    }
+    if (failure_) {
+      state_ = State::kDone;
+      kernel::remote::SetOutcome(context.getResults().initOutcome(), *failure_);
       return kj::READY_NOW;
     }
     if (overflow_ || image_.size() != expected_) {
@@ -57,7 +96,7 @@ class MigrationServer final : public proto::rpc::Migration::Server {
             return kernel::remote::SetOutcome(outcome, objects.error());
           }
           Result<std::unique_ptr<IncomingProcess>> prepared =
-              receiver_(image_, std::move(objects).value());
+              receiver_(image_, std::move(objects).value(), ahead_.Take());
           std::vector<uint8_t>().swap(image_);  // The process holds what it needs.
           if (!prepared.ok()) {
             state_ = State::kDone;
@@ -94,6 +133,7 @@ class MigrationServer final : public proto::rpc::Migration::Server {
     state_ = State::kDone;
     prepared_.reset();
     std::vector<uint8_t>().swap(image_);
+    (void)ahead_.Take();
     return kj::READY_NOW;
   }
 
@@ -103,8 +143,11 @@ class MigrationServer final : public proto::rpc::Migration::Server {
   const std::shared_ptr<kernel::remote::Link> link_;
   const MigrationReceiver receiver_;
   const uint64_t pid_;
-  const uint64_t expected_;
+  const uint64_t max_bytes_;
+  uint64_t expected_;  // The image's size; 0 until expectImage after a pre-copy.
   std::vector<uint8_t> image_;
+  migrate::StagedMemories ahead_;  // A pre-copy's pages.
+  std::optional<Error> failure_;   // Of a stream call, which cannot answer: prepare reports it.
   bool overflow_ = false;
   State state_ = State::kReceiving;
   std::unique_ptr<IncomingProcess> prepared_;
@@ -114,8 +157,8 @@ class MigrationServer final : public proto::rpc::Migration::Server {
 
 proto::rpc::Migration::Client ServeMigration(const std::shared_ptr<kernel::remote::Link>& link,
                                              MigrationReceiver receiver, uint64_t pid,
-                                             uint64_t image_bytes) {
-  return kj::heap<MigrationServer>(link, std::move(receiver), pid, image_bytes);
+                                             uint64_t image_bytes, uint64_t max_bytes) {
+  return kj::heap<MigrationServer>(link, std::move(receiver), pid, image_bytes, max_bytes);
 }
 
 }  // namespace shoal::clusterd

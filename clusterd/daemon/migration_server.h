@@ -1,6 +1,7 @@
 // The destination's side of one live migration: the Migration capability
-// (proto/node.capnp) a node answers migrateIn with. It collects the image
-// as the source writes it, prepares the process on `prepare` (the
+// (proto/node.capnp) a node answers migrateIn with. It keeps the pages a
+// pre-copy sends ahead (at most `max_bytes` of memory, as for the image),
+// collects the image as the source writes it, prepares the process on `prepare` (the
 // MigrationReceiver builds and checks it; nothing runs), starts it on
 // `commit` and answers its process handle. Abort, or the capability's
 // release before commit (the source gave up or its connection broke),
@@ -19,6 +20,6 @@ namespace shoal::clusterd {
 
 proto::rpc::Migration::Client ServeMigration(const std::shared_ptr<kernel::remote::Link>& link,
                                              MigrationReceiver receiver, uint64_t pid,
-                                             uint64_t image_bytes);
+                                             uint64_t image_bytes, uint64_t max_bytes);
 
 }  // namespace shoal::clusterd

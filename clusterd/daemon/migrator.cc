@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <thread>
+
+#include "migrate/page_batch.h"
 
 namespace shoal::clusterd {
 namespace {
@@ -10,8 +13,24 @@ namespace {
 namespace pb = shoal::admin::v1;
 using Clock = std::chrono::steady_clock;
 
+// Pages per batch sent ahead: 1 MiB, as the image's writes.
+constexpr size_t kBatchPages = 256;
+constexpr uint64_t kPageBytes = vm::Memory::kDirtyPageSize;
+// Until a round is large enough to time, the link is taken to carry this.
+constexpr double kAssumedBytesPerSecond = 100.0 * (1 << 20);
+constexpr uint64_t kTimedRoundBytes = 4 << 20;
+// A round that sends more than this share of the one before does not
+// converge: the process is slowed, halving its share of time each time.
+constexpr double kConverging = 0.8;
+constexpr double kSlowestShare = 0.01;
+constexpr auto kProgressEvery = std::chrono::milliseconds(250);
+
 uint64_t MicrosSince(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+}
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
 pb::MigrateProgress Stage(pb::MigrateProgress::Stage stage, uint64_t image_bytes) {
@@ -23,17 +42,124 @@ pb::MigrateProgress Stage(pb::MigrateProgress::Stage stage, uint64_t image_bytes
 
 }  // namespace
 
+struct Migrator::Rounds {
+  Clock::time_point started = Clock::now();
+  uint32_t count = 0;  // Rounds sent ahead.
+  uint64_t bytes_sent = 0;
+};
+
 Result<pb::MigrateSummary> Migrator::Migrate(uint64_t pid, const std::string& to,
+                                             const pb::MigrateRequest& request,
                                              const Progress& progress) {
-  const Clock::time_point started = Clock::now();
-  std::unique_ptr<KernelProcessHost::Departure> departure = TRY(host_.Depart(pid));
+  Rounds figures;
+  if (request.stop_and_copy()) {
+    return FreezeAndCommit(pid, to, nullptr, kernel::FreezeMemory::kWhole, figures, progress);
+  }
+  // What cannot move is refused here, before a page is sent.
+  std::unique_ptr<kernel::MemoryRounds> rounds = TRY(host_.StartMemoryRounds(pid));
+  std::unique_ptr<DataPlane::Outbound> outbound =
+      TRY(data_.OpenMigration(to, pid, 0, Clock::now() + kCommitTimeout));
+  TRY(PreCopy(pid, *rounds, *outbound, request.max_freeze_ms(), figures, progress));
+  return FreezeAndCommit(pid, to, std::move(outbound), kernel::FreezeMemory::kDelta, figures,
+                         progress);
+}
+
+VoidResult Migrator::PreCopy(uint64_t pid, kernel::MemoryRounds& rounds,
+                             DataPlane::Outbound& outbound, uint32_t max_freeze_ms, Rounds& figures,
+                             const Progress& progress) {
+  const double target_s = (max_freeze_ms != 0 ? max_freeze_ms : kDefaultFreezeTargetMs) / 1000.0;
+  const Clock::time_point deadline = Clock::now() + kSendTimeout;
+  double link_bytes_per_s = kAssumedBytesPerSecond;
+  double share = 1.0;
+  uint64_t previous_bytes = UINT64_MAX;
+  double previous_s = 0;
+  for (;;) {
+    const Clock::time_point round_start = Clock::now();
+    std::vector<std::vector<uint32_t>> pages = rounds.Take();
+    if (pages.empty()) {
+      return MakeError(Status::kNotFound,
+                       "process " + std::to_string(pid) + " ended while its memory was being sent");
+    }
+    uint64_t round_bytes = 0;
+    for (const std::vector<uint32_t>& memory : pages) round_bytes += memory.size() * kPageBytes;
+    const bool first = figures.count == 0;
+    const bool last = !first && (double(round_bytes) / link_bytes_per_s <= target_s ||
+                                 figures.count >= kMaxRounds);
+    if (last && figures.count >= kMaxRounds && max_freeze_ms != 0 &&
+        double(round_bytes) / link_bytes_per_s > target_s) {
+      return MakeError(Status::kExhausted,
+                       "after " + std::to_string(figures.count) + " rounds it still writes " +
+                           std::to_string(round_bytes >> 10) + " KiB between rounds, more than " +
+                           std::to_string(max_freeze_ms) + " ms of the link (--max-freeze-ms)");
+    }
+    if (!first && !last && double(round_bytes) > kConverging * double(previous_bytes)) {
+      share = std::max(share / 2, kSlowestShare);
+      rounds.Throttle(share);
+    }
+
+    // Send the round: every memory (the first round names each, even an
+    // empty one), in batches.
+    Clock::time_point reported = Clock::now();
+    for (size_t index = 0; index < pages.size(); ++index) {
+      const std::vector<uint32_t>& list = pages[index];
+      for (size_t at = 0; at < list.size() || (first && at == 0); at += kBatchPages) {
+        const std::span<const uint32_t> batch_pages =
+            std::span(list).subspan(at, std::min(kBatchPages, list.size() - at));
+        Result<std::shared_ptr<capnp::MallocMessageBuilder>> batch =
+            MakeError(Status::kNotFound,
+                      "process " + std::to_string(pid) + " ended while its memory was being sent");
+        if (!rounds.Read(index, [&](const uint8_t* data, uint64_t size) {
+              batch = migrate::EncodePageBatch(data, size, batch_pages, /*zstd_level=*/1);
+            })) {
+          return batch.error();
+        }
+        if (!batch.ok()) return batch.error();
+        TRY(data_.SendPages(outbound, uint32_t(index), std::move(batch).value(), deadline));
+        figures.bytes_sent += batch_pages.size() * kPageBytes;
+        if (Clock::now() - reported >= kProgressEvery) {
+          pb::MigrateProgress busy = Stage(pb::MigrateProgress::STAGE_COPYING, 0);
+          busy.set_round(figures.count + 1);
+          busy.set_bytes_sent(figures.bytes_sent);
+          progress(busy);
+          reported = Clock::now();
+        }
+      }
+    }
+    ++figures.count;
+    const double round_s = SecondsSince(round_start);
+    if (round_bytes >= kTimedRoundBytes && round_s > 0) {
+      link_bytes_per_s = double(round_bytes) / round_s;
+    }
+    pb::MigrateProgress done = Stage(pb::MigrateProgress::STAGE_COPYING, 0);
+    done.set_round(figures.count);
+    done.set_bytes_sent(figures.bytes_sent);
+    done.set_round_bytes(round_bytes);
+    if (!first && previous_s > 0) done.set_dirty_bytes_per_s(uint64_t(round_bytes / previous_s));
+    done.set_run_share_permille(uint32_t(share * 1000 + 0.5));
+    progress(done);
+    if (last) return Ok();
+    previous_bytes = round_bytes;
+    previous_s = round_s;
+  }
+}
+
+Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::string& to,
+                                                     std::unique_ptr<DataPlane::Outbound> outbound,
+                                                     kernel::FreezeMemory memory, Rounds& figures,
+                                                     const Progress& progress) {
+  // From the freeze request: the process may stop any moment after it.
   const Clock::time_point frozen = Clock::now();
+  std::unique_ptr<KernelProcessHost::Departure> departure = TRY(host_.Depart(pid, memory));
   std::shared_ptr<const std::vector<uint8_t>> image = departure->image();
   progress(Stage(pb::MigrateProgress::STAGE_FROZEN, image->size()));
 
   // Any return before the commit destroys `departure`: the process thaws.
-  std::unique_ptr<DataPlane::Outbound> outbound =
-      TRY(data_.SendProcess(to, pid, image, departure->objects(), Clock::now() + kSendTimeout));
+  if (outbound) {
+    TRY(data_.SendImage(*outbound, image, departure->objects(), Clock::now() + kSendTimeout));
+  } else {
+    outbound =
+        TRY(data_.SendProcess(to, pid, image, departure->objects(), Clock::now() + kSendTimeout));
+  }
   progress(Stage(pb::MigrateProgress::STAGE_PREPARED, image->size()));
 
   directory_.RecordMove(pid, to);
@@ -72,20 +198,22 @@ Result<pb::MigrateSummary> Migrator::Migrate(uint64_t pid, const std::string& to
   }
   departure->Commit(std::move(moved_to), to);
 
+  figures.bytes_sent += image->size();
   pb::MigrateSummary summary;
   summary.set_pid(pid);
   summary.set_from_node(self_);
   summary.set_to_node(to);
   summary.set_image_bytes(image->size());
-  summary.set_total_us(MicrosSince(started));
+  summary.set_total_us(MicrosSince(figures.started));
   summary.set_freeze_us(MicrosSince(frozen));
-  summary.set_rounds(1);
+  summary.set_rounds(figures.count + 1);
+  summary.set_bytes_sent(figures.bytes_sent);
   pb::MigrateProgress done = Stage(pb::MigrateProgress::STAGE_COMMITTED, image->size());
   *done.mutable_summary() = summary;
   progress(done);
   if (moved_) moved_(summary);
-  spdlog::info("pid {} moved to {}: {} bytes, frozen {} us", pid, to, image->size(),
-               summary.freeze_us());
+  spdlog::info("pid {} moved to {}: {} rounds, {} bytes, frozen {} us", pid, to, summary.rounds(),
+               summary.bytes_sent(), summary.freeze_us());
   return summary;
 }
 

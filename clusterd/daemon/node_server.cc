@@ -82,8 +82,8 @@ class NodeServer final : public proto::rpc::Node::Server {
                                            std::to_string(services_.max_image_bytes) + ")"));
       return kj::READY_NOW;
     }
-    results.setMigration(
-        ServeMigration(link_, services_.migrations, params.getPid(), params.getImageBytes()));
+    results.setMigration(ServeMigration(link_, services_.migrations, params.getPid(),
+                                        params.getImageBytes(), services_.max_image_bytes));
     return kj::READY_NOW;
   }
 

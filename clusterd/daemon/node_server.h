@@ -18,6 +18,7 @@
 #include "kernel/object/process_ops.h"
 #include "kernel/object/spawner.h"
 #include "kernel/remote/link.h"
+#include "kernel/vm/runtime.h"
 #include "proto/node.capnp.h"
 
 namespace shoal::clusterd {
@@ -38,10 +39,12 @@ class IncomingProcess {
   virtual Result<kernel::Ref<kernel::ProcessOps>> Start() = 0;
 };
 
-// Builds a migrating process from its image bytes and the objects of its
-// live handles, in order (KernelProcessHost::Receive). Loop thread.
+// Builds a migrating process from its image bytes, the objects of its live
+// handles, in order, and the memories a pre-copy sent ahead
+// (KernelProcessHost::Receive). Loop thread.
 using MigrationReceiver = std::function<Result<std::unique_ptr<IncomingProcess>>(
-    std::span<const uint8_t> image, std::vector<kernel::HandleEntry> objects)>;
+    std::span<const uint8_t> image, std::vector<kernel::HandleEntry> objects,
+    std::vector<std::unique_ptr<vm::Memory>> memories_ahead)>;
 
 // What a node serves its peers.
 struct NodeServices {

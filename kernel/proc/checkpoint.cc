@@ -1,7 +1,10 @@
 #include "kernel/proc/checkpoint.h"
 
+#include <algorithm>
+#include <cstring>
 #include <string>
 
+#include "kernel/base/byte_size.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/proc/process.h"
 #include "kernel/vm/thread.h"
@@ -46,7 +49,7 @@ PreparedProcess::~PreparedProcess() {
 
 uint64_t PreparedProcess::pid() const { return process_->pid(); }
 
-Result<ProcessImage> Process::Capture() {
+Result<ProcessImage> Process::Capture(FreezeMemory memory) {
   ProcessImage image;
   image.pid = pid_;
   image.parent_pid = parent_pid_;
@@ -113,19 +116,78 @@ Result<ProcessImage> Process::Capture() {
   }
   image.yield_pending = wasi_->yield_pending();
   image.start_pending = entry_after_start_.has_value();
-  image.instance = vm::CaptureInstance(*instance_);
+  image.instance =
+      vm::CaptureInstance(*instance_, memory == FreezeMemory::kWhole ? vm::MemoryCapture::kContents
+                                                                     : vm::MemoryCapture::kNone);
+  if (memory == FreezeMemory::kDelta) image.memories_ahead = TRY(CaptureMemoryDeltas());
   image.thread = TRY(vm::CaptureThread(*thread_, *instance_));
   return image;
 }
 
-Result<std::unique_ptr<FrozenProcess>> Kernel::Freeze(uint64_t pid,
-                                                      std::chrono::nanoseconds timeout) {
+Result<std::vector<MemoryDelta>> Process::CaptureMemoryDeltas() {
+  std::shared_ptr<MemoryRounds::Shared> rounds;
+  {
+    std::lock_guard lock(freeze_mu_);
+    rounds = rounds_;
+  }
+  if (!rounds) {
+    return MakeError(Status::kInvalidArgs, "process " + std::to_string(pid_) +
+                                               " has no pre-copy under way to take a delta of");
+  }
+  std::lock_guard lock(rounds->mu);  // One taker at a time.
+  std::vector<MemoryDelta> deltas;
+  for (vm::MemAddr addr : instance_->memories()) {
+    vm::Memory& m = store_->memory(addr);
+    MemoryDelta& delta = deltas.emplace_back();
+    delta.size_bytes = m.size_bytes();
+    delta.pages = m.TakeDirtyPages();
+    delta.bytes.resize(delta.pages.size() * vm::Memory::kDirtyPageSize);
+    for (size_t i = 0; i < delta.pages.size(); ++i) {
+      std::memcpy(delta.bytes.data() + i * vm::Memory::kDirtyPageSize,
+                  m.data() + uint64_t(delta.pages[i]) * vm::Memory::kDirtyPageSize,
+                  vm::Memory::kDirtyPageSize);
+    }
+  }
+  return deltas;
+}
+
+MemoryRounds::~MemoryRounds() {
+  Throttle(1);
+  std::lock_guard lock(process_->freeze_mu_);
+  if (process_->rounds_ == shared_) process_->rounds_.reset();
+}
+
+std::vector<std::vector<uint32_t>> MemoryRounds::Take() {
+  std::lock_guard lock(shared_->mu);
+  std::vector<std::vector<uint32_t>> pages;
+  if (shared_->store == nullptr) return pages;
+  for (vm::MemAddr addr : shared_->memories) {
+    pages.push_back(shared_->store->memory(addr).TakeDirtyPages());
+  }
+  return pages;
+}
+
+bool MemoryRounds::Read(size_t index, const std::function<void(const uint8_t*, uint64_t)>& read) {
+  std::lock_guard lock(shared_->mu);
+  if (shared_->store == nullptr || index >= shared_->memories.size()) return false;
+  const vm::Memory& m = shared_->store->memory(shared_->memories[index]);
+  read(m.data(), m.size_bytes());
+  return true;
+}
+
+void MemoryRounds::Throttle(double share) {
+  const double clamped = std::clamp(share, 0.001, 1.0);
+  process_->run_share_permille_.store(uint32_t(clamped * 1000 + 0.5), std::memory_order_relaxed);
+}
+
+Result<std::unique_ptr<FrozenProcess>> Kernel::Freeze(uint64_t pid, FreezeOptions options) {
   std::shared_ptr<Process> process = Find(pid);
   if (!process) return MakeError(Status::kNotFound, "no process " + std::to_string(pid));
   auto request = std::make_shared<Process::FreezeRequest>();
+  request->memory = options.memory;
   TRY(process->RequestFreeze(request));
   std::unique_lock lock(request->mu);
-  if (!request->cv.wait_for(lock, timeout, [&] { return request->done; })) {
+  if (!request->cv.wait_for(lock, options.timeout, [&] { return request->done; })) {
     request->cancelled = true;
     lock.unlock();
     process->CancelFreeze(request);
@@ -136,6 +198,67 @@ Result<std::unique_ptr<FrozenProcess>> Kernel::Freeze(uint64_t pid,
   if (!image.ok()) return image.error();
   return std::make_unique<FrozenProcess>(std::move(process), std::move(image).value());
 }
+
+Result<std::unique_ptr<MemoryRounds>> Kernel::StartMemoryRounds(uint64_t pid,
+                                                                std::chrono::nanoseconds timeout) {
+  std::unique_ptr<FrozenProcess> probe = TRY(Freeze(pid, {timeout, FreezeMemory::kNone}));
+  // Frozen: the memories hold still while tracking starts.
+  std::shared_ptr<Process> process = Find(pid);
+  if (!process) return MakeError(Status::kNotFound, "no process " + std::to_string(pid));
+  auto shared = std::make_shared<MemoryRounds::Shared>();
+  shared->store = process->store_.get();
+  std::span<const vm::MemAddr> memories = process->instance_->memories();
+  shared->memories.assign(memories.begin(), memories.end());
+  for (vm::MemAddr addr : shared->memories) shared->store->memory(addr).StartDirtyTracking();
+  {
+    std::lock_guard lock(process->freeze_mu_);
+    if (process->rounds_) {
+      return MakeError(Status::kAlreadyExists,
+                       "process " + std::to_string(pid) + " is being moved already");
+    }
+    process->rounds_ = shared;
+  }
+  return std::unique_ptr<MemoryRounds>(new MemoryRounds(std::move(process), std::move(shared)));
+}
+
+namespace {
+
+// Lays each delta over the memory the pre-copy rounds filled.
+VoidResult ApplyMemoryDeltas(const std::vector<MemoryDelta>& deltas,
+                             const std::vector<std::unique_ptr<vm::Memory>>& memories) {
+  if (deltas.size() != memories.size()) {
+    return MakeError(Status::kInvalidArgs, "the image has " + std::to_string(deltas.size()) +
+                                               " memories, the rounds " +
+                                               std::to_string(memories.size()));
+  }
+  for (size_t i = 0; i < deltas.size(); ++i) {
+    const MemoryDelta& delta = deltas[i];
+    vm::Memory& m = *memories[i];
+    const std::string name = "memory " + std::to_string(i);
+    if (delta.size_bytes % vm::kPageSize != 0 || delta.size_bytes < m.size_bytes()) {
+      return MakeError(Status::kInvalidArgs, name + " shrank after its rounds");
+    }
+    const uint64_t grow = (delta.size_bytes - m.size_bytes()) / vm::kPageSize;
+    if (grow > 0 && !m.Grow(uint32_t(grow))) {
+      return MakeError(Status::kNoMemory,
+                       name + " cannot grow to " + FormatByteSize(delta.size_bytes));
+    }
+    if (delta.bytes.size() != delta.pages.size() * vm::Memory::kDirtyPageSize) {
+      return MakeError(Status::kInvalidArgs, name + "'s delta holds the wrong number of bytes");
+    }
+    for (size_t p = 0; p < delta.pages.size(); ++p) {
+      const uint64_t at = uint64_t(delta.pages[p]) * vm::Memory::kDirtyPageSize;
+      if (at + vm::Memory::kDirtyPageSize > delta.size_bytes) {
+        return MakeError(Status::kInvalidArgs, name + "'s delta writes past its end");
+      }
+      std::memcpy(m.data() + at, delta.bytes.data() + p * vm::Memory::kDirtyPageSize,
+                  vm::Memory::kDirtyPageSize);
+    }
+  }
+  return Ok();
+}
+
+}  // namespace
 
 Result<std::unique_ptr<PreparedProcess>> Kernel::Prepare(RestoreRequest request) {
   ProcessImage& image = request.image;
@@ -243,7 +366,14 @@ Result<std::unique_ptr<PreparedProcess>> Kernel::Prepare(RestoreRequest request)
   }
   wasi.set_yield_pending(image.yield_pending);
 
-  TRY(vm::RestoreInstance(*process->instance_, image.instance));
+  std::vector<vm::Memory*> ahead;
+  if (image.memories_ahead) {
+    TRY(ApplyMemoryDeltas(*image.memories_ahead, request.memories_ahead));
+    for (const std::unique_ptr<vm::Memory>& m : request.memories_ahead) ahead.push_back(m.get());
+  } else if (!request.memories_ahead.empty()) {
+    return MakeError(Status::kInvalidArgs, "memories came ahead of an image that is whole");
+  }
+  TRY(vm::RestoreInstance(*process->instance_, image.instance, ahead));
   TRY(vm::RestoreThread(*process->thread_, *process->instance_, image.thread));
   if (image.start_pending) {
     std::optional<vm::Extern> start = process->instance_->GetExport("_start");

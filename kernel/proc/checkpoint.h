@@ -11,7 +11,10 @@
 // run until Start, a frozen one does not run until Thaw.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
+#include <mutex>
 
 #include "kernel/object/namespace.h"
 #include "kernel/object/process_ops.h"
@@ -21,6 +24,60 @@
 namespace shoal::kernel {
 
 class Process;
+
+// What Kernel::Freeze captures of a process's linear memories.
+enum class FreezeMemory {
+  kWhole,  // Their whole contents, in image.instance.
+  kNone,   // Nothing (a probe: can it move at all?).
+  // The size and the pages written since the last MemoryRounds::Take, in
+  // image.memories_ahead: the end of a pre-copy. Needs MemoryRounds running.
+  kDelta,
+};
+
+struct FreezeOptions {
+  // How long to wait for a safepoint (a process in a long host call).
+  std::chrono::nanoseconds timeout = std::chrono::seconds(10);
+  FreezeMemory memory = FreezeMemory::kWhole;
+};
+
+// The source half of a pre-copied migration (docs/migration.md,
+// "Pre-copy"): a running process's memories read in rounds while it runs
+// on, each round the 4 KiB pages written since the one before, until the
+// rest is small enough to send frozen (Kernel::Freeze, FreezeMemory::kDelta).
+// Made by Kernel::StartMemoryRounds. One thread uses it at a time.
+class MemoryRounds {
+ public:
+  ~MemoryRounds();  // Lifts any throttle.
+  MemoryRounds(const MemoryRounds&) = delete;
+  MemoryRounds& operator=(const MemoryRounds&) = delete;
+
+  // Per memory (index order), the pages written since the previous Take,
+  // every page the first time. Empty once the process has ended.
+  std::vector<std::vector<uint32_t>> Take();
+  // Calls `read(data, size_bytes)` on memory `index` with the memory kept
+  // alive meanwhile; the process runs on and may write it (what it writes
+  // comes again in the next Take). False: the process has ended.
+  bool Read(size_t index, const std::function<void(const uint8_t*, uint64_t)>& read);
+  // Lets the process run only `share` (in (0, 1]) of the time, so that a
+  // process dirtying memory faster than the link carries it still
+  // converges. Parked processes are not charged for their waits.
+  void Throttle(double share);
+
+  // The memories' state, shared with the process, which drops `store` when
+  // it ends.
+  struct Shared {
+    std::mutex mu;
+    vm::Store* store = nullptr;  // Guarded by mu.
+    std::vector<vm::MemAddr> memories;
+  };
+
+ private:
+  friend class Kernel;
+  MemoryRounds(std::shared_ptr<Process> process, std::shared_ptr<Shared> shared)
+      : process_(std::move(process)), shared_(std::move(shared)) {}
+  std::shared_ptr<Process> process_;
+  std::shared_ptr<Shared> shared_;
+};
 
 // A process stopped by Kernel::Freeze, with its image. Destroying it without
 // Release() thaws the process.
@@ -55,6 +112,9 @@ struct RestoreRequest {
   std::shared_ptr<wasi::OutputSink> stdout_mirror;
   std::shared_ptr<wasi::OutputSink> stderr_mirror;
   std::shared_ptr<Namespace> ns;  // Null: a copy of the node's root namespace.
+  // With image.memories_ahead: the memories the pre-copy rounds filled, one
+  // per memory, which the process takes over after its delta is laid on.
+  std::vector<std::unique_ptr<vm::Memory>> memories_ahead;
 };
 
 // A process built from an image, checked and holding its pid, not yet

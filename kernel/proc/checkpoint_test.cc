@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <thread>
 
 #include "kernel/base/temp_dir.h"
@@ -40,6 +41,14 @@ std::string Uninterrupted(SpawnRequest request) {
   EXPECT_TRUE(spawned.ok()) << spawned.error().message;
   EXPECT_EQ(WaitCode(*kernel, spawned->pid), 0);
   return TextOf(spawned->stdout_console);
+}
+
+// A request to restore `image` (a copy) under `pid` (0: the image's).
+RestoreRequest RestoreOf(const ProcessImage& image, uint64_t pid = 0) {
+  RestoreRequest request;
+  request.image = image;
+  request.pid = pid;
+  return request;
 }
 
 // Moves `frozen` from its kernel into `to`: prepare, release, start.
@@ -86,6 +95,104 @@ TEST(CheckpointTest, AProcessMovedBetweenKernelsPrintsWhatAnUnmovedOneDoes) {
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(status->reason, ExitReason::kReturned);
   EXPECT_EQ(a->live_processes(), 0u);
+}
+
+// The pre-copy's receiving half, as a destination node keeps it: the
+// pages of each round laid into memories of its own.
+struct PreCopied {
+  std::vector<std::unique_ptr<vm::Memory>> memories;
+
+  // One round: `pages` of each memory, read from the running process.
+  void Round(MemoryRounds& rounds, const std::vector<std::vector<uint32_t>>& pages) {
+    for (size_t i = 0; i < pages.size(); ++i) {
+      if (memories.size() <= i) {
+        memories.push_back(std::move(vm::Memory::Create(vm::MemoryType{}).value()));
+      }
+      vm::Memory& to = *memories[i];
+      ASSERT_TRUE(rounds.Read(i, [&](const uint8_t* data, uint64_t size) {
+        if (size > to.size_bytes()) {
+          ASSERT_TRUE(to.Grow(uint32_t((size - to.size_bytes()) / vm::kPageSize)));
+        }
+        for (uint32_t page : pages[i]) {
+          const uint64_t at = uint64_t(page) * vm::Memory::kDirtyPageSize;
+          std::memcpy(to.data() + at, data + at, vm::Memory::kDirtyPageSize);
+        }
+      }));
+    }
+  }
+};
+
+TEST(CheckpointTest, APreCopiedProcessSendsOnlyItsLastWritesFrozen) {
+  const std::string expected = Uninterrupted(LifeRequest("1500"));
+  std::unique_ptr<Kernel> a = OneWorkerKernel();
+  std::unique_ptr<Kernel> b = OneWorkerKernel();
+  Result<SpawnResult> first = a->Spawn(LifeRequest("1500"));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ASSERT_TRUE(testing::WaitUntil([&] { return TextOf(first->stdout_console).size() > 0; }));
+
+  Result<std::unique_ptr<MemoryRounds>> rounds = a->StartMemoryRounds(first->pid);
+  ASSERT_TRUE(rounds.ok()) << rounds.error().message;
+  PreCopied copy;
+  std::vector<std::vector<uint32_t>> all = (*rounds)->Take();
+  ASSERT_EQ(all.size(), 1u);
+  size_t memory_pages = all[0].size();
+  EXPECT_GT(memory_pages, 16u);  // The first round is every page.
+  copy.Round(**rounds, all);
+  for (int round = 0; round < 3; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    std::vector<std::vector<uint32_t>> dirty = (*rounds)->Take();
+    EXPECT_LT(dirty[0].size(), memory_pages);  // Life writes its grids, not its whole memory.
+    copy.Round(**rounds, dirty);
+  }
+
+  Result<std::unique_ptr<FrozenProcess>> frozen =
+      a->Freeze(first->pid, {std::chrono::seconds(10), FreezeMemory::kDelta});
+  ASSERT_TRUE(frozen.ok()) << frozen.error().message;
+  const ProcessImage& image = (*frozen)->image();
+  EXPECT_TRUE(image.instance.memories.empty());
+  ASSERT_TRUE(image.memories_ahead.has_value());
+  ASSERT_EQ(image.memories_ahead->size(), 1u);
+  EXPECT_LT((*image.memories_ahead)[0].pages.size(), memory_pages);
+
+  RestoreRequest request;
+  request.image = image;
+  request.memories_ahead = std::move(copy.memories);
+  Result<std::unique_ptr<PreparedProcess>> prepared = b->Prepare(std::move(request));
+  ASSERT_TRUE(prepared.ok()) << prepared.error().message;
+  Result<SpawnResult> moved = b->Start(std::move(prepared).value());
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  (*frozen)->Release(moved->object);
+  EXPECT_EQ(WaitCode(*b, moved->pid), 0);
+  EXPECT_EQ(TextOf(moved->stdout_console), expected);
+}
+
+TEST(CheckpointTest, APreCopyIsRefusedWhatCannotMoveBeforeItReadsAPage) {
+  std::unique_ptr<Kernel> kernel = OneWorkerKernel();
+  Result<SpawnResult> spawned = kernel->Spawn(LifeRequest("100000"));
+  ASSERT_TRUE(spawned.ok());
+  // Without rounds there is no delta to freeze with.
+  Result<std::unique_ptr<FrozenProcess>> no_rounds =
+      kernel->Freeze(spawned->pid, {std::chrono::seconds(10), FreezeMemory::kDelta});
+  ASSERT_FALSE(no_rounds.ok());
+  EXPECT_EQ(no_rounds.error().status, Status::kInvalidArgs);
+  EXPECT_NE(no_rounds.error().message.find("no pre-copy"), std::string::npos)
+      << no_rounds.error().message;
+  // One pre-copy at a time; a finished one lets the next start.
+  {
+    Result<std::unique_ptr<MemoryRounds>> rounds = kernel->StartMemoryRounds(spawned->pid);
+    ASSERT_TRUE(rounds.ok()) << rounds.error().message;
+    Result<std::unique_ptr<MemoryRounds>> second = kernel->StartMemoryRounds(spawned->pid);
+    ASSERT_FALSE(second.ok());
+    EXPECT_EQ(second.error().status, Status::kAlreadyExists);
+    (*rounds)->Throttle(0.05);  // Lifted when the rounds end.
+  }
+  Result<std::unique_ptr<MemoryRounds>> again = kernel->StartMemoryRounds(spawned->pid);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  ASSERT_TRUE(kernel->Kill(spawned->pid).ok());
+  EXPECT_NE(WaitCode(*kernel, spawned->pid), 0);
+  // The memories went with the process: reading them now says so.
+  EXPECT_TRUE((*again)->Take().empty());
+  EXPECT_FALSE((*again)->Read(0, [](const uint8_t*, uint64_t) { FAIL(); }));
 }
 
 TEST(CheckpointTest, AProcessCanMoveBackAtOnce) {
@@ -249,18 +356,17 @@ TEST(CheckpointTest, RestoreKeepsThePidOnlyWhenItIsFree) {
   ASSERT_TRUE(spawned.ok());
   Result<std::unique_ptr<FrozenProcess>> frozen = kernel->Freeze(spawned->pid);
   ASSERT_TRUE(frozen.ok()) << frozen.error().message;
-  RestoreRequest copy;
-  copy.image = (*frozen)->image();
-  Result<std::unique_ptr<PreparedProcess>> clash = kernel->Prepare(copy);
+  const ProcessImage& image = (*frozen)->image();
+  Result<std::unique_ptr<PreparedProcess>> clash = kernel->Prepare(RestoreOf(image));
   ASSERT_FALSE(clash.ok());
   EXPECT_EQ(clash.error().status, Status::kAlreadyExists);
 
-  copy.pid = spawned->pid + 1000;  // A checkpoint restored beside its original.
-  Result<std::unique_ptr<PreparedProcess>> beside = kernel->Prepare(copy);
+  const uint64_t twin_pid = spawned->pid + 1000;  // A checkpoint restored beside its original.
+  Result<std::unique_ptr<PreparedProcess>> beside = kernel->Prepare(RestoreOf(image, twin_pid));
   ASSERT_TRUE(beside.ok()) << beside.error().message;
   // A prepared pid is held: nobody else may spawn it.
   SpawnRequest taker = LifeRequest("1");
-  taker.pid = copy.pid;
+  taker.pid = twin_pid;
   EXPECT_EQ(kernel->Spawn(std::move(taker)).error().status, Status::kAlreadyExists);
   Result<SpawnResult> twin = kernel->Start(std::move(beside).value());
   ASSERT_TRUE(twin.ok()) << twin.error().message;
@@ -281,7 +387,7 @@ TEST(CheckpointTest, AnImageThatDoesNotFitItsModuleIsRefused) {
   bad.pid = 9999;
   ASSERT_FALSE(bad.image.thread.frames.empty());
   bad.image.thread.frames.back().func_index += 100000;
-  Result<std::unique_ptr<PreparedProcess>> refused = kernel->Prepare(bad);
+  Result<std::unique_ptr<PreparedProcess>> refused = kernel->Prepare(std::move(bad));
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().status, Status::kInvalidArgs) << refused.error().message;
   // The pid it tried is free again.

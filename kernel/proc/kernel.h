@@ -141,9 +141,15 @@ class Kernel {
   // Freezes `pid` at its next safepoint and captures its image (checkpoint.h),
   // blocking the calling thread (never a worker) until then. Errors (the
   // process runs on): kNotFound, kAlreadyExists (a freeze or move is under
-  // way), kShouldWait (no safepoint within `timeout`), kNotSupported (it
-  // holds what cannot move yet; the message says what).
-  Result<std::unique_ptr<FrozenProcess>> Freeze(
+  // way), kShouldWait (no safepoint within the timeout), kNotSupported (it
+  // holds what cannot move yet; the message says what), kInvalidArgs
+  // (FreezeMemory::kDelta without MemoryRounds).
+  Result<std::unique_ptr<FrozenProcess>> Freeze(uint64_t pid, FreezeOptions options = {});
+  // Starts reading `pid`'s memories in rounds for a pre-copy. It first
+  // freezes the process for a moment (FreezeMemory::kNone), so that what
+  // cannot move is refused before anything is sent (Freeze's errors), and
+  // starts tracking written pages at that safepoint.
+  Result<std::unique_ptr<MemoryRounds>> StartMemoryRounds(
       uint64_t pid, std::chrono::nanoseconds timeout = std::chrono::seconds(10));
   // Builds the process `request.image` describes and checks it against its
   // module, without running it; it holds its pid from now on. Errors:

@@ -47,10 +47,13 @@ StepOutcome Process::Step(uint64_t fuel_quantum) {
     }
     quantum = std::min(quantum, fuel_limit_ - used_before);
   }
+  const uint32_t share = run_share_permille_.load(std::memory_order_relaxed);
+  const MonotonicNs ran_from = share < 1000 ? MonotonicNow() : 0;
   vm::RunStatus status = thread_->Run(quantum);
   ChargeFuel(thread_->fuel_used() - used_before);
   switch (status) {
     case vm::RunStatus::kOutOfFuel:
+      if (share < 1000) return Throttled(MonotonicNow() - ran_from, share);
       return StepOutcome::kPreempted;
     case vm::RunStatus::kYielded:
       return Park();
@@ -96,23 +99,28 @@ std::optional<StepOutcome> Process::StepFrozen(uint64_t& quantum) {
     quantum = 1;
     return std::nullopt;
   }
-  Result<ProcessImage> image = Capture();
+  Result<ProcessImage> image = Capture(request->memory);
   bool captured = image.ok();
   {
-    std::lock_guard lock(request->mu);
-    if (request->cancelled) captured = false;
-    request->image = std::move(image);
-    request->done = true;
+    // Both locks: the requester, once answered, may thaw and freeze again
+    // at once, and must find this freeze's state already settled.
+    std::lock_guard lock(freeze_mu_);
+    {
+      std::lock_guard answer(request->mu);
+      if (request->cancelled) captured = false;
+      request->image = std::move(image);
+      request->done = true;
+    }
+    if (freeze_ == request) freeze_.reset();
+    if (captured) {
+      frozen_ = true;
+    } else {  // Refused, or the requester gave up: it runs on.
+      freeze_asked_.store(thaw_ || freeze_ != nullptr, std::memory_order_release);
+      thaw_ = false;
+    }
   }
   request->cv.notify_all();
-  std::lock_guard lock(freeze_mu_);
-  if (freeze_ == request) freeze_.reset();
-  if (!captured) {  // Refused, or the requester gave up: it runs on.
-    freeze_asked_.store(thaw_ || freeze_ != nullptr, std::memory_order_release);
-    thaw_ = false;
-    return std::nullopt;
-  }
-  frozen_ = true;
+  if (!captured) return std::nullopt;
   return StepOutcome::kParked;
 }
 
@@ -199,6 +207,14 @@ bool Process::PollFd(const wasi::FdWait& wait) {
   return true;
 }
 
+StepOutcome Process::Throttled(uint64_t ran_ns, uint32_t share_permille) {
+  const uint64_t share = std::max<uint32_t>(share_permille, 1);
+  const uint64_t pause_ns = ran_ns * (1000 - share) / share;
+  if (pause_ns == 0) return StepOutcome::kPreempted;
+  timer_ = kernel_.timers().Schedule(MonotonicNow() + pause_ns, Waker());
+  return StepOutcome::kParked;
+}
+
 StepOutcome Process::Finish(ExitStatus status) {
   exit_ = std::move(status);
   return StepOutcome::kDone;
@@ -231,6 +247,15 @@ void Process::OnFinished(FinishReason reason) {
   pending_call_.Abandon();  // An operation in flight lets go of its objects when it ends.
   (void)stdout_->Close();
   (void)stderr_->Close();
+  std::shared_ptr<MemoryRounds::Shared> rounds;
+  {
+    std::lock_guard lock(freeze_mu_);
+    rounds = std::move(rounds_);
+  }
+  if (rounds) {  // A pre-copy reading the memories stops here.
+    std::lock_guard lock(rounds->mu);
+    rounds->store = nullptr;
+  }
   thread_.reset();
   instance_ = nullptr;
   store_.reset();

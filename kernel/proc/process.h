@@ -60,6 +60,7 @@
 #include "kernel/object/handle_table.h"
 #include "kernel/object/namespace.h"
 #include "kernel/object/port.h"
+#include "kernel/proc/checkpoint.h"
 #include "kernel/proc/process_image.h"
 #include "kernel/proc/process_object.h"
 #include "kernel/sched/reactor.h"
@@ -124,9 +125,10 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   struct FreezeRequest {
     std::mutex mu;
     std::condition_variable cv;
-    bool done = false;                          // Guarded by mu.
-    bool cancelled = false;                     // Guarded by mu: the requester gave up.
-    std::optional<Result<ProcessImage>> image;  // Guarded by mu.
+    bool done = false;                           // Guarded by mu.
+    bool cancelled = false;                      // Guarded by mu: the requester gave up.
+    std::optional<Result<ProcessImage>> image;   // Guarded by mu.
+    FreezeMemory memory = FreezeMemory::kWhole;  // Set before the request is made.
   };
   // Asks for a freeze at the next Step. Any thread; at most one at a time
   // (kAlreadyExists otherwise).
@@ -147,12 +149,19 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
 
  private:
   friend class Kernel;
+  friend class MemoryRounds;
   Process(Kernel& kernel, uint64_t pid, uint64_t parent_pid);
 
   StepOutcome Park();
   // The image of this process, stopped at a safepoint (Step, frozen), or
   // why it cannot move.
-  Result<ProcessImage> Capture();
+  Result<ProcessImage> Capture(FreezeMemory memory);
+  // Image.memories_ahead: per memory, its size and the pages written since
+  // the pre-copy's last round.
+  Result<std::vector<MemoryDelta>> CaptureMemoryDeltas();
+  // After a quantum that ran `ran_ns` while throttled to `share_permille`:
+  // parks for as long as keeps it to that share of the time.
+  StepOutcome Throttled(uint64_t ran_ns, uint32_t share_permille);
   // A Step while a freeze is asked for or in force; nullopt: run normally.
   std::optional<StepOutcome> StepFrozen(uint64_t& quantum);
   // Registers a reactor poll that wakes the process; false if it failed.
@@ -210,6 +219,10 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   Ref<ProcessOps> moved_to_;               // Guarded by freeze_mu_: set by Release().
   std::atomic<bool> freeze_asked_{false};  // Any of the three above is set.
   bool frozen_ = false;                    // Guarded by freeze_mu_.
+  // A pre-copy's view of the memories, dropped with them at the end.
+  std::shared_ptr<MemoryRounds::Shared> rounds_;  // Guarded by freeze_mu_.
+  // The share of time it may run, in 1/1000 (MemoryRounds::Throttle).
+  std::atomic<uint32_t> run_share_permille_{1000};
 
   std::mutex terminate_mu_;
   std::weak_ptr<PortOps> terminate_port_;  // Guarded by terminate_mu_.

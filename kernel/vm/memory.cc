@@ -43,13 +43,30 @@ std::optional<uint32_t> Memory::Grow(uint32_t delta) {
   const uint64_t size = size_bytes();
   const uint32_t old_pages = pages();
   const uint64_t new_pages = uint64_t(old_pages) + delta;
-  if (new_pages * kPageSize > reserved_ || new_pages > page_cap_) return std::nullopt;
+  if (new_pages > max_pages()) return std::nullopt;
   // The new pages are marked before Commit() publishes the size, so a taker
   // that sees the new size also sees them dirty. (Marks beyond the size are
   // harmless: a take scans the current size only.)
   MarkWritten(size, uint64_t(delta) * kPageSize);
   if (!Commit(delta)) return std::nullopt;
   return old_pages;
+}
+
+uint32_t Memory::max_pages() const {
+  const uint64_t type_max = std::min<uint64_t>(type_.limits.max.value_or(kMaxPages), kMaxPages);
+  return uint32_t(std::min<uint64_t>({type_max, reserved_ / kPageSize, page_cap_}));
+}
+
+void Memory::SwapContents(Memory& other) {
+  std::swap(base_, other.base_);
+  std::swap(reserved_, other.reserved_);
+  const uint64_t size = size_.load(std::memory_order_relaxed);
+  size_.store(other.size_.load(std::memory_order_relaxed), std::memory_order_release);
+  other.size_.store(size, std::memory_order_release);
+  const bool all = report_all_.load(std::memory_order_relaxed);
+  report_all_.store(other.report_all_.load(std::memory_order_relaxed));
+  other.report_all_.store(all);
+  std::swap(spans_, other.spans_);
 }
 
 bool Memory::Commit(uint32_t delta) {

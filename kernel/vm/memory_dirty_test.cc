@@ -195,5 +195,33 @@ TEST_F(MemoryDirtyTest, ConcurrentTakesNeverLoseAWrite) {
   RecordProperty("pages_taken", int(pages_taken));
 }
 
+// A pre-copied migration fills a memory ahead of the instance that takes
+// it over: the contents move, each memory keeps its own limits.
+TEST(MemorySwapTest, SwapContentsMovesTheBytesAndKeepsEachSidesLimits) {
+  MemoryType small;
+  small.limits.min = 1;
+  small.limits.max = 4;
+  std::unique_ptr<Memory> instance_memory = Memory::Create(small).value();
+  std::unique_ptr<Memory> ahead = Memory::Create(MemoryType{}).value();
+  ASSERT_TRUE(ahead->Grow(3).has_value());
+  std::memset(ahead->data() + 2 * kPageSize, 0x7e, 16);
+  ahead->MarkWritten(2 * kPageSize, 16);
+  std::memset(instance_memory->data(), 0x11, 16);
+
+  instance_memory->SwapContents(*ahead);
+  EXPECT_EQ(instance_memory->pages(), 3u);
+  EXPECT_EQ(instance_memory->data()[2 * kPageSize + 15], 0x7e);
+  EXPECT_EQ(ahead->pages(), 1u);
+  EXPECT_EQ(ahead->data()[0], 0x11);
+  // The instance's maximum of 4 pages still holds, though the memory it
+  // took was reserved for 4 GiB.
+  EXPECT_EQ(instance_memory->max_pages(), 4u);
+  EXPECT_TRUE(instance_memory->Grow(1).has_value());
+  EXPECT_FALSE(instance_memory->Grow(1).has_value());
+  // The dirty map went along with the bytes.
+  instance_memory->StartDirtyTracking();
+  EXPECT_EQ(instance_memory->TakeDirtyPages().size(), 4 * kPageSize / kDirtyPage);
+}
+
 }  // namespace
 }  // namespace shoal::vm

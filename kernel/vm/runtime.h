@@ -118,6 +118,15 @@ class Memory {
   std::optional<uint32_t> Grow(uint32_t delta);
   // A resource limit below the type's maximum; Grow() fails past it.
   void set_page_cap(uint32_t cap) { page_cap_ = cap; }
+  // The most pages Grow() may reach: the type's maximum, 4 GiB, the page cap.
+  uint32_t max_pages() const;
+
+  // Exchanges contents (and size) with `other`, each keeping its type and
+  // page cap: a memory filled ahead of time (a pre-copied migration's
+  // rounds) becomes an instance's without a copy. Requires both to be at
+  // most the other's max_pages() and neither to be in use by a running
+  // thread (the interpreter caches data()); the dirty-page maps go along.
+  void SwapContents(Memory& other);
 
   // Bounds-checked view of [addr, addr + len); nullopt when out of bounds.
   // Host functions use this for every guest pointer they may write through

@@ -12,7 +12,7 @@ Error Bad(const std::string& what) { return MakeError(Status::kInvalidArgs, "sna
 
 }  // namespace
 
-InstanceImage CaptureInstance(Instance& instance) {
+InstanceImage CaptureInstance(Instance& instance, MemoryCapture memories) {
   Store& store = instance.store();
   InstanceImage image;
   for (GlobalAddr a : instance.globals()) {
@@ -20,6 +20,7 @@ InstanceImage CaptureInstance(Instance& instance) {
     image.globals.push_back({g.lo, g.hi});
   }
   for (MemAddr a : instance.memories()) {
+    if (memories == MemoryCapture::kNone) break;
     Memory& m = store.memory(a);
     image.memories.emplace_back(m.data(), m.data() + m.size_bytes());
   }
@@ -29,14 +30,27 @@ InstanceImage CaptureInstance(Instance& instance) {
   return image;
 }
 
-VoidResult RestoreInstance(Instance& instance, const InstanceImage& image) {
+VoidResult RestoreInstance(Instance& instance, const InstanceImage& image,
+                           std::span<Memory* const> ahead) {
   Store& store = instance.store();
-  if (image.globals.size() != instance.globals().size() ||
-      image.memories.size() != instance.memories().size() ||
+  const size_t memories = ahead.empty() ? image.memories.size() : ahead.size();
+  if (!ahead.empty() && !image.memories.empty()) {
+    return Bad("instance image carries memories that went ahead");
+  }
+  if (image.globals.size() != instance.globals().size() || memories != instance.memories().size() ||
       image.tables.size() != instance.tables().size() ||
       image.dropped_data.size() != instance.dropped_data().size() ||
       image.dropped_elems.size() != instance.dropped_elems().size()) {
     return Bad("instance image does not match the module's index spaces");
+  }
+  for (size_t i = 0; i < ahead.size(); ++i) {
+    const Memory& m = store.memory(instance.memories()[i]);
+    const uint32_t pages = ahead[i]->pages();
+    if (pages < m.pages() || pages > m.max_pages()) {
+      return Bad("memory " + std::to_string(i) + " that went ahead has " + std::to_string(pages) +
+                 " pages, outside the " + std::to_string(m.pages()) + " to " +
+                 std::to_string(m.max_pages()) + " it may have");
+    }
   }
   for (size_t i = 0; i < image.memories.size(); ++i) {
     Memory& m = store.memory(instance.memories()[i]);
@@ -68,6 +82,9 @@ VoidResult RestoreInstance(Instance& instance, const InstanceImage& image) {
     GlobalCell& g = store.global(instance.globals()[i]);
     g.lo = image.globals[i].lo;
     g.hi = image.globals[i].hi;
+  }
+  for (size_t i = 0; i < ahead.size(); ++i) {
+    store.memory(instance.memories()[i]).SwapContents(*ahead[i]);
   }
   for (size_t i = 0; i < image.memories.size(); ++i) {
     Memory& m = store.memory(instance.memories()[i]);

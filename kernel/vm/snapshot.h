@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "kernel/base/result.h"
@@ -82,11 +83,23 @@ struct ThreadImage {
   bool operator==(const ThreadImage&) const = default;
 };
 
-// Copies the instance's globals, memories, tables and segment state.
-InstanceImage CaptureInstance(Instance& instance);
+// What CaptureInstance copies of the memories.
+enum class MemoryCapture {
+  kContents,  // Each memory whole.
+  kNone,      // Nothing (image.memories stays empty): they travel by other means.
+};
+
+// Copies the instance's globals, memories (as `memories` says), tables and
+// segment state.
+InstanceImage CaptureInstance(Instance& instance,
+                              MemoryCapture memories = MemoryCapture::kContents);
 // Overwrites a freshly instantiated instance of the same module with `image`.
-// Errors (kInvalidArgs) when the image does not fit the instance.
-VoidResult RestoreInstance(Instance& instance, const InstanceImage& image);
+// With `ahead` (one per memory, in index order), image.memories is empty and
+// memory i takes the contents of *ahead[i], filled beforehand (a pre-copied
+// migration), leaving it the fresh memory's; that costs no copy. Errors
+// (kInvalidArgs) when the image does not fit the instance.
+VoidResult RestoreInstance(Instance& instance, const InstanceImage& image,
+                           std::span<Memory* const> ahead = {});
 
 // Captures a thread that is stopped at a safepoint (after Call(), or after
 // Run() returned kOutOfFuel or kYielded), all of whose frames run in

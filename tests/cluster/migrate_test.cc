@@ -62,13 +62,25 @@ TEST_F(MigrateTest, LifeMovedAroundTheClusterPrintsWhatAnUnmovedRunPrints) {
                       followed);
   ASSERT_TRUE(WaitForText(followed, "gen 500 "));
 
-  const char* route[] = {"node-b", "node-c", "node-a", "node-b"};
+  // Each way to move: pre-copy (rounds ahead, then the rest frozen), stop
+  // and copy (one round: the whole image frozen), pre-copy under a cap.
+  struct Move {
+    const char* to;
+    const char* flags;
+    std::string expected;  // In the output.
+  };
+  const Move route[] = {{"node-b", " -o json", "\"rounds\": ?[2-9]"},
+                        {"node-c", " --stop-and-copy -o json", "\"rounds\": ?1[,}]"},
+                        {"node-a", " --max-freeze-ms 5000", "round 1: .* sent"},
+                        {"node-b", "", "committed"}};
   int moves = 0;
-  for (const char* to : route) {
-    Ran moved = cluster_->Shoal("migrate " + std::to_string(pid) + " --to " + to);
+  for (const Move& move : route) {
+    Ran moved = cluster_->Shoal("migrate " + std::to_string(pid) + " --to " + move.to + move.flags);
     if (moved.exit_code != 0 && moved.output.find("no process") != std::string::npos) break;
     ASSERT_EQ(moved.exit_code, 0) << moved.output;
-    EXPECT_NE(moved.output.find(std::string("to ") + to), std::string::npos) << moved.output;
+    EXPECT_TRUE(std::regex_search(moved.output, std::regex(move.expected))) << moved.output;
+    const std::string to = move.to;
+    EXPECT_NE(moved.output.find(to), std::string::npos) << moved.output;
     ++moves;
     // ps follows it (heartbeats carry it within moments).
     EXPECT_TRUE(WaitUntil([&] { return RunningOn(pid) == to || RunningOn(pid).empty(); }))
