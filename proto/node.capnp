@@ -59,8 +59,9 @@ interface Node {
 #
 # A pre-copy (docs/migration.md, "Pre-copy") first sends the memories'
 # pages with `pages` while the process still runs on the source, round
-# after round, then expectImage and an image with memoriesAhead, which
-# carries only what the last round missed. A failed batch (bad runs, too
+# after round, and the module, then expectImage and an image with
+# memoriesAhead and no module, which carries only what the last round
+# missed. A failed batch (bad runs, too
 # much memory) is reported by prepare; later batches are ignored.
 interface Migration {
   write @0 (bytes :Data) -> stream;
@@ -78,4 +79,7 @@ interface Migration {
   pages @4 (index :UInt32, pages :Image.Memory) -> stream;
   # The image's size, which migrateIn left at 0; before the first write.
   expectImage @5 (imageBytes :UInt64);
+  # The process's module, sent ahead with the pages: the image then
+  # carries only its hash (moduleSha256), which the module must match.
+  module @6 (bytes :Data);
 }

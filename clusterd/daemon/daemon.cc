@@ -80,11 +80,8 @@ VoidResult Daemon::Init() {
   data.resolve = [this](const std::string& name) { return DataAddressOf(name); };
   data.services.directories = HostDirectories(host_->file_io());
   data.services.spawner = host_->spawner();
-  data.services.migrations = [this](std::span<const uint8_t> image,
-                                    std::vector<kernel::HandleEntry> objects,
-                                    std::vector<std::unique_ptr<vm::Memory>> memories_ahead) {
-    auto arrival = host_->Receive(image, std::move(objects), std::move(memories_ahead), 0,
-                                  /*migrated=*/true);
+  data.services.migrations = [this](ArrivingProcess arriving) {
+    auto arrival = host_->Receive(std::move(arriving), 0, /*migrated=*/true);
     // Back where it once left: this node's record of that move is stale.
     if (arrival.ok() && directory_) directory_->ForgetMove((*arrival)->pid());
     return arrival;

@@ -128,11 +128,13 @@ class DataPlane {
   };
   // Opens the move of process `pid` to `peer` (Node.migrateIn) with an
   // image of `image_bytes`, or of a size told with the image (0: a
-  // pre-copy, whose image is made after its pages went ahead). Errors:
-  // Node()'s, the peer's refusal (the pid runs there, too large),
-  // kPeerGone when the link broke or the deadline passed.
-  Result<std::unique_ptr<Outbound>> OpenMigration(const std::string& peer, uint64_t pid,
-                                                  uint64_t image_bytes, Deadline deadline);
+  // pre-copy, whose image is made after its pages went ahead), and sends
+  // `module` ahead unless it is null. Errors: Node()'s, the peer's refusal
+  // (the pid runs there, too large), kPeerGone when the link broke or the
+  // deadline passed.
+  Result<std::unique_ptr<Outbound>> OpenMigration(
+      const std::string& peer, uint64_t pid, uint64_t image_bytes,
+      std::shared_ptr<const std::vector<uint8_t>> module, Deadline deadline);
   // Sends pages of memory `index` ahead (Migration.pages; `batch` holds a
   // proto/image.capnp Memory) and returns once the stream has room for
   // the next batch, so a caller producing batches is paced by the link.
@@ -140,11 +142,14 @@ class DataPlane {
                        std::shared_ptr<capnp::MallocMessageBuilder> batch, Deadline deadline);
   // Sends a frozen process's `image` (migrate/image_codec.h, live objects
   // allowed) in 1 MiB writes, with `objects` (its live handles, in image
-  // order) as capabilities, and has the peer prepare it. Errors: the
-  // peer's refusal (the image, the pid, its size), kPeerGone when the link
-  // broke or the deadline passed.
+  // order) as capabilities, and has the peer prepare it. With
+  // `then_commit` the commit follows in the same breath, behind the
+  // prepare, saving a round trip of the freeze; Commit() then waits for
+  // its answer. Errors: the peer's refusal (the image, the pid, its size),
+  // kPeerGone when the link broke or the deadline passed.
   VoidResult SendImage(Outbound& outbound, std::shared_ptr<const std::vector<uint8_t>> image,
-                       std::vector<kernel::HandleEntry> objects, Deadline deadline);
+                       std::vector<kernel::HandleEntry> objects, bool then_commit,
+                       Deadline deadline);
   // OpenMigration and SendImage: a stop-and-copy move.
   Result<std::unique_ptr<Outbound>> SendProcess(const std::string& peer, uint64_t pid,
                                                 std::shared_ptr<const std::vector<uint8_t>> image,

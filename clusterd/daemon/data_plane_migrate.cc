@@ -64,30 +64,56 @@ struct OutboundState {
   std::string peer;
   bool announce_image = false;  // Opened with no image size: SendImage tells it.
   bool committed = false;
+  // The commit's answer, when SendImage sent it behind the prepare.
+  kj::Maybe<kj::ForkedPromise<Result<HandleEntry>>> commit;
 };
 
-Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::OpenMigration(const std::string& peer,
-                                                                      uint64_t pid,
-                                                                      uint64_t image_bytes,
-                                                                      Deadline deadline) {
+namespace {
+
+// Asks for the commit; from here an abort would come too late to mean
+// anything.
+kj::Promise<Result<HandleEntry>> SendCommit(const std::shared_ptr<OutboundState>& state,
+                                            proto::rpc::Migration::Client& migration) {
+  state->committed = true;
+  return migration.commitRequest().send().then(
+      [state](auto&& response) -> kj::Promise<Result<HandleEntry>> {
+        VoidResult started = kernel::remote::ReadOutcome(response.getOutcome());
+        if (!started.ok()) return Result<HandleEntry>(started.error());
+        return kernel::remote::ImportHandle(state->link, response.getProcess());
+      },
+      [state](kj::Exception&& e) -> Result<HandleEntry> {
+        return kernel::remote::FromException(e, state->peer);
+      });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::OpenMigration(
+    const std::string& peer, uint64_t pid, uint64_t image_bytes,
+    std::shared_ptr<const std::vector<uint8_t>> module, Deadline deadline) {
   auto state = kernel::remote::LoopShared(loop_, new OutboundState(loop_));
   state->peer = peer;
   state->announce_image = image_bytes == 0;
-  auto start = [this, peer, pid, image_bytes, state]() -> kj::Promise<VoidResult> {
+  auto start = [this, peer, pid, image_bytes, module, state]() -> kj::Promise<VoidResult> {
     return Node(peer).then(
-        [pid, image_bytes, state](Result<PeerNode> node) -> kj::Promise<VoidResult> {
+        [pid, image_bytes, module, state](Result<PeerNode> node) -> kj::Promise<VoidResult> {
           if (!node.ok()) return VoidResult(node.error());
           state->link = node->link;
           auto request = node->node.migrateInRequest();
           request.setPid(pid);
           request.setImageBytes(image_bytes);
-          return request.send().then(
-              [state](auto&& response) -> VoidResult {
+          return request.send()
+              .then([module, state](auto&& response) -> kj::Promise<VoidResult> {
                 VoidResult taken = kernel::remote::ReadOutcome(response.getOutcome());
-                if (taken.ok()) state->migration = response.getMigration();
-                return taken;
-              },
-              [state](kj::Exception&& e) -> VoidResult {
+                if (!taken.ok()) return taken;
+                proto::rpc::Migration::Client migration = response.getMigration();
+                state->migration = migration;
+                if (module == nullptr) return taken;
+                auto send = migration.moduleRequest();
+                send.setBytes(kj::arrayPtr(module->data(), module->size()));
+                return send.send().then([](auto&&) -> VoidResult { return Ok(); });
+              })
+              .catch_([state](kj::Exception&& e) -> VoidResult {
                 return kernel::remote::FromException(e, state->peer);
               });
         });
@@ -122,10 +148,11 @@ VoidResult DataPlane::SendPages(Outbound& outbound, uint32_t index,
 
 VoidResult DataPlane::SendImage(Outbound& outbound,
                                 std::shared_ptr<const std::vector<uint8_t>> image,
-                                std::vector<HandleEntry> objects, Deadline deadline) {
+                                std::vector<HandleEntry> objects, bool then_commit,
+                                Deadline deadline) {
   std::shared_ptr<OutboundState> state = outbound.state_;
   auto shared_objects = std::make_shared<std::vector<HandleEntry>>(std::move(objects));
-  auto start = [state, image, shared_objects]() -> kj::Promise<VoidResult> {
+  auto start = [state, image, shared_objects, then_commit]() -> kj::Promise<VoidResult> {
     proto::rpc::Migration::Client* open = nullptr;
     KJ_IF_MAYBE (migration, state->migration) {
       open = migration;
@@ -147,7 +174,7 @@ VoidResult DataPlane::SendImage(Outbound& outbound,
       });
     }
     return sent
-        .then([migration, shared_objects, state]() mutable -> kj::Promise<VoidResult> {
+        .then([migration, shared_objects, state, then_commit]() mutable -> kj::Promise<VoidResult> {
           auto prepare = migration.prepareRequest();
           auto out = prepare.initObjects(uint32_t(shared_objects->size()));
           for (uint32_t i = 0; i < out.size(); ++i) {
@@ -155,8 +182,10 @@ VoidResult DataPlane::SendImage(Outbound& outbound,
                 kernel::remote::ExportHandle(state->link, (*shared_objects)[i], out[i]);
             if (!exported.ok()) return exported;
           }
-          return prepare.send().then(
+          kj::Promise<VoidResult> prepared = prepare.send().then(
               [](auto&& prepared) { return kernel::remote::ReadOutcome(prepared.getOutcome()); });
+          if (then_commit) state->commit = SendCommit(state, migration).fork();
+          return prepared;
         })
         .catch_([state](kj::Exception&& e) -> VoidResult {
           return kernel::remote::FromException(e, state->peer);
@@ -170,26 +199,20 @@ VoidResult DataPlane::SendImage(Outbound& outbound,
 Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::SendProcess(
     const std::string& peer, uint64_t pid, std::shared_ptr<const std::vector<uint8_t>> image,
     std::vector<HandleEntry> objects, Deadline deadline) {
-  std::unique_ptr<Outbound> outbound = TRY(OpenMigration(peer, pid, image->size(), deadline));
-  TRY(SendImage(*outbound, std::move(image), std::move(objects), deadline));
+  std::unique_ptr<Outbound> outbound =
+      TRY(OpenMigration(peer, pid, image->size(), nullptr, deadline));
+  TRY(SendImage(*outbound, std::move(image), std::move(objects), /*then_commit=*/false, deadline));
   return outbound;
 }
 
 Result<HandleEntry> DataPlane::Commit(Outbound& outbound, Deadline deadline) {
   std::shared_ptr<OutboundState> state = outbound.state_;
   auto start = [state]() -> kj::Promise<Result<HandleEntry>> {
+    KJ_IF_MAYBE (sent, state->commit) {  // SendImage sent it already.
+      return sent->addBranch();
+    }
     KJ_IF_MAYBE (migration, state->migration) {
-      // From here an abort would come too late to mean anything.
-      state->committed = true;
-      return migration->commitRequest().send().then(
-          [state](auto&& response) -> kj::Promise<Result<HandleEntry>> {
-            VoidResult started = kernel::remote::ReadOutcome(response.getOutcome());
-            if (!started.ok()) return Result<HandleEntry>(started.error());
-            return kernel::remote::ImportHandle(state->link, response.getProcess());
-          },
-          [state](kj::Exception&& e) -> Result<HandleEntry> {
-            return kernel::remote::FromException(e, state->peer);
-          });
+      return SendCommit(state, *migration);
     }
     return Result<HandleEntry>(MakeError(Status::kInvalidArgs, "nothing was sent"));
   };

@@ -336,12 +336,18 @@ class KernelProcessHost::Arrival final : public IncomingProcess {
   const bool announce_;
 };
 
-Result<std::unique_ptr<IncomingProcess>> KernelProcessHost::Receive(
-    std::span<const uint8_t> bytes, std::vector<kernel::HandleEntry> objects,
-    std::vector<std::unique_ptr<vm::Memory>> memories_ahead, uint64_t pid, bool migrated) {
+Result<std::unique_ptr<IncomingProcess>> KernelProcessHost::Receive(ArrivingProcess arriving,
+                                                                    uint64_t pid, bool migrated) {
   kernel::RestoreRequest request;
-  request.image = TRY(migrate::DecodeImage(bytes));
-  request.memories_ahead = std::move(memories_ahead);
+  request.image = TRY(migrate::DecodeImage(arriving.image));
+  request.memories_ahead = std::move(arriving.memories_ahead);
+  if (request.image.module_bytes.empty() && !arriving.module.empty()) {
+    if (migrate::HashBytes(arriving.module) != request.image.module_sha256) {
+      return MakeError(Status::kInvalidArgs, "the module sent ahead is not the image's");
+    }
+    request.image.module_bytes = std::move(arriving.module);
+  }
+  std::vector<kernel::HandleEntry>& objects = arriving.objects;
   size_t next = 0;
   for (kernel::HandleImage& handle : request.image.handles) {
     if (handle.origin != kernel::HandleOrigin::kObject) continue;
@@ -393,7 +399,10 @@ Result<std::unique_ptr<IncomingProcess>> KernelProcessHost::Receive(
 }
 
 Result<uint64_t> KernelProcessHost::Restore(std::span<const uint8_t> bytes, uint64_t pid) {
-  std::unique_ptr<IncomingProcess> arrival = TRY(Receive(bytes, {}, {}, pid, /*migrated=*/false));
+  ArrivingProcess arriving;
+  arriving.image = bytes;
+  std::unique_ptr<IncomingProcess> arrival =
+      TRY(Receive(std::move(arriving), pid, /*migrated=*/false));
   TRY(arrival->Start());
   return arrival->pid();
 }
@@ -459,6 +468,7 @@ Result<std::unique_ptr<KernelProcessHost::Departure>> KernelProcessHost::Depart(
   image.module_sha256 = migrate::HashBytes(image.module_bytes);
   migrate::EncodeOptions options;
   options.allow_live_objects = true;
+  options.include_module = memory != kernel::FreezeMemory::kDelta;
   std::vector<uint8_t> bytes = TRY(migrate::EncodeImage(image, options));
   // The bytes hold them now; the frozen process keeps only its handles.
   std::vector<std::vector<uint8_t>>().swap(image.instance.memories);

@@ -99,21 +99,20 @@ class KernelProcessHost : public ProcessHost {
     virtual void Commit(kernel::Ref<kernel::ProcessOps> moved_to, const std::string& node) = 0;
   };
   // Freezes it with its memories as `memory` says: whole, or the delta
-  // that ends a pre-copy (StartMemoryRounds). Errors (it runs on):
+  // that ends a pre-copy (StartMemoryRounds), whose image carries only the
+  // module's hash (the module went ahead). Errors (it runs on):
   // Checkpoint's.
   Result<std::unique_ptr<Departure>> Depart(
       uint64_t pid, kernel::FreezeMemory memory = kernel::FreezeMemory::kWhole);
   // Starts a pre-copy of `pid` (kernel::Kernel::StartMemoryRounds): what
   // cannot move is refused now. Errors: Checkpoint's.
   Result<std::unique_ptr<kernel::MemoryRounds>> StartMemoryRounds(uint64_t pid);
-  // Builds a process from `image` with `objects` for its live handles (in
-  // order) and the memories a pre-copy filled (empty for a whole image), as
-  // pid `pid` (0: the image's own), not running; `migrated`: it moved here
-  // (its start is no event: the source reports the move). Errors:
-  // Restore's, kInvalidArgs when the objects do not match the image.
-  Result<std::unique_ptr<IncomingProcess>> Receive(
-      std::span<const uint8_t> image, std::vector<kernel::HandleEntry> objects,
-      std::vector<std::unique_ptr<vm::Memory>> memories_ahead, uint64_t pid, bool migrated);
+  // Builds a process from what arrived, as pid `pid` (0: the image's own),
+  // not running; `migrated`: it moved here (its start is no event: the
+  // source reports the move). Errors: Restore's, kInvalidArgs when the
+  // objects or the module sent ahead do not match the image.
+  Result<std::unique_ptr<IncomingProcess>> Receive(ArrivingProcess arriving, uint64_t pid,
+                                                   bool migrated);
   void SetObserver(Observer observer) override { observer_ = std::move(observer); }
 
   // The host's spawner (see above); it fails with kPeerGone once the host

@@ -68,6 +68,19 @@ class MigrationServer final : public proto::rpc::Migration::Server {
     return kj::READY_NOW;
   }
 
+  kj::Promise<void> module(ModuleContext context) override {
+    auto bytes = context.getParams().getBytes();
+    if (!module_.empty() || !image_.empty()) {
+      failure_ = MakeError(Status::kInvalidArgs, "the module came twice or after the image");
+    } else if (bytes.size() > max_bytes_) {
+      failure_ = MakeError(Status::kNoMemory, "a module of " + std::to_string(bytes.size()) +
+                                                  " bytes is more than this node takes");
+    } else {
+      module_.assign(bytes.begin(), bytes.end());
+    }
+    return kj::READY_NOW;
+  }
+
   kj::Promise<void> prepare(PrepareContext context) override {
     if (state_ != State::kReceiving) {
       kernel::remote::SetOutcome(context.getResults().initOutcome(),
@@ -88,26 +101,39 @@ class MigrationServer final : public proto::rpc::Migration::Server {
       return kj::READY_NOW;
     }
     state_ = State::kPreparing;
-    return kernel::remote::ImportHandles(link_, context.getParams().getObjects())
-        .then([this, context](Result<std::vector<kernel::HandleEntry>> objects) mutable {
-          auto outcome = context.getResults().initOutcome();
-          if (!objects.ok()) {
-            state_ = State::kDone;
-            return kernel::remote::SetOutcome(outcome, objects.error());
-          }
-          Result<std::unique_ptr<IncomingProcess>> prepared =
-              receiver_(image_, std::move(objects).value(), ahead_.Take());
-          std::vector<uint8_t>().swap(image_);  // The process holds what it needs.
-          if (!prepared.ok()) {
-            state_ = State::kDone;
-            return kernel::remote::SetOutcome(outcome, prepared.error());
-          }
-          prepared_ = std::move(prepared).value();
-          state_ = State::kPrepared;
-        });
+    kj::ForkedPromise<void>& done = preparing_.emplace(
+        kernel::remote::ImportHandles(link_, context.getParams().getObjects())
+            .then([this, context](Result<std::vector<kernel::HandleEntry>> objects) mutable {
+              auto outcome = context.getResults().initOutcome();
+              if (!objects.ok()) {
+                state_ = State::kDone;
+                return kernel::remote::SetOutcome(outcome, objects.error());
+              }
+              ArrivingProcess arriving;
+              arriving.image = image_;
+              arriving.objects = std::move(objects).value();
+              arriving.memories_ahead = ahead_.Take();
+              arriving.module = std::move(module_);
+              Result<std::unique_ptr<IncomingProcess>> prepared = receiver_(std::move(arriving));
+              std::vector<uint8_t>().swap(image_);  // The process holds what it needs.
+              if (!prepared.ok()) {
+                state_ = State::kDone;
+                return kernel::remote::SetOutcome(outcome, prepared.error());
+              }
+              prepared_ = std::move(prepared).value();
+              state_ = State::kPrepared;
+            })
+            .fork());
+    return done.addBranch();
   }
 
   kj::Promise<void> commit(CommitContext context) override {
+    // A commit sent right behind its prepare (pipelined) waits for it.
+    if (state_ == State::kPreparing) {
+      KJ_IF_MAYBE (preparing, preparing_) {
+        return preparing->addBranch().then([this, context]() mutable { return commit(context); });
+      }
+    }
     auto results = context.getResults();
     if (state_ != State::kPrepared) {
       kernel::remote::SetOutcome(results.initOutcome(),
@@ -146,8 +172,10 @@ class MigrationServer final : public proto::rpc::Migration::Server {
   const uint64_t max_bytes_;
   uint64_t expected_;  // The image's size; 0 until expectImage after a pre-copy.
   std::vector<uint8_t> image_;
-  migrate::StagedMemories ahead_;  // A pre-copy's pages.
-  std::optional<Error> failure_;   // Of a stream call, which cannot answer: prepare reports it.
+  migrate::StagedMemories ahead_;                 // A pre-copy's pages.
+  std::vector<uint8_t> module_;                   // A pre-copy's module.
+  kj::Maybe<kj::ForkedPromise<void>> preparing_;  // While state_ is kPreparing.
+  std::optional<Error> failure_;  // Of a stream call, which cannot answer: prepare reports it.
   bool overflow_ = false;
   State state_ = State::kReceiving;
   std::unique_ptr<IncomingProcess> prepared_;

@@ -58,7 +58,7 @@ Result<pb::MigrateSummary> Migrator::Migrate(uint64_t pid, const std::string& to
   // What cannot move is refused here, before a page is sent.
   std::unique_ptr<kernel::MemoryRounds> rounds = TRY(host_.StartMemoryRounds(pid));
   std::unique_ptr<DataPlane::Outbound> outbound =
-      TRY(data_.OpenMigration(to, pid, 0, Clock::now() + kCommitTimeout));
+      TRY(data_.OpenMigration(to, pid, 0, rounds->module(), Clock::now() + kCommitTimeout));
   TRY(PreCopy(pid, *rounds, *outbound, request.max_freeze_ms(), figures, progress));
   return FreezeAndCommit(pid, to, std::move(outbound), kernel::FreezeMemory::kDelta, figures,
                          progress);
@@ -147,23 +147,45 @@ Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::st
                                                      std::unique_ptr<DataPlane::Outbound> outbound,
                                                      kernel::FreezeMemory memory, Rounds& figures,
                                                      const Progress& progress) {
+  // After a pre-copy the freeze is short: its stages are reported after
+  // the commit rather than spend it writing to the client.
+  const bool pre_copied = outbound != nullptr;
+  std::vector<pb::MigrateProgress> held;
+  auto report = [&](pb::MigrateProgress stage) {
+    if (pre_copied) {
+      held.push_back(std::move(stage));
+    } else {
+      progress(stage);
+    }
+  };
   // From the freeze request: the process may stop any moment after it.
   const Clock::time_point frozen = Clock::now();
   std::unique_ptr<KernelProcessHost::Departure> departure = TRY(host_.Depart(pid, memory));
   std::shared_ptr<const std::vector<uint8_t>> image = departure->image();
-  progress(Stage(pb::MigrateProgress::STAGE_FROZEN, image->size()));
+  report(Stage(pb::MigrateProgress::STAGE_FROZEN, image->size()));
 
   // Any return before the commit destroys `departure`: the process thaws.
-  if (outbound) {
-    TRY(data_.SendImage(*outbound, image, departure->objects(), Clock::now() + kSendTimeout));
+  // After a pre-copy the commit goes right behind the image (one round
+  // trip less frozen), so the move is on record before it is sent.
+  Result<kernel::HandleEntry> committed = MakeError(Status::kPeerGone, "not sent");
+  if (pre_copied) {
+    directory_.RecordMove(pid, to);
+    VoidResult sent = data_.SendImage(*outbound, image, departure->objects(),
+                                      /*then_commit=*/true, Clock::now() + kSendTimeout);
+    if (!sent.ok() && sent.error().status != Status::kPeerGone) {
+      directory_.ForgetMove(pid);  // Refused: the commit behind it is refused too.
+      return sent.error();
+    }
+    committed = sent.ok() ? data_.Commit(*outbound, Clock::now() + kCommitTimeout) : sent.error();
+    if (sent.ok()) report(Stage(pb::MigrateProgress::STAGE_PREPARED, image->size()));
   } else {
     outbound =
         TRY(data_.SendProcess(to, pid, image, departure->objects(), Clock::now() + kSendTimeout));
+    report(Stage(pb::MigrateProgress::STAGE_PREPARED, image->size()));
+    directory_.RecordMove(pid, to);
+    committed = data_.Commit(*outbound, Clock::now() + kCommitTimeout);
   }
-  progress(Stage(pb::MigrateProgress::STAGE_PREPARED, image->size()));
-
-  directory_.RecordMove(pid, to);
-  Result<kernel::HandleEntry> committed = data_.Commit(*outbound, Clock::now() + kCommitTimeout);
+  const uint64_t freeze_us = MicrosSince(frozen);
   kernel::Ref<kernel::ProcessOps> moved_to;
   if (committed.ok()) {
     moved_to = std::static_pointer_cast<kernel::ProcessOps>(committed->object);
@@ -197,6 +219,7 @@ Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::st
     }
   }
   departure->Commit(std::move(moved_to), to);
+  for (const pb::MigrateProgress& stage : held) progress(stage);
 
   figures.bytes_sent += image->size();
   pb::MigrateSummary summary;
@@ -205,7 +228,7 @@ Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::st
   summary.set_to_node(to);
   summary.set_image_bytes(image->size());
   summary.set_total_us(MicrosSince(figures.started));
-  summary.set_freeze_us(MicrosSince(frozen));
+  summary.set_freeze_us(freeze_us);
   summary.set_rounds(figures.count + 1);
   summary.set_bytes_sent(figures.bytes_sent);
   pb::MigrateProgress done = Stage(pb::MigrateProgress::STAGE_COMMITTED, image->size());

@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "kernel/base/result.h"
 #include "kernel/object/file_io.h"
@@ -39,12 +40,20 @@ class IncomingProcess {
   virtual Result<kernel::Ref<kernel::ProcessOps>> Start() = 0;
 };
 
-// Builds a migrating process from its image bytes, the objects of its live
-// handles, in order, and the memories a pre-copy sent ahead
-// (KernelProcessHost::Receive). Loop thread.
-using MigrationReceiver = std::function<Result<std::unique_ptr<IncomingProcess>>(
-    std::span<const uint8_t> image, std::vector<kernel::HandleEntry> objects,
-    std::vector<std::unique_ptr<vm::Memory>> memories_ahead)>;
+// What came of a migrating process.
+struct ArrivingProcess {
+  std::span<const uint8_t> image;
+  std::vector<kernel::HandleEntry> objects;  // Of its live handles, in order.
+  // What a pre-copy sent ahead: the memories and the module (the image
+  // then carries only its hash); empty when the image is whole.
+  std::vector<std::unique_ptr<vm::Memory>> memories_ahead;
+  std::vector<uint8_t> module;
+};
+
+// Builds a migrating process from what came (KernelProcessHost::Receive).
+// Loop thread.
+using MigrationReceiver =
+    std::function<Result<std::unique_ptr<IncomingProcess>>(ArrivingProcess arriving)>;
 
 // What a node serves its peers.
 struct NodeServices {

@@ -175,6 +175,10 @@ bool MemoryRounds::Read(size_t index, const std::function<void(const uint8_t*, u
   return true;
 }
 
+const std::shared_ptr<const std::vector<uint8_t>>& MemoryRounds::module() const {
+  return process_->module_bytes_;
+}
+
 void MemoryRounds::Throttle(double share) {
   const double clamped = std::clamp(share, 0.001, 1.0);
   process_->run_share_permille_.store(uint32_t(clamped * 1000 + 0.5), std::memory_order_relaxed);

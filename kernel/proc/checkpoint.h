@@ -62,6 +62,9 @@ class MemoryRounds {
   // process dirtying memory faster than the link carries it still
   // converges. Parked processes are not charged for their waits.
   void Throttle(double share);
+  // The process's module, which a pre-copy sends ahead too, so that the
+  // frozen image need carry only its hash.
+  const std::shared_ptr<const std::vector<uint8_t>>& module() const;
 
   // The memories' state, shared with the process, which drops `store` when
   // it ends.
