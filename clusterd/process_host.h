@@ -57,6 +57,8 @@ struct ProcessInfo {
   uint64_t started_unix_ms = 0;
   uint64_t ended_unix_ms = 0;    // 0 while running.
   std::optional<ExitInfo> exit;  // Set once ended.
+  uint32_t moves = 0;            // Times it moved between nodes.
+  std::string moved_from;        // The node it last came from; "" if it never moved.
   bool running() const { return !exit.has_value(); }
 };
 

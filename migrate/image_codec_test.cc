@@ -82,6 +82,8 @@ void ExpectSameImage(const ProcessImage& a, const ProcessImage& b) {
     EXPECT_EQ(a.pending_poll->remaining_ns, b.pending_poll->remaining_ns);
   }
   EXPECT_EQ(a.yield_pending, b.yield_pending);
+  EXPECT_EQ(a.moves, b.moves);
+  EXPECT_EQ(a.started_unix_ms, b.started_unix_ms);
 }
 
 std::vector<uint8_t> Encode(const ProcessImage& image, const EncodeOptions& options = {}) {

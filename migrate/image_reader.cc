@@ -311,6 +311,8 @@ Result<ProcessImage> ReadImageMessage(pi::ProcessImage::Reader in, const DecodeO
                        ", which this build does not know");
   }
   image.yield_pending = in.getYieldPending();
+  image.moves = in.getMoves();
+  image.started_unix_ms = in.getStartedUnixMs();
   return image;
 }
 

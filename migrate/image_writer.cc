@@ -182,6 +182,8 @@ VoidResult WriteImageMessage(const ProcessImage& image, const EncodeOptions& opt
     out.getPendingPoll().setNone();
   }
   out.setYieldPending(image.yield_pending);
+  out.setMoves(image.moves);
+  out.setStartedUnixMs(image.started_unix_ms);
   return Ok();
 }
 

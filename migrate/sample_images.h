@@ -107,6 +107,8 @@ inline kernel::ProcessImage SampleImage() {
   image.stderr_console = {0, {}};
   image.pending_poll = kernel::PollImage{1500, UINT64_MAX};
   image.yield_pending = true;
+  image.moves = 3;
+  image.started_unix_ms = 1764633600000;
   return image;
 }
 

@@ -137,4 +137,7 @@ struct ProcessImage {
   # pages written since the last round (zero runs included); pages no run
   # covers stay as the rounds left them on the receiver.
   memoriesAhead @21 :Bool;
+  # The daemon's record of the process, carried along (kernel::ProcessImage).
+  moves @22 :UInt32;
+  startedUnixMs @23 :UInt64;
 }

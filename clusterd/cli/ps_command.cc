@@ -33,7 +33,7 @@ void AddPsCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
       PrintJson(response);
       return 0;
     }
-    Table table({"PID", "NODE", "STATE", "CPU", "FUEL", "COMMAND"});
+    Table table({"PID", "NODE", "STATE", "MOVES", "CPU", "FUEL", "COMMAND"});
     for (const pb::Process& p : response.processes()) {
       std::string state = p.state() == pb::PROCESS_STATE_RUNNING ? "running"
                           : p.has_exit()                         ? DescribeExit(p.exit())
@@ -43,8 +43,12 @@ void AddPsCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
       for (const std::string& a : p.args()) command += (command.empty() ? "" : " ") + a;
       // Running processes show their figures so far; lost ones have none.
       bool lost = p.state() == pb::PROCESS_STATE_LOST;
-      table.Add({std::to_string(p.pid()), p.node(), state, lost ? "-" : FormatCpu(p.cpu_ns()),
-                 lost ? "-" : std::to_string(p.fuel_used()), command.empty() ? "-" : command});
+      // How often it moved, and from where last: "2 (node-a)".
+      std::string moves = std::to_string(p.moves());
+      if (!p.moved_from().empty()) moves += " (" + p.moved_from() + ")";
+      table.Add({std::to_string(p.pid()), p.node(), state, moves,
+                 lost ? "-" : FormatCpu(p.cpu_ns()), lost ? "-" : std::to_string(p.fuel_used()),
+                 command.empty() ? "-" : command});
     }
     table.Print();
     for (const std::string& n : response.unreachable_nodes()) {

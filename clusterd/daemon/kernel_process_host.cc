@@ -290,6 +290,7 @@ Result<std::vector<uint8_t>> KernelProcessHost::Checkpoint(uint64_t pid, bool st
   std::unique_ptr<kernel::FrozenProcess> frozen = TRY(kernel_->Freeze(pid));
   kernel::ProcessImage& image = frozen->image();
   image.module_sha256 = migrate::HashBytes(image.module_bytes);
+  StampImage(image);
   // On error the process thaws (frozen's destructor) and runs on.
   std::vector<uint8_t> bytes = TRY(migrate::EncodeImage(image));
   if (stop) (void)kernel_->Kill(pid);  // Frozen, it ends without running again.
@@ -371,6 +372,10 @@ Result<std::unique_ptr<IncomingProcess>> KernelProcessHost::Receive(ArrivingProc
     }
   }
   std::shared_ptr<Entry> entry = NewEntry(pid, request.image.args);
+  entry->info.moves = request.image.moves;
+  entry->info.moved_from = arriving.from;
+  if (request.image.started_unix_ms != 0)
+    entry->info.started_unix_ms = request.image.started_unix_ms;
   // The log continues at the offset the process's output had reached; when
   // only one stream wrote, its retained tail sits at its own offsets.
   const kernel::ConsoleImage& out = request.image.stdout_console;
@@ -446,6 +451,14 @@ class KernelProcessHost::Leaving final : public Departure {
   std::shared_ptr<const std::vector<uint8_t>> image_;
 };
 
+void KernelProcessHost::StampImage(kernel::ProcessImage& image) const {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(image.pid);
+  if (it == entries_.end()) return;
+  image.moves = it->second->info.moves;
+  image.started_unix_ms = it->second->info.started_unix_ms;
+}
+
 Result<std::unique_ptr<kernel::MemoryRounds>> KernelProcessHost::StartMemoryRounds(uint64_t pid) {
   {
     std::lock_guard lock(mu_);
@@ -466,9 +479,11 @@ Result<std::unique_ptr<KernelProcessHost::Departure>> KernelProcessHost::Depart(
       TRY(kernel_->Freeze(pid, {std::chrono::seconds(10), memory}));
   kernel::ProcessImage& image = frozen->image();
   image.module_sha256 = migrate::HashBytes(image.module_bytes);
+  StampImage(image);
   migrate::EncodeOptions options;
   options.allow_live_objects = true;
   options.include_module = memory != kernel::FreezeMemory::kDelta;
+  ++image.moves;  // It arrives as moved once more; a thaw drops the image.
   std::vector<uint8_t> bytes = TRY(migrate::EncodeImage(image, options));
   // The bytes hold them now; the frozen process keeps only its handles.
   std::vector<std::vector<uint8_t>>().swap(image.instance.memories);

@@ -129,6 +129,9 @@ class KernelProcessHost : public ProcessHost {
  private:
   struct Entry;
   class HostSpawner;
+  // Writes this host's record of the process into its image (moves, start
+  // time), which travels with it.
+  void StampImage(kernel::ProcessImage& image) const;
   class Arrival;
   class Leaving;
   explicit KernelProcessHost(KernelProcessHostOptions options) : options_(std::move(options)) {}

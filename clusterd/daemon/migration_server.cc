@@ -114,6 +114,7 @@ class MigrationServer final : public proto::rpc::Migration::Server {
               arriving.objects = std::move(objects).value();
               arriving.memories_ahead = ahead_.Take();
               arriving.module = std::move(module_);
+              arriving.from = link_->peer();
               Result<std::unique_ptr<IncomingProcess>> prepared = receiver_(std::move(arriving));
               std::vector<uint8_t>().swap(image_);  // The process holds what it needs.
               if (!prepared.ok()) {

@@ -48,6 +48,7 @@ struct ArrivingProcess {
   // then carries only its hash); empty when the image is whole.
   std::vector<std::unique_ptr<vm::Memory>> memories_ahead;
   std::vector<uint8_t> module;
+  std::string from;  // The node it came from; "" for a restored file.
 };
 
 // Builds a migrating process from what came (KernelProcessHost::Receive).

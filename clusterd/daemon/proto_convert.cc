@@ -38,6 +38,8 @@ pb::Process ToProto(const ProcessInfo& info, const std::string& node) {
   out.set_fuel_used(info.fuel_used);
   out.set_cpu_ns(info.cpu_ns);
   out.set_started_unix_ms(info.started_unix_ms);
+  out.set_moves(info.moves);
+  out.set_moved_from(info.moved_from);
   out.set_ended_unix_ms(info.ended_unix_ms);
   if (info.exit) *out.mutable_exit() = ToProto(*info.exit);
   return out;

@@ -112,6 +112,11 @@ struct ProcessImage {
   ConsoleImage stderr_console;
   std::optional<PollImage> pending_poll;
   bool yield_pending = false;
+
+  // The daemon's record of it, which the kernel only carries along: how
+  // many times it moved between nodes, and when it first started.
+  uint32_t moves = 0;
+  uint64_t started_unix_ms = 0;
 };
 
 }  // namespace shoal::kernel

@@ -87,6 +87,13 @@ TEST_F(MigrateTest, LifeMovedAroundTheClusterPrintsWhatAnUnmovedRunPrints) {
         << cluster_->Shoal("ps").output;
   }
   EXPECT_EQ(moves, 4) << "the run ended before it could be moved four times";
+  // ps counts the moves and names the node it last came from.
+  if (moves == 4) {
+    Ran ps = cluster_->Shoal("ps --node node-b -o json");
+    EXPECT_TRUE(
+        std::regex_search(ps.output, std::regex("\"moves\": ?4,\"moved_from\": ?\"node-a\"")))
+        << ps.output;
+  }
   Ran wait = cluster_->Shoal("wait --timeout 120 " + std::to_string(pid));
   EXPECT_EQ(wait.exit_code, 0) << wait.output;
   EXPECT_EQ(Logs(pid), expected);
