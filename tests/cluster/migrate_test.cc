@@ -3,15 +3,19 @@
 // the output of a run that never moved, under the same pid; `shoal logs -f`
 // started before the moves follows it from node to node with no line lost
 // or repeated; ps and the events follow it. A parent moves while it talks
-// to its child on a third node. Bad moves are refused with the process
-// left running where it was.
+// to its child on a third node. A process writing its memory fast is moved
+// many times at random moments and loses no write. Bad moves are refused
+// with the process left running where it was.
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <memory>
+#include <random>
 #include <regex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/cluster/cluster_fixture.h"
 
@@ -140,6 +144,62 @@ TEST_F(MigrateTest, AParentMovesWhileItTalksToItsChildOnAnotherNode) {
   EXPECT_EQ(wait.exit_code, 0) << wait.output;
   EXPECT_NE(wait.output.find("on node-b"), std::string::npos) << wait.output;
   EXPECT_EQ(Logs(pid), expected);
+}
+
+// What apps/dirtier.c's memory holds after `writes` writes, as its FNV-1a
+// checksum: the same fill and the same write stride, computed here.
+uint32_t DirtierChecksum(size_t mib, uint64_t writes) {
+  const size_t bytes = mib << 20;
+  const size_t pages = bytes / 4096;
+  std::vector<uint8_t> memory(bytes);
+  uint32_t seed = 2463534242u;
+  for (size_t i = 0; i < bytes; i += 4) {
+    seed ^= seed << 13;
+    seed ^= seed >> 17;
+    seed ^= seed << 5;
+    std::memcpy(memory.data() + i, &seed, 4);
+  }
+  size_t next = 0;
+  for (uint64_t w = 0; w < writes; ++w) {
+    memory[next * 4096 + (w % 4096)] += 1;
+    next = (next + 7919) % pages;
+  }
+  uint32_t h = 2166136261u;
+  for (uint8_t byte : memory) h = (h ^ byte) * 16777619u;
+  return h;
+}
+
+// A process that writes its memory as fast as it can, moved back and forth
+// at random moments: the pre-copy rounds race its writes and slow it down,
+// and its memory at the end is exactly what its writes give, every byte.
+TEST_F(MigrateTest, AProcessWritingFastMovesManyTimesAndNoWriteIsLost) {
+  constexpr size_t kMib = 8;
+  uint64_t pid = Start("node-a", kApps + "/dirtier.wasm " + std::to_string(kMib) + " 200 6");
+  ASSERT_NE(pid, 0u);
+  ASSERT_TRUE(WaitUntil([&] { return Logs(pid).find("ready") != std::string::npos; }));
+  std::mt19937 random(pid);
+  const char* to = "node-b";
+  int moves = 0;
+  for (int i = 0; i < 10; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(random() % 200));
+    Ran moved = cluster_->Shoal("migrate " + std::to_string(pid) + " --to " + to + " -o json");
+    if (moved.exit_code != 0 && moved.output.find("no process") != std::string::npos) break;
+    ASSERT_EQ(moved.exit_code, 0) << moved.output;
+    ++moves;
+    to = std::string(to) == "node-b" ? "node-a" : "node-b";
+  }
+  EXPECT_GE(moves, 3) << "the run ended before it could be moved three times";
+  Ran wait = cluster_->Shoal("wait --timeout 120 " + std::to_string(pid));
+  ASSERT_EQ(wait.exit_code, 0) << wait.output;
+  const std::string output = Logs(pid);
+  std::smatch done;
+  ASSERT_TRUE(
+      std::regex_search(output, done, std::regex("done ([0-9]+) writes checksum ([0-9a-f]{8})")))
+      << output;
+  char expected[9];
+  std::snprintf(expected, sizeof expected, "%08x",
+                DirtierChecksum(kMib, std::stoull(done[1].str())));
+  EXPECT_EQ(done[2].str(), expected) << output;
 }
 
 TEST_F(MigrateTest, BadMovesAreRefusedAndTheProcessRunsOn) {
