@@ -27,12 +27,12 @@ void ShowProgress(const pb::MigrateProgress& progress) {
   switch (progress.stage()) {
     case pb::MigrateProgress::STAGE_COPYING: {
       std::string line = "  round " + std::to_string(progress.round()) + ": " +
-                         FormatByteSize(progress.bytes_sent()) + " sent";
+                         FormatByteSizeRounded(progress.bytes_sent()) + " sent";
       if (progress.round_bytes() != 0) {
-        line += ", this round " + FormatByteSize(progress.round_bytes());
+        line += ", this round " + FormatByteSizeRounded(progress.round_bytes());
       }
       if (progress.dirty_bytes_per_s() != 0) {
-        line += ", dirtying " + FormatByteSize(progress.dirty_bytes_per_s()) + "/s";
+        line += ", dirtying " + FormatByteSizeRounded(progress.dirty_bytes_per_s()) + "/s";
       }
       if (progress.run_share_permille() != 0 && progress.run_share_permille() < 1000) {
         char share[32];
@@ -44,7 +44,8 @@ void ShowProgress(const pb::MigrateProgress& progress) {
       return;
     }
     case pb::MigrateProgress::STAGE_FROZEN:
-      std::fprintf(stderr, "  frozen (image %s)\n", FormatByteSize(progress.image_bytes()).c_str());
+      std::fprintf(stderr, "  frozen (image %s)\n",
+                   FormatByteSizeRounded(progress.image_bytes()).c_str());
       return;
     case pb::MigrateProgress::STAGE_PREPARED:
       std::fprintf(stderr, "  prepared\n");
@@ -92,7 +93,7 @@ void AddMigrateCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
                   (unsigned long long)summary.pid(), summary.from_node().c_str(),
                   summary.to_node().c_str(), summary.total_us() / 1000.0,
                   summary.freeze_us() / 1000.0, summary.rounds(),
-                  FormatByteSize(summary.bytes_sent()).c_str());
+                  FormatByteSizeRounded(summary.bytes_sent()).c_str());
     }
     return 0;
   });

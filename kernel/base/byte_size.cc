@@ -38,16 +38,33 @@ Result<uint64_t> ParseByteSize(std::string_view text) {
   return value << shift;
 }
 
+namespace {
+
+// Largest first.
+constexpr struct {
+  int shift;
+  const char* name;
+} kUnits[] = {{30, "GiB"}, {20, "MiB"}, {10, "KiB"}};
+
+}  // namespace
+
 std::string FormatByteSize(uint64_t bytes) {
-  static constexpr struct {
-    int shift;
-    const char* name;
-  } kUnits[] = {{30, "GiB"}, {20, "MiB"}, {10, "KiB"}};
   for (const auto& unit : kUnits) {
     uint64_t size = uint64_t(1) << unit.shift;
     if (bytes >= size && bytes % size == 0) {
       return std::to_string(bytes / size) + " " + unit.name;
     }
+  }
+  return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
+}
+
+std::string FormatByteSizeRounded(uint64_t bytes) {
+  for (const auto& unit : kUnits) {
+    const uint64_t size = uint64_t(1) << unit.shift;
+    if (bytes < size) continue;
+    // Tenths, rounded: 1.05 MiB shows as "1.1 MiB".
+    const uint64_t tenths = (bytes * 10 + size / 2) / size;
+    return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " " + unit.name;
   }
   return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
 }

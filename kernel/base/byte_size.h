@@ -19,5 +19,8 @@ Result<uint64_t> ParseByteSize(std::string_view text);
 // The largest binary unit that divides `bytes` exactly: "4 GiB", "1536 KiB",
 // "100 bytes".
 std::string FormatByteSize(uint64_t bytes);
+// For amounts shown to people rather than limits: the largest binary unit
+// not above `bytes`, to one decimal: "1.1 MiB", "132.0 KiB", "512 bytes".
+std::string FormatByteSizeRounded(uint64_t bytes);
 
 }  // namespace shoal

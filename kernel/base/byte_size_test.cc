@@ -35,5 +35,13 @@ TEST(ByteSizeTest, FormatsWithTheLargestExactUnit) {
   EXPECT_EQ(FormatByteSize(0), "0 bytes");
 }
 
+TEST(ByteSizeTest, FormatsRoundedToATenthOfTheLargestUnitBelow) {
+  EXPECT_EQ(FormatByteSizeRounded(1177787), "1.1 MiB");
+  EXPECT_EQ(FormatByteSizeRounded(135168), "132.0 KiB");
+  EXPECT_EQ(FormatByteSizeRounded(uint64_t(3) << 30), "3.0 GiB");
+  EXPECT_EQ(FormatByteSizeRounded(1023), "1023 bytes");
+  EXPECT_EQ(FormatByteSizeRounded(1), "1 byte");
+}
+
 }  // namespace
 }  // namespace shoal
