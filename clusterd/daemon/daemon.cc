@@ -99,7 +99,7 @@ VoidResult Daemon::Init() {
       [this](const std::string& node, const std::string& path, Deadline deadline) {
         return data_plane_->OpenDirectory(node, path, LocalProcesses::kPreopenRights, deadline);
       },
-      [this](uint64_t pid) { return directory_ != nullptr && directory_->Running(pid); });
+      [this](uint64_t pid) { return RunsAnywhere(pid); });
   auth_ = std::make_unique<AdminAuth>(creds.token);
   peers_ = std::make_unique<PeerClients>(creds.peer_client, config_.node_name);
   PeerIdentityCheck identity =
@@ -214,7 +214,7 @@ void Daemon::OnMoved(const pb::MigrateSummary& summary) {
   events_->Publish(std::move(e));
 }
 
-Result<bool> Daemon::HostsPid(const std::string& node, uint64_t pid) const {
+Result<std::optional<pb::Process>> Daemon::ProcessOn(const std::string& node, uint64_t pid) const {
   std::optional<Member> member = registry_->FindByName(node);
   if (!member) return MakeError(Status::kNotFound, "unknown node '" + node + "'");
   grpc::ClientContext context;
@@ -223,7 +223,23 @@ Result<bool> Daemon::HostsPid(const std::string& node, uint64_t pid) const {
   grpc::Status status = peers_->For(member->peer_address)->ListProcesses(&context, {}, &response);
   if (!status.ok()) return MakeError(Status::kPeerGone, status.error_message());
   for (const pb::Process& p : response.processes()) {
-    if (p.pid() == pid) return true;
+    if (p.pid() == pid) return std::optional<pb::Process>(p);
+  }
+  return std::optional<pb::Process>();
+}
+
+Result<bool> Daemon::HostsPid(const std::string& node, uint64_t pid) const {
+  return TRY(ProcessOn(node, pid)).has_value();
+}
+
+bool Daemon::RunsAnywhere(uint64_t pid) const {
+  if (std::optional<ProcessInfo> here = host_->Get(pid); here && here->running()) return true;
+  for (const Member& m : registry_->Members()) {
+    if (m.self || m.state == MemberState::kDead) continue;
+    Result<std::optional<pb::Process>> there = ProcessOn(m.name, pid);
+    // A node that cannot answer might run it: count it as running.
+    if (!there.ok()) return true;
+    if (*there && (*there)->state() == pb::PROCESS_STATE_RUNNING) return true;
   }
   return false;
 }

@@ -49,6 +49,15 @@ class Daemon {
   void OnMoved(const shoal::admin::v1::MigrateSummary& summary);
   // Whether `node` lists process `pid`, asked over the Peer service.
   Result<bool> HostsPid(const std::string& node, uint64_t pid) const;
+  // Process `pid` as node `node` lists it, if it does; kPeerGone when the
+  // node cannot be asked.
+  Result<std::optional<shoal::admin::v1::Process>> ProcessOn(const std::string& node,
+                                                             uint64_t pid) const;
+  // Whether `pid` runs here or on any member that is not dead, asking each
+  // (heartbeats may not have told yet of a process that just started); a
+  // member that cannot answer counts as running it. For restore, which may
+  // keep an image's pid only when no process has it.
+  bool RunsAnywhere(uint64_t pid) const;
   Result<std::string> DataAddressOf(const std::string& name) const;
   void RenderGauges(std::string& out) const;
 

@@ -42,17 +42,6 @@ Location Directory::LocateKnown(uint64_t pid) const {
   return {};
 }
 
-bool Directory::Running(uint64_t pid) const {
-  if (std::optional<ProcessInfo> here = host_.Get(pid); here && here->running()) return true;
-  for (const Member& m : registry_.Members()) {
-    if (m.self || m.state == MemberState::kDead) continue;
-    for (const HostedProcess& p : m.processes) {
-      if (p.pid == pid && p.running) return true;
-    }
-  }
-  return false;
-}
-
 Location Directory::Locate(uint64_t pid) const {
   Location known = LocateKnown(pid);
   if (known.kind != Location::Kind::kUnknown) return known;

@@ -44,10 +44,6 @@ class Directory {
   // LocateKnown, then the pid's home node over Peer.Locate.
   Location Locate(uint64_t pid) const;
 
-  // Whether a process with this pid runs here or, as heartbeats tell, on a
-  // member that is not dead.
-  bool Running(uint64_t pid) const;
-
   // Remembers the processes a dead or restarted member hosted as lost.
   void OnMemberChange(const MemberChange& change);
   std::vector<LostProcess> Lost() const;

@@ -57,7 +57,7 @@ struct SpawnNotice {
 
 struct KernelOptions {
   unsigned workers = 0;               // 0: one per core.
-  uint64_t fuel_quantum = 100'000;    // Fuel per scheduling step.
+  uint64_t fuel_quantum = 10'000;     // Fuel per scheduling step.
   uint32_t default_page_cap = 16384;  // 1 GiB of linear memory per process.
   // File reads the page cache can serve complete on the worker, straight
   // into guest memory (preadv2 RWF_NOWAIT never waits for a device); the

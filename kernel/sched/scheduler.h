@@ -52,7 +52,7 @@ struct SchedulerOptions {
   // 0: std::thread::hardware_concurrency() (at least 1).
   unsigned workers = 0;
   // Fuel per Step(); the VM charges one unit per call and loop back-edge.
-  uint64_t fuel_quantum = 100'000;
+  uint64_t fuel_quantum = 10'000;
   CpuClock cpu_clock = CpuClock::kSteady;
 };
 
