@@ -91,6 +91,9 @@ class ProcessHost {
   // Running processes and ended ones still retained.
   virtual std::vector<ProcessInfo> List() const = 0;
   virtual std::optional<ProcessInfo> Get(uint64_t pid) const = 0;
+  // Pids held for processes not started yet (being spawned, or arriving
+  // by a migration, prepared): neither listed nor free.
+  virtual std::vector<uint64_t> Pending() const = 0;
 
   // Asks a running process to stop; it ends with ExitKind::kKilled soon
   // after (at its next fuel slice or wake-up). Returns false when it had

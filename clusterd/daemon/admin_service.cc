@@ -110,6 +110,7 @@ grpc::Status AdminService::GetNode(Ctx* context, const pb::GetNodeRequest* reque
 
 void AdminService::ListAll(pb::ListProcessesResponse* response) {
   p_.local.List(response);
+  response->clear_pending_pids();  // One node's answer only.
   std::vector<
       std::pair<std::string, std::future<std::pair<grpc::Status, pb::ListProcessesResponse>>>>
       calls;

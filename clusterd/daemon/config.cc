@@ -157,6 +157,9 @@ std::optional<int> ParseCommandLine(int argc, char** argv, DaemonConfig& config)
   app.add_option("--ended-retained", config.ended_retained,
                  "Ended processes kept for ps, logs and wait")
       ->capture_default_str();
+  // Hidden (no group): a test's switch, not an operator's.
+  app.add_option("--fault", config.faults, "Arm a fault point: POINT=ACTION[@N] (tests)")
+      ->group("");
 
   std::string file = FindConfigFlag(argc, argv);
   if (!file.empty()) {

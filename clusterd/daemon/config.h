@@ -42,6 +42,8 @@ struct DaemonConfig {
   uint32_t dead_ms = 5000;
   uint64_t console_retain_bytes = 1 << 20;
   uint32_t ended_retained = 256;
+  // Fault points to arm, "POINT=ACTION[@N]" (fault_points.h); tests only.
+  std::vector<std::string> faults;
 };
 
 // Parses the command line (and the --config file it names) into `config`.

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "clusterd/daemon/fault_points.h"
 #include "clusterd/daemon/node_server.h"
 #include "clusterd/daemon/nodes_provider.h"
 #include "clusterd/daemon/proto_convert.h"
@@ -38,6 +39,7 @@ std::unique_ptr<grpc::Server> Serve(const std::string& address,
 
 Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonConfig config) {
   TRY(ValidateConfig(config));
+  for (const std::string& spec : config.faults) TRY(fault::Arm(spec));
   std::unique_ptr<Daemon> daemon(new Daemon(std::move(config)));
   TRY(daemon->Init());
   return daemon;
@@ -87,6 +89,9 @@ VoidResult Daemon::Init() {
     return arrival;
   };
   data_plane_ = TRY(DataPlane::Start(std::move(data)));
+  fault::SetCut([this](const std::string& peer) {
+    data_plane_->Disconnect(peer, "a fault point cut the connection with node " + peer);
+  });
   data_address_ = config_.data_advertise.empty() ? data_plane_->address() : config_.data_advertise;
   // Every node of the cluster, this one included, as a spawner at
   // /nodes/NAME in every process's namespace.
@@ -156,6 +161,7 @@ VoidResult Daemon::Init() {
 }
 
 Daemon::~Daemon() {
+  fault::SetCut(nullptr);
   // Streams (Logs -f, Watch) notice cancellation within their poll period.
   auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(2);
   if (admin_server_) admin_server_->Shutdown(deadline);
@@ -214,7 +220,7 @@ void Daemon::OnMoved(const pb::MigrateSummary& summary) {
   events_->Publish(std::move(e));
 }
 
-Result<std::optional<pb::Process>> Daemon::ProcessOn(const std::string& node, uint64_t pid) const {
+Result<Daemon::PidOnNode> Daemon::PidOn(const std::string& node, uint64_t pid) const {
   std::optional<Member> member = registry_->FindByName(node);
   if (!member) return MakeError(Status::kNotFound, "unknown node '" + node + "'");
   grpc::ClientContext context;
@@ -222,24 +228,34 @@ Result<std::optional<pb::Process>> Daemon::ProcessOn(const std::string& node, ui
   pb::ListProcessesResponse response;
   grpc::Status status = peers_->For(member->peer_address)->ListProcesses(&context, {}, &response);
   if (!status.ok()) return MakeError(Status::kPeerGone, status.error_message());
+  PidOnNode on;
   for (const pb::Process& p : response.processes()) {
-    if (p.pid() == pid) return std::optional<pb::Process>(p);
+    if (p.pid() == pid) on.process = p;
   }
-  return std::optional<pb::Process>();
+  for (uint64_t pending : response.pending_pids()) on.pending |= pending == pid;
+  return on;
 }
 
 Result<bool> Daemon::HostsPid(const std::string& node, uint64_t pid) const {
-  return TRY(ProcessOn(node, pid)).has_value();
+  PidOnNode on = TRY(PidOn(node, pid));
+  if (on.process) return true;
+  // Prepared there and not started or dropped yet: a commit still on its
+  // way may start it, so "no" would not be final.
+  if (on.pending) {
+    return MakeError(Status::kShouldWait, "node " + node + " holds pid " + std::to_string(pid) +
+                                              " prepared, neither started nor dropped yet");
+  }
+  return false;
 }
 
 bool Daemon::RunsAnywhere(uint64_t pid) const {
   if (std::optional<ProcessInfo> here = host_->Get(pid); here && here->running()) return true;
   for (const Member& m : registry_->Members()) {
     if (m.self || m.state == MemberState::kDead) continue;
-    Result<std::optional<pb::Process>> there = ProcessOn(m.name, pid);
-    // A node that cannot answer might run it: count it as running.
-    if (!there.ok()) return true;
-    if (*there && (*there)->state() == pb::PROCESS_STATE_RUNNING) return true;
+    Result<PidOnNode> there = PidOn(m.name, pid);
+    // A node that cannot answer might run it, and a prepared one may yet.
+    if (!there.ok() || there->pending) return true;
+    if (there->process && there->process->state() == pb::PROCESS_STATE_RUNNING) return true;
   }
   return false;
 }
@@ -262,7 +278,10 @@ void Daemon::OnMemberChange(const MemberChange& change) {
   // (a hung host, a partition): its calls fail now rather than when TCP
   // notices. (A restarted member's old socket was closed by its kernel, or
   // is replaced when the new incarnation dials: data_plane.h.)
-  if (change.kind == MemberChange::Kind::kDead) data_plane_->Disconnect(change.member.name);
+  if (change.kind == MemberChange::Kind::kDead) {
+    data_plane_->Disconnect(change.member.name,
+                            "membership declared node " + change.member.name + " dead");
+  }
   auto publish = [&](pb::Event::Kind kind, uint64_t pid) {
     pb::Event e;
     e.set_kind(kind);

@@ -47,12 +47,17 @@ class Daemon {
   // Where member `name`'s data plane listens (DataPlaneOptions::resolve).
   // A process of this node moved away: the event.
   void OnMoved(const shoal::admin::v1::MigrateSummary& summary);
-  // Whether `node` lists process `pid`, asked over the Peer service.
+  // Whether `node` lists process `pid`, asked over the Peer service;
+  // kShouldWait while it holds the pid prepared (ask again).
   Result<bool> HostsPid(const std::string& node, uint64_t pid) const;
-  // Process `pid` as node `node` lists it, if it does; kPeerGone when the
-  // node cannot be asked.
-  Result<std::optional<shoal::admin::v1::Process>> ProcessOn(const std::string& node,
-                                                             uint64_t pid) const;
+  // What node `node` says of `pid`: the process as it lists it, if it does,
+  // and whether it holds the pid prepared (a move's destination before its
+  // commit). kPeerGone when the node cannot be asked.
+  struct PidOnNode {
+    std::optional<shoal::admin::v1::Process> process;
+    bool pending = false;
+  };
+  Result<PidOnNode> PidOn(const std::string& node, uint64_t pid) const;
   // Whether `pid` runs here or on any member that is not dead, asking each
   // (heartbeats may not have told yet of a process that just started); a
   // member that cannot answer counts as running it. For restore, which may

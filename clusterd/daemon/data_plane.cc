@@ -321,12 +321,12 @@ void DataPlane::DialEnded(const std::string& name, const std::optional<Error>& e
   for (auto& waiter : waiters) waiter->fulfill(Result<PeerNode>(*error));
 }
 
-void DataPlane::Disconnect(const std::string& name) {
-  (void)loop_->Post([this, name] {
+void DataPlane::Disconnect(const std::string& name, std::string why) {
+  (void)loop_->Post([this, name, why = std::move(why)] {
     auto it = peers_.find(name);
     if (it == peers_.end() || it->second->connection == nullptr) return;
-    spdlog::info("data plane: dropping the connection with node {} (membership)", name);
-    it->second->connection->link()->MarkGone("membership declared node " + name + " dead");
+    spdlog::info("data plane: dropping the connection with node {} ({})", name, why);
+    it->second->connection->link()->MarkGone(why);
     Drop(*it->second);
   });
 }

@@ -161,8 +161,9 @@ class DataPlane {
   Result<kernel::HandleEntry> Commit(Outbound& outbound, Deadline deadline);
 
   // Drops the connection with `peer`, if any (membership saw it die or
-  // restart): its calls fail with kPeerGone, the next use dials again.
-  void Disconnect(const std::string& peer);
+  // restart, or a fault point cuts it): its calls fail with kPeerGone,
+  // `why` in their message; the next use dials again.
+  void Disconnect(const std::string& peer, std::string why);
 
   // Stops listening and closes every connection; later calls fail with
   // kPeerGone. Idempotent.

@@ -291,7 +291,7 @@ TEST_F(DataPlaneTest, DisconnectDropsTheConnectionAndTheNextUseDialsAgain) {
   ASSERT_TRUE(a && b);
   Ref<kernel::ChannelOps> remote = OpenChannel(*b, "node-a");
   ASSERT_NE(remote, nullptr);
-  b->Disconnect("node-a");  // Membership declared node-a dead.
+  b->Disconnect("node-a", "membership declared node node-a dead");
   EXPECT_TRUE(Contains(kernel::testing::WaitForSignals(*remote, kernel::Signals::kPeerClosed),
                        kernel::Signals::kPeerClosed));
   EXPECT_TRUE(ConnectionsBecome(*a, 0));

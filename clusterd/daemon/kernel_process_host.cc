@@ -245,6 +245,11 @@ std::vector<ProcessInfo> KernelProcessHost::List() const {
   return out;
 }
 
+std::vector<uint64_t> KernelProcessHost::Pending() const {
+  std::lock_guard lock(mu_);
+  return std::vector<uint64_t>(spawning_.begin(), spawning_.end());
+}
+
 std::optional<ProcessInfo> KernelProcessHost::Get(uint64_t pid) const {
   std::lock_guard lock(mu_);
   auto it = entries_.find(pid);

@@ -78,6 +78,7 @@ class KernelProcessHost : public ProcessHost {
 
   VoidResult Spawn(SpawnSpec spec) override;
   std::vector<ProcessInfo> List() const override;
+  std::vector<uint64_t> Pending() const override;
   std::optional<ProcessInfo> Get(uint64_t pid) const override;
   Result<bool> Kill(uint64_t pid) override;
   Result<ExitInfo> Wait(uint64_t pid, Deadline deadline) override;

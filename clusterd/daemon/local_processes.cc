@@ -176,6 +176,7 @@ grpc::Status LocalProcesses::Migrate(const pb::MigrateRequest& request,
 
 void LocalProcesses::List(pb::ListProcessesResponse* response) const {
   for (const ProcessInfo& info : host_.List()) *response->add_processes() = ToProto(info, self_);
+  for (uint64_t pid : host_.Pending()) response->add_pending_pids(pid);
 }
 
 grpc::Status LocalProcesses::Kill(uint64_t pid, pb::KillResponse* response) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "clusterd/daemon/fault_points.h"
 #include "kernel/remote/handles.h"
 #include "kernel/remote/outcome.h"
 #include "migrate/page_batch.h"
@@ -38,6 +39,7 @@ class MigrationServer final : public proto::rpc::Migration::Server {
       return kj::READY_NOW;
     }
     image_.insert(image_.end(), bytes.begin(), bytes.end());
+    if (image_.size() == expected_) fault::Hit("migrate.dest.image", link_->peer());
     return kj::READY_NOW;
   }
 
@@ -51,6 +53,7 @@ class MigrationServer final : public proto::rpc::Migration::Server {
     auto params = context.getParams();
     VoidResult applied = ahead_.Apply(params.getIndex(), params.getPages());
     if (!applied.ok()) failure_ = applied.error();  // Prepare reports it.
+    fault::Hit("migrate.dest.pages", link_->peer());
     return kj::READY_NOW;
   }
 
@@ -123,6 +126,7 @@ class MigrationServer final : public proto::rpc::Migration::Server {
               }
               prepared_ = std::move(prepared).value();
               state_ = State::kPrepared;
+              fault::Hit("migrate.dest.prepared", link_->peer());
             })
             .fork());
     return done.addBranch();
@@ -143,12 +147,14 @@ class MigrationServer final : public proto::rpc::Migration::Server {
     }
     state_ = State::kDone;
     std::unique_ptr<IncomingProcess> process = std::move(prepared_);
+    fault::Hit("migrate.dest.commit", link_->peer());
     Result<kernel::Ref<kernel::ProcessOps>> started = process->Start();
     if (!started.ok()) {
       kernel::remote::SetOutcome(results.initOutcome(), started.error());
       return kj::READY_NOW;
     }
     spdlog::info("pid {} arrived from node {} and runs here", pid_, link_->peer());
+    fault::Hit("migrate.dest.started", link_->peer());
     kernel::HandleEntry handle{std::move(started).value(),
                                kernel::Rights::kWait | kernel::Rights::kManage};
     kernel::remote::SetOutcome(results.initOutcome(),

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "clusterd/daemon/fault_points.h"
 #include "migrate/page_batch.h"
 
 namespace shoal::clusterd {
@@ -59,12 +60,13 @@ Result<pb::MigrateSummary> Migrator::Migrate(uint64_t pid, const std::string& to
   std::unique_ptr<kernel::MemoryRounds> rounds = TRY(host_.StartMemoryRounds(pid));
   std::unique_ptr<DataPlane::Outbound> outbound =
       TRY(data_.OpenMigration(to, pid, 0, rounds->module(), Clock::now() + kCommitTimeout));
-  TRY(PreCopy(pid, *rounds, *outbound, request.max_freeze_ms(), figures, progress));
+  fault::Hit("migrate.source.rounds", to);
+  TRY(PreCopy(pid, to, *rounds, *outbound, request.max_freeze_ms(), figures, progress));
   return FreezeAndCommit(pid, to, std::move(outbound), kernel::FreezeMemory::kDelta, figures,
                          progress);
 }
 
-VoidResult Migrator::PreCopy(uint64_t pid, kernel::MemoryRounds& rounds,
+VoidResult Migrator::PreCopy(uint64_t pid, const std::string& to, kernel::MemoryRounds& rounds,
                              DataPlane::Outbound& outbound, uint32_t max_freeze_ms, Rounds& figures,
                              const Progress& progress) {
   const double target_s = (max_freeze_ms != 0 ? max_freeze_ms : kDefaultFreezeTargetMs) / 1000.0;
@@ -115,6 +117,7 @@ VoidResult Migrator::PreCopy(uint64_t pid, kernel::MemoryRounds& rounds,
         }
         if (!batch.ok()) return batch.error();
         TRY(data_.SendPages(outbound, uint32_t(index), std::move(batch).value(), deadline));
+        if (first && index == 0 && at == 0) fault::Hit("migrate.source.first_batch", to);
         figures.bytes_sent += batch_pages.size() * kPageBytes;
         if (Clock::now() - reported >= kProgressEvery) {
           pb::MigrateProgress busy = Stage(pb::MigrateProgress::STAGE_COPYING, 0);
@@ -137,6 +140,7 @@ VoidResult Migrator::PreCopy(uint64_t pid, kernel::MemoryRounds& rounds,
     if (!first && previous_s > 0) done.set_dirty_bytes_per_s(uint64_t(round_bytes / previous_s));
     done.set_run_share_permille(uint32_t(share * 1000 + 0.5));
     progress(done);
+    if (!first) fault::Hit("migrate.source.round", to);
     if (last) return Ok();
     previous_bytes = round_bytes;
     previous_s = round_s;
@@ -163,6 +167,7 @@ Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::st
   std::unique_ptr<KernelProcessHost::Departure> departure = TRY(host_.Depart(pid, memory));
   std::shared_ptr<const std::vector<uint8_t>> image = departure->image();
   report(Stage(pb::MigrateProgress::STAGE_FROZEN, image->size()));
+  fault::Hit("migrate.source.frozen", to);
 
   // Any return before the commit destroys `departure`: the process thaws.
   // After a pre-copy the commit goes right behind the image (one round
@@ -170,19 +175,25 @@ Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::st
   Result<kernel::HandleEntry> committed = MakeError(Status::kPeerGone, "not sent");
   if (pre_copied) {
     directory_.RecordMove(pid, to);
+    fault::Hit("migrate.source.recorded", to);
     VoidResult sent = data_.SendImage(*outbound, image, departure->objects(),
                                       /*then_commit=*/true, Clock::now() + kSendTimeout);
     if (!sent.ok() && sent.error().status != Status::kPeerGone) {
       directory_.ForgetMove(pid);  // Refused: the commit behind it is refused too.
       return sent.error();
     }
+    if (sent.ok()) {
+      report(Stage(pb::MigrateProgress::STAGE_PREPARED, image->size()));
+      fault::Hit("migrate.source.prepared", to);
+    }
     committed = sent.ok() ? data_.Commit(*outbound, Clock::now() + kCommitTimeout) : sent.error();
-    if (sent.ok()) report(Stage(pb::MigrateProgress::STAGE_PREPARED, image->size()));
   } else {
     outbound =
         TRY(data_.SendProcess(to, pid, image, departure->objects(), Clock::now() + kSendTimeout));
     report(Stage(pb::MigrateProgress::STAGE_PREPARED, image->size()));
+    fault::Hit("migrate.source.prepared", to);
     directory_.RecordMove(pid, to);
+    fault::Hit("migrate.source.recorded", to);
     committed = data_.Commit(*outbound, Clock::now() + kCommitTimeout);
   }
   const uint64_t freeze_us = MicrosSince(frozen);
@@ -206,9 +217,9 @@ Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::st
       (void)departure.release();
       spdlog::error("pid {}: node {} cannot say whether it took the process; it stays frozen here",
                     pid, to);
-      return MakeError(Status::kPeerGone, "node " + to + " stopped answering at the commit of " +
-                                              std::to_string(pid) +
-                                              "; the process stays frozen on " + self_ +
+      return MakeError(Status::kPeerGone, "node " + to + " did not answer the commit of " +
+                                              std::to_string(pid) + " (" + there.error().message +
+                                              "); the process stays frozen on " + self_ +
                                               " until it is known where it runs");
     }
     if (!*there) {
@@ -218,6 +229,7 @@ Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::st
                                               committed.error().message + "); it runs on here");
     }
   }
+  fault::Hit("migrate.source.committed", to);
   departure->Commit(std::move(moved_to), to);
   for (const pb::MigrateProgress& stage : held) progress(stage);
 

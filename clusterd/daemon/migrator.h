@@ -36,7 +36,9 @@ namespace shoal::clusterd {
 class Migrator {
  public:
   // Whether `node` hosts process `pid` (running or ended), as the node
-  // itself says; kPeerGone when it cannot be asked.
+  // itself says; kPeerGone when it cannot be asked, kShouldWait while it
+  // holds the pid prepared (a commit on its way may still start it), so
+  // that "false" is final: nothing there can start it any more.
   using HostsPid = std::function<Result<bool>(const std::string& node, uint64_t pid)>;
   // A move that happened (the daemon publishes an event).
   using OnMoved = std::function<void(const shoal::admin::v1::MigrateSummary& summary)>;
@@ -75,8 +77,9 @@ class Migrator {
  private:
   struct Rounds;  // One pre-copy's figures (migrator.cc).
   // The pre-copy rounds, up to the moment to freeze.
-  VoidResult PreCopy(uint64_t pid, kernel::MemoryRounds& rounds, DataPlane::Outbound& outbound,
-                     uint32_t max_freeze_ms, Rounds& figures, const Progress& progress);
+  VoidResult PreCopy(uint64_t pid, const std::string& to, kernel::MemoryRounds& rounds,
+                     DataPlane::Outbound& outbound, uint32_t max_freeze_ms, Rounds& figures,
+                     const Progress& progress);
   // Freezes, sends the image, commits and releases (see above).
   Result<shoal::admin::v1::MigrateSummary> FreezeAndCommit(
       uint64_t pid, const std::string& to, std::unique_ptr<DataPlane::Outbound> outbound,

@@ -197,6 +197,9 @@ void TestCluster::Start(int i) {
     args.push_back("127.0.0.1:" + std::to_string(metrics_port_));
   }
   args.insert(args.end(), daemon_flags_.begin(), daemon_flags_.end());
+  if (size_t(i) < node_flags_.size()) {
+    args.insert(args.end(), node_flags_[i].begin(), node_flags_[i].end());
+  }
   for (size_t p = 0; p < peer_ports_.size(); ++p) {
     if (int(p) == i) continue;
     args.push_back("--peer");
@@ -216,11 +219,24 @@ void TestCluster::Start(int i) {
   pids_[i] = pid;
 }
 
+void TestCluster::SetNodeFlags(int i, std::vector<std::string> flags) {
+  if (node_flags_.size() <= size_t(i)) node_flags_.resize(i + 1);
+  node_flags_[i] = std::move(flags);
+}
+
+bool TestCluster::Alive(int i) {
+  if (pids_[i] <= 0) return false;
+  if (::waitpid(pids_[i], nullptr, WNOHANG) != pids_[i]) return true;
+  pids_[i] = 0;
+  return false;
+}
+
 void TestCluster::Signal(int i, int signal) {
   if (pids_[i] > 0) ::kill(pids_[i], signal);
 }
 
 void TestCluster::Kill9(int i) {
+  if (pids_[i] <= 0) return;
   ::kill(pids_[i], SIGKILL);
   ::waitpid(pids_[i], nullptr, 0);
   pids_[i] = 0;
@@ -242,13 +258,16 @@ std::string TestCluster::Logs(uint64_t pid) const {
   return Shoal("logs " + std::to_string(pid)).output;
 }
 
-Ran TestCluster::Shoal(const std::string& args) const {
+Ran TestCluster::Shoal(const std::string& args) const { return ShoalAt(0, args); }
+
+Ran TestCluster::ShoalAt(int i, const std::string& args) const {
   // Right after the subcommand: everything after `run`'s module is the
   // program's.
   size_t space = args.find(' ');
   std::string sub = args.substr(0, space);
   std::string rest = space == std::string::npos ? "" : args.substr(space);
-  return Shell(std::string(SHOAL_BIN) + " " + sub + ConnectionFlags(0) + rest);
+  // Bounded: a CLI that hangs fails its test (exit 124) instead of stalling it.
+  return Shell("timeout 150 " + std::string(SHOAL_BIN) + " " + sub + ConnectionFlags(i) + rest);
 }
 
 bool TestCluster::WaitAllUp() {

@@ -58,6 +58,11 @@ class TestCluster {
 
   // Starts node i (0-based) again, e.g. after Kill9.
   void Start(int i);
+  // Flags node i's daemon gets from its next Start on, besides the
+  // cluster's (e.g. {"--fault", "migrate.dest.prepared=exit"}).
+  void SetNodeFlags(int i, std::vector<std::string> flags);
+  // Whether node i's daemon runs (reaps it when it has exited).
+  bool Alive(int i);
   // Starts one more daemon calling itself `name` with id `node_id`, but
   // presenting the certificate of `cert_name` (minted with deploy/gen-certs
   // by the cluster's CA if it does not exist yet), with every other node as
@@ -77,6 +82,8 @@ class TestCluster {
 
   // Runs `shoal ARGS` with node 0's endpoint and the cluster's credentials.
   Ran Shoal(const std::string& args) const;
+  // The same against node i's endpoint.
+  Ran ShoalAt(int i, const std::string& args) const;
   // `shoal run --on NODE WHAT`: the pid it printed; 0 (and a test failure)
   // when it failed.
   uint64_t StartOn(const std::string& node, const std::string& what) const;
@@ -110,6 +117,7 @@ class TestCluster {
   std::vector<int> data_ports_;
   std::vector<pid_t> pids_;
   std::vector<std::string> daemon_flags_;
+  std::vector<std::vector<std::string>> node_flags_;
   int metrics_port_ = 0;
 };
 

@@ -35,11 +35,7 @@ class DataPlaneClusterTest : public ::testing::Test {
   }
 
   // `shoal ARGS` against node `i`'s admin endpoint.
-  Ran ShoalAt(int i, const std::string& args) const {
-    size_t space = args.find(' ');
-    return Shell(std::string(SHOAL_BIN) + " " + args.substr(0, space) +
-                 cluster_->ConnectionFlags(i) + args.substr(space));
-  }
+  Ran ShoalAt(int i, const std::string& args) const { return cluster_->ShoalAt(i, args); }
 
   // Node-b's view of node-a: its entry in `nodes -o json` ("" if none).
   std::string NodeAAsBSeesIt() const {
