@@ -142,14 +142,11 @@ class DataPlane {
                        std::shared_ptr<capnp::MallocMessageBuilder> batch, Deadline deadline);
   // Sends a frozen process's `image` (migrate/image_codec.h, live objects
   // allowed) in 1 MiB writes, with `objects` (its live handles, in image
-  // order) as capabilities, and has the peer prepare it. With
-  // `then_commit` the commit follows in the same breath, behind the
-  // prepare, saving a round trip of the freeze; Commit() then waits for
-  // its answer. Errors: the peer's refusal (the image, the pid, its size),
-  // kPeerGone when the link broke or the deadline passed.
+  // order) as capabilities, and has the peer prepare it. Errors: the
+  // peer's refusal (the image, the pid, its size), kPeerGone when the link
+  // broke or the deadline passed.
   VoidResult SendImage(Outbound& outbound, std::shared_ptr<const std::vector<uint8_t>> image,
-                       std::vector<kernel::HandleEntry> objects, bool then_commit,
-                       Deadline deadline);
+                       std::vector<kernel::HandleEntry> objects, Deadline deadline);
   // OpenMigration and SendImage: a stop-and-copy move.
   Result<std::unique_ptr<Outbound>> SendProcess(const std::string& peer, uint64_t pid,
                                                 std::shared_ptr<const std::vector<uint8_t>> image,

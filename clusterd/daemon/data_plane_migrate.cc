@@ -64,8 +64,6 @@ struct OutboundState {
   std::string peer;
   bool announce_image = false;  // Opened with no image size: SendImage tells it.
   bool committed = false;
-  // The commit's answer, when SendImage sent it behind the prepare.
-  kj::Maybe<kj::ForkedPromise<Result<HandleEntry>>> commit;
 };
 
 namespace {
@@ -148,11 +146,10 @@ VoidResult DataPlane::SendPages(Outbound& outbound, uint32_t index,
 
 VoidResult DataPlane::SendImage(Outbound& outbound,
                                 std::shared_ptr<const std::vector<uint8_t>> image,
-                                std::vector<HandleEntry> objects, bool then_commit,
-                                Deadline deadline) {
+                                std::vector<HandleEntry> objects, Deadline deadline) {
   std::shared_ptr<OutboundState> state = outbound.state_;
   auto shared_objects = std::make_shared<std::vector<HandleEntry>>(std::move(objects));
-  auto start = [state, image, shared_objects, then_commit]() -> kj::Promise<VoidResult> {
+  auto start = [state, image, shared_objects]() -> kj::Promise<VoidResult> {
     proto::rpc::Migration::Client* open = nullptr;
     KJ_IF_MAYBE (migration, state->migration) {
       open = migration;
@@ -174,7 +171,7 @@ VoidResult DataPlane::SendImage(Outbound& outbound,
       });
     }
     return sent
-        .then([migration, shared_objects, state, then_commit]() mutable -> kj::Promise<VoidResult> {
+        .then([migration, shared_objects, state]() mutable -> kj::Promise<VoidResult> {
           auto prepare = migration.prepareRequest();
           auto out = prepare.initObjects(uint32_t(shared_objects->size()));
           for (uint32_t i = 0; i < out.size(); ++i) {
@@ -182,10 +179,8 @@ VoidResult DataPlane::SendImage(Outbound& outbound,
                 kernel::remote::ExportHandle(state->link, (*shared_objects)[i], out[i]);
             if (!exported.ok()) return exported;
           }
-          kj::Promise<VoidResult> prepared = prepare.send().then(
+          return prepare.send().then(
               [](auto&& prepared) { return kernel::remote::ReadOutcome(prepared.getOutcome()); });
-          if (then_commit) state->commit = SendCommit(state, migration).fork();
-          return prepared;
         })
         .catch_([state](kj::Exception&& e) -> VoidResult {
           return kernel::remote::FromException(e, state->peer);
@@ -201,16 +196,13 @@ Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::SendProcess(
     std::vector<HandleEntry> objects, Deadline deadline) {
   std::unique_ptr<Outbound> outbound =
       TRY(OpenMigration(peer, pid, image->size(), nullptr, deadline));
-  TRY(SendImage(*outbound, std::move(image), std::move(objects), /*then_commit=*/false, deadline));
+  TRY(SendImage(*outbound, std::move(image), std::move(objects), deadline));
   return outbound;
 }
 
 Result<HandleEntry> DataPlane::Commit(Outbound& outbound, Deadline deadline) {
   std::shared_ptr<OutboundState> state = outbound.state_;
   auto start = [state]() -> kj::Promise<Result<HandleEntry>> {
-    KJ_IF_MAYBE (sent, state->commit) {  // SendImage sent it already.
-      return sent->addBranch();
-    }
     KJ_IF_MAYBE (migration, state->migration) {
       return SendCommit(state, *migration);
     }

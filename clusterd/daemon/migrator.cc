@@ -170,32 +170,20 @@ Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::st
   fault::Hit("migrate.source.frozen", to);
 
   // Any return before the commit destroys `departure`: the process thaws.
-  // After a pre-copy the commit goes right behind the image (one round
-  // trip less frozen), so the move is on record before it is sent.
-  Result<kernel::HandleEntry> committed = MakeError(Status::kPeerGone, "not sent");
+  // The commit waits for the prepare's answer: sent behind it, a commit
+  // whose answer was lost with a destination that then died would leave
+  // the process frozen here for good, not knowing whether it ran there.
   if (pre_copied) {
-    directory_.RecordMove(pid, to);
-    fault::Hit("migrate.source.recorded", to);
-    VoidResult sent = data_.SendImage(*outbound, image, departure->objects(),
-                                      /*then_commit=*/true, Clock::now() + kSendTimeout);
-    if (!sent.ok() && sent.error().status != Status::kPeerGone) {
-      directory_.ForgetMove(pid);  // Refused: the commit behind it is refused too.
-      return sent.error();
-    }
-    if (sent.ok()) {
-      report(Stage(pb::MigrateProgress::STAGE_PREPARED, image->size()));
-      fault::Hit("migrate.source.prepared", to);
-    }
-    committed = sent.ok() ? data_.Commit(*outbound, Clock::now() + kCommitTimeout) : sent.error();
+    TRY(data_.SendImage(*outbound, image, departure->objects(), Clock::now() + kSendTimeout));
   } else {
     outbound =
         TRY(data_.SendProcess(to, pid, image, departure->objects(), Clock::now() + kSendTimeout));
-    report(Stage(pb::MigrateProgress::STAGE_PREPARED, image->size()));
-    fault::Hit("migrate.source.prepared", to);
-    directory_.RecordMove(pid, to);
-    fault::Hit("migrate.source.recorded", to);
-    committed = data_.Commit(*outbound, Clock::now() + kCommitTimeout);
   }
+  report(Stage(pb::MigrateProgress::STAGE_PREPARED, image->size()));
+  fault::Hit("migrate.source.prepared", to);
+  directory_.RecordMove(pid, to);
+  fault::Hit("migrate.source.recorded", to);
+  Result<kernel::HandleEntry> committed = data_.Commit(*outbound, Clock::now() + kCommitTimeout);
   const uint64_t freeze_us = MicrosSince(frozen);
   kernel::Ref<kernel::ProcessOps> moved_to;
   if (committed.ok()) {
