@@ -42,8 +42,8 @@ class LocalProcesses {
   // How long a Spawn waits for another node to open a directory.
   static constexpr std::chrono::seconds kRemoteDirectoryTimeout{10};
 
-  // Whether a process with this pid runs anywhere in the cluster, as far as
-  // this node knows (the daemon: Directory::Running).
+  // Whether a process with this pid runs anywhere in the cluster (the
+  // daemon: Daemon::RunsAnywhere, which asks every member).
   using PidRunning = std::function<bool(uint64_t pid)>;
 
   // References must outlive this object. `remote` may be null: preopens of
