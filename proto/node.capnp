@@ -39,9 +39,11 @@ interface Node {
   # Receives a migrating process (docs/migration.md, "Live migration
   # protocol"): its pid, for messages, and the size of its image, which
   # then arrives in order through the Migration's write (0: told later by
-  # expectImage, after a pre-copy). kNoMemory when this node will not take
+  # expectImage, after a pre-copy). `moveId`, the source's random name for
+  # this move, goes into the destination's durable record of the commit
+  # (Peer.MoveOutcome answers by it). kNoMemory when this node will not take
   # an image that large; kAlreadyExists when the pid runs here.
-  migrateIn @2 (pid :UInt64, imageBytes :UInt64)
+  migrateIn @2 (pid :UInt64, imageBytes :UInt64, moveId :UInt64)
       -> (outcome :ObjectRpc.Outcome, migration :Migration);
 
   # Later:

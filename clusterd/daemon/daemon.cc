@@ -15,6 +15,7 @@ namespace shoal::clusterd {
 namespace {
 
 namespace pb = shoal::admin::v1;
+namespace peerpb = shoal::peer::v1;
 
 constexpr int kMaxMessageBytes = 256 << 20;
 
@@ -62,6 +63,7 @@ VoidResult Daemon::Init() {
                      .count();
   events_ = std::make_unique<EventLog>(config_.node_name);
   pids_ = TRY(PidAllocator::Create(config_.node_id, config_.data_dir));
+  arrivals_ = TRY(ArrivalLog::Open(config_.data_dir));
   KernelProcessHostOptions host_options;
   host_options.console_retain_bytes = size_t(config_.console_retain_bytes);
   host_options.max_ended_retained = size_t(config_.ended_retained);
@@ -82,12 +84,14 @@ VoidResult Daemon::Init() {
   data.resolve = [this](const std::string& name) { return DataAddressOf(name); };
   data.services.directories = HostDirectories(host_->file_io());
   data.services.spawner = host_->spawner();
-  data.services.migrations = [this](ArrivingProcess arriving) {
-    auto arrival = host_->Receive(std::move(arriving), 0, /*migrated=*/true);
-    // Back where it once left: this node's record of that move is stale.
-    if (arrival.ok() && directory_) directory_->ForgetMove((*arrival)->pid());
-    return arrival;
-  };
+  data.services.migrations = RecordingArrivals(
+      [this](ArrivingProcess arriving) {
+        auto arrival = host_->Receive(std::move(arriving), 0, /*migrated=*/true);
+        // Back where it once left: this node's record of that move is stale.
+        if (arrival.ok() && directory_) directory_->ForgetMove((*arrival)->pid());
+        return arrival;
+      },
+      *arrivals_);
   data_plane_ = TRY(DataPlane::Start(std::move(data)));
   fault::SetCut([this](const std::string& peer) {
     data_plane_->Disconnect(peer, "a fault point cut the connection with node " + peer);
@@ -129,11 +133,15 @@ VoidResult Daemon::Init() {
   registry_->SetListener([this](const MemberChange& c) { OnMemberChange(c); });
   migrator_ = std::make_unique<Migrator>(
       config_.node_name, *host_, *data_plane_, *directory_,
-      [this](const std::string& node, uint64_t pid) { return HostsPid(node, pid); },
+      [this](const std::string& node, uint64_t pid, uint64_t move_id) {
+        return LandedOn(node, pid, move_id);
+      },
       [this](const pb::MigrateSummary& summary) { OnMoved(summary); });
   local_->SetMigrator(migrator_.get());
   peer_service_ =
       std::make_unique<PeerService>(*registry_, *directory_, *local_, *events_, metrics_, identity);
+  peer_service_->SetMoveOutcomes(
+      [this](uint64_t pid, uint64_t move_id) { return MoveOutcomeHere(pid, move_id); });
   admin_service_ = std::make_unique<AdminService>(
       AdminService::Parts{*auth_, *registry_, *directory_, *local_, *peers_, *events_, metrics_});
 
@@ -167,6 +175,8 @@ Daemon::~Daemon() {
   if (admin_server_) admin_server_->Shutdown(deadline);
   if (peer_server_) peer_server_->Shutdown(deadline);
   if (registry_) registry_->Stop();
+  // Moves still settling a lost commit hold frozen processes of the host.
+  if (migrator_) migrator_->Stop();
   metrics_server_.reset();
   // Peers lose their connections (and the directories they opened here)
   // before the kernel whose file IO those use goes; the loop stays until
@@ -236,16 +246,54 @@ Result<Daemon::PidOnNode> Daemon::PidOn(const std::string& node, uint64_t pid) c
   return on;
 }
 
-Result<bool> Daemon::HostsPid(const std::string& node, uint64_t pid) const {
-  PidOnNode on = TRY(PidOn(node, pid));
-  if (on.process) return true;
-  // Prepared there and not started or dropped yet: a commit still on its
-  // way may start it, so "no" would not be final.
-  if (on.pending) {
-    return MakeError(Status::kShouldWait, "node " + node + " holds pid " + std::to_string(pid) +
-                                              " prepared, neither started nor dropped yet");
+Result<Migrator::Landed> Daemon::LandedOn(const std::string& node, uint64_t pid,
+                                          uint64_t move_id) const {
+  std::optional<Member> member = registry_->FindByName(node);
+  if (!member) return MakeError(Status::kNotFound, "unknown node '" + node + "'");
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  peerpb::MoveOutcomeRequest request;
+  request.set_pid(pid);
+  request.set_move_id(move_id);
+  peerpb::MoveOutcomeResponse response;
+  grpc::Status status =
+      peers_->For(member->peer_address)->MoveOutcome(&context, request, &response);
+  if (!status.ok()) return MakeError(Status::kPeerGone, status.error_message());
+  switch (response.outcome()) {
+    case peerpb::MoveOutcomeResponse::OUTCOME_NOT_TAKEN:
+      return Migrator::Landed::kNotTaken;
+    case peerpb::MoveOutcomeResponse::OUTCOME_TAKEN:
+      return Migrator::Landed::kTaken;
+    case peerpb::MoveOutcomeResponse::OUTCOME_LOST:
+      return Migrator::Landed::kLost;
+    case peerpb::MoveOutcomeResponse::OUTCOME_PENDING:
+      // A commit still on its way may start it: "no" would not be final.
+      return MakeError(Status::kShouldWait, "node " + node + " holds pid " + std::to_string(pid) +
+                                                " prepared, neither started nor dropped yet");
+    default:
+      return MakeError(Status::kMalformed, "node " + node + " answered the move of pid " +
+                                               std::to_string(pid) + " with outcome " +
+                                               std::to_string(int(response.outcome())));
   }
-  return false;
+}
+
+peerpb::MoveOutcomeResponse::Outcome Daemon::MoveOutcomeHere(uint64_t pid, uint64_t move_id) {
+  // Prepared first: its commit writes the record before the process
+  // starts and stops being pending, so a pid not pending any more is
+  // either recorded or never started here.
+  for (uint64_t pending : host_->Pending()) {
+    if (pending == pid) return peerpb::MoveOutcomeResponse::OUTCOME_PENDING;
+  }
+  switch (arrivals_->Find(pid, move_id)) {
+    case ArrivalLog::Seen::kThisRun:
+      return peerpb::MoveOutcomeResponse::OUTCOME_TAKEN;
+    case ArrivalLog::Seen::kEarlierRun:
+      directory_->RecordLost(pid, config_.node_name);
+      return peerpb::MoveOutcomeResponse::OUTCOME_LOST;
+    case ArrivalLog::Seen::kNever:
+      break;
+  }
+  return peerpb::MoveOutcomeResponse::OUTCOME_NOT_TAKEN;
 }
 
 bool Daemon::RunsAnywhere(uint64_t pid) const {

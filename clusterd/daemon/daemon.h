@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "clusterd/daemon/admin_service.h"
+#include "clusterd/daemon/arrival_log.h"
 #include "clusterd/daemon/config.h"
 #include "clusterd/daemon/data_plane.h"
 #include "clusterd/daemon/directory.h"
@@ -47,9 +48,12 @@ class Daemon {
   // Where member `name`'s data plane listens (DataPlaneOptions::resolve).
   // A process of this node moved away: the event.
   void OnMoved(const shoal::admin::v1::MigrateSummary& summary);
-  // Whether `node` lists process `pid`, asked over the Peer service;
-  // kShouldWait while it holds the pid prepared (ask again).
-  Result<bool> HostsPid(const std::string& node, uint64_t pid) const;
+  // Whether move `move_id` of `pid` started the process on `node`, asked
+  // over Peer.MoveOutcome; kShouldWait while it holds the pid prepared
+  // (ask again), kPeerGone when it cannot be asked.
+  Result<Migrator::Landed> LandedOn(const std::string& node, uint64_t pid, uint64_t move_id) const;
+  // The answer to that question about this node (Peer.MoveOutcome).
+  shoal::peer::v1::MoveOutcomeResponse::Outcome MoveOutcomeHere(uint64_t pid, uint64_t move_id);
   // What node `node` says of `pid`: the process as it lists it, if it does,
   // and whether it holds the pid prepared (a move's destination before its
   // commit). kPeerGone when the node cannot be asked.
@@ -74,6 +78,7 @@ class Daemon {
   Metrics metrics_;
   std::unique_ptr<EventLog> events_;
   std::unique_ptr<PidAllocator> pids_;
+  std::unique_ptr<ArrivalLog> arrivals_;
   std::unique_ptr<KernelProcessHost> host_;
   std::unique_ptr<DataPlane> data_plane_;
   std::unique_ptr<PeerClients> peers_;

@@ -126,14 +126,14 @@ class DataPlane {
     friend class DataPlane;
     std::shared_ptr<OutboundState> state_;  // Lives on the loop.
   };
-  // Opens the move of process `pid` to `peer` (Node.migrateIn) with an
-  // image of `image_bytes`, or of a size told with the image (0: a
-  // pre-copy, whose image is made after its pages went ahead), and sends
+  // Opens the move of process `pid` to `peer` (Node.migrateIn), named
+  // `move_id` (random, for Peer.MoveOutcome), with an image of `image_bytes`, or of a size told
+  // with the image (0: a pre-copy, whose image is made after its pages went ahead), and sends
   // `module` ahead unless it is null. Errors: Node()'s, the peer's refusal
   // (the pid runs there, too large), kPeerGone when the link broke or the
   // deadline passed.
   Result<std::unique_ptr<Outbound>> OpenMigration(
-      const std::string& peer, uint64_t pid, uint64_t image_bytes,
+      const std::string& peer, uint64_t pid, uint64_t move_id, uint64_t image_bytes,
       std::shared_ptr<const std::vector<uint8_t>> module, Deadline deadline);
   // Sends pages of memory `index` ahead (Migration.pages; `batch` holds a
   // proto/image.capnp Memory) and returns once the stream has room for
@@ -149,6 +149,7 @@ class DataPlane {
                        std::vector<kernel::HandleEntry> objects, Deadline deadline);
   // OpenMigration and SendImage: a stop-and-copy move.
   Result<std::unique_ptr<Outbound>> SendProcess(const std::string& peer, uint64_t pid,
+                                                uint64_t move_id,
                                                 std::shared_ptr<const std::vector<uint8_t>> image,
                                                 std::vector<kernel::HandleEntry> objects,
                                                 Deadline deadline);

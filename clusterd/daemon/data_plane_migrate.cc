@@ -87,34 +87,35 @@ kj::Promise<Result<HandleEntry>> SendCommit(const std::shared_ptr<OutboundState>
 }  // namespace
 
 Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::OpenMigration(
-    const std::string& peer, uint64_t pid, uint64_t image_bytes,
+    const std::string& peer, uint64_t pid, uint64_t move_id, uint64_t image_bytes,
     std::shared_ptr<const std::vector<uint8_t>> module, Deadline deadline) {
   auto state = kernel::remote::LoopShared(loop_, new OutboundState(loop_));
   state->peer = peer;
   state->announce_image = image_bytes == 0;
-  auto start = [this, peer, pid, image_bytes, module, state]() -> kj::Promise<VoidResult> {
-    return Node(peer).then(
-        [pid, image_bytes, module, state](Result<PeerNode> node) -> kj::Promise<VoidResult> {
-          if (!node.ok()) return VoidResult(node.error());
-          state->link = node->link;
-          auto request = node->node.migrateInRequest();
-          request.setPid(pid);
-          request.setImageBytes(image_bytes);
-          return request.send()
-              .then([module, state](auto&& response) -> kj::Promise<VoidResult> {
-                VoidResult taken = kernel::remote::ReadOutcome(response.getOutcome());
-                if (!taken.ok()) return taken;
-                proto::rpc::Migration::Client migration = response.getMigration();
-                state->migration = migration;
-                if (module == nullptr) return taken;
-                auto send = migration.moduleRequest();
-                send.setBytes(kj::arrayPtr(module->data(), module->size()));
-                return send.send().then([](auto&&) -> VoidResult { return Ok(); });
-              })
-              .catch_([state](kj::Exception&& e) -> VoidResult {
-                return kernel::remote::FromException(e, state->peer);
-              });
-        });
+  auto start = [this, peer, pid, move_id, image_bytes, module, state]() -> kj::Promise<VoidResult> {
+    return Node(peer).then([pid, move_id, image_bytes, module,
+                            state](Result<PeerNode> node) -> kj::Promise<VoidResult> {
+      if (!node.ok()) return VoidResult(node.error());
+      state->link = node->link;
+      auto request = node->node.migrateInRequest();
+      request.setPid(pid);
+      request.setImageBytes(image_bytes);
+      request.setMoveId(move_id);
+      return request.send()
+          .then([module, state](auto&& response) -> kj::Promise<VoidResult> {
+            VoidResult taken = kernel::remote::ReadOutcome(response.getOutcome());
+            if (!taken.ok()) return taken;
+            proto::rpc::Migration::Client migration = response.getMigration();
+            state->migration = migration;
+            if (module == nullptr) return taken;
+            auto send = migration.moduleRequest();
+            send.setBytes(kj::arrayPtr(module->data(), module->size()));
+            return send.send().then([](auto&&) -> VoidResult { return Ok(); });
+          })
+          .catch_([state](kj::Exception&& e) -> VoidResult {
+            return kernel::remote::FromException(e, state->peer);
+          });
+    });
   };
   VoidResult opened = RunUntil<VoidResult>(
       *loop_, std::move(start), deadline,
@@ -192,10 +193,11 @@ VoidResult DataPlane::SendImage(Outbound& outbound,
 }
 
 Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::SendProcess(
-    const std::string& peer, uint64_t pid, std::shared_ptr<const std::vector<uint8_t>> image,
-    std::vector<HandleEntry> objects, Deadline deadline) {
+    const std::string& peer, uint64_t pid, uint64_t move_id,
+    std::shared_ptr<const std::vector<uint8_t>> image, std::vector<HandleEntry> objects,
+    Deadline deadline) {
   std::unique_ptr<Outbound> outbound =
-      TRY(OpenMigration(peer, pid, image->size(), nullptr, deadline));
+      TRY(OpenMigration(peer, pid, move_id, image->size(), nullptr, deadline));
   TRY(SendImage(*outbound, std::move(image), std::move(objects), deadline));
   return outbound;
 }

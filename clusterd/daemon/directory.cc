@@ -64,10 +64,19 @@ void Directory::OnMemberChange(const MemberChange& change) {
   std::lock_guard lock(mu_);
   uint64_t now = UnixMs();
   for (const HostedProcess& p : change.previous) {
-    if (!p.running) continue;  // Ended ones were not lost, but their output is.
-    lost_[p.pid] = {p.pid, change.member.name, now};
-    lost_order_.push_back(p.pid);
+    // Ended ones were not lost, but their output is.
+    if (p.running) RememberLostLocked(p.pid, change.member.name, now);
   }
+}
+
+void Directory::RecordLost(uint64_t pid, const std::string& node) {
+  std::lock_guard lock(mu_);
+  RememberLostLocked(pid, node, UnixMs());
+}
+
+void Directory::RememberLostLocked(uint64_t pid, const std::string& node, uint64_t now_ms) {
+  auto [it, added] = lost_.insert_or_assign(pid, LostProcess{pid, node, now_ms});
+  if (added) lost_order_.push_back(pid);
   while (lost_order_.size() > kMaxLost) {
     lost_.erase(lost_order_.front());
     lost_order_.pop_front();

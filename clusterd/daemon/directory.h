@@ -47,6 +47,9 @@ class Directory {
   // Remembers the processes a dead or restarted member hosted as lost.
   void OnMemberChange(const MemberChange& change);
   std::vector<LostProcess> Lost() const;
+  // Remembers one process as lost on `node` (a move's destination that
+  // restarted after it started the process there).
+  void RecordLost(uint64_t pid, const std::string& node);
 
   // Called by the source of a migration before its commit (Migrator), so
   // LocateKnown answers with the new host at once, before heartbeats tell.
@@ -56,6 +59,8 @@ class Directory {
   void ForgetMove(uint64_t pid);
 
  private:
+  void RememberLostLocked(uint64_t pid, const std::string& node, uint64_t now_ms);
+
   const std::string self_;
   ProcessHost& host_;
   Registry& registry_;

@@ -17,10 +17,11 @@ namespace {
 class MigrationServer final : public proto::rpc::Migration::Server {
  public:
   MigrationServer(std::shared_ptr<kernel::remote::Link> link, MigrationReceiver receiver,
-                  uint64_t pid, uint64_t image_bytes, uint64_t max_bytes)
+                  uint64_t pid, uint64_t move_id, uint64_t image_bytes, uint64_t max_bytes)
       : link_(std::move(link)),
         receiver_(std::move(receiver)),
         pid_(pid),
+        move_id_(move_id),
         max_bytes_(max_bytes),
         expected_(image_bytes),
         ahead_(max_bytes) {
@@ -118,6 +119,7 @@ class MigrationServer final : public proto::rpc::Migration::Server {
               arriving.memories_ahead = ahead_.Take();
               arriving.module = std::move(module_);
               arriving.from = link_->peer();
+              arriving.move_id = move_id_;
               Result<std::unique_ptr<IncomingProcess>> prepared = receiver_(std::move(arriving));
               std::vector<uint8_t>().swap(image_);  // The process holds what it needs.
               if (!prepared.ok()) {
@@ -176,6 +178,7 @@ class MigrationServer final : public proto::rpc::Migration::Server {
   const std::shared_ptr<kernel::remote::Link> link_;
   const MigrationReceiver receiver_;
   const uint64_t pid_;
+  const uint64_t move_id_;
   const uint64_t max_bytes_;
   uint64_t expected_;  // The image's size; 0 until expectImage after a pre-copy.
   std::vector<uint8_t> image_;
@@ -192,8 +195,9 @@ class MigrationServer final : public proto::rpc::Migration::Server {
 
 proto::rpc::Migration::Client ServeMigration(const std::shared_ptr<kernel::remote::Link>& link,
                                              MigrationReceiver receiver, uint64_t pid,
-                                             uint64_t image_bytes, uint64_t max_bytes) {
-  return kj::heap<MigrationServer>(link, std::move(receiver), pid, image_bytes, max_bytes);
+                                             uint64_t move_id, uint64_t image_bytes,
+                                             uint64_t max_bytes) {
+  return kj::heap<MigrationServer>(link, std::move(receiver), pid, move_id, image_bytes, max_bytes);
 }
 
 }  // namespace shoal::clusterd

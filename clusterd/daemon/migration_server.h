@@ -20,6 +20,7 @@ namespace shoal::clusterd {
 
 proto::rpc::Migration::Client ServeMigration(const std::shared_ptr<kernel::remote::Link>& link,
                                              MigrationReceiver receiver, uint64_t pid,
-                                             uint64_t image_bytes, uint64_t max_bytes);
+                                             uint64_t move_id, uint64_t image_bytes,
+                                             uint64_t max_bytes);
 
 }  // namespace shoal::clusterd

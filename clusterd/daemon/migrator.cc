@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <random>
 #include <thread>
 
 #include "clusterd/daemon/fault_points.h"
@@ -34,6 +35,17 @@ double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// A move's name for the destination's record (ArrivalLog): random, so that
+// no two moves of a pid share one, across restarts of either node too.
+uint64_t NewMoveId() {
+  static std::mutex mu;
+  static std::mt19937_64 random{(uint64_t(std::random_device{}()) << 32) ^ std::random_device{}()};
+  std::lock_guard lock(mu);
+  uint64_t id = 0;
+  while (id == 0) id = random();
+  return id;
+}
+
 pb::MigrateProgress Stage(pb::MigrateProgress::Stage stage, uint64_t image_bytes) {
   pb::MigrateProgress progress;
   progress.set_stage(stage);
@@ -53,17 +65,19 @@ Result<pb::MigrateSummary> Migrator::Migrate(uint64_t pid, const std::string& to
                                              const pb::MigrateRequest& request,
                                              const Progress& progress) {
   Rounds figures;
+  const uint64_t move_id = NewMoveId();
   if (request.stop_and_copy()) {
-    return FreezeAndCommit(pid, to, nullptr, kernel::FreezeMemory::kWhole, figures, progress);
+    return FreezeAndCommit(pid, to, move_id, nullptr, kernel::FreezeMemory::kWhole, figures,
+                           progress);
   }
   // What cannot move is refused here, before a page is sent.
   std::unique_ptr<kernel::MemoryRounds> rounds = TRY(host_.StartMemoryRounds(pid));
-  std::unique_ptr<DataPlane::Outbound> outbound =
-      TRY(data_.OpenMigration(to, pid, 0, rounds->module(), Clock::now() + kCommitTimeout));
+  std::unique_ptr<DataPlane::Outbound> outbound = TRY(
+      data_.OpenMigration(to, pid, move_id, 0, rounds->module(), Clock::now() + kCommitTimeout));
   fault::Hit("migrate.source.rounds", to);
   TRY(PreCopy(pid, to, *rounds, *outbound, request.max_freeze_ms(), figures, progress));
-  return FreezeAndCommit(pid, to, std::move(outbound), kernel::FreezeMemory::kDelta, figures,
-                         progress);
+  return FreezeAndCommit(pid, to, move_id, std::move(outbound), kernel::FreezeMemory::kDelta,
+                         figures, progress);
 }
 
 VoidResult Migrator::PreCopy(uint64_t pid, const std::string& to, kernel::MemoryRounds& rounds,
@@ -148,6 +162,7 @@ VoidResult Migrator::PreCopy(uint64_t pid, const std::string& to, kernel::Memory
 }
 
 Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::string& to,
+                                                     uint64_t move_id,
                                                      std::unique_ptr<DataPlane::Outbound> outbound,
                                                      kernel::FreezeMemory memory, Rounds& figures,
                                                      const Progress& progress) {
@@ -176,8 +191,8 @@ Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::st
   if (pre_copied) {
     TRY(data_.SendImage(*outbound, image, departure->objects(), Clock::now() + kSendTimeout));
   } else {
-    outbound =
-        TRY(data_.SendProcess(to, pid, image, departure->objects(), Clock::now() + kSendTimeout));
+    outbound = TRY(data_.SendProcess(to, pid, move_id, image, departure->objects(),
+                                     Clock::now() + kSendTimeout));
   }
   report(Stage(pb::MigrateProgress::STAGE_PREPARED, image->size()));
   fault::Hit("migrate.source.prepared", to);
@@ -194,27 +209,32 @@ Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::st
                                                    std::to_string(pid) + ": " +
                                                    committed.error().message);
   } else {
-    // The answer was lost: the destination alone knows whether it runs it.
-    Result<bool> there = MakeError(Status::kPeerGone, "not asked yet");
-    const Clock::time_point give_up = Clock::now() + kResolveTimeout;
-    while (!(there = hosts_(to, pid)).ok() && Clock::now() < give_up) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // The answer was lost: the destination alone knows whether it started
+    // it. Neither side may run it without knowing: until it answers, it
+    // stays frozen here.
+    const std::string p = std::to_string(pid);
+    Result<Landed> landed = AskUntil(to, pid, move_id, Clock::now() + kResolveTimeout);
+    if (!landed.ok()) {
+      spdlog::error(
+          "pid {}: node {} cannot say whether it took the process; it stays frozen "
+          "here until it answers",
+          pid, to);
+      SettleLater(pid, to, move_id, std::move(departure));
+      return MakeError(Status::kPeerGone,
+                       "node " + to + " did not answer the commit of " + p + " (" +
+                           landed.error().message + "); the process stays frozen on " + self_ +
+                           " until node " + to + " answers, then runs on where it started");
     }
-    if (!there.ok()) {
-      // Neither side may run it without knowing: it stays frozen here.
-      (void)departure.release();
-      spdlog::error("pid {}: node {} cannot say whether it took the process; it stays frozen here",
-                    pid, to);
-      return MakeError(Status::kPeerGone, "node " + to + " did not answer the commit of " +
-                                              std::to_string(pid) + " (" + there.error().message +
-                                              "); the process stays frozen on " + self_ +
-                                              " until it is known where it runs");
-    }
-    if (!*there) {
-      directory_.ForgetMove(pid);
-      return MakeError(Status::kPeerGone, "node " + to + " did not start process " +
-                                              std::to_string(pid) + " (" +
+    if (*landed == Landed::kNotTaken) {
+      Settle(Landed::kNotTaken, pid, to, std::move(departure));
+      return MakeError(Status::kPeerGone, "node " + to + " did not start process " + p + " (" +
                                               committed.error().message + "); it runs on here");
+    }
+    if (*landed == Landed::kLost) {
+      Settle(Landed::kLost, pid, to, std::move(departure));
+      return MakeError(Status::kPeerGone, "node " + to + " started process " + p +
+                                              " and restarted before it answered: the "
+                                              "process was lost with it");
     }
   }
   fault::Hit("migrate.source.committed", to);
@@ -238,6 +258,85 @@ Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::st
   spdlog::info("pid {} moved to {}: {} rounds, {} bytes, frozen {} us", pid, to, summary.rounds(),
                summary.bytes_sent(), summary.freeze_us());
   return summary;
+}
+
+Result<Migrator::Landed> Migrator::AskUntil(const std::string& to, uint64_t pid, uint64_t move_id,
+                                            Clock::time_point until) {
+  for (;;) {
+    Result<Landed> landed = ask_(to, pid, move_id);
+    if (landed.ok() || Clock::now() >= until) return landed;
+    std::unique_lock lock(settling_mu_);
+    if (settling_cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stopping_; })) {
+      return landed;
+    }
+  }
+}
+
+void Migrator::Settle(Landed landed, uint64_t pid, const std::string& to,
+                      std::unique_ptr<KernelProcessHost::Departure> departure) {
+  switch (landed) {
+    case Landed::kNotTaken:
+      directory_.ForgetMove(pid);
+      departure.reset();  // Thaws: it runs on here, having noticed nothing.
+      spdlog::warn("pid {}: node {} did not start it; it runs on here", pid, to);
+      return;
+    case Landed::kTaken:
+      departure->Commit(nullptr, to);
+      spdlog::info("pid {}: node {} started it; released here", pid, to);
+      return;
+    case Landed::kLost:
+      departure->Commit(nullptr, to);
+      directory_.ForgetMove(pid);
+      directory_.RecordLost(pid, to);
+      spdlog::error("pid {}: node {} started it and then restarted: lost with it", pid, to);
+      return;
+  }
+}
+
+void Migrator::SettleLater(uint64_t pid, std::string to, uint64_t move_id,
+                           std::unique_ptr<KernelProcessHost::Departure> departure) {
+  std::lock_guard lock(settling_mu_);
+  if (stopping_) {
+    (void)host_.Kill(pid);  // Not thawed: it may run on there.
+    return;
+  }
+  settling_.emplace_back(
+      [this, pid, to = std::move(to), move_id, departure = std::move(departure)]() mutable {
+        for (;;) {
+          Result<Landed> landed = ask_(to, pid, move_id);
+          if (landed.ok()) {
+            if (*landed == Landed::kTaken) {
+              pb::MigrateSummary summary;
+              summary.set_pid(pid);
+              summary.set_from_node(self_);
+              summary.set_to_node(to);
+              Settle(*landed, pid, to, std::move(departure));
+              if (moved_) moved_(summary);
+            } else {
+              Settle(*landed, pid, to, std::move(departure));
+            }
+            return;
+          }
+          std::unique_lock lock(settling_mu_);
+          if (settling_cv_.wait_for(lock, kSettleEvery, [this] { return stopping_; })) {
+            // The daemon stops: killed, not thawed, as it may run on there.
+            lock.unlock();
+            (void)host_.Kill(pid);
+            return;
+          }
+        }
+      });
+}
+
+void Migrator::Stop() {
+  std::list<std::thread> threads;
+  {
+    std::lock_guard lock(settling_mu_);
+    stopping_ = true;
+    threads.swap(settling_);
+  }
+  settling_cv_.notify_all();
+  for (std::thread& thread : threads) thread.join();
 }
 
 }  // namespace shoal::clusterd

@@ -13,17 +13,25 @@
 // commit the process can always resume here: any failure before it thaws
 // the process, which never noticed. When the commit's answer is lost (the
 // link broke after it was sent) the destination is asked, over the Peer
-// service, whether the pid runs there, and the answer decides; a
-// destination that cannot be asked leaves the process frozen here, never
-// running twice.
+// service, whether that move started the process there (its durable
+// record, ArrivalLog, answers also after a restart), and the answer
+// decides: released (it runs there, or was lost with the destination's
+// restart) or resumed here. A destination that cannot be asked keeps the
+// process frozen here, never running twice, and is asked again in the
+// background until it answers ("settling").
 //
 // Threading: Migrate() blocks its caller (a gRPC thread); moves of
-// different processes run concurrently.
+// different processes run concurrently; settling runs on threads of its
+// own, which Stop() ends.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <list>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "clusterd/daemon/data_plane.h"
 #include "clusterd/daemon/directory.h"
@@ -35,11 +43,18 @@ namespace shoal::clusterd {
 
 class Migrator {
  public:
-  // Whether `node` hosts process `pid` (running or ended), as the node
-  // itself says; kPeerGone when it cannot be asked, kShouldWait while it
-  // holds the pid prepared (a commit on its way may still start it), so
-  // that "false" is final: nothing there can start it any more.
-  using HostsPid = std::function<Result<bool>(const std::string& node, uint64_t pid)>;
+  // What became of a move whose commit lost its answer, as the
+  // destination says.
+  enum class Landed : uint8_t {
+    kNotTaken,  // Not started there, and nothing there can start it any more.
+    kTaken,     // Started there.
+    kLost,      // Started there, then the destination restarted: it ended.
+  };
+  // Asks `node` what became of move `move_id` of `pid`: kPeerGone when it
+  // cannot be asked, kShouldWait while it holds the pid prepared (a commit
+  // on its way may still start it).
+  using AskLanded =
+      std::function<Result<Landed>(const std::string& node, uint64_t pid, uint64_t move_id)>;
   // A move that happened (the daemon publishes an event).
   using OnMoved = std::function<void(const shoal::admin::v1::MigrateSummary& summary)>;
   // One stage done.
@@ -47,19 +62,23 @@ class Migrator {
 
   // References must outlive the migrator.
   Migrator(std::string self, KernelProcessHost& host, DataPlane& data, Directory& directory,
-           HostsPid hosts, OnMoved moved)
+           AskLanded ask, OnMoved moved)
       : self_(std::move(self)),
         host_(host),
         data_(data),
         directory_(directory),
-        hosts_(std::move(hosts)),
+        ask_(std::move(ask)),
         moved_(std::move(moved)) {}
+  ~Migrator() { Stop(); }
+  Migrator(const Migrator&) = delete;
+  Migrator& operator=(const Migrator&) = delete;
 
   // Moves `pid` (running here) to `to`, as `request` says (its pid and
   // node are the arguments). Errors (it runs on here unless the message
   // says it stays frozen): kNotFound, kNotSupported (what cannot move),
   // kExhausted (max_freeze_ms cannot be met), the data plane's and the
-  // destination's.
+  // destination's; kPeerGone also when the process was lost with the
+  // destination.
   Result<shoal::admin::v1::MigrateSummary> Migrate(uint64_t pid, const std::string& to,
                                                    const shoal::admin::v1::MigrateRequest& request,
                                                    const Progress& progress);
@@ -68,6 +87,13 @@ class Migrator {
   static constexpr std::chrono::seconds kSendTimeout{120};
   static constexpr std::chrono::seconds kCommitTimeout{10};
   static constexpr std::chrono::seconds kResolveTimeout{10};
+  // How often a move still settling asks its destination again.
+  static constexpr std::chrono::seconds kSettleEvery{1};
+
+  // Ends the settling of moves whose destination has not answered: their
+  // processes thaw here (the daemon stops, and they end with it). Before
+  // the host goes.
+  void Stop();
   // Pre-copy: the freeze aimed at when the request sets no cap, and the
   // rounds after which the rest is sent frozen (or, under a cap the rounds
   // could not meet, the move is refused).
@@ -82,15 +108,29 @@ class Migrator {
                      const Progress& progress);
   // Freezes, sends the image, commits and releases (see above).
   Result<shoal::admin::v1::MigrateSummary> FreezeAndCommit(
-      uint64_t pid, const std::string& to, std::unique_ptr<DataPlane::Outbound> outbound,
-      kernel::FreezeMemory memory, Rounds& figures, const Progress& progress);
+      uint64_t pid, const std::string& to, uint64_t move_id,
+      std::unique_ptr<DataPlane::Outbound> outbound, kernel::FreezeMemory memory, Rounds& figures,
+      const Progress& progress);
+  // Asks `to` what became of the move until it answers or `until`.
+  Result<Landed> AskUntil(const std::string& to, uint64_t pid, uint64_t move_id,
+                          std::chrono::steady_clock::time_point until);
+  // Acts on the answer: releases the process, or resumes it here.
+  void Settle(Landed landed, uint64_t pid, const std::string& to,
+              std::unique_ptr<KernelProcessHost::Departure> departure);
+  // Keeps asking in the background, the process frozen here meanwhile.
+  void SettleLater(uint64_t pid, std::string to, uint64_t move_id,
+                   std::unique_ptr<KernelProcessHost::Departure> departure);
 
   const std::string self_;
   KernelProcessHost& host_;
   DataPlane& data_;
   Directory& directory_;
-  const HostsPid hosts_;
+  const AskLanded ask_;
   const OnMoved moved_;
+  std::mutex settling_mu_;
+  std::condition_variable settling_cv_;
+  bool stopping_ = false;            // GUARDED_BY(settling_mu_)
+  std::list<std::thread> settling_;  // GUARDED_BY(settling_mu_)
 };
 
 }  // namespace shoal::clusterd

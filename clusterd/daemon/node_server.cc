@@ -83,7 +83,8 @@ class NodeServer final : public proto::rpc::Node::Server {
       return kj::READY_NOW;
     }
     results.setMigration(ServeMigration(link_, services_.migrations, params.getPid(),
-                                        params.getImageBytes(), services_.max_image_bytes));
+                                        params.getMoveId(), params.getImageBytes(),
+                                        services_.max_image_bytes));
     return kj::READY_NOW;
   }
 

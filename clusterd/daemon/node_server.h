@@ -48,7 +48,8 @@ struct ArrivingProcess {
   // then carries only its hash); empty when the image is whole.
   std::vector<std::unique_ptr<vm::Memory>> memories_ahead;
   std::vector<uint8_t> module;
-  std::string from;  // The node it came from; "" for a restored file.
+  uint64_t move_id = 0;  // The source's name for the move (Node.migrateIn).
+  std::string from;      // The node it came from; "" for a restored file.
 };
 
 // Builds a migrating process from what came (KernelProcessHost::Receive).

@@ -91,6 +91,17 @@ grpc::Status PeerService::Locate(grpc::ServerContext* context, const peerpb::Loc
   });
 }
 
+grpc::Status PeerService::MoveOutcome(grpc::ServerContext* context,
+                                      const peerpb::MoveOutcomeRequest* request,
+                                      peerpb::MoveOutcomeResponse* response) {
+  return Guard(context, "MoveOutcome", [&] {
+    if (move_outcomes_) {
+      response->set_outcome(move_outcomes_(request->pid(), request->move_id()));
+    }
+    return grpc::Status::OK;
+  });
+}
+
 grpc::Status PeerService::ListProcesses(grpc::ServerContext* context,
                                         const pb::ListProcessesRequest*,
                                         pb::ListProcessesResponse* response) {

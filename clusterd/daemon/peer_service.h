@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 
@@ -55,6 +56,15 @@ class PeerService final : public shoal::peer::v1::Peer::Service {
   grpc::Status Restore(grpc::ServerContext* context,
                        grpc::ServerReader<shoal::admin::v1::RestoreChunk>* reader,
                        shoal::admin::v1::SpawnResponse* response) override;
+  grpc::Status MoveOutcome(grpc::ServerContext* context,
+                           const shoal::peer::v1::MoveOutcomeRequest* request,
+                           shoal::peer::v1::MoveOutcomeResponse* response) override;
+
+  // What MoveOutcome answers (the daemon's record of the moves it took);
+  // before it is set, OUTCOME_UNSPECIFIED. Set before the server starts.
+  using MoveOutcomes =
+      std::function<shoal::peer::v1::MoveOutcomeResponse::Outcome(uint64_t pid, uint64_t move_id)>;
+  void SetMoveOutcomes(MoveOutcomes outcomes) { move_outcomes_ = std::move(outcomes); }
 
  private:
   // Whether a call from `context` may run: the "shoal-node" metadata must
@@ -76,6 +86,7 @@ class PeerService final : public shoal::peer::v1::Peer::Service {
   EventLog& events_;
   Metrics& metrics_;
   const PeerIdentityCheck identity_;
+  MoveOutcomes move_outcomes_;
   mutable std::mutex log_mu_;
   mutable std::map<std::string, std::chrono::steady_clock::time_point>
       logged_;  // GUARDED_BY(log_mu_)

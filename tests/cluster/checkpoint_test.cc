@@ -16,7 +16,9 @@ namespace shoal::testing {
 namespace {
 
 const std::string kApps = SHOAL_APPS_DIR;
-const std::string kLife = kApps + "/life.wasm 2500 100 24";
+// About a second of CPU on the 2-core development machine: a checkpoint
+// taken after its first line finds it running.
+const std::string kLife = kApps + "/life.wasm 10000 200 48";
 
 class CheckpointTest : public ::testing::Test {
  protected:
@@ -43,11 +45,11 @@ TEST_F(CheckpointTest, AProcessStoppedHereAndRestoredThereFinishesAsIfUninterrup
   uint64_t reference = Start("node-b", kLife);
   ASSERT_EQ(cluster_->Shoal("wait --timeout 60 " + std::to_string(reference)).exit_code, 0);
   const std::string expected = Logs(reference);
-  ASSERT_NE(expected.find("gen 2500 "), std::string::npos) << expected;
+  ASSERT_NE(expected.find("gen 10000 "), std::string::npos) << expected;
 
   uint64_t pid = Start("node-a", kLife);
   ASSERT_NE(pid, 0u);
-  ASSERT_TRUE(WaitUntil([&] { return Logs(pid).find("gen 100 ") != std::string::npos; }));
+  ASSERT_TRUE(WaitUntil([&] { return Logs(pid).find("gen 200 ") != std::string::npos; }));
   const std::string image = cluster_->dir() + "/life.img";
   Ran checkpoint =
       cluster_->Shoal("checkpoint " + std::to_string(pid) + " --file " + image + " --stop");

@@ -1,0 +1,177 @@
+#include "clusterd/daemon/arrival_log.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+namespace shoal::clusterd {
+namespace {
+
+Error IoError(const std::filesystem::path& path, const char* what) {
+  return MakeError(Status::kIoError,
+                   std::string(what) + " " + path.string() + ": " + std::strerror(errno));
+}
+
+bool WriteAll(int fd, const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += size_t(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ArrivalLog>> ArrivalLog::Open(const std::filesystem::path& dir) {
+  std::filesystem::path file = dir / "arrivals";
+  std::map<Key, Commit> commits;
+  uint64_t order = 0;
+  std::ifstream in(file);
+  std::string line;
+  size_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    std::istringstream words(line);
+    std::string kind, from;
+    uint64_t pid = 0, move_id = 0;
+    words >> kind >> pid >> move_id;
+    if (kind == "commit" && words >> from && pid != 0) {
+      commits[{pid, move_id}] = Commit{from, order++, false};
+    } else if (kind == "void" && !words.fail() && pid != 0) {
+      commits.erase({pid, move_id});
+    } else {
+      // A torn write at a crash; nothing else writes here.
+      spdlog::warn("{} line {}: not a record, skipped: '{}'", file.string(), number, line);
+    }
+  }
+  if (in.bad()) return IoError(file, "cannot read");
+  std::unique_ptr<ArrivalLog> log(new ArrivalLog(std::move(file), std::move(commits), order));
+  std::lock_guard lock(log->mu_);
+  TRY(log->RewriteLocked());
+  return log;
+}
+
+ArrivalLog::~ArrivalLog() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+VoidResult ArrivalLog::RewriteLocked() {
+  // The newest kKeep commits, oldest first.
+  std::vector<std::pair<uint64_t, const std::pair<const Key, Commit>*>> by_order;
+  for (const auto& entry : commits_) by_order.emplace_back(entry.second.order, &entry);
+  std::sort(by_order.begin(), by_order.end());
+  const size_t drop = by_order.size() > kKeep ? by_order.size() - kKeep : 0;
+  std::string text;
+  std::vector<Key> dropped;
+  for (size_t i = 0; i < by_order.size(); ++i) {
+    const auto& [key, commit] = *by_order[i].second;
+    if (i < drop) {
+      dropped.push_back(key);
+      continue;
+    }
+    text += "commit " + std::to_string(key.first) + " " + std::to_string(key.second) + " " +
+            commit.from + "\n";
+  }
+  for (const Key& key : dropped) commits_.erase(key);
+
+  std::filesystem::path tmp = file_;
+  tmp += ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return IoError(tmp, "cannot create");
+  bool ok = WriteAll(fd, text) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return IoError(tmp, "cannot write");
+  if (::rename(tmp.c_str(), file_.c_str()) != 0) return IoError(file_, "cannot replace");
+  // The rename itself is durable once the directory is.
+  if (int dir = ::open(file_.parent_path().empty() ? "." : file_.parent_path().c_str(),
+                       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      dir >= 0) {
+    (void)::fsync(dir);
+    ::close(dir);
+  }
+  int append = ::open(file_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (append < 0) return IoError(file_, "cannot open");
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = append;
+  appended_ = 0;
+  return Ok();
+}
+
+VoidResult ArrivalLog::AppendLocked(const std::string& line) {
+  if (!WriteAll(fd_, line) || ::fdatasync(fd_) != 0) return IoError(file_, "cannot append to");
+  if (++appended_ > kKeep) TRY(RewriteLocked());
+  return Ok();
+}
+
+VoidResult ArrivalLog::RecordCommit(uint64_t pid, uint64_t move_id, const std::string& from) {
+  std::lock_guard lock(mu_);
+  // In the map first: a rewrite the append triggers keeps it.
+  commits_[{pid, move_id}] = Commit{from, next_order_++, true};
+  VoidResult written = AppendLocked("commit " + std::to_string(pid) + " " +
+                                    std::to_string(move_id) + " " + from + "\n");
+  if (!written.ok()) commits_.erase({pid, move_id});
+  return written;
+}
+
+void ArrivalLog::RecordVoid(uint64_t pid, uint64_t move_id) {
+  std::lock_guard lock(mu_);
+  commits_.erase({pid, move_id});
+  VoidResult written =
+      AppendLocked("void " + std::to_string(pid) + " " + std::to_string(move_id) + "\n");
+  // Only a restart reads it back, and then the process is gone either way.
+  if (!written.ok()) spdlog::warn("pid {}: {}", pid, written.error().message);
+}
+
+namespace {
+
+class RecordedArrival final : public IncomingProcess {
+ public:
+  RecordedArrival(std::unique_ptr<IncomingProcess> arrival, ArrivalLog& log, uint64_t move_id,
+                  std::string from)
+      : arrival_(std::move(arrival)), log_(log), move_id_(move_id), from_(std::move(from)) {}
+  uint64_t pid() const override { return arrival_->pid(); }
+  Result<kernel::Ref<kernel::ProcessOps>> Start() override {
+    TRY(log_.RecordCommit(pid(), move_id_, from_));
+    Result<kernel::Ref<kernel::ProcessOps>> started = arrival_->Start();
+    if (!started.ok()) log_.RecordVoid(pid(), move_id_);
+    return started;
+  }
+
+ private:
+  const std::unique_ptr<IncomingProcess> arrival_;
+  ArrivalLog& log_;
+  const uint64_t move_id_;
+  const std::string from_;
+};
+
+}  // namespace
+
+MigrationReceiver RecordingArrivals(MigrationReceiver receiver, ArrivalLog& log) {
+  return [receiver = std::move(receiver),
+          &log](ArrivingProcess arriving) -> Result<std::unique_ptr<IncomingProcess>> {
+    const uint64_t move_id = arriving.move_id;
+    std::string from = arriving.from;
+    std::unique_ptr<IncomingProcess> arrival = TRY(receiver(std::move(arriving)));
+    return std::unique_ptr<IncomingProcess>(
+        new RecordedArrival(std::move(arrival), log, move_id, std::move(from)));
+  };
+}
+
+ArrivalLog::Seen ArrivalLog::Find(uint64_t pid, uint64_t move_id) const {
+  std::lock_guard lock(mu_);
+  auto it = commits_.find({pid, move_id});
+  if (it == commits_.end()) return Seen::kNever;
+  return it->second.this_run ? Seen::kThisRun : Seen::kEarlierRun;
+}
+
+}  // namespace shoal::clusterd

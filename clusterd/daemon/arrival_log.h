@@ -1,0 +1,80 @@
+// ArrivalLog: the durable record of the moves this node committed as their
+// destination, kept in the data directory (file "arrivals"), so that a
+// source which lost a commit's answer can learn from this node, even after
+// its daemon restarted, whether the process started here
+// (docs/migration.md, "Settling a lost commit").
+//
+// One line per event, appended and fdatasync'd: "commit PID MOVE FROM"
+// before the process starts, "void PID MOVE" when it then failed to start.
+// A commit recorded by an earlier run of the daemon is one whose process
+// ended with that run, if it had not ended before. The file keeps the last
+// kKeep commits; a torn last line (a crash mid-write) is skipped.
+//
+// Threading: safe from any thread.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "clusterd/daemon/node_server.h"
+#include "kernel/base/result.h"
+
+namespace shoal::clusterd {
+
+class ArrivalLog {
+ public:
+  static constexpr size_t kKeep = 4096;
+
+  // Reads `dir`/arrivals (or starts it) and rewrites it with the commits it
+  // keeps. kIoError when it cannot be read or written.
+  static Result<std::unique_ptr<ArrivalLog>> Open(const std::filesystem::path& dir);
+  ~ArrivalLog();
+  ArrivalLog(const ArrivalLog&) = delete;
+  ArrivalLog& operator=(const ArrivalLog&) = delete;
+
+  // Durably, before process `pid` of move `move_id` starts here.
+  // kIoError: nothing is recorded, and the process must not start.
+  VoidResult RecordCommit(uint64_t pid, uint64_t move_id, const std::string& from);
+  // The recorded commit did not start the process after all.
+  void RecordVoid(uint64_t pid, uint64_t move_id);
+
+  enum class Seen : uint8_t {
+    kNever,       // No commit of that move here (or it was void).
+    kThisRun,     // Committed by this run of the daemon: it started here.
+    kEarlierRun,  // Committed by an earlier run, which ended.
+  };
+  Seen Find(uint64_t pid, uint64_t move_id) const;
+
+ private:
+  struct Commit {
+    std::string from;
+    uint64_t order = 0;  // Appended order, for the bound.
+    bool this_run = false;
+  };
+  using Key = std::pair<uint64_t, uint64_t>;  // pid, move id
+
+  ArrivalLog(std::filesystem::path file, std::map<Key, Commit> commits, uint64_t next_order)
+      : file_(std::move(file)), commits_(std::move(commits)), next_order_(next_order) {}
+  // Writes the kept commits to a new file and appends to it from then on.
+  VoidResult RewriteLocked();
+  VoidResult AppendLocked(const std::string& line);
+
+  const std::filesystem::path file_;
+  mutable std::mutex mu_;
+  std::map<Key, Commit> commits_;  // GUARDED_BY(mu_)
+  uint64_t next_order_ = 0;        // GUARDED_BY(mu_)
+  size_t appended_ = 0;            // GUARDED_BY(mu_): lines since the last rewrite.
+  int fd_ = -1;                    // GUARDED_BY(mu_): open for appending.
+};
+
+// `receiver`, with each process it prepares recorded in `log` before it
+// starts (ArrivingProcess::move_id, ::from). A record that cannot be
+// written refuses the start (kIoError): the source then resumes it.
+MigrationReceiver RecordingArrivals(MigrationReceiver receiver, ArrivalLog& log);
+
+}  // namespace shoal::clusterd

@@ -1,0 +1,97 @@
+#include "clusterd/daemon/arrival_log.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace shoal::clusterd {
+namespace {
+
+using Seen = ArrivalLog::Seen;
+
+class ArrivalLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/shoal-arrivals-test-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<ArrivalLog> Open() {
+    Result<std::unique_ptr<ArrivalLog>> log = ArrivalLog::Open(dir_);
+    EXPECT_TRUE(log.ok()) << log.error().message;
+    return log.ok() ? std::move(log).value() : nullptr;
+  }
+  std::string Contents() const {
+    std::ifstream in(dir_ / "arrivals");
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(ArrivalLogTest, ACommitIsThisRunsUntilTheDaemonRestarts) {
+  std::unique_ptr<ArrivalLog> log = Open();
+  EXPECT_EQ(log->Find(4097, 11), Seen::kNever);
+  ASSERT_TRUE(log->RecordCommit(4097, 11, "node-a").ok());
+  EXPECT_EQ(log->Find(4097, 11), Seen::kThisRun);
+  // Another move of the same pid is another question.
+  EXPECT_EQ(log->Find(4097, 12), Seen::kNever);
+  log.reset();
+
+  log = Open();
+  EXPECT_EQ(log->Find(4097, 11), Seen::kEarlierRun);
+  EXPECT_EQ(log->Find(4097, 12), Seen::kNever);
+}
+
+TEST_F(ArrivalLogTest, AVoidCommitIsForgottenAlsoAcrossRestarts) {
+  std::unique_ptr<ArrivalLog> log = Open();
+  ASSERT_TRUE(log->RecordCommit(8193, 5, "node-b").ok());
+  log->RecordVoid(8193, 5);
+  EXPECT_EQ(log->Find(8193, 5), Seen::kNever);
+  log.reset();
+  EXPECT_EQ(Open()->Find(8193, 5), Seen::kNever);
+}
+
+TEST_F(ArrivalLogTest, ATornLastLineIsSkippedAndTheRestKept) {
+  {
+    std::ofstream out(dir_ / "arrivals");
+    out << "commit 4097 1 node-a\ncommit 4098 2 node-a\ncommit 40";  // Crash mid-write.
+  }
+  std::unique_ptr<ArrivalLog> log = Open();
+  ASSERT_NE(log, nullptr);
+  EXPECT_EQ(log->Find(4097, 1), Seen::kEarlierRun);
+  EXPECT_EQ(log->Find(4098, 2), Seen::kEarlierRun);
+  // Rewritten whole: the torn line is gone.
+  EXPECT_EQ(Contents(), "commit 4097 1 node-a\ncommit 4098 2 node-a\n");
+}
+
+TEST_F(ArrivalLogTest, TheFileKeepsOnlyTheNewestCommits) {
+  std::unique_ptr<ArrivalLog> log = Open();
+  const uint64_t total = ArrivalLog::kKeep + 100;
+  for (uint64_t i = 1; i <= total; ++i) ASSERT_TRUE(log->RecordCommit(i, i, "node-a").ok());
+  log.reset();
+  log = Open();
+  EXPECT_EQ(log->Find(1, 1), Seen::kNever);
+  EXPECT_EQ(log->Find(100, 100), Seen::kNever);
+  EXPECT_EQ(log->Find(101, 101), Seen::kEarlierRun);
+  EXPECT_EQ(log->Find(total, total), Seen::kEarlierRun);
+  size_t lines = 0;
+  for (char c : Contents()) lines += c == '\n';
+  EXPECT_EQ(lines, ArrivalLog::kKeep);
+}
+
+TEST_F(ArrivalLogTest, AnUnwritableDirectoryIsAClearError) {
+  Result<std::unique_ptr<ArrivalLog>> log = ArrivalLog::Open(dir_ / "missing" / "deeper");
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.error().status, Status::kIoError);
+  EXPECT_NE(log.error().message.find("arrivals"), std::string::npos) << log.error().message;
+}
+
+}  // namespace
+}  // namespace shoal::clusterd
