@@ -41,10 +41,12 @@ interface Node {
   # then arrives in order through the Migration's write (0: told later by
   # expectImage, after a pre-copy). `moveId`, the source's random name for
   # this move, goes into the destination's durable record of the commit
-  # (Peer.MoveOutcome answers by it). kNoMemory when this node will not take
-  # an image that large; kAlreadyExists when the pid runs here.
-  migrateIn @2 (pid :UInt64, imageBytes :UInt64, moveId :UInt64)
-      -> (outcome :ObjectRpc.Outcome, migration :Migration);
+  # (Peer.MoveOutcome answers by it). `moduleSha256`, set by a pre-copy,
+  # names the module it will send ahead: `hasModule` answers that this node
+  # has it already (then it is not sent). kNoMemory when this node will not
+  # take an image that large; kAlreadyExists when the pid runs here.
+  migrateIn @2 (pid :UInt64, imageBytes :UInt64, moveId :UInt64, moduleSha256 :Data)
+      -> (outcome :ObjectRpc.Outcome, migration :Migration, hasModule :Bool);
 
   # Later:
   # - a namespace provider (ObjectRpc.Provider) for `shoal mount
@@ -82,6 +84,7 @@ interface Migration {
   # The image's size, which migrateIn left at 0; before the first write.
   expectImage @5 (imageBytes :UInt64);
   # The process's module, sent ahead with the pages: the image then
-  # carries only its hash (moduleSha256), which the module must match.
+  # carries only its hash (moduleSha256), which the module must match, as
+  # the one migrateIn named. Not sent when migrateIn answered hasModule.
   module @6 (bytes :Data);
 }

@@ -84,6 +84,7 @@ VoidResult Daemon::Init() {
   data.resolve = [this](const std::string& name) { return DataAddressOf(name); };
   data.services.directories = HostDirectories(host_->file_io());
   data.services.spawner = host_->spawner();
+  data.services.modules = &host_->modules();
   data.services.migrations = RecordingArrivals(
       [this](ArrivingProcess arriving) {
         auto arrival = host_->Receive(std::move(arriving), 0, /*migrated=*/true);

@@ -121,20 +121,25 @@ class DataPlane {
   class Outbound {
    public:
     explicit Outbound(std::shared_ptr<OutboundState> state) : state_(std::move(state)) {}
+    // The bytes of the module sent ahead: 0 when the peer had it.
+    uint64_t module_bytes_sent() const { return module_bytes_sent_; }
 
    private:
     friend class DataPlane;
     std::shared_ptr<OutboundState> state_;  // Lives on the loop.
+    uint64_t module_bytes_sent_ = 0;
   };
   // Opens the move of process `pid` to `peer` (Node.migrateIn), named
-  // `move_id` (random, for Peer.MoveOutcome), with an image of `image_bytes`, or of a size told
-  // with the image (0: a pre-copy, whose image is made after its pages went ahead), and sends
-  // `module` ahead unless it is null. Errors: Node()'s, the peer's refusal
-  // (the pid runs there, too large), kPeerGone when the link broke or the
-  // deadline passed.
+  // `move_id` (random, for Peer.MoveOutcome), with an image of
+  // `image_bytes`, or of a size told with the image (0: a pre-copy, whose
+  // image is made after its pages went ahead), and sends `module` (whose
+  // SHA-256 is `module_sha256`) ahead unless it is null or the peer has it
+  // already. Errors: Node()'s, the peer's refusal (the pid runs there, too
+  // large), kPeerGone when the link broke or the deadline passed.
   Result<std::unique_ptr<Outbound>> OpenMigration(
       const std::string& peer, uint64_t pid, uint64_t move_id, uint64_t image_bytes,
-      std::shared_ptr<const std::vector<uint8_t>> module, Deadline deadline);
+      std::shared_ptr<const std::vector<uint8_t>> module, const kernel::Sha256& module_sha256,
+      Deadline deadline);
   // Sends pages of memory `index` ahead (Migration.pages; `batch` holds a
   // proto/image.capnp Memory) and returns once the stream has room for
   // the next batch, so a caller producing batches is paced by the link.

@@ -63,6 +63,7 @@ struct OutboundState {
   std::shared_ptr<Link> link;
   std::string peer;
   bool announce_image = false;  // Opened with no image size: SendImage tells it.
+  uint64_t module_bytes_sent = 0;
   bool committed = false;
 };
 
@@ -88,12 +89,14 @@ kj::Promise<Result<HandleEntry>> SendCommit(const std::shared_ptr<OutboundState>
 
 Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::OpenMigration(
     const std::string& peer, uint64_t pid, uint64_t move_id, uint64_t image_bytes,
-    std::shared_ptr<const std::vector<uint8_t>> module, Deadline deadline) {
+    std::shared_ptr<const std::vector<uint8_t>> module, const kernel::Sha256& module_sha256,
+    Deadline deadline) {
   auto state = kernel::remote::LoopShared(loop_, new OutboundState(loop_));
   state->peer = peer;
   state->announce_image = image_bytes == 0;
-  auto start = [this, peer, pid, move_id, image_bytes, module, state]() -> kj::Promise<VoidResult> {
-    return Node(peer).then([pid, move_id, image_bytes, module,
+  auto start = [this, peer, pid, move_id, image_bytes, module, module_sha256,
+                state]() -> kj::Promise<VoidResult> {
+    return Node(peer).then([pid, move_id, image_bytes, module, module_sha256,
                             state](Result<PeerNode> node) -> kj::Promise<VoidResult> {
       if (!node.ok()) return VoidResult(node.error());
       state->link = node->link;
@@ -101,13 +104,17 @@ Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::OpenMigration(
       request.setPid(pid);
       request.setImageBytes(image_bytes);
       request.setMoveId(move_id);
+      if (module != nullptr) {
+        request.setModuleSha256(kj::arrayPtr(module_sha256.data(), module_sha256.size()));
+      }
       return request.send()
           .then([module, state](auto&& response) -> kj::Promise<VoidResult> {
             VoidResult taken = kernel::remote::ReadOutcome(response.getOutcome());
             if (!taken.ok()) return taken;
             proto::rpc::Migration::Client migration = response.getMigration();
             state->migration = migration;
-            if (module == nullptr) return taken;
+            if (module == nullptr || response.getHasModule()) return taken;
+            state->module_bytes_sent = module->size();
             auto send = migration.moduleRequest();
             send.setBytes(kj::arrayPtr(module->data(), module->size()));
             return send.send().then([](auto&&) -> VoidResult { return Ok(); });
@@ -121,7 +128,9 @@ Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::OpenMigration(
       *loop_, std::move(start), deadline,
       MakeError(Status::kPeerGone, "node " + peer + " did not answer the move in time"));
   if (!opened.ok()) return opened.error();  // `state` aborts on its way out.
-  return std::make_unique<Outbound>(std::move(state));
+  auto outbound = std::make_unique<Outbound>(state);
+  outbound->module_bytes_sent_ = state->module_bytes_sent;
+  return outbound;
 }
 
 VoidResult DataPlane::SendPages(Outbound& outbound, uint32_t index,
@@ -197,7 +206,7 @@ Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::SendProcess(
     std::shared_ptr<const std::vector<uint8_t>> image, std::vector<HandleEntry> objects,
     Deadline deadline) {
   std::unique_ptr<Outbound> outbound =
-      TRY(OpenMigration(peer, pid, move_id, image->size(), nullptr, deadline));
+      TRY(OpenMigration(peer, pid, move_id, image->size(), nullptr, {}, deadline));
   TRY(SendImage(*outbound, std::move(image), std::move(objects), deadline));
   return outbound;
 }

@@ -347,11 +347,17 @@ Result<std::unique_ptr<IncomingProcess>> KernelProcessHost::Receive(ArrivingProc
   kernel::RestoreRequest request;
   request.image = TRY(migrate::DecodeImage(arriving.image));
   request.memories_ahead = std::move(arriving.memories_ahead);
-  if (request.image.module_bytes.empty() && !arriving.module.empty()) {
-    if (migrate::HashBytes(arriving.module) != request.image.module_sha256) {
+  if (request.image.module_bytes.empty() && arriving.module != nullptr) {
+    // Its hash was checked when it came (or when this node kept it).
+    if (arriving.module_sha256 != request.image.module_sha256) {
       return MakeError(Status::kInvalidArgs, "the module sent ahead is not the image's");
     }
-    request.image.module_bytes = std::move(arriving.module);
+    modules_.Add(arriving.module_sha256, arriving.module);
+    request.image.module_bytes = *arriving.module;
+  } else if (!request.image.module_bytes.empty()) {
+    // The decoder checked the image's module against its hash.
+    modules_.Add(request.image.module_sha256,
+                 std::make_shared<const std::vector<uint8_t>>(request.image.module_bytes));
   }
   std::vector<kernel::HandleEntry>& objects = arriving.objects;
   size_t next = 0;

@@ -43,6 +43,7 @@
 #include <set>
 
 #include "clusterd/daemon/console_buffer.h"
+#include "clusterd/daemon/module_store.h"
 #include "clusterd/daemon/node_server.h"
 #include "clusterd/process_host.h"
 #include "kernel/object/spawner.h"
@@ -126,6 +127,8 @@ class KernelProcessHost : public ProcessHost {
   // The kernel's file IO (on its reactor), for directories the node serves
   // to peers; valid while the host lives.
   kernel::FileIo& file_io() { return kernel_->file_io(); }
+  // The modules this node has seen move, so that moves here skip them.
+  ModuleStore& modules() { return modules_; }
 
  private:
   struct Entry;
@@ -159,6 +162,7 @@ class KernelProcessHost : public ProcessHost {
   std::set<uint64_t> spawning_;                         // GUARDED_BY(mu_): pids being spawned.
   std::condition_variable ended_;                       // With mu_: some process ended.
   // Last: destroyed first, so its exit callbacks still find the members above.
+  ModuleStore modules_;
   std::unique_ptr<kernel::Kernel> kernel_;
   // Cut off from the host in the destructor, before the kernel goes.
   std::shared_ptr<HostSpawner> spawner_;

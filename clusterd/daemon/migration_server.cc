@@ -9,6 +9,7 @@
 #include "clusterd/daemon/fault_points.h"
 #include "kernel/remote/handles.h"
 #include "kernel/remote/outcome.h"
+#include "migrate/image_codec.h"
 #include "migrate/page_batch.h"
 
 namespace shoal::clusterd {
@@ -17,15 +18,17 @@ namespace {
 class MigrationServer final : public proto::rpc::Migration::Server {
  public:
   MigrationServer(std::shared_ptr<kernel::remote::Link> link, MigrationReceiver receiver,
-                  uint64_t pid, uint64_t move_id, uint64_t image_bytes, uint64_t max_bytes)
+                  IncomingMove move)
       : link_(std::move(link)),
         receiver_(std::move(receiver)),
-        pid_(pid),
-        move_id_(move_id),
-        max_bytes_(max_bytes),
-        expected_(image_bytes),
-        ahead_(max_bytes) {
-    image_.reserve(image_bytes);
+        pid_(move.pid),
+        move_id_(move.move_id),
+        max_bytes_(move.max_bytes),
+        module_sha256_(move.module_sha256),
+        expected_(move.image_bytes),
+        ahead_(move.max_bytes),
+        module_(std::move(move.module)) {
+    image_.reserve(expected_);
   }
 
   ~MigrationServer() noexcept(false) {
@@ -74,13 +77,17 @@ class MigrationServer final : public proto::rpc::Migration::Server {
 
   kj::Promise<void> module(ModuleContext context) override {
     auto bytes = context.getParams().getBytes();
-    if (!module_.empty() || !image_.empty()) {
+    if (module_ != nullptr || !image_.empty()) {
       failure_ = MakeError(Status::kInvalidArgs, "the module came twice or after the image");
     } else if (bytes.size() > max_bytes_) {
       failure_ = MakeError(Status::kNoMemory, "a module of " + std::to_string(bytes.size()) +
                                                   " bytes is more than this node takes");
+    } else if (migrate::HashBytes(std::span<const uint8_t>(bytes.begin(), bytes.size())) !=
+               module_sha256_) {
+      // Checked here, while the process still runs on the source.
+      failure_ = MakeError(Status::kInvalidArgs, "the module sent ahead is not the one named");
     } else {
-      module_.assign(bytes.begin(), bytes.end());
+      module_ = std::make_shared<const std::vector<uint8_t>>(bytes.begin(), bytes.end());
     }
     return kj::READY_NOW;
   }
@@ -118,6 +125,7 @@ class MigrationServer final : public proto::rpc::Migration::Server {
               arriving.objects = std::move(objects).value();
               arriving.memories_ahead = ahead_.Take();
               arriving.module = std::move(module_);
+              arriving.module_sha256 = module_sha256_;
               arriving.from = link_->peer();
               arriving.move_id = move_id_;
               Result<std::unique_ptr<IncomingProcess>> prepared = receiver_(std::move(arriving));
@@ -169,6 +177,7 @@ class MigrationServer final : public proto::rpc::Migration::Server {
     prepared_.reset();
     std::vector<uint8_t>().swap(image_);
     (void)ahead_.Take();
+    module_.reset();
     return kj::READY_NOW;
   }
 
@@ -180,11 +189,12 @@ class MigrationServer final : public proto::rpc::Migration::Server {
   const uint64_t pid_;
   const uint64_t move_id_;
   const uint64_t max_bytes_;
+  const kernel::Sha256 module_sha256_;
   uint64_t expected_;  // The image's size; 0 until expectImage after a pre-copy.
   std::vector<uint8_t> image_;
-  migrate::StagedMemories ahead_;                 // A pre-copy's pages.
-  std::vector<uint8_t> module_;                   // A pre-copy's module.
-  kj::Maybe<kj::ForkedPromise<void>> preparing_;  // While state_ is kPreparing.
+  migrate::StagedMemories ahead_;                       // A pre-copy's pages.
+  std::shared_ptr<const std::vector<uint8_t>> module_;  // A pre-copy's, checked.
+  kj::Maybe<kj::ForkedPromise<void>> preparing_;        // While state_ is kPreparing.
   std::optional<Error> failure_;  // Of a stream call, which cannot answer: prepare reports it.
   bool overflow_ = false;
   State state_ = State::kReceiving;
@@ -194,10 +204,8 @@ class MigrationServer final : public proto::rpc::Migration::Server {
 }  // namespace
 
 proto::rpc::Migration::Client ServeMigration(const std::shared_ptr<kernel::remote::Link>& link,
-                                             MigrationReceiver receiver, uint64_t pid,
-                                             uint64_t move_id, uint64_t image_bytes,
-                                             uint64_t max_bytes) {
-  return kj::heap<MigrationServer>(link, std::move(receiver), pid, move_id, image_bytes, max_bytes);
+                                             MigrationReceiver receiver, IncomingMove move) {
+  return kj::heap<MigrationServer>(link, std::move(receiver), std::move(move));
 }
 
 }  // namespace shoal::clusterd

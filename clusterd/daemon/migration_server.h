@@ -18,9 +18,19 @@
 
 namespace shoal::clusterd {
 
+// What Node.migrateIn said of the move.
+struct IncomingMove {
+  uint64_t pid = 0;
+  uint64_t move_id = 0;
+  uint64_t image_bytes = 0;  // 0: told later (expectImage).
+  uint64_t max_bytes = 0;    // Of the image, the module, the memories.
+  // The module a pre-copy named (all zero: none), and this node's copy of
+  // it, if it has one: then it is not sent.
+  kernel::Sha256 module_sha256{};
+  std::shared_ptr<const std::vector<uint8_t>> module;
+};
+
 proto::rpc::Migration::Client ServeMigration(const std::shared_ptr<kernel::remote::Link>& link,
-                                             MigrationReceiver receiver, uint64_t pid,
-                                             uint64_t move_id, uint64_t image_bytes,
-                                             uint64_t max_bytes);
+                                             MigrationReceiver receiver, IncomingMove move);
 
 }  // namespace shoal::clusterd

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "clusterd/daemon/fault_points.h"
+#include "migrate/image_codec.h"
 #include "migrate/page_batch.h"
 
 namespace shoal::clusterd {
@@ -59,6 +60,7 @@ struct Migrator::Rounds {
   Clock::time_point started = Clock::now();
   uint32_t count = 0;  // Rounds sent ahead.
   uint64_t bytes_sent = 0;
+  uint64_t module_bytes = 0;  // Sent ahead.
 };
 
 Result<pb::MigrateSummary> Migrator::Migrate(uint64_t pid, const std::string& to,
@@ -72,9 +74,14 @@ Result<pb::MigrateSummary> Migrator::Migrate(uint64_t pid, const std::string& to
   }
   // What cannot move is refused here, before a page is sent.
   std::unique_ptr<kernel::MemoryRounds> rounds = TRY(host_.StartMemoryRounds(pid));
-  std::unique_ptr<DataPlane::Outbound> outbound = TRY(
-      data_.OpenMigration(to, pid, move_id, 0, rounds->module(), Clock::now() + kCommitTimeout));
+  // The module goes ahead by its hash; its bytes only if `to` lacks it.
+  const kernel::Sha256 module_sha256 = migrate::HashBytes(*rounds->module());
+  host_.modules().Add(module_sha256, rounds->module());
+  std::unique_ptr<DataPlane::Outbound> outbound = TRY(data_.OpenMigration(
+      to, pid, move_id, 0, rounds->module(), module_sha256, Clock::now() + kCommitTimeout));
   fault::Hit("migrate.source.rounds", to);
+  figures.module_bytes = outbound->module_bytes_sent();
+  figures.bytes_sent += figures.module_bytes;
   TRY(PreCopy(pid, to, *rounds, *outbound, request.max_freeze_ms(), figures, progress));
   return FreezeAndCommit(pid, to, move_id, std::move(outbound), kernel::FreezeMemory::kDelta,
                          figures, progress);
@@ -251,6 +258,7 @@ Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::st
   summary.set_freeze_us(freeze_us);
   summary.set_rounds(figures.count + 1);
   summary.set_bytes_sent(figures.bytes_sent);
+  summary.set_module_bytes(figures.module_bytes);
   pb::MigrateProgress done = Stage(pb::MigrateProgress::STAGE_COMMITTED, image->size());
   *done.mutable_summary() = summary;
   progress(done);

@@ -82,9 +82,18 @@ class NodeServer final : public proto::rpc::Node::Server {
                                            std::to_string(services_.max_image_bytes) + ")"));
       return kj::READY_NOW;
     }
-    results.setMigration(ServeMigration(link_, services_.migrations, params.getPid(),
-                                        params.getMoveId(), params.getImageBytes(),
-                                        services_.max_image_bytes));
+    // A module named ahead that this node has is not sent again.
+    std::shared_ptr<const std::vector<uint8_t>> module;
+    kernel::Sha256 module_sha256{};
+    if (auto named = params.getModuleSha256(); named.size() == module_sha256.size()) {
+      std::copy(named.begin(), named.end(), module_sha256.begin());
+      if (services_.modules != nullptr) module = services_.modules->Find(module_sha256);
+    }
+    results.setHasModule(module != nullptr);
+    results.setMigration(
+        ServeMigration(link_, services_.migrations,
+                       {params.getPid(), params.getMoveId(), params.getImageBytes(),
+                        services_.max_image_bytes, module_sha256, std::move(module)}));
     return kj::READY_NOW;
   }
 

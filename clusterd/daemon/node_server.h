@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "clusterd/daemon/module_store.h"
 #include "kernel/base/result.h"
 #include "kernel/object/file_io.h"
 #include "kernel/object/object.h"
@@ -47,7 +48,10 @@ struct ArrivingProcess {
   // What a pre-copy sent ahead: the memories and the module (the image
   // then carries only its hash); empty when the image is whole.
   std::vector<std::unique_ptr<vm::Memory>> memories_ahead;
-  std::vector<uint8_t> module;
+  // Checked against the hash migrateIn named (module_sha256), or this
+  // node's own copy (ModuleStore).
+  std::shared_ptr<const std::vector<uint8_t>> module;
+  kernel::Sha256 module_sha256{};
   uint64_t move_id = 0;  // The source's name for the move (Node.migrateIn).
   std::string from;      // The node it came from; "" for a restored file.
 };
@@ -62,6 +66,7 @@ struct NodeServices {
   DirectoryOpener directories;                   // Null: openDirectory answers kNotSupported.
   kernel::Ref<kernel::SpawnerOps> spawner;       // Null: spawner answers kNotSupported.
   MigrationReceiver migrations;                  // Null: migrateIn answers kNotSupported.
+  ModuleStore* modules = nullptr;                // Null: migrateIn never answers hasModule.
   uint64_t max_image_bytes = uint64_t{5} << 30;  // migrateIn refuses larger images.
 };
 
