@@ -104,6 +104,9 @@ grpc::Status ToGrpc(const Error& error, const std::string& context) {
     case Status::kNoMemory:
       code = grpc::StatusCode::RESOURCE_EXHAUSTED;
       break;
+    case Status::kBadState:
+      code = grpc::StatusCode::FAILED_PRECONDITION;
+      break;
     default:
       break;
   }

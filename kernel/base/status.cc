@@ -24,6 +24,7 @@ std::string_view StatusName(Status status) {
     case Status::kIoError: return "io error";
     case Status::kInternal: return "internal error";
     case Status::kPeerGone: return "peer gone";
+    case Status::kBadState: return "bad state";
   }
   return "unknown status";
 }

@@ -32,6 +32,7 @@ enum class Status : uint8_t {
   kIoError,        // The host reported an IO failure.
   kInternal,       // A bug in Shoal: never the guest's fault.
   kPeerGone,       // The node holding the object is unreachable (died, restarted, link cut).
+  kBadState,       // The object's state excludes the operation (a camera not started).
 };
 
 // Returns a stable lower-case name, e.g. "bad handle", for messages.

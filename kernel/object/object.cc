@@ -24,6 +24,8 @@ std::string_view ObjectTypeName(ObjectType type) {
       return "device";
     case ObjectType::kSpawner:
       return "spawner";
+    case ObjectType::kCamera:
+      return "camera";
   }
   return "unknown";
 }
@@ -45,6 +47,8 @@ Rights DefaultRights(ObjectType type) {
       return kBase | Rights::kRead;
     case ObjectType::kSpawner:
       return Rights::kDuplicate | Rights::kTransfer | Rights::kManage;
+    case ObjectType::kCamera:
+      return kBase | Rights::kRead | Rights::kManage;
   }
   return Rights::kNone;
 }

@@ -78,8 +78,9 @@ enum class ObjectType : uint8_t {
   kProcess = 7,
   kDevice = 8,
   kSpawner = 9,
+  kCamera = 10,  // rdev/camera.h
 };
-constexpr uint8_t kMaxObjectType = 9;
+constexpr uint8_t kMaxObjectType = 10;
 
 // "channel", "port", ...; "unknown" for values outside the enum.
 std::string_view ObjectTypeName(ObjectType type);

@@ -17,7 +17,7 @@ void SetErrnoOutcome(proto::rpc::Outcome::Builder outcome, int error) {
 VoidResult ReadOutcome(proto::rpc::Outcome::Reader outcome) {
   uint8_t status = outcome.getStatus();
   if (status == 0) return Ok();
-  if (status > uint8_t(Status::kPeerGone)) {
+  if (status > uint8_t(Status::kBadState)) {
     return MakeError(Status::kMalformed, "unknown status " + std::to_string(status) + " from peer");
   }
   return MakeError(Status(status), outcome.getMessage().cStr());

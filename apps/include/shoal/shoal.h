@@ -23,6 +23,7 @@ typedef uint32_t shoal_handle_t;
 #define SHOAL_ERR_NOT_FOUND (-9)
 /* The node holding the object is unreachable (died, restarted, link cut). */
 #define SHOAL_ERR_PEER_GONE (-19)
+#define SHOAL_ERR_BAD_STATE (-20)
 
 /* Rights. */
 #define SHOAL_RIGHT_DUPLICATE (1u << 0)
