@@ -1,0 +1,86 @@
+#include "rdev/node_devices.h"
+
+#include <gtest/gtest.h>
+
+#include "rdev/camera.h"
+
+namespace shoal::rdev {
+namespace {
+
+using kernel::Rights;
+
+TEST(DeviceSpecTest, ParsesPathBackendAndOptions) {
+  Result<DeviceSpec> spec = ParseDeviceSpec("/dev/video0=synthetic-camera:Front door");
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  EXPECT_EQ(spec->path, "/dev/video0");
+  EXPECT_EQ(spec->backend, "synthetic-camera");
+  EXPECT_EQ(spec->options, "Front door");
+  spec = ParseDeviceSpec("/dev/cams/left=v4l2:/dev/video2");
+  ASSERT_TRUE(spec.ok());
+  EXPECT_EQ(spec->backend, "v4l2");
+  EXPECT_EQ(spec->options, "/dev/video2");
+  EXPECT_EQ(ParseDeviceSpec("/dev/video0=synthetic-camera")->options, "");
+}
+
+TEST(DeviceSpecTest, BadSpecsSayWhatIsWrong) {
+  struct Case {
+    std::string_view text, says;
+  };
+  for (const Case& c :
+       {Case{"/dev/video0", "PATH=BACKEND"}, Case{"/tmp/x=synthetic-camera", "below /dev/"},
+        Case{"/dev=synthetic-camera", "below /dev/"}, Case{"/dev/=synthetic-camera", "/dev/"},
+        Case{"/dev/../etc=synthetic-camera", ".."},
+        Case{"/dev/video0=webcam", "unknown backend \"webcam\""},
+        Case{"/dev/video0=v4l2", "host's device path"}}) {
+    Result<DeviceSpec> spec = ParseDeviceSpec(c.text);
+    ASSERT_FALSE(spec.ok()) << c.text;
+    EXPECT_EQ(spec.error().status, Status::kInvalidArgs) << c.text;
+    EXPECT_NE(spec.error().message.find(c.says), std::string::npos)
+        << c.text << ": " << spec.error().message;
+  }
+}
+
+TEST(NodeDevicesTest, BindsASyntheticCameraAndListsItBesideTheKernelDevices) {
+  NodeDevices devices;
+  ASSERT_TRUE(devices.Add(*ParseDeviceSpec("/dev/video0=synthetic-camera:Lab")).ok());
+  auto root = kernel::Namespace::Create();
+  ASSERT_TRUE(devices.BindAll(*root).ok());
+  Result<kernel::HandleEntry> opened = root->Open("/dev/video0", Rights::kRead | Rights::kManage);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  ASSERT_EQ(opened->object->type(), kernel::ObjectType::kCamera);
+  auto camera = std::static_pointer_cast<CameraOps>(opened->object);
+  EXPECT_EQ(camera->Info()->name, "Lab");
+
+  std::vector<DeviceListing> listed = devices.List();
+  ASSERT_EQ(listed.size(), 4u);
+  EXPECT_EQ(listed[0].path, "/dev/null");
+  EXPECT_EQ(listed[0].kind, "null");
+  EXPECT_EQ(listed[0].driver, "kernel");
+  EXPECT_EQ(listed[1].path, "/dev/random");
+  EXPECT_EQ(listed[2].path, "/dev/video0");
+  EXPECT_EQ(listed[2].kind, "camera");
+  EXPECT_EQ(listed[2].driver, "synthetic");
+  EXPECT_EQ(listed[2].open_handles, 1u);
+  ASSERT_EQ(listed[2].modes.size(), 16u);
+  EXPECT_EQ(listed[2].modes[0], "yuyv 320x240 30/1");
+  EXPECT_EQ(listed[3].path, "/dev/zero");
+  EXPECT_EQ(listed[3].kind, "zero");
+}
+
+TEST(NodeDevicesTest, TakenPathsAndUnbuiltBackendsAreRefused) {
+  NodeDevices devices;
+  ASSERT_TRUE(devices.Add(*ParseDeviceSpec("/dev/video0=synthetic-camera")).ok());
+  EXPECT_EQ(devices.Add(*ParseDeviceSpec("/dev/video0=synthetic-camera")).error().status,
+            Status::kAlreadyExists);
+  EXPECT_EQ(devices.Add(*ParseDeviceSpec("/dev/zero=synthetic-camera")).error().status,
+            Status::kAlreadyExists);
+  VoidResult v4l2 = devices.Add(*ParseDeviceSpec("/dev/video1=v4l2:/dev/video0"));
+  ASSERT_FALSE(v4l2.ok());
+  EXPECT_EQ(v4l2.error().status, Status::kNotSupported);
+  EXPECT_NE(v4l2.error().message.find("not built yet"), std::string::npos);
+  EXPECT_EQ(devices.Add({"/dev/x", "tape", ""}).error().status, Status::kInvalidArgs);
+  EXPECT_EQ(devices.List().size(), 4u);
+}
+
+}  // namespace
+}  // namespace shoal::rdev
