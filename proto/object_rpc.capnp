@@ -222,3 +222,47 @@ struct SpawnRequest {
 interface Spawner extends(Object) {
   spawn @0 (request :SpawnRequest) -> (outcome :Outcome, process :Handle);
 }
+
+# A camera session (rdev/camera.h): one per opened handle.
+struct CameraMode {
+  format @0 :UInt8;  # shoal::rdev::PixelFormat
+  width @1 :UInt32;
+  height @2 :UInt32;
+  rateNumerator @3 :UInt32;    # Frames per second as a fraction.
+  rateDenominator @4 :UInt32;
+}
+
+struct CameraInfo {
+  name @0 :Text;
+  driver @1 :Text;
+  modes @2 :List(CameraMode);
+  mode @3 :CameraMode;
+  streaming @4 :Bool;
+  sessions @5 :UInt32;
+  framesCaptured @6 :UInt64;
+  started @7 :Bool;  # This session has started.
+}
+
+struct CameraFrame {
+  sequence @0 :UInt64;
+  captureNs @1 :UInt64;  # CLOCK_REALTIME on the capturing node.
+  dropped @2 :UInt32;    # Frames the session lost before this one.
+  mode @3 :CameraMode;
+  bytes @4 :Data;
+}
+
+interface CameraSink {
+  # The session's next frame, in capture order.
+  deliver @0 (frame :CameraFrame) -> stream;
+}
+
+interface Camera extends(Object) {
+  info @0 () -> (outcome :Outcome, info :CameraInfo);
+  configure @1 (mode :CameraMode) -> (outcome :Outcome);  # kManage.
+  # Starts the session (kRead) and moves its frames to `sink` as fast as the
+  # sink's stream window allows, until `subscription` is dropped or stop. A
+  # sink that falls behind leaves frames queued in the session, where the
+  # oldest are dropped and counted in the next frame's `dropped`.
+  start @2 (sink :CameraSink) -> (outcome :Outcome, subscription :Subscription);
+  stop @3 () -> (outcome :Outcome);  # kRead.
+}

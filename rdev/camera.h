@@ -111,6 +111,7 @@ struct CameraInfo {
   bool streaming = false;         // Some session has started.
   uint32_t sessions = 0;          // Open handles (sessions) on this camera, anywhere.
   uint64_t frames_captured = 0;
+  bool started = false;  // The session asked has started (a proxy resumes its stream by it).
 };
 
 // A camera session (above). Local cameras (rdev/synthetic_camera.h,
@@ -139,7 +140,9 @@ class CameraOps : public kernel::KernelObject {
   virtual void StartAsync(Done done) = 0;
   virtual void StopAsync(Done done) = 0;
 
-  // Takes the oldest queued frame. kShouldWait when none is queued,
+  // Takes the oldest queued frame. Every camera answers at once, on the
+  // calling thread: the queue is local to the session (or to its proxy).
+  // kShouldWait when none is queued,
   // kBadState when the session has not started, kOutOfBounds (the frame
   // stays queued) when it is larger than `max_bytes`, kPeerClosed when the
   // camera is gone.

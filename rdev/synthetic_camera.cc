@@ -62,7 +62,7 @@ class SyntheticCamera::Session final : public CameraOps {
       : CameraOps(kType), camera_(std::move(camera)) {}
   ~Session() override { camera_->Close(*this); }
 
-  void InfoAsync(InfoDone done) override { done(camera_->Info()); }
+  void InfoAsync(InfoDone done) override { done(camera_->InfoOf(this)); }
   void ConfigureAsync(const CameraMode& mode, Done done) override {
     done(camera_->Configure(mode));
   }
@@ -163,7 +163,9 @@ void SyntheticCamera::Unplug() {
   wake_.notify_all();
 }
 
-Result<CameraInfo> SyntheticCamera::Info() const {
+Result<CameraInfo> SyntheticCamera::Info() const { return InfoOf(nullptr); }
+
+Result<CameraInfo> SyntheticCamera::InfoOf(const Session* session) const {
   std::lock_guard lock(mu_);
   if (unplugged_) return Unplugged();
   CameraInfo info;
@@ -174,6 +176,7 @@ Result<CameraInfo> SyntheticCamera::Info() const {
   info.streaming = streaming_ > 0;
   info.sessions = uint32_t(sessions_.size());
   info.frames_captured = frames_captured_;
+  info.started = session != nullptr && session->started;
   return info;
 }
 

@@ -63,6 +63,8 @@ class SyntheticCamera : public std::enable_shared_from_this<SyntheticCamera> {
 
   explicit SyntheticCamera(std::string name);
 
+  // What Info answers, as `session` (if any) asks it.
+  Result<CameraInfo> InfoOf(const Session* session) const;
   // Session operations, under mu_.
   VoidResult Configure(const CameraMode& mode);
   VoidResult Start(Session& session);

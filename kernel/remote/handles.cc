@@ -31,6 +31,8 @@ kj::Own<ServerBase> NewServer(const std::shared_ptr<Link>& link, Ref<KernelObjec
       return NewDeviceServer(link, std::move(object), rights);
     case ObjectType::kSpawner:
       return NewSpawnerServer(link, std::move(object), rights);
+    case ObjectType::kCamera:
+      return NewCameraServer(link, std::move(object), rights);
   }
   return {};
 }
@@ -56,6 +58,8 @@ Ref<KernelObject> NewProxy(ObjectType type, const std::shared_ptr<Link>& link,
       return NewDeviceProxy(link, kj::mv(capability));
     case ObjectType::kSpawner:
       return NewSpawnerProxy(link, kj::mv(capability));
+    case ObjectType::kCamera:
+      return NewCameraProxy(link, kj::mv(capability));
   }
   return nullptr;
 }
