@@ -69,6 +69,19 @@ TEST_F(CameraCallsTest, CamstatOnAnUnpluggedCameraFails) {
   EXPECT_EQ(WaitCode(*kernel_, spawned.pid), 3);
 }
 
+TEST_F(CameraCallsTest, UnplugWakesAParkedReaderWithPeerClosed) {
+  Spawned spawned =
+      SpawnWithOutput(*kernel_, App("camstat", {"/dev/video0", "100000", "yuyv 320x240 15/1"}));
+  ASSERT_NE(spawned.out, nullptr);
+  ASSERT_TRUE(WaitUntil([&] {
+    Result<rdev::CameraInfo> info = camera_->Info();
+    return info.ok() && info->frames_captured >= 3;
+  }));
+  camera_->Unplug();
+  // camstat's camera_read fails with -7 (parked or not) and it exits 3.
+  EXPECT_EQ(WaitCode(*kernel_, spawned.pid), 3) << TextOf(spawned.out);
+}
+
 TEST_F(CameraCallsTest, CamstatRefusesAModeTheCameraLacks) {
   Spawned spawned =
       SpawnWithOutput(*kernel_, App("camstat", {"/dev/video0", "5", "yuyv 800x600 30/1"}));
