@@ -68,6 +68,17 @@ struct AbiCall {
     return outcome;
   }
 
+  // What a call that got `error` from `object` answers: with SHOAL_WAIT in
+  // `flags`, kShouldWait parks the caller until `ready` or kPeerClosed on
+  // the object (the call is retried then); any other error is the answer.
+  Result<int32_t> WaitOrFail(const Error& error, uint32_t flags, Ref<KernelObject> object,
+                             Signals ready) {
+    if (error.status == Status::kShouldWait && (flags & kWaitFlag) != 0) {
+      return Park({std::move(object), ready | Signals::kPeerClosed, 0});
+    }
+    return error;
+  }
+
   // Parks the process until the operation its PendingCall left in flight
   // completes; the call is retried then.
   int32_t ParkOnPending() {
@@ -139,5 +150,11 @@ Result<int32_t> DeviceRead(AbiCall& c);
 Result<int32_t> DeviceWrite(AbiCall& c);
 Result<int32_t> DeviceDescribe(AbiCall& c);
 Result<int32_t> DeviceControl(AbiCall& c);
+// camera_calls.cc
+Result<int32_t> CameraGetInfo(AbiCall& c);
+Result<int32_t> CameraConfigure(AbiCall& c);
+Result<int32_t> CameraStart(AbiCall& c);
+Result<int32_t> CameraStop(AbiCall& c);
+Result<int32_t> CameraRead(AbiCall& c);
 
 }  // namespace shoal::kernel::abi

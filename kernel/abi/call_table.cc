@@ -8,6 +8,11 @@ namespace {
 
 // Sorted by name (FindAbiFunction uses binary search; a test checks the order).
 constexpr AbiFunctionSpec kFunctions[] = {
+    {"camera_configure", "iiiiii", CameraConfigure},
+    {"camera_info", "iii", CameraGetInfo},
+    {"camera_read", "iiiii", CameraRead},
+    {"camera_start", "i", CameraStart},
+    {"camera_stop", "i", CameraStop},
     {"channel_create", "i", ChannelCreate},
     {"channel_read", "iiiiiii", ChannelRead},
     {"channel_write", "iiiii", ChannelWrite},

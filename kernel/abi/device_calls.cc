@@ -22,17 +22,6 @@ std::string DescriptionText(const DeviceInfo& info) {
   return text;
 }
 
-// What a device_read or device_write that got `error` answers: with
-// SHOAL_WAIT in `flags`, kShouldWait parks the caller until `ready` or
-// kPeerClosed on the device.
-Result<int32_t> WaitOrFail(AbiCall& c, const Error& error, uint32_t flags,
-                           const Ref<DeviceOps>& device, Signals ready) {
-  if (error.status == Status::kShouldWait && (flags & kWaitFlag) != 0) {
-    return c.Park({device, ready | Signals::kPeerClosed, 0});
-  }
-  return error;
-}
-
 // One key type per call (kernel/base/pending_call.h): the device and every
 // argument that decides the outcome. Guest memory does not change while the
 // process is parked, so a write or control is named by where its bytes are.
@@ -58,7 +47,7 @@ Result<int32_t> DeviceRead(AbiCall& c) {
   std::optional<Result<std::vector<uint8_t>>> bytes = c.RunPending<Result<std::vector<uint8_t>>>(
       ReadKey(device.get(), cap), [&](auto done) { device->ReadAsync(cap, std::move(done)); });
   if (!bytes) return 0;  // Parked until the device answers.
-  if (!bytes->ok()) return WaitOrFail(c, bytes->error(), flags, device, Signals::kReadable);
+  if (!bytes->ok()) return c.WaitOrFail(bytes->error(), flags, device, Signals::kReadable);
   if ((*bytes)->size() > cap) return MakeError(Status::kInternal, "device read overran");
   std::copy((*bytes)->begin(), (*bytes)->end(), buf.begin());
   return int32_t((*bytes)->size());
@@ -77,7 +66,7 @@ Result<int32_t> DeviceWrite(AbiCall& c) {
       c.RunPending<Result<size_t>>(WriteKey(device.get(), buf_ptr, len),
                                    [&](auto done) { device->WriteAsync(buf, std::move(done)); });
   if (!written) return 0;  // Parked until the device answers.
-  if (!written->ok()) return WaitOrFail(c, written->error(), flags, device, Signals::kWritable);
+  if (!written->ok()) return c.WaitOrFail(written->error(), flags, device, Signals::kWritable);
   return int32_t(std::min<size_t>(**written, len));
 }
 

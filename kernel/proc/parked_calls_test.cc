@@ -5,6 +5,7 @@
 // A retried call with other arguments abandons the earlier operation safely.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 #include <functional>
 #include <mutex>
@@ -19,6 +20,7 @@
 #include "kernel/proc/proc_test_support.h"
 #include "kernel/wasi/host_calls.h"
 #include "kernel/wasi/host_directory.h"
+#include "rdev/synthetic_camera.h"
 
 namespace shoal::kernel {
 namespace {
@@ -157,6 +159,40 @@ class GatedProvider final : public Provider {
   const std::shared_ptr<Gate> gate_;
 };
 
+// A session of a real synthetic camera whose every answer waits at a gate,
+// as a camera on another node answers; its signals are the session's, as a
+// proxy mirrors them.
+class GatedCamera final : public rdev::CameraOps {
+ public:
+  GatedCamera(Ref<rdev::CameraOps> inner, std::shared_ptr<Gate> gate)
+      : CameraOps(kType), inner_(std::move(inner)), gate_(std::move(gate)) {}
+
+  void InfoAsync(InfoDone done) override {
+    gate_->Hold([=, inner = inner_] { done(inner->Info()); });
+  }
+  void ConfigureAsync(const rdev::CameraMode& mode, Done done) override {
+    gate_->Hold([=, inner = inner_] { done(inner->Configure(mode)); });
+  }
+  void StartAsync(Done done) override {
+    gate_->Hold([=, inner = inner_] { done(inner->Start()); });
+  }
+  void StopAsync(Done done) override {
+    gate_->Hold([=, inner = inner_] { done(inner->Stop()); });
+  }
+  void ReadFrameAsync(size_t max_bytes, FrameDone done) override {
+    gate_->Hold([=, inner = inner_] { done(inner->ReadFrame(max_bytes)); });
+  }
+  Signals signals() const override { return inner_->signals(); }
+  Result<ObserverToken> ObserveAsync(Signals mask, ObserverCallback callback) override {
+    return inner_->ObserveAsync(mask, std::move(callback));
+  }
+  bool CancelObserver(ObserverToken token) override { return inner_->CancelObserver(token); }
+
+ private:
+  const Ref<rdev::CameraOps> inner_;
+  const std::shared_ptr<Gate> gate_;
+};
+
 constexpr Rights kDirRights =
     Rights::kRead | Rights::kDuplicate | Rights::kTransfer | Rights::kWait;
 
@@ -245,6 +281,40 @@ TEST_F(ParkedCallsTest, ANamespaceOpenParksUntilTheProviderAnswers) {
 
   gate_->Release();
   EXPECT_EQ(WaitCode(*kernel_, spawned->pid), 3);
+}
+
+TEST_F(ParkedCallsTest, CameraCallsParkUntilTheCameraAnswers) {
+  auto camera = rdev::SyntheticCamera::Create();
+  auto gated = std::make_shared<GatedCamera>(camera->OpenSession().value(), gate_);
+  auto ns = kernel_->root_namespace().Clone();
+  ASSERT_TRUE(ns->Bind("/dev/video0", ObjectProvider::Create(gated, Rights::kAll)).ok());
+  SpawnRequest request;
+  request.module_path = std::string(SHOAL_APPS_DIR) + "/camstat.wasm";
+  request.args = {"camstat", "/dev/video0", "10", "yuyv 320x240 30/1"};
+  request.ns = std::move(ns);
+  Spawned spawned = SpawnWithOutput(*kernel_, std::move(request));
+  ASSERT_NE(spawned.out, nullptr);
+
+  ASSERT_TRUE(WaitUntil([&] { return gate_->held() == 1; }));  // camera_configure.
+  ExpectTheWorkerRunsOthers(spawned.pid);
+  // Every later call waits at the gate too: a thread of its own answers
+  // them one batch at a time while camstat runs.
+  std::atomic<bool> done = false;
+  std::thread answers([&] {
+    for (int i = 0; i < 100'000 && !done; ++i) {
+      if (gate_->held() > 0) {
+        gate_->Release(/*stay_open=*/false);
+      } else {
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+    }
+  });
+  int code = WaitCode(*kernel_, spawned.pid);
+  done = true;
+  answers.join();
+  std::string out = TextOf(spawned.out);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("camstat: summary frames=10 lost=0 bad_stamps=0 "), std::string::npos) << out;
 }
 
 // The calls below run on the test thread against a process parked forever

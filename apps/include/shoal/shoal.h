@@ -126,6 +126,40 @@ SHOAL_IMPORT(device_control)
 int32_t shoal_device_control(shoal_handle_t dev, const void* request, uint32_t request_len,
                              void* reply, uint32_t reply_cap);
 
+/* Cameras (docs/devices.md). A camera handle, from shoal_namespace_open on
+ * a camera's path ("/dev/video0"), is one session: its own queue of frames.
+ * camera_info needs no right, camera_configure SHOAL_RIGHT_MANAGE, the others
+ * SHOAL_RIGHT_READ. */
+#define SHOAL_PIXEL_YUYV 1u  /* 2 bytes per pixel: Y0 U Y1 V. */
+#define SHOAL_PIXEL_MJPEG 2u /* One JPEG image per frame. */
+#define SHOAL_PIXEL_RGB24 3u /* 3 bytes per pixel: R G B. */
+
+/* What shoal_camera_read stores at meta (32 bytes, little-endian). */
+typedef struct shoal_camera_meta {
+  uint64_t sequence;   /* The camera's frame counter; a gap is a lost frame. */
+  uint64_t capture_ns; /* CLOCK_REALTIME ns on the capturing node. */
+  uint32_t dropped;    /* Frames this session lost just before this one. */
+  uint32_t format;     /* SHOAL_PIXEL_* */
+  uint32_t width;
+  uint32_t height;
+} shoal_camera_meta_t;
+
+/* Text, one "key=value\n" per line: name, driver, mode ("yuyv 640x480 30/1"),
+ * frame_bytes, streaming (0/1), sessions, frames, modes (';'-separated).
+ * Returns the full length; stores min(cap, length) bytes. */
+SHOAL_IMPORT(camera_info)
+int32_t shoal_camera_info(shoal_handle_t cam, char* buf, uint32_t cap);
+SHOAL_IMPORT(camera_configure)
+int32_t shoal_camera_configure(shoal_handle_t cam, uint32_t format, uint32_t width,
+                               uint32_t height, uint32_t rate_num, uint32_t rate_den);
+SHOAL_IMPORT(camera_start) int32_t shoal_camera_start(shoal_handle_t cam);
+SHOAL_IMPORT(camera_stop) int32_t shoal_camera_stop(shoal_handle_t cam);
+/* One frame into buf; returns its length. SHOAL_WAIT parks while none is
+ * queued; a frame larger than cap stays queued (SHOAL_ERR_OUT_OF_BOUNDS). */
+SHOAL_IMPORT(camera_read)
+int32_t shoal_camera_read(shoal_handle_t cam, uint32_t flags, void* buf, uint32_t cap,
+                          shoal_camera_meta_t* meta);
+
 /* Writes a message, waiting while the peer's queue is full. */
 static inline int32_t shoal_channel_write_wait(shoal_handle_t ch, const void* bytes,
                                                uint32_t nbytes, const shoal_handle_t* handles,

@@ -1,0 +1,120 @@
+// The camera calls from real processes: a synthetic camera bound at
+// /dev/video0 in the kernel's root namespace, the error codes a guest sees
+// (testdata/camera_calls.wat), and the apps camstat and snapshot.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+
+#include "kernel/base/temp_dir.h"
+#include "kernel/proc/kernel.h"
+#include "kernel/proc/proc_test_support.h"
+#include "rdev/synthetic_camera.h"
+
+namespace shoal::kernel {
+namespace {
+
+using namespace testing;  // The kernel test helpers (proc_test_support.h).
+
+class CameraCallsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    kernel_ = OneWorkerKernel();
+    ASSERT_TRUE(kernel_->root_namespace().Bind("/dev/video0", camera_->provider()).ok());
+  }
+
+  SpawnRequest App(const std::string& name, std::vector<std::string> args) {
+    SpawnRequest request;
+    request.module_path = std::string(SHOAL_APPS_DIR) + "/" + name + ".wasm";
+    request.args = std::move(args);
+    request.args.insert(request.args.begin(), name);
+    return request;
+  }
+
+  std::shared_ptr<rdev::SyntheticCamera> camera_ = rdev::SyntheticCamera::Create();
+  std::unique_ptr<Kernel> kernel_;
+};
+
+TEST_F(CameraCallsTest, GuestSeesBadStateRightsAndBoundsErrors) {
+  Spawned spawned = SpawnWithOutput(*kernel_, RequestFor("camera_calls"));
+  ASSERT_NE(spawned.out, nullptr);
+  // A non-zero code names the check of camera_calls.wat that failed.
+  EXPECT_EQ(WaitCode(*kernel_, spawned.pid), 0);
+  // The process's sessions closed with it.
+  EXPECT_EQ(camera_->Info()->sessions, 0u);
+  EXPECT_FALSE(camera_->Info()->streaming);
+}
+
+TEST_F(CameraCallsTest, CamstatReadsEveryFrameInTheModeItAsked) {
+  Spawned spawned =
+      SpawnWithOutput(*kernel_, App("camstat", {"/dev/video0", "20", "rgb24 320x240 30/1"}));
+  ASSERT_NE(spawned.out, nullptr);
+  int code = WaitCode(*kernel_, spawned.pid);
+  std::string out = TextOf(spawned.out);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("camstat: /dev/video0 mode rgb24 320x240 30/1, driver synthetic"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("camstat: summary frames=20 lost=0 bad_stamps=0 "), std::string::npos) << out;
+  EXPECT_NE(out.find(" format=rgb24 width=320 height=240 rate=30/1\n"), std::string::npos) << out;
+  EXPECT_EQ(camera_->Info()->mode,
+            (rdev::CameraMode{rdev::PixelFormat::kRgb24, 320, 240, {30, 1}}));
+}
+
+TEST_F(CameraCallsTest, CamstatOnAnUnpluggedCameraFails) {
+  camera_->Unplug();
+  Spawned spawned = SpawnWithOutput(*kernel_, App("camstat", {"/dev/video0", "5"}));
+  ASSERT_NE(spawned.out, nullptr);
+  EXPECT_EQ(WaitCode(*kernel_, spawned.pid), 3);
+}
+
+TEST_F(CameraCallsTest, UnplugWakesAParkedReaderWithPeerClosed) {
+  Spawned spawned =
+      SpawnWithOutput(*kernel_, App("camstat", {"/dev/video0", "100000", "yuyv 320x240 15/1"}));
+  ASSERT_NE(spawned.out, nullptr);
+  ASSERT_TRUE(WaitUntil([&] {
+    Result<rdev::CameraInfo> info = camera_->Info();
+    return info.ok() && info->frames_captured >= 3;
+  }));
+  camera_->Unplug();
+  // camstat's camera_read fails with -7 (parked or not) and it exits 3.
+  EXPECT_EQ(WaitCode(*kernel_, spawned.pid), 3) << TextOf(spawned.out);
+}
+
+TEST_F(CameraCallsTest, CamstatRefusesAModeTheCameraLacks) {
+  Spawned spawned =
+      SpawnWithOutput(*kernel_, App("camstat", {"/dev/video0", "5", "yuyv 800x600 30/1"}));
+  ASSERT_NE(spawned.out, nullptr);
+  EXPECT_EQ(WaitCode(*kernel_, spawned.pid), 3);
+}
+
+TEST_F(CameraCallsTest, SnapshotWritesAPpmOfTheFrame) {
+  shoal::testing::TempDir dir;
+  SpawnRequest request = App("snapshot", {"/dev/video0", "/out/frame.ppm", "yuyv 320x240 15/1"});
+  request.preopens.push_back(wasi::Preopen{dir.path(), "/out"});
+  Spawned spawned = SpawnWithOutput(*kernel_, std::move(request));
+  ASSERT_NE(spawned.out, nullptr);
+  EXPECT_EQ(WaitCode(*kernel_, spawned.pid), 0) << TextOf(spawned.out);
+  std::ifstream file(dir.Join("frame.ppm"), std::ios::binary);
+  std::string ppm{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+  std::string header = "P6\n320 240\n255\n";
+  ASSERT_EQ(ppm.size(), header.size() + 320 * 240 * 3);
+  EXPECT_EQ(ppm.substr(0, header.size()), header);
+  // After the round trip through YUYV, row 1 is colour bars (every channel
+  // at the bars' high or low level) and the last row a grey ramp (R = G = B).
+  auto pixel = [&](size_t x, size_t y) {
+    return reinterpret_cast<const uint8_t*>(&ppm[header.size() + (y * 320 + x) * 3]);
+  };
+  for (size_t x = 0; x < 320; x += 7) {
+    for (int c = 0; c < 3; ++c) {
+      uint8_t value = pixel(x, 1)[c];
+      EXPECT_TRUE(std::abs(value - 16) <= 4 || std::abs(value - 235) <= 4) << x << " " << c;
+    }
+    EXPECT_NEAR(pixel(x, 239)[0], pixel(x, 239)[1], 3) << x;
+    EXPECT_NEAR(pixel(x, 239)[1], pixel(x, 239)[2], 3) << x;
+  }
+}
+
+}  // namespace
+}  // namespace shoal::kernel
