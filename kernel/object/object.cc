@@ -26,6 +26,8 @@ std::string_view ObjectTypeName(ObjectType type) {
       return "spawner";
     case ObjectType::kCamera:
       return "camera";
+    case ObjectType::kAudio:
+      return "audio";
   }
   return "unknown";
 }
@@ -49,6 +51,8 @@ Rights DefaultRights(ObjectType type) {
       return Rights::kDuplicate | Rights::kTransfer | Rights::kManage;
     case ObjectType::kCamera:
       return kBase | Rights::kRead | Rights::kManage;
+    case ObjectType::kAudio:
+      return kBase | Rights::kRead | Rights::kWrite | Rights::kManage;
   }
   return Rights::kNone;
 }

@@ -79,8 +79,9 @@ enum class ObjectType : uint8_t {
   kDevice = 8,
   kSpawner = 9,
   kCamera = 10,  // rdev/camera.h
+  kAudio = 11,   // rdev/audio.h
 };
-constexpr uint8_t kMaxObjectType = 10;
+constexpr uint8_t kMaxObjectType = 11;
 
 // "channel", "port", ...; "unknown" for values outside the enum.
 std::string_view ObjectTypeName(ObjectType type);
