@@ -82,6 +82,22 @@ TEST(SyntheticCameraTest, SessionsAreCountedWhileTheyLive) {
   EXPECT_FALSE(camera->Info()->streaming);
 }
 
+TEST(SyntheticCameraTest, ACameraGoesAwayWithItsLastStreamingSession) {
+  auto camera = SyntheticCamera::Create();
+  std::weak_ptr<SyntheticCamera> weak = camera;
+  Ref<CameraOps> session = Open(*camera);
+  ASSERT_TRUE(session->Start().ok());
+  ASSERT_TRUE(NextFrame(*session).ok());
+  camera.reset();  // The session (and the capture thread) still hold it.
+  EXPECT_FALSE(weak.expired());
+  session.reset();
+  // The capture thread lets go as it ends, within a frame period or so.
+  for (int i = 0; i < 1000 && !weak.expired(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_TRUE(weak.expired());
+}
+
 TEST(SyntheticCameraTest, FramesComeAtTheModeRateWithStampsThatVerify) {
   auto camera = SyntheticCamera::Create();
   Ref<CameraOps> session = Open(*camera);
