@@ -192,6 +192,14 @@ TEST(SyntheticCameraTest, ReadingNeedsAStartAndStopDropsTheQueue) {
   ASSERT_EQ(kernel::testing::WaitForSignals(*session, Signals::kReadable), Signals::kReadable);
   ASSERT_TRUE(session->Stop().ok());
   EXPECT_EQ(session->signals() & Signals::kReadable, Signals::kNone);
+  // Started again, the session reads only frames captured after the stop.
+  uint64_t before = camera->Info()->frames_captured;
+  ASSERT_TRUE(session->Start().ok());
+  Result<CameraFrame> fresh = NextFrame(*session);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_GE(fresh->sequence, before);
+  EXPECT_EQ(fresh->dropped, 0u);
+  ASSERT_TRUE(session->Stop().ok());
   ASSERT_TRUE(session->Stop().ok());
   Result<CameraFrame> stopped = session->ReadFrame(SIZE_MAX);
   ASSERT_FALSE(stopped.ok());
