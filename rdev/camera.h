@@ -22,6 +22,10 @@
 // Rights: Info needs none, Configure kManage, Start, Stop and ReadFrame
 // kRead.
 //
+// Errors, first wins: kPeerClosed (or kPeerGone) once the camera is gone,
+// then kInvalidArgs for a mode it lacks, then the session's state
+// (kBadState, kShouldWait, kOutOfBounds).
+//
 // Threading: every operation is thread-safe.
 #pragma once
 

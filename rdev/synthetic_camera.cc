@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <chrono>
 #include <deque>
@@ -41,9 +42,13 @@ SteadyTime FrameDeadline(SteadyTime start, uint64_t index, FrameRate rate) {
 std::shared_ptr<std::vector<uint8_t>> TakeBuffer(
     std::vector<std::shared_ptr<std::vector<uint8_t>>>& pool, size_t bytes) {
   for (auto& buffer : pool) {
-    // use_count() == 1 is stable here: only the pool holds it, and only this
-    // thread copies from the pool.
-    if (buffer.use_count() == 1 && buffer->size() == bytes) return buffer;
+    // use_count() == 1 stays so: only the pool holds it, and only this
+    // thread copies from the pool. The fence orders the last reader's use
+    // of the bytes (its release of the reference) before our writes.
+    if (buffer.use_count() == 1 && buffer->size() == bytes) {
+      std::atomic_thread_fence(std::memory_order_acquire);
+      return buffer;
+    }
   }
   auto buffer = std::make_shared<std::vector<uint8_t>>(bytes);
   if (pool.size() >= kPoolFrames) pool.erase(pool.begin());
@@ -114,11 +119,11 @@ std::shared_ptr<SyntheticCamera> SyntheticCamera::Create(std::string name) {
 SyntheticCamera::SyntheticCamera(std::string name) : name_(std::move(name)), modes_(Modes()) {}
 
 SyntheticCamera::~SyntheticCamera() {
-  // No session is left (each holds the camera), so a capture thread is
-  // returning already.
+  // No session is left and no capture thread holds the camera: the last
+  // thread has returned, or is returning and dropping its reference here.
   if (!thread_.joinable()) return;
   if (thread_.get_id() == std::this_thread::get_id()) {
-    thread_.detach();  // The last reference went in a callback it ran; it touches nothing more.
+    thread_.detach();  // It touches nothing of the camera after this.
   } else {
     thread_.join();
   }
@@ -207,7 +212,9 @@ VoidResult SyntheticCamera::Start(Session& session) {
     if (!capturing_) {
       capturing_ = true;
       previous = std::move(thread_);
-      thread_ = std::thread([this] { CaptureLoop(); });
+      // The thread holds the camera, so the camera outlives it even when the
+      // last session goes while a frame is being painted.
+      thread_ = std::thread([self = shared_from_this()] { self->CaptureLoop(); });
     }
   }
   // The previous thread cleared capturing_ as it returned: this wait is short.

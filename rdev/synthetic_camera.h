@@ -8,8 +8,10 @@
 // while at least one session streams; it paints each frame once and queues
 // the same bytes on every streaming session.
 //
-// Lifetime: sessions and providers hold the camera; the capture thread does
-// not (it runs only while a session streams, and the destructor joins it).
+// Lifetime: sessions, providers and the capture thread hold the camera. The
+// thread runs only while a session streams, so it never keeps the camera
+// long; the destructor joins it (or, when the thread itself dropped the last
+// reference, lets it end).
 //
 // Threading: every method is thread-safe. Lock order: the camera's lock, then
 // a session's signal lock (object.h).

@@ -82,6 +82,22 @@ TEST(SyntheticCameraTest, SessionsAreCountedWhileTheyLive) {
   EXPECT_FALSE(camera->Info()->streaming);
 }
 
+TEST(SyntheticCameraTest, ACameraGoesAwayWithItsLastStreamingSession) {
+  auto camera = SyntheticCamera::Create();
+  std::weak_ptr<SyntheticCamera> weak = camera;
+  Ref<CameraOps> session = Open(*camera);
+  ASSERT_TRUE(session->Start().ok());
+  ASSERT_TRUE(NextFrame(*session).ok());
+  camera.reset();  // The session (and the capture thread) still hold it.
+  EXPECT_FALSE(weak.expired());
+  session.reset();
+  // The capture thread lets go as it ends, within a frame period or so.
+  for (int i = 0; i < 1000 && !weak.expired(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_TRUE(weak.expired());
+}
+
 TEST(SyntheticCameraTest, FramesComeAtTheModeRateWithStampsThatVerify) {
   auto camera = SyntheticCamera::Create();
   Ref<CameraOps> session = Open(*camera);
@@ -176,6 +192,14 @@ TEST(SyntheticCameraTest, ReadingNeedsAStartAndStopDropsTheQueue) {
   ASSERT_EQ(kernel::testing::WaitForSignals(*session, Signals::kReadable), Signals::kReadable);
   ASSERT_TRUE(session->Stop().ok());
   EXPECT_EQ(session->signals() & Signals::kReadable, Signals::kNone);
+  // Started again, the session reads only frames captured after the stop.
+  uint64_t before = camera->Info()->frames_captured;
+  ASSERT_TRUE(session->Start().ok());
+  Result<CameraFrame> fresh = NextFrame(*session);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_GE(fresh->sequence, before);
+  EXPECT_EQ(fresh->dropped, 0u);
+  ASSERT_TRUE(session->Stop().ok());
   ASSERT_TRUE(session->Stop().ok());
   Result<CameraFrame> stopped = session->ReadFrame(SIZE_MAX);
   ASSERT_FALSE(stopped.ok());

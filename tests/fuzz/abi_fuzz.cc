@@ -9,7 +9,8 @@
 // first 4 KiB of input also seed the memory. The process holds the handles
 // its stdio descriptors view (stdin device, two consoles: 0x10001..0x10003),
 // its startup channel (0x10004) and, opened through its namespace,
-// /dev/null, /dev/zero and /dev/random (0x10005..0x10007), so device and
+// /dev/null, /dev/zero and /dev/random (0x10005..0x10007), and a session of
+// a synthetic camera opened through its provider (0x10008), so device, camera and
 // fd <-> handle calls reach real objects without the fuzzer first having to
 // spell a path in memory.
 #include <cstdint>
@@ -22,6 +23,7 @@
 #include "kernel/abi/abi.h"
 #include "kernel/object/channel.h"
 #include "kernel/proc/kernel.h"
+#include "rdev/synthetic_camera.h"
 
 namespace {
 
@@ -37,6 +39,7 @@ struct Fixture {
   std::unique_ptr<Kernel> kernel;
   Ref<Channel> peer;
   std::shared_ptr<Process> process;
+  std::shared_ptr<shoal::rdev::SyntheticCamera> camera = shoal::rdev::SyntheticCamera::Create();
 };
 
 Fixture& Get() {
@@ -56,6 +59,9 @@ Fixture& Get() {
       HandleEntry entry = f->process->ns().Open(path, Rights::kAll & ~Rights::kManage).value();
       (void)f->process->handles().Add(std::move(entry.object), entry.rights).value();
     }
+    HandleEntry camera =
+        f->camera->provider()->Open("", DefaultRights(ObjectType::kCamera)).value();
+    (void)f->process->handles().Add(std::move(camera.object), camera.rights).value();
     return f;
   }();
   return *fixture;

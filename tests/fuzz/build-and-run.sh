@@ -65,8 +65,9 @@ if [ "$target" = image_fuzz ]; then
 fi
 if [ "$target" = abi_fuzz ]; then
   # The shoal host calls against a real kernel: every kernel part but the
-  # wire (kernel/remote) comes in.
+  # wire (kernel/remote) comes in, and rdev/ for the camera calls.
   parts=(base vm object sched wasi proc abi)
+  extra_dirs=(rdev)
   libs=(-luring -lpthread)
   dict=""
   # The parked process's module, assembled from its .wat and inlined as bytes.
