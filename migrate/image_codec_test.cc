@@ -505,8 +505,10 @@ TEST(ImageCodecTest, BadHandlesAreRefused) {
                     "handle 1 has value 0");
   ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getHandles()[1].setValue(0x10001); },
                     "handle 0x10001 appears twice");
-  ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getHandles()[0].setType(10); },
-                    "handle 0x10001 has object type 10, which is no object type");
+  constexpr uint8_t kNoType = kernel::kMaxObjectType + 1;
+  ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getHandles()[0].setType(kNoType); },
+                    "handle 0x10001 has object type " + std::to_string(kNoType) +
+                        ", which is no object type");
   ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getHandles()[0].setOrigin(5); },
                     "handle 0x10001 has origin 5");
   ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getHandles()[0].setRights(0x40); },
