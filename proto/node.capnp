@@ -48,9 +48,17 @@ interface Node {
   migrateIn @2 (pid :UInt64, imageBytes :UInt64, moveId :UInt64, moduleSha256 :Data)
       -> (outcome :ObjectRpc.Outcome, migration :Migration, hasModule :Bool);
 
-  # Later:
-  # - a namespace provider (ObjectRpc.Provider) for `shoal mount
-  #   NODE:/dev/X PATH`: the devices and paths this node serves.
+  # Opens `path`, which must lie below /dev/ (normal form, as
+  # kernel::Namespace::CheckPath), in this node's kernel root namespace
+  # with at most `rights`, and answers the handle: a device of any type
+  # that can cross nodes (basic devices, cameras), or what a mount of
+  # this node serves there. How `shoal mount NODE:/dev/X PATH` reaches a
+  # device (docs/mounts.md); every open of the mount is one call, so a
+  # restarted node needs no new mount. Failures are outcomes: kAccessDenied
+  # for a path outside /dev/, kInvalidArgs for one not in normal form,
+  # kNotFound for no such device.
+  openDevice @3 (path :Text, rights :UInt32)
+      -> (outcome :ObjectRpc.Outcome, handle :ObjectRpc.Handle);
 }
 
 # One process moving to the node that answered migrateIn. The source sends

@@ -153,6 +153,9 @@ int Client::Fail(const grpc::Status& status) const {
     case grpc::StatusCode::UNIMPLEMENTED:
       code = kExitUnimplemented;
       break;
+    case grpc::StatusCode::ALREADY_EXISTS:  // A mount's target is taken.
+      code = kExitExists;
+      break;
     case grpc::StatusCode::RESOURCE_EXHAUSTED:  // Over the memory cap (run --memory).
       code = kExitNoMemory;
       break;

@@ -1,4 +1,7 @@
-// `shoal devices [--node N]`: devices of the cluster's nodes.
+// `shoal devices [--node N]`: devices of the cluster's nodes, and their
+// mounts of other nodes' devices.
+#include <cstdio>
+
 #include "clusterd/cli/cluster_commands.h"
 #include "clusterd/cli/table.h"
 
@@ -7,7 +10,10 @@ namespace shoal::cli {
 namespace pb = shoal::admin::v1;
 
 void AddDevicesCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
-  CLI::App* sub = app.add_subcommand("devices", "List devices of the cluster's nodes");
+  CLI::App* sub = app.add_subcommand(
+      "devices",
+      "List the devices of the cluster's nodes (NODE PATH KIND DRIVER OPEN MODES/SOURCE); mounts "
+      "show their source");
   auto node = std::make_shared<std::string>();
   sub->add_option("--node", *node, "Only this node's devices");
   RunWithClient(sub, options, exit_code, [node](Client& client) {
@@ -20,9 +26,18 @@ void AddDevicesCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
       PrintJson(response);
       return 0;
     }
-    Table table({"NODE", "PATH", "KIND"});
-    for (const pb::Device& d : response.devices()) table.Add({d.node(), d.path(), d.kind()});
+    Table table({"NODE", "PATH", "KIND", "DRIVER", "OPEN", "MODES/SOURCE"});
+    for (const pb::Device& d : response.devices()) {
+      std::string detail = d.source();
+      for (const std::string& mode : d.modes()) detail += (detail.empty() ? "" : ", ") + mode;
+      table.Add({d.node(), d.path(), d.kind(), d.driver(), std::to_string(d.open_handles()),
+                 detail.empty() ? "-" : detail});
+    }
     table.Print();
+    for (const std::string& n : response.unreachable_nodes()) {
+      std::fprintf(stderr, "shoal devices: node %s did not answer; its devices are not listed\n",
+                   n.c_str());
+    }
     return 0;
   });
 }

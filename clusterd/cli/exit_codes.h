@@ -16,6 +16,7 @@ inline constexpr int kExitUnavailable =
     69;  // shoald unreachable, or the node is down (EX_UNAVAILABLE).
 inline constexpr int kExitInternal = 70;       // Anything else (EX_SOFTWARE).
 inline constexpr int kExitNoMemory = 71;       // The module does not fit its memory cap.
+inline constexpr int kExitExists = 73;         // The path is taken (mount) (EX_CANTCREAT).
 inline constexpr int kExitTimeout = 75;        // --timeout passed first (EX_TEMPFAIL).
 inline constexpr int kExitUnimplemented = 76;  // The cluster does not support the call yet.
 inline constexpr int kExitNotAuthorized = 77;  // Missing or wrong token, TLS refused (EX_NOPERM).

@@ -1,16 +1,30 @@
 // `shoal mount NODE:/dev/X PATH --on NODE` and `shoal umount PATH --on
-// NODE` (the daemon answers UNIMPLEMENTED until remote devices land).
+// NODE`: a device of one node bound into another's namespace
+// (docs/mounts.md).
 #include <cstdio>
 
 #include "clusterd/cli/cluster_commands.h"
+#include "clusterd/cli/exit_codes.h"
 
 namespace shoal::cli {
 
 namespace pb = shoal::admin::v1;
 
+namespace {
+
+// A malformed source or target is a bad command line, not a bad module.
+int Failed(Client& client, const grpc::Status& status) {
+  int code = client.Fail(status);
+  return status.error_code() == grpc::StatusCode::INVALID_ARGUMENT ? kExitUsage : code;
+}
+
+}  // namespace
+
 void AddMountCommands(CLI::App& app, ClientOptions& options, int& exit_code) {
-  CLI::App* mount =
-      app.add_subcommand("mount", "Bind a node's device into another node's namespace");
+  CLI::App* mount = app.add_subcommand(
+      "mount",
+      "Bind a node's device into another node's namespace: processes started there from now on "
+      "open it as PATH, each open reaching the device's node");
   auto source = std::make_shared<std::string>();
   auto target = std::make_shared<std::string>();
   auto on = std::make_shared<std::string>();
@@ -24,12 +38,15 @@ void AddMountCommands(CLI::App& app, ClientOptions& options, int& exit_code) {
     request.set_node(*on);
     pb::MountResponse response;
     grpc::Status status = client.admin().Mount(client.Context().get(), request, &response);
-    if (!status.ok()) return client.Fail(status);
+    if (!status.ok()) return Failed(client, status);
     std::printf("mounted %s at %s on %s\n", source->c_str(), target->c_str(), on->c_str());
     return 0;
   });
 
-  CLI::App* umount = app.add_subcommand("umount", "Remove a mount from a node's namespace");
+  CLI::App* umount = app.add_subcommand(
+      "umount",
+      "Remove a mount from a node's namespace: later opens fail, and what was opened through it "
+      "reads as peer closed");
   auto utarget = std::make_shared<std::string>();
   auto uon = std::make_shared<std::string>();
   umount->add_option("TARGET", *utarget, "The mounted path")->required();
@@ -40,7 +57,7 @@ void AddMountCommands(CLI::App& app, ClientOptions& options, int& exit_code) {
     request.set_node(*uon);
     pb::UnmountResponse response;
     grpc::Status status = client.admin().Unmount(client.Context().get(), request, &response);
-    if (!status.ok()) return client.Fail(status);
+    if (!status.ok()) return Failed(client, status);
     std::printf("unmounted %s on %s\n", utarget->c_str(), uon->c_str());
     return 0;
   });

@@ -5,6 +5,7 @@
 #include <future>
 #include <thread>
 
+#include "clusterd/daemon/forwarding.h"
 #include "clusterd/daemon/proto_convert.h"
 
 namespace shoal::clusterd {
@@ -12,50 +13,13 @@ namespace {
 
 namespace pb = shoal::admin::v1;
 using Clock = std::chrono::steady_clock;
-constexpr auto kForwardTimeout = std::chrono::seconds(5);
 // How often a Wait whose host stopped answering looks the process up again.
 constexpr auto kRelocatePause = std::chrono::milliseconds(200);
 // How long a follower looks for a process that left the node it streamed
 // from (a migration) before it gives up.
 constexpr auto kRelocateTimeout = std::chrono::seconds(5);
 
-grpc::Status Unimplemented(const std::string& what) {
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      what + " is not implemented yet in this version of shoald");
-}
-
-// A forwarded call's deadline: the admin call's own, or kForwardTimeout
-// unless `unbounded_ok`.
-void InheritDeadline(const grpc::ServerContext& from, grpc::ClientContext& to, bool unbounded_ok) {
-  auto deadline = from.deadline();
-  if (deadline == std::chrono::system_clock::time_point::max() && !unbounded_ok) {
-    deadline = std::chrono::system_clock::now() + kForwardTimeout;
-  }
-  to.set_deadline(deadline);
-  // A peer that just restarted may still be in our channel's reconnect
-  // backoff: wait for the connection (bounded by the deadline) rather than
-  // fail at once. Unbounded calls fail fast instead of hanging on a dead node.
-  if (deadline != std::chrono::system_clock::time_point::max()) to.set_wait_for_ready(true);
-}
-
-grpc::Status Relayed(const grpc::Status& status, const std::string& node) {
-  if (status.ok()) return status;
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-    return grpc::Status(status.error_code(),
-                        "node " + node + " did not answer: " + status.error_message());
-  }
-  return status;
-}
-
 }  // namespace
-
-template <typename Body>
-grpc::Status AdminService::Guard(Ctx* context, const char* method, Body body) {
-  grpc::Status status = p_.auth.Check(*context);
-  if (status.ok()) status = body();
-  p_.metrics.CountRpc("Admin", method, status.error_code());
-  return status;
-}
 
 grpc::Status AdminService::Reachable(const std::string& name, Member* member) const {
   std::optional<Member> m = p_.registry.FindByName(name);
@@ -111,27 +75,18 @@ grpc::Status AdminService::GetNode(Ctx* context, const pb::GetNodeRequest* reque
 void AdminService::ListAll(pb::ListProcessesResponse* response) {
   p_.local.List(response);
   response->clear_pending_pids();  // One node's answer only.
-  std::vector<
-      std::pair<std::string, std::future<std::pair<grpc::Status, pb::ListProcessesResponse>>>>
-      calls;
-  for (const Member& m : p_.registry.Members()) {
-    if (m.self || m.state == MemberState::kDead) continue;
-    auto stub = p_.peers.For(m.peer_address);
-    calls.emplace_back(m.name, std::async(std::launch::async, [stub] {
-                         grpc::ClientContext context;
-                         context.set_deadline(std::chrono::system_clock::now() + kForwardTimeout);
-                         pb::ListProcessesResponse r;
-                         grpc::Status s = stub->ListProcesses(&context, {}, &r);
-                         return std::pair{s, std::move(r)};
-                       }));
-  }
-  for (auto& [name, call] : calls) {
-    auto [status, r] = call.get();
-    if (!status.ok()) {
-      response->add_unreachable_nodes(name);
+  auto answers = AskEveryPeer<pb::ListProcessesResponse>(
+      p_.registry, p_.peers,
+      [](shoal::peer::v1::Peer::Stub& stub, grpc::ClientContext& context,
+         pb::ListProcessesResponse* r) { return stub.ListProcesses(&context, {}, r); });
+  for (auto& answer : answers) {
+    if (!answer.status.ok()) {
+      response->add_unreachable_nodes(answer.node);
       continue;
     }
-    for (pb::Process& p : *r.mutable_processes()) *response->add_processes() = std::move(p);
+    for (pb::Process& p : *answer.response.mutable_processes()) {
+      *response->add_processes() = std::move(p);
+    }
   }
 }
 
@@ -429,24 +384,6 @@ grpc::Status AdminService::Restore(Ctx* context, grpc::ServerReader<pb::RestoreC
     }
     writer->WritesDone();
     return Relayed(writer->Finish(), m.name);
-  });
-}
-
-grpc::Status AdminService::ListDevices(Ctx* context, const pb::ListDevicesRequest*,
-                                       pb::ListDevicesResponse*) {
-  return Guard(context, "ListDevices", [] {
-    return Unimplemented("ListDevices (the device registry arrives with the rdev/ issue)");
-  });
-}
-
-grpc::Status AdminService::Mount(Ctx* context, const pb::MountRequest*, pb::MountResponse*) {
-  return Guard(context, "Mount",
-               [] { return Unimplemented("Mount (remote devices arrive with the rdev/ issue)"); });
-}
-
-grpc::Status AdminService::Unmount(Ctx* context, const pb::UnmountRequest*, pb::UnmountResponse*) {
-  return Guard(context, "Unmount", [] {
-    return Unimplemented("Unmount (remote devices arrive with the rdev/ issue)");
   });
 }
 

@@ -6,12 +6,14 @@
 
 #include "clusterd/daemon/directory.h"
 #include "clusterd/daemon/event_log.h"
+#include "clusterd/daemon/local_devices.h"
 #include "clusterd/daemon/local_processes.h"
 #include "clusterd/daemon/metrics.h"
 #include "clusterd/daemon/peer_clients.h"
 #include "clusterd/daemon/registry.h"
 #include "clusterd/daemon/security.h"
 #include "proto/admin.grpc.pb.h"
+#include "proto/peer.grpc.pb.h"
 
 namespace shoal::clusterd {
 
@@ -22,6 +24,7 @@ class AdminService final : public shoal::admin::v1::Admin::Service {
     Registry& registry;
     Directory& directory;
     LocalProcesses& local;
+    LocalDevices& devices;
     PeerClients& peers;
     EventLog& events;
     Metrics& metrics;
@@ -76,8 +79,25 @@ class AdminService final : public shoal::admin::v1::Admin::Service {
   // Where `pid` is: NOT_FOUND when no node knows it.
   grpc::Status Find(uint64_t pid, Location* where) const;
   void ListAll(shoal::admin::v1::ListProcessesResponse* response);
+  // Runs `here` when `node` is this node (or ""), else `there` on the
+  // node's Peer stub with a forwarded context, relaying its answer:
+  // NOT_FOUND / UNAVAILABLE for a node that is unknown or dead.
+  using ForwardCall =
+      std::function<grpc::Status(shoal::peer::v1::Peer::Stub& peer, grpc::ClientContext& forward)>;
+  grpc::Status OnNode(Ctx* context, const std::string& node,
+                      const std::function<grpc::Status()>& here, const ForwardCall& there);
+  // ListDevices of every node (admin_devices.cc).
+  void ListAllDevices(shoal::admin::v1::ListDevicesResponse* response);
 
   Parts p_;
 };
+
+template <typename Body>
+grpc::Status AdminService::Guard(Ctx* context, const char* method, Body body) {
+  grpc::Status status = p_.auth.Check(*context);
+  if (status.ok()) status = body();
+  p_.metrics.CountRpc("Admin", method, status.error_code());
+  return status;
+}
 
 }  // namespace shoal::clusterd

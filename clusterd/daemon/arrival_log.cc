@@ -11,26 +11,9 @@
 #include <sstream>
 #include <vector>
 
+#include "clusterd/daemon/durable_file.h"
+
 namespace shoal::clusterd {
-namespace {
-
-Error IoError(const std::filesystem::path& path, const char* what) {
-  return MakeError(Status::kIoError,
-                   std::string(what) + " " + path.string() + ": " + std::strerror(errno));
-}
-
-bool WriteAll(int fd, const std::string& text) {
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += size_t(n);
-  }
-  return true;
-}
-
-}  // namespace
 
 Result<std::unique_ptr<ArrivalLog>> ArrivalLog::Open(const std::filesystem::path& dir) {
   std::filesystem::path file = dir / "arrivals";
@@ -84,21 +67,7 @@ VoidResult ArrivalLog::RewriteLocked() {
   }
   for (const Key& key : dropped) commits_.erase(key);
 
-  std::filesystem::path tmp = file_;
-  tmp += ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return IoError(tmp, "cannot create");
-  bool ok = WriteAll(fd, text) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) return IoError(tmp, "cannot write");
-  if (::rename(tmp.c_str(), file_.c_str()) != 0) return IoError(file_, "cannot replace");
-  // The rename itself is durable once the directory is.
-  if (int dir = ::open(file_.parent_path().empty() ? "." : file_.parent_path().c_str(),
-                       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      dir >= 0) {
-    (void)::fsync(dir);
-    ::close(dir);
-  }
+  TRY(ReplaceFile(file_, text));
   int append = ::open(file_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   if (append < 0) return IoError(file_, "cannot open");
   if (fd_ >= 0) ::close(fd_);

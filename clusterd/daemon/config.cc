@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "rdev/node_devices.h"
+
 namespace shoal::clusterd {
 namespace {
 
@@ -34,7 +36,7 @@ VoidResult LoadToml(const std::string& path, DaemonConfig& config) {
                                  "log_level",      "metrics_listen",
                                  "heartbeat_ms",   "suspect_ms",
                                  "dead_ms",        "console_retain_bytes",
-                                 "ended_retained"};
+                                 "ended_retained", "devices"};
   for (const auto& [key, value] : table) {
     bool known = false;
     for (const char* k : kKnown) known |= key.str() == k;
@@ -57,6 +59,14 @@ VoidResult LoadToml(const std::string& path, DaemonConfig& config) {
     config.peers.clear();
     for (const auto& p : *peers) {
       if (auto s = p.value<std::string>()) config.peers.push_back(*s);
+    }
+  }
+  if (const toml::array* devices = table["devices"].as_array()) {
+    config.devices.clear();
+    for (const auto& d : *devices) {
+      auto s = d.value<std::string>();
+      if (!s) return MakeError(Status::kInvalidArgs, path + ": devices holds strings only");
+      config.devices.push_back(*s);
     }
   }
   Take(table, "data_dir", config.data_dir);
@@ -127,6 +137,10 @@ std::optional<int> ParseCommandLine(int argc, char** argv, DaemonConfig& config)
   app.add_option("--peer", config.peers, "Peer address of another node (repeat for each)")
       ->type_name("HOST:PORT")
       ->allow_extra_args(false);
+  app.add_option("--device", config.devices,
+                 "A device this node serves, e.g. /dev/video0=synthetic-camera (repeat for each)")
+      ->type_name("PATH=BACKEND[:OPTIONS]")
+      ->allow_extra_args(false);
   app.add_option("--data-dir", config.data_dir, "Directory for this node's state")
       ->capture_default_str();
   app.add_option("--workers", config.workers, "Kernel worker threads (0: one per core)")
@@ -186,6 +200,11 @@ VoidResult ValidateConfig(const DaemonConfig& config) {
   }
   if (config.suspect_ms <= config.heartbeat_ms || config.dead_ms <= config.suspect_ms) {
     return bad("timings must satisfy heartbeat-ms < suspect-ms < dead-ms");
+  }
+  for (const std::string& device : config.devices) {
+    if (Result<rdev::DeviceSpec> spec = rdev::ParseDeviceSpec(device); !spec.ok()) {
+      return bad("--device " + device + ": " + spec.error().message);
+    }
   }
   if (config.insecure_dev) {
     std::vector<std::string> all = {config.admin_listen, config.peer_listen, config.data_listen};

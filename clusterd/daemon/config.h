@@ -28,6 +28,8 @@ struct DaemonConfig {
   std::string peer_advertise;
   std::string data_advertise;
   std::vector<std::string> peers;  // Peer addresses (host:port) of the static member list.
+  // Devices the node serves, "PATH=BACKEND[:OPTIONS]" (rdev::ParseDeviceSpec).
+  std::vector<std::string> devices;
   std::string data_dir = "shoald-data";
   uint32_t workers = 0;  // Kernel worker threads; 0: one per core.
   std::string tls_cert;  // PEM node certificate (serverAuth and clientAuth).

@@ -74,6 +74,7 @@ VoidResult Daemon::Init() {
   host_options.allocate_pid = [pids = pids_.get()] { return pids->Next(); };
   host_ = TRY(KernelProcessHost::Create(std::move(host_options)));
   host_->SetObserver([this](const ProcessInfo& info) { OnProcess(info); });
+  TRY(AddDevices());
 
   // The data plane before membership: its bound address goes into
   // heartbeats. Peers reach it only once membership names it to them.
@@ -83,6 +84,13 @@ VoidResult Daemon::Init() {
   data.tls = creds.data_plane;
   data.resolve = [this](const std::string& name) { return DataAddressOf(name); };
   data.services.directories = HostDirectories(host_->file_io());
+  // Peers open this node's devices in its root namespace, mounts
+  // included (a mount of a mount reaches the first node).
+  data.services.devices = [root = &host_->root_namespace()](const std::string& path,
+                                                            kernel::Rights rights,
+                                                            kernel::Provider::OpenDone done) {
+    root->OpenAsync(path, rights, std::move(done));
+  };
   data.services.spawner = host_->spawner();
   data.services.modules = &host_->modules();
   data.services.migrations = RecordingArrivals(
@@ -103,6 +111,12 @@ VoidResult Daemon::Init() {
   TRY(host_->root_namespace().Bind(
       "/nodes",
       std::make_shared<NodesProvider>(config_.node_name, host_->spawner(), *data_plane_)));
+
+  // Mounts the daemon made before it stopped, bound again before
+  // anything serves: processes spawned from now on see them.
+  mounts_ =
+      TRY(Mounts::Open(config_.data_dir, config_.node_name, host_->root_namespace(), *data_plane_));
+  local_devices_ = std::make_unique<LocalDevices>(config_.node_name, *devices_, *mounts_);
 
   local_ = std::make_unique<LocalProcesses>(
       config_.node_name, *host_, *pids_,
@@ -139,12 +153,12 @@ VoidResult Daemon::Init() {
       },
       [this](const pb::MigrateSummary& summary) { OnMoved(summary); });
   local_->SetMigrator(migrator_.get());
-  peer_service_ =
-      std::make_unique<PeerService>(*registry_, *directory_, *local_, *events_, metrics_, identity);
+  peer_service_ = std::make_unique<PeerService>(*registry_, *directory_, *local_, *local_devices_,
+                                                *events_, metrics_, identity);
   peer_service_->SetMoveOutcomes(
       [this](uint64_t pid, uint64_t move_id) { return MoveOutcomeHere(pid, move_id); });
-  admin_service_ = std::make_unique<AdminService>(
-      AdminService::Parts{*auth_, *registry_, *directory_, *local_, *peers_, *events_, metrics_});
+  admin_service_ = std::make_unique<AdminService>(AdminService::Parts{
+      *auth_, *registry_, *directory_, *local_, *local_devices_, *peers_, *events_, metrics_});
 
   peer_server_ = Serve(config_.peer_listen, creds.peer_server, peer_service_.get(), &peer_bound);
   if (!peer_server_) {
@@ -187,6 +201,18 @@ Daemon::~Daemon() {
   data_plane_.reset();
 }
 
+VoidResult Daemon::AddDevices() {
+  devices_ = std::make_unique<rdev::NodeDevices>();
+  for (const std::string& text : config_.devices) {
+    rdev::DeviceSpec spec = TRY(rdev::ParseDeviceSpec(text));
+    if (VoidResult added = devices_->Add(spec); !added.ok()) {
+      return MakeError(added.error().status, "--device " + text + ": " + added.error().message);
+    }
+    spdlog::info("device {} ({})", spec.path, spec.backend);
+  }
+  return devices_->BindAll(host_->root_namespace());
+}
+
 shoal::peer::v1::MemberInfo Daemon::SelfInfo() const {
   shoal::peer::v1::MemberInfo info;
   info.set_name(config_.node_name);
@@ -195,6 +221,9 @@ shoal::peer::v1::MemberInfo Daemon::SelfInfo() const {
   info.set_admin_address(admin_address_);
   info.set_data_address(data_address_);
   info.set_incarnation(incarnation_);
+  if (local_devices_) {
+    for (const std::string& path : local_devices_->Paths()) info.add_devices(path);
+  }
   if (host_) {
     for (const ProcessInfo& p : host_->List()) {
       auto* s = info.add_processes();

@@ -14,13 +14,16 @@
 #include "clusterd/daemon/event_log.h"
 #include "clusterd/daemon/heartbeat_registry.h"
 #include "clusterd/daemon/kernel_process_host.h"
+#include "clusterd/daemon/local_devices.h"
 #include "clusterd/daemon/local_processes.h"
 #include "clusterd/daemon/metrics.h"
 #include "clusterd/daemon/metrics_server.h"
 #include "clusterd/daemon/migrator.h"
+#include "clusterd/daemon/mounts.h"
 #include "clusterd/daemon/peer_service.h"
 #include "clusterd/daemon/pid.h"
 #include "clusterd/daemon/security.h"
+#include "rdev/node_devices.h"
 
 namespace shoal::clusterd {
 
@@ -42,6 +45,9 @@ class Daemon {
  private:
   explicit Daemon(DaemonConfig config) : config_(std::move(config)) {}
   VoidResult Init();
+  // Creates the --device backends and binds them, with the kernel's basic
+  // devices, in the host kernel's root namespace.
+  VoidResult AddDevices();
   shoal::peer::v1::MemberInfo SelfInfo() const;
   void OnProcess(const ProcessInfo& info);
   void OnMemberChange(const MemberChange& change);
@@ -79,6 +85,9 @@ class Daemon {
   std::unique_ptr<EventLog> events_;
   std::unique_ptr<PidAllocator> pids_;
   std::unique_ptr<ArrivalLog> arrivals_;
+  // Before the host: the kernel's root namespace binds its devices, and
+  // the host goes first (~Daemon).
+  std::unique_ptr<rdev::NodeDevices> devices_;
   std::unique_ptr<KernelProcessHost> host_;
   std::unique_ptr<DataPlane> data_plane_;
   std::unique_ptr<PeerClients> peers_;
@@ -86,6 +95,8 @@ class Daemon {
   std::unique_ptr<Directory> directory_;
   std::unique_ptr<Migrator> migrator_;
   std::unique_ptr<LocalProcesses> local_;
+  std::unique_ptr<Mounts> mounts_;
+  std::unique_ptr<LocalDevices> local_devices_;
   std::unique_ptr<AdminAuth> auth_;
   std::unique_ptr<AdminService> admin_service_;
   std::unique_ptr<PeerService> peer_service_;

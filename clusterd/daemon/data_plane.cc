@@ -392,6 +392,37 @@ void DataPlane::OpenDirectory(std::string peer, std::string path, kernel::Rights
       std::move(done));
 }
 
+void DataPlane::OpenDevice(std::string peer, std::string path, kernel::Rights rights, ImportVia via,
+                           OpenDone done) {
+  Fetch(
+      std::move(peer), "open " + path,
+      [path, rights, via = std::move(via)](PeerNode& node) -> kj::Promise<Result<HandleEntry>> {
+        auto request = node.node.openDeviceRequest();
+        request.setPath(path);
+        request.setRights(uint32_t(rights));
+        std::shared_ptr<Link> link = via ? via(node.link) : node.link;
+        return request.send().then(
+            [link](auto&& response) -> kj::Promise<Result<HandleEntry>> {
+              // A channel or port end would start pulling its messages here
+              // on import: no device is one.
+              auto type = kernel::ObjectType(response.getHandle().getType());
+              if (response.getOutcome().getStatus() == uint8_t(Status::kOk) &&
+                  (type == kernel::ObjectType::kChannel || type == kernel::ObjectType::kPort)) {
+                return Result<HandleEntry>(
+                    MakeError(Status::kMalformed, "the answer is a " +
+                                                      std::string(kernel::ObjectTypeName(type)) +
+                                                      ", not a device"));
+              }
+              return kernel::remote::ImportOpened(link, response.getOutcome(),
+                                                  response.getHandle());
+            },
+            [link](kj::Exception&& e) -> Result<HandleEntry> {
+              return kernel::remote::FromException(e, link->peer());
+            });
+      },
+      std::move(done));
+}
+
 void DataPlane::OpenSpawner(std::string peer, OpenDone done) {
   Fetch(
       std::move(peer), "serve its spawner",
@@ -421,24 +452,30 @@ void DataPlane::Fetch(std::string peer, std::string what, Ask ask, OpenDone done
   if (!posted) (*shared)(MakeError(Status::kPeerGone, "this node's data plane has stopped"));
 }
 
-Result<HandleEntry> DataPlane::OpenDirectory(const std::string& peer, const std::string& path,
-                                             kernel::Rights rights, Deadline deadline) {
+Result<HandleEntry> AwaitOpen(const std::function<void(DataPlane::OpenDone)>& start,
+                              DataPlane::Deadline deadline, const std::string& late) {
   struct Answer {
     std::mutex mu;
     std::condition_variable cv;
     std::optional<Result<HandleEntry>> entry;
   };
   auto answer = std::make_shared<Answer>();
-  OpenDirectory(peer, path, rights, [answer](Result<HandleEntry> entry) {
+  start([answer](Result<HandleEntry> entry) {
     std::lock_guard lock(answer->mu);
     answer->entry.emplace(std::move(entry));
     answer->cv.notify_all();
   });
   std::unique_lock lock(answer->mu);
   if (!answer->cv.wait_until(lock, deadline, [&] { return answer->entry.has_value(); })) {
-    return MakeError(Status::kPeerGone, "node " + peer + " did not answer in time to open " + path);
+    return MakeError(Status::kPeerGone, late);
   }
   return std::move(*answer->entry);
+}
+
+Result<HandleEntry> DataPlane::OpenDirectory(const std::string& peer, const std::string& path,
+                                             kernel::Rights rights, Deadline deadline) {
+  return AwaitOpen([&](OpenDone done) { OpenDirectory(peer, path, rights, std::move(done)); },
+                   deadline, "node " + peer + " did not answer in time to open " + path);
 }
 
 }  // namespace shoal::clusterd

@@ -115,6 +115,20 @@ class DataPlane {
   // none, kMalformed when it answers with something else than a spawner.
   void OpenSpawner(std::string peer, OpenDone done);
 
+  // How OpenDevice imports the handle a peer answers: through the link of
+  // the connection, or a link of the caller's that goes when that one does
+  // and also when the caller says (a mount's: mount_provider.h). Loop
+  // thread.
+  using ImportVia = std::function<std::shared_ptr<kernel::remote::Link>(
+      const std::shared_ptr<kernel::remote::Link>& connection)>;
+  // Opens device `path` (below /dev/) of node `peer` (Node.openDevice) as
+  // a handle entry (a proxy of whatever type the device is) with at most
+  // `rights`, imported through `via` (null: the connection's link). Like
+  // OpenDirectory; errors: Node()'s, the peer's (kNotFound for no such
+  // device, kAccessDenied outside /dev/).
+  void OpenDevice(std::string peer, std::string path, kernel::Rights rights, ImportVia via,
+                  OpenDone done);
+
   // One process being sent to a peer (data_plane_migrate.cc): prepared
   // there, not running. Destroying it before a successful Commit aborts:
   // the peer drops what it received.
@@ -209,5 +223,12 @@ class DataPlane {
   std::unique_ptr<kj::TaskSet::ErrorHandler> errors_;
   bool closed_ = false;
 };
+
+// Runs `start` and waits until the open it starts answers or `deadline`
+// passes (then kPeerGone with the message `late`; the answer, when it
+// comes, is dropped). For threads that may block, never a scheduler
+// worker.
+Result<kernel::HandleEntry> AwaitOpen(const std::function<void(DataPlane::OpenDone)>& start,
+                                      DataPlane::Deadline deadline, const std::string& late);
 
 }  // namespace shoal::clusterd

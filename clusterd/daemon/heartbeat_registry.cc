@@ -63,6 +63,7 @@ Member HeartbeatRegistry::SelfMember() const {
   m.peer_address = info.peer_address();
   m.admin_address = info.admin_address();
   m.data_address = info.data_address();
+  m.devices.assign(info.devices().begin(), info.devices().end());
   m.incarnation = info.incarnation();
   m.state = MemberState::kUp;
   m.last_heard = Clock::now();
@@ -158,6 +159,7 @@ VoidResult HeartbeatRegistry::HeardLocked(const MemberInfo& info,
   m.peer_address = info.peer_address();
   m.admin_address = info.admin_address();
   m.data_address = info.data_address();
+  m.devices.assign(info.devices().begin(), info.devices().end());
   m.incarnation = info.incarnation();
   m.state = MemberState::kUp;
   m.last_heard = Clock::now();

@@ -6,6 +6,7 @@
 #include "clusterd/daemon/migration_server.h"
 #include "kernel/object/directory.h"
 #include "kernel/object/namespace.h"
+#include "kernel/remote/file_wire.h"
 #include "kernel/remote/handles.h"
 #include "kernel/remote/outcome.h"
 
@@ -17,6 +18,21 @@ using kernel::Rights;
 // What a directory opened for a peer may carry at most.
 constexpr Rights kDirectoryGrantable =
     Rights::kRead | Rights::kWrite | Rights::kDuplicate | Rights::kTransfer | Rights::kWait;
+
+// `path` when a peer may open it as a device: rights within Rights::kAll,
+// normal form (kInvalidArgs), below /dev/ (kAccessDenied: the rest of the
+// namespace is the node's processes' business, not its peers').
+Result<std::string> DevicePath(const std::string& path, uint32_t rights) {
+  if ((rights & ~uint32_t(Rights::kAll)) != 0) {
+    return MakeError(Status::kInvalidArgs, "unknown rights");
+  }
+  std::string normal = TRY(kernel::Namespace::CheckPath(path));
+  if (!normal.starts_with("/dev/")) {
+    return MakeError(Status::kAccessDenied,
+                     "a peer may open devices only, paths below /dev/, not " + normal);
+  }
+  return normal;
+}
 
 class NodeServer final : public proto::rpc::Node::Server {
  public:
@@ -50,6 +66,36 @@ class NodeServer final : public proto::rpc::Node::Server {
     kernel::remote::SetOutcome(
         outcome, kernel::remote::ExportHandle(link_, *entry, context.getResults().initHandle()));
     return kj::READY_NOW;
+  }
+
+  kj::Promise<void> openDevice(OpenDeviceContext context) override {
+    auto params = context.getParams();
+    auto outcome = context.getResults().initOutcome();
+    Result<std::string> path = DevicePath(params.getPath().cStr(), params.getRights());
+    if (!path.ok()) {
+      kernel::remote::SetOutcome(outcome, path.error());
+      return kj::READY_NOW;
+    }
+    if (!services_.devices) {
+      kernel::remote::SetOutcome(outcome,
+                                 MakeError(Status::kNotSupported, "this node serves no devices"));
+      return kj::READY_NOW;
+    }
+    auto rights = Rights(params.getRights());
+    return kernel::remote::Completion<Result<kernel::HandleEntry>>(
+               [this, &path, rights](kernel::Provider::OpenDone done) {
+                 services_.devices(*path, rights, std::move(done));
+               })
+        .then([link = link_, context](Result<kernel::HandleEntry> entry) mutable {
+          auto results = context.getResults();
+          if (!entry.ok()) {
+            kernel::remote::SetOutcome(results.initOutcome(), entry.error());
+            return;
+          }
+          kernel::remote::SetOutcome(
+              results.initOutcome(),
+              kernel::remote::ExportHandle(link, *entry, results.initHandle()));
+        });
   }
 
   kj::Promise<void> spawner(SpawnerContext context) override {

@@ -18,6 +18,7 @@
 #include "kernel/object/file_io.h"
 #include "kernel/object/object.h"
 #include "kernel/object/process_ops.h"
+#include "kernel/object/provider.h"
 #include "kernel/object/spawner.h"
 #include "kernel/remote/link.h"
 #include "kernel/vm/runtime.h"
@@ -30,6 +31,12 @@ namespace shoal::clusterd {
 // thread.
 using DirectoryOpener =
     std::function<Result<kernel::HandleEntry>(const std::string& path, kernel::Rights requested)>;
+
+// Opens `path` (normal form, below /dev/) of this node's kernel root
+// namespace for a peer, with at most `requested` rights; `done` may run on
+// any thread (a mount of this node answers when its source does).
+using DeviceOpener = std::function<void(const std::string& path, kernel::Rights requested,
+                                        kernel::Provider::OpenDone done)>;
 
 // A process that migrated here, built from its image and checked, holding
 // its pid, not yet running. Destroying it before Start() drops it.
@@ -64,6 +71,7 @@ using MigrationReceiver =
 // What a node serves its peers.
 struct NodeServices {
   DirectoryOpener directories;                   // Null: openDirectory answers kNotSupported.
+  DeviceOpener devices;                          // Null: openDevice answers kNotSupported.
   kernel::Ref<kernel::SpawnerOps> spawner;       // Null: spawner answers kNotSupported.
   MigrationReceiver migrations;                  // Null: migrateIn answers kNotSupported.
   ModuleStore* modules = nullptr;                // Null: migrateIn never answers hasModule.
@@ -73,8 +81,9 @@ struct NodeServices {
 // A Node capability for the peer of `link`. openDirectory takes an absolute
 // path (put in normal form: "/srv//data/" is "/srv/data"; kInvalidArgs for a
 // relative one), opens it with `services.directories` and exports what it
-// opened with the rights granted; spawner exports `services.spawner`. Loop
-// thread.
+// opened with the rights granted; openDevice refuses paths outside /dev/
+// (kAccessDenied) and exports what `services.devices` opens; spawner
+// exports `services.spawner`. Loop thread.
 proto::rpc::Node::Client ServeNode(const std::shared_ptr<kernel::remote::Link>& link,
                                    NodeServices services);
 

@@ -155,4 +155,22 @@ grpc::Status PeerService::Restore(grpc::ServerContext* context,
   });
 }
 
+grpc::Status PeerService::ListDevices(grpc::ServerContext* context, const pb::ListDevicesRequest*,
+                                      pb::ListDevicesResponse* response) {
+  return Guard(context, "ListDevices", [&] {
+    devices_.List(response);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status PeerService::Mount(grpc::ServerContext* context, const pb::MountRequest* request,
+                                pb::MountResponse*) {
+  return Guard(context, "Mount", [&] { return devices_.Mount(*request); });
+}
+
+grpc::Status PeerService::Unmount(grpc::ServerContext* context, const pb::UnmountRequest* request,
+                                  pb::UnmountResponse*) {
+  return Guard(context, "Unmount", [&] { return devices_.Unmount(*request); });
+}
+
 }  // namespace shoal::clusterd

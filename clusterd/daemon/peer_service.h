@@ -12,6 +12,7 @@
 #include "clusterd/daemon/directory.h"
 #include "clusterd/daemon/event_log.h"
 #include "clusterd/daemon/heartbeat_registry.h"
+#include "clusterd/daemon/local_devices.h"
 #include "clusterd/daemon/local_processes.h"
 #include "clusterd/daemon/metrics.h"
 #include "clusterd/daemon/peer_identity.h"
@@ -23,10 +24,11 @@ class PeerService final : public shoal::peer::v1::Peer::Service {
  public:
   // References must outlive the service.
   PeerService(HeartbeatRegistry& registry, Directory& directory, LocalProcesses& local,
-              EventLog& events, Metrics& metrics, PeerIdentityCheck identity)
+              LocalDevices& devices, EventLog& events, Metrics& metrics, PeerIdentityCheck identity)
       : registry_(registry),
         directory_(directory),
         local_(local),
+        devices_(devices),
         events_(events),
         metrics_(metrics),
         identity_(identity) {}
@@ -59,6 +61,14 @@ class PeerService final : public shoal::peer::v1::Peer::Service {
   grpc::Status MoveOutcome(grpc::ServerContext* context,
                            const shoal::peer::v1::MoveOutcomeRequest* request,
                            shoal::peer::v1::MoveOutcomeResponse* response) override;
+  grpc::Status ListDevices(grpc::ServerContext* context,
+                           const shoal::admin::v1::ListDevicesRequest* request,
+                           shoal::admin::v1::ListDevicesResponse* response) override;
+  grpc::Status Mount(grpc::ServerContext* context, const shoal::admin::v1::MountRequest* request,
+                     shoal::admin::v1::MountResponse* response) override;
+  grpc::Status Unmount(grpc::ServerContext* context,
+                       const shoal::admin::v1::UnmountRequest* request,
+                       shoal::admin::v1::UnmountResponse* response) override;
 
   // What MoveOutcome answers (the daemon's record of the moves it took);
   // before it is set, OUTCOME_UNSPECIFIED. Set before the server starts.
@@ -83,6 +93,7 @@ class PeerService final : public shoal::peer::v1::Peer::Service {
   HeartbeatRegistry& registry_;
   Directory& directory_;
   LocalProcesses& local_;
+  LocalDevices& devices_;
   EventLog& events_;
   Metrics& metrics_;
   const PeerIdentityCheck identity_;

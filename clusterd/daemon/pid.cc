@@ -7,16 +7,13 @@
 #include <cstring>
 #include <fstream>
 
+#include "clusterd/daemon/durable_file.h"
+
 namespace shoal::clusterd {
 namespace {
 
 // Sequences reserved per write: one small fsync'd write per this many spawns.
 constexpr uint64_t kReserveBlock = 1024;
-
-Error IoError(const std::filesystem::path& path, const char* what) {
-  return MakeError(Status::kIoError,
-                   std::string(what) + " " + path.string() + ": " + std::strerror(errno));
-}
 
 }  // namespace
 
@@ -39,16 +36,7 @@ Result<std::unique_ptr<PidAllocator>> PidAllocator::Create(uint32_t node_id,
 }
 
 VoidResult PidAllocator::PersistLocked(uint64_t reserved) {
-  std::filesystem::path tmp = file_;
-  tmp += ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return IoError(tmp, "cannot create");
-  std::string text = std::to_string(reserved) + "\n";
-  bool ok = ::write(fd, text.data(), text.size()) == ssize_t(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) return IoError(tmp, "cannot write");
-  if (::rename(tmp.c_str(), file_.c_str()) != 0) return IoError(file_, "cannot replace");
-  return Ok();
+  return ReplaceFile(file_, std::to_string(reserved) + "\n");
 }
 
 Result<uint64_t> PidAllocator::Next() {

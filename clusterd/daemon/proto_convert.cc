@@ -64,6 +64,7 @@ pb::Node ToProto(const Member& m) {
   out.set_peer_address(m.peer_address);
   out.set_admin_address(m.admin_address);
   out.set_data_address(m.data_address);
+  for (const std::string& d : m.devices) out.add_devices(d);
   out.set_state(ToProto(m.state));
   uint32_t running = 0;
   for (const HostedProcess& p : m.processes) running += p.running;
@@ -106,6 +107,9 @@ grpc::Status ToGrpc(const Error& error, const std::string& context) {
       break;
     case Status::kBadState:
       code = grpc::StatusCode::FAILED_PRECONDITION;
+      break;
+    case Status::kAccessDenied:
+      code = grpc::StatusCode::PERMISSION_DENIED;
       break;
     default:
       break;

@@ -35,6 +35,7 @@ struct Member {
   std::chrono::steady_clock::time_point last_heard;
   bool self = false;
   std::vector<HostedProcess> processes;  // As last reported.
+  std::vector<std::string> devices;      // Device and mount paths, as last reported.
 };
 
 // A change the registry observed.
