@@ -44,7 +44,18 @@ std::string Quoted(const std::string& text) {
 
 }  // namespace
 
-CaseOutcome RunSuiteCase(const SuiteCase& test, unsigned limit_seconds) {
+CaseHost StandaloneHost() {
+  return [](std::vector<uint8_t> module, wasi::WasiConfig config,
+            unsigned limit_seconds) -> Result<CaseRun> {
+    wasi::RunOptions options;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(limit_seconds);
+    options.should_stop = [deadline] { return std::chrono::steady_clock::now() > deadline; };
+    wasi::RunOutcome run = TRY(wasi::RunWasiMain(module, std::move(config), options));
+    return CaseRun{run.exit_code, run.end == wasi::RunEnd::kStopped};
+  };
+}
+
+CaseOutcome RunSuiteCase(const SuiteCase& test, const CaseHost& host, unsigned limit_seconds) {
   std::ifstream in(test.wasm_path, std::ios::binary);
   if (!in) return {false, "cannot read " + test.wasm_path};
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
@@ -66,14 +77,9 @@ CaseOutcome RunSuiteCase(const SuiteCase& test, unsigned limit_seconds) {
   config.stdout_sink = out;
   config.stderr_sink = err;
 
-  wasi::RunOptions options;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(limit_seconds);
-  options.should_stop = [deadline] { return std::chrono::steady_clock::now() > deadline; };
-  Result<wasi::RunOutcome> run = wasi::RunWasiMain(bytes, std::move(config), options);
+  Result<CaseRun> run = host(std::move(bytes), std::move(config), limit_seconds);
   if (!run.ok()) return {false, "did not run: " + run.error().message};
-  if (run->end == wasi::RunEnd::kStopped) {
-    return {false, "still running after " + std::to_string(limit_seconds) + " s"};
-  }
+  if (run->stopped) return {false, "still running after " + std::to_string(limit_seconds) + " s"};
   if (run->exit_code != test.exit_code) {
     std::string why = "exit code " + std::to_string(run->exit_code) + ", expected " +
                       std::to_string(test.exit_code);
