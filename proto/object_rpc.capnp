@@ -204,6 +204,8 @@ interface Directory extends(Object) {
   rename @6 (oldPath :Text, newDir :Directory, newPath :Text) -> (outcome :Outcome);
   symlink @7 (target :Text, path :Text) -> (outcome :Outcome);
   readLink @8 (path :Text) -> (outcome :Outcome, target :Text);
+  # A hard link; `newDir` as for rename. The source is never followed.
+  link @9 (oldPath :Text, newDir :Directory, newPath :Text) -> (outcome :Outcome);
 }
 
 # A namespace provider (kernel/object/provider.h): what `shoal mount` binds.

@@ -35,10 +35,30 @@ int HostOpenFlags(const OpenOptions& o) {
   return flags;
 }
 
+// Whether `path` can only name a directory to POSIX: it ends in a slash, or
+// in a `.` or `..` component. Normalizing drops that, so the callers below
+// put it back.
+bool NamesDirectory(std::string_view path) {
+  if (path.empty()) return false;
+  if (path.back() == '/') return true;
+  size_t slash = path.rfind('/');
+  std::string_view last = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  return last == "." || last == "..";
+}
+
 // A path's normalized form and the directory holding its leaf.
 ErrnoResult<ParentAndLeaf> ParentOf(int dirfd, std::string_view path) {
   std::string normalized = TRY_HOST(NormalizeRelativePath(path));
   return OpenParentBeneath(dirfd, normalized);
+}
+
+// The entry a call creates at `path`: its parent and its leaf, the leaf with
+// the trailing slash `path` had, so that the host refuses "name/" for a new
+// symlink or link as POSIX says (ENOENT, or EEXIST / ENOTDIR when it exists).
+ErrnoResult<ParentAndLeaf> NewEntryOf(int dirfd, std::string_view path) {
+  ParentAndLeaf at = TRY_HOST(ParentOf(dirfd, path));
+  if (path.back() == '/') at.leaf += '/';
+  return at;
 }
 
 }  // namespace
@@ -85,9 +105,16 @@ ErrnoResult<HandleEntry> Directory::OpenNow(std::string_view path, const OpenOpt
   bool changes = options.create || options.write || options.truncate || options.append;
   if (changes && !Contains(granted, Rights::kWrite)) return HostError{kErrnoNotCapable};
   std::string normalized = TRY_HOST(NormalizeRelativePath(path));
+  int flags = HostOpenFlags(options);
+  if (NamesDirectory(path)) {
+    // POSIX: "file/" must be a directory; creating one through open() is
+    // EISDIR, as Linux answers.
+    if (options.create) return HostError{EISDIR};
+    flags |= O_DIRECTORY;
+  }
   // Opening a directory for writing fails on the host with EISDIR, which is
   // also what POSIX promises.
-  UniqueFd fd = TRY_HOST(OpenBeneath(fd_.get(), normalized, HostOpenFlags(options), 0666,
+  UniqueFd fd = TRY_HOST(OpenBeneath(fd_.get(), normalized, flags, 0666,
                                      options.follow ? FollowLast::kYes : FollowLast::kNo));
   FileAttr attr = TRY_HOST(StatHostFd(fd.get()));
   Rights kept = rights & granted;
@@ -101,8 +128,9 @@ ErrnoResult<FileAttr> Directory::StatAtNow(std::string_view path, bool follow) {
   std::string normalized = TRY_HOST(NormalizeRelativePath(path));
   // O_PATH opens anything (even unreadable files) without side effects, and
   // going through OpenBeneath means a followed symlink cannot point outside.
+  int flags = NamesDirectory(path) ? O_PATH | O_DIRECTORY : O_PATH;
   UniqueFd fd = TRY_HOST(
-      OpenBeneath(fd_.get(), normalized, O_PATH, 0, follow ? FollowLast::kYes : FollowLast::kNo));
+      OpenBeneath(fd_.get(), normalized, flags, 0, follow ? FollowLast::kYes : FollowLast::kNo));
   return StatHostFd(fd.get());
 }
 
@@ -164,9 +192,25 @@ ErrnoResult<Done> Directory::RenameNow(std::string_view old_path, DirectoryOps& 
   return Done{};
 }
 
+ErrnoResult<Done> Directory::HardLinkNow(std::string_view old_path, DirectoryOps& new_dir,
+                                         std::string_view new_path) {
+  auto* target = dynamic_cast<Directory*>(&new_dir);
+  if (target == nullptr) return HostError{EXDEV};
+  std::string old_norm = TRY_HOST(NormalizeRelativePath(old_path));
+  if (old_norm == ".") return HostError{EPERM};  // A directory.
+  ParentAndLeaf from = TRY_HOST(OpenParentBeneath(fd_.get(), old_norm));
+  ParentAndLeaf to = TRY_HOST(NewEntryOf(target->fd_.get(), new_path));
+  // No AT_SYMLINK_FOLLOW: both parents were resolved beneath, and the
+  // leaves are names in them, so nothing outside is reached.
+  if (::linkat(from.parent.get(), from.leaf.c_str(), to.parent.get(), to.leaf.c_str(), 0) != 0) {
+    return LastError();
+  }
+  return Done{};
+}
+
 ErrnoResult<Done> Directory::SymlinkNow(std::string_view target, std::string_view path) {
   if (target.empty() || target.find('\0') != std::string_view::npos) return HostError{EINVAL};
-  ParentAndLeaf at = TRY_HOST(ParentOf(fd_.get(), path));
+  ParentAndLeaf at = TRY_HOST(NewEntryOf(fd_.get(), path));
   if (::symlinkat(std::string(target).c_str(), at.parent.get(), at.leaf.c_str()) != 0) {
     return LastError();
   }

@@ -7,7 +7,7 @@
 //
 // Rights: kRead allows looking entries up (Open, StatAt, ReadLink) and
 // listing them (ReadDir); kWrite allows changing them (creating files,
-// MakeDirectory, Unlink, Rename, Symlink). Open gives the new object at most
+// MakeDirectory, Unlink, Rename, Link, Symlink). Open gives the new object at most
 // the directory's own rights.
 //
 // Asynchronous: every operation is an `...Async` virtual with a blocking
@@ -91,6 +91,12 @@ class DirectoryOps : public KernelObject {
   // else EXDEV. `new_dir` need stay alive only until RenameAsync returns.
   virtual void RenameAsync(std::string_view old_path, DirectoryOps& new_dir,
                            std::string_view new_path, ChangeDone done) = 0;
+  // Makes `new_path` beneath `new_dir` a hard link to `old_path` here, with
+  // the kinds `new_dir` may be as for RenameAsync. A symlink at `old_path` is
+  // linked itself, never followed (following one with linkat(2) would
+  // resolve it outside the path_beneath.h wall). A directory is EPERM.
+  virtual void HardLinkAsync(std::string_view old_path, DirectoryOps& new_dir,
+                             std::string_view new_path, ChangeDone done) = 0;
   // Creates a symlink at `path` holding `target` (never resolved here; a
   // later open resolves it beneath the directory it is opened through).
   virtual void SymlinkAsync(std::string_view target, std::string_view path, ChangeDone done) = 0;
@@ -125,6 +131,11 @@ class DirectoryOps : public KernelObject {
                            std::string_view new_path) {
     return Await<ErrnoResult<Done>>(
         [&](ChangeDone done) { RenameAsync(old_path, new_dir, new_path, std::move(done)); });
+  }
+  ErrnoResult<Done> HardLink(std::string_view old_path, DirectoryOps& new_dir,
+                             std::string_view new_path) {
+    return Await<ErrnoResult<Done>>(
+        [&](ChangeDone done) { HardLinkAsync(old_path, new_dir, new_path, std::move(done)); });
   }
   ErrnoResult<Done> Symlink(std::string_view target, std::string_view path) {
     return Await<ErrnoResult<Done>>(
@@ -166,6 +177,10 @@ class Directory final : public DirectoryOps {
                    ChangeDone done) override {
     done(RenameNow(old_path, new_dir, new_path));
   }
+  void HardLinkAsync(std::string_view old_path, DirectoryOps& new_dir, std::string_view new_path,
+                     ChangeDone done) override {
+    done(HardLinkNow(old_path, new_dir, new_path));
+  }
   void SymlinkAsync(std::string_view target, std::string_view path, ChangeDone done) override {
     done(SymlinkNow(target, path));
   }
@@ -183,6 +198,8 @@ class Directory final : public DirectoryOps {
   ErrnoResult<Done> UnlinkNow(std::string_view path, bool directory);
   ErrnoResult<Done> RenameNow(std::string_view old_path, DirectoryOps& new_dir,
                               std::string_view new_path);
+  ErrnoResult<Done> HardLinkNow(std::string_view old_path, DirectoryOps& new_dir,
+                                std::string_view new_path);
   ErrnoResult<Done> SymlinkNow(std::string_view target, std::string_view path);
   ErrnoResult<std::string> ReadLinkNow(std::string_view path);
 

@@ -97,11 +97,11 @@ class GatedDirectory final : public DirectoryOps {
   }
   void RenameAsync(std::string_view old_path, DirectoryOps& new_dir, std::string_view new_path,
                    ChangeDone done) override {
-    auto* target = dynamic_cast<GatedDirectory*>(&new_dir);
-    if (target == nullptr) return done(HostError{EXDEV});
-    gate_->Hold(
-        [=, inner = inner_, to = target->inner_, from_path = std::string(old_path),
-         to_path = std::string(new_path)] { done(inner->Rename(from_path, *to, to_path)); });
+    HoldPair(old_path, new_dir, new_path, std::move(done), &DirectoryOps::Rename);
+  }
+  void HardLinkAsync(std::string_view old_path, DirectoryOps& new_dir, std::string_view new_path,
+                     ChangeDone done) override {
+    HoldPair(old_path, new_dir, new_path, std::move(done), &DirectoryOps::HardLink);
   }
   void SymlinkAsync(std::string_view target, std::string_view path, ChangeDone done) override {
     gate_->Hold([=, inner = inner_, target = std::string(target), path = std::string(path)] {
@@ -113,6 +113,18 @@ class GatedDirectory final : public DirectoryOps {
   }
 
  private:
+  // A call naming a path here and one beneath another gated directory.
+  using PairCall = ErrnoResult<Done> (DirectoryOps::*)(std::string_view, DirectoryOps&,
+                                                       std::string_view);
+  void HoldPair(std::string_view old_path, DirectoryOps& new_dir, std::string_view new_path,
+                ChangeDone done, PairCall call) {
+    auto* target = dynamic_cast<GatedDirectory*>(&new_dir);
+    if (target == nullptr) return done(HostError{EXDEV});
+    gate_->Hold(
+        [=, inner = inner_, to = target->inner_, from_path = std::string(old_path),
+         to_path = std::string(new_path)] { done(((*inner).*call)(from_path, *to, to_path)); });
+  }
+
   const Ref<Directory> inner_;
   const std::shared_ptr<Gate> gate_;
 };

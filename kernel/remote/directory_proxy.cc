@@ -3,7 +3,7 @@
 // Every operation is one call, answered on the loop thread when the
 // response comes; nothing blocks the caller. Open imports the handle the
 // server answers with (ImportHandle): a File or Directory proxy, or the
-// local object itself when it came home. Rename's new directory must be a
+// local object itself when it came home. Rename's and Link's new directory must be a
 // proxy of the same link, whose capability goes along; anything else is
 // EXDEV without a call. Failures are the host errno the serving node
 // reported; a refused right is EACCES, a gone link EHOSTUNREACH
@@ -116,21 +116,14 @@ class DirectoryProxy final : public ErrnoProxy<DirectoryOps, proto::rpc::Directo
 
   void RenameAsync(std::string_view old_path, DirectoryOps& new_dir, std::string_view new_path,
                    ChangeDone done) override {
-    RemoteObject* remote = AsRemote(new_dir);
-    if (remote == nullptr || remote->link() != link()) return done(HostError{EXDEV});
-    // Keeps the new directory's proxy (and so its capability) until the call
-    // is built on the loop thread.
-    auto target = std::static_pointer_cast<DirectoryOps>(new_dir.shared_from_this());
-    Send<Done>(
-        [target, old_path = std::string(old_path),
-         new_path = std::string(new_path)](proto::rpc::Directory::Client dir) {
-          auto request = dir.renameRequest();
-          request.setOldPath(old_path);
-          request.setNewDir(AsRemote(*target)->capability().castAs<proto::rpc::Directory>());
-          request.setNewPath(new_path);
-          return request;
-        },
-        Changed, std::move(done));
+    SendPair(old_path, new_dir, new_path, std::move(done),
+             [](proto::rpc::Directory::Client& dir) { return dir.renameRequest(); });
+  }
+
+  void HardLinkAsync(std::string_view old_path, DirectoryOps& new_dir, std::string_view new_path,
+                     ChangeDone done) override {
+    SendPair(old_path, new_dir, new_path, std::move(done),
+             [](proto::rpc::Directory::Client& dir) { return dir.linkRequest(); });
   }
 
   void SymlinkAsync(std::string_view target, std::string_view path, ChangeDone done) override {
@@ -156,6 +149,29 @@ class DirectoryProxy final : public ErrnoProxy<DirectoryOps, proto::rpc::Directo
           return std::string(response.getTarget().cStr());
         },
         std::move(done));
+  }
+
+ private:
+  // A call naming a path here and one beneath `new_dir` (rename, link):
+  // `new_dir` must be a proxy of the same link, whose capability goes along.
+  template <typename NewRequest>
+  void SendPair(std::string_view old_path, DirectoryOps& new_dir, std::string_view new_path,
+                ChangeDone done, NewRequest new_request) {
+    RemoteObject* remote = AsRemote(new_dir);
+    if (remote == nullptr || remote->link() != link()) return done(HostError{EXDEV});
+    // Keeps the new directory's proxy (and so its capability) until the call
+    // is built on the loop thread.
+    auto target = std::static_pointer_cast<DirectoryOps>(new_dir.shared_from_this());
+    Send<Done>(
+        [target, new_request, old_path = std::string(old_path),
+         new_path = std::string(new_path)](proto::rpc::Directory::Client dir) {
+          auto request = new_request(dir);
+          request.setOldPath(old_path);
+          request.setNewDir(AsRemote(*target)->capability().castAs<proto::rpc::Directory>());
+          request.setNewPath(new_path);
+          return request;
+        },
+        Changed, std::move(done));
   }
 };
 

@@ -1,13 +1,14 @@
 // Directories across the wire, over both transports of remote::Pair: a real
 // temp dir opened on side A and proxied to side B. Files and directories
 // opened through the proxy come back as proxies that read and write the
-// host files; readdir, mkdir, unlink, rename, symlink and readlink change
+// host files; readdir, mkdir, unlink, rename, link, symlink and readlink change
 // the host directory; a read-only capability cannot change anything; paths
 // cannot leave the directory (kErrnoNotCapable passes through); rename to a
 // directory that is not of the same link is EXDEV; a cut connection fails
 // every call promptly with EHOSTUNREACH.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -196,6 +197,43 @@ TEST_P(DirectoryRemoteTest, OpensASubdirectoryAsADirectoryProxy) {
   Release(opened);
 }
 
+// The same link semantics as the local Directory (directory_test.cc), through
+// the proxy: hard links between directories of the link, POSIX errors for
+// trailing slashes, and links pointing out that lead nowhere.
+TEST_P(DirectoryRemoteTest, LinksBehaveAsLocallyAndStayBeneath) {
+  WriteHost("file", "F");
+  std::ofstream(tmp_.Join("../secret_of_" + std::to_string(::getpid()))) << "secret";
+  ASSERT_TRUE(remote_->MakeDirectory("sub").ok());
+  OpenOptions dir_options = ReadOnly();
+  dir_options.directory = true;
+  ErrnoResult<HandleEntry> opened = remote_->Open("sub", dir_options, kRootRights, kRootRights);
+  ASSERT_TRUE(opened.ok()) << opened.error();
+  auto sub = std::static_pointer_cast<DirectoryOps>(opened->object);
+
+  ASSERT_TRUE(remote_->HardLink("file", *sub, "again").ok());
+  EXPECT_EQ(HostContents("sub/again"), "F");
+  EXPECT_EQ(std::filesystem::hard_link_count(tmp_.Join("file")), 2u);
+  EXPECT_EQ(remote_->HardLink("file", *remote_, "file").error(), EEXIST);
+  EXPECT_EQ(remote_->HardLink("sub", *remote_, "dirlink").error(), EPERM);
+  EXPECT_EQ(remote_->HardLink("file", *remote_, "new/").error(), ENOENT);
+  EXPECT_EQ(remote_->HardLink("file", *root_, "other_kind").error(), EXDEV);
+  EXPECT_EQ(remote_->HardLink("file", *remote_, "../planted").error(), kErrnoNotCapable);
+  EXPECT_EQ(sub->HardLink("../file", *remote_, "stolen").error(), kErrnoNotCapable);
+
+  EXPECT_EQ(remote_->Symlink("file", "new/").error(), ENOENT);
+  EXPECT_EQ(remote_->Open("file/", ReadOnly(), kRootRights, kRootRights).error(), ENOTDIR);
+  const std::string out = "../secret_of_" + std::to_string(::getpid());
+  ASSERT_TRUE(remote_->Symlink(out, "up").ok());
+  ASSERT_TRUE(remote_->Symlink("up", "to_up").ok());
+  ASSERT_TRUE(remote_->HardLink("to_up", *remote_, "hard_to_up").ok());
+  for (const char* name : {"up", "to_up", "hard_to_up"}) {
+    EXPECT_NE(remote_->Open(name, ReadOnly(), kRootRights, kRootRights).error(), 0) << name;
+  }
+  std::filesystem::remove(tmp_.Join(out));
+  sub.reset();
+  Release(opened);
+}
+
 TEST_P(DirectoryRemoteTest, RenameToADirectoryOfAnotherKindIsEXDEV) {
   WriteHost("x", "X");
   // A local directory is not of the proxy's link.
@@ -222,6 +260,7 @@ TEST_P(DirectoryRemoteTest, ReadOnlyCapabilityCannotChangeAnything) {
   EXPECT_EQ(read_only->Unlink("keep", false).error(), EACCES);
   EXPECT_EQ(read_only->Symlink("keep", "l").error(), EACCES);
   EXPECT_EQ(read_only->Rename("keep", *read_only, "moved").error(), EACCES);
+  EXPECT_EQ(read_only->HardLink("keep", *read_only, "linked").error(), EACCES);
   EXPECT_TRUE(HostExists("keep"));
   EXPECT_FALSE(HostExists("l"));
   read_only.reset();
@@ -254,6 +293,7 @@ TEST_P(DirectoryRemoteTest, CutConnectionFailsEveryCallPromptly) {
   EXPECT_EQ(remote_->Unlink("f", false).error(), EHOSTUNREACH);
   EXPECT_EQ(remote_->Rename("f", *remote_, "g").error(), EHOSTUNREACH);
   EXPECT_EQ(remote_->Symlink("f", "l").error(), EHOSTUNREACH);
+  EXPECT_EQ(remote_->HardLink("f", *remote_, "h").error(), EHOSTUNREACH);
   EXPECT_EQ(remote_->ReadLink("l").error(), EHOSTUNREACH);
   EXPECT_EQ(file->Read(0, 1).error(), EHOSTUNREACH);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));

@@ -5,7 +5,7 @@
 // the directory's async operation and answers from its completion, on the
 // loop thread whichever thread it came on. Open hands back the new File or
 // Directory as a handle exported on this link, with no more rights than
-// this capability's. Rename's newDir must name a directory this node
+// this capability's. Rename's and link's newDir must name a directory this node
 // exported (one of its own servers): anything else is EXDEV. Failures
 // travel as the host errno; kErrnoNotCapable (a path that tried to leave
 // the directory) passes through as it is.
@@ -36,6 +36,8 @@ class DirectoryServer final : public proto::rpc::Directory::Server, public Serve
   DirectoryServer(std::shared_ptr<Link> link, Ref<KernelObject> object, Rights rights)
       : ServerBase(std::move(link), std::move(object), rights),
         dir_(std::static_pointer_cast<DirectoryOps>(this->object())) {}
+  // The link() accessor, which the link call below would hide.
+  using ServerBase::link;
 
   kj::Promise<void> open(OpenContext context) override {
     if (!Allowed(context, Require(Rights::kRead))) return kj::READY_NOW;
@@ -120,37 +122,19 @@ class DirectoryServer final : public proto::rpc::Directory::Server, public Serve
   }
 
   kj::Promise<void> rename(RenameContext context) override {
-    if (!Allowed(context, Require(Rights::kWrite))) return kj::READY_NOW;
-    auto params = context.getParams();
-    if (!params.hasNewDir()) {
-      SetErrnoOutcome(context.getResults().initOutcome(), EXDEV);
-      return kj::READY_NOW;
-    }
-    std::string old_path = params.getOldPath().cStr();
-    std::string new_path = params.getNewPath().cStr();
-    proto::rpc::Object::Client new_dir = params.getNewDir();
-    Ref<DirectoryOps> dir = dir_;
-    return FindHomeObject(link(), kj::mv(new_dir))
-        .then([dir, old_path, new_path](Result<std::optional<HandleEntry>> home) {
-          if (!home.ok()) {
-            return kj::Promise<ErrnoResult<Done>>(
-                ErrnoResult<Done>(HostError{ErrnoFor(home.error())}));
-          }
-          // Only a directory this node exported is of the same kind.
-          if (!home->has_value() || (*home)->object->type() != ObjectType::kDirectory) {
-            return kj::Promise<ErrnoResult<Done>>(ErrnoResult<Done>(HostError{EXDEV}));
-          }
-          if (!Any((*home)->rights, Rights::kWrite)) {
-            return kj::Promise<ErrnoResult<Done>>(ErrnoResult<Done>(HostError{EACCES}));
-          }
-          auto target = std::static_pointer_cast<DirectoryOps>((*home)->object);
-          return Completion<ErrnoResult<Done>>([&](DirectoryOps::ChangeDone done) {
-            dir->RenameAsync(old_path, *target, new_path, std::move(done));
-          });
-        })
-        .then([context](ErrnoResult<Done> renamed) mutable {
-          if (!renamed.ok()) SetErrnoOutcome(context.getResults().initOutcome(), renamed.error());
-        });
+    return ChangePair(context,
+                      [](DirectoryOps& dir, const std::string& old_path, DirectoryOps& target,
+                         const std::string& new_path, DirectoryOps::ChangeDone done) {
+                        dir.RenameAsync(old_path, target, new_path, std::move(done));
+                      });
+  }
+
+  kj::Promise<void> link(LinkContext context) override {
+    return ChangePair(context,
+                      [](DirectoryOps& dir, const std::string& old_path, DirectoryOps& target,
+                         const std::string& new_path, DirectoryOps::ChangeDone done) {
+                        dir.HardLinkAsync(old_path, target, new_path, std::move(done));
+                      });
   }
 
   kj::Promise<void> symlink(SymlinkContext context) override {
@@ -178,6 +162,43 @@ class DirectoryServer final : public proto::rpc::Directory::Server, public Serve
   }
 
  private:
+  // A call naming a path here and one beneath newDir (rename, link), which
+  // must be a directory this node exported, writable through its handle.
+  template <typename Context, typename Change>
+  kj::Promise<void> ChangePair(Context context, Change change) {
+    if (!Allowed(context, Require(Rights::kWrite))) return kj::READY_NOW;
+    auto params = context.getParams();
+    if (!params.hasNewDir()) {
+      SetErrnoOutcome(context.getResults().initOutcome(), EXDEV);
+      return kj::READY_NOW;
+    }
+    std::string old_path = params.getOldPath().cStr();
+    std::string new_path = params.getNewPath().cStr();
+    proto::rpc::Object::Client new_dir = params.getNewDir();
+    Ref<DirectoryOps> dir = dir_;
+    return FindHomeObject(link(), kj::mv(new_dir))
+        .then([dir, old_path, new_path, change](Result<std::optional<HandleEntry>> home) {
+          if (!home.ok()) {
+            return kj::Promise<ErrnoResult<Done>>(
+                ErrnoResult<Done>(HostError{ErrnoFor(home.error())}));
+          }
+          // Only a directory this node exported is of the same kind.
+          if (!home->has_value() || (*home)->object->type() != ObjectType::kDirectory) {
+            return kj::Promise<ErrnoResult<Done>>(ErrnoResult<Done>(HostError{EXDEV}));
+          }
+          if (!Any((*home)->rights, Rights::kWrite)) {
+            return kj::Promise<ErrnoResult<Done>>(ErrnoResult<Done>(HostError{EACCES}));
+          }
+          auto target = std::static_pointer_cast<DirectoryOps>((*home)->object);
+          return Completion<ErrnoResult<Done>>([&](DirectoryOps::ChangeDone done) {
+            change(*dir, old_path, *target, new_path, std::move(done));
+          });
+        })
+        .then([context](ErrnoResult<Done> changed) mutable {
+          if (!changed.ok()) SetErrnoOutcome(context.getResults().initOutcome(), changed.error());
+        });
+  }
+
   template <typename Context>
   static kj::Promise<void> AnswerAttr(Context context, kj::Promise<ErrnoResult<FileAttr>> attr) {
     return attr.then([context](ErrnoResult<FileAttr> result) mutable {

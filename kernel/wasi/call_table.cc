@@ -50,6 +50,7 @@ constexpr WasiFunctionSpec kFunctions[] = {
     {"proc_raise", "i", true, ProcRaise},
     {"random_get", "ii", true, RandomGet},
     {"sched_yield", "", true, SchedYield},
+    {"sock_shutdown", "ii", true, SockShutdown},
 };
 
 }  // namespace

@@ -2,8 +2,9 @@
 
 namespace shoal::wasi {
 
-std::shared_ptr<FileView> FileView::Create(kernel::Ref<kernel::FileOps> file) {
-  return std::shared_ptr<FileView>(new FileView(std::move(file)));
+std::shared_ptr<FileView> FileView::Create(kernel::Ref<kernel::FileOps> file, uint16_t fdflags) {
+  const uint16_t sync_flags = fdflags & (kFdflagDsync | kFdflagRsync | kFdflagSync);
+  return std::shared_ptr<FileView>(new FileView(std::move(file), sync_flags));
 }
 
 ErrnoOr<size_t> FileView::Read(PendingCall& call, std::span<uint8_t> buf) {

@@ -16,7 +16,10 @@ namespace shoal::wasi {
 
 class FileView : public FileObject {
  public:
-  static std::shared_ptr<FileView> Create(kernel::Ref<kernel::FileOps> file);
+  // `fdflags`: the flags the file was opened with; the durability ones
+  // (DSYNC, RSYNC, SYNC) are what flags() reports, as the File behind a
+  // proxy holds them where it was opened and cannot be asked.
+  static std::shared_ptr<FileView> Create(kernel::Ref<kernel::FileOps> file, uint16_t fdflags = 0);
 
   Filetype type() const override { return Filetype::kRegularFile; }
   // What a File can do; the descriptor table cuts it to the handle's rights.
@@ -35,6 +38,7 @@ class FileView : public FileObject {
   ErrnoOr<FileStat> Stat(PendingCall& call) override { return StatFile(call, file_); }
   Errno SetSize(PendingCall& call, uint64_t size) override { return ResizeFile(call, file_, size); }
   Errno Sync(PendingCall& call, SyncScope scope) override { return SyncFile(call, file_, scope); }
+  uint16_t flags() const override { return sync_flags_; }
   kernel::Ref<kernel::KernelObject> kernel_object() const override { return file_; }
 
  private:
@@ -43,9 +47,11 @@ class FileView : public FileObject {
                                         kRightPollFdReadwrite | kRightFdFilestatSetSize |
                                         kRightFdSync | kRightFdDatasync;
 
-  explicit FileView(kernel::Ref<kernel::FileOps> file) : file_(std::move(file)) {}
+  FileView(kernel::Ref<kernel::FileOps> file, uint16_t sync_flags)
+      : file_(std::move(file)), sync_flags_(sync_flags) {}
 
   kernel::Ref<kernel::FileOps> file_;
+  const uint16_t sync_flags_;
   uint64_t position_ = 0;
 };
 

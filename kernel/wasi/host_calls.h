@@ -62,6 +62,8 @@ Errno RandomGet(WasiCall& c);
 Errno ProcExit(WasiCall& c);
 Errno ProcRaise(WasiCall& c);
 Errno SchedYield(WasiCall& c);
+// sock_calls.cc
+Errno SockShutdown(WasiCall& c);
 // poll_calls.cc
 Errno PollOneoff(WasiCall& c);
 // fd_calls.cc (streams and data)

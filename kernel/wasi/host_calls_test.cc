@@ -362,3 +362,71 @@ TEST_F(HostCallsTest, RenumberMovesADescriptor) {
 
 }  // namespace
 }  // namespace shoal::wasi
+
+namespace shoal::wasi {
+namespace {
+
+// path_filestat in the suite: the durability flag a file was created with
+// reads back from fd_fdstat_get.
+TEST_F(HostCallsTest, SyncFlagsFromPathOpenAreReported) {
+  const std::pair<uint16_t, uint16_t> cases[] = {
+      {kFdflagSync, kFdflagSync}, {kFdflagDsync, kFdflagDsync}, {0, 0}};
+  for (auto [asked, reported] : cases) {
+    const std::string path = "synced" + std::to_string(asked);
+    h_->PutBytes(1000, path);
+    ASSERT_EQ(
+        h_->Call(PathOpen,
+                 {3, 1, 1000, path.size(), kOflagCreat, kFileRights, kFileRights, asked, 2000},
+                 /*i64_mask=*/0b1100000),
+        Errno::kSuccess);
+    EXPECT_EQ(h_->Call(FdFdstatGet, {h_->U32(2000), 700}), Errno::kSuccess);
+    EXPECT_EQ(h_->U16(700 + 2), reported) << path;
+  }
+}
+
+// path_link in the suite: a hard link inside the preopen shares the file; a
+// followed source is refused, as linkat would resolve it outside the wall.
+TEST_F(HostCallsTest, PathLinkMakesAHardLinkBeneathThePreopen) {
+  std::ofstream(tmp_.Join("root/file")) << "data";
+  std::ofstream(tmp_.Join("secret")) << "secret";
+  h_->PutBytes(1000, "file");
+  h_->PutBytes(1100, "link");
+  h_->PutBytes(1200, "../secret");
+  EXPECT_EQ(h_->Call(PathLink, {3, 0, 1000, 4, 3, 1100, 4}), Errno::kSuccess);
+  EXPECT_EQ(fs::hard_link_count(tmp_.Join("root/link")), 2u);
+  EXPECT_EQ(h_->Call(PathLink, {3, 0, 1000, 4, 3, 1100, 4}), Errno::kExist);
+  EXPECT_EQ(h_->Call(PathLink, {3, 1, 1000, 4, 3, 1100, 4}), Errno::kInval);
+  EXPECT_EQ(h_->Call(PathLink, {3, 0, 1200, 9, 3, 1100, 4}), Errno::kNotcapable);
+  EXPECT_EQ(h_->Call(PathLink, {1, 0, 1000, 4, 3, 1100, 4}), Errno::kNotdir);
+}
+
+// symlink_create in the suite: an absolute target is refused when made; a
+// relative one pointing out is stored, and following it fails.
+TEST_F(HostCallsTest, PathSymlinkRefusesAbsoluteTargetsAndNeverFollowsOut) {
+  std::ofstream(tmp_.Join("secret")) << "secret";
+  h_->PutBytes(1000, "/");
+  h_->PutBytes(1100, "link");
+  h_->PutBytes(1200, "../secret");
+  EXPECT_EQ(h_->Call(PathSymlink, {1000, 1, 3, 1100, 4}), Errno::kNotcapable);
+  EXPECT_FALSE(fs::exists(fs::symlink_status(tmp_.Join("root/link"))));
+  EXPECT_EQ(h_->Call(PathSymlink, {1200, 9, 3, 1100, 4}), Errno::kSuccess);
+  EXPECT_EQ(OpenPath("link", 0, kFileRights), -int64_t(Errno::kNotcapable));
+}
+
+// interesting_paths and path_open_preopen in the suite.
+TEST_F(HostCallsTest, PathOpenTrailingSlashAndWritableDirectory) {
+  std::ofstream(tmp_.Join("root/file")) << "data";
+  EXPECT_EQ(OpenPath("file/", 0, kFileRights), -int64_t(Errno::kNotdir));
+  EXPECT_EQ(OpenPath(".", kOflagDirectory, kRightFdRead | kRightFdWrite), -int64_t(Errno::kIsdir));
+  EXPECT_GE(OpenPath(".", kOflagDirectory, kRightFdRead), 4);
+}
+
+// The C suite's sock_shutdown tests: a file is no socket, a closed fd is bad.
+TEST_F(HostCallsTest, SockShutdownIsNotsockOnAFileAndBadfOnNothing) {
+  EXPECT_EQ(h_->Call(SockShutdown, {1, 3}), Errno::kNotsock);  // stdout.
+  EXPECT_EQ(h_->Call(SockShutdown, {3, 3}), Errno::kNotsock);  // The preopen.
+  EXPECT_EQ(h_->Call(SockShutdown, {99, 3}), Errno::kBadf);
+}
+
+}  // namespace
+}  // namespace shoal::wasi

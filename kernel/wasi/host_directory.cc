@@ -30,6 +30,8 @@ using MakeDirectoryKey = PendingKey<struct MakeDirectoryTag, Ref<DirectoryOps>, 
 using UnlinkKey = PendingKey<struct UnlinkTag, Ref<DirectoryOps>, std::string, bool>;
 using RenameKey =
     PendingKey<struct RenameTag, Ref<DirectoryOps>, std::string, Ref<DirectoryOps>, std::string>;
+using LinkKey =
+    PendingKey<struct LinkTag, Ref<DirectoryOps>, std::string, Ref<DirectoryOps>, std::string>;
 using SymlinkKey = PendingKey<struct SymlinkTag, Ref<DirectoryOps>, std::string, std::string>;
 using ReadLinkKey = PendingKey<struct ReadLinkTag, Ref<DirectoryOps>, std::string>;
 
@@ -109,8 +111,8 @@ ErrnoOr<std::shared_ptr<FileObject>> HostDirectory::Open(PendingCall& call, std:
   }
   auto local = std::dynamic_pointer_cast<kernel::File>(opened.object);
   if (local == nullptr) {  // A proxied file: a view that parks on its every call.
-    return std::shared_ptr<FileObject>(
-        FileView::Create(std::static_pointer_cast<kernel::FileOps>(std::move(opened.object))));
+    return std::shared_ptr<FileObject>(FileView::Create(
+        std::static_pointer_cast<kernel::FileOps>(std::move(opened.object)), request.fdflags));
   }
   FileStat st = TRY_ERRNO(StatFd(local->host_fd()));
   std::shared_ptr<HostFile> view = HostFile::Adopt(std::move(local), st.type, poll_streams_);
@@ -170,6 +172,13 @@ Errno HostDirectory::Rename(PendingCall& call, std::string_view old_path, HostDi
   return RunFsChange(
       call, RenameKey(dir_, std::string(old_path), new_dir.dir_, std::string(new_path)),
       [&](auto done) { dir_->RenameAsync(old_path, *new_dir.dir_, new_path, std::move(done)); });
+}
+
+Errno HostDirectory::Link(PendingCall& call, std::string_view old_path, HostDirectory& new_dir,
+                          std::string_view new_path) {
+  return RunFsChange(
+      call, LinkKey(dir_, std::string(old_path), new_dir.dir_, std::string(new_path)),
+      [&](auto done) { dir_->HardLinkAsync(old_path, *new_dir.dir_, new_path, std::move(done)); });
 }
 
 Errno HostDirectory::Symlink(PendingCall& call, std::string_view target, std::string_view path) {

@@ -72,6 +72,10 @@ class HostDirectory : public FileObject {
                      uint16_t fstflags);
   Errno Rename(PendingCall& call, std::string_view old_path, HostDirectory& new_dir,
                std::string_view new_path);
+  // A hard link at `new_path` beneath `new_dir` to `old_path` here; a
+  // symlink at `old_path` is linked, not followed (DirectoryOps::HardLinkAsync).
+  Errno Link(PendingCall& call, std::string_view old_path, HostDirectory& new_dir,
+             std::string_view new_path);
   // Creates a symlink at `path` holding `target`, which is never resolved
   // here: opening through it resolves it beneath this directory.
   Errno Symlink(PendingCall& call, std::string_view target, std::string_view path);

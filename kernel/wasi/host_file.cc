@@ -146,6 +146,13 @@ uint16_t HostFile::flags() const {
   uint16_t out = 0;
   if (fl >= 0 && (fl & O_APPEND)) out |= kFdflagAppend;
   if (nonblock_) out |= kFdflagNonblock;
+  // Linux's O_SYNC includes the O_DSYNC bit, and O_RSYNC is O_SYNC, so a file
+  // opened with RSYNC reads back as SYNC.
+  if (fl >= 0 && (fl & O_SYNC) == O_SYNC) {
+    out |= kFdflagSync;
+  } else if (fl >= 0 && (fl & O_DSYNC)) {
+    out |= kFdflagDsync;
+  }
   return out;
 }
 

@@ -44,7 +44,10 @@ Errno PathOpen(WasiCall& c) {
   request.follow = c.U32(1) & kLookupSymlinkFollow;
   request.read = want_base & (kRightFdRead | kRightFdReaddir);
   request.write = want_base & (kRightFdWrite | kRightFdAllocate | kRightFdFilestatSetSize);
-  if (oflags & kOflagDirectory) request.write = false;
+  // A directory is never written: asking for FD_WRITE with O_DIRECTORY
+  // reaches the host as a write open, which it refuses with EISDIR (as the
+  // suite expects); the other write-side rights are dropped.
+  if (oflags & kOflagDirectory) request.write = want_base & kRightFdWrite;
   // A descriptor never gets more than the directory may hand out.
   if (request.write && !(parent->rights_inheriting & kRightFdWrite)) return Errno::kNotcapable;
 
@@ -115,20 +118,29 @@ Errno PathReadlink(WasiCall& c) {
 }
 
 // path_symlink(old_path, old_len, fd, new_path, new_len): a symlink at
-// new_path holding old_path. The target is never resolved when it is made;
-// following it later resolves it beneath the directory it is opened through,
-// so a link pointing out leads nowhere (path_resolver.h).
+// new_path holding old_path. A relative target is never resolved when it is
+// made; following it later resolves it beneath the directory it is opened
+// through, so a link pointing out leads nowhere (path_resolver.h).
 Errno PathSymlink(WasiCall& c) {
   HostDirectory* dir = TRY_ERRNO(DirectoryOf(c, c.U32(2), kRightPathSymlink));
   std::string target = TRY_ERRNO(c.memory.String(c.U32(0), c.U32(1)));
   std::string path = TRY_ERRNO(c.memory.String(c.U32(3), c.U32(4)));
+  // An absolute target names the host's root, never a file beneath a
+  // preopen: it is an escape attempt when made, as when followed.
+  if (!target.empty() && target.front() == '/') return Errno::kNotcapable;
   return ParkOnPending(c, dir->Symlink(c.process.pending_call(), target, path));
 }
 
-// Hard links are not supported: DirectoryOps has no link operation yet.
+// path_link(old_fd, old_flags, old_path, old_len, new_fd, new_path, new_len).
+// SYMLINK_FOLLOW is refused (EINVAL): linking what a symlink names would
+// resolve its target with linkat(2), outside the path_beneath.h wall.
 Errno PathLink(WasiCall& c) {
-  TRY_ERRNO(DirectoryOf(c, c.U32(0), kRightPathLinkSource));
-  return Errno::kNotsup;
+  HostDirectory* from = TRY_ERRNO(DirectoryOf(c, c.U32(0), kRightPathLinkSource));
+  std::string old_path = TRY_ERRNO(c.memory.String(c.U32(2), c.U32(3)));
+  HostDirectory* to = TRY_ERRNO(DirectoryOf(c, c.U32(4), kRightPathLinkTarget));
+  std::string new_path = TRY_ERRNO(c.memory.String(c.U32(5), c.U32(6)));
+  if (c.U32(1) & kLookupSymlinkFollow) return Errno::kInval;
+  return ParkOnPending(c, from->Link(c.process.pending_call(), old_path, *to, new_path));
 }
 
 }  // namespace shoal::wasi

@@ -37,6 +37,7 @@ enum class Errno : uint16_t {
   kNosys = 52,
   kNotdir = 54,
   kNotempty = 55,
+  kNotsock = 57,
   kNotsup = 58,
   kNotty = 59,
   kNxio = 60,
