@@ -139,6 +139,16 @@ class AudioOps : public kernel::KernelObject {
   using WriteDone = std::function<void(Result<size_t> frames)>;
   using ReadDone = std::function<void(Result<AudioRead> read)>;
 
+  // Which way this device streams; known without asking it, so the host calls
+  // can check rights (StreamRights) before they call.
+  virtual AudioDirection direction() const = 0;
+  // The right Start, Stop and Drain need on this device: kWrite on a sink,
+  // kRead on a source.
+  kernel::Rights StreamRights() const {
+    return direction() == AudioDirection::kPlayback ? kernel::Rights::kWrite
+                                                    : kernel::Rights::kRead;
+  }
+
   virtual void InfoAsync(InfoDone done) = 0;
   virtual void StatusAsync(StatusDone done) = 0;
 

@@ -36,6 +36,7 @@ class LocalAudioDevice::Session final : public AudioOps {
       : AudioOps(kType), device_(std::move(device)) {}
   ~Session() override { device_->Close(*this); }
 
+  AudioDirection direction() const override { return device_->described_.direction; }
   void InfoAsync(InfoDone done) override { done(device_->Info()); }
   void StatusAsync(StatusDone done) override { done(device_->StatusOf(*this)); }
   void ConfigureAsync(const AudioConfig& config, Done done) override {
