@@ -75,8 +75,22 @@ struct AudioConfig {
   friend bool operator==(const AudioConfig&, const AudioConfig&) = default;
 };
 
-// Bytes of one frame (all channels of one sample instant) of `config`.
+// Bounds every device accepts; a device may accept less (AudioInfo).
+constexpr uint32_t kMinAudioRate = 8000;
+constexpr uint32_t kMaxAudioRate = 192000;
+constexpr uint32_t kMaxAudioChannels = 8;
+constexpr uint32_t kMinPeriodFrames = 16;
+constexpr uint32_t kMaxPeriodFrames = 8192;
+constexpr uint32_t kMinBufferPeriods = 2;
+constexpr uint32_t kMaxBufferPeriods = 64;
+
+// Bytes of one sample of `format` (0 outside the enum), and of one frame
+// (all channels of one sample instant) of `config`.
+size_t SampleBytes(SampleFormat format);
 size_t FrameBytes(const AudioConfig& config);
+// kInvalidArgs, saying which field, for a configuration outside the bounds
+// above (an unknown format too).
+VoidResult CheckAudioConfig(const AudioConfig& config);
 // "s16 48000x2 period 240x4" (the text the CLI and the guest ABI show), and back.
 std::string FormatAudioConfig(const AudioConfig& config);
 Result<AudioConfig> ParseAudioConfig(std::string_view text);
@@ -124,6 +138,16 @@ class AudioOps : public kernel::KernelObject {
   using Done = std::function<void(VoidResult result)>;
   using WriteDone = std::function<void(Result<size_t> frames)>;
   using ReadDone = std::function<void(Result<AudioRead> read)>;
+
+  // Which way this device streams; known without asking it, so the host calls
+  // can check rights (StreamRights) before they call.
+  virtual AudioDirection direction() const = 0;
+  // The right Start, Stop and Drain need on this device: kWrite on a sink,
+  // kRead on a source.
+  kernel::Rights StreamRights() const {
+    return direction() == AudioDirection::kPlayback ? kernel::Rights::kWrite
+                                                    : kernel::Rights::kRead;
+  }
 
   virtual void InfoAsync(InfoDone done) = 0;
   virtual void StatusAsync(StatusDone done) = 0;

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <limits>
 
+#include "rdev/split_at.h"
+
 namespace shoal::rdev {
 namespace {
 
@@ -20,14 +22,6 @@ Result<uint32_t> ParseU32(std::string_view text, std::string_view what, std::str
                                                std::string(what) + " is 0");
   }
   return value;
-}
-
-// Splits `text` at the first `separator`; nullopt without one.
-std::optional<std::pair<std::string_view, std::string_view>> SplitAt(std::string_view text,
-                                                                     char separator) {
-  size_t at = text.find(separator);
-  if (at == std::string_view::npos) return std::nullopt;
-  return std::pair{text.substr(0, at), text.substr(at + 1)};
 }
 
 }  // namespace

@@ -88,7 +88,7 @@ size_t MaxFrameBytes(const CameraMode& mode);
 
 // A frame's bytes, shared by every session that queued it (never copied
 // between sessions; immutable once captured).
-using FrameBytes = std::shared_ptr<const std::vector<uint8_t>>;
+using CameraFrameBytes = std::shared_ptr<const std::vector<uint8_t>>;
 
 // One captured frame as a session reads it.
 struct CameraFrame {
@@ -103,13 +103,13 @@ struct CameraFrame {
   uint32_t dropped = 0;
   // The mode it was captured in.
   CameraMode mode;
-  FrameBytes bytes;
+  CameraFrameBytes bytes;
 };
 
 // What a camera is and what it is doing.
 struct CameraInfo {
-  std::string name;    // "Synthetic camera", or the V4L2 card name.
-  std::string driver;  // "synthetic", "v4l2".
+  std::string name;               // "Synthetic camera", or the V4L2 card name.
+  std::string driver;             // "synthetic", "v4l2".
   std::vector<CameraMode> modes;  // Every mode Configure accepts, in the camera's order.
   CameraMode mode;                // The current mode.
   bool streaming = false;         // Some session has started.

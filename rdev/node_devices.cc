@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "rdev/synthetic_audio.h"
 #include "rdev/synthetic_camera.h"
 
 namespace shoal::rdev {
@@ -10,6 +11,8 @@ namespace {
 
 constexpr std::string_view kSyntheticCamera = "synthetic-camera";
 constexpr std::string_view kV4l2 = "v4l2";
+constexpr std::string_view kSyntheticTone = "synthetic-tone";
+constexpr std::string_view kWavSink = "wav-sink";
 
 // The kernel's own devices, which every node kernel binds itself
 // (kernel/proc): path and kind.
@@ -24,11 +27,27 @@ bool IsBasicDevicePath(std::string_view path) {
                      [&](const auto& basic) { return basic.first == path; });
 }
 
+// An audio device's listing; its configuration is its one mode.
+DeviceListing ListAudio(const std::string& path, const LocalAudioDevice& audio) {
+  DeviceListing listing{path, "audio", "", {}, audio.sessions()};
+  // An unplugged device answers nothing more; it is listed without a mode.
+  if (Result<AudioInfo> info = audio.Info(); info.ok()) {
+    listing.kind = info->direction == AudioDirection::kPlayback ? "audio-sink" : "audio-source";
+    listing.driver = info->driver;
+    listing.modes.push_back(FormatAudioConfig(info->config));
+  }
+  return listing;
+}
+
 }  // namespace
 
 struct NodeDevices::Device {
   DeviceSpec spec;
-  std::shared_ptr<SyntheticCamera> camera;  // The one backend built so far.
+  // One of these is set.
+  std::shared_ptr<SyntheticCamera> camera;
+  std::shared_ptr<LocalAudioDevice> audio;
+
+  Ref<kernel::Provider> provider() const { return camera ? camera->provider() : audio->provider(); }
 };
 
 Result<DeviceSpec> ParseDeviceSpec(std::string_view text) {
@@ -48,11 +67,21 @@ Result<DeviceSpec> ParseDeviceSpec(std::string_view text) {
   size_t colon = rest.find(':');
   spec.backend = std::string(rest.substr(0, colon));
   if (colon != std::string_view::npos) spec.options = std::string(rest.substr(colon + 1));
-  if (spec.backend != kSyntheticCamera && spec.backend != kV4l2) {
-    return invalid("unknown backend \"" + spec.backend + "\" (synthetic-camera, v4l2)");
+  if (spec.backend != kSyntheticCamera && spec.backend != kV4l2 && spec.backend != kSyntheticTone &&
+      spec.backend != kWavSink) {
+    return invalid("unknown backend \"" + spec.backend +
+                   "\" (synthetic-camera, v4l2, synthetic-tone, wav-sink)");
   }
   if (spec.backend == kV4l2 && spec.options.empty()) {
     return invalid("v4l2 needs the host's device path (v4l2:/dev/video0)");
+  }
+  if (spec.backend == kWavSink && spec.options.empty()) {
+    return invalid("wav-sink needs the host's file path (wav-sink:/tmp/out.wav)");
+  }
+  if (spec.backend == kSyntheticTone) {
+    if (Result<uint32_t> hz = ParseToneHz(spec.options); !hz.ok()) {
+      return invalid(hz.error().message);
+    }
   }
   return spec;
 }
@@ -70,6 +99,10 @@ VoidResult NodeDevices::Add(const DeviceSpec& spec) {
   if (spec.backend == kSyntheticCamera) {
     device->camera =
         SyntheticCamera::Create(spec.options.empty() ? "Synthetic camera" : spec.options);
+  } else if (spec.backend == kSyntheticTone) {
+    device->audio = CreateToneSource(TRY(ParseToneHz(spec.options)));
+  } else if (spec.backend == kWavSink) {
+    device->audio = TRY(CreateWavSink(spec.options));
   } else if (spec.backend == kV4l2) {
     return MakeError(Status::kNotSupported, "the v4l2 backend is not built yet");
   } else {
@@ -80,7 +113,7 @@ VoidResult NodeDevices::Add(const DeviceSpec& spec) {
 }
 
 VoidResult NodeDevices::BindAll(kernel::Namespace& root) {
-  for (const auto& device : devices_) TRY(root.Bind(device->spec.path, device->camera->provider()));
+  for (const auto& device : devices_) TRY(root.Bind(device->spec.path, device->provider()));
   return Ok();
 }
 
@@ -90,6 +123,10 @@ std::vector<DeviceListing> NodeDevices::List() const {
     listings.push_back({std::string(path), std::string(kind), "kernel", {}, 0});
   }
   for (const auto& device : devices_) {
+    if (device->audio) {
+      listings.push_back(ListAudio(device->spec.path, *device->audio));
+      continue;
+    }
     DeviceListing listing{device->spec.path, "camera", "synthetic", {}, 0};
     // An unplugged camera answers nothing more; it is listed without modes.
     if (Result<CameraInfo> info = device->camera->Info(); info.ok()) {

@@ -7,6 +7,8 @@
 // (`shoald --device`, the `devices` list of the config file). Backends:
 //   synthetic-camera[:NAME]  a deterministic test pattern (synthetic_camera.h)
 //   v4l2:HOSTPATH            a V4L2 capture device of the host (later)
+//   synthetic-tone[:HZ]      a sine capture device (synthetic_audio.h)
+//   wav-sink:HOSTPATH        a playback device writing a WAV file of the host
 // The kernel's own /dev/null, /dev/zero and /dev/random are listed too.
 //
 // Threading: Add and BindAll before the node serves; List from any thread.
@@ -26,7 +28,7 @@ namespace shoal::rdev {
 // One configured device: where it is bound and what serves it.
 struct DeviceSpec {
   std::string path;     // "/dev/video0": a normal-form path below /dev/.
-  std::string backend;  // "synthetic-camera", "v4l2".
+  std::string backend;  // "synthetic-camera", "v4l2", "synthetic-tone", "wav-sink".
   std::string options;  // Backend-specific, "" for none.
 };
 
@@ -39,8 +41,10 @@ struct DeviceListing {
   std::string path;    // "/dev/video0".
   std::string kind;    // "camera", "audio-sink", "audio-source", "null", "zero", "random".
   std::string driver;  // "synthetic", "v4l2", "kernel".
-  std::vector<std::string> modes;  // FormatMode of each mode (cameras); empty otherwise.
-  uint32_t open_handles = 0;       // Handles open on it anywhere (sessions, for a camera).
+  // FormatMode of each mode (cameras), FormatAudioConfig of the current
+  // configuration (audio); empty otherwise.
+  std::vector<std::string> modes;
+  uint32_t open_handles = 0;  // Handles open on it anywhere (sessions, for a camera).
 };
 
 class NodeDevices {

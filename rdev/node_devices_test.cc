@@ -1,7 +1,9 @@
 #include "rdev/node_devices.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include "rdev/audio.h"
 #include "rdev/camera.h"
 
 namespace shoal::rdev {
@@ -31,7 +33,9 @@ TEST(DeviceSpecTest, BadSpecsSayWhatIsWrong) {
         Case{"/dev=synthetic-camera", "below /dev/"}, Case{"/dev/=synthetic-camera", "/dev/"},
         Case{"/dev/../etc=synthetic-camera", ".."},
         Case{"/dev/video0=webcam", "unknown backend \"webcam\""},
-        Case{"/dev/video0=v4l2", "host's device path"}}) {
+        Case{"/dev/video0=v4l2", "host's device path"},
+        Case{"/dev/audio0=wav-sink", "host's file path"},
+        Case{"/dev/audio1=synthetic-tone:loud", "\"loud\" is not a whole number of Hz"}}) {
     Result<DeviceSpec> spec = ParseDeviceSpec(c.text);
     ASSERT_FALSE(spec.ok()) << c.text;
     EXPECT_EQ(spec.error().status, Status::kInvalidArgs) << c.text;
@@ -80,6 +84,38 @@ TEST(NodeDevicesTest, TakenPathsAndUnbuiltBackendsAreRefused) {
   EXPECT_NE(v4l2.error().message.find("not built yet"), std::string::npos);
   EXPECT_EQ(devices.Add({"/dev/x", "tape", ""}).error().status, Status::kInvalidArgs);
   EXPECT_EQ(devices.List().size(), 4u);
+}
+
+TEST(NodeDevicesTest, BindsAToneSourceAndAWavSinkAndListsTheirConfiguration) {
+  std::string wav = "/tmp/shoal-node-devices-" + std::to_string(getpid()) + ".wav";
+  {
+    NodeDevices devices;
+    ASSERT_TRUE(devices.Add(*ParseDeviceSpec("/dev/audio0=wav-sink:" + wav)).ok());
+    ASSERT_TRUE(devices.Add(*ParseDeviceSpec("/dev/mic0=synthetic-tone:1000")).ok());
+    EXPECT_EQ(
+        devices.Add(*ParseDeviceSpec("/dev/audio1=wav-sink:/no/such/dir/x.wav")).error().status,
+        Status::kIoError);
+    auto root = kernel::Namespace::Create();
+    ASSERT_TRUE(devices.BindAll(*root).ok());
+    Result<kernel::HandleEntry> mic = root->Open("/dev/mic0", Rights::kRead);
+    ASSERT_TRUE(mic.ok()) << mic.error().message;
+    ASSERT_EQ(mic->object->type(), kernel::ObjectType::kAudio);
+    EXPECT_EQ(std::static_pointer_cast<AudioOps>(mic->object)->Info()->direction,
+              AudioDirection::kCapture);
+
+    std::vector<DeviceListing> listed = devices.List();
+    ASSERT_EQ(listed.size(), 5u);
+    EXPECT_EQ(listed[0].path, "/dev/audio0");
+    EXPECT_EQ(listed[0].kind, "audio-sink");
+    EXPECT_EQ(listed[0].driver, "wav");
+    EXPECT_EQ(listed[0].modes, std::vector<std::string>{"s16 48000x2 period 240x4"});
+    EXPECT_EQ(listed[0].open_handles, 0u);
+    EXPECT_EQ(listed[1].path, "/dev/mic0");
+    EXPECT_EQ(listed[1].kind, "audio-source");
+    EXPECT_EQ(listed[1].driver, "synthetic");
+    EXPECT_EQ(listed[1].open_handles, 1u);
+  }
+  EXPECT_EQ(unlink(wav.c_str()), 0);  // The sink made its file.
 }
 
 }  // namespace

@@ -150,6 +150,15 @@ Result<int32_t> DeviceRead(AbiCall& c);
 Result<int32_t> DeviceWrite(AbiCall& c);
 Result<int32_t> DeviceDescribe(AbiCall& c);
 Result<int32_t> DeviceControl(AbiCall& c);
+// audio_calls.cc
+Result<int32_t> AudioGetInfo(AbiCall& c);
+Result<int32_t> AudioGetStatus(AbiCall& c);
+Result<int32_t> AudioConfigure(AbiCall& c);
+Result<int32_t> AudioStart(AbiCall& c);
+Result<int32_t> AudioStop(AbiCall& c);
+Result<int32_t> AudioDrain(AbiCall& c);
+Result<int32_t> AudioWrite(AbiCall& c);
+Result<int32_t> AudioRead(AbiCall& c);
 // camera_calls.cc
 Result<int32_t> CameraGetInfo(AbiCall& c);
 Result<int32_t> CameraConfigure(AbiCall& c);

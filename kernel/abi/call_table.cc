@@ -8,6 +8,14 @@ namespace {
 
 // Sorted by name (FindAbiFunction uses binary search; a test checks the order).
 constexpr AbiFunctionSpec kFunctions[] = {
+    {"audio_configure", "iiiiii", AudioConfigure},
+    {"audio_drain", "i", AudioDrain},
+    {"audio_info", "iii", AudioGetInfo},
+    {"audio_read", "iiiii", AudioRead},
+    {"audio_start", "i", AudioStart},
+    {"audio_status", "ii", AudioGetStatus},
+    {"audio_stop", "i", AudioStop},
+    {"audio_write", "iiii", AudioWrite},
     {"camera_configure", "iiiiii", CameraConfigure},
     {"camera_info", "iii", CameraGetInfo},
     {"camera_read", "iiiii", CameraRead},

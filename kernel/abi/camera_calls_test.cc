@@ -25,11 +25,7 @@ class CameraCallsTest : public ::testing::Test {
   }
 
   SpawnRequest App(const std::string& name, std::vector<std::string> args) {
-    SpawnRequest request;
-    request.module_path = std::string(SHOAL_APPS_DIR) + "/" + name + ".wasm";
-    request.args = std::move(args);
-    request.args.insert(request.args.begin(), name);
-    return request;
+    return AppRequest(name, std::move(args));
   }
 
   std::shared_ptr<rdev::SyntheticCamera> camera_ = rdev::SyntheticCamera::Create();

@@ -30,6 +30,17 @@ inline SpawnRequest RequestFor(const std::string& name) {
   return request;
 }
 
+#ifdef SHOAL_APPS_DIR
+// Runs the app `name` (built into SHOAL_APPS_DIR) with `args` after its name.
+inline SpawnRequest AppRequest(const std::string& name, std::vector<std::string> args) {
+  SpawnRequest request;
+  request.module_path = std::string(SHOAL_APPS_DIR) + "/" + name + ".wasm";
+  request.args = std::move(args);
+  request.args.insert(request.args.begin(), name);
+  return request;
+}
+#endif
+
 // Polls `done` every millisecond for at most `limit`; true when it held.
 template <typename F>
 bool WaitUntil(F done, std::chrono::milliseconds limit = std::chrono::seconds(20)) {

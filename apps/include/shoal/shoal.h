@@ -160,6 +160,55 @@ SHOAL_IMPORT(camera_read)
 int32_t shoal_camera_read(shoal_handle_t cam, uint32_t flags, void* buf, uint32_t cap,
                           shoal_camera_meta_t* meta);
 
+/* Audio (docs/devices.md). An audio handle, from shoal_namespace_open on a
+ * playback ("/dev/audio0") or capture device's path, is one open of it; one
+ * open at a time streams. audio_info and audio_status need no right,
+ * audio_configure SHOAL_RIGHT_MANAGE, audio_write SHOAL_RIGHT_WRITE,
+ * audio_read SHOAL_RIGHT_READ, and audio_start, audio_stop and audio_drain
+ * SHOAL_RIGHT_WRITE on a playback device, SHOAL_RIGHT_READ on a capture one. */
+#define SHOAL_AUDIO_S16 1u /* Signed 16-bit, little-endian, channels interleaved. */
+#define SHOAL_AUDIO_F32 2u /* IEEE float in [-1, 1], little-endian, interleaved. */
+
+/* What shoal_audio_status stores (48 bytes, little-endian). */
+typedef struct shoal_audio_status {
+  uint32_t started;       /* This handle's stream runs (0/1). */
+  uint32_t busy;          /* Another handle's stream runs (0/1). */
+  uint64_t frames;        /* Played or captured since start. */
+  uint64_t queued_frames; /* In the ring now. */
+  uint64_t latency_ns;    /* Queued frames plus one period, in ns. */
+  uint64_t xruns;         /* Underruns (playback) or overruns (capture) since start. */
+  uint64_t frames_lost;   /* Capture: frames overwritten by overruns since start. */
+} shoal_audio_status_t;
+
+/* Text, one "key=value\n" per line: name, driver, direction (playback or
+ * capture), config ("s16 48000x2 period 240x4"), frame_bytes, formats,
+ * rates (';'-separated), max_channels. Returns the full length; stores
+ * min(cap, length) bytes. */
+SHOAL_IMPORT(audio_info)
+int32_t shoal_audio_info(shoal_handle_t audio, char* buf, uint32_t cap);
+SHOAL_IMPORT(audio_status)
+int32_t shoal_audio_status(shoal_handle_t audio, shoal_audio_status_t* status);
+/* SHOAL_ERR_INVALID_ARGS for values the device does not accept,
+ * SHOAL_ERR_BAD_STATE while a stream runs. */
+SHOAL_IMPORT(audio_configure)
+int32_t shoal_audio_configure(shoal_handle_t audio, uint32_t format, uint32_t rate,
+                              uint32_t channels, uint32_t period_frames, uint32_t buffer_periods);
+/* SHOAL_ERR_BAD_STATE while another handle streams. */
+SHOAL_IMPORT(audio_start) int32_t shoal_audio_start(shoal_handle_t audio);
+/* Drops what the ring holds. */
+SHOAL_IMPORT(audio_stop) int32_t shoal_audio_stop(shoal_handle_t audio);
+/* Playback: returns once every frame written has played. */
+SHOAL_IMPORT(audio_drain) int32_t shoal_audio_drain(shoal_handle_t audio);
+/* Playback: copies the whole frames of buf that fit the ring; returns how
+ * many frames. SHOAL_WAIT parks while the ring is full. */
+SHOAL_IMPORT(audio_write)
+int32_t shoal_audio_write(shoal_handle_t audio, uint32_t flags, const void* buf, uint32_t len);
+/* Capture: whole frames into buf; returns the bytes. *lost is the frames
+ * overruns lost just before them. SHOAL_WAIT parks while the ring is empty. */
+SHOAL_IMPORT(audio_read)
+int32_t shoal_audio_read(shoal_handle_t audio, uint32_t flags, void* buf, uint32_t cap,
+                         uint64_t* lost);
+
 /* Writes a message, waiting while the peer's queue is full. */
 static inline int32_t shoal_channel_write_wait(shoal_handle_t ch, const void* bytes,
                                                uint32_t nbytes, const shoal_handle_t* handles,

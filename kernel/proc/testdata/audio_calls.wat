@@ -1,0 +1,90 @@
+;; The audio calls as a guest sees them (kernel/abi/audio_calls_test.cc), on
+;; a synthetic tone source at /dev/mic0 and a WAV sink at /dev/audio0: a read
+;; before start is -20 (bad state), each call checks its right, a rate the
+;; device lacks is -4, a second handle's start is -20, drain on a source is
+;; -2; then 960 mono s16 frames of a ramp (sample i = 7 * i) are written to
+;; the sink and drained, and 480 frames are read from the source with its
+;; status. Exits 0, 100 + (-status) when a device cannot be opened, or the
+;; number of the check that failed (21-45).
+(module
+  (import "shoal" "namespace_open" (func $open (param i32 i32 i32 i32) (result i32)))
+  (import "shoal" "audio_info" (func $info (param i32 i32 i32) (result i32)))
+  (import "shoal" "audio_configure"
+    (func $configure (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "shoal" "audio_start" (func $start (param i32) (result i32)))
+  (import "shoal" "audio_stop" (func $stop (param i32) (result i32)))
+  (import "shoal" "audio_drain" (func $drain (param i32) (result i32)))
+  (import "shoal" "audio_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "shoal" "audio_read" (func $read (param i32 i32 i32 i32 i32) (result i32)))
+  (import "shoal" "audio_status" (func $status (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  ;; Handles at 0 (mic: read|wait), 4 (mic: read|wait|manage), 8 (sink:
+  ;; write|wait|manage); lost at 64; status at 128; samples at 4096.
+  (memory (export "memory") 1)
+  (data (i32.const 16) "/dev/mic0")
+  (data (i32.const 32) "/dev/audio0")
+  (func $check (param $ok i32) (param $code i32)
+    (if (i32.eqz (local.get $ok)) (then (call $exit (local.get $code)))))
+  (func (export "_start")
+    (local $r i32) (local $mic i32) (local $manage i32) (local $sink i32) (local $i i32)
+    (local.set $r (call $open (i32.const 16) (i32.const 9) (i32.const 20) (i32.const 0)))
+    (if (i32.lt_s (local.get $r) (i32.const 0))
+      (then (call $exit (i32.sub (i32.const 100) (local.get $r)))))
+    (local.set $mic (i32.load (i32.const 0)))
+    (call $check (i32.eq (call $read (local.get $mic) (i32.const 2) (i32.const 4096)
+                                (i32.const 1024) (i32.const 64)) (i32.const -4)) (i32.const 21))
+    (call $check (i32.eq (call $read (local.get $mic) (i32.const 0) (i32.const 4096)
+                                (i32.const 1024) (i32.const 64)) (i32.const -20)) (i32.const 22))
+    ;; Configure needs kManage, write kWrite; info and status need no right.
+    (call $check (i32.eq (call $configure (local.get $mic) (i32.const 1) (i32.const 48000)
+                                (i32.const 1) (i32.const 240) (i32.const 8)) (i32.const -3))
+                 (i32.const 23))
+    (call $check (i32.eq (call $write (local.get $mic) (i32.const 0) (i32.const 4096)
+                                (i32.const 2)) (i32.const -3)) (i32.const 24))
+    (call $check (i32.gt_s (call $info (local.get $mic) (i32.const 256) (i32.const 0))
+                           (i32.const 50)) (i32.const 25))
+    (call $check (i32.eqz (call $status (local.get $mic) (i32.const 128))) (i32.const 26))
+    (call $check (i32.eqz (i32.load (i32.const 128))) (i32.const 27))
+    ;; A second handle, which may configure.
+    (call $check (i32.ge_s (call $open (i32.const 16) (i32.const 9) (i32.const 52) (i32.const 4))
+                           (i32.const 0)) (i32.const 28))
+    (local.set $manage (i32.load (i32.const 4)))
+    (call $check (i32.eq (call $configure (local.get $manage) (i32.const 9) (i32.const 48000)
+                                (i32.const 1) (i32.const 240) (i32.const 8)) (i32.const -4))
+                 (i32.const 29))
+    (call $check (i32.eq (call $configure (local.get $manage) (i32.const 1) (i32.const 22050)
+                                (i32.const 1) (i32.const 240) (i32.const 8)) (i32.const -4))
+                 (i32.const 30))
+    (call $check (i32.eqz (call $configure (local.get $manage) (i32.const 1) (i32.const 48000)
+                                (i32.const 1) (i32.const 240) (i32.const 8))) (i32.const 31))
+    (call $check (i32.eqz (call $start (local.get $mic))) (i32.const 32))
+    (call $check (i32.eq (call $start (local.get $manage)) (i32.const -20)) (i32.const 33))
+    (call $check (i32.eq (call $drain (local.get $mic)) (i32.const -2)) (i32.const 34))
+    ;; Whole frames, parked until they come; a bad lost pointer first.
+    (call $check (i32.eq (call $read (local.get $mic) (i32.const 1) (i32.const 4096)
+                                (i32.const 960) (i32.const 65534)) (i32.const -5)) (i32.const 35))
+    (local.set $r (call $read (local.get $mic) (i32.const 1) (i32.const 4096)
+                              (i32.const 960) (i32.const 64)))
+    (call $check (i32.and (i32.gt_s (local.get $r) (i32.const 0))
+                          (i32.eqz (i32.and (local.get $r) (i32.const 1)))) (i32.const 36))
+    (call $check (i32.eqz (call $status (local.get $mic) (i32.const 128))) (i32.const 37))
+    (call $check (i32.eq (i32.load (i32.const 128)) (i32.const 1)) (i32.const 38))
+    (call $check (i32.eqz (call $stop (local.get $mic))) (i32.const 39))
+    ;; The sink: a ramp, written whole (the ring holds 8 periods), drained.
+    (call $check (i32.ge_s (call $open (i32.const 32) (i32.const 11) (i32.const 56) (i32.const 8))
+                           (i32.const 0)) (i32.const 40))
+    (local.set $sink (i32.load (i32.const 8)))
+    (call $check (i32.eq (call $write (local.get $sink) (i32.const 0) (i32.const 4096)
+                                (i32.const 2)) (i32.const -20)) (i32.const 41))
+    (call $check (i32.eqz (call $configure (local.get $sink) (i32.const 1) (i32.const 48000)
+                                (i32.const 1) (i32.const 240) (i32.const 8))) (i32.const 42))
+    (call $check (i32.eqz (call $start (local.get $sink))) (i32.const 43))
+    (loop $fill
+      (i32.store16 (i32.add (i32.const 4096) (i32.shl (local.get $i) (i32.const 1)))
+                   (i32.mul (local.get $i) (i32.const 7)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $fill (i32.lt_u (local.get $i) (i32.const 960))))
+    (call $check (i32.eq (call $write (local.get $sink) (i32.const 1) (i32.const 4096)
+                                (i32.const 1920)) (i32.const 960)) (i32.const 44))
+    (call $check (i32.eqz (call $drain (local.get $sink))) (i32.const 45))
+    (call $exit (i32.const 0))))

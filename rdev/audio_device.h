@@ -1,0 +1,132 @@
+// LocalAudioDevice: the part every local audio device shares (rdev/audio.h):
+// sessions, the ring, the xrun accounting and the device clock. A backend
+// (AudioBackend) only makes or takes one period of samples at a time.
+//
+// Every Open is a new session (an AudioOps); one session at a time streams.
+// While it does, a clock thread ticks once per period, paced by absolute
+// deadlines on the steady clock (computed from the stream's start, so
+// rounding never accumulates; a clock that fell behind on a loaded host
+// catches up at once, so a source's missed periods still reach the ring and
+// show as overruns rather than vanishing):
+//   - capture: the backend fills a period, which goes into the ring,
+//     overwriting the oldest frames when full (an overrun);
+//   - playback: a period leaves the ring, padded with silence when short (an
+//     underrun), and goes to the backend. The playback clock runs only while
+//     there is something to play: it starts at the first Write after Start
+//     or after a Drain completed, and it pauses when a Drain completes (as
+//     ALSA's start threshold and drain do), so a writer that starts and then
+//     writes is not charged an underrun for the gap.
+//
+// Lifetime: sessions and providers hold the device; the clock thread holds
+// it too while it runs (it stops when the stream does), and is joined by Stop
+// and before the next Start (or detached when the last reference goes on it).
+//
+// Threading: every method is thread-safe. Backend calls are made one at a
+// time (under the backend lock), never under the device lock; the two are
+// never held together. Lock order: the device lock, then a session's signal
+// lock (object.h).
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kernel/object/provider.h"
+#include "rdev/audio.h"
+#include "rdev/audio_ring.h"
+
+namespace shoal::rdev {
+
+// What makes or takes a local device's samples.
+class AudioBackend {
+ public:
+  virtual ~AudioBackend() = default;
+  // Name, driver, direction, formats, rates and max_channels (config is
+  // filled in by the device).
+  virtual AudioInfo Describe() const = 0;
+  // Source: fills `period` (whole frames of `config`) with the stream's frames
+  // from `first_frame` on (counted from Start).
+  virtual void Capture(const AudioConfig& config, uint64_t first_frame, std::span<uint8_t> period);
+  // Sink: plays `period` (silence included).
+  virtual void Play(const AudioConfig& config, std::span<const uint8_t> period);
+  // The stream stopped or drained: make what was played durable.
+  virtual void Flush() {}
+};
+
+class LocalAudioDevice : public std::enable_shared_from_this<LocalAudioDevice> {
+ public:
+  static std::shared_ptr<LocalAudioDevice> Create(std::unique_ptr<AudioBackend> backend);
+  ~LocalAudioDevice();
+  LocalAudioDevice(const LocalAudioDevice&) = delete;
+  LocalAudioDevice& operator=(const LocalAudioDevice&) = delete;
+
+  // Opens a new session; kPeerClosed once unplugged.
+  Result<Ref<AudioOps>> OpenSession();
+  // A provider that opens a session per Open, granting at most
+  // DefaultRights(kAudio).
+  Ref<kernel::Provider> provider();
+  // Takes the device away for good: every session gets kPeerClosed and fails
+  // every later call with it, pending Drains fail with it, the clock stops.
+  // Idempotent.
+  void Unplug();
+  // What Info answers (kPeerClosed once unplugged).
+  Result<AudioInfo> Info() const;
+  // Sessions open now.
+  uint32_t sessions() const;
+
+ private:
+  class Session;
+  friend class Session;
+
+  explicit LocalAudioDevice(std::unique_ptr<AudioBackend> backend);
+
+  Result<AudioStatus> StatusOf(const Session& session) const;
+  VoidResult Configure(const AudioConfig& config);
+  VoidResult Start(Session& session);
+  VoidResult Stop(Session& session);
+  void Drain(Session& session, AudioOps::Done done);
+  Result<size_t> Write(Session& session, std::span<const uint8_t> bytes);
+  Result<AudioRead> Read(Session& session, size_t max_bytes);
+  void Close(Session& session);
+
+  // Ends `session`'s stream if it streams, failing pending Drains with `why`.
+  void EndStreamOf(Session& session, std::string why);
+  // Ends the stream under mu_: drops the ring, hands pending Drains to
+  // `failed`, wakes the clock and hands it over for joining (an empty thread
+  // when it is the calling thread: it returns once this call does).
+  std::thread EndStreamLocked(std::vector<AudioOps::Done>& failed, kernel::Notifications& fired);
+  // Joins `clock`, flushes the backend and fails `failed` with `why`; no lock held.
+  void FinishStream(std::thread clock, std::vector<AudioOps::Done>& failed, const Error& why);
+  // Updates the streaming session's signals from the ring.
+  void UpdateRingSignalsLocked(kernel::Notifications& fired);
+  // The clock thread's body, for the stream numbered `stream`.
+  void ClockLoop(uint64_t stream);
+  // One period of a source or a sink; they unlock `lock` around the backend.
+  void CaptureTick(std::unique_lock<std::mutex>& lock, std::vector<uint8_t>& period);
+  void PlayTick(std::unique_lock<std::mutex>& lock, std::vector<uint8_t>& period);
+  bool is_sink() const { return described_.direction == AudioDirection::kPlayback; }
+
+  const std::unique_ptr<AudioBackend> backend_;
+  const AudioInfo described_;
+
+  std::mutex backend_mu_;  // Serializes backend calls (clock ticks, Flush).
+  // A std::mutex rather than kernel::Mutex: the clock waits on it.
+  mutable std::mutex mu_;
+  std::condition_variable wake_;  // Stream stopped, or a paused playback clock resumes.
+  AudioConfig config_;
+  std::vector<Session*> sessions_;
+  Session* streaming_ = nullptr;
+  AudioRing ring_;
+  bool unplugged_ = false;
+  bool playing_ = false;  // Sink: the clock runs (see above).
+  uint64_t stream_ = 0;   // Counts Starts, so a clock knows its stream ended.
+  uint64_t frames_ = 0, xruns_ = 0, frames_lost_ = 0, unreported_lost_ = 0;
+  std::vector<AudioOps::Done> drains_;  // Sink: answered when the ring played out.
+  std::thread clock_;
+};
+
+}  // namespace shoal::rdev
