@@ -23,7 +23,9 @@ namespace shoal::testing {
 namespace {
 
 const std::string kApps = SHOAL_APPS_DIR;
-const std::string kLife = kApps + "/life.wasm 30000 500 24";
+// Long enough to be moved four times also when a loaded machine makes the
+// moves slow and the generations fast.
+const std::string kLife = kApps + "/life.wasm 80000 500 24";
 
 class MigrateTest : public ::testing::Test {
  protected:
@@ -53,7 +55,7 @@ TEST_F(MigrateTest, LifeMovedAroundTheClusterPrintsWhatAnUnmovedRunPrints) {
   uint64_t reference = Start("node-c", kLife);
   ASSERT_EQ(cluster_->Shoal("wait --timeout 120 " + std::to_string(reference)).exit_code, 0);
   const std::string expected = Logs(reference);
-  ASSERT_NE(expected.find("gen 30000 "), std::string::npos) << expected;
+  ASSERT_NE(expected.find("gen 80000 "), std::string::npos) << expected;
 
   const std::string events = cluster_->dir() + "/events.txt";
   Background watch(std::string(SHOAL_BIN) + " events" + cluster_->ConnectionFlags(0), events);
@@ -102,7 +104,7 @@ TEST_F(MigrateTest, LifeMovedAroundTheClusterPrintsWhatAnUnmovedRunPrints) {
   Ran wait = cluster_->Shoal("wait --timeout 120 " + std::to_string(pid));
   EXPECT_EQ(wait.exit_code, 0) << wait.output;
   EXPECT_EQ(Logs(pid), expected);
-  ASSERT_TRUE(WaitForText(followed, "gen 30000 "))
+  ASSERT_TRUE(WaitForText(followed, "gen 80000 "))
       << ReadFile(followed)
       << Shell("grep -h 'pid " + std::to_string(pid) + "' " + cluster_->log(0) + " " +
                cluster_->log(1) + " " + cluster_->log(2))
