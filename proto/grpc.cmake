@@ -1,12 +1,9 @@
 # shoal_grpc_proto: the control plane's generated Protocol Buffers and gRPC
 # code (admin.proto, peer.proto). Kept in its own library because generated
 # gRPC code is slow to compile: editing the daemon never rebuilds it.
-find_package(Protobuf)
-find_package(gRPC CONFIG)
-if(NOT Protobuf_FOUND OR NOT gRPC_FOUND)
-  message(WARNING "protobuf or gRPC not found: shoald and the cluster CLI are not built")
-  return()
-endif()
+# deploy/install-deps installs both; a missing one fails the configure.
+find_package(Protobuf REQUIRED)
+find_package(gRPC CONFIG REQUIRED)
 
 set(SHOAL_GRPC_PROTOS ${CMAKE_CURRENT_SOURCE_DIR}/admin.proto ${CMAKE_CURRENT_SOURCE_DIR}/peer.proto)
 set(SHOAL_GRPC_OUT ${CMAKE_BINARY_DIR}/generated/proto)

@@ -24,7 +24,7 @@ void AddCheckpointCommand(CLI::App& app, ClientOptions& options, int& exit_code)
   auto pid = std::make_shared<uint64_t>(0);
   auto file = std::make_shared<std::string>();
   auto stop = std::make_shared<bool>(false);
-  sub->add_option("PID", *pid, "Process id")->required();
+  AddPidArgument(sub, *pid);
   sub->add_option("--file,-f", *file, "Image file to write")->required();
   sub->add_flag("--stop", *stop, "End the process once its image is taken");
   RunWithClient(sub, options, exit_code, [pid, file, stop](Client& client) {

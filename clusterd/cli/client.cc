@@ -1,10 +1,12 @@
 #include "clusterd/cli/client.h"
 
 #include <google/protobuf/util/json_util.h>
+#include <signal.h>
 #include <toml++/toml.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -12,6 +14,8 @@
 
 namespace shoal::cli {
 namespace {
+
+constexpr const char* kDefaultEndpoint = "127.0.0.1:7400";
 
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
@@ -54,7 +58,7 @@ int Resolve(ClientOptions& o, const char* command) {
       return kExitUsage;
     }
   }
-  if (o.endpoint.empty()) o.endpoint = "127.0.0.1:7400";
+  if (o.endpoint.empty()) o.endpoint = kDefaultEndpoint;
   if (o.token.empty() && !o.token_file.empty()) {
     if (!ReadFile(o.token_file, &o.token)) {
       std::fprintf(stderr, "shoal %s: cannot read token file %s\n", command, o.token_file.c_str());
@@ -63,6 +67,36 @@ int Resolve(ClientOptions& o, const char* command) {
     o.token = o.token.substr(0, o.token.find_first_of("\r\n"));
   }
   return 0;
+}
+
+// When sim/local-cluster runs a cluster (its pointer file names the
+// cluster's dir and a shoald there is alive), the sentence that tells a
+// user who forgot to load its exports how to; "" otherwise.
+std::string LocalClusterHint() {
+  std::string state = Env("XDG_STATE_HOME");
+  if (state.empty() && !Env("HOME").empty()) state = Env("HOME") + "/.local/state";
+  std::string dir, exports;
+  if (state.empty() || !ReadFile(state + "/shoal/local-cluster", &dir)) return "";
+  dir = dir.substr(0, dir.find_first_of("\r\n"));
+  if (!ReadFile(dir + "/exports", &exports)) return "";
+  std::error_code ignored;
+  bool alive = false;
+  for (const auto& node : std::filesystem::directory_iterator(dir, ignored)) {
+    std::string pid;
+    if (ReadFile((node.path() / "shoald.pid").string(), &pid) && std::atoi(pid.c_str()) > 0 &&
+        ::kill(std::atoi(pid.c_str()), 0) == 0) {
+      alive = true;
+    }
+  }
+  if (!alive) return "";
+  const std::string key = "SHOAL_ENDPOINT=";
+  size_t at = exports.find(key);
+  std::string endpoint =
+      at == std::string::npos
+          ? "?"
+          : exports.substr(at + key.size(), exports.find('\n', at) - at - key.size());
+  return "; a local cluster is running with its admin endpoint at " + endpoint +
+         ": load its settings with eval \"$(sim/local-cluster env --dir " + dir + ")\"";
 }
 
 }  // namespace
@@ -107,6 +141,7 @@ std::variant<std::unique_ptr<Client>, int> Client::Connect(const ClientOptions& 
   }
   std::unique_ptr<Client> client(new Client());
   client->endpoint_ = o.endpoint;
+  client->ca_ = o.insecure ? "" : o.ca;
   client->token_ = o.token;
   client->json_ = o.output == "json";
   client->command_ = command;
@@ -125,6 +160,12 @@ std::unique_ptr<grpc::ClientContext> Client::Context(
 int Client::Fail(const grpc::Status& status) const {
   std::string message = status.error_message();
   int code = kExitInternal;
+  shoal::admin::v1::Failure failure;
+  if (!status.error_details().empty() && failure.ParseFromString(status.error_details()) &&
+      failure.subject() != shoal::admin::v1::Failure::SUBJECT_UNSPECIFIED) {
+    std::fprintf(stderr, "shoal %s: %s\n", command_, message.c_str());
+    return ExitCodeForFailure(failure.subject(), static_cast<Status>(failure.kernel_status()));
+  }
   switch (status.error_code()) {
     case grpc::StatusCode::UNAUTHENTICATED:
     case grpc::StatusCode::PERMISSION_DENIED:
@@ -139,11 +180,20 @@ int Client::Fail(const grpc::Status& status) const {
       break;
     case grpc::StatusCode::UNAVAILABLE:
       code = kExitUnavailable;
-      if (message.rfind("node ", 0) != 0 &&
-          message.find("output of process") == std::string::npos) {
+      if (message.find("andshake") != std::string::npos) {
+        // TLS refused: say which CA was used and what to set.
+        message = "TLS handshake with shoald at " + endpoint_ + " failed, checked against " +
+                  (ca_.empty() ? std::string("the system's CA roots") : "the CA in " + ca_) + " (" +
+                  message +
+                  "); set --ca/SHOAL_CA to the CA that signed the node certificates "
+                  "(sim/local-cluster: build/local-cluster/certs/ca.pem), or --insecure for an "
+                  "--insecure-dev daemon";
+      } else if (message.rfind("node ", 0) != 0 &&
+                 message.find("output of process") == std::string::npos) {
         message = "cannot reach shoald at " + endpoint_ + " (" + message +
                   "); is it running? Check --endpoint/SHOAL_ENDPOINT, and --ca/SHOAL_CA for TLS "
                   "or --insecure for an --insecure-dev daemon";
+        if (endpoint_ == kDefaultEndpoint) message += LocalClusterHint();
       }
       break;
     case grpc::StatusCode::DEADLINE_EXCEEDED:

@@ -12,8 +12,8 @@
 #include <chrono>
 #include <memory>
 #include <optional>
-#include <variant>
 #include <string>
+#include <variant>
 
 #include "proto/admin.grpc.pb.h"
 
@@ -55,6 +55,7 @@ class Client {
  private:
   Client() = default;
   std::string endpoint_;
+  std::string ca_;  // The CA file used; empty: the system's roots.
   std::string token_;
   bool json_ = false;
   const char* command_ = "";

@@ -4,14 +4,22 @@
 #include <variant>
 
 #include "clusterd/cli/exit_codes.h"
+#include "clusterd/cli/strict_parse.h"
 
 namespace shoal::cli {
 
 namespace pb = shoal::admin::v1;
 
+void AddPidArgument(CLI::App* sub, uint64_t& pid) {
+  sub->add_option("PID", pid, "Process id")->required()->check(PositiveWholeNumber());
+}
+
 void RunWithClient(CLI::App* sub, ClientOptions& options, int& exit_code,
                    std::function<int(Client&)> body) {
-  sub->fallthrough();  // The root's connection options may follow the subcommand.
+  // The connection options are the subcommand's own too, so its --help
+  // shows them; given before the subcommand they still apply (fallthrough).
+  AddClientOptions(*sub, options);
+  sub->fallthrough();
   sub->callback([sub, &options, &exit_code, body] {
     auto connected = Client::Connect(options, sub->get_name().c_str());
     if (int* code = std::get_if<int>(&connected)) {

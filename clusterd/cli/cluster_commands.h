@@ -21,6 +21,11 @@ void AddRestoreCommand(CLI::App& app, ClientOptions& options, int& exit_code);
 void AddDevicesCommand(CLI::App& app, ClientOptions& options, int& exit_code);
 void AddMountCommands(CLI::App& app, ClientOptions& options, int& exit_code);
 void AddEventsCommand(CLI::App& app, ClientOptions& options, int& exit_code);
+// `completion bash|zsh`; add it last, as it lists the others.
+void AddCompletionCommand(CLI::App& app, int& exit_code);
+
+// Adds the required PID argument (a whole number of 1 or more).
+void AddPidArgument(CLI::App* sub, uint64_t& pid);
 
 // Makes `sub`'s callback connect and run `body`, whose result is the exit
 // code.

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "clusterd/cli/cluster_commands.h"
+#include "clusterd/cli/strict_parse.h"
 
 namespace shoal::cli {
 
@@ -24,10 +25,13 @@ void AddEventsCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
   CLI::App* sub = app.add_subcommand(
       "events", "Stream cluster events (nodes up, dead, processes) from every node");
   auto count = std::make_shared<uint64_t>(0);
-  sub->add_option("--count", *count, "Exit after N events (0: run until interrupted)");
+  sub->add_option("--count", *count, "Exit after N events (0: run until interrupted)")
+      ->check(WholeNumber());
   auto after = std::make_shared<uint64_t>(0);
   sub->add_option("--after", *after,
-                  "Resume: first the events after SEQ still held by the endpoint's node");
+                  "Resume: first the events after SEQ still held by the endpoint's node")
+      ->type_name("SEQ")
+      ->check(WholeNumber());
   RunWithClient(sub, options, exit_code, [count, after](Client& client) {
     auto context = client.Context(std::nullopt);
     pb::WatchRequest request;

@@ -5,6 +5,9 @@
 // above it) so they rarely collide with what small programs return.
 #pragma once
 
+#include "kernel/base/status.h"
+#include "proto/admin.pb.h"
+
 namespace shoal::cli {
 
 inline constexpr int kExitUsage = 64;        // Bad command line (EX_USAGE).
@@ -25,5 +28,10 @@ inline constexpr int kExitLost = 80;           // The process was lost with its 
 inline constexpr int kExitCannotMove = 81;     // It holds what cannot move (checkpoint).
 // From the program's run (kernel/wasi/run_main.h): 134 trap, 124 out of fuel,
 // 137 killed.
+
+// The one mapping from a kernel failure to shoal's exit code: for `run`
+// here (SUBJECT_SPAWN) and for the cluster's answers, whose status details
+// carry a Failure (admin.proto). kExitInternal for what it does not know.
+int ExitCodeForFailure(shoal::admin::v1::Failure::Subject subject, Status status);
 
 }  // namespace shoal::cli

@@ -10,7 +10,7 @@ namespace pb = shoal::admin::v1;
 void AddKillCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
   CLI::App* sub = app.add_subcommand("kill", "Stop a process");
   auto pid = std::make_shared<uint64_t>(0);
-  sub->add_option("PID", *pid, "Process id")->required();
+  AddPidArgument(sub, *pid);
   RunWithClient(sub, options, exit_code, [pid](Client& client) {
     pb::KillRequest request;
     request.set_pid(*pid);

@@ -8,7 +8,7 @@ void AddLogsCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
       "logs", "Print a process's console output (stdout to stdout, stderr to stderr)");
   auto pid = std::make_shared<uint64_t>(0);
   auto follow = std::make_shared<bool>(false);
-  sub->add_option("PID", *pid, "Process id")->required();
+  AddPidArgument(sub, *pid);
   sub->add_flag("-f,--follow", *follow, "Keep printing output until the process ends");
   RunWithClient(sub, options, exit_code,
                 [pid, follow](Client& client) { return StreamLogs(client, *pid, *follow); });

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "clusterd/cli/cluster_commands.h"
+#include "clusterd/cli/strict_parse.h"
 #include "kernel/base/byte_size.h"
 
 namespace shoal::cli {
@@ -63,11 +64,13 @@ void ShowProgress(const pb::MigrateProgress& progress) {
 void AddMigrateCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
   CLI::App* sub = app.add_subcommand("migrate", "Move a running process to another node, live");
   auto args = std::make_shared<MigrateArgs>();
-  sub->add_option("PID", args->pid, "Process id")->required();
+  AddPidArgument(sub, args->pid);
   sub->add_option("--to", args->to, "Destination node")->required();
   sub->add_option("--max-freeze-ms", args->max_freeze_ms,
                   "Refuse the move unless the process stands still at most this long "
-                  "(it is slowed while its memory is copied if need be)");
+                  "(it is slowed while its memory is copied if need be)")
+      ->type_name("MS")
+      ->check(WholeNumber());
   sub->add_flag("--stop-and-copy", args->stop_and_copy,
                 "Freeze first and send the whole image, with no pre-copy rounds");
   RunWithClient(sub, options, exit_code, [args](Client& client) {

@@ -35,9 +35,11 @@ void AddPsCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
     }
     Table table({"PID", "NODE", "STATE", "MOVES", "CPU", "FUEL", "COMMAND"});
     for (const pb::Process& p : response.processes()) {
-      std::string state = p.state() == pb::PROCESS_STATE_RUNNING ? "running"
-                          : p.has_exit()                         ? DescribeExit(p.exit())
-                                                                 : "ended";
+      // A trap's message can be long: `ps -o json` and `wait` show it.
+      std::string state = p.state() == pb::PROCESS_STATE_RUNNING         ? "running"
+                          : p.exit().kind() == pb::EXIT_KIND_TRAPPED ? "trapped"
+                          : p.has_exit()                             ? DescribeExit(p.exit())
+                                                                     : "ended";
       if (p.state() == pb::PROCESS_STATE_LOST) state = "lost";
       std::string command;
       for (const std::string& a : p.args()) command += (command.empty() ? "" : " ") + a;

@@ -9,10 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "clusterd/cli/exit_codes.h"
-#ifdef SHOAL_CLI_CLUSTER
 #include "clusterd/cli/client.h"
-#endif
+#include "clusterd/cli/exit_codes.h"
+#include "clusterd/cli/strict_parse.h"
 #include "kernel/base/byte_size.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/wasi/run_main.h"
@@ -35,25 +34,6 @@ wasi::Preopen ParseDir(const std::string& spec) {
   size_t colon = spec.find(':');
   if (colon == std::string::npos) return {spec, spec};
   return {spec.substr(0, colon), spec.substr(colon + 1)};
-}
-
-int ExitCodeFor(const Error& error) {
-  switch (error.status) {
-    case Status::kMalformed:
-    case Status::kInvalid:
-      return kExitBadModule;
-    case Status::kLinkError:
-      return kExitLinkError;
-    case Status::kNotFound:
-    case Status::kIoError:
-      return kExitNoDirectory;
-    case Status::kTrap:
-      return wasi::kTrapExitCode;
-    case Status::kNoMemory:
-      return kExitNoMemory;
-    default:
-      return kExitInternal;
-  }
 }
 
 // Runs the program as a process of a kernel started for this command, so it
@@ -88,7 +68,7 @@ int Run(const RunArgs& args, uint32_t page_cap, const std::vector<std::string>& 
   Result<kernel::SpawnResult> spawned = (*kernel)->Spawn(std::move(request));
   if (!spawned.ok()) {
     std::fprintf(stderr, "shoal run: %s: %s\n", path.c_str(), spawned.error().message.c_str());
-    return ExitCodeFor(spawned.error());
+    return ExitCodeForFailure(admin::v1::Failure::SUBJECT_SPAWN, spawned.error().status);
   }
   Result<kernel::ExitStatus> status = (*kernel)->Wait(spawned->pid);
   if (!status.ok()) {
@@ -104,7 +84,7 @@ int Run(const RunArgs& args, uint32_t page_cap, const std::vector<std::string>& 
 
 }  // namespace
 
-void AddRunCommand(CLI::App& app, int& exit_code, ClientOptions* cluster) {
+void AddRunCommand(CLI::App& app, int& exit_code, ClientOptions& cluster) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* run =
       app.add_subcommand("run", "Run a WASI program (wasm32-wasi) as a process of a local kernel");
@@ -124,27 +104,24 @@ void AddRunCommand(CLI::App& app, int& exit_code, ClientOptions* cluster) {
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false);
   run->add_option("--fuel", args->fuel, "Stop the program after N units of fuel (0: no limit)")
-      ->type_name("N");
+      ->type_name("N")
+      ->check(WholeNumber());
   run->add_option("--memory", args->memory,
                   "Cap the program's linear memory (64K, 256M, 2G; default 1G, at most 4G); a "
                   "module that starts with more is refused (exit 71), memory.grow past it fails")
       ->type_name("SIZE");
-  if (cluster != nullptr) {
-#ifdef SHOAL_CLI_CLUSTER
-    // Here too, since everything after MODULE.wasm is the program's.
-    AddClientOptions(*run, *cluster);
-#endif
-    run->add_option("--on", args->on,
-                    "Start it on this cluster node instead (prints its pid and returns)")
-        ->type_name("NODE");
-    run->add_flag("--remote-path", args->remote_path,
-                  "With --on: MODULE.wasm is a path on the node, not a local file");
-    run->add_flag("-f,--follow", args->follow,
-                  "With --on: print its output until it ends and exit with its code");
-  }
+  // Here too, since everything after MODULE.wasm is the program's.
+  AddClientOptions(*run, cluster);
+  run->add_option("--on", args->on,
+                  "Start it on this cluster node instead (prints its pid and returns)")
+      ->type_name("NODE");
+  run->add_flag("--remote-path", args->remote_path,
+                "With --on: MODULE.wasm is a path on the node, not a local file");
+  run->add_flag("-f,--follow", args->follow,
+                "With --on: print its output until it ends and exit with its code");
   // Everything from the module on is the program's: stop parsing there.
   run->prefix_command();
-  run->callback([run, args, &exit_code, cluster] {
+  run->callback([run, args, &exit_code, &cluster] {
     std::vector<std::string> command = run->remaining();
     if (command.empty()) {
       std::fprintf(stderr, "shoal run: missing MODULE.wasm (see shoal run --help)\n");
@@ -165,8 +142,8 @@ void AddRunCommand(CLI::App& app, int& exit_code, ClientOptions* cluster) {
       page_cap = *cap;
     }
     if (!args->on.empty()) {
-      exit_code = RunOnCluster(*cluster, {args->on, command, args->env, args->dirs, args->fuel,
-                                          memory_bytes, args->remote_path, args->follow});
+      exit_code = RunOnCluster(cluster, {args->on, command, args->env, args->dirs, args->fuel,
+                                         memory_bytes, args->remote_path, args->follow});
       return;
     }
     if (args->remote_path || args->follow) {

@@ -12,9 +12,8 @@ struct ClientOptions;
 
 // Adds the `run` subcommand to `app`. When it is chosen, parsing runs the
 // program and stores the exit code for `shoal` in `exit_code`, which must
-// outlive the parse. `cluster` (null when built without gRPC) is how
-// `--on NODE` reaches the cluster.
-void AddRunCommand(CLI::App& app, int& exit_code, ClientOptions* cluster);
+// outlive the parse. `cluster` is how `--on NODE` reaches the cluster.
+void AddRunCommand(CLI::App& app, int& exit_code, ClientOptions& cluster);
 
 // What `shoal run --on NODE` is asked to start.
 struct ClusterRun {

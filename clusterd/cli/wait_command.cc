@@ -3,6 +3,7 @@
 
 #include "clusterd/cli/cluster_commands.h"
 #include "clusterd/cli/exit_codes.h"
+#include "clusterd/cli/strict_parse.h"
 
 namespace shoal::cli {
 
@@ -13,9 +14,10 @@ void AddWaitCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
       "wait", "Wait for a process to end; exit with its exit code (80 if it was lost)");
   auto pid = std::make_shared<uint64_t>(0);
   auto timeout = std::make_shared<double>(0);
-  sub->add_option("PID", *pid, "Process id")->required();
+  AddPidArgument(sub, *pid);
   sub->add_option("--timeout", *timeout, "Give up after SECONDS (exit 75); 0: wait forever")
-      ->type_name("SECONDS");
+      ->type_name("SECONDS")
+      ->check(Seconds());
   RunWithClient(sub, options, exit_code, [pid, timeout](Client& client) {
     pb::WaitRequest request;
     request.set_pid(*pid);
@@ -24,6 +26,11 @@ void AddWaitCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
         *timeout > 0 ? std::optional(std::chrono::milliseconds(int64_t(*timeout * 1000)))
                      : std::nullopt);
     grpc::Status status = client.admin().Wait(context.get(), request, &response);
+    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && *timeout > 0) {
+      std::fprintf(stderr, "shoal wait: timed out after %g s; process %llu has not ended\n",
+                   *timeout, (unsigned long long)*pid);
+      return kExitTimeout;
+    }
     if (!status.ok()) return client.Fail(status);
     if (client.json()) {
       PrintJson(response);

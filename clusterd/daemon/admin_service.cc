@@ -21,14 +21,16 @@ constexpr auto kRelocateTimeout = std::chrono::seconds(5);
 
 }  // namespace
 
+grpc::Status AdminService::UnknownNode(const std::string& name) const {
+  std::string known;
+  for (const Member& x : p_.registry.Members()) known += (known.empty() ? "" : ", ") + x.name;
+  return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                      "unknown node '" + name + "' (known nodes: " + known + ")");
+}
+
 grpc::Status AdminService::Reachable(const std::string& name, Member* member) const {
   std::optional<Member> m = p_.registry.FindByName(name);
-  if (!m) {
-    std::string known;
-    for (const Member& x : p_.registry.Members()) known += (known.empty() ? "" : ", ") + x.name;
-    return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                        "unknown node '" + name + "' (known nodes: " + known + ")");
-  }
+  if (!m) return UnknownNode(name);
   if (m->state == MemberState::kDead) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                         "node '" + name + "' is dead; `shoal nodes` shows the live ones");
@@ -64,9 +66,7 @@ grpc::Status AdminService::GetNode(Ctx* context, const pb::GetNodeRequest* reque
                                    pb::Node* response) {
   return Guard(context, "GetNode", [&] {
     std::optional<Member> m = p_.registry.FindByName(request->name());
-    if (!m) {
-      return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown node '" + request->name() + "'");
-    }
+    if (!m) return UnknownNode(request->name());
     *response = ToProto(*m);
     return grpc::Status::OK;
   });
@@ -100,7 +100,7 @@ grpc::Status AdminService::ListProcesses(Ctx* context, const pb::ListProcessesRe
       p_.local.List(response);
     } else {
       std::optional<Member> m = p_.registry.FindByName(node);
-      if (!m) return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown node '" + node + "'");
+      if (!m) return UnknownNode(node);
       if (m->state != MemberState::kDead) {
         grpc::ClientContext forward;
         InheritDeadline(*context, forward, false);

@@ -72,6 +72,8 @@ class AdminService final : public shoal::admin::v1::Admin::Service {
   // Authenticates, runs `body`, counts the result.
   template <typename Body>
   grpc::Status Guard(Ctx* context, const char* method, Body body);
+  // NOT_FOUND for a name no member has, listing the members' names.
+  grpc::Status UnknownNode(const std::string& name) const;
   // The member called `name`, if it can take calls: NOT_FOUND for an
   // unknown name, UNAVAILABLE for a dead member.
   grpc::Status Reachable(const std::string& name, Member* member) const;

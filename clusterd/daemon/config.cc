@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "clusterd/version.h"
 #include "rdev/node_devices.h"
 
 namespace shoal::clusterd {
@@ -114,6 +115,7 @@ std::optional<int> ParseCommandLine(int argc, char** argv, DaemonConfig& config)
       "Security: admin calls need TLS and 'authorization: Bearer <token>'; --insecure-dev\n"
       "turns both off and is refused unless every address is loopback. deploy/gen-certs\n"
       "makes a CA, node certificates and a token. See docs/daemon.md.");
+  app.set_version_flag("--version", VersionLine("shoald"), "Print the version and git commit");
   app.add_option("--config", config.config_file, "TOML configuration file")->type_name("FILE");
   app.add_option("--node-name", config.node_name, "This node's name, unique in the cluster");
   app.add_option("--node-id", config.node_id,

@@ -3,6 +3,8 @@
 #include <grpcpp/support/sync_stream.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
@@ -37,8 +39,12 @@ grpc::Status LocalProcesses::Spawn(const pb::SpawnRequest& request, pb::SpawnRes
   } else if (request.module_case() == pb::SpawnRequest::kModulePath) {
     std::ifstream in(request.module_path(), std::ios::binary);
     if (!in) {
+      pb::Failure failure;
+      failure.set_subject(pb::Failure::SUBJECT_MODULE_FILE);
       return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                          "cannot read module " + request.module_path() + " on node " + self_);
+                          "cannot read module " + request.module_path() + " on node " + self_ +
+                              ": " + std::strerror(errno),
+                          failure.SerializeAsString());
     }
     spec.module_bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     default_name = request.module_path();
@@ -61,7 +67,8 @@ grpc::Status LocalProcesses::Spawn(const pb::SpawnRequest& request, pb::SpawnRes
           remote_(p.node(), p.host_path(), Clock::now() + kRemoteDirectoryTimeout);
       if (!dir.ok()) {
         return ToGrpc(dir.error(),
-                      "node " + self_ + " cannot preopen " + p.node() + ":" + p.host_path());
+                      "node " + self_ + " cannot preopen " + p.node() + ":" + p.host_path(),
+                      pb::Failure::SUBJECT_REMOTE_DIRECTORY);
       }
       preopen.directory = std::move(dir).value();
       preopen.host_path = p.node() + ":" + p.host_path();
@@ -75,10 +82,14 @@ grpc::Status LocalProcesses::Spawn(const pb::SpawnRequest& request, pb::SpawnRes
   Result<uint64_t> pid = pids_.Next();
   if (!pid.ok()) return ToGrpc(pid.error(), "cannot allocate a pid on node " + self_);
   spec.pid = *pid;
+  // argv[0] names the module in messages, as `shoal run` does locally.
+  const std::string name = request.args().empty() ? default_name : request.args(0);
   VoidResult spawned = host_.Spawn(std::move(spec));
-  if (!spawned.ok()) return ToGrpc(spawned.error(), "cannot start the module on node " + self_);
-  spdlog::info("spawned pid {} ({})", *pid,
-               request.args().empty() ? default_name : request.args(0));
+  if (!spawned.ok()) {
+    return ToGrpc(spawned.error(), "cannot start " + name + " on node " + self_,
+                  pb::Failure::SUBJECT_SPAWN);
+  }
+  spdlog::info("spawned pid {} ({})", *pid, name);
   response->set_pid(*pid);
   response->set_node(self_);
   return grpc::Status::OK;

@@ -1,5 +1,6 @@
 // shoald: the Shoal node daemon. Parses its configuration, starts a Daemon
 // and runs until SIGINT or SIGTERM, then stops cleanly (exit 0).
+#include <grpc/support/log.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -7,6 +8,20 @@
 
 #include "clusterd/daemon/config.h"
 #include "clusterd/daemon/daemon.h"
+
+namespace {
+
+// gRPC's own log lines (a peer's failed TLS handshake, say) as records of
+// the daemon's log, at the matching level, instead of raw lines on stderr.
+void LogGrpcLine(gpr_log_func_args* args) {
+  spdlog::level::level_enum level = args->severity == GPR_LOG_SEVERITY_ERROR ? spdlog::level::err
+                                    : args->severity == GPR_LOG_SEVERITY_INFO
+                                        ? spdlog::level::info
+                                        : spdlog::level::debug;
+  spdlog::log(level, "grpc: {} ({}:{})", args->message, args->file, args->line);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   shoal::clusterd::DaemonConfig config;
@@ -22,6 +37,7 @@ int main(int argc, char** argv) {
   // Structured: one key=value record per line, on stderr.
   spdlog::set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l node=" + config.node_name + " msg=\"%v\"",
                       spdlog::pattern_time_type::utc);
+  gpr_set_log_function(LogGrpcLine);
 
   // Signals are taken synchronously by sigwait below, not by handlers, so
   // every thread started from here on has them blocked.

@@ -77,7 +77,7 @@ pb::Node ToProto(const Member& m) {
   return out;
 }
 
-grpc::Status ToGrpc(const Error& error, const std::string& context) {
+grpc::Status ToGrpc(const Error& error, const std::string& context, pb::Failure::Subject subject) {
   grpc::StatusCode code = grpc::StatusCode::INTERNAL;
   switch (error.status) {
     case Status::kMalformed:
@@ -114,7 +114,11 @@ grpc::Status ToGrpc(const Error& error, const std::string& context) {
     default:
       break;
   }
-  return grpc::Status(code, context.empty() ? error.message : context + ": " + error.message);
+  pb::Failure failure;
+  failure.set_subject(subject);
+  failure.set_kernel_status(static_cast<int32_t>(error.status));
+  return grpc::Status(code, context.empty() ? error.message : context + ": " + error.message,
+                      failure.SerializeAsString());
 }
 
 }  // namespace shoal::clusterd

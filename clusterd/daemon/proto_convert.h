@@ -18,6 +18,8 @@ shoal::admin::v1::NodeState ToProto(MemberState state);
 
 // kMalformed / kInvalid / kLinkError → INVALID_ARGUMENT, kNotFound →
 // NOT_FOUND, and so on; the message is kept and prefixed with `context`.
-grpc::Status ToGrpc(const Error& error, const std::string& context = "");
+grpc::Status ToGrpc(
+    const Error& error, const std::string& context = "",
+    shoal::admin::v1::Failure::Subject subject = shoal::admin::v1::Failure::SUBJECT_UNSPECIFIED);
 
 }  // namespace shoal::clusterd

@@ -382,7 +382,7 @@ Result<std::unique_ptr<PreparedProcess>> Kernel::Prepare(RestoreRequest request)
   if (image.start_pending) {
     std::optional<vm::Extern> start = process->instance_->GetExport("_start");
     if (!start || start->kind != vm::ExternKind::kFunc) {
-      return MakeError(Status::kNotFound, "the module exports no _start function");
+      return MakeError(Status::kLinkError, "the module exports no _start function");
     }
     process->entry_after_start_ = start->addr;
   }

@@ -211,7 +211,7 @@ Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
 
   std::optional<vm::Extern> start = process->instance_->GetExport("_start");
   if (!start || start->kind != vm::ExternKind::kFunc) {
-    return MakeError(Status::kNotFound, "the module exports no _start function");
+    return MakeError(Status::kLinkError, "the module exports no _start function");
   }
   if (std::optional<vm::FuncAddr> module_start = process->instance_->start_function()) {
     TRY(process->thread_->Call(*module_start, {}));

@@ -1,6 +1,7 @@
 #include "kernel/wasi/errno.h"
 
 #include <cerrno>
+#include <cstring>
 
 #include "kernel/object/errno_result.h"
 
@@ -92,5 +93,13 @@ Errno ErrnoFromHost(int host_errno) {
 }
 
 Errno LastHostErrno() { return ErrnoFromHost(errno); }
+
+std::string ErrnoDescription(Errno err) {
+  constexpr int kHostErrnoLimit = 200;  // Linux's errnos end below 140.
+  for (int host = 1; host < kHostErrnoLimit; ++host) {
+    if (ErrnoFromHost(host) == err) return std::strerror(host);
+  }
+  return "WASI errno " + std::to_string(int(err));
+}
 
 }  // namespace shoal::wasi

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cassert>
+#include <string>
 
 #include "kernel/base/value_or.h"
 #include "kernel/wasi/wasi_abi.h"
@@ -27,6 +28,10 @@ Errno ErrnoFromHost(int host_errno);
 
 // Returns the WASI errno for the current host errno.
 Errno LastHostErrno();
+
+// Words for a WASI errno, for messages people read: the host's strerror of
+// the first host errno that maps to it ("No such file or directory").
+std::string ErrnoDescription(Errno err);
 
 }  // namespace shoal::wasi
 

@@ -59,7 +59,7 @@ Result<RunOutcome> RunWasiMain(std::span<const uint8_t> module_bytes, WasiConfig
   vm::Instance* instance = TRY(vm::Instance::Instantiate(store, compiled, imports));
   std::optional<vm::Extern> start = instance->GetExport("_start");
   if (!start || start->kind != vm::ExternKind::kFunc) {
-    return MakeError(Status::kNotFound, "the module exports no _start function");
+    return MakeError(Status::kLinkError, "the module exports no _start function");
   }
 
   vm::Thread thread(store);

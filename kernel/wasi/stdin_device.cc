@@ -26,8 +26,7 @@ void StdinDevice::ReadAsync(size_t max_bytes, ReadDone done) {
   ErrnoOr<size_t> n = ReadInto(bytes);
   if (!n.ok()) {
     if (n.error() == Errno::kAgain) return done(MakeError(Status::kShouldWait, "no input yet"));
-    return done(MakeError(Status::kIoError,
-                          "stdin read failed (WASI errno " + std::to_string(int(n.error())) + ")"));
+    return done(MakeError(Status::kIoError, "stdin read failed: " + ErrnoDescription(n.error())));
   }
   bytes.resize(n.value());
   done(std::move(bytes));

@@ -73,8 +73,8 @@ Result<std::unique_ptr<WasiProcess>> WasiProcess::Create(WasiConfig config) {
     auto dir = HostDirectory::OpenHost(preopen.host_path, c.file_io);
     if (!dir.ok()) {
       Status status = dir.error() == Errno::kNoent ? Status::kNotFound : Status::kIoError;
-      return MakeError(status, "cannot open directory '" + preopen.host_path + "' (WASI errno " +
-                                   std::to_string(int(dir.error())) + ")");
+      return MakeError(status, "cannot open directory '" + preopen.host_path +
+                                   "': " + ErrnoDescription(dir.error()));
     }
     Descriptor d{std::move(dir).value(), kDirectoryRights, kDirectoryRights | kFileRights,
                  preopen.guest_path};

@@ -168,7 +168,7 @@ TEST_F(ClusterTest, BadRequestsGetPreciseErrors) {
   Shell("printf 'not wasm' > " + cluster_->dir() + "/junk.wasm");
   Ran junk = cluster_->Shoal("run --on node-b " + cluster_->dir() + "/junk.wasm");
   EXPECT_EQ(junk.exit_code, 65) << junk.output;
-  EXPECT_NE(junk.output.find("cannot start the module on node node-b"), std::string::npos)
+  EXPECT_NE(junk.output.find("junk.wasm on node node-b: "), std::string::npos)
       << junk.output;
   EXPECT_NE(junk.output.find("magic header"), std::string::npos) << junk.output;
 
