@@ -1,5 +1,7 @@
 #include "kernel/remote/socket_buffer.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -14,6 +16,25 @@ class BufferedStream final : public ForwardingStream {
   explicit BufferedStream(kj::Own<kj::AsyncIoStream> inner)
       : ForwardingStream(kj::mv(inner)), in_(kSocketBufferBytes) {
     filling_.reserve(kSocketBufferBytes);
+  }
+
+  ~BufferedStream() noexcept(false) {
+    // A caller was told these bytes are written, and may close right after
+    // (the data plane's "drop this one" before it drops the connection):
+    // hand them to the socket now, as far as it takes them without waiting,
+    // as the socket would have held them had they gone straight to it. Not
+    // while a write is out (sending_): how much of it went is unknown, and
+    // what follows it must not overtake it.
+    if (!sending_.empty() || filling_.empty()) return;
+    KJ_IF_MAYBE (fd, inner().getFd()) {
+      size_t at = 0;
+      while (at < filling_.size()) {
+        ssize_t n =
+            ::send(*fd, filling_.data() + at, filling_.size() - at, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n <= 0) break;  // Full or gone: what is left is lost with the stream.
+        at += size_t(n);
+      }
+    }
   }
 
   kj::Promise<size_t> tryRead(void* buffer, size_t min_bytes, size_t max_bytes) override {

@@ -90,6 +90,16 @@ TEST(SocketBufferTest, ShutdownComesAfterTheBufferedBytes) {
   EXPECT_EQ(text, "hello");
 }
 
+TEST(SocketBufferTest, BytesWrittenJustBeforeTheStreamGoesStillArrive) {
+  kj::AsyncIoContext io = kj::setupAsyncIo();
+  kj::TwoWayPipe pipe = io.provider->newTwoWayPipe();
+  kj::Own<kj::AsyncIoStream> writer = WithSocketBuffer(kj::mv(pipe.ends[0]));
+  writer->write("D", 1).wait(io.waitScope);  // Buffered, the flush not yet run.
+  writer = nullptr;                          // Closed at once, as a dropped connection.
+  kj::String text = pipe.ends[1]->readAllText().wait(io.waitScope);
+  EXPECT_EQ(text, "D");
+}
+
 TEST(SocketBufferTest, AWriteToAClosedPeerFailsTheLaterWrites) {
   kj::AsyncIoContext io = kj::setupAsyncIo();
   kj::TwoWayPipe pipe = io.provider->newTwoWayPipe();
