@@ -15,10 +15,13 @@
 
 namespace shoal::kernel::remote {
 
-// Bytes of streaming calls in flight per connection: 16 channel messages of
-// 64 KiB. The receiving side bounds what it holds itself (a channel proxy's
-// inbox), so this only decides how much the link may carry unanswered.
-inline constexpr size_t kStreamWindow = 1 << 20;
+// Bytes of streaming calls in flight per connection: 64 channel messages of
+// 64 KiB, or four of a migration's 1 MiB page batches. A window of one batch
+// let only one cross at a time: the source waited a round trip, and the
+// destination's applying of the pages, before it encoded the next. The
+// receiving side bounds what it holds itself (a channel proxy's inbox), so
+// this only decides how much the link may carry unanswered.
+inline constexpr size_t kStreamWindow = 4 << 20;
 
 kj::Own<kj::AsyncIoStream> WithStreamWindow(kj::Own<kj::AsyncIoStream> stream);
 

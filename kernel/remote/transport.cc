@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "kernel/remote/names.h"
+#include "kernel/remote/socket_buffer.h"
 
 namespace shoal::kernel::remote {
 namespace {
@@ -198,6 +199,7 @@ kj::Promise<Result<PeerStream>> Transport::Handshake(kj::AuthenticatedStream acc
                  return PeerStream{kj::mv(stream), std::move(name).value()};
                });
   } else {
+    accepted.stream = WithSocketBuffer(kj::mv(accepted.stream));
     done = tls_->context->wrapServer(kj::mv(accepted)).then([](kj::AuthenticatedStream s) -> R {
       auto* identity = dynamic_cast<kj::TlsPeerIdentity*>(s.peerIdentity.get());
       if (identity == nullptr || !identity->hasCertificate()) {
@@ -287,7 +289,7 @@ kj::Promise<Result<PeerStream>> Transport::ProveServer(kj::Own<kj::AsyncIoStream
   using R = Result<PeerStream>;
   std::string who = "node " + expected + " at " + address;
   if (tls_) {
-    return tls_->context->wrapClient(kj::mv(stream), expected)
+    return tls_->context->wrapClient(WithSocketBuffer(kj::mv(stream)), expected)
         .then(
             [expected](kj::Own<kj::AsyncIoStream> secured) -> kj::Promise<R> {
               return R(PeerStream{kj::mv(secured), expected});
