@@ -191,7 +191,7 @@ TEST_P(AudioSourceRemoteTest, AProxyOfAStartedSessionGoesOnStreamingIt) {
   // The first frames read where the session stands...
   Result<AudioRead> before = NextRead(**session, 240 * 4);
   ASSERT_TRUE(before.ok()) << before.error().message;
-  uint64_t n = before->bytes.size() / 4;
+  uint64_t n = before->lost + before->bytes.size() / 4;
   // ...then, as a migration does, the started session's handle crosses and
   // the stream continues through the proxy, sample for sample.
   Ref<AudioOps> moved = ProxyOf<AudioOps>(*session);
