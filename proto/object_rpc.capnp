@@ -268,3 +268,51 @@ interface Camera extends(Object) {
   start @2 (sink :CameraSink) -> (outcome :Outcome, subscription :Subscription);
   stop @3 () -> (outcome :Outcome);  # kRead.
 }
+
+# An audio session (rdev/audio.h): one per opened handle.
+struct AudioConfig {
+  format @0 :UInt8;  # shoal::rdev::SampleFormat
+  rate @1 :UInt32;
+  channels @2 :UInt32;
+  periodFrames @3 :UInt32;
+  bufferPeriods @4 :UInt32;
+}
+
+struct AudioInfo {
+  name @0 :Text;
+  driver @1 :Text;
+  direction @2 :UInt8;  # shoal::rdev::AudioDirection
+  formats @3 :List(UInt8);
+  rates @4 :List(UInt32);
+  maxChannels @5 :UInt32;
+  config @6 :AudioConfig;
+}
+
+# Underruns and overruns travel here and in a read's `lost`: nothing is
+# dropped without being counted.
+struct AudioStatus {
+  started @0 :Bool;
+  busy @1 :Bool;
+  frames @2 :UInt64;
+  queuedFrames @3 :UInt64;
+  latencyNs @4 :UInt64;
+  xruns @5 :UInt64;
+  framesLost @6 :UInt64;
+}
+
+# Every operation is one call on the device's node, so the ring that paces
+# the stream is the device's own and the wire adds one round trip (tens of
+# microseconds on loopback) to a period, far inside a 5 ms period: a second
+# ring on the holder's side would add its whole depth to the latency.
+# kShouldWait travels as an outcome and the holder parks on the mirrored
+# kWritable or kReadable.
+interface Audio extends(Object) {
+  info @0 () -> (outcome :Outcome, info :AudioInfo);
+  status @1 () -> (outcome :Outcome, status :AudioStatus);
+  configure @2 (config :AudioConfig) -> (outcome :Outcome);  # kManage.
+  start @3 () -> (outcome :Outcome);  # kWrite on a sink, kRead on a source.
+  stop @4 () -> (outcome :Outcome);   # As start.
+  drain @5 () -> (outcome :Outcome);  # As start; a sink only.
+  write @6 (bytes :Data) -> (outcome :Outcome, frames :UInt64);  # kWrite.
+  read @7 (maxBytes :UInt64) -> (outcome :Outcome, bytes :Data, lost :UInt64);  # kRead.
+}

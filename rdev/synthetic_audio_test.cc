@@ -10,10 +10,14 @@
 #include <thread>
 
 #include "kernel/object/object_test_support.h"
+#include "rdev/audio_test_support.h"
 
 namespace shoal::rdev {
 namespace {
 
+using audio_test::ReadWav;
+using audio_test::ToneFrames;
+using audio_test::Wav;
 using kernel::Signals;
 using std::chrono::steady_clock;
 
@@ -47,18 +51,6 @@ bool WaitUntil(Predicate done) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return done();
-}
-
-// The frames of the tone from sample `first` on, as the source stores them.
-std::vector<uint8_t> ToneFrames(uint64_t first, size_t frames, const AudioConfig& config,
-                                uint32_t hz = kDefaultToneHz) {
-  std::vector<uint8_t> bytes;
-  for (uint64_t n = first; n < first + frames; ++n) {
-    std::vector<uint8_t> sample = ToneSample(n, hz, config.rate, config.format);
-    for (uint32_t c = 0; c < config.channels; ++c)
-      bytes.insert(bytes.end(), sample.begin(), sample.end());
-  }
-  return bytes;
 }
 
 // Reads `frames` frames from a started tone source, checking every sample
@@ -206,40 +198,6 @@ TEST(ToneSourceTest, UnplugWakesAReaderWithPeerClosed) {
   EXPECT_EQ(tone->OpenSession().error().status, Status::kPeerClosed);
   EXPECT_EQ(source->Status().error().status, Status::kPeerClosed);
   tone->Unplug();  // Idempotent.
-}
-
-// A WAV file as the sink writes it, read back field by field.
-struct Wav {
-  uint16_t format_tag = 0, channels = 0, bits = 0;
-  uint32_t rate = 0;
-  std::vector<uint8_t> data;
-};
-
-uint32_t Le(const std::vector<uint8_t>& b, size_t at, size_t bytes) {
-  uint32_t value = 0;
-  for (size_t i = 0; i < bytes; ++i) value |= uint32_t(b[at + i]) << (8 * i);
-  return value;
-}
-
-std::optional<Wav> ReadWav(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<uint8_t> b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (b.size() < 44 || std::memcmp(b.data(), "RIFF", 4) != 0 ||
-      std::memcmp(&b[8], "WAVEfmt ", 8) != 0 || std::memcmp(&b[36], "data", 4) != 0 ||
-      Le(b, 4, 4) != b.size() - 8 || Le(b, 40, 4) != b.size() - 44 || Le(b, 16, 4) != 16) {
-    return std::nullopt;
-  }
-  Wav wav;
-  wav.format_tag = uint16_t(Le(b, 20, 2));
-  wav.channels = uint16_t(Le(b, 22, 2));
-  wav.rate = Le(b, 24, 4);
-  wav.bits = uint16_t(Le(b, 34, 2));
-  if (Le(b, 28, 4) != wav.rate * wav.channels * wav.bits / 8 ||
-      Le(b, 32, 2) != wav.channels * wav.bits / 8u) {
-    return std::nullopt;
-  }
-  wav.data.assign(b.begin() + 44, b.end());
-  return wav;
 }
 
 class WavSinkTest : public ::testing::Test {

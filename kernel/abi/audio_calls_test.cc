@@ -9,12 +9,14 @@
 #include "kernel/base/temp_dir.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/proc/proc_test_support.h"
+#include "rdev/audio_test_support.h"
 #include "rdev/synthetic_audio.h"
 
 namespace shoal::kernel {
 namespace {
 
 using namespace testing;  // The kernel test helpers (proc_test_support.h).
+using rdev::audio_test::ToneAppSample;
 
 class AudioCallsTest : public ::testing::Test {
  protected:
@@ -41,14 +43,6 @@ std::string FileText(const std::string& path) {
 
 int16_t SampleAt(const std::string& wav, size_t index) {
   return int16_t(uint8_t(wav[44 + 2 * index]) | uint8_t(wav[45 + 2 * index]) << 8);
-}
-
-// Sample n of apps/tone.c at 48 kHz: Bhaskara's rational sine in integers.
-int16_t ToneAppSample(uint64_t n, uint32_t hz) {
-  int64_t half = 24000, p = int64_t(n * hz % 48000);
-  int64_t q = p % half, x = q * (half - q);
-  int64_t value = 16384 * 16 * x / (5 * half * half - 4 * x);
-  return int16_t(p < half ? value : -value);
 }
 
 TEST_F(AudioCallsTest, GuestSeesBadStateRightsAndWritesExactSamples) {

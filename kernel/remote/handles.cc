@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "kernel/remote/audio_proxy.h"
 #include "kernel/remote/object_server.h"
 #include "kernel/remote/outcome.h"
 #include "kernel/remote/process_proxy.h"
@@ -33,6 +34,8 @@ kj::Own<ServerBase> NewServer(const std::shared_ptr<Link>& link, Ref<KernelObjec
       return NewSpawnerServer(link, std::move(object), rights);
     case ObjectType::kCamera:
       return NewCameraServer(link, std::move(object), rights);
+    case ObjectType::kAudio:
+      return NewAudioServer(link, std::move(object), rights);
   }
   return {};
 }
@@ -60,6 +63,8 @@ Ref<KernelObject> NewProxy(ObjectType type, const std::shared_ptr<Link>& link,
       return NewSpawnerProxy(link, kj::mv(capability));
     case ObjectType::kCamera:
       return NewCameraProxy(link, kj::mv(capability));
+    case ObjectType::kAudio:
+      return NewAudioProxy(link, kj::mv(capability));
   }
   return nullptr;
 }
@@ -125,6 +130,11 @@ kj::Promise<Result<HandleEntry>> ImportHandle(const std::shared_ptr<Link>& link,
                                              std::string(ObjectTypeName(ObjectType(type)))));
             }
             HandleEntry entry{proxy, Rights(rights)};
+            if (type == uint8_t(ObjectType::kAudio)) {
+              return WhenAudioProxyKnown(*proxy).then([entry = std::move(entry)]() mutable {
+                return Result<HandleEntry>(std::move(entry));
+              });
+            }
             if (type != uint8_t(ObjectType::kProcess)) return Result<HandleEntry>(std::move(entry));
             return WhenProcessProxyKnown(*proxy).then([entry = std::move(entry)]() mutable {
               return Result<HandleEntry>(std::move(entry));

@@ -10,9 +10,10 @@
 // its stdio descriptors view (stdin device, two consoles: 0x10001..0x10003),
 // its startup channel (0x10004) and, opened through its namespace,
 // /dev/null, /dev/zero and /dev/random (0x10005..0x10007), and a session of
-// a synthetic camera opened through its provider (0x10008), so device, camera and
-// fd <-> handle calls reach real objects without the fuzzer first having to
-// spell a path in memory.
+// a synthetic camera opened through its provider (0x10008), and a session of a
+// synthetic tone source (0x10009), so device, camera, audio and fd <-> handle
+// calls reach real objects without the fuzzer first having to spell a path in
+// memory.
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -23,6 +24,7 @@
 #include "kernel/abi/abi.h"
 #include "kernel/object/channel.h"
 #include "kernel/proc/kernel.h"
+#include "rdev/synthetic_audio.h"
 #include "rdev/synthetic_camera.h"
 
 namespace {
@@ -40,6 +42,7 @@ struct Fixture {
   Ref<Channel> peer;
   std::shared_ptr<Process> process;
   std::shared_ptr<shoal::rdev::SyntheticCamera> camera = shoal::rdev::SyntheticCamera::Create();
+  std::shared_ptr<shoal::rdev::LocalAudioDevice> tone = shoal::rdev::CreateToneSource();
 };
 
 Fixture& Get() {
@@ -62,6 +65,8 @@ Fixture& Get() {
     HandleEntry camera =
         f->camera->provider()->Open("", DefaultRights(ObjectType::kCamera)).value();
     (void)f->process->handles().Add(std::move(camera.object), camera.rights).value();
+    HandleEntry tone = f->tone->provider()->Open("", DefaultRights(ObjectType::kAudio)).value();
+    (void)f->process->handles().Add(std::move(tone.object), tone.rights).value();
     return f;
   }();
   return *fixture;
