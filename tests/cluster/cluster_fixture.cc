@@ -69,6 +69,17 @@ bool WaitForText(const std::string& path, const std::string& text) {
   return WaitUntil([&] { return ReadFile(path).find(text) != std::string::npos; });
 }
 
+bool PortFree(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sa.sin_port = htons(uint16_t(port));
+  bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+  ::close(fd);
+  return free;
+}
+
 int FreePort() {
   // Below Linux's ephemeral range (32768-60999 by default): a port the
   // kernel handed out once may be reused as the source port of some test's
@@ -84,14 +95,7 @@ int FreePort() {
   for (int attempt = 0; attempt < kSlice; ++attempt) {
     int port = base + (next++ % kSlice);
     if (!given.insert(port).second) continue;
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    sa.sin_port = htons(uint16_t(port));
-    bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
-    ::close(fd);
-    if (free) return port;
+    if (PortFree(port)) return port;
   }
   ADD_FAILURE() << "no free port left in " << base << "-" << base + kSlice - 1;
   return 0;

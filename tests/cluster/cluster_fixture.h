@@ -34,6 +34,9 @@ class Background {
   pid_t pid_ = 0;
 };
 
+// Whether 127.0.0.1:`port` can be bound now.
+bool PortFree(int port);
+
 // The contents of `path` ("" when it cannot be read).
 std::string ReadFile(const std::string& path);
 
