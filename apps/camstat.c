@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
   int32_t r;
   if (argc == 4 && (r = shoal_camera_configure(cam, wanted.format, wanted.width, wanted.height,
                                                wanted.rate_num, wanted.rate_den)) < 0) {
-    fprintf(stderr, "camstat: cannot set mode \"%s\": %d\n", argv[3], r);
+    fprintf(stderr, "camstat: cannot set mode \"%s\": %d (%s)\n", argv[3], r, shoal_status_text(r));
     return 3;
   }
   camera_mode_t mode;
@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
   uint64_t* latency_ns = malloc(sizeof(uint64_t) * (size_t)n);
   if (frame == NULL || latency_ns == NULL) return 3;
   if ((r = shoal_camera_start(cam)) < 0) {
-    fprintf(stderr, "camstat: camera_start: %d\n", r);
+    fprintf(stderr, "camstat: camera_start: %d (%s)\n", r, shoal_status_text(r));
     return 3;
   }
   uint64_t lost = 0, bad_stamps = 0, previous = 0, first_ns = 0, last_ns = 0;

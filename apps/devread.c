@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   int32_t r = shoal_namespace_open(path, (uint32_t)strlen(path),
                                    SHOAL_RIGHT_READ | SHOAL_RIGHT_WAIT, &device);
   if (r < 0) {
-    printf("devread: cannot open %s: %d\n", path, r);
+    printf("devread: cannot open %s: %d (%s)\n", path, r, shoal_status_text(r));
     return 2;
   }
   static unsigned char buffer[4096];
@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
     uint32_t observed = 0;
     r = shoal_object_wait_one(device, SHOAL_SIGNAL_PEER_CLOSED, SHOAL_NO_DEADLINE, &observed);
     r = shoal_device_read(device, SHOAL_WAIT, buffer, 1);
-    printf("devread: %s is peer closed; a read answers %d\n", path, r);
+    printf("devread: %s is peer closed; a read answers %d (%s)\n", path, r, shoal_status_text(r));
   }
   return 0;
 }

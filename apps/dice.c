@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
   shoal_handle_t random, null;
   int32_t r = open_path("/dev/random", SHOAL_RIGHT_READ | SHOAL_RIGHT_WAIT, &random);
   if (r < 0) {
-    printf("dice: cannot open /dev/random: %d\n", r);
+    printf("dice: cannot open /dev/random: %d (%s)\n", r, shoal_status_text(r));
     return 2;
   }
   char description[256];

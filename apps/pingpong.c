@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
   if (shoal_channel_create(ends) < 0) return 1;
   int32_t proc = spawn_self_on(node, module, len, argv[0], "child", NULL, &ends[1], 1);
   if (proc < 0) {
-    fprintf(stderr, "pingpong: spawn%s%s failed: %d\n", node ? " on " : "", node ? node : "", proc);
+    fprintf(stderr, "pingpong: spawn%s%s failed: %d (%s)\n", node ? " on " : "", node ? node : "",
+            proc, shoal_status_text(proc));
     return 1;
   }
   uint32_t value = 0;
@@ -53,7 +54,8 @@ int main(int argc, char** argv) {
     if (r < 0) {
       /* The child ended, or its node went away (-19, peer gone, reads as
        * peer-closed on the channel). */
-      fprintf(stderr, "pingpong: round %d: the channel to the child failed: %d\n", i, r);
+      fprintf(stderr, "pingpong: round %d: the channel to the child failed: %d (%s)\n", i, r,
+              shoal_status_text(r));
       return 1;
     }
     value++;

@@ -39,8 +39,7 @@ static int consumer(void) {
     sum += v;
     count++;
   }
-  printf("consumer: %llu values, sum %llu\n", (unsigned long long)count,
-         (unsigned long long)sum);
+  printf("consumer: %llu values, sum %llu\n", (unsigned long long)count, (unsigned long long)sum);
   if (shoal_channel_write(report, &sum, sizeof sum, NULL, 0) < 0) return 4;
   return 0;
 }

@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   }
   int32_t r = shoal_audio_configure(audio, SHOAL_AUDIO_S16, kRate, kChannels, kPeriod, kPeriods);
   if (r < 0 || (r = shoal_audio_start(audio)) < 0) {
-    fprintf(stderr, "record: cannot start %s: %d\n", argv[1], r);
+    fprintf(stderr, "record: cannot start %s: %d (%s)\n", argv[1], r, shoal_status_text(r));
     return 3;
   }
   static uint8_t buf[kPeriod * kPeriods * kChannels * 2];
@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
     r = shoal_audio_read(audio, SHOAL_WAIT, buf, want < sizeof buf ? (uint32_t)want : sizeof buf,
                          &lost_now);
     if (r < 0) {
-      fprintf(stderr, "record: read failed: %d\n", r);
+      fprintf(stderr, "record: read failed: %d (%s)\n", r, shoal_status_text(r));
       return 3;
     }
     lost += lost_now;

@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
   int32_t r;
   if (argc == 4 && (r = shoal_camera_configure(cam, mode.format, mode.width, mode.height,
                                                mode.rate_num, mode.rate_den)) < 0) {
-    fprintf(stderr, "snapshot: cannot set mode \"%s\": %d\n", argv[3], r);
+    fprintf(stderr, "snapshot: cannot set mode \"%s\": %d (%s)\n", argv[3], r,
+            shoal_status_text(r));
     return 3;
   }
   static char info[4096];
@@ -69,7 +70,7 @@ int main(int argc, char** argv) {
   shoal_camera_meta_t meta;
   if ((r = shoal_camera_start(cam)) < 0 ||
       (r = shoal_camera_read(cam, SHOAL_WAIT, frame, frame_bytes, &meta)) < 0) {
-    fprintf(stderr, "snapshot: cannot read a frame: %d\n", r);
+    fprintf(stderr, "snapshot: cannot read a frame: %d (%s)\n", r, shoal_status_text(r));
     return 3;
   }
   shoal_camera_stop(cam);

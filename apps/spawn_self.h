@@ -34,7 +34,8 @@ static int32_t spawn_self_on(const char* node, const unsigned char* module, uint
                              const shoal_handle_t* handles, uint32_t nhandles) {
   char args[512];
   int n = snprintf(args, sizeof args, "%s%c%s%c%s", self, 0, role, 0, extra ? extra : "");
-  if (node == NULL) return shoal_process_spawn(module, len, args, (uint32_t)n + 1, handles, nhandles);
+  if (node == NULL)
+    return shoal_process_spawn(module, len, args, (uint32_t)n + 1, handles, nhandles);
   char path[128];
   int path_len = snprintf(path, sizeof path, "/nodes/%s", node);
   shoal_handle_t spawner;
@@ -45,9 +46,9 @@ static int32_t spawn_self_on(const char* node, const unsigned char* module, uint
   return r;
 }
 
-static int32_t spawn_self(const unsigned char* module, uint32_t len, const char* self,
-                          const char* role, const char* extra, const shoal_handle_t* handles,
-                          uint32_t nhandles) {
+static inline int32_t spawn_self(const unsigned char* module, uint32_t len, const char* self,
+                                 const char* role, const char* extra, const shoal_handle_t* handles,
+                                 uint32_t nhandles) {
   return spawn_self_on(NULL, module, len, self, role, extra, handles, nhandles);
 }
 

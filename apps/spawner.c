@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
     snprintf(index, sizeof index, "%d", i);
     procs[i] = spawn_self(module, len, argv[0], "child", index, NULL, 0);
     if (procs[i] < 0) {
-      fprintf(stderr, "spawner: spawn %d failed: %d\n", i, procs[i]);
+      fprintf(stderr, "spawner: spawn %d failed: %d (%s)\n", i, procs[i],
+              shoal_status_text(procs[i]));
       return 1;
     }
   }
@@ -35,7 +36,8 @@ int main(int argc, char** argv) {
     int32_t code = -1;
     int32_t r = shoal_process_wait((shoal_handle_t)procs[i], SHOAL_WAIT, &code);
     unsigned expect = fib(10 + (unsigned)i) % 256;
-    printf("spawner: child %d exited %d%s\n", i, code, r == 0 && (unsigned)code == expect ? "" : " (unexpected)");
+    printf("spawner: child %d exited %d%s\n", i, code,
+           r == 0 && (unsigned)code == expect ? "" : " (unexpected)");
     if (r != 0 || (unsigned)code != expect) ok = 0;
   }
   printf("spawner: %d children done\n", k);

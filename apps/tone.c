@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   }
   int32_t r = shoal_audio_configure(audio, SHOAL_AUDIO_S16, kRate, kChannels, kPeriod, kPeriods);
   if (r < 0 || (r = shoal_audio_start(audio)) < 0) {
-    fprintf(stderr, "tone: cannot start %s: %d\n", argv[1], r);
+    fprintf(stderr, "tone: cannot start %s: %d (%s)\n", argv[1], r, shoal_status_text(r));
     return 3;
   }
   static int16_t period[kPeriod * kChannels];
@@ -53,14 +53,14 @@ int main(int argc, char** argv) {
     /* A write may take a prefix; the rest is written next time round. */
     r = shoal_audio_write(audio, SHOAL_WAIT, period, frames * kChannels * 2);
     if (r < 0) {
-      fprintf(stderr, "tone: write failed: %d\n", r);
+      fprintf(stderr, "tone: write failed: %d (%s)\n", r, shoal_status_text(r));
       return 3;
     }
     written += (uint32_t)r;
   }
   shoal_audio_status_t status;
   if ((r = shoal_audio_drain(audio)) < 0 || (r = shoal_audio_status(audio, &status)) < 0) {
-    fprintf(stderr, "tone: drain failed: %d\n", r);
+    fprintf(stderr, "tone: drain failed: %d (%s)\n", r, shoal_status_text(r));
     return 3;
   }
   printf("tone: frames=%llu xruns=%llu\n", (unsigned long long)written,

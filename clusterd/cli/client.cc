@@ -159,27 +159,20 @@ std::unique_ptr<grpc::ClientContext> Client::Context(
 
 int Client::Fail(const grpc::Status& status) const {
   std::string message = status.error_message();
-  int code = kExitInternal;
+  int code;
   shoal::admin::v1::Failure failure;
   if (!status.error_details().empty() && failure.ParseFromString(status.error_details()) &&
       failure.subject() != shoal::admin::v1::Failure::SUBJECT_UNSPECIFIED) {
     std::fprintf(stderr, "shoal %s: %s\n", command_, message.c_str());
     return ExitCodeForFailure(failure.subject(), static_cast<Status>(failure.kernel_status()));
   }
+  code = ExitCodeForStatus(status.error_code(), message);
   switch (status.error_code()) {
     case grpc::StatusCode::UNAUTHENTICATED:
     case grpc::StatusCode::PERMISSION_DENIED:
-      code = kExitNotAuthorized;
       message = "not authorized: " + message;
       break;
-    case grpc::StatusCode::NOT_FOUND:
-      code = kExitNotFound;
-      break;
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      code = kExitBadModule;
-      break;
     case grpc::StatusCode::UNAVAILABLE:
-      code = kExitUnavailable;
       if (message.find("andshake") != std::string::npos) {
         // TLS refused: say which CA was used and what to set.
         message = "TLS handshake with shoald at " + endpoint_ + " failed, checked against " +
@@ -197,27 +190,7 @@ int Client::Fail(const grpc::Status& status) const {
       }
       break;
     case grpc::StatusCode::DEADLINE_EXCEEDED:
-      code = kExitTimeout;
       message = "timed out: " + message;
-      break;
-    case grpc::StatusCode::UNIMPLEMENTED:
-      code = kExitUnimplemented;
-      break;
-    case grpc::StatusCode::ALREADY_EXISTS:  // A mount's target is taken.
-      code = kExitExists;
-      break;
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:  // Over the memory cap (run --memory).
-      code = kExitNoMemory;
-      break;
-    case grpc::StatusCode::OUT_OF_RANGE:  // A cursor the node does not know (events --after).
-      code = kExitUsage;
-      break;
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      code = message.find("was lost") != std::string::npos ? kExitLost
-             : message.find("cannot checkpoint") != std::string::npos ||
-                     message.find("cannot move") != std::string::npos
-                 ? kExitCannotMove
-                 : kExitInternal;
       break;
     default:
       break;

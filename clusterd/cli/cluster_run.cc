@@ -81,6 +81,8 @@ int RunOnCluster(const ClientOptions& options, const ClusterRun& run) {
   if (!run.follow) {
     if (client.json()) {
       PrintJson(response);
+    } else if (run.quiet) {
+      std::printf("%llu\n", (unsigned long long)response.pid());
     } else {
       std::printf("started %llu on %s\n", (unsigned long long)response.pid(),
                   response.node().c_str());

@@ -29,7 +29,14 @@ void AddDevicesCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
     Table table({"NODE", "PATH", "KIND", "DRIVER", "OPEN", "MODES/SOURCE"});
     for (const pb::Device& d : response.devices()) {
       std::string detail = d.source();
-      for (const std::string& mode : d.modes()) detail += (detail.empty() ? "" : ", ") + mode;
+      if (d.modes_size() <= 2) {
+        for (const std::string& mode : d.modes()) detail += (detail.empty() ? "" : ", ") + mode;
+      } else {
+        // A camera has a mode per format, size and rate: the range keeps the
+        // column narrow, and -o json lists them all.
+        detail = d.modes(0) + " ... " + d.modes(d.modes_size() - 1) + " (" +
+                 std::to_string(d.modes_size()) + " modes)";
+      }
       table.Add({d.node(), d.path(), d.kind(), d.driver(), std::to_string(d.open_handles()),
                  detail.empty() ? "-" : detail});
     }

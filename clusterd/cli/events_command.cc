@@ -28,14 +28,16 @@ void AddEventsCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
   sub->add_option("--count", *count, "Exit after N events (0: run until interrupted)")
       ->check(WholeNumber());
   auto after = std::make_shared<uint64_t>(0);
-  sub->add_option("--after", *after,
-                  "Resume: first the events after SEQ still held by the endpoint's node")
-      ->type_name("SEQ")
-      ->check(WholeNumber());
-  RunWithClient(sub, options, exit_code, [count, after](Client& client) {
+  CLI::Option* after_option =
+      sub->add_option("--after", *after,
+                      "Resume: first the events after SEQ still held by the endpoint's node "
+                      "(0: all it holds)")
+          ->type_name("SEQ")
+          ->check(WholeNumber());
+  RunWithClient(sub, options, exit_code, [count, after, after_option](Client& client) {
     auto context = client.Context(std::nullopt);
     pb::WatchRequest request;
-    request.set_after_seq(*after);
+    if (after_option->count() > 0) request.set_after_seq(*after);
     auto reader = client.admin().Watch(context.get(), request);
     if (!client.json()) {
       // The server sends headers once the watch is in place: events from

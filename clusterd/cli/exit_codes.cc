@@ -43,4 +43,37 @@ int ExitCodeForFailure(pb::Failure::Subject subject, Status status) {
   }
 }
 
+int ExitCodeForStatus(grpc::StatusCode code, std::string_view message) {
+  switch (code) {
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return kExitNotAuthorized;
+    case grpc::StatusCode::NOT_FOUND:
+      return kExitNotFound;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return kExitBadModule;
+    case grpc::StatusCode::UNAVAILABLE:
+      return kExitUnavailable;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return kExitTimeout;
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return kExitUnimplemented;
+    case grpc::StatusCode::ALREADY_EXISTS:  // A mount's target is taken.
+      return kExitExists;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:  // Over the memory cap (run --memory).
+      return kExitNoMemory;
+    case grpc::StatusCode::OUT_OF_RANGE:  // A cursor the node does not know (events --after).
+      return kExitUsage;
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      if (message.find("was lost") != std::string_view::npos) return kExitLost;
+      if (message.find("cannot checkpoint") != std::string_view::npos ||
+          message.find("cannot move") != std::string_view::npos) {
+        return kExitCannotMove;
+      }
+      return kExitInternal;
+    default:
+      return kExitInternal;
+  }
+}
+
 }  // namespace shoal::cli

@@ -5,6 +5,10 @@
 // above it) so they rarely collide with what small programs return.
 #pragma once
 
+#include <grpcpp/support/status_code_enum.h>
+
+#include <string_view>
+
 #include "kernel/base/status.h"
 #include "proto/admin.pb.h"
 
@@ -33,5 +37,10 @@ inline constexpr int kExitCannotMove = 81;     // It holds what cannot move (che
 // here (SUBJECT_SPAWN) and for the cluster's answers, whose status details
 // carry a Failure (admin.proto). kExitInternal for what it does not know.
 int ExitCodeForFailure(shoal::admin::v1::Failure::Subject subject, Status status);
+
+// The exit code for a failed call whose status carries no Failure: by its
+// gRPC code and, for FAILED_PRECONDITION, what its message says (a lost
+// process, or one that cannot move). kExitInternal for anything else.
+int ExitCodeForStatus(grpc::StatusCode code, std::string_view message);
 
 }  // namespace shoal::cli

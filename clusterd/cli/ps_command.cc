@@ -36,7 +36,7 @@ void AddPsCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
     Table table({"PID", "NODE", "STATE", "MOVES", "CPU", "FUEL", "COMMAND"});
     for (const pb::Process& p : response.processes()) {
       // A trap's message can be long: `ps -o json` and `wait` show it.
-      std::string state = p.state() == pb::PROCESS_STATE_RUNNING         ? "running"
+      std::string state = p.state() == pb::PROCESS_STATE_RUNNING     ? "running"
                           : p.exit().kind() == pb::EXIT_KIND_TRAPPED ? "trapped"
                           : p.has_exit()                             ? DescribeExit(p.exit())
                                                                      : "ended";

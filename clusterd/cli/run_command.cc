@@ -27,13 +27,14 @@ struct RunArgs {
   std::string on;      // A cluster node; empty: run here.
   bool remote_path = false;
   bool follow = false;
+  bool quiet = false;
 };
 
 // "HOST[:GUEST]": GUEST defaults to HOST, as in other WASI runtimes.
 wasi::Preopen ParseDir(const std::string& spec) {
   size_t colon = spec.find(':');
-  if (colon == std::string::npos) return {spec, spec};
-  return {spec.substr(0, colon), spec.substr(colon + 1)};
+  if (colon == std::string::npos) return {spec, spec, {}};
+  return {spec.substr(0, colon), spec.substr(colon + 1), {}};
 }
 
 // Runs the program as a process of a kernel started for this command, so it
@@ -119,6 +120,8 @@ void AddRunCommand(CLI::App& app, int& exit_code, ClientOptions& cluster) {
                 "With --on: MODULE.wasm is a path on the node, not a local file");
   run->add_flag("-f,--follow", args->follow,
                 "With --on: print its output until it ends and exit with its code");
+  run->add_flag("-q,--quiet", args->quiet,
+                "With --on: print only the pid, for scripts (PID=$(shoal run -q --on ...))");
   // Everything from the module on is the program's: stop parsing there.
   run->prefix_command();
   run->callback([run, args, &exit_code, &cluster] {
@@ -142,12 +145,13 @@ void AddRunCommand(CLI::App& app, int& exit_code, ClientOptions& cluster) {
       page_cap = *cap;
     }
     if (!args->on.empty()) {
-      exit_code = RunOnCluster(cluster, {args->on, command, args->env, args->dirs, args->fuel,
-                                         memory_bytes, args->remote_path, args->follow});
+      exit_code =
+          RunOnCluster(cluster, {args->on, command, args->env, args->dirs, args->fuel, memory_bytes,
+                                 args->remote_path, args->follow, args->quiet});
       return;
     }
-    if (args->remote_path || args->follow) {
-      std::fprintf(stderr, "shoal run: --remote-path and --follow need --on NODE\n");
+    if (args->remote_path || args->follow || args->quiet) {
+      std::fprintf(stderr, "shoal run: --remote-path, --follow and --quiet need --on NODE\n");
       exit_code = kExitUsage;
       return;
     }

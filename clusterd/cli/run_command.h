@@ -27,6 +27,7 @@ struct ClusterRun {
   uint64_t memory_bytes = 0;  // 0: the node's default.
   bool remote_path = false;   // MODULE.wasm is a path on the node.
   bool follow = false;        // Stream its output and exit with its code.
+  bool quiet = false;         // Print only the pid.
 };
 
 // Starts `run` on the cluster (cluster_run.cc); returns shoal's exit code.

@@ -54,6 +54,21 @@ grpc::Status AdminService::Find(uint64_t pid, Location* where) const {
   return grpc::Status::OK;
 }
 
+grpc::Status AdminService::AtProcess(Ctx* context, uint64_t pid,
+                                     const std::function<grpc::Status(const Location&)>& call) {
+  Clock::time_point patience = Clock::now() + kRelocateTimeout;
+  for (;;) {
+    Location where;
+    if (grpc::Status s = Find(pid, &where); !s.ok()) return s;
+    grpc::Status status = call(where);
+    if (status.error_code() != grpc::StatusCode::NOT_FOUND || Clock::now() > patience ||
+        context->IsCancelled()) {
+      return status;
+    }
+    std::this_thread::sleep_for(kRelocatePause);
+  }
+}
+
 grpc::Status AdminService::ListNodes(Ctx* context, const pb::ListNodesRequest*,
                                      pb::ListNodesResponse* response) {
   return Guard(context, "ListNodes", [&] {
@@ -139,70 +154,64 @@ grpc::Status AdminService::Spawn(Ctx* context, const pb::SpawnRequest* request,
 grpc::Status AdminService::Kill(Ctx* context, const pb::KillRequest* request,
                                 pb::KillResponse* response) {
   return Guard(context, "Kill", [&] {
-    Location where;
-    if (grpc::Status s = Find(request->pid(), &where); !s.ok()) return s;
-    if (where.kind == Location::Kind::kHere) return p_.local.Kill(request->pid(), response);
-    if (where.kind == Location::Kind::kLost) {
-      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                          "process " + std::to_string(request->pid()) + " was lost: node " +
-                              where.node + " died or restarted while it ran");
-    }
-    Member m;
-    if (grpc::Status s = Reachable(where.node, &m); !s.ok()) return s;
-    grpc::ClientContext forward;
-    InheritDeadline(*context, forward, false);
-    return Relayed(p_.peers.For(m.peer_address)->Kill(&forward, *request, response), m.name);
+    return AtProcess(context, request->pid(), [&](const Location& where) {
+      if (where.kind == Location::Kind::kHere) return p_.local.Kill(request->pid(), response);
+      if (where.kind == Location::Kind::kLost) {
+        return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                            "process " + std::to_string(request->pid()) + " was lost: node " +
+                                where.node + " died or restarted while it ran");
+      }
+      Member m;
+      if (grpc::Status s = Reachable(where.node, &m); !s.ok()) return s;
+      grpc::ClientContext forward;
+      InheritDeadline(*context, forward, false);
+      return Relayed(p_.peers.For(m.peer_address)->Kill(&forward, *request, response), m.name);
+    });
   });
 }
 
 grpc::Status AdminService::Wait(Ctx* context, const pb::WaitRequest* request,
                                 pb::WaitResponse* response) {
   return Guard(context, "Wait", [&] {
-    Location where;
-    if (grpc::Status s = Find(request->pid(), &where); !s.ok()) return s;
+    return AtProcess(context, request->pid(), [&](const Location& found) {
+      return WaitAt(context, found, *request, response);
+    });
+  });
+}
+
+grpc::Status AdminService::WaitAt(Ctx* context, Location where, const pb::WaitRequest& request,
+                                  pb::WaitResponse* response) {
+  // Forward; if the host stops answering, keep locating the process until
+  // it answers again or the failure detector declares it dead (then the
+  // process is lost), the deadline passes or the client cancels.
+  for (;;) {
     if (where.kind == Location::Kind::kHere) {
-      return p_.local.Wait(context, request->pid(), response);
+      return p_.local.Wait(context, request.pid(), response);
     }
     if (where.kind == Location::Kind::kLost) {
-      response->set_pid(request->pid());
+      response->set_pid(request.pid());
       response->set_node(where.node);
       response->mutable_exit()->set_kind(pb::EXIT_KIND_LOST);
       response->mutable_exit()->set_message("node " + where.node +
                                             " died or restarted while it ran");
       return grpc::Status::OK;
     }
-    // Forward; if the host stops answering, keep locating the process until
-    // it answers again or the failure detector declares it dead (then the
-    // process is lost), the deadline passes or the client cancels.
-    for (;;) {
-      Member m;
-      if (grpc::Status s = Reachable(where.node, &m); !s.ok()) return s;
-      grpc::ClientContext forward;
-      InheritDeadline(*context, forward, true);
-      // Fail fast on a broken connection: this loop does the waiting.
-      forward.set_wait_for_ready(false);
-      grpc::Status status = p_.peers.For(m.peer_address)->Wait(&forward, *request, response);
-      if (status.error_code() != grpc::StatusCode::UNAVAILABLE) return Relayed(status, m.name);
-      do {
-        if (context->IsCancelled() || std::chrono::system_clock::now() > context->deadline()) {
-          return Relayed(status, m.name);
-        }
-        std::this_thread::sleep_for(kRelocatePause);
-        if (grpc::Status s = Find(request->pid(), &where); !s.ok()) return s;
-      } while (where.kind == Location::Kind::kThere && where.node == m.name && !IsUp(m.name));
-      if (where.kind == Location::Kind::kLost) {
-        response->set_pid(request->pid());
-        response->set_node(where.node);
-        response->mutable_exit()->set_kind(pb::EXIT_KIND_LOST);
-        response->mutable_exit()->set_message("node " + where.node +
-                                              " died or restarted while it ran");
-        return grpc::Status::OK;
+    Member m;
+    if (grpc::Status s = Reachable(where.node, &m); !s.ok()) return s;
+    grpc::ClientContext forward;
+    InheritDeadline(*context, forward, true);
+    // Fail fast on a broken connection: this loop does the waiting.
+    forward.set_wait_for_ready(false);
+    grpc::Status status = p_.peers.For(m.peer_address)->Wait(&forward, request, response);
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE) return Relayed(status, m.name);
+    do {
+      if (context->IsCancelled() || std::chrono::system_clock::now() > context->deadline()) {
+        return Relayed(status, m.name);
       }
-      if (where.kind == Location::Kind::kHere) {
-        return p_.local.Wait(context, request->pid(), response);
-      }
-    }
-  });
+      std::this_thread::sleep_for(kRelocatePause);
+      if (grpc::Status s = Find(request.pid(), &where); !s.ok()) return s;
+    } while (where.kind == Location::Kind::kThere && where.node == m.name && !IsUp(m.name));
+  }
 }
 
 grpc::Status AdminService::LogsFrom(Ctx* context, const Location& where,
@@ -298,17 +307,9 @@ grpc::Status AdminService::Migrate(Ctx* context, const pb::MigrateRequest* reque
     // Right after an earlier move this node's view may lag behind (the
     // heartbeats of both nodes tell it within moments): a node that says
     // "not here" is asked again once the view has changed.
-    Clock::time_point patience = Clock::now() + kRelocateTimeout;
-    for (;;) {
-      Location where;
-      if (grpc::Status s = Find(request->pid(), &where); !s.ok()) return s;
-      grpc::Status status = MigrateFrom(context, where, *request, writer);
-      if (status.error_code() != grpc::StatusCode::NOT_FOUND || Clock::now() > patience ||
-          context->IsCancelled()) {
-        return status;
-      }
-      std::this_thread::sleep_for(kRelocatePause);
-    }
+    return AtProcess(context, request->pid(), [&](const Location& where) {
+      return MigrateFrom(context, where, *request, writer);
+    });
   });
 }
 
@@ -338,26 +339,27 @@ grpc::Status AdminService::MigrateFrom(Ctx* context, const Location& where,
 grpc::Status AdminService::Checkpoint(Ctx* context, const pb::CheckpointRequest* request,
                                       grpc::ServerWriter<pb::ImageChunk>* writer) {
   return Guard(context, "Checkpoint", [&] {
-    Location where;
-    if (grpc::Status s = Find(request->pid(), &where); !s.ok()) return s;
-    if (where.kind == Location::Kind::kHere) return p_.local.Checkpoint(*request, writer);
-    if (where.kind == Location::Kind::kLost) {
-      return grpc::Status(grpc::StatusCode::NOT_FOUND, "process " + std::to_string(request->pid()) +
-                                                           " was lost with node " + where.node);
-    }
-    Member m;
-    if (grpc::Status s = Reachable(where.node, &m); !s.ok()) return s;
-    grpc::ClientContext forward;
-    InheritDeadline(*context, forward, true);
-    auto reader = p_.peers.For(m.peer_address)->Checkpoint(&forward, *request);
-    pb::ImageChunk chunk;
-    while (reader->Read(&chunk)) {
-      if (!writer->Write(chunk)) {
-        forward.TryCancel();
-        break;
+    return AtProcess(context, request->pid(), [&](const Location& where) {
+      if (where.kind == Location::Kind::kHere) return p_.local.Checkpoint(*request, writer);
+      if (where.kind == Location::Kind::kLost) {
+        return grpc::Status(
+            grpc::StatusCode::NOT_FOUND,
+            "process " + std::to_string(request->pid()) + " was lost with node " + where.node);
       }
-    }
-    return Relayed(reader->Finish(), m.name);
+      Member m;
+      if (grpc::Status s = Reachable(where.node, &m); !s.ok()) return s;
+      grpc::ClientContext forward;
+      InheritDeadline(*context, forward, true);
+      auto reader = p_.peers.For(m.peer_address)->Checkpoint(&forward, *request);
+      pb::ImageChunk chunk;
+      while (reader->Read(&chunk)) {
+        if (!writer->Write(chunk)) {
+          forward.TryCancel();
+          break;
+        }
+      }
+      return Relayed(reader->Finish(), m.name);
+    });
   });
 }
 
@@ -398,7 +400,8 @@ grpc::Status AdminService::Watch(Ctx* context, const pb::WatchRequest* request,
                               "): it is another node's, or this node restarted; watch without "
                               "a cursor");
     }
-    if (request->after_seq() != 0) after = request->after_seq();
+    // Without a cursor the watch starts now; --after 0 replays all it holds.
+    if (request->has_after_seq()) after = request->after_seq();
     // Tells the client the watch is in place: events from now on reach it.
     writer->SendInitialMetadata();
     while (!context->IsCancelled()) {

@@ -66,6 +66,10 @@ class AdminService final : public shoal::admin::v1::Admin::Service {
   grpc::Status MigrateFrom(Ctx* context, const Location& where,
                            const shoal::admin::v1::MigrateRequest& request,
                            grpc::ServerWriter<shoal::admin::v1::MigrateProgress>* writer);
+  // Admin.Wait asked of the node `where` names, locating the process again
+  // while its host does not answer.
+  grpc::Status WaitAt(Ctx* context, Location where, const shoal::admin::v1::WaitRequest& request,
+                      shoal::admin::v1::WaitResponse* response);
   // One Logs stream from where the process is (or was).
   grpc::Status LogsFrom(Ctx* context, const Location& where,
                         const shoal::admin::v1::LogsRequest& request, const LogWriter& write);
@@ -80,6 +84,12 @@ class AdminService final : public shoal::admin::v1::Admin::Service {
   bool IsUp(const std::string& name) const;
   // Where `pid` is: NOT_FOUND when no node knows it.
   grpc::Status Find(uint64_t pid, Location* where) const;
+  // Runs `call` with where `pid` is. This node's view may lag a moment
+  // behind a move (the heartbeats of both nodes tell it): when the node it
+  // named answers NOT_FOUND, the process is located again and `call` run
+  // again, for a few seconds at most. A pid no node knows is NOT_FOUND at once.
+  grpc::Status AtProcess(Ctx* context, uint64_t pid,
+                         const std::function<grpc::Status(const Location&)>& call);
   void ListAll(shoal::admin::v1::ListProcessesResponse* response);
   // Runs `here` when `node` is this node (or ""), else `there` on the
   // node's Peer stub with a forwarded context, relaying its answer:

@@ -221,5 +221,30 @@ TEST_F(MigrateTest, BadMovesAreRefusedAndTheProcessRunsOn) {
   EXPECT_NE(wait.output.find("on node-a"), std::string::npos) << wait.output;
 }
 
+// Asked of node-a right after a move from node-b to node-c, before the
+// heartbeats tell node-a: node-b no longer has the process, and node-a finds
+// it on node-c instead of answering "no process".
+TEST_F(MigrateTest, KillWaitAndCheckpointRightAfterAMoveReachTheNewHost) {
+  for (const char* then : {"kill", "checkpoint"}) {
+    SCOPED_TRACE(then);
+    uint64_t pid = Start("node-b", kLife);
+    ASSERT_NE(pid, 0u);
+    const std::string id = std::to_string(pid);
+    Ran moved = cluster_->Shoal("migrate " + id + " --to node-c");
+    ASSERT_EQ(moved.exit_code, 0) << moved.output;
+    if (std::string(then) == "checkpoint") {
+      Ran saved = cluster_->Shoal("checkpoint " + id + " --file " + cluster_->dir() + "/moved.img");
+      EXPECT_EQ(saved.exit_code, 0) << saved.output;
+    }
+    Ran killed = cluster_->Shoal("kill " + id);
+    EXPECT_EQ(killed.exit_code, 0) << killed.output;
+    EXPECT_NE(killed.output.find("killed " + id + " on node-c"), std::string::npos)
+        << killed.output;
+    Ran waited = cluster_->Shoal("wait " + id);
+    EXPECT_EQ(waited.exit_code, 137) << waited.output;
+    EXPECT_NE(waited.output.find("on node-c"), std::string::npos) << waited.output;
+  }
+}
+
 }  // namespace
 }  // namespace shoal::testing

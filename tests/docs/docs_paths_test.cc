@@ -12,26 +12,17 @@
 #include <string>
 #include <vector>
 
+#include "tests/docs/doc_pages.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
 const fs::path kRepo = SHOAL_SOURCE_DIR;
 
-std::vector<fs::path> Docs() {
-  std::vector<fs::path> docs = {kRepo / "README.md"};
-  for (const auto& entry : fs::directory_iterator(kRepo / "docs")) {
-    if (entry.path().extension() == ".md") docs.push_back(entry.path());
-  }
-  return docs;
-}
+std::vector<fs::path> Docs() { return shoal::doctest::DocPages(kRepo); }
 
-std::string Read(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string Read(const fs::path& path) { return shoal::doctest::ReadPage(path); }
 
 // The repository's top-level directories: a backquoted word starting with
 // one of them (and a slash) names a path of the repository.

@@ -25,6 +25,38 @@ typedef uint32_t shoal_handle_t;
 #define SHOAL_ERR_PEER_GONE (-19)
 #define SHOAL_ERR_BAD_STATE (-20)
 
+/* An error in words, for messages: "not found" for SHOAL_ERR_NOT_FOUND. */
+static inline const char* shoal_status_text(int32_t status) {
+  switch (status) {
+    case 0:
+      return "ok";
+    case SHOAL_ERR_BAD_HANDLE:
+      return "bad handle";
+    case SHOAL_ERR_WRONG_TYPE:
+      return "wrong object type";
+    case SHOAL_ERR_ACCESS_DENIED:
+      return "access denied";
+    case SHOAL_ERR_INVALID_ARGS:
+      return "invalid arguments";
+    case SHOAL_ERR_OUT_OF_BOUNDS:
+      return "out of bounds";
+    case SHOAL_ERR_NO_MEMORY:
+      return "out of memory";
+    case SHOAL_ERR_PEER_CLOSED:
+      return "peer closed";
+    case SHOAL_ERR_SHOULD_WAIT:
+      return "should wait";
+    case SHOAL_ERR_NOT_FOUND:
+      return "not found";
+    case SHOAL_ERR_PEER_GONE:
+      return "peer gone (its node is unreachable)";
+    case SHOAL_ERR_BAD_STATE:
+      return "bad state";
+    default:
+      return "error";
+  }
+}
+
 /* Rights. */
 #define SHOAL_RIGHT_DUPLICATE (1u << 0)
 #define SHOAL_RIGHT_TRANSFER (1u << 1)
@@ -101,8 +133,8 @@ int32_t shoal_process_spawn(const void* module, uint32_t module_len, const char*
  * with that node's namespace; its output stays in its own log there. */
 SHOAL_IMPORT(process_spawn_on)
 int32_t shoal_process_spawn_on(shoal_handle_t spawner, const void* module, uint32_t module_len,
-                               const char* args, uint32_t args_len,
-                               const shoal_handle_t* handles, uint32_t nhandles);
+                               const char* args, uint32_t args_len, const shoal_handle_t* handles,
+                               uint32_t nhandles);
 SHOAL_IMPORT(process_wait)
 int32_t shoal_process_wait(shoal_handle_t process, uint32_t flags, int32_t* exit_code);
 SHOAL_IMPORT(process_terminate) int32_t shoal_process_terminate(shoal_handle_t process);
@@ -150,8 +182,8 @@ typedef struct shoal_camera_meta {
 SHOAL_IMPORT(camera_info)
 int32_t shoal_camera_info(shoal_handle_t cam, char* buf, uint32_t cap);
 SHOAL_IMPORT(camera_configure)
-int32_t shoal_camera_configure(shoal_handle_t cam, uint32_t format, uint32_t width,
-                               uint32_t height, uint32_t rate_num, uint32_t rate_den);
+int32_t shoal_camera_configure(shoal_handle_t cam, uint32_t format, uint32_t width, uint32_t height,
+                               uint32_t rate_num, uint32_t rate_den);
 SHOAL_IMPORT(camera_start) int32_t shoal_camera_start(shoal_handle_t cam);
 SHOAL_IMPORT(camera_stop) int32_t shoal_camera_stop(shoal_handle_t cam);
 /* One frame into buf; returns its length. SHOAL_WAIT parks while none is
