@@ -67,6 +67,8 @@ void ExpectSameImage(const ProcessImage& a, const ProcessImage& b) {
     EXPECT_EQ(a.descriptors[i].fd, b.descriptors[i].fd);
     EXPECT_EQ(a.descriptors[i].handle, b.descriptors[i].handle);
     EXPECT_EQ(a.descriptors[i].kind, b.descriptors[i].kind);
+    EXPECT_EQ(a.descriptors[i].position, b.descriptors[i].position);
+    EXPECT_EQ(a.descriptors[i].append, b.descriptors[i].append);
     EXPECT_EQ(a.descriptors[i].rights_base, b.descriptors[i].rights_base);
     EXPECT_EQ(a.descriptors[i].rights_inheriting, b.descriptors[i].rights_inheriting);
     EXPECT_EQ(a.descriptors[i].preopen_name, b.descriptors[i].preopen_name);
@@ -506,9 +508,9 @@ TEST(ImageCodecTest, BadHandlesAreRefused) {
   ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getHandles()[1].setValue(0x10001); },
                     "handle 0x10001 appears twice");
   constexpr uint8_t kNoType = kernel::kMaxObjectType + 1;
-  ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getHandles()[0].setType(kNoType); },
-                    "handle 0x10001 has object type " + std::to_string(kNoType) +
-                        ", which is no object type");
+  ExpectEditRefused(
+      [](pi::ProcessImage::Builder root) { root.getHandles()[0].setType(kNoType); },
+      "handle 0x10001 has object type " + std::to_string(kNoType) + ", which is no object type");
   ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getHandles()[0].setOrigin(5); },
                     "handle 0x10001 has origin 5");
   ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getHandles()[0].setRights(0x40); },
@@ -534,8 +536,8 @@ TEST(ImageCodecTest, DescriptorsAndStartupHandlesMustNameHandles) {
       "descriptor 1 views handle 0x999, which the image does not hold");
   ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getDescriptors()[1].setFd(0); },
                     "descriptor 0 appears twice");
-  ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getDescriptors()[2].setKind(3); },
-                    "descriptor 2 has kind 3");
+  ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getDescriptors()[2].setKind(4); },
+                    "descriptor 2 has kind 4");
   ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getStartupHandles().set(0, 0x777); },
                     "startup handle 0x777 is not one of the image's handles");
 }

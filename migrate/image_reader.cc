@@ -238,13 +238,15 @@ Result<std::vector<kernel::DescriptorImage>> ReadDescriptors(
                        ", which the image does not hold");
     }
     if (d.getKind() < uint8_t(kernel::DescriptorKind::kStdio) ||
-        d.getKind() > uint8_t(kernel::DescriptorKind::kDirectory)) {
+        d.getKind() > uint8_t(kernel::DescriptorKind::kFile)) {
       return Malformed(name + " has kind " + std::to_string(d.getKind()) +
                        ", which is no descriptor kind");
     }
     descriptor.kind = kernel::DescriptorKind(d.getKind());
     descriptor.rights_base = d.getRightsBase();
     descriptor.rights_inheriting = d.getRightsInheriting();
+    descriptor.position = d.getPosition();
+    descriptor.append = d.getAppend();
     capnp::Text::Reader preopen = d.getPreopenName();
     descriptor.preopen_name.assign(preopen.begin(), preopen.size());
     descriptors.push_back(std::move(descriptor));

@@ -126,6 +126,8 @@ void WriteDescriptors(const std::vector<kernel::DescriptorImage>& descriptors,
     d.setKind(uint8_t(descriptor.kind));
     d.setRightsBase(descriptor.rights_base);
     d.setRightsInheriting(descriptor.rights_inheriting);
+    d.setPosition(descriptor.position);
+    d.setAppend(descriptor.append);
     d.setPreopenName(
         capnp::Text::Reader(descriptor.preopen_name.data(), descriptor.preopen_name.size()));
   }

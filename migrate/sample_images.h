@@ -101,6 +101,7 @@ inline kernel::ProcessImage SampleImage() {
       {0, 0x10001, kernel::DescriptorKind::kStdio, 0x2, 0, ""},
       {1, 0x10002, kernel::DescriptorKind::kStdio, 0x40, 0x40, ""},
       {2, 0x20003, kernel::DescriptorKind::kStdio, 0x40, 0, "stderr"},
+      {5, 0x10002, kernel::DescriptorKind::kFile, 0x42, 0, "", 123'456'789'012, true},
   };
   image.startup_handles = {0x20003};
   image.stdout_console = {100, {'h', 'e', 'l', 'l', 'o', '\n'}};

@@ -94,6 +94,10 @@ struct Descriptor {
   rightsBase @3 :UInt64;
   rightsInheriting @4 :UInt64;
   preopenName @5 :Text;
+  # kind 3 (an open file): the descriptor's position, and whether it was
+  # opened for append (writes go to the end wherever the position is).
+  position @6 :UInt64;
+  append @7 :Bool;
 }
 
 # A console's retained output, from absolute offset `start`.

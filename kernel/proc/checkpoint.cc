@@ -8,6 +8,7 @@
 #include "kernel/proc/kernel.h"
 #include "kernel/proc/process.h"
 #include "kernel/vm/thread.h"
+#include "kernel/wasi/file_view.h"
 #include "kernel/wasi/host_directory.h"
 #include "kernel/wasi/stdio_stream.h"
 
@@ -68,8 +69,16 @@ Result<ProcessImage> Process::Capture(FreezeMemory memory) {
   wasi_->fds().ForEachLive([&](uint32_t fd, const wasi::Descriptor& d) {
     const KernelObject* viewed = d.object->kernel_object().get();
     DescriptorKind kind = DescriptorKind::kStdio;
+    uint64_t position = 0;
+    bool append = false;
+    // Directories and regular files are carried by their handles (left home
+    // on the wire); a file's descriptor adds its position and mode.
     if (viewed->type() == ObjectType::kDirectory) {
-      kind = DescriptorKind::kDirectory;  // Its handle carries it (left home on the wire).
+      kind = DescriptorKind::kDirectory;
+    } else if (viewed->type() == ObjectType::kFile && d.object->Position().has_value()) {
+      kind = DescriptorKind::kFile;
+      position = *d.object->Position();
+      append = (d.object->flags() & wasi::kFdflagAppend) != 0;
     } else if (viewed != stdio[0] && viewed != stdio[1] && viewed != stdio[2]) {
       if (!refusal) {
         refusal = MakeError(Status::kNotSupported,
@@ -78,7 +87,7 @@ Result<ProcessImage> Process::Capture(FreezeMemory memory) {
       return;
     }
     image.descriptors.push_back(
-        {fd, d.handle, kind, d.rights_base, d.rights_inheriting, d.preopen_name});
+        {fd, d.handle, kind, d.rights_base, d.rights_inheriting, d.preopen_name, position, append});
   });
   if (refusal) return *refusal;
 
@@ -342,6 +351,13 @@ Result<std::unique_ptr<PreparedProcess>> Kernel::Prepare(RestoreRequest request)
       if (entry->object->type() == ObjectType::kDirectory) {
         object = wasi::HostDirectory::Adopt(std::static_pointer_cast<DirectoryOps>(entry->object),
                                             /*poll_streams=*/true);
+      }
+    } else if (d.kind == DescriptorKind::kFile) {
+      // A view of the File where it was opened (its proxy, after a move),
+      // going on from the descriptor's position.
+      if (entry->object->type() == ObjectType::kFile) {
+        object = wasi::FileView::Create(std::static_pointer_cast<FileOps>(entry->object),
+                                        d.append ? wasi::kFdflagAppend : 0, d.position);
       }
     } else {
       for (uint32_t fd = 0; fd < 3; ++fd) {

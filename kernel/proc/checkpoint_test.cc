@@ -12,6 +12,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "kernel/base/temp_dir.h"
@@ -324,6 +327,48 @@ TEST(CheckpointTest, APreopenedDirectoryMovesAsItsHandle) {
   ASSERT_TRUE(moved.ok()) << moved.error().message;
   ASSERT_TRUE(b->Kill(moved->pid).ok());
   EXPECT_EQ(WaitCode(*b, moved->pid), kKilledExitCode);
+}
+
+// Open files move as their handles with the descriptor's position and
+// mode: a copy interrupted by a move goes on where it was, and nothing is
+// read, written or appended twice or lost.
+TEST(CheckpointTest, OpenFilesMoveWithTheirPositions) {
+  shoal::testing::TempDir tmp;
+  std::string input;
+  for (int i = 0; i < 48; ++i) input += char('a' + i % 26);
+  std::ofstream(tmp.Join("input")) << input;
+  std::ofstream(tmp.Join("log")) << "before:";
+  std::unique_ptr<Kernel> a = OneWorkerKernel();
+  std::unique_ptr<Kernel> b = OneWorkerKernel();
+  SpawnRequest request = RequestFor("trickle_copy");
+  request.preopens.push_back({tmp.path(), "/data", {}});
+  Result<SpawnResult> first = a->Spawn(std::move(request));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  auto copied = [&]() -> uint64_t {
+    std::error_code absent;
+    uint64_t size = std::filesystem::file_size(tmp.Join("output"), absent);
+    return absent ? 0 : size;
+  };
+  ASSERT_TRUE(testing::WaitUntil([&] { return copied() >= 8; }));
+  Result<std::unique_ptr<FrozenProcess>> frozen = a->Freeze(first->pid);
+  ASSERT_TRUE(frozen.ok()) << frozen.error().message;
+  const uint64_t done = copied();
+  ASSERT_LT(done, input.size()) << "the copy ended before the move";
+  std::vector<DescriptorImage> files;
+  for (const DescriptorImage& d : (*frozen)->image().descriptors) {
+    if (d.kind == DescriptorKind::kFile) files.push_back(d);
+  }
+  ASSERT_EQ(files.size(), 3u);  // input, output, log (fds 4, 5, 6).
+  EXPECT_EQ(files[0].position, done);
+  EXPECT_FALSE(files[0].append);
+  EXPECT_EQ(files[1].position, done);
+  EXPECT_TRUE(files[2].append);
+  Result<SpawnResult> moved = Move(std::move(frozen).value(), *b);
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  EXPECT_EQ(WaitCode(*b, moved->pid), 0);
+  std::ifstream output(tmp.Join("output")), log(tmp.Join("log"));
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(output), {}), input);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(log), {}), "before:" + input);
 }
 
 TEST(CheckpointTest, AnOpenFileIsRefusedBeforeAnythingIsFrozen) {

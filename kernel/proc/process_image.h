@@ -48,6 +48,7 @@ struct HandleImage {
 enum class DescriptorKind : uint8_t {
   kStdio = 1,      // A stdin, stdout or stderr stream (its handle says which).
   kDirectory = 2,  // A directory (preopened or opened): its handle's Directory.
+  kFile = 3,       // A regular file opened by path: its handle's File, at `position`.
 };
 
 struct DescriptorImage {
@@ -57,6 +58,8 @@ struct DescriptorImage {
   uint64_t rights_base = 0;  // WASI rights.
   uint64_t rights_inheriting = 0;
   std::string preopen_name;
+  uint64_t position = 0;  // kFile: where the next read or write goes.
+  bool append = false;    // kFile: writes go to the end.
 };
 
 // A console's retained output: `bytes` start at absolute offset `start`

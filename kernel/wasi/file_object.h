@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -87,6 +88,11 @@ class FileObject {
   // Changes fdflags (only append and nonblock are meaningful here).
   virtual Errno SetFlags(uint16_t fdflags) { return Errno::kSuccess; }
   virtual uint16_t flags() const { return 0; }
+  // A regular file's position as it stands, without waiting (what a
+  // checkpoint records): kAtEnd after an append put it at the end of a file
+  // whose size it does not know; nullopt for what has no position.
+  static constexpr uint64_t kAtEnd = UINT64_MAX;
+  virtual std::optional<uint64_t> Position() const { return std::nullopt; }
   virtual Errno Allocate(uint64_t offset, uint64_t len) { return Errno::kNotsup; }
   // Sets access and modification times (see FileTimes in host_fs.h).
   virtual Errno SetTimes(uint64_t atim_ns, uint64_t mtim_ns, uint16_t fstflags) {

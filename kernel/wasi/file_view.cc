@@ -2,18 +2,25 @@
 
 namespace shoal::wasi {
 
-std::shared_ptr<FileView> FileView::Create(kernel::Ref<kernel::FileOps> file, uint16_t fdflags) {
-  const uint16_t sync_flags = fdflags & (kFdflagDsync | kFdflagRsync | kFdflagSync);
-  return std::shared_ptr<FileView>(new FileView(std::move(file), sync_flags));
+std::shared_ptr<FileView> FileView::Create(kernel::Ref<kernel::FileOps> file, uint16_t fdflags,
+                                           uint64_t position) {
+  const uint16_t flags = fdflags & (kFdflagAppend | kFdflagDsync | kFdflagRsync | kFdflagSync);
+  return std::shared_ptr<FileView>(new FileView(std::move(file), flags, position));
 }
 
 ErrnoOr<size_t> FileView::Read(PendingCall& call, std::span<uint8_t> buf) {
+  if (at_end_) return size_t(0);
   size_t n = TRY_ERRNO(ReadFileAt(call, file_, buf, position_));
   position_ += n;
   return n;
 }
 
 ErrnoOr<size_t> FileView::Write(PendingCall& call, std::span<const uint8_t> buf) {
+  if (append()) {
+    size_t n = TRY_ERRNO(WriteFileAt(call, file_, buf, kernel::FileOps::kAppend));
+    at_end_ = true;
+    return n;
+  }
   size_t n = TRY_ERRNO(WriteFileAt(call, file_, buf, position_));
   position_ += n;
   return n;
@@ -25,6 +32,10 @@ ErrnoOr<uint64_t> FileView::Seek(PendingCall& call, int64_t offset, Whence whenc
     case Whence::kSet:
       break;
     case Whence::kCur:
+      if (at_end_) {
+        base = int64_t(TRY_ERRNO(Stat(call)).size);
+        break;
+      }
       base = int64_t(position_);
       break;
     case Whence::kEnd:
@@ -37,6 +48,7 @@ ErrnoOr<uint64_t> FileView::Seek(PendingCall& call, int64_t offset, Whence whenc
     return Errno::kInval;
   }
   position_ = uint64_t(base + offset);
+  at_end_ = false;
   return position_;
 }
 

@@ -163,4 +163,11 @@ Errno HostFile::Allocate(uint64_t offset, uint64_t len) {
   return Errno::kSuccess;
 }
 
+std::optional<uint64_t> HostFile::Position() const {
+  if (type_ != Filetype::kRegularFile) return std::nullopt;
+  off_t at = ::lseek(fd(), 0, SEEK_CUR);
+  if (at < 0) return std::nullopt;
+  return uint64_t(at);
+}
+
 }  // namespace shoal::wasi

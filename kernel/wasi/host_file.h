@@ -45,6 +45,7 @@ class HostFile : public FileObject {
   Errno Sync(PendingCall& call, SyncScope scope) override { return SyncFile(call, file_, scope); }
   Errno SetFlags(uint16_t fdflags) override;
   uint16_t flags() const override;
+  std::optional<uint64_t> Position() const override;
   Errno Allocate(uint64_t offset, uint64_t len) override;
   Errno SetTimes(uint64_t atim_ns, uint64_t mtim_ns, uint16_t fstflags) override {
     return SetFdTimes(fd(), atim_ns, mtim_ns, fstflags);

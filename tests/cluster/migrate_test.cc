@@ -10,6 +10,8 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <random>
 #include <regex>
@@ -244,6 +246,38 @@ TEST_F(MigrateTest, KillWaitAndCheckpointRightAfterAMoveReachTheNewHost) {
     EXPECT_EQ(waited.exit_code, 137) << waited.output;
     EXPECT_NE(waited.output.find("on node-c"), std::string::npos) << waited.output;
   }
+}
+
+// A copy with its input, output and an O_APPEND log open moves twice
+// mid-copy; the files stay on node-a (the moved process reads and writes
+// them through proxies) and end up exactly as an unmoved copy leaves them.
+TEST_F(MigrateTest, OpenFilesMoveWithTheProcessAndNothingIsLostOrRepeated) {
+  const std::string dir = cluster_->dir() + "/files";
+  std::filesystem::create_directories(dir);
+  std::string input;
+  for (int i = 0; i < 1500; ++i) input += char('a' + i % 26);
+  std::ofstream(dir + "/input") << input;
+  std::ofstream(dir + "/log") << "before:";
+  uint64_t pid =
+      Start("node-a", "--dir " + dir + ":/data " SHOAL_PROC_TESTDATA_DIR "/trickle_copy.wasm");
+  ASSERT_NE(pid, 0u);
+  const std::string id = std::to_string(pid);
+  auto copied = [&]() -> uint64_t {
+    std::error_code absent;
+    uint64_t size = std::filesystem::file_size(dir + "/output", absent);
+    return absent ? 0 : size;
+  };
+  ASSERT_TRUE(WaitUntil([&] { return copied() >= 16; }));
+  for (const char* to : {"node-b", "node-c"}) {
+    Ran moved = cluster_->Shoal("migrate " + id + " --to " + to);
+    ASSERT_EQ(moved.exit_code, 0) << moved.output;
+  }
+  EXPECT_LT(copied(), input.size()) << "the copy ended before its moves; make the input longer";
+  Ran wait = cluster_->Shoal("wait --timeout 120 " + id);
+  EXPECT_EQ(wait.exit_code, 0) << wait.output;
+  EXPECT_NE(wait.output.find("on node-c"), std::string::npos) << wait.output;
+  EXPECT_EQ(ReadFile(dir + "/output"), input);
+  EXPECT_EQ(ReadFile(dir + "/log"), "before:" + input);
 }
 
 }  // namespace
