@@ -37,7 +37,8 @@ VoidResult LoadToml(const std::string& path, DaemonConfig& config) {
                                  "log_level",      "metrics_listen",
                                  "heartbeat_ms",   "suspect_ms",
                                  "dead_ms",        "console_retain_bytes",
-                                 "ended_retained", "devices"};
+                                 "ended_retained", "devices",
+                                 "dashboard_listen", "dashboard_dir"};
   for (const auto& [key, value] : table) {
     bool known = false;
     for (const char* k : kKnown) known |= key.str() == k;
@@ -81,6 +82,8 @@ VoidResult LoadToml(const std::string& path, DaemonConfig& config) {
   Take(table, "insecure_dev", config.insecure_dev);
   Take(table, "log_level", config.log_level);
   Take(table, "metrics_listen", config.metrics_listen);
+  Take(table, "dashboard_listen", config.dashboard_listen);
+  Take(table, "dashboard_dir", config.dashboard_dir);
   for (auto [key, field] :
        {std::pair{"heartbeat_ms", &config.heartbeat_ms},
         std::pair{"suspect_ms", &config.suspect_ms}, std::pair{"dead_ms", &config.dead_ms},
@@ -160,6 +163,13 @@ std::optional<int> ParseCommandLine(int argc, char** argv, DaemonConfig& config)
   app.add_option("--metrics-listen", config.metrics_listen,
                  "Serve Prometheus metrics at http://HOST:PORT/metrics (default: off)")
       ->type_name("HOST:PORT");
+  app.add_option("--dashboard-listen", config.dashboard_listen,
+                 "Serve the web dashboard at https://HOST:PORT/ (http with --insecure-dev; "
+                 "default: off)")
+      ->type_name("HOST:PORT");
+  app.add_option("--dashboard-dir", config.dashboard_dir,
+                 "The built dashboard's files (default: ../share/shoal/dashboard beside shoald)")
+      ->type_name("DIR");
   app.add_option("--heartbeat-ms", config.heartbeat_ms, "Heartbeat interval")
       ->capture_default_str();
   app.add_option("--suspect-ms", config.suspect_ms, "Silence after which a node is suspect")
@@ -211,6 +221,7 @@ VoidResult ValidateConfig(const DaemonConfig& config) {
   if (config.insecure_dev) {
     std::vector<std::string> all = {config.admin_listen, config.peer_listen, config.data_listen};
     if (!config.metrics_listen.empty()) all.push_back(config.metrics_listen);
+    if (!config.dashboard_listen.empty()) all.push_back(config.dashboard_listen);
     if (!config.data_advertise.empty()) all.push_back(config.data_advertise);
     all.insert(all.end(), config.peers.begin(), config.peers.end());
     for (const std::string& a : all) {

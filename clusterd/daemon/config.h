@@ -39,6 +39,9 @@ struct DaemonConfig {
   bool insecure_dev = false;
   std::string log_level = "info";
   std::string metrics_listen;  // host:port for Prometheus text; empty: off.
+  // host:port of the web dashboard (dashboard_server.h); empty: off.
+  std::string dashboard_listen;
+  std::string dashboard_dir;  // Its files; empty: ../share/shoal/dashboard beside shoald.
   uint32_t heartbeat_ms = 500;
   uint32_t suspect_ms = 2000;
   uint32_t dead_ms = 5000;

@@ -176,6 +176,7 @@ VoidResult Daemon::Init() {
                  config_.metrics_listen.substr(0, config_.metrics_listen.rfind(':') + 1) +
                      std::to_string(metrics_server_->port()));
   }
+  TRY(StartDashboard(creds));
   registry_->Start();
   spdlog::info("node {} (id {}) up: admin {} peer {} data {} {}", config_.node_name,
                config_.node_id, admin_bound, peer_bound, data_plane_->address(),
@@ -185,6 +186,8 @@ VoidResult Daemon::Init() {
 
 Daemon::~Daemon() {
   fault::SetCut(nullptr);
+  // Its calls go through the Admin server: they end first.
+  dashboard_.reset();
   // Streams (Logs -f, Watch) notice cancellation within their poll period.
   auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(2);
   if (admin_server_) admin_server_->Shutdown(deadline);
@@ -199,6 +202,33 @@ Daemon::~Daemon() {
   if (data_plane_) data_plane_->Close();
   host_.reset();  // Stops the kernel; what still runs ends killed.
   data_plane_.reset();
+}
+
+VoidResult Daemon::StartDashboard(const Credentials& creds) {
+  if (config_.dashboard_listen.empty()) return Ok();
+  DashboardOptions options;
+  options.listen = config_.dashboard_listen;
+  options.directory = config_.dashboard_dir;
+  if (options.directory.empty()) {
+    std::error_code ec;
+    std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    options.directory = (exe.parent_path().parent_path() / "share/shoal/dashboard").string();
+  }
+  if (!std::filesystem::exists(std::filesystem::path(options.directory) / "index.html")) {
+    return MakeError(Status::kInvalidArgs,
+                     "--dashboard-listen: no dashboard in " + options.directory +
+                         " (index.html is missing); build it (deploy/build) or give "
+                         "--dashboard-dir");
+  }
+  options.tls = creds.data_plane;  // The node certificate, as the Admin service's.
+  options.auth = auth_.get();
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  args.SetMaxSendMessageSize(kMaxMessageBytes);
+  options.admin = admin_server_->InProcessChannel(args);
+  dashboard_ = TRY(DashboardServer::Start(std::move(options)));
+  spdlog::info("dashboard on {}", dashboard_->url());
+  return Ok();
 }
 
 VoidResult Daemon::AddDevices() {

@@ -9,6 +9,7 @@
 #include "clusterd/daemon/admin_service.h"
 #include "clusterd/daemon/arrival_log.h"
 #include "clusterd/daemon/config.h"
+#include "clusterd/daemon/dashboard_server.h"
 #include "clusterd/daemon/data_plane.h"
 #include "clusterd/daemon/directory.h"
 #include "clusterd/daemon/event_log.h"
@@ -38,6 +39,8 @@ class Daemon {
 
   const std::string& admin_address() const { return admin_address_; }
   const std::string& peer_address() const { return peer_address_; }
+  // "https://127.0.0.1:7700/"; empty without --dashboard-listen.
+  std::string dashboard_url() const { return dashboard_ ? dashboard_->url() : ""; }
   // The data plane: peers' Node capabilities and their directories
   // (data_plane.h).
   DataPlane& data_plane() { return *data_plane_; }
@@ -75,6 +78,7 @@ class Daemon {
   bool RunsAnywhere(uint64_t pid) const;
   Result<std::string> DataAddressOf(const std::string& name) const;
   void RenderGauges(std::string& out) const;
+  VoidResult StartDashboard(const Credentials& creds);
 
   DaemonConfig config_;
   std::string admin_address_;
@@ -103,6 +107,7 @@ class Daemon {
   std::unique_ptr<grpc::Server> admin_server_;
   std::unique_ptr<grpc::Server> peer_server_;
   std::unique_ptr<MetricsServer> metrics_server_;
+  std::unique_ptr<DashboardServer> dashboard_;
 };
 
 }  // namespace shoal::clusterd

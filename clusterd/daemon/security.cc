@@ -61,6 +61,10 @@ Result<Credentials> LoadCredentials(const DaemonConfig& config) {
   return creds;
 }
 
+bool AdminAuth::Accepts(std::string_view presented) const {
+  return token_.empty() || ConstantTimeEquals(presented, token_);
+}
+
 grpc::Status AdminAuth::Check(const grpc::ServerContext& context) const {
   if (token_.empty()) return grpc::Status::OK;
   const auto& metadata = context.client_metadata();
@@ -72,8 +76,7 @@ grpc::Status AdminAuth::Check(const grpc::ServerContext& context) const {
   }
   std::string_view value(it->second.data(), it->second.size());
   constexpr std::string_view kBearer = "Bearer ";
-  if (value.substr(0, kBearer.size()) != kBearer ||
-      !ConstantTimeEquals(value.substr(kBearer.size()), token_)) {
+  if (value.substr(0, kBearer.size()) != kBearer || !Accepts(value.substr(kBearer.size()))) {
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                         "the bearer token is not this cluster's token");
   }

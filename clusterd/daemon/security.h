@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "clusterd/daemon/config.h"
 #include "kernel/base/result.h"
@@ -40,6 +41,10 @@ class AdminAuth {
  public:
   explicit AdminAuth(std::string token) : token_(std::move(token)) {}
   grpc::Status Check(const grpc::ServerContext& context) const;
+  // Whether `presented` is the token (always, when none is required); the
+  // dashboard's login and cookie use it.
+  bool Accepts(std::string_view presented) const;
+  bool required() const { return !token_.empty(); }
 
  private:
   std::string token_;

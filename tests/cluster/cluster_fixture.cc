@@ -101,8 +101,8 @@ int FreePort() {
   return 0;
 }
 
-TestCluster::TestCluster(int nodes, std::vector<std::string> daemon_flags)
-    : daemon_flags_(std::move(daemon_flags)) {
+TestCluster::TestCluster(int nodes, std::vector<std::string> daemon_flags, bool dashboard)
+    : daemon_flags_(std::move(daemon_flags)), dashboard_(dashboard) {
   char tmpl[] = "/tmp/shoal-cluster-test-XXXXXX";
   dir_ = ::mkdtemp(tmpl);
   std::string names;
@@ -114,6 +114,7 @@ TestCluster::TestCluster(int nodes, std::vector<std::string> daemon_flags)
     admin_ports_.push_back(FreePort());
     peer_ports_.push_back(FreePort());
     data_ports_.push_back(FreePort());
+    dashboard_ports_.push_back(dashboard_ ? FreePort() : 0);
   }
   metrics_port_ = FreePort();
   Shell(std::string(SHOAL_GEN_CERTS) + " " + dir_ + "/certs" + names);
@@ -134,6 +135,7 @@ int TestCluster::StartExtra(const std::string& name, int node_id, const std::str
   admin_ports_.push_back(FreePort());
   peer_ports_.push_back(FreePort());
   data_ports_.push_back(FreePort());
+  dashboard_ports_.push_back(dashboard_ ? FreePort() : 0);
   pids_.push_back(0);
   int i = int(pids_.size()) - 1;
   Start(i);
@@ -199,6 +201,10 @@ void TestCluster::Start(int i) {
   if (i == 0) {
     args.push_back("--metrics-listen");
     args.push_back("127.0.0.1:" + std::to_string(metrics_port_));
+  }
+  if (dashboard_) {
+    args.push_back("--dashboard-listen");
+    args.push_back("127.0.0.1:" + std::to_string(dashboard_ports_[i]));
   }
   args.insert(args.end(), daemon_flags_.begin(), daemon_flags_.end());
   if (size_t(i) < node_flags_.size()) {

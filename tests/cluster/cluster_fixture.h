@@ -55,8 +55,11 @@ class TestCluster {
   static constexpr int kDeadMs = 1200;
 
   // `daemon_flags` go to every daemon besides the fixture's own (e.g.
-  // {"--workers", "1"}).
-  explicit TestCluster(int nodes, std::vector<std::string> daemon_flags = {});
+  // {"--workers", "1"}). With `dashboard`, every node serves the web
+  // dashboard (dashboard_url), from its default directory unless
+  // `daemon_flags` name one with --dashboard-dir.
+  explicit TestCluster(int nodes, std::vector<std::string> daemon_flags = {},
+                       bool dashboard = false);
   ~TestCluster();  // SIGTERMs (then SIGKILLs) every daemon still running.
 
   // Starts node i (0-based) again, e.g. after Kill9.
@@ -105,6 +108,10 @@ class TestCluster {
   std::string cert(const std::string& name) const { return dir_ + "/certs/" + name + ".pem"; }
   std::string key(const std::string& name) const { return dir_ + "/certs/" + name + ".key"; }
   std::string log(int i) const;
+  // "https://127.0.0.1:PORT/" of node i's dashboard (with `dashboard`).
+  std::string dashboard_url(int i) const {
+    return "https://127.0.0.1:" + std::to_string(dashboard_ports_[i]) + "/";
+  }
   // Node 0 serves Prometheus metrics here.
   std::string metrics_url() const {
     return "http://127.0.0.1:" + std::to_string(metrics_port_) + "/metrics";
@@ -118,10 +125,12 @@ class TestCluster {
   std::vector<int> admin_ports_;
   std::vector<int> peer_ports_;
   std::vector<int> data_ports_;
+  std::vector<int> dashboard_ports_;
   std::vector<pid_t> pids_;
   std::vector<std::string> daemon_flags_;
   std::vector<std::vector<std::string>> node_flags_;
   int metrics_port_ = 0;
+  bool dashboard_ = false;
 };
 
 // An unused TCP port on 127.0.0.1 (bound once and released).

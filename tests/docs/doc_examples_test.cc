@@ -56,12 +56,12 @@ fs::path PageNamed(const std::string& name) {
   return name == "README" ? kRepo / "README.md" : kRepo / "docs" / (name + ".md");
 }
 
-// A slot of 400 ports (sim/local-cluster's admin, peer, metrics and data
-// plane ranges) from 10000 up, below the cluster tests' 20000+ and the QEMU
+// A slot of 500 ports (sim/local-cluster's admin, peer, metrics, data
+// plane and dashboard ranges) from 10000 up, below the cluster tests' 20000+ and the QEMU
 // test's 19000+; an flock on a file per slot keeps pages that run side by
 // side (ctest -j) apart. The lock is held until the process ends.
 int LockPortSlot() {
-  constexpr int kFirst = 10000, kSlots = 20, kSlot = 400;
+  constexpr int kFirst = 10000, kSlots = 16, kSlot = 500;
   for (int k = 0; k < kSlots; ++k) {
     int slot = int((::getpid() + k) % kSlots);
     std::string lock = "/tmp/shoal-doc-ports-" + std::to_string(slot) + ".lock";

@@ -3,8 +3,8 @@
 # and runs it for a bounded time on a seed corpus made from tests/fuzz/seeds.
 #
 # Usage: tests/fuzz/build-and-run.sh [TARGET] [SECONDS] [-- extra libFuzzer flags]
-#   TARGET   decode_fuzz (default), vm_fuzz, abi_fuzz, rpc_fuzz or image_fuzz: a
-#            tests/fuzz/TARGET.cc file.
+#   TARGET   decode_fuzz (default), vm_fuzz, abi_fuzz, rpc_fuzz, image_fuzz or
+#            dashboard_request_fuzz: a tests/fuzz/TARGET.cc file.
 #   SECONDS  how long to fuzz (default 30); 0 only builds.
 # Environment: SHOAL_SPEC_DIR (default ../shared/wasm-testsuite beside the
 # repository, as in CMake) adds the spec tests' modules to the seeds when it
@@ -39,6 +39,7 @@ mkdir -p "$out/obj" "$out/corpus-$target" "$out/crashes-$target"
 # generated from proto/, made here.
 parts=(base vm)
 extra_dirs=()
+extra_files=()
 libs=()
 dict="$root/tests/fuzz/wasm.dict"
 if [ "$target" = rpc_fuzz ] || [ "$target" = image_fuzz ]; then
@@ -62,6 +63,12 @@ if [ "$target" = image_fuzz ]; then
   extra_dirs=(migrate)
   libs=(-lcapnp -lkj -lzstd -lcrypto -lpthread)
 fi
+if [ "$target" = dashboard_request_fuzz ]; then
+  # The dashboard server's reading of requests: no kernel part at all.
+  parts=()
+  extra_files=(clusterd/daemon/dashboard_http.cc)
+  dict=""
+fi
 if [ "$target" = abi_fuzz ]; then
   # The shoal host calls against a real kernel: every kernel part but the
   # wire (kernel/remote) comes in, and rdev/ for the camera calls.
@@ -84,6 +91,7 @@ sources=()
 inputs=()
 for part in "${parts[@]}"; do inputs+=("$root"/kernel/"$part"/*.cc); done
 for dir in "${extra_dirs[@]}"; do inputs+=("$root"/"$dir"/*.cc); done
+for file in "${extra_files[@]}"; do inputs+=("$root/$file"); done
 [ "$target" = rpc_fuzz ] && inputs+=("$out"/gen/proto/*.c++)
 [ "$target" = image_fuzz ] && inputs+=("$out"/gen/proto/image.capnp.c++)
 for f in "${inputs[@]}"; do
@@ -124,6 +132,14 @@ elif [ "$target" = image_fuzz ]; then
   # Sample images, written by the binary itself (see image_fuzz.cc).
   SHOAL_IMAGE_FUZZ_RECORD="$out/corpus-$target" "$binary" >/dev/null 2>&1 ||
     echo "image_fuzz: writing the seed images failed; fuzzing from the corpus as is"
+elif [ "$target" = dashboard_request_fuzz ]; then
+  # Requests a browser and the dashboard send, and a few that try to climb out.
+  printf '%s' '/app.js?v=1' >"$out/corpus-$target/seed_target"
+  printf '%s' '/../../etc/passwd' >"$out/corpus-$target/seed_climb"
+  printf '%s' 'theme=dark; shoal_token="abc123"' >"$out/corpus-$target/seed_cookie"
+  printf '%s' 'Bearer abc123' >"$out/corpus-$target/seed_bearer"
+  printf '%s' '{"token": "abc123"}' >"$out/corpus-$target/seed_login"
+  printf '%s' '/api/shoal.admin.v1.Admin/ListNodes' >"$out/corpus-$target/seed_api"
 elif command -v wat2wasm >/dev/null; then
   for wat in "$root"/tests/fuzz/seeds/*.wat; do
     wat2wasm "$wat" -o "$out/corpus-$target/seed_$(basename "$wat" .wat).wasm"
@@ -132,7 +148,7 @@ else
   echo "wat2wasm not found: fuzzing without the .wat seeds"
 fi
 spec_dir="${SHOAL_SPEC_DIR:-$root/../shared/wasm-testsuite}"
-if [ "$target" != abi_fuzz ] && [ "$target" != rpc_fuzz ] && [ "$target" != image_fuzz ] && [ -d "$spec_dir" ] && command -v wast2json >/dev/null && [ ! -f "$out/spec-seeds-$target.done" ]; then
+if [ "$target" != abi_fuzz ] && [ "$target" != rpc_fuzz ] && [ "$target" != image_fuzz ] && [ "$target" != dashboard_request_fuzz ] && [ -d "$spec_dir" ] && command -v wast2json >/dev/null && [ ! -f "$out/spec-seeds-$target.done" ]; then
   echo "adding the spec tests' modules from $spec_dir to the seeds"
   if [ ! -d "$out/spec-json" ]; then
     mkdir -p "$out/spec-json"
