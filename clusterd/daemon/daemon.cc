@@ -260,6 +260,7 @@ shoal::peer::v1::MemberInfo Daemon::SelfInfo() const {
       s->set_pid(p.pid);
       s->set_running(p.running());
     }
+    *info.mutable_load() = ToProto(load_sampler_.Sample(host_->Load()));
   }
   return info;
 }

@@ -15,6 +15,7 @@
 #include "clusterd/daemon/event_log.h"
 #include "clusterd/daemon/heartbeat_registry.h"
 #include "clusterd/daemon/kernel_process_host.h"
+#include "clusterd/daemon/load_sampler.h"
 #include "clusterd/daemon/local_devices.h"
 #include "clusterd/daemon/local_processes.h"
 #include "clusterd/daemon/metrics.h"
@@ -86,6 +87,7 @@ class Daemon {
   std::string data_address_;
   uint64_t incarnation_ = 0;
   Metrics metrics_;
+  mutable LoadSampler load_sampler_;  // SelfInfo() is const; the sampler keeps its window.
   std::unique_ptr<EventLog> events_;
   std::unique_ptr<PidAllocator> pids_;
   std::unique_ptr<ArrivalLog> arrivals_;

@@ -29,6 +29,25 @@ std::vector<HostedProcess> ProcessesOf(const MemberInfo& info) {
   return out;
 }
 
+MemberLoad LoadOf(const MemberInfo& info) {
+  const auto& l = info.load();
+  return MemberLoad{l.workers(),      l.busy_workers(), l.run_queue(), l.cpu_permille(),
+                    l.memory_bytes(), l.memory_total_bytes()};
+}
+
+// What a member says of itself, into `m`.
+void TakeInfo(const MemberInfo& info, Member& m) {
+  m.name = info.name();
+  m.node_id = info.node_id();
+  m.peer_address = info.peer_address();
+  m.admin_address = info.admin_address();
+  m.data_address = info.data_address();
+  m.devices.assign(info.devices().begin(), info.devices().end());
+  m.incarnation = info.incarnation();
+  m.processes = ProcessesOf(info);
+  m.load = LoadOf(info);
+}
+
 bool SameProcesses(const std::vector<HostedProcess>& a, const std::vector<HostedProcess>& b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(),
                     [](const HostedProcess& x, const HostedProcess& y) {
@@ -58,17 +77,10 @@ HeartbeatRegistry::HeartbeatRegistry(std::function<MemberInfo()> self_info,
 Member HeartbeatRegistry::SelfMember() const {
   MemberInfo info = self_info_();
   Member m;
-  m.name = info.name();
-  m.node_id = info.node_id();
-  m.peer_address = info.peer_address();
-  m.admin_address = info.admin_address();
-  m.data_address = info.data_address();
-  m.devices.assign(info.devices().begin(), info.devices().end());
-  m.incarnation = info.incarnation();
+  TakeInfo(info, m);
   m.state = MemberState::kUp;
   m.last_heard = Clock::now();
   m.self = true;
-  m.processes = ProcessesOf(info);
   return m;
 }
 
@@ -154,16 +166,9 @@ VoidResult HeartbeatRegistry::HeardLocked(const MemberInfo& info,
   std::vector<HostedProcess> previous = m.processes;
   bool restarted = !added && m.incarnation != info.incarnation();
   bool back = !added && m.state != MemberState::kUp;
-  m.name = info.name();
-  m.node_id = info.node_id();
-  m.peer_address = info.peer_address();
-  m.admin_address = info.admin_address();
-  m.data_address = info.data_address();
-  m.devices.assign(info.devices().begin(), info.devices().end());
-  m.incarnation = info.incarnation();
+  TakeInfo(info, m);
   m.state = MemberState::kUp;
   m.last_heard = Clock::now();
-  m.processes = ProcessesOf(info);
   if (added || back) {
     spdlog::info("member {} ({}) is up{}", m.name, m.peer_address, back ? " again" : "");
     changes.push_back({MemberChange::Kind::kUp, m, {}});

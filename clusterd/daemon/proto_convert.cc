@@ -57,6 +57,17 @@ pb::NodeState ToProto(MemberState state) {
   return pb::NODE_STATE_UNSPECIFIED;
 }
 
+pb::NodeLoad ToProto(const MemberLoad& load) {
+  pb::NodeLoad out;
+  out.set_workers(load.workers);
+  out.set_busy_workers(load.busy_workers);
+  out.set_run_queue(load.run_queue);
+  out.set_cpu_permille(load.cpu_permille);
+  out.set_memory_bytes(load.memory_bytes);
+  out.set_memory_total_bytes(load.memory_total_bytes);
+  return out;
+}
+
 pb::Node ToProto(const Member& m) {
   pb::Node out;
   out.set_name(m.name);
@@ -74,6 +85,7 @@ pb::Node ToProto(const Member& m) {
                             std::chrono::steady_clock::now() - m.last_heard)
                             .count());
   out.set_self(m.self);
+  *out.mutable_load() = ToProto(m.load);
   return out;
 }
 

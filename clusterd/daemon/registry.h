@@ -24,6 +24,16 @@ struct HostedProcess {
   bool running = false;
 };
 
+// A member's load as it last reported it (admin.proto's NodeLoad).
+struct MemberLoad {
+  uint32_t workers = 0;
+  uint32_t busy_workers = 0;
+  uint64_t run_queue = 0;
+  uint32_t cpu_permille = 0;  // Of one core.
+  uint64_t memory_bytes = 0;  // Resident.
+  uint64_t memory_total_bytes = 0;
+};
+
 struct Member {
   std::string name;
   uint32_t node_id = 0;
@@ -36,6 +46,7 @@ struct Member {
   bool self = false;
   std::vector<HostedProcess> processes;  // As last reported.
   std::vector<std::string> devices;      // Device and mount paths, as last reported.
+  MemberLoad load;
 };
 
 // A change the registry observed.

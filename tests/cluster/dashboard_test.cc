@@ -149,6 +149,12 @@ TEST_F(DashboardTest, UnaryCallsAnswerJsonAndTheirErrorsKeepTheirCodes) {
     EXPECT_EQ(node["state"], "NODE_STATE_UP") << node;
     // Zero values are printed, so the page need not guess them.
     EXPECT_TRUE(node.contains("processes")) << node;
+    // Its load, as its heartbeats carry it (--workers 1).
+    EXPECT_EQ(node["load"]["workers"], 1) << node;
+    uint64_t resident = std::stoull(node["load"]["memoryBytes"].get<std::string>());
+    uint64_t total = std::stoull(node["load"]["memoryTotalBytes"].get<std::string>());
+    EXPECT_GT(resident, 1u << 20) << node;
+    EXPECT_GT(total, resident) << node;
   }
   HttpReply empty_body = Call("ListNodes", "");
   EXPECT_EQ(empty_body.status, 200);
@@ -209,6 +215,15 @@ TEST_F(DashboardTest, AProcessIsStartedFollowedMovedAndKilledThroughTheBridge) {
   nlohmann::json started = nlohmann::json::parse(spawned.body);
   std::string pid = started["pid"];  // uint64 travels as a string.
   EXPECT_EQ(started["node"], "node-a");
+
+  // A busy process shows in its node's CPU, over the next heartbeats.
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        HttpReply node = Call("GetNode", R"({"name": "node-a"})");
+        return node.status == 200 &&
+               nlohmann::json::parse(node.body)["load"]["cpuPermille"].get<int>() > 100;
+      },
+      std::chrono::seconds(15)));
 
   HttpReply logs = client_->PostStream(
       kApi + "Logs", nlohmann::json{{"pid", pid}, {"follow", true}}.dump(), Bearer(),
