@@ -84,8 +84,9 @@ int LockPortSlot() {
 
 // The scratch directory a page runs in: DIR/repo holds a link to every
 // top-level entry of the repository but build/, which is a directory of its
-// own whose bin/ is this build's (so `build/bin/shoal` is the binary under
-// test and `sim/local-cluster` keeps its cluster under DIR); DIR/shared is
+// own whose bin/ and share/ are this build's (so `build/bin/shoal` is the
+// binary under test, the dashboard is served, and `sim/local-cluster` keeps
+// its cluster under DIR); DIR/shared is
 // the repository's ../shared, which the docs name as `../shared/...`.
 class Workspace {
  public:
@@ -99,6 +100,7 @@ class Workspace {
       fs::create_directory_symlink(entry.path(), repo() / name);
     }
     fs::create_directory_symlink(kBuild / "bin", repo() / "build" / "bin");
+    fs::create_directory_symlink(kBuild / "share", repo() / "build" / "share");
     if (fs::exists(kRepo.parent_path() / "shared")) {
       fs::create_directory_symlink(kRepo.parent_path() / "shared", root_ / "shared");
     }
