@@ -1,8 +1,12 @@
 // The Admin service's device calls (admin_service.h): ListDevices gathers
 // every node's, Mount and Unmount run on the node that mounts, forwarded
-// there like the other per-node calls.
+// there like the other per-node calls; WatchCamera opens the camera from
+// here, over the data plane for another node's, as a process would.
 #include "clusterd/daemon/admin_service.h"
+
+#include "clusterd/daemon/camera_preview.h"
 #include "clusterd/daemon/forwarding.h"
+#include "clusterd/daemon/proto_convert.h"
 
 namespace shoal::clusterd {
 
@@ -78,6 +82,25 @@ grpc::Status AdminService::Unmount(Ctx* context, const pb::UnmountRequest* reque
         [&](peerpb::Peer::Stub& peer, grpc::ClientContext& forward) {
           return peer.Unmount(&forward, *request, response);
         });
+  });
+}
+
+grpc::Status AdminService::WatchCamera(Ctx* context, const pb::WatchCameraRequest* request,
+                                       grpc::ServerWriter<pb::CameraFrame>* writer) {
+  return Guard(context, "WatchCamera", [&] {
+    std::string node = request->node().empty() ? p_.local.self() : request->node();
+    Member member;
+    if (grpc::Status reachable = Reachable(node, &member); !reachable.ok()) return reachable;
+    // Reading needs kRead; choosing the mode kManage too, which devices
+    // that are no camera do not grant: they are told apart first.
+    Result<kernel::HandleEntry> camera = p_.open_device(node, request->path(), kernel::Rights::kRead);
+    if (camera.ok() && !request->mode().empty() && camera->object->type() == kernel::ObjectType::kCamera) {
+      camera = p_.open_device(node, request->path(), kernel::Rights::kRead | kernel::Rights::kManage);
+    }
+    if (!camera.ok()) return ToGrpc(camera.error(), node + ":" + request->path());
+    return StreamCameraFrames(
+        *camera, *request, [&](const pb::CameraFrame& frame) { return writer->Write(frame); },
+        [&] { return context->IsCancelled(); });
   });
 }
 

@@ -28,6 +28,11 @@ class AdminService final : public shoal::admin::v1::Admin::Service {
     PeerClients& peers;
     EventLog& events;
     Metrics& metrics;
+    // Opens device `path` of node `node` (this one or another, over the
+    // data plane) as a process there would, with `rights`: for previews.
+    std::function<Result<kernel::HandleEntry>(const std::string& node, const std::string& path,
+                                              kernel::Rights rights)>
+        open_device;
   };
   explicit AdminService(Parts parts) : p_(parts) {}
 
@@ -60,6 +65,8 @@ class AdminService final : public shoal::admin::v1::Admin::Service {
                        shoal::admin::v1::UnmountResponse*) override;
   grpc::Status Watch(Ctx*, const shoal::admin::v1::WatchRequest*,
                      grpc::ServerWriter<shoal::admin::v1::Event>*) override;
+  grpc::Status WatchCamera(Ctx*, const shoal::admin::v1::WatchCameraRequest*,
+                           grpc::ServerWriter<shoal::admin::v1::CameraFrame>*) override;
 
  private:
   // Admin.Migrate asked of the node `where` names.

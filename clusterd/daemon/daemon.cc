@@ -158,7 +158,10 @@ VoidResult Daemon::Init() {
   peer_service_->SetMoveOutcomes(
       [this](uint64_t pid, uint64_t move_id) { return MoveOutcomeHere(pid, move_id); });
   admin_service_ = std::make_unique<AdminService>(AdminService::Parts{
-      *auth_, *registry_, *directory_, *local_, *local_devices_, *peers_, *events_, metrics_});
+      *auth_, *registry_, *directory_, *local_, *local_devices_, *peers_, *events_, metrics_,
+      [this](const std::string& node, const std::string& path, kernel::Rights rights) {
+        return OpenDevice(node, path, rights);
+      }});
 
   peer_server_ = Serve(config_.peer_listen, creds.peer_server, peer_service_.get(), &peer_bound);
   if (!peer_server_) {
@@ -202,6 +205,14 @@ Daemon::~Daemon() {
   if (data_plane_) data_plane_->Close();
   host_.reset();  // Stops the kernel; what still runs ends killed.
   data_plane_.reset();
+}
+
+Result<kernel::HandleEntry> Daemon::OpenDevice(const std::string& node, const std::string& path,
+                                               kernel::Rights rights) {
+  if (node == config_.node_name) return host_->root_namespace().Open(path, rights);
+  return Await<Result<kernel::HandleEntry>>([&](DataPlane::OpenDone done) {
+    data_plane_->OpenDevice(node, path, rights, nullptr, std::move(done));
+  });
 }
 
 VoidResult Daemon::StartDashboard(const Credentials& creds) {

@@ -80,6 +80,10 @@ class Daemon {
   Result<std::string> DataAddressOf(const std::string& name) const;
   void RenderGauges(std::string& out) const;
   VoidResult StartDashboard(const Credentials& creds);
+  // Device `path` of `node` (this one, or another over the data plane),
+  // for camera previews (Admin.WatchCamera). Blocks; gRPC threads only.
+  Result<kernel::HandleEntry> OpenDevice(const std::string& node, const std::string& path,
+                                         kernel::Rights rights);
 
   DaemonConfig config_;
   std::string admin_address_;

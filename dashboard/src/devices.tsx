@@ -4,6 +4,7 @@ import { useState } from "preact/hooks";
 import { Admin, NodeState, type Device, type Node } from "@gen/admin_pb";
 import { unary } from "./api";
 import type { Act } from "./app";
+import { CameraPreview, previewMode } from "./camera";
 import type { Ask } from "./confirm";
 
 export function Devices(props: { devices: Device[]; nodes: Node[]; ask: Ask; act: Act }) {
@@ -12,6 +13,7 @@ export function Devices(props: { devices: Device[]; nodes: Node[]; ask: Ask; act
   const [source, setSource] = useState("");
   const [target, setTarget] = useState("/dev/video1");
   const [on, setOn] = useState("");
+  const [preview, setPreview] = useState<Device | null>(null);
   const chosenSource = source || (sources[0] ? `${sources[0].node}:${sources[0].path}` : "");
   const chosenNode = on || up.find((n) => !chosenSource.startsWith(`${n.name}:`))?.name || "";
 
@@ -50,11 +52,24 @@ export function Devices(props: { devices: Device[]; nodes: Node[]; ask: Ask; act
               <td title={d.modes.join("\n")}>
                 {d.source || (d.modes.length > 2 ? `${d.modes[0]} ... (${d.modes.length} modes)` : d.modes.join(", "))}
               </td>
-              <td>{d.kind === "mount" && <button onClick={() => unmount(d)}>Unmount</button>}</td>
+              <td><div class="actions">
+                {(d.kind === "camera" || d.kind === "mount") && (
+                  <button onClick={() => setPreview(d)} data-testid={`preview-${d.node}-${d.path}`}>Preview</button>
+                )}
+                {d.kind === "mount" && <button onClick={() => unmount(d)}>Unmount</button>}
+              </div></td>
             </tr>
           ))}
         </tbody>
       </table>
+      {preview && (
+        <CameraPreview
+          node={preview.node}
+          path={preview.path}
+          mode={previewMode(preview.modes)}
+          onClose={() => setPreview(null)}
+        />
+      )}
       {sources.length > 0 && (
         <form class="form" onSubmit={mount} style={{ marginTop: ".8rem" }}>
           <label>

@@ -74,7 +74,7 @@ export function Processes(props: {
             <td class="num">{String(p.fuelUsed)}</td>
             <td class="num">{since(p.startedUnixMs, p.endedUnixMs)}</td>
             <td class="num">{p.moves}{p.movedFrom && <span class="muted"> (from {p.movedFrom})</span>}</td>
-            <td class="actions">
+            <td><div class="actions">
               <button onClick={() => props.onFollow(p.pid)} data-testid={`logs-${p.pid}`}>Logs</button>
               {p.state === ProcessState.RUNNING && (
                 <>
@@ -82,7 +82,7 @@ export function Processes(props: {
                   <button class="danger" onClick={() => kill(p)} data-testid={`kill-${p.pid}`}>Kill</button>
                 </>
               )}
-            </td>
+            </div></td>
           </tr>
         ))}
       </tbody>

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <csignal>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -60,7 +61,10 @@ class DashboardTest : public ::testing::Test {
     Write("login.html", "<!doctype html><title>login</title>LOGIN");
     Write("app.js", "console.log('app');");
     cluster_ = std::make_unique<TestCluster>(
-        2, std::vector<std::string>{"--workers", "1", "--dashboard-dir", files_}, true);
+        2,
+        std::vector<std::string>{"--workers", "1", "--dashboard-dir", files_, "--device",
+                                 "/dev/video0=synthetic-camera"},
+        true);
     ASSERT_TRUE(cluster_->WaitAllUp()) << Shell("tail -n 20 " + cluster_->log(0)).output;
     token_ = ReadFile(cluster_->token_file());
     token_ = token_.substr(0, token_.find('\n'));
@@ -281,6 +285,41 @@ TEST_F(DashboardTest, AProcessIsStartedFollowedMovedAndKilledThroughTheBridge) {
   EXPECT_NE(watch_body.find("KIND_PROCESS_STARTED"), std::string::npos) << watch_body;
   EXPECT_NE(watch_body.find("KIND_PROCESS_MOVED"), std::string::npos) << watch_body;
   EXPECT_NE(watch_body.find(pid), std::string::npos);
+}
+
+TEST_F(DashboardTest, CameraPreviewsStreamFramesOfThisNodeAndOfAnother) {
+  for (const std::string node : {"node-a", "node-b"}) {
+    nlohmann::json request = {
+        {"node", node}, {"path", "/dev/video0"}, {"mode", "yuyv 320x240 30/1"}, {"maxFps", 10},
+        {"count", 3}};
+    HttpReply frames = client_->PostStream(
+        kApi + "WatchCamera", request.dump(), Bearer(), [](const std::string&) { return false; },
+        std::chrono::seconds(30));
+    ASSERT_EQ(frames.status, 200) << frames.error << frames.body.substr(0, 500);
+    std::vector<nlohmann::json> lines = Lines(frames.body);
+    ASSERT_EQ(lines.size(), 3u) << node << ": " << frames.body.substr(0, 500);
+    std::optional<uint64_t> previous;
+    for (const auto& line : lines) {
+      ASSERT_TRUE(line.contains("result")) << line.dump().substr(0, 300);
+      const auto& frame = line["result"];
+      EXPECT_EQ(frame["mode"], "yuyv 320x240 30/1");
+      EXPECT_EQ(frame["width"], 320);
+      std::string data = frame["data"];
+      EXPECT_EQ(kj::decodeBase64(kj::StringPtr(data.c_str())).size(), 320u * 240u * 2u);
+      uint64_t sequence = std::stoull(frame["sequence"].get<std::string>());
+      if (previous) EXPECT_GT(sequence, *previous) << node;
+      previous = sequence;
+    }
+  }
+  HttpReply missing = client_->PostStream(
+      kApi + "WatchCamera", R"({"path": "/dev/video9"})", Bearer(),
+      [](const std::string&) { return false; }, std::chrono::seconds(30));
+  EXPECT_NE(missing.body.find("NOT_FOUND"), std::string::npos) << missing.body;
+  HttpReply not_camera = client_->PostStream(
+      kApi + "WatchCamera", R"({"node": "node-b", "path": "/dev/null"})", Bearer(),
+      [](const std::string&) { return false; }, std::chrono::seconds(30));
+  EXPECT_NE(not_camera.body.find("FAILED_PRECONDITION"), std::string::npos) << not_camera.body;
+  EXPECT_NE(not_camera.body.find("not a camera"), std::string::npos) << not_camera.body;
 }
 
 TEST_F(DashboardTest, ADaemonStopsCleanlyWhileAPageFollowsItsEvents) {

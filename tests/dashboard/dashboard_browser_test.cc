@@ -11,8 +11,9 @@
 namespace shoal::testing {
 namespace {
 
-TEST(DashboardBrowserTest, AnOperatorLogsInRunsFollowsMovesAndKillsAnApp) {
-  TestCluster cluster(3, {"--workers", "1"}, /*dashboard=*/true);
+TEST(DashboardBrowserTest, AnOperatorLogsInRunsFollowsMovesAndKillsAnAppAndWatchesACamera) {
+  TestCluster cluster(3, {"--workers", "1", "--device", "/dev/video0=synthetic-camera"},
+                      /*dashboard=*/true);
   ASSERT_TRUE(cluster.WaitAllUp()) << Shell("tail -n 20 " + cluster.log(0)).output;
 
   const std::string shots = SHOAL_SCREENSHOTS_DIR;
@@ -24,7 +25,7 @@ TEST(DashboardBrowserTest, AnOperatorLogsInRunsFollowsMovesAndKillsAnApp) {
   EXPECT_EQ(e2e.exit_code, 0) << e2e.output << "\nscreenshots in " << shots;
   EXPECT_NE(e2e.output.find("e2e: passed"), std::string::npos) << e2e.output;
   for (const char* shot : {"01-login-refused", "02-overview", "03-running", "04-migrated-picker",
-                           "05-migrated-drag", "06-killed"}) {
+                           "05-migrated-drag", "06-killed", "07-camera"}) {
     std::string path = shots + "/" + shot + ".png";
     EXPECT_TRUE(std::filesystem::exists(path)) << path;
     if (std::filesystem::exists(path)) EXPECT_GT(std::filesystem::file_size(path), 10000u) << path;

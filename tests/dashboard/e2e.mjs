@@ -2,7 +2,7 @@
 // playwright-core), against a real cluster: login refused then accepted,
 // three nodes listed, an app run on node-a from an uploaded module, its log
 // followed, moved to node-b through the picker and to node-c by dragging,
-// killed, and the events shown. Screenshots of each step go to --shots.
+// killed, and the events shown; then node-b's camera previewed. Screenshots of each step go to --shots.
 //
 //   node e2e.mjs --url https://127.0.0.1:PORT/ --token-file FILE --cert NODE.pem
 //                --wasm life.wasm --shots DIR
@@ -123,6 +123,23 @@ try {
   await expectText("logs-status", /ended/);
   await shot("06-killed");
   log(`process ${pid} killed; the events show its life`);
+
+  // A camera of another node, previewed from this one.
+  await page.getByTestId("preview-node-b-/dev/video0").click();
+  await page.waitForFunction(
+    () => Number(document.querySelector('[data-testid="camera-stats"]')?.dataset.frames ?? 0) >= 5,
+    null, { timeout: kStep });
+  await expectText("camera-status", /live/);
+  const lit = await page.evaluate(() => {
+    const c = document.querySelector('[data-testid="camera-canvas"]');
+    const pixels = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let bright = 0;
+    for (let i = 0; i < pixels.length; i += 4) bright += pixels[i] + pixels[i + 1] + pixels[i + 2] > 60;
+    return { width: c.width, bright };
+  });
+  if (lit.width !== 320 || lit.bright < 1000) throw new Error(`camera canvas: ${JSON.stringify(lit)}`);
+  await shot("07-camera");
+  log("node-b's camera previewed from node-a");
   await browser.close();
   log("passed");
 } catch (e) {
