@@ -54,6 +54,7 @@ struct ProcessInfo {
   std::vector<std::string> args;
   uint64_t fuel_used = 0;
   uint64_t cpu_ns = 0;  // CPU time spent running it (the scheduler's accounting).
+  uint64_t memory_bytes = 0;  // Its linear memory while it runs; 0 once ended.
   uint64_t started_unix_ms = 0;
   uint64_t ended_unix_ms = 0;    // 0 while running.
   std::optional<ExitInfo> exit;  // Set once ended.

@@ -232,6 +232,7 @@ ProcessInfo KernelProcessHost::InfoLocked(const Entry& entry) const {
       kernel::TaskAccounting acct = process->accounting();
       info.fuel_used = acct.fuel_used;
       info.cpu_ns = acct.cpu_ns;
+      info.memory_bytes = process->memory_bytes();
     }
   }
   return info;

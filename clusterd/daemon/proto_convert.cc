@@ -37,6 +37,7 @@ pb::Process ToProto(const ProcessInfo& info, const std::string& node) {
   for (const std::string& a : info.args) out.add_args(a);
   out.set_fuel_used(info.fuel_used);
   out.set_cpu_ns(info.cpu_ns);
+  out.set_memory_bytes(info.memory_bytes);
   out.set_started_unix_ms(info.started_unix_ms);
   out.set_moves(info.moves);
   out.set_moved_from(info.moved_from);

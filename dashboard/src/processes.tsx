@@ -4,7 +4,7 @@ import { Admin, ExitKind, NodeState, ProcessState, type Node, type Process } fro
 import { unary } from "./api";
 import type { Act } from "./app";
 import type { Ask } from "./confirm";
-import { enumName, seconds, since } from "./format";
+import { bytes, enumName, seconds, since } from "./format";
 
 function stateText(p: Process): string {
   if (p.state === ProcessState.EXITED && p.exit) {
@@ -59,7 +59,7 @@ export function Processes(props: {
     <table data-testid="processes">
       <thead>
         <tr>
-          <th>PID</th><th>Node</th><th>State</th><th>Command</th><th>CPU</th><th>Fuel</th>
+          <th>PID</th><th>Node</th><th>State</th><th>Command</th><th>CPU</th><th>Fuel</th><th>Memory</th>
           <th>Uptime</th><th>Moves</th><th></th>
         </tr>
       </thead>
@@ -72,6 +72,7 @@ export function Processes(props: {
             <td>{[p.name, ...p.args.slice(1)].join(" ")}</td>
             <td class="num">{seconds(p.cpuNs)}</td>
             <td class="num">{String(p.fuelUsed)}</td>
+            <td class="num" data-testid={`process-memory-${p.pid}`}>{p.memoryBytes > 0n ? bytes(p.memoryBytes) : "-"}</td>
             <td class="num">{since(p.startedUnixMs, p.endedUnixMs)}</td>
             <td class="num">{p.moves}{p.movedFrom && <span class="muted"> (from {p.movedFrom})</span>}</td>
             <td><div class="actions">

@@ -51,6 +51,9 @@ StepOutcome Process::Step(uint64_t fuel_quantum) {
   const MonotonicNs ran_from = share < 1000 ? MonotonicNow() : 0;
   vm::RunStatus status = thread_->Run(quantum);
   ChargeFuel(thread_->fuel_used() - used_before);
+  uint64_t memory = 0;
+  for (vm::MemAddr addr : instance_->memories()) memory += store_->memory(addr).size_bytes();
+  memory_bytes_.store(memory, std::memory_order_relaxed);
   switch (status) {
     case vm::RunStatus::kOutOfFuel:
       if (share < 1000) return Throttled(MonotonicNow() - ran_from, share);

@@ -93,6 +93,9 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
 
   uint64_t pid() const { return pid_; }
   uint64_t parent_pid() const { return parent_pid_; }
+  // The size of its linear memories after its latest step (0 before the
+  // first); any thread.
+  uint64_t memory_bytes() const { return memory_bytes_.load(std::memory_order_relaxed); }
   Kernel& kernel() { return kernel_; }
   HandleTable& handles() { return handles_; }
   // The paths this process can open (namespace_open); its own copy.
@@ -184,6 +187,7 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   std::shared_ptr<wasi::OutputSink> stderr_mirror_;
   uint64_t fuel_limit_ = UINT64_MAX;
   uint32_t page_cap_ = 0;  // Of each linear memory, in Wasm pages.
+  std::atomic<uint64_t> memory_bytes_{0};  // Published by Step for memory_bytes().
   std::shared_ptr<const std::vector<uint8_t>> module_bytes_;  // For its image.
 
   // The operation a host call left in flight, if any. Before wasi_, which

@@ -261,7 +261,10 @@ TEST_F(DashboardTest, AProcessIsStartedFollowedMovedAndKilledThroughTheBridge) {
   bool on_b = false;
   nlohmann::json processes = nlohmann::json::parse(listed.body)["processes"];
   for (const auto& p : processes) {
-    if (p["pid"] == pid) on_b = p["node"] == "node-b" && p["moves"] == 1;
+    if (p["pid"] != pid) continue;
+    on_b = p["node"] == "node-b" && p["moves"] == 1;
+    // Its linear memory, as the node running it sees it after a step.
+    EXPECT_GE(std::stoull(p["memoryBytes"].get<std::string>()), 65536u) << p;
   }
   EXPECT_TRUE(on_b) << listed.body;
 

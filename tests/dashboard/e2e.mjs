@@ -85,6 +85,7 @@ try {
   const started = await expectText("action-result", /started process \d+ on node-a/);
   const pid = started.match(/process (\d+)/)[1];
   await expectText(`process-node-${pid}`, /^node-a$/);
+  await expectText(`process-memory-${pid}`, /\d+(\.\d)? (KiB|MiB)/);
   await expectText("logs-output", /gen \d+ checksum/);
   await shot("03-running");
   log(`process ${pid} runs on node-a and its output follows`);
