@@ -39,7 +39,7 @@ const browser = await chromium.launch({
   headless: true,
   timeout: kStep,
   args: [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     `--ignore-certificate-errors-spki-list=${pin}`,
   ],
