@@ -14,7 +14,8 @@ function detail(e: Event): string {
     case Event_Kind.PROCESS_MOVED:
       return `process ${e.pid} moved from ${e.fromNode} to ${e.node} (frozen ${(Number(e.freezeUs) / 1000).toFixed(1)} ms)`;
     default:
-      return `${e.node}: ${enumName(Event_Kind, e.kind)}`;
+      // Membership events come from each node's failure detector.
+      return `${e.node}: ${enumName(Event_Kind, e.kind)}` + (e.origin ? ` (seen by ${e.origin})` : "");
   }
 }
 
