@@ -310,7 +310,9 @@ TEST_F(DashboardTest, CameraPreviewsStreamFramesOfThisNodeAndOfAnother) {
       std::string data = frame["data"];
       EXPECT_EQ(kj::decodeBase64(kj::StringPtr(data.c_str())).size(), 320u * 240u * 2u);
       uint64_t sequence = std::stoull(frame["sequence"].get<std::string>());
-      if (previous) EXPECT_GT(sequence, *previous) << node;
+      if (previous) {
+        EXPECT_GT(sequence, *previous) << node;
+      }
       previous = sequence;
     }
   }

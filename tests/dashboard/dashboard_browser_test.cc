@@ -28,7 +28,9 @@ TEST(DashboardBrowserTest, AnOperatorLogsInRunsFollowsMovesAndKillsAnAppAndWatch
                            "05-migrated-drag", "06-killed", "07-camera"}) {
     std::string path = shots + "/" + shot + ".png";
     EXPECT_TRUE(std::filesystem::exists(path)) << path;
-    if (std::filesystem::exists(path)) EXPECT_GT(std::filesystem::file_size(path), 10000u) << path;
+    if (std::filesystem::exists(path)) {
+      EXPECT_GT(std::filesystem::file_size(path), 10000u) << path;
+    }
   }
 }
 
