@@ -43,7 +43,7 @@ export function Devices(props: { devices: Device[]; nodes: Node[]; ask: Ask; act
         </thead>
         <tbody>
           {props.devices.map((d) => (
-            <tr key={`${d.node}:${d.path}`}>
+            <tr key={`${d.node}:${d.path}`} data-testid={`device-${d.node}-${d.path}`}>
               <td>{d.node}</td>
               <td>{d.path}</td>
               <td>{d.kind}</td>
@@ -56,7 +56,9 @@ export function Devices(props: { devices: Device[]; nodes: Node[]; ask: Ask; act
                 {(d.kind === "camera" || d.kind === "mount") && (
                   <button onClick={() => setPreview(d)} data-testid={`preview-${d.node}-${d.path}`}>Preview</button>
                 )}
-                {d.kind === "mount" && <button onClick={() => unmount(d)}>Unmount</button>}
+                {d.kind === "mount" && (
+                  <button onClick={() => unmount(d)} data-testid={`unmount-${d.node}-${d.path}`}>Unmount</button>
+                )}
               </div></td>
             </tr>
           ))}
@@ -74,7 +76,8 @@ export function Devices(props: { devices: Device[]; nodes: Node[]; ask: Ask; act
         <form class="form" onSubmit={mount} style={{ marginTop: ".8rem" }}>
           <label>
             Device
-            <select value={chosenSource} onChange={(e) => setSource((e.target as HTMLSelectElement).value)}>
+            <select value={chosenSource} onChange={(e) => setSource((e.target as HTMLSelectElement).value)}
+              data-testid="mount-source">
               {sources.map((d) => (
                 <option key={`${d.node}:${d.path}`} value={`${d.node}:${d.path}`}>{d.node}:{d.path} ({d.kind})</option>
               ))}
@@ -82,15 +85,17 @@ export function Devices(props: { devices: Device[]; nodes: Node[]; ask: Ask; act
           </label>
           <label>
             At
-            <input value={target} onInput={(e) => setTarget((e.target as HTMLInputElement).value)} />
+            <input value={target} onInput={(e) => setTarget((e.target as HTMLInputElement).value)}
+              data-testid="mount-target" />
           </label>
           <label>
             On node
-            <select value={chosenNode} onChange={(e) => setOn((e.target as HTMLSelectElement).value)}>
+            <select value={chosenNode} onChange={(e) => setOn((e.target as HTMLSelectElement).value)}
+              data-testid="mount-node">
               {up.map((n) => <option key={n.name} value={n.name}>{n.name}</option>)}
             </select>
           </label>
-          <button type="submit">Mount</button>
+          <button type="submit" data-testid="mount-submit">Mount</button>
         </form>
       )}
     </>

@@ -25,7 +25,7 @@ TEST(DashboardBrowserTest, AnOperatorLogsInRunsFollowsMovesAndKillsAnAppAndWatch
   EXPECT_EQ(e2e.exit_code, 0) << e2e.output << "\nscreenshots in " << shots;
   EXPECT_NE(e2e.output.find("e2e: passed"), std::string::npos) << e2e.output;
   for (const char* shot : {"01-login-refused", "02-overview", "03-running", "04-migrated-picker",
-                           "05-migrated-drag", "06-killed", "07-camera"}) {
+                           "05-migrated-drag", "06-killed", "07-camera", "08-mounted"}) {
     std::string path = shots + "/" + shot + ".png";
     EXPECT_TRUE(std::filesystem::exists(path)) << path;
     if (std::filesystem::exists(path)) {

@@ -141,6 +141,23 @@ try {
   if (lit.width !== 320 || lit.bright < 1000) throw new Error(`camera canvas: ${JSON.stringify(lit)}`);
   await shot("07-camera");
   log("node-b's camera previewed from node-a");
+  await page.getByTestId("camera-close").click();
+
+  // Mount node-a's camera on node-c, see the mount, then unmount it.
+  await page.getByTestId("mount-source").selectOption("node-a:/dev/video0");
+  await page.getByTestId("mount-target").fill("/dev/video7");
+  await page.getByTestId("mount-node").selectOption("node-c");
+  await page.getByTestId("mount-submit").click();
+  await expectText("confirm-question", /Mount node-a:\/dev\/video0 at \/dev\/video7 on node-c/);
+  await page.getByTestId("confirm-ok").click();
+  await expectText("action-result", /mounted node-a:\/dev\/video0 at \/dev\/video7 on node-c/);
+  await expectText("device-node-c-/dev/video7", /node-a:\/dev\/video0/);
+  await shot("08-mounted");
+  await page.getByTestId("unmount-node-c-/dev/video7").click();
+  await page.getByTestId("confirm-ok").click();
+  await expectText("action-result", /unmounted \/dev\/video7 on node-c/);
+  await page.getByTestId("device-node-c-/dev/video7").waitFor({ state: "detached" });
+  log("node-a's camera mounted on node-c and unmounted");
   await browser.close();
   log("passed");
 } catch (e) {
