@@ -174,7 +174,7 @@ class DashboardServer::Impl final : public kj::HttpService {
       // client; without one required, none is sent.
       return Api(*api, token.value_or(""), body, response);
     }
-    if (!get) return SendText(response, 405, "Method Not Allowed", "not allowed\n");
+    if (!get) return SendText(response, 405, "not allowed\n");
     if (!authorized) {
       kj::HttpHeaders out(*headers_);
       out.set(kj::HttpHeaderId::LOCATION, "/login");
@@ -183,7 +183,7 @@ class DashboardServer::Impl final : public kj::HttpService {
       return kj::READY_NOW;
     }
     std::optional<std::string> file = dashboard::StaticFile(target);
-    if (!file) return SendText(response, 404, "Not Found", "no such file\n");
+    if (!file) return SendText(response, 404, "no such file\n");
     return ServeFile(*file, response);
   }
 
@@ -282,10 +282,9 @@ class DashboardServer::Impl final : public kj::HttpService {
     return SendBody(response, status, ReasonFor(status), out, std::move(json));
   }
 
-  kj::Promise<void> SendText(Response& response, int status, const char* reason,
-                             std::string text) {
+  kj::Promise<void> SendText(Response& response, int status, std::string text) {
     kj::HttpHeaders out = BaseHeaders("text/plain; charset=utf-8");
-    return SendBody(response, status, reason, out, std::move(text));
+    return SendBody(response, status, ReasonFor(status), out, std::move(text));
   }
 
   static const char* ReasonFor(int status) {
@@ -311,7 +310,7 @@ class DashboardServer::Impl final : public kj::HttpService {
 
   kj::Promise<void> ServeFile(const std::string& file, Response& response) {
     std::ifstream in(options_.directory + "/" + file, std::ios::binary);
-    if (!in) return SendText(response, 404, "Not Found", "no such file\n");
+    if (!in) return SendText(response, 404, "no such file\n");
     std::stringstream contents;
     contents << in.rdbuf();
     kj::HttpHeaders out = BaseHeaders(dashboard::ContentTypeFor(file));
