@@ -105,12 +105,6 @@ std::vector<double> TimeBridge(int port, const std::string& ca_pem, const std::s
   return us;
 }
 
-int FreePort() {
-  kj::AsyncIoContext io = kj::setupAsyncIo();
-  auto address = io.provider->getNetwork().parseAddress("127.0.0.1", 0).wait(io.waitScope);
-  return int(address->listen()->getPort());
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -126,11 +120,12 @@ int main(int argc, char** argv) {
   shoal::clusterd::DaemonConfig config;
   config.node_name = "node-a";
   config.node_id = 1;
-  config.admin_listen = "127.0.0.1:" + std::to_string(FreePort());
-  config.peer_listen = "127.0.0.1:" + std::to_string(FreePort());
+  // Port 0 everywhere: a port picked here and bound later could be taken
+  // in between by another program's outgoing connection.
+  config.admin_listen = "127.0.0.1:0";
+  config.peer_listen = "127.0.0.1:0";
   config.data_listen = "127.0.0.1:0";
-  int dashboard_port = FreePort();
-  config.dashboard_listen = "127.0.0.1:" + std::to_string(dashboard_port);
+  config.dashboard_listen = "127.0.0.1:0";
   config.dashboard_dir = dir + "/web";
   config.data_dir = dir + "/data";
   config.tls_cert = dir + "/certs/node-a.pem";
@@ -140,14 +135,17 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
   auto daemon = shoal::clusterd::Daemon::Start(config);
   if (!daemon.ok()) Die(daemon.error().message);
+  const std::string admin = (*daemon)->admin_address();
+  const std::string url = (*daemon)->dashboard_url();  // "https://127.0.0.1:PORT/"
+  const int dashboard_port = std::atoi(url.substr(url.rfind(':') + 1).c_str());
   std::string ca = Read(config.tls_ca);
   std::string token = Read(config.token_file);
   token = token.substr(0, token.find('\n'));
 
   // Warm both paths (connections, TLS sessions, the daemon's threads).
-  TimeGrpc(config.admin_listen, ca, token, 50);
+  TimeGrpc(admin, ca, token, 50);
   TimeBridge(dashboard_port, ca, token, 50);
-  Percentiles grpc = Of(TimeGrpc(config.admin_listen, ca, token, calls));
+  Percentiles grpc = Of(TimeGrpc(admin, ca, token, calls));
   Percentiles bridge = Of(TimeBridge(dashboard_port, ca, token, calls));
   std::printf("ListNodes x%d, one node, TLS, one kept-alive connection each\n", calls);
   std::printf("%-22s %10s %10s\n", "path", "p50 us", "p99 us");

@@ -172,6 +172,9 @@ VoidResult Daemon::Init() {
   if (!admin_server_) {
     return MakeError(Status::kIoError, "cannot listen on admin address " + config_.admin_listen);
   }
+  // Nothing has read the admin address yet (membership starts below), so a
+  // port 0 listener can advertise the port it got.
+  if (config_.admin_advertise.empty()) admin_address_ = admin_bound;
   if (!config_.metrics_listen.empty()) {
     metrics_.SetGauges([this](std::string& out) { RenderGauges(out); });
     metrics_server_ = TRY(MetricsServer::Start(config_.metrics_listen, metrics_));
