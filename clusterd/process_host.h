@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "kernel/base/result.h"
+#include "kernel/object/process_ops.h"
 #include "kernel/wasi/wasi_process.h"
 
 namespace shoal::clusterd {
@@ -37,14 +38,10 @@ struct SpawnSpec {
   uint32_t page_cap = 0;
 };
 
-enum class ExitKind : uint8_t { kReturned, kExited, kTrapped, kOutOfFuel, kKilled };
-
-// How an ended process ended.
-struct ExitInfo {
-  ExitKind kind = ExitKind::kReturned;
-  int code = 0;
-  std::string message;  // The trap message, or a note for people.
-};
+// How a process ended: the kernel's words (kernel/object/process_ops.h);
+// the admin API's ExitStatus is made from them at the edge (proto_convert.h).
+using kernel::ExitReason;
+using kernel::ExitStatus;
 
 // A snapshot of one process. fuel_used and cpu_ns are updated at least once
 // per scheduling step while it runs.
@@ -57,7 +54,7 @@ struct ProcessInfo {
   uint64_t memory_bytes = 0;  // Its linear memory while it runs; 0 once ended.
   uint64_t started_unix_ms = 0;
   uint64_t ended_unix_ms = 0;    // 0 while running.
-  std::optional<ExitInfo> exit;  // Set once ended.
+  std::optional<ExitStatus> exit;  // Set once ended.
   uint32_t moves = 0;            // Times it moved between nodes.
   std::string moved_from;        // The node it last came from; "" if it never moved.
   bool running() const { return !exit.has_value(); }
@@ -96,14 +93,14 @@ class ProcessHost {
   // by a migration, prepared): neither listed nor free.
   virtual std::vector<uint64_t> Pending() const = 0;
 
-  // Asks a running process to stop; it ends with ExitKind::kKilled soon
+  // Asks a running process to stop; it ends with ExitReason::kKilled soon
   // after (at its next fuel slice or wake-up). Returns false when it had
   // already ended. kNotFound for an unknown pid.
   virtual Result<bool> Kill(uint64_t pid) = 0;
 
   // Waits until the process ends or `deadline` passes. kNotFound for an
   // unknown pid, kShouldWait when the deadline passed first.
-  virtual Result<ExitInfo> Wait(uint64_t pid, Deadline deadline) = 0;
+  virtual Result<ExitStatus> Wait(uint64_t pid, Deadline deadline) = 0;
 
   // Console output from `offset`, at most about `max_bytes`. When there is
   // nothing new and the process runs, waits for output, its end or

@@ -1,6 +1,6 @@
 #include "clusterd/cli/exit_codes.h"
 
-#include "kernel/wasi/run_main.h"
+#include "kernel/object/process_ops.h"
 
 namespace shoal::cli {
 
@@ -22,7 +22,7 @@ int ExitCodeForFailure(pb::Failure::Subject subject, Status status) {
         case Status::kAccessDenied:
           return kExitNoDirectory;
         case Status::kTrap:  // Its start function trapped.
-          return wasi::kTrapExitCode;
+          return kernel::kTrapExitCode;
         default:
           return kExitInternal;
       }

@@ -30,8 +30,8 @@ inline constexpr int kExitNotAuthorized = 77;  // Missing or wrong token, TLS re
 inline constexpr int kExitNotFound = 79;       // Unknown pid or node.
 inline constexpr int kExitLost = 80;           // The process was lost with its node.
 inline constexpr int kExitCannotMove = 81;     // It holds what cannot move (checkpoint).
-// From the program's run (kernel/wasi/run_main.h): 134 trap, 124 out of fuel,
-// 137 killed.
+// From the program's end (kernel/object/process_ops.h): 134 trap, 124 out
+// of fuel, 137 killed.
 
 // The one mapping from a kernel failure to shoal's exit code: for `run`
 // here (SUBJECT_SPAWN) and for the cluster's answers, whose status details

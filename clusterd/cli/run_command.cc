@@ -14,7 +14,7 @@
 #include "clusterd/cli/strict_parse.h"
 #include "kernel/base/byte_size.h"
 #include "kernel/proc/kernel.h"
-#include "kernel/wasi/run_main.h"
+#include "kernel/wasi/stdio_sink.h"
 
 namespace shoal::cli {
 namespace {

@@ -290,7 +290,7 @@ void Daemon::OnProcess(const ProcessInfo& info) {
     metrics_.processes_ended++;
     e.set_kind(pb::Event::KIND_PROCESS_EXITED);
     *e.mutable_exit() = ToProto(*info.exit);
-    spdlog::info("pid {} ended: {} {}", info.pid, info.exit->code, info.exit->message);
+    spdlog::info("pid {} ended: {} {}", info.pid, e.exit().code(), e.exit().message());
   }
   events_->Publish(std::move(e));
 }

@@ -16,22 +16,6 @@ uint64_t UnixMs() {
       .count();
 }
 
-ExitInfo ToExitInfo(const kernel::ExitStatus& status) {
-  switch (status.reason) {
-    case kernel::ExitReason::kReturned:
-      return {ExitKind::kReturned, status.code, ""};
-    case kernel::ExitReason::kExited:
-      return {ExitKind::kExited, status.code, ""};
-    case kernel::ExitReason::kTrapped:
-      return {ExitKind::kTrapped, status.code, "trap: " + status.trap_message};
-    case kernel::ExitReason::kKilled:
-      return {ExitKind::kKilled, status.code, "killed"};
-    case kernel::ExitReason::kOutOfFuel:
-      return {ExitKind::kOutOfFuel, status.code, "out of fuel"};
-  }
-  return {ExitKind::kTrapped, status.code, "unknown end"};
-}
-
 Error NoProcess(uint64_t pid) {
   return MakeError(Status::kNotFound, "no process " + std::to_string(pid));
 }
@@ -201,7 +185,7 @@ void KernelProcessHost::OnExited(const std::shared_ptr<Entry>& entry,
   {
     std::lock_guard lock(mu_);
     if (entry->info.exit || entry->moved) return;
-    entry->info.exit = ToExitInfo(status);
+    entry->info.exit = status;
     entry->info.fuel_used = status.fuel_used;
     entry->info.cpu_ns = status.cpu_ns;
     entry->info.ended_unix_ms = UnixMs();
@@ -269,7 +253,7 @@ Result<bool> KernelProcessHost::Kill(uint64_t pid) {
   return kernel_->Kill(pid).ok();
 }
 
-Result<ExitInfo> KernelProcessHost::Wait(uint64_t pid, Deadline deadline) {
+Result<ExitStatus> KernelProcessHost::Wait(uint64_t pid, Deadline deadline) {
   std::unique_lock lock(mu_);
   auto it = entries_.find(pid);
   if (it == entries_.end()) return NoProcess(pid);

@@ -82,7 +82,7 @@ class KernelProcessHost : public ProcessHost {
   std::vector<uint64_t> Pending() const override;
   std::optional<ProcessInfo> Get(uint64_t pid) const override;
   Result<bool> Kill(uint64_t pid) override;
-  Result<ExitInfo> Wait(uint64_t pid, Deadline deadline) override;
+  Result<ExitStatus> Wait(uint64_t pid, Deadline deadline) override;
   Result<ConsoleRead> ReadConsole(uint64_t pid, uint64_t offset, size_t max_bytes,
                                   Deadline deadline) override;
   Result<std::vector<uint8_t>> Checkpoint(uint64_t pid, bool stop) override;

@@ -62,10 +62,10 @@ TEST(KernelProcessHostTest, OutputAndExitAreKeptAfterTheProcessEnds) {
   ASSERT_TRUE(host);
   ASSERT_TRUE(
       host->Spawn(Spec(1, ReadFile(AppPath("hello")), {"hello.wasm", "there", "--exit=5"})).ok());
-  Result<ExitInfo> exit = host->Wait(1, In(60));
+  Result<ExitStatus> exit = host->Wait(1, In(60));
   ASSERT_TRUE(exit.ok()) << exit.error().message;
   EXPECT_EQ(exit->code, 5);
-  EXPECT_EQ(exit->kind, ExitKind::kExited);
+  EXPECT_EQ(exit->reason, ExitReason::kExited);
   Result<ConsoleRead> read = host->ReadConsole(1, 0, 1 << 20, In(0));
   ASSERT_TRUE(read.ok());
   std::string all;
@@ -98,9 +98,9 @@ TEST(KernelProcessHostTest, KillEndsABusyInfiniteLoopAndReportsItsCpu) {
   Result<bool> killed = host->Kill(2);
   ASSERT_TRUE(killed.ok());
   EXPECT_TRUE(*killed);
-  Result<ExitInfo> exit = host->Wait(2, In(60));
+  Result<ExitStatus> exit = host->Wait(2, In(60));
   ASSERT_TRUE(exit.ok());
-  EXPECT_EQ(exit->kind, ExitKind::kKilled);
+  EXPECT_EQ(exit->reason, ExitReason::kKilled);
   EXPECT_EQ(exit->code, 137);
   EXPECT_FALSE(*host->Kill(2));  // Already ended.
   EXPECT_GE(host->Get(2)->fuel_used, info->fuel_used);
@@ -110,18 +110,18 @@ TEST(KernelProcessHostTest, WaitReportsShouldWaitUntilTheProcessEnds) {
   std::unique_ptr<KernelProcessHost> host = NewHost();
   ASSERT_TRUE(host);
   ASSERT_TRUE(host->Spawn(Spec(3, TestModule("spin"), {"spin"})).ok());
-  Result<ExitInfo> early = host->Wait(3, In(std::chrono::milliseconds(50)));
+  Result<ExitStatus> early = host->Wait(3, In(std::chrono::milliseconds(50)));
   ASSERT_FALSE(early.ok());
   EXPECT_EQ(early.error().status, Status::kShouldWait);
   ASSERT_TRUE(host->Kill(3).ok());
-  Result<ExitInfo> late = host->Wait(3, In(60));
+  Result<ExitStatus> late = host->Wait(3, In(60));
   ASSERT_TRUE(late.ok());
-  EXPECT_EQ(late->kind, ExitKind::kKilled);
+  EXPECT_EQ(late->reason, ExitReason::kKilled);
 
   ASSERT_TRUE(host->Spawn(Spec(4, TestModule("sleeper"), {"sleeper"})).ok());
-  Result<ExitInfo> slept = host->Wait(4, In(60));
+  Result<ExitStatus> slept = host->Wait(4, In(60));
   ASSERT_TRUE(slept.ok());
-  EXPECT_EQ(slept->kind, ExitKind::kExited);
+  EXPECT_EQ(slept->reason, ExitReason::kExited);
   EXPECT_EQ(slept->code, 3);
 }
 
@@ -145,7 +145,7 @@ TEST(KernelProcessHostTest, MalformedModulesAndTakenPidsAreRefusedBeforeRunning)
   VoidResult after = host->Spawn(Spec(6, TestModule("exit42"), {"exit42"}));
   ASSERT_FALSE(after.ok());
   EXPECT_EQ(after.error().status, Status::kAlreadyExists);
-  EXPECT_EQ(host->Get(6)->exit->kind, ExitKind::kKilled);  // Still the first one.
+  EXPECT_EQ(host->Get(6)->exit->reason, ExitReason::kKilled);  // Still the first one.
 }
 
 TEST(KernelProcessHostTest, UnknownPidsAreNotFound) {
@@ -179,7 +179,7 @@ TEST(KernelProcessHostTest, ManySleepingProcessesShareTwoWorkers) {
   // workers and reactor only, whatever else this test binary runs.
   EXPECT_LT(most_threads, 64u);
   for (uint64_t pid = 1; pid <= kProcesses; ++pid) {
-    Result<ExitInfo> exit = host->Wait(pid, In(120));
+    Result<ExitStatus> exit = host->Wait(pid, In(120));
     ASSERT_TRUE(exit.ok()) << pid;
     EXPECT_EQ(exit->code, 3) << pid;
   }
@@ -229,7 +229,7 @@ TEST(KernelProcessHostTest, ChildrenOfAGuestGetAllocatedPidsAndAreListed) {
   SpawnSpec spec = Spec(1, ReadFile(AppPath("spawner")), {AppPath("spawner"), "3"});
   spec.preopens.push_back({SHOAL_APPS_DIR, SHOAL_APPS_DIR});
   ASSERT_TRUE(host->Spawn(std::move(spec)).ok());
-  Result<ExitInfo> parent = host->Wait(1, In(60));
+  Result<ExitStatus> parent = host->Wait(1, In(60));
   ASSERT_TRUE(parent.ok());
   EXPECT_EQ(parent->code, 0);
   // The parent waited for its children, so all three are known and ended.
@@ -240,9 +240,9 @@ TEST(KernelProcessHostTest, ChildrenOfAGuestGetAllocatedPidsAndAreListed) {
     EXPECT_EQ(child->name, AppPath("spawner"));
     ASSERT_EQ(child->args.size(), 3u);
     EXPECT_EQ(child->args[1], "child");
-    Result<ExitInfo> exit = host->Wait(pid, In(60));
+    Result<ExitStatus> exit = host->Wait(pid, In(60));
     ASSERT_TRUE(exit.ok());
-    EXPECT_EQ(exit->kind, ExitKind::kExited);  // Child i exits fib(10 + i) % 256.
+    EXPECT_EQ(exit->reason, ExitReason::kExited);  // Child i exits fib(10 + i) % 256.
     EXPECT_EQ(exit->code, std::vector<int>({55, 89, 144})[pid - 1000]);
   }
   EXPECT_EQ(host->List().size(), 4u);
@@ -288,7 +288,7 @@ TEST(KernelProcessHostTest, TheSpawnersProcessesAreTheHostsOwnAndItStopsWithTheH
   EXPECT_EQ(child->object->type(), kernel::ObjectType::kProcess);
 
   // Listed under a pid of allocate_pid, with its own console.
-  Result<ExitInfo> exit = host->Wait(4242, In(60));
+  Result<ExitStatus> exit = host->Wait(4242, In(60));
   ASSERT_TRUE(exit.ok()) << exit.error().message;
   EXPECT_EQ(exit->code, 3);
   EXPECT_NE(ConsoleOf(*host, 4242).find("hello, from afar"), std::string::npos);
@@ -326,7 +326,7 @@ TEST(KernelProcessHostTest, APreopenCanBeADirectoryHandleBoundedByItsRights) {
   SpawnSpec wc = Spec(1, ReadFile(AppPath("wc")), {"wc.wasm", "/data/notes.txt"});
   wc.preopens.push_back({"a handle", "/data", kernel::HandleEntry{open(), kReadOnly}});
   ASSERT_TRUE(host->Spawn(std::move(wc)).ok());
-  Result<ExitInfo> counted = host->Wait(1, In(60));
+  Result<ExitStatus> counted = host->Wait(1, In(60));
   ASSERT_TRUE(counted.ok());
   EXPECT_EQ(counted->code, 0) << ConsoleOf(*host, 1);
   EXPECT_NE(ConsoleOf(*host, 1).find("2       3      14 /data/notes.txt"), std::string::npos)
@@ -336,7 +336,7 @@ TEST(KernelProcessHostTest, APreopenCanBeADirectoryHandleBoundedByItsRights) {
   SpawnSpec ro = Spec(2, ReadFile(AppPath("files")), {"files.wasm", "/data"});
   ro.preopens.push_back({"a handle", "/data", kernel::HandleEntry{open(), kReadOnly}});
   ASSERT_TRUE(host->Spawn(std::move(ro)).ok());
-  Result<ExitInfo> refused = host->Wait(2, In(60));
+  Result<ExitStatus> refused = host->Wait(2, In(60));
   ASSERT_TRUE(refused.ok());
   EXPECT_NE(refused->code, 0) << ConsoleOf(*host, 2);
   EXPECT_NE(ConsoleOf(*host, 2).find("FAIL mkdir sub"), std::string::npos) << ConsoleOf(*host, 2);
@@ -346,7 +346,7 @@ TEST(KernelProcessHostTest, APreopenCanBeADirectoryHandleBoundedByItsRights) {
   rw.preopens.push_back(
       {"a handle", "/data", kernel::HandleEntry{open(), kReadOnly | kernel::Rights::kWrite}});
   ASSERT_TRUE(host->Spawn(std::move(rw)).ok());
-  Result<ExitInfo> wrote = host->Wait(3, In(60));
+  Result<ExitStatus> wrote = host->Wait(3, In(60));
   ASSERT_TRUE(wrote.ok());
   EXPECT_EQ(wrote->code, 0) << ConsoleOf(*host, 3);
   std::filesystem::remove_all(root);

@@ -203,7 +203,7 @@ grpc::Status LocalProcesses::Wait(grpc::ServerContext* context, uint64_t pid,
                                   pb::WaitResponse* response) {
   for (;;) {
     if (context->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
-    Result<ExitInfo> exit = host_.Wait(pid, Clock::now() + kPollInterval);
+    Result<ExitStatus> exit = host_.Wait(pid, Clock::now() + kPollInterval);
     if (exit.ok()) {
       response->set_pid(pid);
       response->set_node(self_);

@@ -76,7 +76,7 @@ TEST_F(LocalProcessesTest, AnotherNodesDirectoryComesFromTheOpenerAndIsPreopened
   grpc::Status status = local.Spawn(WcOf("node-a", "/served"), &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(asked, std::vector<std::string>{"node-a:/served"});
-  Result<ExitInfo> exit =
+  Result<ExitStatus> exit =
       host_->Wait(response.pid(), std::chrono::steady_clock::now() + std::chrono::seconds(60));
   ASSERT_TRUE(exit.ok());
   EXPECT_EQ(exit->code, 0);

@@ -4,27 +4,29 @@ namespace shoal::clusterd {
 
 namespace pb = shoal::admin::v1;
 
-pb::ExitStatus ToProto(const ExitInfo& exit) {
+pb::ExitStatus ToProto(const ExitStatus& exit) {
   pb::ExitStatus out;
-  switch (exit.kind) {
-    case ExitKind::kReturned:
+  switch (exit.reason) {
+    case ExitReason::kReturned:
       out.set_kind(pb::EXIT_KIND_RETURNED);
       break;
-    case ExitKind::kExited:
+    case ExitReason::kExited:
       out.set_kind(pb::EXIT_KIND_EXITED);
       break;
-    case ExitKind::kTrapped:
+    case ExitReason::kTrapped:
       out.set_kind(pb::EXIT_KIND_TRAPPED);
+      out.set_message("trap: " + exit.trap_message);
       break;
-    case ExitKind::kOutOfFuel:
+    case ExitReason::kOutOfFuel:
       out.set_kind(pb::EXIT_KIND_OUT_OF_FUEL);
+      out.set_message("out of fuel");
       break;
-    case ExitKind::kKilled:
+    case ExitReason::kKilled:
       out.set_kind(pb::EXIT_KIND_KILLED);
+      out.set_message("killed");
       break;
   }
   out.set_code(exit.code);
-  out.set_message(exit.message);
   return out;
 }
 

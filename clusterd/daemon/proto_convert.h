@@ -11,7 +11,7 @@
 
 namespace shoal::clusterd {
 
-shoal::admin::v1::ExitStatus ToProto(const ExitInfo& exit);
+shoal::admin::v1::ExitStatus ToProto(const ExitStatus& exit);
 shoal::admin::v1::Process ToProto(const ProcessInfo& info, const std::string& node);
 shoal::admin::v1::NodeLoad ToProto(const MemberLoad& load);
 shoal::admin::v1::Node ToProto(const Member& member);

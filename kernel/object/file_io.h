@@ -39,7 +39,7 @@ class FileIo {
 };
 
 // FileIo done at once, with blocking host calls on the calling thread, for
-// runners without a reactor (RunWasiMain, tests, the fuzzer). The kernel
+// runners without a reactor (tests, the fuzzers). The kernel
 // never uses it: its workers must not block.
 class InlineFileIo final : public FileIo {
  public:

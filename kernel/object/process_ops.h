@@ -29,7 +29,11 @@ enum class ExitReason : uint8_t {
 };
 constexpr uint8_t kMaxExitReason = uint8_t(ExitReason::kOutOfFuel);
 
-inline constexpr int kKilledExitCode = 137;  // Like a native process killed by SIGKILL.
+// The exit codes of the reasons that carry no code of their own, as a shell
+// reports a native process ended the same way.
+inline constexpr int kTrapExitCode = 134;       // SIGABRT.
+inline constexpr int kOutOfFuelExitCode = 124;  // timeout(1).
+inline constexpr int kKilledExitCode = 137;     // SIGKILL.
 
 struct ExitStatus {
   ExitReason reason = ExitReason::kReturned;

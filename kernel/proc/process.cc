@@ -5,7 +5,6 @@
 #include <string>
 
 #include "kernel/proc/kernel.h"
-#include "kernel/wasi/run_main.h"
 
 namespace shoal::kernel {
 
@@ -43,7 +42,7 @@ StepOutcome Process::Step(uint64_t fuel_quantum) {
   uint64_t used_before = thread_->fuel_used();
   if (fuel_limit_ != UINT64_MAX) {
     if (used_before >= fuel_limit_) {
-      return Finish(MakeExitStatus(ExitReason::kOutOfFuel, wasi::kOutOfFuelExitCode));
+      return Finish(MakeExitStatus(ExitReason::kOutOfFuel, kOutOfFuelExitCode));
     }
     quantum = std::min(quantum, fuel_limit_ - used_before);
   }
@@ -65,7 +64,7 @@ StepOutcome Process::Step(uint64_t fuel_quantum) {
         vm::FuncAddr entry = *entry_after_start_;
         entry_after_start_.reset();
         if (VoidResult called = thread_->Call(entry, {}); !called.ok()) {
-          return Finish({ExitReason::kTrapped, wasi::kTrapExitCode, called.error().message});
+          return Finish({ExitReason::kTrapped, kTrapExitCode, called.error().message});
         }
         return StepOutcome::kPreempted;
       }
@@ -76,10 +75,10 @@ StepOutcome Process::Step(uint64_t fuel_quantum) {
       std::string line = "trap: " + thread_->trap_message() + "\n";
       (void)wasi_->stderr_sink().Write(
           {reinterpret_cast<const uint8_t*>(line.data()), line.size()});
-      return Finish({ExitReason::kTrapped, wasi::kTrapExitCode, thread_->trap_message()});
+      return Finish({ExitReason::kTrapped, kTrapExitCode, thread_->trap_message()});
     }
   }
-  return Finish({ExitReason::kTrapped, wasi::kTrapExitCode, "unknown run status"});
+  return Finish({ExitReason::kTrapped, kTrapExitCode, "unknown run status"});
 }
 
 std::optional<StepOutcome> Process::StepFrozen(uint64_t& quantum) {

@@ -17,7 +17,7 @@ namespace shoal::wasi {
 // kernel data IO runs on the io_uring reactor, the call returns kAgain with
 // the operation in the process's PendingCall, the process parks, and the
 // retried call with the same offset and size returns the outcome; with
-// InlineFileIo (the standalone runner, tests) it completes at once, as the
+// InlineFileIo (tests, the fuzzers) it completes at once, as the
 // metadata calls of a local File always do. Everything else is a synchronous
 // host call on the File's descriptor, except that with `poll_streams` (under
 // the kernel) FIFOs and devices are made non-blocking and a read or write

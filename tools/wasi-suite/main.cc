@@ -1,10 +1,10 @@
 // shoal-wasi-suite: runs the official WASI preview1 test suite under Shoal.
 //
-//   shoal-wasi-suite [--standalone] [--limit SECONDS] SUITE_DIR...
+//   shoal-wasi-suite [--limit SECONDS] SUITE_DIR...
 //
 // Each SUITE_DIR is one folder of the suite (c/, rust/, assemblyscript/).
 // Each test is a process of one Kernel, as `shoal run` runs a program on a
-// node; --standalone runs them with wasi::RunWasiMain instead.
+// node.
 // Prints one line per failing test with its reason and a final
 // "N passed, M failed"; exits 0 only if nothing failed. A folder that cannot
 // be read counts as one failure.
@@ -23,14 +23,13 @@
 namespace {
 
 constexpr char kUsage[] =
-    "usage: shoal-wasi-suite [--standalone] [--limit SECONDS] SUITE_DIR...\n"
+    "usage: shoal-wasi-suite [--limit SECONDS] SUITE_DIR...\n"
     "\n"
     "Runs each NAME.wasm of the WASI test suite folders given, as the suite's\n"
     "README says: args, env, its root folder copied and preopened as /, the\n"
     "expected exit code and output. Each test is a process of a kernel, as\n"
     "`shoal run` runs it on a node.\n"
     "\n"
-    "  --standalone     run each test with the standalone runner (RunWasiMain)\n"
     "  --limit SECONDS  stop a test still running after this long (default 60)\n"
     "  -h, --help       show this help\n";
 
@@ -38,15 +37,12 @@ constexpr char kUsage[] =
 
 int main(int argc, char** argv) {
   unsigned limit = 60;
-  bool standalone = false;
   std::vector<std::string> dirs;
   for (int i = 1; i < argc; ++i) {
     const char* arg = argv[i];
     if (std::strcmp(arg, "-h") == 0 || std::strcmp(arg, "--help") == 0) {
       std::fputs(kUsage, stdout);
       return 0;
-    } else if (std::strcmp(arg, "--standalone") == 0) {
-      standalone = true;
     } else if (std::strcmp(arg, "--limit") == 0) {
       if (i + 1 >= argc || std::atoi(argv[i + 1]) <= 0) {
         std::fputs("shoal-wasi-suite: --limit needs a positive number of seconds\n", stderr);
@@ -65,17 +61,12 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  std::unique_ptr<shoal::kernel::Kernel> kernel;
-  shoal::wasi_suite::CaseHost host = shoal::wasi_suite::StandaloneHost();
-  if (!standalone) {
-    auto created = shoal::kernel::Kernel::Create();
-    if (!created.ok()) {
-      std::fprintf(stderr, "shoal-wasi-suite: no kernel: %s\n", created.error().message.c_str());
-      return 1;
-    }
-    kernel = std::move(created).value();
-    host = shoal::wasi_suite::KernelHost(*kernel);
+  auto kernel = shoal::kernel::Kernel::Create();
+  if (!kernel.ok()) {
+    std::fprintf(stderr, "shoal-wasi-suite: no kernel: %s\n", kernel.error().message.c_str());
+    return 1;
   }
+  shoal::wasi_suite::CaseHost host = shoal::wasi_suite::KernelHost(**kernel);
 
   unsigned passed = 0;
   unsigned failed = 0;

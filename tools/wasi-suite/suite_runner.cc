@@ -7,7 +7,6 @@
 #include <memory>
 
 #include "kernel/base/temp_dir.h"
-#include "kernel/wasi/run_main.h"
 #include "kernel/wasi/stdio_sink.h"
 
 namespace shoal::wasi_suite {
@@ -43,17 +42,6 @@ std::string Quoted(const std::string& text) {
 }
 
 }  // namespace
-
-CaseHost StandaloneHost() {
-  return [](std::vector<uint8_t> module, wasi::WasiConfig config,
-            unsigned limit_seconds) -> Result<CaseRun> {
-    wasi::RunOptions options;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(limit_seconds);
-    options.should_stop = [deadline] { return std::chrono::steady_clock::now() > deadline; };
-    wasi::RunOutcome run = TRY(wasi::RunWasiMain(module, std::move(config), options));
-    return CaseRun{run.exit_code, run.end == wasi::RunEnd::kStopped};
-  };
-}
 
 CaseOutcome RunSuiteCase(const SuiteCase& test, const CaseHost& host, unsigned limit_seconds) {
   std::ifstream in(test.wasm_path, std::ios::binary);

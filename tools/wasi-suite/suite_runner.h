@@ -1,6 +1,6 @@
 // Runs one test of the official WASI test suite under Shoal and checks its
-// outcome, with the program run either as `shoal run` runs it on a node (a
-// process of a Kernel) or by the standalone runner (wasi::RunWasiMain).
+// outcome, with the program run as `shoal run` runs it on a node: a process
+// of a Kernel (kernel_host.h).
 #pragma once
 
 #include <cstdint>
@@ -25,9 +25,6 @@ struct CaseRun {
 // ran (the module did not load, link or start).
 using CaseHost = std::function<Result<CaseRun>(std::vector<uint8_t> module, wasi::WasiConfig config,
                                                unsigned limit_seconds)>;
-
-// wasi::RunWasiMain on the calling thread.
-CaseHost StandaloneHost();
 
 struct CaseOutcome {
   bool passed = false;
