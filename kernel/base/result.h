@@ -71,13 +71,27 @@ using VoidResult = Result<void>;
 
 inline VoidResult Ok() { return {}; }
 
+// What TRY returns from the enclosing function for a failed result. The
+// other result families (ErrnoResult, wasi::ErrnoOr) declare theirs beside
+// their types, found by argument-dependent lookup.
+template <typename T>
+Error TryFailure(Result<T>&& result) {
+  return std::move(result).error();
+}
+template <typename T>
+Error TryFailure(const Result<T>& result) {
+  return result.error();
+}
+
 }  // namespace shoal
 
-// TRY(expr): evaluates a Result; on error returns it from the enclosing
-// function, otherwise yields the value (for Result<void>, nothing).
-#define TRY(expr)                                        \
-  ({                                                     \
-    auto&& try_result_ = (expr);                         \
-    if (!try_result_.ok()) return std::move(try_result_).error(); \
-    std::move(try_result_).value();                      \
+// TRY(expr): evaluates a result (Result, ErrnoResult, wasi::ErrnoOr); on
+// failure returns TryFailure(result) from the enclosing function, whose
+// return type must accept it, else yields the value (for Result<void>,
+// nothing). The one early-return macro of the code base.
+#define TRY(expr)                                                     \
+  ({                                                                  \
+    auto&& try_result_ = (expr);                                      \
+    if (!try_result_.ok()) return TryFailure(std::move(try_result_)); \
+    std::move(try_result_).value();                                   \
   })

@@ -48,7 +48,7 @@ bool NamesDirectory(std::string_view path) {
 
 // A path's normalized form and the directory holding its leaf.
 ErrnoResult<ParentAndLeaf> ParentOf(int dirfd, std::string_view path) {
-  std::string normalized = TRY_HOST(NormalizeRelativePath(path));
+  std::string normalized = TRY(NormalizeRelativePath(path));
   return OpenParentBeneath(dirfd, normalized);
 }
 
@@ -56,7 +56,7 @@ ErrnoResult<ParentAndLeaf> ParentOf(int dirfd, std::string_view path) {
 // the trailing slash `path` had, so that the host refuses "name/" for a new
 // symlink or link as POSIX says (ENOENT, or EEXIST / ENOTDIR when it exists).
 ErrnoResult<ParentAndLeaf> NewEntryOf(int dirfd, std::string_view path) {
-  ParentAndLeaf at = TRY_HOST(ParentOf(dirfd, path));
+  ParentAndLeaf at = TRY(ParentOf(dirfd, path));
   if (path.back() == '/') at.leaf += '/';
   return at;
 }
@@ -104,7 +104,7 @@ ErrnoResult<HandleEntry> Directory::OpenNow(std::string_view path, const OpenOpt
   if (!Contains(granted, Rights::kRead)) return HostError{kErrnoNotCapable};
   bool changes = options.create || options.write || options.truncate || options.append;
   if (changes && !Contains(granted, Rights::kWrite)) return HostError{kErrnoNotCapable};
-  std::string normalized = TRY_HOST(NormalizeRelativePath(path));
+  std::string normalized = TRY(NormalizeRelativePath(path));
   int flags = HostOpenFlags(options);
   if (NamesDirectory(path)) {
     // POSIX: "file/" must be a directory; creating one through open() is
@@ -114,9 +114,9 @@ ErrnoResult<HandleEntry> Directory::OpenNow(std::string_view path, const OpenOpt
   }
   // Opening a directory for writing fails on the host with EISDIR, which is
   // also what POSIX promises.
-  UniqueFd fd = TRY_HOST(OpenBeneath(fd_.get(), normalized, flags, 0666,
-                                     options.follow ? FollowLast::kYes : FollowLast::kNo));
-  FileAttr attr = TRY_HOST(StatHostFd(fd.get()));
+  UniqueFd fd = TRY(OpenBeneath(fd_.get(), normalized, flags, 0666,
+                                options.follow ? FollowLast::kYes : FollowLast::kNo));
+  FileAttr attr = TRY(StatHostFd(fd.get()));
   Rights kept = rights & granted;
   if (S_ISDIR(attr.mode)) {
     return HandleEntry{Ref<Directory>(new Directory(std::move(fd), io_)), kept};
@@ -125,11 +125,11 @@ ErrnoResult<HandleEntry> Directory::OpenNow(std::string_view path, const OpenOpt
 }
 
 ErrnoResult<FileAttr> Directory::StatAtNow(std::string_view path, bool follow) {
-  std::string normalized = TRY_HOST(NormalizeRelativePath(path));
+  std::string normalized = TRY(NormalizeRelativePath(path));
   // O_PATH opens anything (even unreadable files) without side effects, and
   // going through OpenBeneath means a followed symlink cannot point outside.
   int flags = NamesDirectory(path) ? O_PATH | O_DIRECTORY : O_PATH;
-  UniqueFd fd = TRY_HOST(
+  UniqueFd fd = TRY(
       OpenBeneath(fd_.get(), normalized, flags, 0, follow ? FollowLast::kYes : FollowLast::kNo));
   return StatHostFd(fd.get());
 }
@@ -153,15 +153,15 @@ ErrnoResult<std::vector<DirEntry>> ReadHostDirectory(int dirfd) {
 }
 
 ErrnoResult<Done> Directory::MakeDirectoryNow(std::string_view path) {
-  ParentAndLeaf at = TRY_HOST(ParentOf(fd_.get(), path));
+  ParentAndLeaf at = TRY(ParentOf(fd_.get(), path));
   if (::mkdirat(at.parent.get(), at.leaf.c_str(), 0777) != 0) return LastError();
   return Done{};
 }
 
 ErrnoResult<Done> Directory::UnlinkNow(std::string_view path, bool directory) {
-  std::string normalized = TRY_HOST(NormalizeRelativePath(path));
+  std::string normalized = TRY(NormalizeRelativePath(path));
   if (normalized == ".") return HostError{directory ? EBUSY : EISDIR};
-  ParentAndLeaf at = TRY_HOST(OpenParentBeneath(fd_.get(), normalized));
+  ParentAndLeaf at = TRY(OpenParentBeneath(fd_.get(), normalized));
   if (!directory) {
     // "name/" names a directory to POSIX; unlinking one is EISDIR or ENOTDIR.
     struct stat st;
@@ -181,11 +181,11 @@ ErrnoResult<Done> Directory::RenameNow(std::string_view old_path, DirectoryOps& 
                                        std::string_view new_path) {
   auto* target = dynamic_cast<Directory*>(&new_dir);
   if (target == nullptr) return HostError{EXDEV};
-  std::string old_norm = TRY_HOST(NormalizeRelativePath(old_path));
-  std::string new_norm = TRY_HOST(NormalizeRelativePath(new_path));
+  std::string old_norm = TRY(NormalizeRelativePath(old_path));
+  std::string new_norm = TRY(NormalizeRelativePath(new_path));
   if (old_norm == "." || new_norm == ".") return HostError{EBUSY};
-  ParentAndLeaf from = TRY_HOST(OpenParentBeneath(fd_.get(), old_norm));
-  ParentAndLeaf to = TRY_HOST(OpenParentBeneath(target->fd_.get(), new_norm));
+  ParentAndLeaf from = TRY(OpenParentBeneath(fd_.get(), old_norm));
+  ParentAndLeaf to = TRY(OpenParentBeneath(target->fd_.get(), new_norm));
   if (::renameat(from.parent.get(), from.leaf.c_str(), to.parent.get(), to.leaf.c_str()) != 0) {
     return LastError();
   }
@@ -196,10 +196,10 @@ ErrnoResult<Done> Directory::HardLinkNow(std::string_view old_path, DirectoryOps
                                          std::string_view new_path) {
   auto* target = dynamic_cast<Directory*>(&new_dir);
   if (target == nullptr) return HostError{EXDEV};
-  std::string old_norm = TRY_HOST(NormalizeRelativePath(old_path));
+  std::string old_norm = TRY(NormalizeRelativePath(old_path));
   if (old_norm == ".") return HostError{EPERM};  // A directory.
-  ParentAndLeaf from = TRY_HOST(OpenParentBeneath(fd_.get(), old_norm));
-  ParentAndLeaf to = TRY_HOST(NewEntryOf(target->fd_.get(), new_path));
+  ParentAndLeaf from = TRY(OpenParentBeneath(fd_.get(), old_norm));
+  ParentAndLeaf to = TRY(NewEntryOf(target->fd_.get(), new_path));
   // No AT_SYMLINK_FOLLOW: both parents were resolved beneath, and the
   // leaves are names in them, so nothing outside is reached.
   if (::linkat(from.parent.get(), from.leaf.c_str(), to.parent.get(), to.leaf.c_str(), 0) != 0) {
@@ -210,7 +210,7 @@ ErrnoResult<Done> Directory::HardLinkNow(std::string_view old_path, DirectoryOps
 
 ErrnoResult<Done> Directory::SymlinkNow(std::string_view target, std::string_view path) {
   if (target.empty() || target.find('\0') != std::string_view::npos) return HostError{EINVAL};
-  ParentAndLeaf at = TRY_HOST(NewEntryOf(fd_.get(), path));
+  ParentAndLeaf at = TRY(NewEntryOf(fd_.get(), path));
   if (::symlinkat(std::string(target).c_str(), at.parent.get(), at.leaf.c_str()) != 0) {
     return LastError();
   }
@@ -218,7 +218,7 @@ ErrnoResult<Done> Directory::SymlinkNow(std::string_view target, std::string_vie
 }
 
 ErrnoResult<std::string> Directory::ReadLinkNow(std::string_view path) {
-  ParentAndLeaf at = TRY_HOST(ParentOf(fd_.get(), path));
+  ParentAndLeaf at = TRY(ParentOf(fd_.get(), path));
   std::string target(4096, '\0');
   ssize_t n = ::readlinkat(at.parent.get(), at.leaf.c_str(), target.data(), target.size());
   if (n < 0) return LastError();

@@ -11,6 +11,7 @@
 #include <cassert>
 #include <cerrno>
 
+#include "kernel/base/result.h"
 #include "kernel/base/value_or.h"
 
 namespace shoal::kernel {
@@ -45,13 +46,11 @@ struct HostError {
 // The current errno as a HostError.
 inline HostError LastError() { return HostError{errno}; }
 
-}  // namespace shoal::kernel
+// TRY (kernel/base/result.h) returns a failed ErrnoResult's errno as a
+// HostError, which becomes an ErrnoResult of the enclosing function's type.
+template <typename T>
+HostError TryFailure(const ErrnoResult<T>& result) {
+  return HostError{result.error()};
+}
 
-// TRY_HOST(expr): evaluates an ErrnoResult; on failure returns its errno (as a
-// HostError) from the enclosing function, else yields the value.
-#define TRY_HOST(expr)                                                         \
-  ({                                                                           \
-    auto&& try_host_ = (expr);                                                 \
-    if (!try_host_.ok()) return ::shoal::kernel::HostError{try_host_.error()}; \
-    std::move(try_host_).value();                                              \
-  })
+}  // namespace shoal::kernel

@@ -116,7 +116,7 @@ ErrnoResult<ParentAndLeaf> OpenParentBeneath(int dirfd, const std::string& path)
   size_t slash = path.rfind('/');
   std::string parent = slash == std::string::npos ? "." : path.substr(0, slash);
   std::string leaf = slash == std::string::npos ? path : path.substr(slash + 1);
-  UniqueFd fd = TRY_HOST(OpenBeneath(dirfd, parent, O_PATH | O_DIRECTORY, 0, FollowLast::kYes));
+  UniqueFd fd = TRY(OpenBeneath(dirfd, parent, O_PATH | O_DIRECTORY, 0, FollowLast::kYes));
   return ParentAndLeaf{std::move(fd), std::move(leaf)};
 }
 

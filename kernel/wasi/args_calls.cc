@@ -10,10 +10,13 @@ Errno StoreStrings(const GuestMemory& memory, const std::vector<std::string>& st
   uint64_t at = buf;
   for (size_t i = 0; i < strings.size(); ++i) {
     if (at > UINT32_MAX) return Errno::kFault;
-    RETURN_IF_ERRNO(memory.Store32(uint64_t(ptrs) + 4 * i, uint32_t(at)));
+    if (Errno e = memory.Store32(uint64_t(ptrs) + 4 * i, uint32_t(at)); e != Errno::kSuccess)
+      return e;
     const std::string& s = strings[i];
     // c_str() includes the terminating NUL the guest expects.
-    RETURN_IF_ERRNO(memory.Write(at, {reinterpret_cast<const uint8_t*>(s.c_str()), s.size() + 1}));
+    if (Errno e = memory.Write(at, {reinterpret_cast<const uint8_t*>(s.c_str()), s.size() + 1});
+        e != Errno::kSuccess)
+      return e;
     at += s.size() + 1;
   }
   return Errno::kSuccess;
@@ -24,7 +27,7 @@ Errno StoreSizes(const GuestMemory& memory, const std::vector<std::string>& stri
   uint64_t total = 0;
   for (const std::string& s : strings) total += s.size() + 1;
   if (total > UINT32_MAX) return Errno::kOverflow;
-  RETURN_IF_ERRNO(memory.Store32(count_ptr, uint32_t(strings.size())));
+  if (Errno e = memory.Store32(count_ptr, uint32_t(strings.size())); e != Errno::kSuccess) return e;
   return memory.Store32(size_ptr, uint32_t(total));
 }
 

@@ -34,7 +34,7 @@ ErrnoOr<size_t> ReadFileAt(PendingCall& call, const Ref<FileOps>& file, std::spa
     if (now.error() != EAGAIN) return ErrnoFromHost(now.error());
   }
   std::vector<uint8_t> bytes =
-      TRY_ERRNO(RunFsOp<std::vector<uint8_t>>(call, std::move(key), [&](auto done) {
+      TRY(RunFsOp<std::vector<uint8_t>>(call, std::move(key), [&](auto done) {
         file->ReadAsync(offset, buf.size(), std::move(done));
       }));
   size_t n = std::min(bytes.size(), buf.size());
@@ -57,7 +57,7 @@ Errno SyncFile(PendingCall& call, const Ref<FileOps>& file, SyncScope scope) {
 }
 
 ErrnoOr<FileStat> StatFile(PendingCall& call, const Ref<FileOps>& file) {
-  kernel::FileAttr attr = TRY_ERRNO(RunFsOp<kernel::FileAttr>(
+  kernel::FileAttr attr = TRY(RunFsOp<kernel::FileAttr>(
       call, StatKey(file), [&](auto done) { file->StatAsync(std::move(done)); }));
   return FileStatFromAttr(attr);
 }

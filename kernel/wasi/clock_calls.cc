@@ -30,7 +30,7 @@ uint64_t Nanos(const timespec& ts) {
 }  // namespace
 
 Errno ClockResGet(WasiCall& c) {
-  clockid_t clock = TRY_ERRNO(HostClock(c.U32(0)));
+  clockid_t clock = TRY(HostClock(c.U32(0)));
   timespec ts;
   if (clock_getres(clock, &ts) != 0) return LastHostErrno();
   return c.memory.Store64(c.U32(1), Nanos(ts));
@@ -39,7 +39,7 @@ Errno ClockResGet(WasiCall& c) {
 Errno ClockTimeGet(WasiCall& c) {
   // The precision argument (U64(1)) is a hint; the host clock is as precise
   // as it gets anyway.
-  clockid_t clock = TRY_ERRNO(HostClock(c.U32(0)));
+  clockid_t clock = TRY(HostClock(c.U32(0)));
   timespec ts;
   if (clock_gettime(clock, &ts) != 0) return LastHostErrno();
   return c.memory.Store64(c.U32(2), Nanos(ts));

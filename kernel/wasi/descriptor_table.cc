@@ -84,7 +84,7 @@ Errno DescriptorTable::Close(uint32_t fd) {
 Errno DescriptorTable::Renumber(uint32_t from, uint32_t to) {
   if (!Get(from).ok() || !Get(to).ok()) return Errno::kBadf;
   if (from == to) return Errno::kSuccess;
-  RETURN_IF_ERRNO(Close(to));
+  if (Errno e = Close(to); e != Errno::kSuccess) return e;
   auto src = entries_.find(from);
   entries_[to] = std::move(src->second);
   entries_.erase(src);

@@ -7,6 +7,7 @@
 #include <cassert>
 #include <string>
 
+#include "kernel/base/result.h"
 #include "kernel/base/value_or.h"
 #include "kernel/wasi/wasi_abi.h"
 
@@ -33,21 +34,11 @@ Errno LastHostErrno();
 // the first host errno that maps to it ("No such file or directory").
 std::string ErrnoDescription(Errno err);
 
+// TRY (kernel/base/result.h) returns a failed ErrnoOr's Errno: the enclosing
+// function returns Errno or an ErrnoOr.
+template <typename T>
+Errno TryFailure(const ErrnoOr<T>& result) {
+  return result.error();
+}
+
 }  // namespace shoal::wasi
-
-// TRY_ERRNO(expr): evaluates an ErrnoOr; on failure returns its Errno from the
-// enclosing function (which must return Errno or an ErrnoOr), else yields
-// the value.
-#define TRY_ERRNO(expr)                              \
-  ({                                                 \
-    auto&& try_errno_ = (expr);                      \
-    if (!try_errno_.ok()) return try_errno_.error(); \
-    std::move(try_errno_).value();                   \
-  })
-
-// RETURN_IF_ERRNO(errno_expr): returns the Errno unless it is kSuccess.
-#define RETURN_IF_ERRNO(expr)                                                  \
-  do {                                                                         \
-    ::shoal::wasi::Errno errno_result_ = (expr);                               \
-    if (errno_result_ != ::shoal::wasi::Errno::kSuccess) return errno_result_; \
-  } while (0)

@@ -25,7 +25,7 @@ bool ParkOnAgain(WasiCall& c, FileObject& object, short events) {
 // would wait parks the process if nothing was read yet.
 Errno ReadVectored(WasiCall& c, FileObject& object, std::optional<uint64_t> offset, uint32_t iovs,
                    uint32_t count, uint32_t result_ptr) {
-  std::vector<GuestBuffer> buffers = TRY_ERRNO(c.memory.Iovecs(iovs, count));
+  std::vector<GuestBuffer> buffers = TRY(c.memory.Iovecs(iovs, count));
   if (!c.memory.Bytes(result_ptr, 4)) return Errno::kFault;
   uint64_t total = 0;
   for (GuestBuffer buf : buffers) {
@@ -55,7 +55,7 @@ Errno ReadVectored(WasiCall& c, FileObject& object, std::optional<uint64_t> offs
 // nothing was written yet.
 Errno WriteVectored(WasiCall& c, FileObject& object, std::optional<uint64_t> offset, uint32_t iovs,
                     uint32_t count, uint32_t result_ptr) {
-  std::vector<GuestBuffer> buffers = TRY_ERRNO(c.memory.Iovecs(iovs, count));
+  std::vector<GuestBuffer> buffers = TRY(c.memory.Iovecs(iovs, count));
   if (!c.memory.Bytes(result_ptr, 4)) return Errno::kFault;
   uint64_t total = 0;
   for (GuestBuffer buf : buffers) {
@@ -81,7 +81,7 @@ Errno WriteVectored(WasiCall& c, FileObject& object, std::optional<uint64_t> off
 // fd_sync and fd_datasync: a file's sync runs on the reactor while the
 // process is parked.
 Errno SyncDescriptor(WasiCall& c, Rights right, SyncScope scope) {
-  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), right));
+  Descriptor* d = TRY(c.process.fds().Get(c.U32(0), right));
   return ParkOnPending(c, d->object->Sync(c.process.pending_call(), scope));
 }
 
@@ -97,22 +97,22 @@ Errno ParkOnPending(WasiCall& c, Errno e) {
 }
 
 Errno FdRead(WasiCall& c) {
-  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdRead));
+  Descriptor* d = TRY(c.process.fds().Get(c.U32(0), kRightFdRead));
   return ReadVectored(c, *d->object, std::nullopt, c.U32(1), c.U32(2), c.U32(3));
 }
 
 Errno FdWrite(WasiCall& c) {
-  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdWrite));
+  Descriptor* d = TRY(c.process.fds().Get(c.U32(0), kRightFdWrite));
   return WriteVectored(c, *d->object, std::nullopt, c.U32(1), c.U32(2), c.U32(3));
 }
 
 Errno FdPread(WasiCall& c) {
-  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdRead | kRightFdSeek));
+  Descriptor* d = TRY(c.process.fds().Get(c.U32(0), kRightFdRead | kRightFdSeek));
   return ReadVectored(c, *d->object, c.U64(3), c.U32(1), c.U32(2), c.U32(4));
 }
 
 Errno FdPwrite(WasiCall& c) {
-  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdWrite | kRightFdSeek));
+  Descriptor* d = TRY(c.process.fds().Get(c.U32(0), kRightFdWrite | kRightFdSeek));
   return WriteVectored(c, *d->object, c.U64(3), c.U32(1), c.U32(2), c.U32(4));
 }
 
@@ -121,17 +121,17 @@ Errno FdSeek(WasiCall& c) {
   int64_t offset = int64_t(c.U64(1));
   // A pure "where am I" needs only the tell right.
   Rights needed = (whence == uint8_t(Whence::kCur) && offset == 0) ? kRightFdTell : kRightFdSeek;
-  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), needed));
+  Descriptor* d = TRY(c.process.fds().Get(c.U32(0), needed));
   if (c.U32(2) > uint32_t(Whence::kEnd)) return Errno::kInval;
   if (!c.memory.Bytes(c.U32(3), 8)) return Errno::kFault;
-  uint64_t pos = TRY_PARK(c, d->object->Seek(c.process.pending_call(), offset, Whence(whence)));
+  uint64_t pos = TRY(OrPark(c, d->object->Seek(c.process.pending_call(), offset, Whence(whence))));
   return c.memory.Store64(c.U32(3), pos);
 }
 
 Errno FdTell(WasiCall& c) {
-  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdTell));
+  Descriptor* d = TRY(c.process.fds().Get(c.U32(0), kRightFdTell));
   if (!c.memory.Bytes(c.U32(1), 8)) return Errno::kFault;
-  uint64_t pos = TRY_PARK(c, d->object->Seek(c.process.pending_call(), 0, Whence::kCur));
+  uint64_t pos = TRY(OrPark(c, d->object->Seek(c.process.pending_call(), 0, Whence::kCur)));
   return c.memory.Store64(c.U32(1), pos);
 }
 
@@ -145,13 +145,13 @@ Errno FdDatasync(WasiCall& c) { return SyncDescriptor(c, kRightFdDatasync, SyncS
 
 // Advice is only a hint; accepting it without acting is always correct.
 Errno FdAdvise(WasiCall& c) {
-  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdAdvise));
+  Descriptor* d = TRY(c.process.fds().Get(c.U32(0), kRightFdAdvise));
   if (c.U32(3) > 5) return Errno::kInval;
   return d->object->type() == Filetype::kDirectory ? Errno::kBadf : Errno::kSuccess;
 }
 
 Errno FdAllocate(WasiCall& c) {
-  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdAllocate));
+  Descriptor* d = TRY(c.process.fds().Get(c.U32(0), kRightFdAllocate));
   return d->object->Allocate(c.U64(1), c.U64(2));
 }
 

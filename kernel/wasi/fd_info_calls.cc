@@ -22,7 +22,7 @@ Errno StoreFileStat(const GuestMemory& memory, uint64_t addr, const FileStat& st
 }
 
 Errno FdFdstatGet(WasiCall& c) {
-  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0)));
+  Descriptor* d = TRY(c.process.fds().Get(c.U32(0)));
   uint8_t buf[kFdstatSize] = {};
   buf[0] = uint8_t(d->object->type());
   PutLe16(buf + 2, d->object->flags());
@@ -32,13 +32,13 @@ Errno FdFdstatGet(WasiCall& c) {
 }
 
 Errno FdFdstatSetFlags(WasiCall& c) {
-  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdFdstatSetFlags));
+  Descriptor* d = TRY(c.process.fds().Get(c.U32(0), kRightFdFdstatSetFlags));
   return d->object->SetFlags(uint16_t(c.U32(1)));
 }
 
 // Rights may only shrink.
 Errno FdFdstatSetRights(WasiCall& c) {
-  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0)));
+  Descriptor* d = TRY(c.process.fds().Get(c.U32(0)));
   Rights base = c.U64(1), inheriting = c.U64(2);
   if ((base & ~d->rights_base) != 0 || (inheriting & ~d->rights_inheriting) != 0) {
     return Errno::kNotcapable;
@@ -49,23 +49,23 @@ Errno FdFdstatSetRights(WasiCall& c) {
 }
 
 Errno FdFilestatGet(WasiCall& c) {
-  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdFilestatGet));
-  FileStat st = TRY_PARK(c, d->object->Stat(c.process.pending_call()));
+  Descriptor* d = TRY(c.process.fds().Get(c.U32(0), kRightFdFilestatGet));
+  FileStat st = TRY(OrPark(c, d->object->Stat(c.process.pending_call())));
   return StoreFileStat(c.memory, c.U32(1), st);
 }
 
 Errno FdFilestatSetSize(WasiCall& c) {
-  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdFilestatSetSize));
+  Descriptor* d = TRY(c.process.fds().Get(c.U32(0), kRightFdFilestatSetSize));
   return ParkOnPending(c, d->object->SetSize(c.process.pending_call(), c.U64(1)));
 }
 
 Errno FdFilestatSetTimes(WasiCall& c) {
-  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdFilestatSetTimes));
+  Descriptor* d = TRY(c.process.fds().Get(c.U32(0), kRightFdFilestatSetTimes));
   return d->object->SetTimes(c.U64(1), c.U64(2), uint16_t(c.U32(3)));
 }
 
 Errno FdPrestatGet(WasiCall& c) {
-  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0)));
+  Descriptor* d = TRY(c.process.fds().Get(c.U32(0)));
   if (d->preopen_name.empty()) return Errno::kBadf;
   uint8_t buf[kPrestatSize] = {};
   buf[0] = 0;  // The only prestat kind: a directory.
@@ -74,7 +74,7 @@ Errno FdPrestatGet(WasiCall& c) {
 }
 
 Errno FdPrestatDirName(WasiCall& c) {
-  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0)));
+  Descriptor* d = TRY(c.process.fds().Get(c.U32(0)));
   if (d->preopen_name.empty()) return Errno::kBadf;
   const std::string& name = d->preopen_name;
   if (c.U32(2) < name.size()) return Errno::kNametoolong;
@@ -85,7 +85,7 @@ Errno FdPrestatDirName(WasiCall& c) {
 // cut short, which tells the guest (bufused == buf_len) to call again with a
 // larger buffer or the next cookie.
 Errno FdReaddir(WasiCall& c) {
-  Descriptor* d = TRY_ERRNO(c.process.fds().Get(c.U32(0), kRightFdReaddir));
+  Descriptor* d = TRY(c.process.fds().Get(c.U32(0), kRightFdReaddir));
   HostDirectory* dir = d->object->AsDirectory();
   if (dir == nullptr) return Errno::kNotdir;
   uint32_t buf_addr = c.U32(1), buf_len = c.U32(2), used_ptr = c.U32(4);
@@ -93,7 +93,7 @@ Errno FdReaddir(WasiCall& c) {
   auto out = c.memory.Bytes(buf_addr, buf_len);
   if (!out || !c.memory.Bytes(used_ptr, 4)) return Errno::kFault;
   const std::vector<DirEntry>* entries =
-      TRY_PARK(c, dir->Entries(c.process.pending_call(), cookie == 0));
+      TRY(OrPark(c, dir->Entries(c.process.pending_call(), cookie == 0)));
 
   uint64_t used = 0;
   for (uint64_t i = cookie; i < entries->size() && used < buf_len; ++i) {

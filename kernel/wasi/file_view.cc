@@ -10,18 +10,18 @@ std::shared_ptr<FileView> FileView::Create(kernel::Ref<kernel::FileOps> file, ui
 
 ErrnoOr<size_t> FileView::Read(PendingCall& call, std::span<uint8_t> buf) {
   if (at_end_) return size_t(0);
-  size_t n = TRY_ERRNO(ReadFileAt(call, file_, buf, position_));
+  size_t n = TRY(ReadFileAt(call, file_, buf, position_));
   position_ += n;
   return n;
 }
 
 ErrnoOr<size_t> FileView::Write(PendingCall& call, std::span<const uint8_t> buf) {
   if (append()) {
-    size_t n = TRY_ERRNO(WriteFileAt(call, file_, buf, kernel::FileOps::kAppend));
+    size_t n = TRY(WriteFileAt(call, file_, buf, kernel::FileOps::kAppend));
     at_end_ = true;
     return n;
   }
-  size_t n = TRY_ERRNO(WriteFileAt(call, file_, buf, position_));
+  size_t n = TRY(WriteFileAt(call, file_, buf, position_));
   position_ += n;
   return n;
 }
@@ -33,13 +33,13 @@ ErrnoOr<uint64_t> FileView::Seek(PendingCall& call, int64_t offset, Whence whenc
       break;
     case Whence::kCur:
       if (at_end_) {
-        base = int64_t(TRY_ERRNO(Stat(call)).size);
+        base = int64_t(TRY(Stat(call)).size);
         break;
       }
       base = int64_t(position_);
       break;
     case Whence::kEnd:
-      base = int64_t(TRY_ERRNO(Stat(call)).size);
+      base = int64_t(TRY(Stat(call)).size);
       break;
     default:
       return Errno::kInval;

@@ -110,13 +110,13 @@ Errno StoreFileStat(const GuestMemory& memory, uint64_t addr, const FileStat& st
 // and the value returned here is not seen); anything else is the answer.
 Errno ParkOnPending(WasiCall& c, Errno e);
 
-}  // namespace shoal::wasi
+// `result` of an operation that may be in flight, its failure passed
+// through ParkOnPending: TRY(OrPark(c, ...)) parks the process instead of
+// failing while the operation runs.
+template <typename T>
+ErrnoOr<T> OrPark(WasiCall& c, ErrnoOr<T> result) {
+  if (!result.ok()) return ParkOnPending(c, result.error());
+  return result;
+}
 
-// TRY_PARK(c, expr): TRY_ERRNO for an ErrnoOr from an operation that may be
-// in flight: parks `c`'s process on it (ParkOnPending) instead of failing.
-#define TRY_PARK(c, expr)                                                           \
-  ({                                                                                \
-    auto&& try_park_ = (expr);                                                      \
-    if (!try_park_.ok()) return ::shoal::wasi::ParkOnPending(c, try_park_.error()); \
-    std::move(try_park_).value();                                                   \
-  })
+}  // namespace shoal::wasi

@@ -45,7 +45,7 @@ HostDirectory::HostDirectory(Ref<DirectoryOps> dir, bool poll_streams)
 ErrnoOr<std::shared_ptr<HostDirectory>> HostDirectory::OpenHost(const std::string& host_path,
                                                                 kernel::FileIo* io) {
   kernel::FileIo& file_io = io != nullptr ? *io : kernel::InlineFileIo::Shared();
-  Ref<kernel::Directory> dir = TRY_ERRNO(FromHost(kernel::Directory::OpenRoot(host_path, file_io)));
+  Ref<kernel::Directory> dir = TRY(FromHost(kernel::Directory::OpenRoot(host_path, file_io)));
   return Adopt(std::move(dir), io != nullptr);
 }
 
@@ -54,7 +54,7 @@ std::shared_ptr<HostDirectory> HostDirectory::Adopt(Ref<DirectoryOps> dir, bool 
 }
 
 ErrnoOr<FileStat> HostDirectory::Stat(PendingCall& call) {
-  kernel::FileAttr attr = TRY_ERRNO(RunFsOp<kernel::FileAttr>(
+  kernel::FileAttr attr = TRY(RunFsOp<kernel::FileAttr>(
       call, StatKey(dir_), [&](auto done) { dir_->StatAsync(std::move(done)); }));
   return FileStatFromAttr(attr);
 }
@@ -74,7 +74,7 @@ Errno HostDirectory::SetTimes(uint64_t atim_ns, uint64_t mtim_ns, uint16_t fstfl
 
 ErrnoOr<const std::vector<DirEntry>*> HostDirectory::Entries(PendingCall& call, bool refresh) {
   if (!refresh && !entries_.empty()) return &entries_;
-  std::vector<kernel::DirEntry> listed = TRY_ERRNO(RunFsOp<std::vector<kernel::DirEntry>>(
+  std::vector<kernel::DirEntry> listed = TRY(RunFsOp<std::vector<kernel::DirEntry>>(
       call, ReadDirKey(dir_), [&](auto done) { dir_->ReadDirAsync(std::move(done)); }));
   entries_.clear();
   for (kernel::DirEntry& e : listed) {
@@ -96,7 +96,7 @@ ErrnoOr<std::shared_ptr<FileObject>> HostDirectory::Open(PendingCall& call, std:
   options.sync = request.fdflags & (kFdflagSync | kFdflagRsync);
   options.data_sync = request.fdflags & kFdflagDsync;
   options.follow = request.follow;
-  kernel::HandleEntry opened = TRY_ERRNO(RunFsOp<kernel::HandleEntry>(
+  kernel::HandleEntry opened = TRY(RunFsOp<kernel::HandleEntry>(
       call, OpenKey(dir_, std::string(path), options.Pack()), [&](auto done) {
         dir_->OpenAsync(path, options, kViewRights, kViewRights, std::move(done));
       }));
@@ -114,7 +114,7 @@ ErrnoOr<std::shared_ptr<FileObject>> HostDirectory::Open(PendingCall& call, std:
     return std::shared_ptr<FileObject>(FileView::Create(
         std::static_pointer_cast<kernel::FileOps>(std::move(opened.object)), request.fdflags));
   }
-  FileStat st = TRY_ERRNO(StatFd(local->host_fd()));
+  FileStat st = TRY(StatFd(local->host_fd()));
   std::shared_ptr<HostFile> view = HostFile::Adopt(std::move(local), st.type, poll_streams_);
   if (request.fdflags & kFdflagNonblock) {
     if (Errno e = view->SetFlags(request.fdflags); e != Errno::kSuccess) return e;
@@ -140,7 +140,7 @@ Errno HostDirectory::UnlinkFile(PendingCall& call, std::string_view path) {
 }
 
 ErrnoOr<FileStat> HostDirectory::StatPath(PendingCall& call, std::string_view path, bool follow) {
-  kernel::FileAttr attr = TRY_ERRNO(RunFsOp<kernel::FileAttr>(
+  kernel::FileAttr attr = TRY(RunFsOp<kernel::FileAttr>(
       call, StatAtKey(dir_, std::string(path), follow),
       [&](auto done) { dir_->StatAtAsync(path, follow, std::move(done)); }));
   return FileStatFromAttr(attr);
@@ -150,10 +150,10 @@ Errno HostDirectory::SetTimesPath(std::string_view path, bool follow, uint64_t a
                                   uint64_t mtim_ns, uint16_t fstflags) {
   if (local_ == nullptr) return Errno::kNotsup;
   int fd = local_->host_fd();
-  std::string normalized = TRY_ERRNO(NormalizeGuestPath(path));
-  std::array<timespec, 2> times = TRY_ERRNO(FileTimes(atim_ns, mtim_ns, fstflags));
+  std::string normalized = TRY(NormalizeGuestPath(path));
+  std::array<timespec, 2> times = TRY(FileTimes(atim_ns, mtim_ns, fstflags));
   if (!follow) {
-    ParentAndLeaf at = TRY_ERRNO(FromHost(OpenParentBeneath(fd, normalized)));
+    ParentAndLeaf at = TRY(FromHost(OpenParentBeneath(fd, normalized)));
     if (::utimensat(at.parent.get(), at.leaf.c_str(), times.data(), AT_SYMLINK_NOFOLLOW) != 0) {
       return LastHostErrno();
     }
@@ -161,7 +161,7 @@ Errno HostDirectory::SetTimesPath(std::string_view path, bool follow, uint64_t a
   }
   // Resolve beneath first (so a symlink cannot point outside), then name the
   // resolved file through /proc: futimens() does not take O_PATH descriptors.
-  UniqueFd target = TRY_ERRNO(FromHost(OpenBeneath(fd, normalized, O_PATH, 0, FollowLast::kYes)));
+  UniqueFd target = TRY(FromHost(OpenBeneath(fd, normalized, O_PATH, 0, FollowLast::kYes)));
   std::string proc = "/proc/self/fd/" + std::to_string(target.get());
   if (::utimensat(AT_FDCWD, proc.c_str(), times.data(), 0) != 0) return LastHostErrno();
   return Errno::kSuccess;

@@ -54,7 +54,7 @@ ErrnoOr<size_t> HostFile::Read(PendingCall& call, std::span<uint8_t> buf) {
     // it moves only when the read is delivered.
     off_t at = ::lseek(fd(), 0, SEEK_CUR);
     if (at < 0) return LastHostErrno();
-    size_t n = TRY_ERRNO(ReadFileAt(call, file_, buf, uint64_t(at)));
+    size_t n = TRY(ReadFileAt(call, file_, buf, uint64_t(at)));
     if (::lseek(fd(), off_t(n), SEEK_CUR) < 0) return LastHostErrno();
     return n;
   }
@@ -73,7 +73,7 @@ ErrnoOr<size_t> HostFile::Write(PendingCall& call, std::span<const uint8_t> buf)
     const bool append = (flags() & kFdflagAppend) != 0;
     off_t at = append ? 0 : ::lseek(fd(), 0, SEEK_CUR);
     if (at < 0) return LastHostErrno();
-    size_t n = TRY_ERRNO(WriteFileAt(call, file_, buf, uint64_t(at)));
+    size_t n = TRY(WriteFileAt(call, file_, buf, uint64_t(at)));
     if (::lseek(fd(), append ? 0 : off_t(n), append ? SEEK_END : SEEK_CUR) < 0) {
       return LastHostErrno();
     }

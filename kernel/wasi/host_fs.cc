@@ -43,13 +43,13 @@ ErrnoOr<std::array<timespec, 2>> FileTimes(uint64_t atim_ns, uint64_t mtim_ns, u
     if (!set) return timespec{0, UTIME_OMIT};
     return timespec{time_t(ns / 1'000'000'000ull), long(ns % 1'000'000'000ull)};
   };
-  timespec a = TRY_ERRNO(one(atim_ns, fstflags & kFstflagAtim, fstflags & kFstflagAtimNow));
-  timespec m = TRY_ERRNO(one(mtim_ns, fstflags & kFstflagMtim, fstflags & kFstflagMtimNow));
+  timespec a = TRY(one(atim_ns, fstflags & kFstflagAtim, fstflags & kFstflagAtimNow));
+  timespec m = TRY(one(mtim_ns, fstflags & kFstflagMtim, fstflags & kFstflagMtimNow));
   return std::array<timespec, 2>{a, m};
 }
 
 Errno SetFdTimes(int fd, uint64_t atim_ns, uint64_t mtim_ns, uint16_t fstflags) {
-  std::array<timespec, 2> times = TRY_ERRNO(FileTimes(atim_ns, mtim_ns, fstflags));
+  std::array<timespec, 2> times = TRY(FileTimes(atim_ns, mtim_ns, fstflags));
   if (::futimens(fd, times.data()) != 0) return LastHostErrno();
   return Errno::kSuccess;
 }

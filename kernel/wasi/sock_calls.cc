@@ -7,7 +7,7 @@
 namespace shoal::wasi {
 
 Errno SockShutdown(WasiCall& c) {
-  TRY_ERRNO(c.process.fds().Get(c.U32(0)));
+  TRY(c.process.fds().Get(c.U32(0)));
   return Errno::kNotsock;
 }
 

@@ -24,7 +24,7 @@ ErrnoOr<size_t> StdioStream::Read(PendingCall&, std::span<uint8_t> buf) {
 
 ErrnoOr<size_t> StdioStream::Write(PendingCall&, std::span<const uint8_t> buf) {
   if (!output_) return Errno::kBadf;
-  RETURN_IF_ERRNO(output_->Write(buf));
+  if (Errno e = output_->Write(buf); e != Errno::kSuccess) return e;
   return buf.size();
 }
 
