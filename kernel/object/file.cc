@@ -74,12 +74,12 @@ void File::WriteAsync(uint64_t offset, std::vector<uint8_t> bytes, WriteDone don
   }
 }
 
-void File::SyncAsync(bool data_only, SyncDone done) {
+void File::SyncAsync(SyncScope scope, SyncDone done) {
   auto finish = [self = self(), done](int32_t, int error) {
     if (error != 0) return done(HostError{error});
     done(Done{});
   };
-  if (int error = io_.Sync(fd_.get(), data_only, finish); error != 0) done(HostError{error});
+  if (int error = io_.Sync(fd_.get(), scope, finish); error != 0) done(HostError{error});
 }
 
 void File::SetSizeAsync(uint64_t size, SetSizeDone done) {

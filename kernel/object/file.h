@@ -70,8 +70,8 @@ class FileOps : public KernelObject {
   // `offset` is kAppend (EINVAL unless the file was opened for append).
   // Reports how many were written.
   virtual void WriteAsync(uint64_t offset, std::vector<uint8_t> bytes, WriteDone done) = 0;
-  // fsync, or fdatasync when `data_only`.
-  virtual void SyncAsync(bool data_only, SyncDone done) = 0;
+  // fsync, or fdatasync for SyncScope::kDataOnly.
+  virtual void SyncAsync(SyncScope scope, SyncDone done) = 0;
   virtual void StatAsync(StatDone done) = 0;
   // ftruncate: the file's size becomes `size`.
   virtual void SetSizeAsync(uint64_t size, SetSizeDone done) = 0;
@@ -94,8 +94,8 @@ class FileOps : public KernelObject {
     return Await<ErrnoResult<size_t>>(
         [&](WriteDone done) { WriteAsync(offset, std::move(bytes), std::move(done)); });
   }
-  ErrnoResult<Done> Sync(bool data_only) {
-    return Await<ErrnoResult<Done>>([&](SyncDone done) { SyncAsync(data_only, std::move(done)); });
+  ErrnoResult<Done> Sync(SyncScope scope) {
+    return Await<ErrnoResult<Done>>([&](SyncDone done) { SyncAsync(scope, std::move(done)); });
   }
   ErrnoResult<FileAttr> Stat() {
     return Await<ErrnoResult<FileAttr>>([&](StatDone done) { StatAsync(std::move(done)); });
@@ -117,7 +117,7 @@ class File final : public FileOps {
 
   void ReadAsync(uint64_t offset, size_t max_bytes, ReadDone done) override;
   void WriteAsync(uint64_t offset, std::vector<uint8_t> bytes, WriteDone done) override;
-  void SyncAsync(bool data_only, SyncDone done) override;
+  void SyncAsync(SyncScope scope, SyncDone done) override;
   ErrnoResult<size_t> ReadNow(uint64_t offset, std::span<uint8_t> buffer) override;
   // Metadata answers at once, on the calling thread (a host fstat or
   // ftruncate).

@@ -12,6 +12,8 @@
 #include <functional>
 #include <span>
 
+#include "kernel/base/sync_scope.h"
+
 namespace shoal::kernel {
 
 class FileIo {
@@ -28,7 +30,7 @@ class FileIo {
   // thread), else a positive errno (then `done` never runs).
   virtual int Read(int fd, std::span<uint8_t> buffer, uint64_t offset, Callback done) = 0;
   virtual int Write(int fd, std::span<const uint8_t> buffer, uint64_t offset, Callback done) = 0;
-  virtual int Sync(int fd, bool data_only, Callback done) = 0;
+  virtual int Sync(int fd, SyncScope scope, Callback done) = 0;
 
   // Reads what can be read without waiting for a device (for a host file:
   // what the page cache holds), into `buffer` at `offset`, on the calling
@@ -48,7 +50,7 @@ class InlineFileIo final : public FileIo {
 
   int Read(int fd, std::span<uint8_t> buffer, uint64_t offset, Callback done) override;
   int Write(int fd, std::span<const uint8_t> buffer, uint64_t offset, Callback done) override;
-  int Sync(int fd, bool data_only, Callback done) override;
+  int Sync(int fd, SyncScope scope, Callback done) override;
   // A plain pread: this FileIo may block by design.
   int64_t ReadNow(int fd, std::span<uint8_t> buffer, uint64_t offset) override;
 };

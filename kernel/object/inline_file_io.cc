@@ -42,8 +42,8 @@ int InlineFileIo::Write(int fd, std::span<const uint8_t> buffer, uint64_t offset
   return 0;
 }
 
-int InlineFileIo::Sync(int fd, bool data_only, Callback done) {
-  Report(data_only ? ::fdatasync(fd) : ::fsync(fd), done);
+int InlineFileIo::Sync(int fd, SyncScope scope, Callback done) {
+  Report(scope == SyncScope::kDataOnly ? ::fdatasync(fd) : ::fsync(fd), done);
   return 0;
 }
 

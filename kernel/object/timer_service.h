@@ -3,22 +3,12 @@
 // Timer objects and sleeping host calls use it instead of their own threads.
 #pragma once
 
-#include <time.h>
-
 #include <cstdint>
 #include <functional>
 
+#include "kernel/base/clock.h"
+
 namespace shoal::kernel {
-
-// Nanoseconds of CLOCK_MONOTONIC.
-using MonotonicNs = uint64_t;
-
-// Reads CLOCK_MONOTONIC.
-inline MonotonicNs MonotonicNow() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return MonotonicNs(ts.tv_sec) * 1'000'000'000 + MonotonicNs(ts.tv_nsec);
-}
 
 class TimerService {
  public:

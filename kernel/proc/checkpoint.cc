@@ -5,6 +5,7 @@
 #include <string>
 
 #include "kernel/base/byte_size.h"
+#include "kernel/base/clock.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/proc/process.h"
 #include "kernel/vm/thread.h"
@@ -115,7 +116,7 @@ Result<ProcessImage> Process::Capture(FreezeMemory memory) {
   image.stdout_console = ImageOf(*stdout_);
   image.stderr_console = ImageOf(*stderr_);
   if (const std::optional<wasi::PendingPoll>& poll = wasi_->pending_poll()) {
-    uint64_t now = wasi::MonotonicNowNs();
+    uint64_t now = MonotonicNow();
     PollImage pending;
     pending.elapsed_ns = now > poll->start_ns ? now - poll->start_ns : 0;
     pending.remaining_ns = poll->wake_ns == UINT64_MAX ? UINT64_MAX
@@ -375,10 +376,10 @@ Result<std::unique_ptr<PreparedProcess>> Kernel::Prepare(RestoreRequest request)
   }
   process->startup_handles_ = image.startup_handles;
   if (image.pending_poll) {
-    uint64_t now = wasi::MonotonicNowNs();
+    uint64_t now = MonotonicNow();
     wasi::PendingPoll poll;
     poll.start_ns = now - std::min(now, image.pending_poll->elapsed_ns);
-    poll.realtime_ns = wasi::RealtimeNowNs() - image.pending_poll->elapsed_ns;
+    poll.realtime_ns = RealtimeNow() - image.pending_poll->elapsed_ns;
     poll.wake_ns = image.pending_poll->remaining_ns == UINT64_MAX
                        ? UINT64_MAX
                        : now + image.pending_poll->remaining_ns;

@@ -79,8 +79,8 @@ TEST_P(FileTest, WritesAtOffsetsSetSizeAndSync) {
   EXPECT_EQ(*ReadAt(*file, 0, 100), Bytes("abXYef"));
   ASSERT_TRUE(file->SetSize(3).ok());
   EXPECT_EQ(file->Stat()->size, 3u);
-  EXPECT_TRUE(file->Sync(true).ok());
-  EXPECT_TRUE(file->Sync(false).ok());
+  EXPECT_TRUE(file->Sync(SyncScope::kDataOnly).ok());
+  EXPECT_TRUE(file->Sync(SyncScope::kAll).ok());
   std::ifstream in(tmp_.Join("root/new.txt"));
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "abX");
 }

@@ -64,11 +64,11 @@ class FileProxy final : public ErrnoProxy<FileOps, proto::rpc::File> {
         std::move(done));
   }
 
-  void SyncAsync(bool data_only, SyncDone done) override {
+  void SyncAsync(SyncScope scope, SyncDone done) override {
     Send<Done>(
-        [data_only](proto::rpc::File::Client file) {
+        [scope](proto::rpc::File::Client file) {
           auto request = file.syncRequest();
-          request.setDataOnly(data_only);
+          request.setDataOnly(scope == SyncScope::kDataOnly);
           return request;
         },
         [](auto&) -> ErrnoResult<Done> { return Done{}; }, std::move(done));

@@ -92,7 +92,7 @@ TEST_P(FileRemoteTest, WritesReadsStatsAndResizesARealFile) {
   ASSERT_TRUE(remote->SetSize(5).ok());
   EXPECT_EQ(HostContents("f.txt"), "hello");
   EXPECT_EQ(remote->Stat()->size, 5u);
-  EXPECT_TRUE(remote->Sync(false).ok());
+  EXPECT_TRUE(remote->Sync(SyncScope::kAll).ok());
   remote.reset();
 }
 
@@ -146,7 +146,7 @@ TEST_P(FileRemoteTest, ServerEnforcesTheCapabilitysRights) {
   EXPECT_EQ(Text(*read_only->Read(0, 10)), "data");
   EXPECT_EQ(read_only->Write(0, Bytes("x")).error(), EACCES);
   EXPECT_EQ(read_only->SetSize(0).error(), EACCES);
-  EXPECT_EQ(read_only->Sync(true).error(), EACCES);
+  EXPECT_EQ(read_only->Sync(SyncScope::kDataOnly).error(), EACCES);
   EXPECT_EQ(HostContents("ro"), "data");
 
   Ref<FileOps> write_only = ProxyOf<FileOps>(local, Rights::kWrite);
@@ -167,7 +167,7 @@ TEST_P(FileRemoteTest, CutConnectionFailsEveryCallPromptly) {
   EXPECT_EQ(remote->Write(0, Bytes("x")).error(), EHOSTUNREACH);
   EXPECT_EQ(remote->Stat().error(), EHOSTUNREACH);
   EXPECT_EQ(remote->SetSize(0).error(), EHOSTUNREACH);
-  EXPECT_EQ(remote->Sync(false).error(), EHOSTUNREACH);
+  EXPECT_EQ(remote->Sync(SyncScope::kAll).error(), EHOSTUNREACH);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   remote.reset();
 }

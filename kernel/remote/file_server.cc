@@ -96,10 +96,10 @@ class FileServer final : public proto::rpc::File::Server, public ServerBase {
 
   kj::Promise<void> sync(SyncContext context) override {
     if (!Allowed(context, Require(Rights::kWrite))) return kj::READY_NOW;
-    bool data_only = context.getParams().getDataOnly();
+    SyncScope scope = context.getParams().getDataOnly() ? SyncScope::kDataOnly : SyncScope::kAll;
     Ref<FileOps> file = file_;
     return Completion<ErrnoResult<Done>>(
-               [&](FileOps::SyncDone done) { file->SyncAsync(data_only, std::move(done)); })
+               [&](FileOps::SyncDone done) { file->SyncAsync(scope, std::move(done)); })
         .then([context](ErrnoResult<Done> synced) mutable {
           if (!synced.ok()) SetErrnoOutcome(context.getResults().initOutcome(), synced.error());
         });

@@ -41,8 +41,8 @@ class GatedFileIo final : public FileIo {
   int Write(int fd, std::span<const uint8_t> buffer, uint64_t offset, Callback done) override {
     return Hold([=] { return InlineFileIo::Shared().Write(fd, buffer, offset, done); });
   }
-  int Sync(int fd, bool data_only, Callback done) override {
-    return Hold([=] { return InlineFileIo::Shared().Sync(fd, data_only, done); });
+  int Sync(int fd, SyncScope scope, Callback done) override {
+    return Hold([=] { return InlineFileIo::Shared().Sync(fd, scope, done); });
   }
 
   size_t held() {

@@ -67,7 +67,9 @@ TEST_P(PortTest, CancelRemovesRegistrationsAndQueuedPackets) {
   ASSERT_TRUE(port->Cancel(2).ok());
   // A proxy posts Cancel and cannot tell a key with nothing to cancel
   // (port_proxy.cc).
-  if (!objects_.proxied()) EXPECT_EQ(port->Cancel(3).error().status, Status::kNotFound);
+  if (!objects_.proxied()) {
+    EXPECT_EQ(port->Cancel(3).error().status, Status::kNotFound);
+  }
   uint8_t byte = 1;
   ASSERT_TRUE(a->Write({&byte, 1}, {}).ok());
   // A packet queued behind the write: what the registrations would have

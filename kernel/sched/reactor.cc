@@ -79,10 +79,10 @@ Result<Reactor::OpId> Reactor::Write(int fd, std::span<const uint8_t> buffer, in
                 .done = std::move(done)});
 }
 
-Result<Reactor::OpId> Reactor::Fsync(int fd, SyncKind kind, Callback done) {
+Result<Reactor::OpId> Reactor::Fsync(int fd, SyncScope scope, Callback done) {
   Result<OpId> id = Start({.kind = Kind::kFsync,
                            .fd = fd,
-                           .flags = kind == SyncKind::kDataOnly ? IORING_FSYNC_DATASYNC : 0u,
+                           .flags = scope == SyncScope::kDataOnly ? IORING_FSYNC_DATASYNC : 0u,
                            .done = std::move(done)});
   if (id.ok()) syncs_.fetch_add(1, std::memory_order_relaxed);
   return id;

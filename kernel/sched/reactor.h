@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "kernel/base/result.h"
+#include "kernel/base/sync_scope.h"
 #include "kernel/object/timer_service.h"
 #include "kernel/sched/io_completion.h"
 
@@ -54,7 +55,6 @@ struct ReactorStats {
   uint64_t syncs = 0;      // Fsync operations accepted (a subset of submitted).
 };
 
-enum class SyncKind : uint8_t { kAll, kDataOnly };  // fsync or fdatasync.
 
 class Reactor {
  public:
@@ -76,7 +76,7 @@ class Reactor {
   // bytes; kNotSupported after Shutdown() started.
   Result<OpId> Read(int fd, std::span<uint8_t> buffer, int64_t offset, Callback done);
   Result<OpId> Write(int fd, std::span<const uint8_t> buffer, int64_t offset, Callback done);
-  Result<OpId> Fsync(int fd, SyncKind kind, Callback done);
+  Result<OpId> Fsync(int fd, SyncScope scope, Callback done);
   // One-shot readiness: completes once `fd` has any of `events` (POLLIN,
   // POLLOUT, ...); result is the ready events (POLLHUP/POLLERR included).
   Result<OpId> Poll(int fd, uint32_t events, Callback done);

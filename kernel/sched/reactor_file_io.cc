@@ -41,9 +41,9 @@ int ReactorFileIo::Write(int fd, std::span<const uint8_t> buffer, uint64_t offse
   return id.ok() ? 0 : StartErrno(id.error());
 }
 
-int ReactorFileIo::Sync(int fd, bool data_only, Callback done) {
+int ReactorFileIo::Sync(int fd, SyncScope scope, Callback done) {
   auto id =
-      reactor_.Fsync(fd, data_only ? SyncKind::kDataOnly : SyncKind::kAll, Adapt(std::move(done)));
+      reactor_.Fsync(fd, scope, Adapt(std::move(done)));
   return id.ok() ? 0 : StartErrno(id.error());
 }
 

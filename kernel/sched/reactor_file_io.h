@@ -17,7 +17,7 @@ class ReactorFileIo final : public FileIo {
 
   int Read(int fd, std::span<uint8_t> buffer, uint64_t offset, Callback done) override;
   int Write(int fd, std::span<const uint8_t> buffer, uint64_t offset, Callback done) override;
-  int Sync(int fd, bool data_only, Callback done) override;
+  int Sync(int fd, SyncScope scope, Callback done) override;
   int64_t ReadNow(int fd, std::span<uint8_t> buffer, uint64_t offset) override;
 
  private:

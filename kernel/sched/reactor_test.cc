@@ -96,7 +96,7 @@ TEST(ReactorTest, WritesFsyncsAndReadsBackARealFile) {
     EXPECT_EQ(w.completion.result, int32_t(kChunk));
   }
   Outcome sync;
-  ASSERT_TRUE(reactor->Fsync(file.fd(), SyncKind::kAll, sync.Callback()).ok());
+  ASSERT_TRUE(reactor->Fsync(file.fd(), SyncScope::kAll, sync.Callback()).ok());
   ASSERT_TRUE(sync.done.WaitFor(1));
   EXPECT_TRUE(sync.completion.ok());
   EXPECT_EQ(reactor->Stats().syncs, 1u);  // Counted apart from the writes.

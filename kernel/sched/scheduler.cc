@@ -1,6 +1,6 @@
 #include "kernel/sched/scheduler.h"
 
-#include <time.h>
+#include "kernel/base/clock.h"
 
 #include <algorithm>
 #include <cassert>
@@ -10,9 +10,7 @@ namespace shoal::kernel {
 namespace {
 
 uint64_t ClockNs(CpuClock clock) {
-  timespec ts;
-  clock_gettime(clock == CpuClock::kThreadCpu ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1'000'000'000 + uint64_t(ts.tv_nsec);
+  return ReadClockNs(clock == CpuClock::kThreadCpu ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC);
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ using kernel::Ref;
 // One key type per operation (pending_call.h): the file and every argument.
 using ReadKey = PendingKey<struct ReadTag, Ref<FileOps>, uint64_t, size_t>;
 using WriteKey = PendingKey<struct WriteTag, Ref<FileOps>, uint64_t, size_t>;
-using SyncKey = PendingKey<struct SyncTag, Ref<FileOps>, bool>;
+using SyncKey = PendingKey<struct SyncTag, Ref<FileOps>, SyncScope>;
 using StatKey = PendingKey<struct StatTag, Ref<FileOps>>;
 using ResizeKey = PendingKey<struct ResizeTag, Ref<FileOps>, uint64_t>;
 
@@ -51,9 +51,8 @@ ErrnoOr<size_t> WriteFileAt(PendingCall& call, const Ref<FileOps>& file,
 }
 
 Errno SyncFile(PendingCall& call, const Ref<FileOps>& file, SyncScope scope) {
-  const bool data_only = scope == SyncScope::kDataOnly;
-  return RunFsChange(call, SyncKey(file, data_only),
-                     [&](auto done) { file->SyncAsync(data_only, std::move(done)); });
+  return RunFsChange(call, SyncKey(file, scope),
+                     [&](auto done) { file->SyncAsync(scope, std::move(done)); });
 }
 
 ErrnoOr<FileStat> StatFile(PendingCall& call, const Ref<FileOps>& file) {

@@ -53,9 +53,6 @@ struct DirEntry {
   Filetype type = Filetype::kUnknown;
 };
 
-// What fd_sync (kAll) or fd_datasync (kDataOnly) asks a file to make durable.
-enum class SyncScope : uint8_t { kAll, kDataOnly };
-
 class HostDirectory;
 
 class FileObject {

@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <vector>
 
+#include "kernel/base/clock.h"
 #include "kernel/wasi/host_calls.h"
 
 namespace shoal::wasi {
@@ -125,8 +126,8 @@ Errno PollOneoff(WasiCall& c) {
   if (!in_bytes || !out_bytes || !c.memory.Bytes(nevents_ptr, 4)) return Errno::kFault;
 
   std::optional<PendingPoll>& pending = c.process.pending_poll();
-  uint64_t now = MonotonicNowNs();
-  PendingPoll poll = pending ? *pending : PendingPoll{now, RealtimeNowNs(), UINT64_MAX};
+  uint64_t now = MonotonicNow();
+  PendingPoll poll = pending ? *pending : PendingPoll{now, RealtimeNow(), UINT64_MAX};
 
   std::vector<Event> ready;
   std::vector<Subscription> subs;

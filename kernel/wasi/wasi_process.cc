@@ -7,18 +7,6 @@
 
 namespace shoal::wasi {
 
-uint64_t MonotonicNowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
-}
-
-uint64_t RealtimeNowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
-}
-
 WasiProcess::WasiProcess(WasiConfig config)
     : config_(std::move(config)),
       own_handles_(config_.handles ? nullptr : std::make_unique<kernel::HandleTable>()),

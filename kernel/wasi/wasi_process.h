@@ -146,8 +146,5 @@ class WasiProcess {
   bool yield_pending_ = false;
 };
 
-// Reads a host monotonic / realtime clock in nanoseconds.
-uint64_t MonotonicNowNs();
-uint64_t RealtimeNowNs();
 
 }  // namespace shoal::wasi
