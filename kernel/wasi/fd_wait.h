@@ -2,7 +2,7 @@
 //
 // A FIFO, pipe or device whose non-blocking read (events POLLIN) or write
 // (POLLOUT) returned EAGAIN. The runner polls `fd` for `events` (the kernel
-// on its reactor, the standalone runner with poll(2)) and then retries the
+// on its reactor) and then retries the
 // call. (An operation in flight is waited for through its IoWait instead:
 // kernel/base/pending_call.h.)
 #pragma once

@@ -1,7 +1,7 @@
 // path_* calls. Each resolves its path through a directory descriptor's
 // HostDirectory, which keeps it beneath that directory (path_resolver.h).
 // The calls that reach the kernel directory park while it answers
-// (TRY_PARK / ParkOnPending); the retried call collects the answer.
+// (TRY(OrPark(...)) / ParkOnPending); the retried call collects the answer.
 #include <algorithm>
 
 #include "kernel/wasi/host_calls.h"

@@ -55,7 +55,7 @@ struct WasiConfig {
   kernel::Ref<kernel::ConsoleOps> stderr_console;
   // The process's handle table, which every descriptor is a view of (the
   // kernel's Process owns it); null: the WasiProcess keeps its own (the
-  // standalone runner, tests). Must outlive the process.
+  // host-call tests). Must outlive the process.
   kernel::HandleTable* handles = nullptr;
   // The kernel's asynchronous file IO; null means synchronous host calls
   // (see host_file.h). Must outlive the process.
