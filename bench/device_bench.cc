@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bench/bench_support.h"
+#include "kernel/abi/link.h"
 #include "kernel/object/device.h"
 #include "kernel/object/provider.h"
 #include "kernel/proc/kernel.h"
@@ -71,6 +72,7 @@ double NativeReadNs(int cap, int count) {
 int main(int argc, char** argv) {
   int scale = argc > 1 ? std::max(1, std::atoi(argv[1])) : 1;
   k::KernelOptions options;
+  options.link_imports = k::abi::LinkProcessImports;
   options.workers = 2;
   auto kernel = std::move(k::Kernel::Create(options).value());
   k::Ref<k::KernelObject> zero = k::BasicDevice::Create(k::BasicDeviceKind::kZero).value();

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "bench/bench_support.h"
+#include "kernel/abi/link.h"
 #include "kernel/object/channel.h"
 #include "kernel/proc/kernel.h"
 
@@ -129,6 +130,7 @@ int main(int argc, char** argv) {
   int spawns = argc > 2 ? std::atoi(argv[2]) : 2000;
   int file_mib = argc > 3 ? std::atoi(argv[3]) : 64;
   shoal::kernel::KernelOptions options;
+  options.link_imports = shoal::kernel::abi::LinkProcessImports;
   options.workers = 2;
   auto kernel = std::move(Kernel::Create(options).value());
   for (int rep = 0; rep < 3; ++rep) {

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "bench/bench_support.h"
+#include "kernel/abi/link.h"
 #include "kernel/object/channel.h"
 #include "kernel/object/directory.h"
 #include "kernel/proc/kernel.h"
@@ -268,6 +269,7 @@ int main(int argc, char** argv) {
   int file_mib = argc > 3 ? std::atoi(argv[3]) : 64;
   using shoal::kernel::remote::Pair;
   k::KernelOptions options;
+  options.link_imports = k::abi::LinkProcessImports;
   options.workers = 1;  // Per node: two nodes share this machine's cores.
   auto node_a = std::move(Kernel::Create(options).value());
   auto node_b = std::move(Kernel::Create(options).value());

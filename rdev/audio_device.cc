@@ -81,7 +81,7 @@ LocalAudioDevice::~LocalAudioDevice() {
 }
 
 Result<Ref<AudioOps>> LocalAudioDevice::OpenSession() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (unplugged_) return Unplugged();
   auto session = std::make_shared<Session>(shared_from_this());
   sessions_.push_back(session.get());
@@ -101,7 +101,7 @@ void LocalAudioDevice::Unplug() {
   std::thread clock;
   {
     Notifications fired;
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (unplugged_) return;
     unplugged_ = true;
     if (streaming_ != nullptr) clock = EndStreamLocked(failed, fired);
@@ -114,7 +114,7 @@ void LocalAudioDevice::Unplug() {
 }
 
 Result<AudioInfo> LocalAudioDevice::Info() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (unplugged_) return Unplugged();
   AudioInfo info = described_;
   info.config = config_;
@@ -122,12 +122,12 @@ Result<AudioInfo> LocalAudioDevice::Info() const {
 }
 
 uint32_t LocalAudioDevice::sessions() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return uint32_t(sessions_.size());
 }
 
 Result<AudioStatus> LocalAudioDevice::StatusOf(const Session& session) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (unplugged_) return Unplugged();
   AudioStatus status;
   status.busy = streaming_ != nullptr && streaming_ != &session;
@@ -143,7 +143,7 @@ Result<AudioStatus> LocalAudioDevice::StatusOf(const Session& session) const {
 }
 
 VoidResult LocalAudioDevice::Configure(const AudioConfig& config) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (unplugged_) return Unplugged();
   TRY(CheckAudioConfig(config));
   auto refuse = [&](std::string what) {
@@ -174,7 +174,7 @@ VoidResult LocalAudioDevice::Start(Session& session) {
   std::thread previous;
   {
     Notifications fired;
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (unplugged_) return Unplugged();
     if (streaming_ == &session) return Ok();
     if (streaming_ != nullptr) {
@@ -196,7 +196,7 @@ VoidResult LocalAudioDevice::Start(Session& session) {
 
 VoidResult LocalAudioDevice::Stop(Session& session) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (unplugged_) return Unplugged();
   }
   EndStreamOf(session, "the stream stopped before it drained");
@@ -205,7 +205,7 @@ VoidResult LocalAudioDevice::Stop(Session& session) {
 
 void LocalAudioDevice::Close(Session& session) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     sessions_.erase(std::find(sessions_.begin(), sessions_.end(), &session));
   }
   EndStreamOf(session, "the handle closed before the stream drained");
@@ -216,7 +216,7 @@ void LocalAudioDevice::EndStreamOf(Session& session, std::string why) {
   std::thread clock;
   {
     Notifications fired;
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (streaming_ != &session) return;
     clock = EndStreamLocked(failed, fired);
   }
@@ -230,7 +230,7 @@ std::thread LocalAudioDevice::EndStreamLocked(std::vector<AudioOps::Done>& faile
   playing_ = false;
   ring_.Clear();
   failed.swap(drains_);
-  wake_.notify_all();
+  wake_.SignalAll();
   std::thread clock = std::move(clock_);
   if (clock.joinable() && clock.get_id() == std::this_thread::get_id()) {
     clock.detach();  // It holds the device and sees the stream end as this call returns.
@@ -242,7 +242,7 @@ void LocalAudioDevice::FinishStream(std::thread clock, std::vector<AudioOps::Don
                                     const Error& why) {
   if (clock.joinable()) clock.join();
   {
-    std::lock_guard lock(backend_mu_);
+    MutexLock lock(&backend_mu_);
     backend_->Flush();
   }
   for (auto& done : failed) done(why);
@@ -250,7 +250,7 @@ void LocalAudioDevice::FinishStream(std::thread clock, std::vector<AudioOps::Don
 
 void LocalAudioDevice::Drain(Session& session, AudioOps::Done done) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (!is_sink()) {
       return done(MakeError(Status::kWrongType, "Drain is for a playback device"));
     }
@@ -264,7 +264,7 @@ void LocalAudioDevice::Drain(Session& session, AudioOps::Done done) {
     }
   }
   {
-    std::lock_guard lock(backend_mu_);
+    MutexLock lock(&backend_mu_);
     backend_->Flush();
   }
   done(Ok());
@@ -272,7 +272,7 @@ void LocalAudioDevice::Drain(Session& session, AudioOps::Done done) {
 
 Result<size_t> LocalAudioDevice::Write(Session& session, std::span<const uint8_t> bytes) {
   Notifications fired;
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (!is_sink()) return MakeError(Status::kWrongType, "Write is for a playback device");
   if (unplugged_) return Unplugged();
   if (streaming_ != &session) {
@@ -292,7 +292,7 @@ Result<size_t> LocalAudioDevice::Write(Session& session, std::span<const uint8_t
   size_t frames = ring_.Push(bytes);
   if (frames > 0 && !playing_) {
     playing_ = true;
-    wake_.notify_all();
+    wake_.SignalAll();
   }
   UpdateRingSignalsLocked(fired);
   return frames;
@@ -300,7 +300,7 @@ Result<size_t> LocalAudioDevice::Write(Session& session, std::span<const uint8_t
 
 Result<AudioRead> LocalAudioDevice::Read(Session& session, size_t max_bytes) {
   Notifications fired;
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (is_sink()) return MakeError(Status::kWrongType, "Read is for a capture device");
   if (unplugged_) return Unplugged();
   if (streaming_ != &session) {
@@ -334,8 +334,10 @@ void LocalAudioDevice::UpdateRingSignalsLocked(Notifications& fired) {
 }
 
 void LocalAudioDevice::ClockLoop(uint64_t stream) {
-  std::unique_lock lock(mu_);
-  auto ended = [&] { return stream_ != stream || streaming_ == nullptr || unplugged_; };
+  MutexLock lock(&mu_);
+  auto ended = [&]() REQUIRES(mu_) {
+    return stream_ != stream || streaming_ == nullptr || unplugged_;
+  };
   std::vector<uint8_t> period(FrameBytes(config_) * config_.period_frames);
   SteadyTime start;
   uint64_t index = 0;
@@ -343,7 +345,7 @@ void LocalAudioDevice::ClockLoop(uint64_t stream) {
   while (!ended()) {
     if (!playing_) {  // A sink with nothing to play.
       timing = false;
-      wake_.wait(lock, [&] { return ended() || playing_; });
+      while (!ended() && !playing_) wake_.Wait(mu_);
       continue;
     }
     if (!timing) {
@@ -351,31 +353,31 @@ void LocalAudioDevice::ClockLoop(uint64_t stream) {
       index = 0;
       timing = true;
     }
-    if (wake_.wait_until(lock, TickDeadline(start, index + 1, config_),
-                         [&] { return ended() || !playing_; })) {
-      continue;
+    SteadyTime deadline = TickDeadline(start, index + 1, config_);
+    while (!ended() && playing_) {
+      if (!wake_.WaitUntil(mu_, deadline)) break;
     }
+    if (ended() || !playing_) continue;
     ++index;
     if (is_sink()) {
-      PlayTick(lock, period);
+      PlayTick(period);
     } else {
-      CaptureTick(lock, period);
+      CaptureTick(period);
     }
   }
 }
 
-void LocalAudioDevice::CaptureTick(std::unique_lock<std::mutex>& lock,
-                                   std::vector<uint8_t>& period) {
+void LocalAudioDevice::CaptureTick(std::vector<uint8_t>& period) {
   uint64_t first = frames_;
   AudioConfig config = config_;  // Fixed while the stream runs.
   uint64_t stream = stream_;
-  lock.unlock();
+  mu_.Unlock();
   {
-    std::lock_guard backend(backend_mu_);
+    MutexLock backend(&backend_mu_);
     backend_->Capture(config, first, period);
   }
   Notifications fired;  // Declared before the lock is retaken: runs after it is released.
-  lock.lock();
+  mu_.Lock();
   if (stream_ != stream || streaming_ == nullptr || unplugged_) return;
   size_t lost = ring_.PushOverwriting(period);
   frames_ += config.period_frames;
@@ -385,12 +387,12 @@ void LocalAudioDevice::CaptureTick(std::unique_lock<std::mutex>& lock,
     unreported_lost_ += lost;
   }
   UpdateRingSignalsLocked(fired);
-  lock.unlock();
+  mu_.Unlock();
   fired.Run();
-  lock.lock();
+  mu_.Lock();
 }
 
-void LocalAudioDevice::PlayTick(std::unique_lock<std::mutex>& lock, std::vector<uint8_t>& period) {
+void LocalAudioDevice::PlayTick(std::vector<uint8_t>& period) {
   Notifications fired;
   size_t played = ring_.Pop(period);
   size_t frame = ring_.frame_bytes();
@@ -405,16 +407,16 @@ void LocalAudioDevice::PlayTick(std::unique_lock<std::mutex>& lock, std::vector<
   }
   AudioConfig config = config_;
   UpdateRingSignalsLocked(fired);
-  lock.unlock();
+  mu_.Unlock();
   fired.Run();
   {
-    std::lock_guard backend(backend_mu_);
+    MutexLock backend(&backend_mu_);
     backend_->Play(config, period);
     if (!drained.empty()) backend_->Flush();
   }
   for (auto& done : drained) done(Ok());
   drained.clear();  // Callbacks and what they hold go before the lock is retaken.
-  lock.lock();
+  mu_.Lock();
 }
 
 }  // namespace shoal::rdev

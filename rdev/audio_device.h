@@ -27,14 +27,13 @@
 // lock (object.h).
 #pragma once
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "kernel/base/thread_annotations.h"
 #include "kernel/object/provider.h"
 #include "rdev/audio.h"
 #include "rdev/audio_ring.h"
@@ -95,38 +94,44 @@ class LocalAudioDevice : public std::enable_shared_from_this<LocalAudioDevice> {
 
   // Ends `session`'s stream if it streams, failing pending Drains with `why`.
   void EndStreamOf(Session& session, std::string why);
-  // Ends the stream under mu_: drops the ring, hands pending Drains to
-  // `failed`, wakes the clock and hands it over for joining (an empty thread
-  // when it is the calling thread: it returns once this call does).
-  std::thread EndStreamLocked(std::vector<AudioOps::Done>& failed, kernel::Notifications& fired);
-  // Joins `clock`, flushes the backend and fails `failed` with `why`; no lock held.
-  void FinishStream(std::thread clock, std::vector<AudioOps::Done>& failed, const Error& why);
+  // Ends the stream: drops the ring, hands pending Drains to `failed`, wakes
+  // the clock and hands it over for joining (an empty thread when it is the
+  // calling thread: it returns once this call does).
+  std::thread EndStreamLocked(std::vector<AudioOps::Done>& failed, kernel::Notifications& fired)
+      REQUIRES(mu_);
+  // Joins `clock`, flushes the backend and fails `failed` with `why`.
+  void FinishStream(std::thread clock, std::vector<AudioOps::Done>& failed, const Error& why)
+      EXCLUDES(mu_, backend_mu_);
   // Updates the streaming session's signals from the ring.
-  void UpdateRingSignalsLocked(kernel::Notifications& fired);
+  void UpdateRingSignalsLocked(kernel::Notifications& fired) REQUIRES(mu_);
   // The clock thread's body, for the stream numbered `stream`.
   void ClockLoop(uint64_t stream);
-  // One period of a source or a sink; they unlock `lock` around the backend.
-  void CaptureTick(std::unique_lock<std::mutex>& lock, std::vector<uint8_t>& period);
-  void PlayTick(std::unique_lock<std::mutex>& lock, std::vector<uint8_t>& period);
+  // One period of a source or a sink; they unlock mu_ around the backend and
+  // return with it held again (mu_ itself, not the caller's MutexLock: the
+  // analysis cannot follow a scoped lock passed by reference).
+  void CaptureTick(std::vector<uint8_t>& period) REQUIRES(mu_);
+  void PlayTick(std::vector<uint8_t>& period) REQUIRES(mu_);
   bool is_sink() const { return described_.direction == AudioDirection::kPlayback; }
 
-  const std::unique_ptr<AudioBackend> backend_;
+  const std::unique_ptr<AudioBackend> backend_ PT_GUARDED_BY(backend_mu_);
   const AudioInfo described_;
 
-  std::mutex backend_mu_;  // Serializes backend calls (clock ticks, Flush).
-  // A std::mutex rather than kernel::Mutex: the clock waits on it.
-  mutable std::mutex mu_;
-  std::condition_variable wake_;  // Stream stopped, or a paused playback clock resumes.
-  AudioConfig config_;
-  std::vector<Session*> sessions_;
-  Session* streaming_ = nullptr;
-  AudioRing ring_;
-  bool unplugged_ = false;
-  bool playing_ = false;  // Sink: the clock runs (see above).
-  uint64_t stream_ = 0;   // Counts Starts, so a clock knows its stream ended.
-  uint64_t frames_ = 0, xruns_ = 0, frames_lost_ = 0, unreported_lost_ = 0;
-  std::vector<AudioOps::Done> drains_;  // Sink: answered when the ring played out.
-  std::thread clock_;
+  Mutex backend_mu_;  // Serializes backend calls (clock ticks, Flush).
+  mutable Mutex mu_;
+  CondVar wake_;  // Stream stopped, or a paused playback clock resumes.
+  AudioConfig config_ GUARDED_BY(mu_);
+  std::vector<Session*> sessions_ GUARDED_BY(mu_);
+  Session* streaming_ GUARDED_BY(mu_) = nullptr;
+  AudioRing ring_ GUARDED_BY(mu_);
+  bool unplugged_ GUARDED_BY(mu_) = false;
+  bool playing_ GUARDED_BY(mu_) = false;  // Sink: the clock runs (see above).
+  uint64_t stream_ GUARDED_BY(mu_) = 0;   // Counts Starts, so a clock knows its stream ended.
+  uint64_t frames_ GUARDED_BY(mu_) = 0;
+  uint64_t xruns_ GUARDED_BY(mu_) = 0;
+  uint64_t frames_lost_ GUARDED_BY(mu_) = 0;
+  uint64_t unreported_lost_ GUARDED_BY(mu_) = 0;
+  std::vector<AudioOps::Done> drains_ GUARDED_BY(mu_);  // Sink: answered when the ring played out.
+  std::thread clock_ GUARDED_BY(mu_);
 };
 
 }  // namespace shoal::rdev

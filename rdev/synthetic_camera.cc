@@ -144,7 +144,7 @@ std::vector<CameraMode> SyntheticCamera::Modes() {
 }
 
 Result<Ref<CameraOps>> SyntheticCamera::OpenSession() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (unplugged_) return Unplugged();
   auto session = std::make_shared<Session>(shared_from_this());
   sessions_.push_back(session.get());
@@ -161,17 +161,17 @@ Ref<kernel::Provider> SyntheticCamera::provider() {
 
 void SyntheticCamera::Unplug() {
   Notifications fired;
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (unplugged_) return;
   unplugged_ = true;
   for (Session* session : sessions_) session->DropQueueLocked(Signals::kPeerClosed, fired);
-  wake_.notify_all();
+  wake_.SignalAll();
 }
 
 Result<CameraInfo> SyntheticCamera::Info() const { return InfoOf(nullptr); }
 
 Result<CameraInfo> SyntheticCamera::InfoOf(const Session* session) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (unplugged_) return Unplugged();
   CameraInfo info;
   info.name = name_;
@@ -186,7 +186,7 @@ Result<CameraInfo> SyntheticCamera::InfoOf(const Session* session) const {
 }
 
 VoidResult SyntheticCamera::Configure(const CameraMode& mode) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (unplugged_) return Unplugged();
   if (std::find(modes_.begin(), modes_.end(), mode) == modes_.end()) {
     return MakeError(Status::kInvalidArgs,
@@ -204,7 +204,7 @@ VoidResult SyntheticCamera::Configure(const CameraMode& mode) {
 VoidResult SyntheticCamera::Start(Session& session) {
   std::thread previous;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (unplugged_) return Unplugged();
     if (session.started) return Ok();
     session.started = true;
@@ -224,18 +224,18 @@ VoidResult SyntheticCamera::Start(Session& session) {
 
 VoidResult SyntheticCamera::Stop(Session& session) {
   Notifications fired;
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (unplugged_) return Unplugged();
   if (!session.started) return Ok();
   session.started = false;
   session.DropQueueLocked(Signals::kNone, fired);
-  if (--streaming_ == 0) wake_.notify_all();
+  if (--streaming_ == 0) wake_.SignalAll();
   return Ok();
 }
 
 Result<CameraFrame> SyntheticCamera::ReadFrame(Session& session, size_t max_bytes) {
   Notifications fired;
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (unplugged_) return Unplugged();
   if (!session.started) return MakeError(Status::kBadState, "the camera session has not started");
   const CameraFrame* front = session.FrontLocked();
@@ -249,9 +249,9 @@ Result<CameraFrame> SyntheticCamera::ReadFrame(Session& session, size_t max_byte
 }
 
 void SyntheticCamera::Close(Session& session) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   sessions_.erase(std::find(sessions_.begin(), sessions_.end(), &session));
-  if (session.started && --streaming_ == 0) wake_.notify_all();
+  if (session.started && --streaming_ == 0) wake_.SignalAll();
 }
 
 void SyntheticCamera::DeliverLocked(const CameraFrame& frame, Notifications& fired) {
@@ -266,8 +266,8 @@ void SyntheticCamera::CaptureLoop() {
   std::optional<SyntheticPattern> pattern;
   SteadyTime start;
   uint64_t index = 0;
-  std::unique_lock lock(mu_);
-  auto stopping = [this] { return streaming_ == 0 || unplugged_; };
+  MutexLock lock(&mu_);
+  auto stopping = [this]() REQUIRES(mu_) { return streaming_ == 0 || unplugged_; };
   while (!stopping()) {
     if (!pattern || pattern->mode() != mode_) {
       Result<SyntheticPattern> made = SyntheticPattern::Create(mode_);
@@ -276,22 +276,26 @@ void SyntheticCamera::CaptureLoop() {
       start = std::chrono::steady_clock::now();
       index = 0;
     }
-    if (wake_.wait_until(lock, FrameDeadline(start, index, mode_.rate), stopping)) break;
+    SteadyTime deadline = FrameDeadline(start, index, mode_.rate);
+    while (!stopping()) {
+      if (!wake_.WaitUntil(mu_, deadline)) break;
+    }
+    if (stopping()) break;
     CameraFrame frame;
     frame.sequence = frames_captured_++;
     frame.mode = pattern->mode();
-    lock.unlock();
+    lock.Unlock();
     frame.capture_ns = RealtimeNs();
     std::shared_ptr<std::vector<uint8_t>> buffer = TakeBuffer(pool, pattern->frame_bytes());
     pattern->Paint(frame.sequence, frame.capture_ns, *buffer);
     frame.bytes = std::move(buffer);
     {
       Notifications fired;  // Runs after the lock is released again.
-      lock.lock();
+      lock.Lock();
       DeliverLocked(frame, fired);
-      lock.unlock();
+      lock.Unlock();
     }
-    lock.lock();
+    lock.Lock();
     // A capture that fell more than a frame behind (a loaded host) skips the
     // missed deadlines rather than bursting to catch up, as a camera would.
     auto now = std::chrono::steady_clock::now();

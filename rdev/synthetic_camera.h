@@ -17,14 +17,13 @@
 // a session's signal lock (object.h).
 #pragma once
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "kernel/base/result.h"
+#include "kernel/base/thread_annotations.h"
 #include "kernel/object/provider.h"
 #include "rdev/camera.h"
 #include "rdev/synthetic_pattern.h"
@@ -77,27 +76,25 @@ class SyntheticCamera : public std::enable_shared_from_this<SyntheticCamera> {
   // The capture thread's body: paints and delivers frames until no session
   // streams or the camera is unplugged.
   void CaptureLoop();
-  // Queues `frame` on every streaming session, under mu_; drops it when the
-  // mode changed while it was painted.
-  void DeliverLocked(const CameraFrame& frame, kernel::Notifications& fired);
+  // Queues `frame` on every streaming session; drops it when the mode
+  // changed while it was painted.
+  void DeliverLocked(const CameraFrame& frame, kernel::Notifications& fired) REQUIRES(mu_);
 
   const std::string name_;
   const std::vector<CameraMode> modes_;
 
-  // A std::mutex rather than kernel::Mutex: the capture thread waits on it
-  // with a condition variable.
-  mutable std::mutex mu_;
-  std::condition_variable wake_;  // Signalled when capture is no longer wanted.
-  CameraMode mode_;
-  std::vector<Session*> sessions_;  // Alive; each removes itself as it closes.
-  uint32_t streaming_ = 0;          // Sessions started.
-  uint64_t frames_captured_ = 0;
-  bool unplugged_ = false;
+  mutable Mutex mu_;
+  CondVar wake_;  // Signalled when capture is no longer wanted.
+  CameraMode mode_ GUARDED_BY(mu_);
+  std::vector<Session*> sessions_ GUARDED_BY(mu_);  // Alive; each removes itself as it closes.
+  uint32_t streaming_ GUARDED_BY(mu_) = 0;          // Sessions started.
+  uint64_t frames_captured_ GUARDED_BY(mu_) = 0;
+  bool unplugged_ GUARDED_BY(mu_) = false;
   // The capture thread: working while `capturing_`, which only it clears,
   // under mu_, as it returns; so at most one thread captures at a time. The
   // last one is joined before the next starts and on destruction.
-  std::thread thread_;
-  bool capturing_ = false;
+  std::thread thread_ GUARDED_BY(mu_);
+  bool capturing_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace shoal::rdev

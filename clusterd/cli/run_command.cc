@@ -12,6 +12,7 @@
 #include "clusterd/cli/client.h"
 #include "clusterd/cli/exit_codes.h"
 #include "clusterd/cli/strict_parse.h"
+#include "kernel/abi/link.h"
 #include "kernel/base/byte_size.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/wasi/stdio_sink.h"
@@ -60,7 +61,8 @@ int Run(const RunArgs& args, uint32_t page_cap, const std::vector<std::string>& 
   if (args.fuel != 0) request.fuel_limit = args.fuel;
   request.page_cap = page_cap;
 
-  Result<std::unique_ptr<kernel::Kernel>> kernel = kernel::Kernel::Create();
+  Result<std::unique_ptr<kernel::Kernel>> kernel =
+      kernel::Kernel::Create({.link_imports = kernel::abi::LinkProcessImports});
   if (!kernel.ok()) {
     std::fprintf(stderr, "shoal run: cannot start the kernel: %s\n",
                  kernel.error().message.c_str());

@@ -39,7 +39,7 @@ Result<std::unique_ptr<ArrivalLog>> ArrivalLog::Open(const std::filesystem::path
   }
   if (in.bad()) return IoError(file, "cannot read");
   std::unique_ptr<ArrivalLog> log(new ArrivalLog(std::move(file), std::move(commits), order));
-  std::lock_guard lock(log->mu_);
+  MutexLock lock(&log->mu_);
   TRY(log->RewriteLocked());
   return log;
 }
@@ -83,7 +83,7 @@ VoidResult ArrivalLog::AppendLocked(const std::string& line) {
 }
 
 VoidResult ArrivalLog::RecordCommit(uint64_t pid, uint64_t move_id, const std::string& from) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   // In the map first: a rewrite the append triggers keeps it.
   commits_[{pid, move_id}] = Commit{from, next_order_++, true};
   VoidResult written = AppendLocked("commit " + std::to_string(pid) + " " +
@@ -93,7 +93,7 @@ VoidResult ArrivalLog::RecordCommit(uint64_t pid, uint64_t move_id, const std::s
 }
 
 void ArrivalLog::RecordVoid(uint64_t pid, uint64_t move_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   commits_.erase({pid, move_id});
   VoidResult written =
       AppendLocked("void " + std::to_string(pid) + " " + std::to_string(move_id) + "\n");
@@ -137,7 +137,7 @@ MigrationReceiver RecordingArrivals(MigrationReceiver receiver, ArrivalLog& log)
 }
 
 ArrivalLog::Seen ArrivalLog::Find(uint64_t pid, uint64_t move_id) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = commits_.find({pid, move_id});
   if (it == commits_.end()) return Seen::kNever;
   return it->second.this_run ? Seen::kThisRun : Seen::kEarlierRun;

@@ -17,12 +17,12 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 
 #include "clusterd/daemon/node_server.h"
 #include "kernel/base/result.h"
+#include "kernel/base/thread_annotations.h"
 
 namespace shoal::clusterd {
 
@@ -61,15 +61,15 @@ class ArrivalLog {
   ArrivalLog(std::filesystem::path file, std::map<Key, Commit> commits, uint64_t next_order)
       : file_(std::move(file)), commits_(std::move(commits)), next_order_(next_order) {}
   // Writes the kept commits to a new file and appends to it from then on.
-  VoidResult RewriteLocked();
-  VoidResult AppendLocked(const std::string& line);
+  VoidResult RewriteLocked() REQUIRES(mu_);
+  VoidResult AppendLocked(const std::string& line) REQUIRES(mu_);
 
   const std::filesystem::path file_;
-  mutable std::mutex mu_;
-  std::map<Key, Commit> commits_;  // GUARDED_BY(mu_)
-  uint64_t next_order_ = 0;        // GUARDED_BY(mu_)
-  size_t appended_ = 0;            // GUARDED_BY(mu_): lines since the last rewrite.
-  int fd_ = -1;                    // GUARDED_BY(mu_): open for appending.
+  mutable Mutex mu_;
+  std::map<Key, Commit> commits_ GUARDED_BY(mu_);
+  uint64_t next_order_ GUARDED_BY(mu_) = 0;
+  size_t appended_ GUARDED_BY(mu_) = 0;  // Lines since the last rewrite.
+  int fd_ GUARDED_BY(mu_) = -1;          // Open for appending.
 };
 
 // `receiver`, with each process it prepares recorded in `log` before it

@@ -1,11 +1,10 @@
 #include "clusterd/daemon/camera_preview.h"
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <optional>
 
 #include "clusterd/daemon/proto_convert.h"
+#include "kernel/base/thread_annotations.h"
 #include "rdev/camera.h"
 
 namespace shoal::clusterd {
@@ -20,21 +19,25 @@ constexpr uint32_t kMaxFps = 30;
 // Waits until `camera` is readable or gone, or `limit` passes.
 void WaitReadable(CameraOps& camera, std::chrono::milliseconds limit) {
   struct Wake {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool fired = false;
+    Mutex mu;
+    CondVar cv;
+    bool fired GUARDED_BY(mu) = false;
   };
   auto wake = std::make_shared<Wake>();
   Result<kernel::ObserverToken> token = camera.ObserveAsync(
       kernel::Signals::kReadable | kernel::Signals::kPeerClosed, [wake](kernel::Signals) {
-        std::lock_guard lock(wake->mu);
+        MutexLock lock(&wake->mu);
         wake->fired = true;
-        wake->cv.notify_all();
+        wake->cv.SignalAll();
       });
   if (!token.ok()) return;
-  std::unique_lock lock(wake->mu);
-  if (!wake->cv.wait_for(lock, limit, [&] { return wake->fired; })) {
-    lock.unlock();
+  MutexLock lock(&wake->mu);
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!wake->fired) {
+    if (!wake->cv.WaitUntil(wake->mu, deadline)) break;
+  }
+  if (!wake->fired) {
+    lock.Unlock();
     camera.CancelObserver(*token);
   }
 }

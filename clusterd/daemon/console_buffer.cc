@@ -22,14 +22,14 @@ class BufferSink : public wasi::OutputSink {
 }  // namespace
 
 void ConsoleBuffer::StartAt(uint64_t offset) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   end_offset_ = offset;
 }
 
 void ConsoleBuffer::Append(ConsoleStream stream, std::span<const uint8_t> bytes) {
   if (bytes.empty()) return;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     chunks_.push_back({end_offset_, stream, std::string(bytes.begin(), bytes.end())});
     end_offset_ += bytes.size();
     kept_bytes_ += bytes.size();
@@ -38,20 +38,22 @@ void ConsoleBuffer::Append(ConsoleStream stream, std::span<const uint8_t> bytes)
       chunks_.pop_front();
     }
   }
-  changed_.notify_all();
+  changed_.SignalAll();
 }
 
 void ConsoleBuffer::Close() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     closed_ = true;
   }
-  changed_.notify_all();
+  changed_.SignalAll();
 }
 
 ConsoleRead ConsoleBuffer::Read(uint64_t offset, size_t max_bytes, Deadline deadline) {
-  std::unique_lock lock(mu_);
-  changed_.wait_until(lock, deadline, [&] { return closed_ || end_offset_ > offset; });
+  MutexLock lock(&mu_);
+  while (!closed_ && end_offset_ <= offset) {
+    if (!changed_.WaitUntil(mu_, deadline)) break;
+  }
   return ReadLocked(offset, max_bytes);
 }
 

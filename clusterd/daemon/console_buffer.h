@@ -3,13 +3,12 @@
 // followed, while the process runs and after it ends.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 
 #include "clusterd/process_host.h"
+#include "kernel/base/thread_annotations.h"
 #include "kernel/wasi/stdio_sink.h"
 
 namespace shoal::clusterd {
@@ -35,15 +34,15 @@ class ConsoleBuffer {
                                                    ConsoleStream stream);
 
  private:
-  ConsoleRead ReadLocked(uint64_t offset, size_t max_bytes);
+  ConsoleRead ReadLocked(uint64_t offset, size_t max_bytes) REQUIRES(mu_);
 
   const size_t retain_bytes_;
-  std::mutex mu_;
-  std::condition_variable changed_;
-  std::deque<ConsoleChunk> chunks_;  // GUARDED_BY(mu_)
-  size_t kept_bytes_ = 0;            // GUARDED_BY(mu_)
-  uint64_t end_offset_ = 0;          // GUARDED_BY(mu_)
-  bool closed_ = false;              // GUARDED_BY(mu_)
+  Mutex mu_;
+  CondVar changed_;
+  std::deque<ConsoleChunk> chunks_ GUARDED_BY(mu_);
+  size_t kept_bytes_ GUARDED_BY(mu_) = 0;
+  uint64_t end_offset_ GUARDED_BY(mu_) = 0;
+  bool closed_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace shoal::clusterd

@@ -4,16 +4,15 @@
 #include <kj/compat/tls.h>
 #include <spdlog/spdlog.h>
 
-#include <condition_variable>
 #include <deque>
 #include <fstream>
-#include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
 
 #include "clusterd/daemon/dashboard_http.h"
 #include "clusterd/daemon/json_bridge.h"
+#include "kernel/base/thread_annotations.h"
 #include "kernel/remote/loop.h"
 #include "kernel/remote/names.h"
 
@@ -33,61 +32,61 @@ std::string Describe(const kj::Exception& e) { return e.getDescription().cStr();
 // What one API call's thread and the loop share. The thread pushes the
 // call's messages and its end; the loop takes them and writes them out.
 struct CallPipe {
-  std::mutex mu;
-  std::condition_variable room;
-  std::deque<std::string> lines;         // Message JSON; "" for a keep-alive.
-  std::optional<grpc::Status> status;    // The call's end.
-  bool closed = false;                   // The browser or the server went.
-  kj::Own<const kj::CrossThreadPromiseFulfiller<void>> wake;  // The loop waits.
+  Mutex mu;
+  CondVar room;
+  std::deque<std::string> lines GUARDED_BY(mu);       // Message JSON; "" for a keep-alive.
+  std::optional<grpc::Status> status GUARDED_BY(mu);  // The call's end.
+  bool closed GUARDED_BY(mu) = false;                 // The browser or the server went.
+  kj::Own<const kj::CrossThreadPromiseFulfiller<void>> wake GUARDED_BY(mu);  // The loop waits.
   BridgeCall call;
 
   // Call thread. False once the loop side is closed.
   bool Push(std::string line) {
-    std::unique_lock lock(mu);
-    room.wait(lock, [&] { return lines.size() < kMaxQueuedLines || closed; });
+    MutexLock lock(&mu);
+    while (lines.size() >= kMaxQueuedLines && !closed) room.Wait(mu);
     if (closed) return false;
     lines.push_back(std::move(line));
     WakeLocked();
     return true;
   }
   void Finish(const grpc::Status& end) {
-    std::lock_guard lock(mu);
+    MutexLock lock(&mu);
     status = end;
     WakeLocked();
   }
   bool Closed() {
-    std::lock_guard lock(mu);
+    MutexLock lock(&mu);
     return closed;
   }
   // Any thread: the loop side is gone; the call ends.
   void Close() {
     {
-      std::lock_guard lock(mu);
+      MutexLock lock(&mu);
       closed = true;
-      room.notify_all();
+      room.SignalAll();
     }
     call.Cancel();
   }
 
   // Loop thread: resolves once there is something to take.
   kj::Promise<void> News() {
-    std::lock_guard lock(mu);
+    MutexLock lock(&mu);
     if (!lines.empty() || status) return kj::READY_NOW;
     auto paf = kj::newPromiseAndCrossThreadFulfiller<void>();
     wake = kj::mv(paf.fulfiller);
     return kj::mv(paf.promise);
   }
   std::deque<std::string> Take(std::optional<grpc::Status>& end) {
-    std::lock_guard lock(mu);
+    MutexLock lock(&mu);
     std::deque<std::string> taken;
     taken.swap(lines);
     end = status;
-    room.notify_all();
+    room.SignalAll();
     return taken;
   }
 
  private:
-  void WakeLocked() {
+  void WakeLocked() REQUIRES(mu) {
     if (wake) {
       wake->fulfill();
       wake = nullptr;
@@ -120,12 +119,12 @@ class DashboardServer::Impl final : public kj::HttpService {
     }
     std::set<std::shared_ptr<CallPipe>> pipes;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       pipes = pipes_;
     }
     for (const auto& pipe : pipes) pipe->Close();
-    std::unique_lock lock(mu_);
-    calls_done_.wait(lock, [&] { return pipes_.empty(); });
+    MutexLock lock(&mu_);
+    while (!pipes_.empty()) calls_done_.Wait(mu_);
   }
 
   VoidResult Start() {
@@ -398,7 +397,7 @@ class DashboardServer::Impl final : public kj::HttpService {
                                       std::string body, CallShape shape) {
     auto pipe = std::make_shared<CallPipe>();
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       if (pipes_.size() >= kMaxCalls) return nullptr;
       pipes_.insert(pipe);
     }
@@ -410,9 +409,9 @@ class DashboardServer::Impl final : public kj::HttpService {
       };
       callbacks.done = [&](const grpc::Status& status) { pipe->Finish(status); };
       pipe->call.Run(*options_.admin, method, body, token, options_.keepalive, callbacks);
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       pipes_.erase(pipe);
-      calls_done_.notify_all();
+      calls_done_.SignalAll();
     }).detach();
     return pipe;
   }
@@ -501,9 +500,9 @@ class DashboardServer::Impl final : public kj::HttpService {
   kj::Own<kj::TlsContext> tls_;
   kj::Own<Serving> serving_;
 
-  std::mutex mu_;
-  std::condition_variable calls_done_;
-  std::set<std::shared_ptr<CallPipe>> pipes_;  // Calls whose threads run; guarded by mu_.
+  Mutex mu_;
+  CondVar calls_done_;
+  std::set<std::shared_ptr<CallPipe>> pipes_ GUARDED_BY(mu_);  // Calls whose threads run.
 };
 
 Result<std::unique_ptr<DashboardServer>> DashboardServer::Start(DashboardOptions options) {

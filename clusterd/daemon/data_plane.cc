@@ -2,9 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <condition_variable>
-#include <mutex>
-
+#include "kernel/base/thread_annotations.h"
 #include "kernel/remote/opened.h"
 #include "kernel/remote/outcome.h"
 
@@ -455,20 +453,21 @@ void DataPlane::Fetch(std::string peer, std::string what, Ask ask, OpenDone done
 Result<HandleEntry> AwaitOpen(const std::function<void(DataPlane::OpenDone)>& start,
                               DataPlane::Deadline deadline, const std::string& late) {
   struct Answer {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::optional<Result<HandleEntry>> entry;
+    Mutex mu;
+    CondVar cv;
+    std::optional<Result<HandleEntry>> entry GUARDED_BY(mu);
   };
   auto answer = std::make_shared<Answer>();
   start([answer](Result<HandleEntry> entry) {
-    std::lock_guard lock(answer->mu);
+    MutexLock lock(&answer->mu);
     answer->entry.emplace(std::move(entry));
-    answer->cv.notify_all();
+    answer->cv.SignalAll();
   });
-  std::unique_lock lock(answer->mu);
-  if (!answer->cv.wait_until(lock, deadline, [&] { return answer->entry.has_value(); })) {
-    return MakeError(Status::kPeerGone, late);
+  MutexLock lock(&answer->mu);
+  while (!answer->entry.has_value()) {
+    if (!answer->cv.WaitUntil(answer->mu, deadline)) break;
   }
+  if (!answer->entry.has_value()) return MakeError(Status::kPeerGone, late);
   return std::move(*answer->entry);
 }
 

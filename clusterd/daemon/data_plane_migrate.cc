@@ -3,10 +3,8 @@
 // in order in 1 MiB stream writes, which Cap'n Proto's flow control paces,
 // then prepare carries the live handles as capabilities, and commit
 // answers the process's handle.
-#include <condition_variable>
-#include <mutex>
-
 #include "clusterd/daemon/data_plane.h"
+#include "kernel/base/thread_annotations.h"
 #include "kernel/remote/handles.h"
 #include "kernel/remote/outcome.h"
 
@@ -24,15 +22,15 @@ constexpr size_t kWriteBytes = 1 << 20;
 template <typename R, typename Start>
 R RunUntil(kernel::remote::Loop& loop, Start start, DataPlane::Deadline deadline, Error late) {
   struct Slot {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::optional<R> value;
+    Mutex mu;
+    CondVar cv;
+    std::optional<R> value GUARDED_BY(mu);
   };
   auto slot = std::make_shared<Slot>();
   auto deliver = [slot](R value) {
-    std::lock_guard lock(slot->mu);
+    MutexLock lock(&slot->mu);
     if (!slot->value) slot->value.emplace(std::move(value));
-    slot->cv.notify_all();
+    slot->cv.SignalAll();
   };
   bool posted = loop.Post([&loop, start = std::move(start), deliver] {
     loop.Detach(start().then([deliver](R value) { deliver(std::move(value)); },
@@ -42,8 +40,11 @@ R RunUntil(kernel::remote::Loop& loop, Start start, DataPlane::Deadline deadline
                 "migration");
   });
   if (!posted) return R(late);
-  std::unique_lock lock(slot->mu);
-  if (!slot->cv.wait_until(lock, deadline, [&] { return slot->value.has_value(); })) return R(late);
+  MutexLock lock(&slot->mu);
+  while (!slot->value.has_value()) {
+    if (!slot->cv.WaitUntil(slot->mu, deadline)) break;
+  }
+  if (!slot->value.has_value()) return R(late);
   return std::move(*slot->value);
 }
 

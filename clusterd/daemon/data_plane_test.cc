@@ -13,8 +13,8 @@
 #include <thread>
 
 #include "clusterd/daemon/node_server.h"
+#include "kernel/base/file_io.h"
 #include "kernel/object/channel.h"
-#include "kernel/object/file_io.h"
 #include "kernel/object/object_test_support.h"
 #include "kernel/remote/opened.h"
 #include "kernel/remote/test_certificates.h"
@@ -49,7 +49,7 @@ class TestDirectories {
   }
 
  private:
-  DirectoryOpener host_ = HostDirectories(kernel::InlineFileIo::Shared());
+  DirectoryOpener host_ = HostDirectories(InlineFileIo::Shared());
   std::mutex mu_;
   std::vector<Ref<kernel::ChannelOps>> kept_;
 };

@@ -34,7 +34,7 @@ Location Directory::LocateKnown(uint64_t pid) const {
       if (!ended_there) ended_there = Location{Location::Kind::kThere, m.name};
     }
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (auto it = moved_.find(pid); it != moved_.end()) return {Location::Kind::kThere, it->second};
   if (ended_there) return *ended_there;
   if (here) return {Location::Kind::kHere, self_};
@@ -61,7 +61,7 @@ void Directory::OnMemberChange(const MemberChange& change) {
   if (change.kind != MemberChange::Kind::kDead && change.kind != MemberChange::Kind::kRestarted) {
     return;
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   uint64_t now = UnixMs();
   for (const HostedProcess& p : change.previous) {
     // Ended ones were not lost, but their output is.
@@ -70,7 +70,7 @@ void Directory::OnMemberChange(const MemberChange& change) {
 }
 
 void Directory::RecordLost(uint64_t pid, const std::string& node) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   RememberLostLocked(pid, node, UnixMs());
 }
 
@@ -84,19 +84,19 @@ void Directory::RememberLostLocked(uint64_t pid, const std::string& node, uint64
 }
 
 std::vector<LostProcess> Directory::Lost() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   std::vector<LostProcess> out;
   for (const auto& [pid, l] : lost_) out.push_back(l);
   return out;
 }
 
 void Directory::RecordMove(uint64_t pid, const std::string& node) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   moved_[pid] = node;
 }
 
 void Directory::ForgetMove(uint64_t pid) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   moved_.erase(pid);
 }
 

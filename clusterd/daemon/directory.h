@@ -12,12 +12,12 @@
 
 #include <deque>
 #include <map>
-#include <mutex>
 #include <string>
 
 #include "clusterd/daemon/peer_clients.h"
 #include "clusterd/daemon/registry.h"
 #include "clusterd/process_host.h"
+#include "kernel/base/thread_annotations.h"
 
 namespace shoal::clusterd {
 
@@ -59,16 +59,16 @@ class Directory {
   void ForgetMove(uint64_t pid);
 
  private:
-  void RememberLostLocked(uint64_t pid, const std::string& node, uint64_t now_ms);
+  void RememberLostLocked(uint64_t pid, const std::string& node, uint64_t now_ms) REQUIRES(mu_);
 
   const std::string self_;
   ProcessHost& host_;
   Registry& registry_;
   PeerClients& peers_;
-  mutable std::mutex mu_;
-  std::map<uint64_t, std::string> moved_;  // GUARDED_BY(mu_): home records.
-  std::map<uint64_t, LostProcess> lost_;   // GUARDED_BY(mu_)
-  std::deque<uint64_t> lost_order_;        // GUARDED_BY(mu_): for the bound.
+  mutable Mutex mu_;
+  std::map<uint64_t, std::string> moved_ GUARDED_BY(mu_);  // Home records.
+  std::map<uint64_t, LostProcess> lost_ GUARDED_BY(mu_);
+  std::deque<uint64_t> lost_order_ GUARDED_BY(mu_);  // For the bound.
 };
 
 }  // namespace shoal::clusterd

@@ -13,7 +13,7 @@ void EventLog::AppendLocked(pb::Event event) {
 
 void EventLog::Publish(pb::Event event) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     event.set_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count());
@@ -23,7 +23,7 @@ void EventLog::Publish(pb::Event event) {
     if (outbox_.size() > capacity_) outbox_.pop_front();
     AppendLocked(std::move(event));
   }
-  published_.notify_all();
+  published_.SignalAll();
 }
 
 VoidResult EventLog::CheckForwarded(const std::string& origin,
@@ -59,7 +59,7 @@ void EventLog::Receive(const std::string& origin, uint64_t incarnation,
                        const google::protobuf::RepeatedPtrField<pb::Event>& events) {
   bool appended = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     auto [it, added] = received_.try_emplace(origin);
     OriginCursor& cursor = it->second;
     if (added && received_.size() > capacity_) {
@@ -75,16 +75,16 @@ void EventLog::Receive(const std::string& origin, uint64_t incarnation,
       appended = true;
     }
   }
-  if (appended) published_.notify_all();
+  if (appended) published_.SignalAll();
 }
 
 uint64_t EventLog::own_seq() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return own_seq_;
 }
 
 std::vector<pb::Event> EventLog::OwnAfter(uint64_t after, size_t max) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   std::vector<pb::Event> out;
   for (const pb::Event& e : outbox_) {
     if (out.size() >= max) break;
@@ -94,13 +94,15 @@ std::vector<pb::Event> EventLog::OwnAfter(uint64_t after, size_t max) const {
 }
 
 uint64_t EventLog::last_seq() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return seq_;
 }
 
 std::vector<pb::Event> EventLog::ReadAfter(uint64_t after, Deadline deadline) {
-  std::unique_lock lock(mu_);
-  published_.wait_until(lock, deadline, [&] { return seq_ > after; });
+  MutexLock lock(&mu_);
+  while (seq_ <= after) {
+    if (!published_.WaitUntil(mu_, deadline)) break;
+  }
   std::vector<pb::Event> out;
   for (const auto& e : events_) {
     if (e.seq() > after) out.push_back(e);

@@ -13,15 +13,14 @@
 
 #include <google/protobuf/repeated_field.h>
 
-#include <condition_variable>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "clusterd/process_host.h"
 #include "kernel/base/result.h"
+#include "kernel/base/thread_annotations.h"
 #include "proto/admin.pb.h"
 
 namespace shoal::clusterd {
@@ -72,17 +71,17 @@ class EventLog {
     uint64_t incarnation = 0;
     uint64_t origin_seq = 0;  // The newest held.
   };
-  void AppendLocked(shoal::admin::v1::Event event);  // REQUIRES(mu_)
+  void AppendLocked(shoal::admin::v1::Event event) REQUIRES(mu_);
 
   const std::string self_;
   const size_t capacity_;
-  mutable std::mutex mu_;
-  std::condition_variable published_;
-  std::deque<shoal::admin::v1::Event> events_;    // GUARDED_BY(mu_)
-  std::deque<shoal::admin::v1::Event> outbox_;    // GUARDED_BY(mu_): own events.
-  std::map<std::string, OriginCursor> received_;  // GUARDED_BY(mu_)
-  uint64_t seq_ = 0;                              // GUARDED_BY(mu_)
-  uint64_t own_seq_ = 0;                          // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  CondVar published_;
+  std::deque<shoal::admin::v1::Event> events_ GUARDED_BY(mu_);
+  std::deque<shoal::admin::v1::Event> outbox_ GUARDED_BY(mu_);  // Own events.
+  std::map<std::string, OriginCursor> received_ GUARDED_BY(mu_);
+  uint64_t seq_ GUARDED_BY(mu_) = 0;
+  uint64_t own_seq_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace shoal::clusterd

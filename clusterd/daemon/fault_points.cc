@@ -5,8 +5,9 @@
 
 #include <algorithm>
 #include <charconv>
-#include <mutex>
 #include <vector>
+
+#include "kernel/base/thread_annotations.h"
 
 namespace shoal::clusterd::fault {
 namespace {
@@ -20,9 +21,9 @@ struct Armed {
   uint64_t hits = 0;
 };
 
-std::mutex mu;
-std::vector<Armed> armed_points;                 // GUARDED_BY(mu)
-std::function<void(const std::string&)> cut_fn;  // GUARDED_BY(mu)
+Mutex mu;
+std::vector<Armed> armed_points GUARDED_BY(mu);
+std::function<void(const std::string&)> cut_fn GUARDED_BY(mu);
 
 }  // namespace
 
@@ -33,7 +34,7 @@ std::atomic<bool> armed{false};
 void Hit(std::string_view point, const std::string& peer) {
   std::function<void(const std::string&)> cut;
   {
-    std::lock_guard lock(mu);
+    MutexLock lock(&mu);
     auto it = std::find_if(armed_points.begin(), armed_points.end(),
                            [&](const Armed& a) { return a.point == point; });
     if (it == armed_points.end() || ++it->hits != it->on_hit) return;
@@ -76,14 +77,14 @@ VoidResult Arm(std::string_view spec) {
   } else {
     return bad("the action is exit or cut");
   }
-  std::lock_guard lock(mu);
+  MutexLock lock(&mu);
   armed_points.push_back(std::move(a));
   internal::armed.store(true, std::memory_order_relaxed);
   return Ok();
 }
 
 void SetCut(std::function<void(const std::string& peer)> cut) {
-  std::lock_guard lock(mu);
+  MutexLock lock(&mu);
   cut_fn = std::move(cut);
 }
 

@@ -86,14 +86,14 @@ Member HeartbeatRegistry::SelfMember() const {
 
 std::vector<Member> HeartbeatRegistry::Members() const {
   std::vector<Member> out = {SelfMember()};
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   for (const auto& [name, m] : members_) out.push_back(m);
   return out;
 }
 
 std::optional<Member> HeartbeatRegistry::FindByName(const std::string& name) const {
   if (name == self_name_) return SelfMember();
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = members_.find(name);
   if (it == members_.end()) return std::nullopt;
   return it->second;
@@ -102,7 +102,7 @@ std::optional<Member> HeartbeatRegistry::FindByName(const std::string& name) con
 std::optional<Member> HeartbeatRegistry::FindById(uint32_t node_id) const {
   Member self = SelfMember();
   if (self.node_id == node_id) return self;
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   for (const auto& [name, m] : members_) {
     if (m.node_id == node_id) return m;
   }
@@ -110,7 +110,7 @@ std::optional<Member> HeartbeatRegistry::FindById(uint32_t node_id) const {
 }
 
 void HeartbeatRegistry::Start() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   for (const std::string& address : seeds_) EnsureLoopLocked(address);
   threads_.emplace_back(&HeartbeatRegistry::DetectorLoop, this);
 }
@@ -118,11 +118,11 @@ void HeartbeatRegistry::Start() {
 void HeartbeatRegistry::Stop() {
   std::vector<std::thread> threads;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
     threads.swap(threads_);
   }
-  wake_.notify_all();
+  wake_.SignalAll();
   for (std::thread& t : threads) t.join();
 }
 
@@ -137,7 +137,7 @@ Result<MemberInfo> HeartbeatRegistry::OnHeartbeat(const MemberInfo& from) {
   metrics_.heartbeats_received++;
   std::vector<MemberChange> changes;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     TRY(HeardLocked(from, changes));
     // A join: heartbeat the newcomer back.
     EnsureLoopLocked(from.peer_address());
@@ -190,8 +190,11 @@ void HeartbeatRegistry::PeerLoop(std::string address) {
   auto next = Clock::now();
   for (;;) {
     {
-      std::unique_lock lock(mu_);
-      if (wake_.wait_until(lock, next, [this] { return stopping_; })) return;
+      MutexLock lock(&mu_);
+      while (!stopping_) {
+        if (!wake_.WaitUntil(mu_, next)) break;
+      }
+      if (stopping_) return;
     }
     next = Clock::now() + timings_.interval;
     grpc::ClientContext context;
@@ -224,7 +227,7 @@ void HeartbeatRegistry::PeerLoop(std::string address) {
     if (!request.events().empty()) forwarded = request.events().rbegin()->origin_seq();
     std::vector<MemberChange> changes;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       VoidResult heard = HeardLocked(response.self(), changes);
       if (!heard.ok()) spdlog::error("peer {}: {}", address, heard.error().message);
     }
@@ -237,8 +240,12 @@ void HeartbeatRegistry::DetectorLoop() {
   for (;;) {
     std::vector<MemberChange> changes;
     {
-      std::unique_lock lock(mu_);
-      if (wake_.wait_for(lock, period, [this] { return stopping_; })) return;
+      MutexLock lock(&mu_);
+      auto deadline = Clock::now() + period;
+      while (!stopping_) {
+        if (!wake_.WaitUntil(mu_, deadline)) break;
+      }
+      if (stopping_) return;
       auto now = Clock::now();
       for (auto& [name, m] : members_) {
         auto silence = now - m.last_heard;

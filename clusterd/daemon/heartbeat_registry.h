@@ -17,9 +17,7 @@
 // be (peer_identity.h).
 #pragma once
 
-#include <condition_variable>
 #include <map>
-#include <mutex>
 #include <set>
 #include <thread>
 
@@ -29,6 +27,7 @@
 #include "clusterd/daemon/peer_identity.h"
 #include "clusterd/daemon/registry.h"
 #include "kernel/base/result.h"
+#include "kernel/base/thread_annotations.h"
 
 namespace shoal::clusterd {
 
@@ -62,8 +61,8 @@ class HeartbeatRegistry : public Registry {
 
  private:
   VoidResult HeardLocked(const shoal::peer::v1::MemberInfo& info,
-                         std::vector<MemberChange>& changes);
-  void EnsureLoopLocked(const std::string& address);
+                         std::vector<MemberChange>& changes) REQUIRES(mu_);
+  void EnsureLoopLocked(const std::string& address) REQUIRES(mu_);
   void PeerLoop(std::string address);
   void DetectorLoop();
   void Notify(const std::vector<MemberChange>& changes);
@@ -81,12 +80,12 @@ class HeartbeatRegistry : public Registry {
   std::string self_peer_address_;
   uint32_t self_node_id_ = 0;
 
-  mutable std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;                  // GUARDED_BY(mu_)
-  std::map<std::string, Member> members_;  // GUARDED_BY(mu_); others, by name.
-  std::set<std::string> loop_addresses_;   // GUARDED_BY(mu_)
-  std::vector<std::thread> threads_;       // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  CondVar wake_;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::map<std::string, Member> members_ GUARDED_BY(mu_);  // Others, by name.
+  std::set<std::string> loop_addresses_ GUARDED_BY(mu_);
+  std::vector<std::thread> threads_ GUARDED_BY(mu_);
 };
 
 }  // namespace shoal::clusterd

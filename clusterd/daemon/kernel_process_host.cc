@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "kernel/abi/link.h"
 #include "kernel/proc/process.h"
 #include "migrate/image_codec.h"
 
@@ -31,7 +32,7 @@ class KernelProcessHost::HostSpawner final : public kernel::SpawnerOps {
   void Spawn(kernel::SpawnSpec spec, SpawnDone done) override {
     Result<kernel::HandleEntry> answer = MakeError(Status::kPeerGone, "this node is stopping");
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       if (host_ != nullptr) {
         SpawnSpec host_spec;
         host_spec.module_bytes = std::move(spec.module);
@@ -51,19 +52,20 @@ class KernelProcessHost::HostSpawner final : public kernel::SpawnerOps {
   }
 
   void Detach() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     host_ = nullptr;
   }
 
  private:
-  std::mutex mu_;
-  KernelProcessHost* host_;  // GUARDED_BY(mu_): null once the host is gone.
+  Mutex mu_;
+  KernelProcessHost* host_ GUARDED_BY(mu_);  // Null once the host is gone.
 };
 
 struct KernelProcessHost::Entry {
   explicit Entry(size_t retain) : console(std::make_shared<ConsoleBuffer>(retain)) {}
   std::shared_ptr<ConsoleBuffer> console;
-  // Guarded by the host's mu_.
+  // Guarded by the host's mu_; a comment, as GUARDED_BY cannot name a lock of
+  // another object.
   ProcessInfo info;
   kernel::Ref<kernel::ProcessObject> object;
   bool moved = false;  // It left for another node; its end is not ours to report.
@@ -73,6 +75,7 @@ Result<std::unique_ptr<KernelProcessHost>> KernelProcessHost::Create(
     KernelProcessHostOptions options) {
   std::unique_ptr<KernelProcessHost> host(new KernelProcessHost(std::move(options)));
   kernel::KernelOptions kernel_options;
+  kernel_options.link_imports = kernel::abi::LinkProcessImports;
   kernel_options.workers = host->options_.workers;
   kernel_options.allocate_pid = host->options_.allocate_pid;
   KernelProcessHost* self = host.get();
@@ -114,7 +117,7 @@ Result<kernel::Ref<kernel::ProcessObject>> KernelProcessHost::Start(
   uint64_t pid = spec.pid;
   if (pid == 0 && options_.allocate_pid) pid = TRY(options_.allocate_pid());
   if (pid != 0) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (entries_.count(pid) || !spawning_.insert(pid).second) {
       return MakeError(Status::kAlreadyExists, "pid " + std::to_string(pid) + " is taken");
     }
@@ -135,7 +138,7 @@ Result<kernel::Ref<kernel::ProcessObject>> KernelProcessHost::Start(
   request.reaping = kernel::Reaping::kWithHandle;
   Result<kernel::SpawnResult> spawned = kernel_->Spawn(std::move(request));
   if (!spawned.ok()) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     spawning_.erase(pid);
     return spawned.error();
   }
@@ -154,7 +157,7 @@ void KernelProcessHost::Track(std::shared_ptr<Entry> entry,
                               kernel::Ref<kernel::ProcessObject> object, bool announce) {
   ProcessInfo started;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     entry->object = object;
     entries_[entry->info.pid] = entry;
     spawning_.erase(entry->info.pid);
@@ -183,7 +186,7 @@ void KernelProcessHost::OnExited(const std::shared_ptr<Entry>& entry,
   entry->console->Close();
   ProcessInfo ended;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (entry->info.exit || entry->moved) return;
     entry->info.exit = status;
     entry->info.fuel_used = status.fuel_used;
@@ -192,7 +195,7 @@ void KernelProcessHost::OnExited(const std::shared_ptr<Entry>& entry,
     ended = entry->info;
     ReapLocked();
   }
-  ended_.notify_all();
+  ended_.SignalAll();
   if (observer_) observer_(ended);
 }
 
@@ -223,7 +226,7 @@ ProcessInfo KernelProcessHost::InfoLocked(const Entry& entry) const {
 }
 
 std::vector<ProcessInfo> KernelProcessHost::List() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   std::vector<ProcessInfo> out;
   out.reserve(entries_.size());
   for (const auto& [pid, e] : entries_) out.push_back(InfoLocked(*e));
@@ -231,12 +234,12 @@ std::vector<ProcessInfo> KernelProcessHost::List() const {
 }
 
 std::vector<uint64_t> KernelProcessHost::Pending() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return std::vector<uint64_t>(spawning_.begin(), spawning_.end());
 }
 
 std::optional<ProcessInfo> KernelProcessHost::Get(uint64_t pid) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = entries_.find(pid);
   if (it == entries_.end()) return std::nullopt;
   return InfoLocked(*it->second);
@@ -244,7 +247,7 @@ std::optional<ProcessInfo> KernelProcessHost::Get(uint64_t pid) const {
 
 Result<bool> KernelProcessHost::Kill(uint64_t pid) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     auto it = entries_.find(pid);
     if (it == entries_.end()) return NoProcess(pid);
     if (!it->second->info.running()) return false;
@@ -254,11 +257,14 @@ Result<bool> KernelProcessHost::Kill(uint64_t pid) {
 }
 
 Result<ExitStatus> KernelProcessHost::Wait(uint64_t pid, Deadline deadline) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   auto it = entries_.find(pid);
   if (it == entries_.end()) return NoProcess(pid);
   std::shared_ptr<Entry> entry = it->second;
-  if (!ended_.wait_until(lock, deadline, [&] { return !entry->info.running(); })) {
+  while (entry->info.running()) {
+    if (!ended_.WaitUntil(mu_, deadline)) break;
+  }
+  if (entry->info.running()) {
     return MakeError(Status::kShouldWait, "process " + std::to_string(pid) + " still runs");
   }
   return *entry->info.exit;
@@ -268,7 +274,7 @@ Result<ConsoleRead> KernelProcessHost::ReadConsole(uint64_t pid, uint64_t offset
                                                    Deadline deadline) {
   std::shared_ptr<Entry> console_owner;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     auto it = entries_.find(pid);
     if (it == entries_.end()) return NoProcess(pid);
     console_owner = it->second;
@@ -304,7 +310,7 @@ class KernelProcessHost::Arrival final : public IncomingProcess {
   ~Arrival() override {
     if (!prepared_) return;
     prepared_.reset();
-    std::lock_guard lock(host_->mu_);
+    MutexLock lock(&host_->mu_);
     host_->spawning_.erase(entry_->info.pid);
   }
   uint64_t pid() const override { return entry_->info.pid; }
@@ -312,7 +318,7 @@ class KernelProcessHost::Arrival final : public IncomingProcess {
     Result<kernel::SpawnResult> started =
         host_->kernel_->Start(std::move(prepared_), kernel::Reaping::kWithHandle);
     if (!started.ok()) {
-      std::lock_guard lock(host_->mu_);
+      MutexLock lock(&host_->mu_);
       host_->spawning_.erase(entry_->info.pid);
       return started.error();
     }
@@ -362,7 +368,7 @@ Result<std::unique_ptr<IncomingProcess>> KernelProcessHost::Receive(ArrivingProc
   if (pid == 0) pid = request.image.pid;
   request.pid = pid;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (entries_.count(pid) || !spawning_.insert(pid).second) {
       return MakeError(Status::kAlreadyExists, "pid " + std::to_string(pid) + " is taken");
     }
@@ -391,7 +397,7 @@ Result<std::unique_ptr<IncomingProcess>> KernelProcessHost::Receive(ArrivingProc
   request.stderr_mirror = ConsoleBuffer::SinkFor(entry->console, ConsoleStream::kStderr);
   Result<std::unique_ptr<kernel::PreparedProcess>> prepared = kernel_->Prepare(std::move(request));
   if (!prepared.ok()) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     spawning_.erase(pid);
     return prepared.error();
   }
@@ -428,7 +434,7 @@ class KernelProcessHost::Leaving final : public Departure {
     uint64_t pid = frozen_->pid();
     std::shared_ptr<Entry> entry;
     {
-      std::lock_guard lock(host_->mu_);
+      MutexLock lock(&host_->mu_);
       auto it = host_->entries_.find(pid);
       if (it != host_->entries_.end()) {
         entry = it->second;
@@ -448,7 +454,7 @@ class KernelProcessHost::Leaving final : public Departure {
 };
 
 void KernelProcessHost::StampImage(kernel::ProcessImage& image) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = entries_.find(image.pid);
   if (it == entries_.end()) return;
   image.moves = it->second->info.moves;
@@ -457,7 +463,7 @@ void KernelProcessHost::StampImage(kernel::ProcessImage& image) const {
 
 Result<std::unique_ptr<kernel::MemoryRounds>> KernelProcessHost::StartMemoryRounds(uint64_t pid) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     auto it = entries_.find(pid);
     if (it == entries_.end() || !it->second->info.running()) return NoProcess(pid);
   }
@@ -467,7 +473,7 @@ Result<std::unique_ptr<kernel::MemoryRounds>> KernelProcessHost::StartMemoryRoun
 Result<std::unique_ptr<KernelProcessHost::Departure>> KernelProcessHost::Depart(
     uint64_t pid, kernel::FreezeMemory memory) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     auto it = entries_.find(pid);
     if (it == entries_.end() || !it->second->info.running()) return NoProcess(pid);
   }

@@ -35,17 +35,16 @@
 // handles instead of preopens.
 #pragma once
 
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 
 #include "clusterd/daemon/console_buffer.h"
 #include "clusterd/daemon/module_store.h"
 #include "clusterd/daemon/node_server.h"
 #include "clusterd/process_host.h"
+#include "kernel/base/thread_annotations.h"
 #include "kernel/object/spawner.h"
 #include "kernel/proc/kernel.h"
 
@@ -126,7 +125,7 @@ class KernelProcessHost : public ProcessHost {
   KernelLoad Load() const;
   // The kernel's file IO (on its reactor), for directories the node serves
   // to peers; valid while the host lives.
-  kernel::FileIo& file_io() { return kernel_->file_io(); }
+  FileIo& file_io() { return kernel_->file_io(); }
   // The modules this node has seen move, so that moves here skip them.
   ModuleStore& modules() { return modules_; }
 
@@ -151,16 +150,16 @@ class KernelProcessHost : public ProcessHost {
   Result<kernel::Ref<kernel::ProcessObject>> Start(SpawnSpec spec,
                                                    std::vector<kernel::HandleEntry> handles);
   // A snapshot of `entry`, with live CPU and fuel figures while it runs.
-  ProcessInfo InfoLocked(const Entry& entry) const;
+  ProcessInfo InfoLocked(const Entry& entry) const REQUIRES(mu_);
   // Drops the oldest ended entries beyond the retention bound.
-  void ReapLocked();
+  void ReapLocked() REQUIRES(mu_);
 
   const KernelProcessHostOptions options_;
   Observer observer_;
-  mutable std::mutex mu_;
-  std::map<uint64_t, std::shared_ptr<Entry>> entries_;  // GUARDED_BY(mu_)
-  std::set<uint64_t> spawning_;                         // GUARDED_BY(mu_): pids being spawned.
-  std::condition_variable ended_;                       // With mu_: some process ended.
+  mutable Mutex mu_;
+  std::map<uint64_t, std::shared_ptr<Entry>> entries_ GUARDED_BY(mu_);
+  std::set<uint64_t> spawning_ GUARDED_BY(mu_);  // Pids being spawned.
+  CondVar ended_;                                // With mu_: some process ended.
   // Last: destroyed first, so its exit callbacks still find the members above.
   ModuleStore modules_;
   std::unique_ptr<kernel::Kernel> kernel_;

@@ -46,7 +46,7 @@ MemberLoad LoadSampler::Sample(const KernelLoad& kernel) {
 
   auto now = std::chrono::steady_clock::now();
   uint64_t ticks = CpuTicks();
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto elapsed = now - window_start_;
   if (window_start_.time_since_epoch().count() == 0) {
     window_start_ = now;

@@ -7,10 +7,10 @@
 
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 
 #include "clusterd/daemon/kernel_process_host.h"
 #include "clusterd/daemon/registry.h"
+#include "kernel/base/thread_annotations.h"
 
 namespace shoal::clusterd {
 
@@ -22,10 +22,10 @@ class LoadSampler {
   MemberLoad Sample(const KernelLoad& kernel);
 
  private:
-  std::mutex mu_;
-  std::chrono::steady_clock::time_point window_start_;  // Guarded by mu_.
-  uint64_t window_cpu_ticks_ = 0;                       // Guarded by mu_.
-  uint32_t cpu_permille_ = 0;                           // Guarded by mu_.
+  Mutex mu_;
+  std::chrono::steady_clock::time_point window_start_ GUARDED_BY(mu_);
+  uint64_t window_cpu_ticks_ GUARDED_BY(mu_) = 0;
+  uint32_t cpu_permille_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace shoal::clusterd

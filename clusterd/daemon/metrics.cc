@@ -16,7 +16,7 @@ void AppendMetric(std::string& out, const char* name, const char* type, const ch
 }
 
 void Metrics::CountRpc(std::string_view service, std::string_view method, int code) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   ++rpcs_[{std::string(service), std::string(method), code}];
 }
 
@@ -35,7 +35,7 @@ std::string Metrics::Render() const {
   out += "# HELP shoal_rpcs_total RPCs served, by service, method and gRPC status code.\n";
   out += "# TYPE shoal_rpcs_total counter\n";
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     for (const auto& [key, count] : rpcs_) {
       const auto& [service, method, code] = key;
       out += "shoal_rpcs_total{service=\"" + service + "\",method=\"" + method + "\",code=\"" +

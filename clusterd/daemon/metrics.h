@@ -6,9 +6,10 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 #include <tuple>
+
+#include "kernel/base/thread_annotations.h"
 
 namespace shoal::clusterd {
 
@@ -36,8 +37,8 @@ class Metrics {
 
  private:
   std::function<void(std::string&)> gauges_;
-  mutable std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, int>, uint64_t> rpcs_;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::map<std::tuple<std::string, std::string, int>, uint64_t> rpcs_ GUARDED_BY(mu_);
 };
 
 }  // namespace shoal::clusterd

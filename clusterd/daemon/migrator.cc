@@ -39,9 +39,9 @@ double SecondsSince(Clock::time_point start) {
 // A move's name for the destination's record (ArrivalLog): random, so that
 // no two moves of a pid share one, across restarts of either node too.
 uint64_t NewMoveId() {
-  static std::mutex mu;
+  static Mutex mu;
   static std::mt19937_64 random{(uint64_t(std::random_device{}()) << 32) ^ std::random_device{}()};
-  std::lock_guard lock(mu);
+  MutexLock lock(&mu);
   uint64_t id = 0;
   while (id == 0) id = random();
   return id;
@@ -273,10 +273,12 @@ Result<Migrator::Landed> Migrator::AskUntil(const std::string& to, uint64_t pid,
   for (;;) {
     Result<Landed> landed = ask_(to, pid, move_id);
     if (landed.ok() || Clock::now() >= until) return landed;
-    std::unique_lock lock(settling_mu_);
-    if (settling_cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stopping_; })) {
-      return landed;
+    MutexLock lock(&settling_mu_);
+    auto deadline = Clock::now() + std::chrono::milliseconds(200);
+    while (!stopping_) {
+      if (!settling_cv_.WaitUntil(settling_mu_, deadline)) break;
     }
+    if (stopping_) return landed;
   }
 }
 
@@ -303,7 +305,7 @@ void Migrator::Settle(Landed landed, uint64_t pid, const std::string& to,
 
 void Migrator::SettleLater(uint64_t pid, std::string to, uint64_t move_id,
                            std::unique_ptr<KernelProcessHost::Departure> departure) {
-  std::lock_guard lock(settling_mu_);
+  MutexLock lock(&settling_mu_);
   if (stopping_) {
     (void)host_.Kill(pid);  // Not thawed: it may run on there.
     return;
@@ -325,10 +327,14 @@ void Migrator::SettleLater(uint64_t pid, std::string to, uint64_t move_id,
             }
             return;
           }
-          std::unique_lock lock(settling_mu_);
-          if (settling_cv_.wait_for(lock, kSettleEvery, [this] { return stopping_; })) {
+          MutexLock lock(&settling_mu_);
+          auto deadline = Clock::now() + kSettleEvery;
+          while (!stopping_) {
+            if (!settling_cv_.WaitUntil(settling_mu_, deadline)) break;
+          }
+          if (stopping_) {
             // The daemon stops: killed, not thawed, as it may run on there.
-            lock.unlock();
+            lock.Unlock();
             (void)host_.Kill(pid);
             return;
           }
@@ -339,11 +345,11 @@ void Migrator::SettleLater(uint64_t pid, std::string to, uint64_t move_id,
 void Migrator::Stop() {
   std::list<std::thread> threads;
   {
-    std::lock_guard lock(settling_mu_);
+    MutexLock lock(&settling_mu_);
     stopping_ = true;
     threads.swap(settling_);
   }
-  settling_cv_.notify_all();
+  settling_cv_.SignalAll();
   for (std::thread& thread : threads) thread.join();
 }
 

@@ -26,10 +26,8 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <list>
-#include <mutex>
 #include <string>
 #include <thread>
 
@@ -37,6 +35,7 @@
 #include "clusterd/daemon/directory.h"
 #include "clusterd/daemon/kernel_process_host.h"
 #include "kernel/base/result.h"
+#include "kernel/base/thread_annotations.h"
 #include "proto/admin.pb.h"
 
 namespace shoal::clusterd {
@@ -127,10 +126,10 @@ class Migrator {
   Directory& directory_;
   const AskLanded ask_;
   const OnMoved moved_;
-  std::mutex settling_mu_;
-  std::condition_variable settling_cv_;
-  bool stopping_ = false;            // GUARDED_BY(settling_mu_)
-  std::list<std::thread> settling_;  // GUARDED_BY(settling_mu_)
+  Mutex settling_mu_;
+  CondVar settling_cv_;
+  bool stopping_ GUARDED_BY(settling_mu_) = false;
+  std::list<std::thread> settling_ GUARDED_BY(settling_mu_);
 };
 
 }  // namespace shoal::clusterd

@@ -4,7 +4,7 @@ namespace shoal::clusterd {
 
 void ModuleStore::Add(const kernel::Sha256& hash, Bytes bytes) {
   if (bytes == nullptr || bytes->size() > max_bytes_) return;
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (auto it = kept_.find(hash); it != kept_.end()) {
     uses_.splice(uses_.begin(), uses_, it->second.use);
     return;
@@ -21,7 +21,7 @@ void ModuleStore::Add(const kernel::Sha256& hash, Bytes bytes) {
 }
 
 ModuleStore::Bytes ModuleStore::Find(const kernel::Sha256& hash) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = kept_.find(hash);
   if (it == kept_.end()) return nullptr;
   uses_.splice(uses_.begin(), uses_, it->second.use);
@@ -29,7 +29,7 @@ ModuleStore::Bytes ModuleStore::Find(const kernel::Sha256& hash) {
 }
 
 size_t ModuleStore::bytes() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return bytes_;
 }
 

@@ -10,9 +10,9 @@
 #include <list>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <vector>
 
+#include "kernel/base/thread_annotations.h"
 #include "kernel/proc/process_image.h"
 
 namespace shoal::clusterd {
@@ -38,10 +38,10 @@ class ModuleStore {
   };
 
   const size_t max_bytes_;
-  mutable std::mutex mu_;
-  std::map<kernel::Sha256, Kept> kept_;  // GUARDED_BY(mu_)
-  std::list<kernel::Sha256> uses_;       // GUARDED_BY(mu_): most recent first.
-  size_t bytes_ = 0;                     // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::map<kernel::Sha256, Kept> kept_ GUARDED_BY(mu_);
+  std::list<kernel::Sha256> uses_ GUARDED_BY(mu_);  // Most recent first.
+  size_t bytes_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace shoal::clusterd

@@ -1,8 +1,8 @@
 #include "clusterd/daemon/mount_provider.h"
 
-#include <mutex>
 #include <vector>
 
+#include "kernel/base/thread_annotations.h"
 #include "kernel/remote/link.h"
 
 namespace shoal::clusterd {
@@ -16,13 +16,13 @@ struct MountProvider::Links {
     std::weak_ptr<Link> connection;  // Whose gone listener `key` marks `mine`.
     uint64_t key = 0;
   };
-  mutable std::mutex mu;
-  bool cut = false;            // Guarded by mu.
-  std::vector<Opened> opened;  // Guarded by mu.
+  mutable Mutex mu;
+  bool cut GUARDED_BY(mu) = false;
+  std::vector<Opened> opened GUARDED_BY(mu);
 
   // Forgets the opens whose objects are gone, and their listeners on the
   // connection (loop thread, mu held).
-  void PruneLocked() {
+  void PruneLocked() REQUIRES(mu) {
     std::erase_if(opened, [](const Opened& o) {
       if (!o.mine.expired()) return false;
       if (auto connection = o.connection.lock()) connection->Forget(o.key);
@@ -43,7 +43,7 @@ MountProvider::~MountProvider() = default;
 
 void MountProvider::OpenAsync(std::string_view relative, kernel::Rights requested, OpenDone done) {
   {
-    std::lock_guard lock(links_->mu);
+    MutexLock lock(&links_->mu);
     if (links_->cut) {
       return done(MakeError(Status::kNotFound,
                             "nothing is mounted at " + target_ + " any more (it was unmounted)"));
@@ -59,7 +59,7 @@ void MountProvider::OpenAsync(std::string_view relative, kernel::Rights requeste
     });
     bool cut;
     {
-      std::lock_guard lock(links->mu);
+      MutexLock lock(&links->mu);
       links->PruneLocked();
       cut = links->cut;
       if (!cut) links->opened.push_back({mine, connection, key});
@@ -77,7 +77,7 @@ void MountProvider::OpenAsync(std::string_view relative, kernel::Rights requeste
 void MountProvider::Cut() {
   std::vector<Links::Opened> opened;
   {
-    std::lock_guard lock(links_->mu);
+    MutexLock lock(&links_->mu);
     links_->cut = true;
     opened.swap(links_->opened);
   }
@@ -91,7 +91,7 @@ void MountProvider::Cut() {
 }
 
 uint32_t MountProvider::open_handles() const {
-  std::lock_guard lock(links_->mu);
+  MutexLock lock(&links_->mu);
   uint32_t held = 0;
   for (const Links::Opened& o : links_->opened) held += o.mine.expired() ? 0 : 1;
   return held;

@@ -51,7 +51,7 @@ Result<std::unique_ptr<Mounts>> Mounts::Open(const std::filesystem::path& data_d
       new Mounts(data_dir / "mounts", std::move(self), root, data_plane));
   std::ifstream in(mounts->file_);
   if (!in) return mounts;  // Nothing mounted yet.
-  std::lock_guard change(mounts->change_mu_);
+  MutexLock change(&mounts->change_mu_);
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     size_t tab = line.find('\t');
@@ -78,7 +78,7 @@ Result<std::unique_ptr<Mounts>> Mounts::Open(const std::filesystem::path& data_d
 VoidResult Mounts::BindLocked(const MountSource& source, const std::string& target) {
   auto provider = std::make_shared<MountProvider>(source.node, source.path, target, data_plane_);
   TRY(root_.Bind(target, provider));
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   mounts_[target] = std::move(provider);
   return Ok();
 }
@@ -96,7 +96,7 @@ VoidResult Mounts::Mount(std::string_view source_text, std::string_view target_t
     return MakeError(Status::kInvalidArgs, source.path + " is node " + self_ +
                                                "'s own device: mount devices of other nodes");
   }
-  std::lock_guard change(change_mu_);
+  MutexLock change(&change_mu_);
   for (const std::string& bound : root_.paths()) {
     if (bound == target) {
       return MakeError(Status::kAlreadyExists, target + " is taken on node " + self_ +
@@ -131,11 +131,11 @@ VoidResult Mounts::Mount(std::string_view source_text, std::string_view target_t
 
 VoidResult Mounts::Unmount(std::string_view target_text) {
   std::string target(target_text);
-  std::lock_guard change(change_mu_);
+  MutexLock change(&change_mu_);
   std::shared_ptr<MountProvider> provider;
   std::map<std::string, MountSource> record;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     auto it = mounts_.find(target);
     if (it == mounts_.end()) {
       return MakeError(Status::kNotFound, "nothing is mounted at " + target + " on node " + self_);
@@ -148,7 +148,7 @@ VoidResult Mounts::Unmount(std::string_view target_text) {
   TRY(PersistLocked(record));
   TRY(root_.Unbind(target));
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     mounts_.erase(target);
   }
   provider->Cut();
@@ -158,7 +158,7 @@ VoidResult Mounts::Unmount(std::string_view target_text) {
 }
 
 std::vector<Mounts::Listing> Mounts::List() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   std::vector<Listing> out;
   for (const auto& [target, provider] : mounts_) {
     out.push_back({target, {provider->node(), provider->path()}, provider->open_handles()});

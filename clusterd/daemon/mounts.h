@@ -12,12 +12,12 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "clusterd/daemon/data_plane.h"
 #include "clusterd/daemon/mount_provider.h"
+#include "kernel/base/thread_annotations.h"
 #include "kernel/object/namespace.h"
 
 namespace shoal::clusterd {
@@ -75,18 +75,19 @@ class Mounts {
   Mounts(std::filesystem::path file, std::string self, kernel::Namespace& root,
          DataPlane& data_plane)
       : file_(std::move(file)), self_(std::move(self)), root_(root), data_plane_(data_plane) {}
-  // Binds a mount of `source` at `target` and remembers it (change_mu_ held).
-  VoidResult BindLocked(const MountSource& source, const std::string& target);
-  // The record of `mounts` (change_mu_ held).
-  VoidResult PersistLocked(const std::map<std::string, MountSource>& mounts) const;
+  // Binds a mount of `source` at `target` and remembers it.
+  VoidResult BindLocked(const MountSource& source, const std::string& target) REQUIRES(change_mu_);
+  // The record of `mounts`.
+  VoidResult PersistLocked(const std::map<std::string, MountSource>& mounts) const
+      REQUIRES(change_mu_);
 
   const std::filesystem::path file_;
   const std::string self_;
   kernel::Namespace& root_;
   DataPlane& data_plane_;
-  std::mutex change_mu_;  // Serializes Mount and Unmount (held over a source check).
-  mutable std::mutex mu_;
-  std::map<std::string, std::shared_ptr<MountProvider>> mounts_;  // Guarded by mu_.
+  Mutex change_mu_;  // Serializes Mount and Unmount (held over a source check).
+  mutable Mutex mu_;
+  std::map<std::string, std::shared_ptr<MountProvider>> mounts_ GUARDED_BY(mu_);
 };
 
 }  // namespace shoal::clusterd

@@ -155,7 +155,7 @@ proto::rpc::Node::Client ServeNode(const std::shared_ptr<kernel::remote::Link>& 
   return kj::heap<NodeServer>(link, std::move(services));
 }
 
-DirectoryOpener HostDirectories(kernel::FileIo& io) {
+DirectoryOpener HostDirectories(FileIo& io) {
   return [&io](const std::string& path, Rights requested) -> Result<kernel::HandleEntry> {
     // A metadata call on the local filesystem, answered at once.
     // TODO(async): a hung network filesystem would hold the data plane's

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "clusterd/daemon/module_store.h"
+#include "kernel/base/file_io.h"
 #include "kernel/base/result.h"
-#include "kernel/object/file_io.h"
 #include "kernel/object/object.h"
 #include "kernel/object/process_ops.h"
 #include "kernel/object/provider.h"
@@ -92,6 +92,6 @@ proto::rpc::Node::Client ServeNode(const std::shared_ptr<kernel::remote::Link>& 
 // most kRead | kWrite | kDuplicate | kTransfer | kWait. kNotFound / kIoError
 // when it cannot be opened as a directory. `io` must outlive the opener and
 // everything it opened.
-DirectoryOpener HostDirectories(kernel::FileIo& io);
+DirectoryOpener HostDirectories(FileIo& io);
 
 }  // namespace shoal::clusterd

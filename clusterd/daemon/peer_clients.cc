@@ -39,7 +39,7 @@ class NodeNameInterceptorFactory final : public gx::ClientInterceptorFactoryInte
 }  // namespace
 
 std::shared_ptr<shoal::peer::v1::Peer::Stub> PeerClients::For(const std::string& address) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto& stub = stubs_[address];
   if (!stub) {
     grpc::ChannelArguments args;

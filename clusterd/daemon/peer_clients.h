@@ -7,9 +7,9 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "kernel/base/thread_annotations.h"
 #include "proto/peer.grpc.pb.h"
 
 namespace shoal::clusterd {
@@ -26,8 +26,8 @@ class PeerClients {
  private:
   std::shared_ptr<grpc::ChannelCredentials> credentials_;
   const std::string self_;
-  std::mutex mu_;
-  std::map<std::string, std::shared_ptr<shoal::peer::v1::Peer::Stub>> stubs_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::map<std::string, std::shared_ptr<shoal::peer::v1::Peer::Stub>> stubs_ GUARDED_BY(mu_);
 };
 
 }  // namespace shoal::clusterd

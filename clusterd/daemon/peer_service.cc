@@ -42,7 +42,7 @@ void PeerService::LogRefusal(const grpc::ServerContext& context, const std::stri
   constexpr size_t kMaxRemembered = 64;
   auto now = std::chrono::steady_clock::now();
   {
-    std::lock_guard lock(log_mu_);
+    MutexLock lock(&log_mu_);
     auto it = logged_.find(message);
     if (it != logged_.end() && now - it->second < kRefusalLogPeriod) return;
     if (logged_.size() >= kMaxRemembered) logged_.clear();

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <functional>
 #include <map>
-#include <mutex>
 
 #include "clusterd/daemon/directory.h"
 #include "clusterd/daemon/event_log.h"
@@ -16,6 +15,7 @@
 #include "clusterd/daemon/local_processes.h"
 #include "clusterd/daemon/metrics.h"
 #include "clusterd/daemon/peer_identity.h"
+#include "kernel/base/thread_annotations.h"
 #include "proto/peer.grpc.pb.h"
 
 namespace shoal::clusterd {
@@ -98,9 +98,8 @@ class PeerService final : public shoal::peer::v1::Peer::Service {
   Metrics& metrics_;
   const PeerIdentityCheck identity_;
   MoveOutcomes move_outcomes_;
-  mutable std::mutex log_mu_;
-  mutable std::map<std::string, std::chrono::steady_clock::time_point>
-      logged_;  // GUARDED_BY(log_mu_)
+  mutable Mutex log_mu_;
+  mutable std::map<std::string, std::chrono::steady_clock::time_point> logged_ GUARDED_BY(log_mu_);
 };
 
 }  // namespace shoal::clusterd

@@ -40,7 +40,7 @@ VoidResult PidAllocator::PersistLocked(uint64_t reserved) {
 }
 
 Result<uint64_t> PidAllocator::Next() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (next_ >= reserved_) {
     TRY(PersistLocked(next_ + kReserveBlock));
     reserved_ = next_ + kReserveBlock;

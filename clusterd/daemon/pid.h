@@ -13,9 +13,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 
 #include "kernel/base/result.h"
+#include "kernel/base/thread_annotations.h"
 
 namespace shoal::clusterd {
 
@@ -39,13 +39,13 @@ class PidAllocator {
  private:
   PidAllocator(uint32_t node_id, std::filesystem::path file, uint64_t next)
       : node_id_(node_id), file_(std::move(file)), next_(next), reserved_(next) {}
-  VoidResult PersistLocked(uint64_t reserved);
+  VoidResult PersistLocked(uint64_t reserved) REQUIRES(mu_);
 
   const uint32_t node_id_;
   const std::filesystem::path file_;
-  std::mutex mu_;
-  uint64_t next_;      // GUARDED_BY(mu_): the next sequence number.
-  uint64_t reserved_;  // GUARDED_BY(mu_): sequences below this are on disk.
+  Mutex mu_;
+  uint64_t next_ GUARDED_BY(mu_);      // The next sequence number.
+  uint64_t reserved_ GUARDED_BY(mu_);  // Sequences below this are on disk.
 };
 
 }  // namespace shoal::clusterd

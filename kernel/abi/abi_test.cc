@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "kernel/abi/link.h"
 #include "kernel/object/channel.h"
 #include "kernel/object/device.h"
 #include "kernel/proc/kernel.h"
@@ -19,6 +20,7 @@ class AbiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     KernelOptions options;
+    options.link_imports = abi::LinkProcessImports;
     options.workers = 1;
     kernel_ = std::move(Kernel::Create(options).value());
     a_ = SpawnIdle();

@@ -1,7 +1,7 @@
 // handle_close, handle_duplicate, handle_replace, startup_handle,
 // object_wait_one.
 #include "kernel/abi/abi.h"
-#include "kernel/object/timer_service.h"
+#include "kernel/base/timer_service.h"
 
 namespace shoal::kernel::abi {
 

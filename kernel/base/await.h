@@ -5,10 +5,10 @@
 // can take time: the process should park instead.
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
 #include <optional>
 #include <utility>
+
+#include "kernel/base/thread_annotations.h"
 
 namespace shoal {
 
@@ -18,20 +18,20 @@ namespace shoal {
 template <typename T, typename Start>
 T Await(Start&& start) {
   struct State {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::optional<T> outcome;
+    Mutex mu;
+    CondVar cv;
+    std::optional<T> outcome GUARDED_BY(mu);
   } state;
   State* s = &state;
   start([s](T value) {
     // Notified under the lock, so the waiter cannot return (and destroy the
     // state) before this callback is done with it.
-    std::lock_guard lock(s->mu);
+    MutexLock lock(&s->mu);
     s->outcome.emplace(std::move(value));
-    s->cv.notify_all();
+    s->cv.SignalAll();
   });
-  std::unique_lock lock(state.mu);
-  state.cv.wait(lock, [&] { return state.outcome.has_value(); });
+  MutexLock lock(&state.mu);
+  while (!state.outcome.has_value()) state.cv.Wait(state.mu);
   return std::move(*state.outcome);
 }
 

@@ -7,7 +7,7 @@ IoWait::~IoWait() {
   // have released it yet; the owner that saw done() and let go of the wait
   // must not free it under it.
   if (state_.load(std::memory_order_acquire) != kDone) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
   }
 }
 
@@ -19,7 +19,7 @@ void IoWait::Complete() {
   std::function<void()> wake;
   std::shared_ptr<IoWait> self;  // Declared last, released first: may free this.
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     wake = std::move(wake_);
     self = std::move(self_);
     state_.fetch_or(kDone, std::memory_order_acq_rel);
@@ -29,7 +29,7 @@ void IoWait::Complete() {
 
 void IoWait::OnDone(std::function<void()> wake) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     uint8_t s = state_.load(std::memory_order_acquire);
     while ((s & kDone) == 0) {
       if (state_.compare_exchange_weak(s, s | kWaker, std::memory_order_acq_rel)) {
@@ -41,8 +41,8 @@ void IoWait::OnDone(std::function<void()> wake) {
   wake();
 }
 
-void IoWait::RearmLocked() {
-  std::lock_guard lock(mu_);
+void IoWait::RearmUnderLock() {
+  MutexLock lock(&mu_);
   state_.store(0, std::memory_order_relaxed);
   wake_ = nullptr;
   self_ = nullptr;
@@ -50,7 +50,7 @@ void IoWait::RearmLocked() {
 
 bool IoWait::Orphan(std::shared_ptr<IoWait>& owner) {
   IoWait& wait = *owner;
-  std::lock_guard lock(wait.mu_);
+  MutexLock lock(&wait.mu_);
   uint8_t s = wait.state_.load(std::memory_order_acquire);
   while ((s & kDone) == 0) {
     if (wait.state_.compare_exchange_weak(s, s | kOrphan, std::memory_order_acq_rel)) {

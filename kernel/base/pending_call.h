@@ -41,10 +41,11 @@
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <tuple>
 #include <utility>
+
+#include "kernel/base/thread_annotations.h"
 
 namespace shoal {
 
@@ -87,17 +88,17 @@ class IoWait {
       state_.store(0, std::memory_order_relaxed);
       return;
     }
-    RearmLocked();
+    RearmUnderLock();
   }
-  void RearmLocked();
+  void RearmUnderLock() EXCLUDES(mu_);
   // Hands `owner` (the last owner) to the wait itself until it completes, and
   // returns true; false, leaving `owner` alone, when it is done already.
   static bool Orphan(std::shared_ptr<IoWait>& owner);
 
   std::atomic<uint8_t> state_{0};
-  std::mutex mu_;
-  std::function<void()> wake_;    // Guarded by mu_.
-  std::shared_ptr<IoWait> self_;  // Guarded by mu_: an abandoned op's owner.
+  Mutex mu_;
+  std::function<void()> wake_ GUARDED_BY(mu_);
+  std::shared_ptr<IoWait> self_ GUARDED_BY(mu_);  // An abandoned op's owner.
 };
 
 // A key: the arguments of one operation, whose type `Tag` names it, e.g.

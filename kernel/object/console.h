@@ -21,8 +21,8 @@
 
 #include "kernel/base/await.h"
 #include "kernel/base/result.h"
+#include "kernel/base/thread_annotations.h"
 #include "kernel/object/object.h"
-#include "kernel/object/thread_annotations.h"
 
 namespace shoal::kernel {
 

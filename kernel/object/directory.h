@@ -23,10 +23,10 @@
 #include <vector>
 
 #include "kernel/base/await.h"
+#include "kernel/base/file_io.h"
 #include "kernel/base/unique_fd.h"
 #include "kernel/object/errno_result.h"
 #include "kernel/object/file.h"
-#include "kernel/object/file_io.h"
 #include "kernel/object/object.h"
 
 namespace shoal::kernel {

@@ -56,10 +56,10 @@
 #include <utility>
 #include <vector>
 
+#include "kernel/base/bitmask.h"
 #include "kernel/base/result.h"
-#include "kernel/object/bitmask.h"
+#include "kernel/base/thread_annotations.h"
 #include "kernel/object/rights.h"
-#include "kernel/object/thread_annotations.h"
 
 namespace shoal::kernel {
 

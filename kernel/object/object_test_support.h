@@ -17,6 +17,8 @@
 #include <thread>
 #include <utility>
 
+#include "kernel/base/thread_annotations.h"
+#include "kernel/base/timer_service.h"
 #include "kernel/object/channel.h"
 #include "kernel/object/console.h"
 #include "kernel/object/device.h"
@@ -24,9 +26,7 @@
 #include "kernel/object/file.h"
 #include "kernel/object/object.h"
 #include "kernel/object/port.h"
-#include "kernel/object/thread_annotations.h"
 #include "kernel/object/timer.h"
-#include "kernel/object/timer_service.h"
 #include "kernel/sched/reactor.h"
 #include "kernel/sched/reactor_file_io.h"
 

@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "kernel/base/result.h"
+#include "kernel/base/thread_annotations.h"
 #include "kernel/object/object.h"
-#include "kernel/object/thread_annotations.h"
 
 namespace shoal::kernel {
 

@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "kernel/object/bitmask.h"
+#include "kernel/base/bitmask.h"
 
 namespace shoal::kernel {
 

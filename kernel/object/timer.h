@@ -8,9 +8,9 @@
 #include <cstdint>
 
 #include "kernel/base/result.h"
+#include "kernel/base/thread_annotations.h"
+#include "kernel/base/timer_service.h"
 #include "kernel/object/object.h"
-#include "kernel/object/thread_annotations.h"
-#include "kernel/object/timer_service.h"
 
 namespace shoal::kernel {
 

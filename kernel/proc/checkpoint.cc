@@ -45,7 +45,7 @@ void FrozenProcess::Release(Ref<ProcessOps> moved_to) {
 PreparedProcess::~PreparedProcess() {
   if (!process_) return;
   Kernel& kernel = process_->kernel();
-  std::lock_guard lock(kernel.mu_);
+  MutexLock lock(&kernel.mu_);
   kernel.prepared_.erase(process_->pid());
 }
 
@@ -137,14 +137,14 @@ Result<ProcessImage> Process::Capture(FreezeMemory memory) {
 Result<std::vector<MemoryDelta>> Process::CaptureMemoryDeltas() {
   std::shared_ptr<MemoryRounds::Shared> rounds;
   {
-    std::lock_guard lock(freeze_mu_);
+    MutexLock lock(&freeze_mu_);
     rounds = rounds_;
   }
   if (!rounds) {
     return MakeError(Status::kInvalidArgs, "process " + std::to_string(pid_) +
                                                " has no pre-copy under way to take a delta of");
   }
-  std::lock_guard lock(rounds->mu);  // One taker at a time.
+  MutexLock lock(&rounds->mu);  // One taker at a time.
   std::vector<MemoryDelta> deltas;
   for (vm::MemAddr addr : instance_->memories()) {
     vm::Memory& m = store_->memory(addr);
@@ -163,12 +163,12 @@ Result<std::vector<MemoryDelta>> Process::CaptureMemoryDeltas() {
 
 MemoryRounds::~MemoryRounds() {
   Throttle(1);
-  std::lock_guard lock(process_->freeze_mu_);
+  MutexLock lock(&process_->freeze_mu_);
   if (process_->rounds_ == shared_) process_->rounds_.reset();
 }
 
 std::vector<std::vector<uint32_t>> MemoryRounds::Take() {
-  std::lock_guard lock(shared_->mu);
+  MutexLock lock(&shared_->mu);
   std::vector<std::vector<uint32_t>> pages;
   if (shared_->store == nullptr) return pages;
   for (vm::MemAddr addr : shared_->memories) {
@@ -178,7 +178,7 @@ std::vector<std::vector<uint32_t>> MemoryRounds::Take() {
 }
 
 bool MemoryRounds::Read(size_t index, const std::function<void(const uint8_t*, uint64_t)>& read) {
-  std::lock_guard lock(shared_->mu);
+  MutexLock lock(&shared_->mu);
   if (shared_->store == nullptr || index >= shared_->memories.size()) return false;
   const vm::Memory& m = shared_->store->memory(shared_->memories[index]);
   read(m.data(), m.size_bytes());
@@ -200,10 +200,14 @@ Result<std::unique_ptr<FrozenProcess>> Kernel::Freeze(uint64_t pid, FreezeOption
   auto request = std::make_shared<Process::FreezeRequest>();
   request->memory = options.memory;
   TRY(process->RequestFreeze(request));
-  std::unique_lock lock(request->mu);
-  if (!request->cv.wait_for(lock, options.timeout, [&] { return request->done; })) {
+  auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  MutexLock lock(&request->mu);
+  while (!request->done) {
+    if (!request->cv.WaitUntil(request->mu, deadline)) break;
+  }
+  if (!request->done) {
     request->cancelled = true;
-    lock.unlock();
+    lock.Unlock();
     process->CancelFreeze(request);
     return MakeError(Status::kShouldWait, "process " + std::to_string(pid) +
                                               " reached no safepoint in time; it runs on");
@@ -220,12 +224,15 @@ Result<std::unique_ptr<MemoryRounds>> Kernel::StartMemoryRounds(uint64_t pid,
   std::shared_ptr<Process> process = Find(pid);
   if (!process) return MakeError(Status::kNotFound, "no process " + std::to_string(pid));
   auto shared = std::make_shared<MemoryRounds::Shared>();
-  shared->store = process->store_.get();
-  std::span<const vm::MemAddr> memories = process->instance_->memories();
-  shared->memories.assign(memories.begin(), memories.end());
-  for (vm::MemAddr addr : shared->memories) shared->store->memory(addr).StartDirtyTracking();
   {
-    std::lock_guard lock(process->freeze_mu_);
+    MutexLock lock(&shared->mu);  // Not shared yet; taken for the analysis' sake.
+    shared->store = process->store_.get();
+    std::span<const vm::MemAddr> memories = process->instance_->memories();
+    shared->memories.assign(memories.begin(), memories.end());
+    for (vm::MemAddr addr : shared->memories) shared->store->memory(addr).StartDirtyTracking();
+  }
+  {
+    MutexLock lock(&process->freeze_mu_);
     if (process->rounds_) {
       return MakeError(Status::kAlreadyExists,
                        "process " + std::to_string(pid) + " is being moved already");
@@ -282,7 +289,7 @@ Result<std::unique_ptr<PreparedProcess>> Kernel::Prepare(RestoreRequest request)
     return MakeError(Status::kInvalidArgs, "the image carries no module");
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (PidTakenLocked(pid)) {
       return MakeError(Status::kAlreadyExists, "pid " + std::to_string(pid) + " is taken");
     }
@@ -296,7 +303,7 @@ Result<std::unique_ptr<PreparedProcess>> Kernel::Prepare(RestoreRequest request)
     bool kept = false;
     ~PidHold() {
       if (kept) return;
-      std::lock_guard lock(kernel->mu_);
+      MutexLock lock(&kernel->mu_);
       kernel->prepared_.erase(pid);
     }
   } hold{this, pid};

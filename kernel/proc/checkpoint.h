@@ -14,8 +14,8 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 
+#include "kernel/base/thread_annotations.h"
 #include "kernel/object/namespace.h"
 #include "kernel/object/process_ops.h"
 #include "kernel/proc/process_image.h"
@@ -69,8 +69,8 @@ class MemoryRounds {
   // The memories' state, shared with the process, which drops `store` when
   // it ends.
   struct Shared {
-    std::mutex mu;
-    vm::Store* store = nullptr;  // Guarded by mu.
+    Mutex mu;
+    vm::Store* store GUARDED_BY(mu) = nullptr;
     std::vector<vm::MemAddr> memories;
   };
 

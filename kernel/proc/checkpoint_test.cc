@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iterator>
 #include <thread>
+#include <tuple>
 
 #include "kernel/base/temp_dir.h"
 #include "kernel/object/channel.h"
@@ -262,7 +263,9 @@ TEST(CheckpointTest, ASleepKeepsItsDeadlineAcrossTheMove) {
 TEST(CheckpointTest, HandlesMoveWithTheProcessAndKeepWorking) {
   std::unique_ptr<Kernel> a = OneWorkerKernel();
   std::unique_ptr<Kernel> b = OneWorkerKernel();
-  auto [ours, theirs] = std::move(Channel::Create()).value();
+  // Variables, not structured bindings: the lambdas below capture them.
+  Ref<Channel> ours, theirs;
+  std::tie(ours, theirs) = std::move(Channel::Create()).value();
   SpawnRequest request = RequestFor("echo_channel");
   request.handles.push_back({theirs, DefaultRights(ObjectType::kChannel)});
   Result<SpawnResult> first = a->Spawn(std::move(request));

@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "kernel/abi/link.h"
 #include "kernel/object/channel.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/proc/proc_test_support.h"
@@ -22,6 +23,7 @@ size_t ResidentBytes() {
 TEST(IdleProcessesTest, TenThousandParkedOnChannelsAreCheapAndAllWake) {
   constexpr int kCount = 10000;
   KernelOptions options;
+  options.link_imports = abi::LinkProcessImports;
   options.workers = 2;
   auto kernel = std::move(Kernel::Create(options).value());
   std::vector<uint8_t> module = testing::ReadModule("idle");

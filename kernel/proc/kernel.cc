@@ -3,7 +3,6 @@
 #include <fstream>
 #include <iterator>
 
-#include "kernel/abi/link.h"
 #include "kernel/base/byte_size.h"
 #include "kernel/object/device.h"
 #include "kernel/proc/process.h"
@@ -42,6 +41,11 @@ Result<std::shared_ptr<Namespace>> MakeNodeNamespace() {
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> Kernel::Create(KernelOptions options) {
+  if (options.link_imports == nullptr) {
+    return MakeError(Status::kInvalidArgs,
+                     "KernelOptions.link_imports is not set (abi::LinkProcessImports links "
+                     "WASI and the shoal ABI)");
+  }
   std::unique_ptr<Kernel> kernel(new Kernel(options));
   kernel->reactor_ = TRY(Reactor::Create());
   kernel->timers_ = std::make_unique<ReactorTimerService>(*kernel->reactor_);
@@ -61,7 +65,7 @@ Kernel::~Kernel() {
   reactor_->Shutdown();
   std::unordered_map<uint64_t, std::shared_ptr<Process>> live;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     live.swap(live_);
   }
   for (auto& [pid, process] : live) {
@@ -76,12 +80,12 @@ Result<std::shared_ptr<const vm::CompiledModule>> Kernel::LoadCached(
     const std::vector<uint8_t>& bytes) {
   std::string key(bytes.begin(), bytes.end());
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     auto it = modules_.find(key);
     if (it != modules_.end()) return it->second;
   }
   std::shared_ptr<const vm::CompiledModule> compiled = TRY(vm::LoadModule(bytes));
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (modules_.size() >= kModuleCacheSize) modules_.clear();
   modules_.emplace(std::move(key), compiled);
   return compiled;
@@ -141,8 +145,7 @@ Result<std::shared_ptr<Process>> Kernel::Build(ProcessSetup setup) {
   }
   process->page_cap_ = cap;
   process->store_ = std::make_unique<vm::Store>();
-  std::vector<vm::Extern> imports =
-      TRY(abi::LinkProcessImports(*process->store_, module, *process));
+  std::vector<vm::Extern> imports = TRY(options_.link_imports(*process->store_, module, *process));
   // The start function runs as the process's first call, with fuel, so a
   // module whose start never returns cannot hold Spawn() or a worker.
   process->instance_ = TRY(
@@ -157,7 +160,7 @@ Result<std::shared_ptr<Process>> Kernel::Build(ProcessSetup setup) {
 VoidResult Kernel::Launch(const std::shared_ptr<Process>& process, Reaping reaping) {
   uint64_t pid = process->pid();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     prepared_.erase(pid);  // A prepared process holds its pid until now.
     // Checked again: another Spawn may have taken the pid meanwhile.
     if (PidTakenLocked(pid)) return PidTaken(pid);
@@ -165,7 +168,7 @@ VoidResult Kernel::Launch(const std::shared_ptr<Process>& process, Reaping reapi
     if (reaping == Reaping::kOnWait) unreaped_.emplace(pid, process->object_);
   }
   if (VoidResult submitted = scheduler_->Submit(process); !submitted.ok()) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     live_.erase(pid);
     unreaped_.erase(pid);
     return submitted.error();
@@ -183,11 +186,11 @@ Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
   uint64_t pid = request.pid;
   if (pid == 0 && options_.allocate_pid) pid = TRY(options_.allocate_pid());
   if (pid == 0) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     pid = next_pid_++;
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (PidTakenLocked(pid)) return PidTaken(pid);
   }
   std::vector<std::string> notice_args;  // The process may be gone when on_spawn runs.
@@ -236,13 +239,13 @@ Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
 }
 
 void Kernel::OnProcessExit(uint64_t pid, const Process* process) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = live_.find(pid);
   if (it != live_.end() && it->second.get() == process) live_.erase(it);
 }
 
 void Kernel::OnProcessMoved(uint64_t pid, const Process* process) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = live_.find(pid);
   if (it == live_.end() || it->second.get() != process) return;
   auto unreaped = unreaped_.find(pid);
@@ -255,26 +258,26 @@ void Kernel::OnProcessMoved(uint64_t pid, const Process* process) {
 Result<ExitStatus> Kernel::Wait(uint64_t pid, std::chrono::nanoseconds timeout) {
   Ref<ProcessObject> object;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     auto it = unreaped_.find(pid);
     if (it == unreaped_.end()) return MakeError(Status::kNotFound, "no such process to wait for");
     object = it->second;
   }
   std::optional<ExitStatus> status = object->WaitExited(timeout);
   if (!status) return MakeError(Status::kShouldWait, "the process is still running");
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   unreaped_.erase(pid);
   return *status;
 }
 
 std::shared_ptr<Process> Kernel::Find(uint64_t pid) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = live_.find(pid);
   return it == live_.end() ? nullptr : it->second;
 }
 
 size_t Kernel::live_processes() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return live_.size();
 }
 

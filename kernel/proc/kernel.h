@@ -22,13 +22,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "kernel/base/result.h"
+#include "kernel/base/thread_annotations.h"
 #include "kernel/object/handle_table.h"
 #include "kernel/object/namespace.h"
 #include "kernel/proc/checkpoint.h"
@@ -55,8 +55,16 @@ struct SpawnNotice {
   Ref<ProcessObject> object;      // Signals kSignaled once the process ended.
 };
 
+// Links a process's imports to the host functions serving them, returning
+// the externs for vm::Instance::Instantiate() in import order. Shoal's is
+// abi::LinkProcessImports (kernel/abi/link.h: WASI and the `shoal` ABI). The
+// ABI acts on processes, so it is built above this library and handed in.
+using ImportLinker = Result<std::vector<vm::Extern>> (*)(vm::Store& store, const vm::Module& module,
+                                                         Process& process);
+
 struct KernelOptions {
-  unsigned workers = 0;               // 0: one per core.
+  ImportLinker link_imports = nullptr;  // Required.
+  unsigned workers = 0;                 // 0: one per core.
   uint64_t fuel_quantum = 10'000;     // Fuel per scheduling step.
   uint32_t default_page_cap = 16384;  // 1 GiB of linear memory per process.
   // File reads the page cache can serve complete on the worker, straight
@@ -123,7 +131,7 @@ struct SpawnResult {
 class Kernel {
  public:
   // Starts the reactor and the workers. Errors: the reactor's (io_uring).
-  static Result<std::unique_ptr<Kernel>> Create(KernelOptions options = {});
+  static Result<std::unique_ptr<Kernel>> Create(KernelOptions options);
   // Stops the workers, kills what is left (it is dropped, not finished) and
   // shuts the reactor down.
   ~Kernel();
@@ -219,7 +227,7 @@ class Kernel {
   Result<std::shared_ptr<Process>> Build(ProcessSetup setup);
   // Registers and submits a built process; kAlreadyExists if its pid is taken.
   VoidResult Launch(const std::shared_ptr<Process>& process, Reaping reaping);
-  bool PidTakenLocked(uint64_t pid) const;
+  bool PidTakenLocked(uint64_t pid) const REQUIRES(mu_);
 
   explicit Kernel(KernelOptions options) : options_(options) {}
   Result<std::shared_ptr<const vm::CompiledModule>> LoadCached(const std::vector<uint8_t>& bytes);
@@ -232,14 +240,15 @@ class Kernel {
   std::unique_ptr<Scheduler> scheduler_;
   std::shared_ptr<Namespace> root_namespace_;
 
-  mutable std::mutex mu_;
-  uint64_t next_pid_ = 1;                                        // Guarded by mu_.
-  std::unordered_map<uint64_t, std::shared_ptr<Process>> live_;  // Guarded by mu_.
-  std::unordered_map<uint64_t, Ref<ProcessObject>> unreaped_;    // Guarded by mu_.
-  std::unordered_set<uint64_t> prepared_;                        // Guarded by mu_.
+  mutable Mutex mu_;
+  uint64_t next_pid_ GUARDED_BY(mu_) = 1;
+  std::unordered_map<uint64_t, std::shared_ptr<Process>> live_ GUARDED_BY(mu_);
+  std::unordered_map<uint64_t, Ref<ProcessObject>> unreaped_ GUARDED_BY(mu_);
+  std::unordered_set<uint64_t> prepared_ GUARDED_BY(mu_);
   // Compiled modules by content; bounded (cleared past kModuleCacheSize).
   static constexpr size_t kModuleCacheSize = 64;
-  std::unordered_map<std::string, std::shared_ptr<const vm::CompiledModule>> modules_;  // mu_.
+  std::unordered_map<std::string, std::shared_ptr<const vm::CompiledModule>> modules_
+      GUARDED_BY(mu_);
 };
 
 }  // namespace shoal::kernel

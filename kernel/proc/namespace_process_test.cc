@@ -4,6 +4,7 @@
 // kernel/remote/guest_io_remote_test.cc).
 #include <gtest/gtest.h>
 
+#include "kernel/abi/link.h"
 #include "kernel/object/object_test_support.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/proc/proc_test_support.h"
@@ -20,6 +21,7 @@ class NamespaceProcessTest : public ::testing::Test {
  protected:
   void SetUp() override {
     KernelOptions options;
+    options.link_imports = abi::LinkProcessImports;
     options.workers = 2;
     kernel_ = std::move(Kernel::Create(options).value());
   }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "kernel/abi/link.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/proc/process.h"
 
@@ -57,6 +58,7 @@ inline constexpr std::chrono::seconds kWaitLimit{30};
 // A kernel with one worker, so a process that blocked the worker instead of
 // parking would stall every other process; a small quantum interleaves them.
 inline std::unique_ptr<Kernel> OneWorkerKernel(KernelOptions options = {}) {
+  options.link_imports = abi::LinkProcessImports;
   options.workers = 1;
   options.fuel_quantum = 10'000;
   return std::move(Kernel::Create(options).value());

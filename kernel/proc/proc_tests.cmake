@@ -3,7 +3,7 @@
 file(GLOB _proc_tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/proc/*_test.cc
      ${CMAKE_CURRENT_SOURCE_DIR}/abi/*_test.cc)
 add_executable(proc_test ${_proc_tests})
-target_link_libraries(proc_test PRIVATE shoal_proc GTest::gtest_main GTest::gmock)
+target_link_libraries(proc_test PRIVATE shoal_abi GTest::gtest_main GTest::gmock)
 target_compile_definitions(proc_test PRIVATE
   SHOAL_APPS_DIR="${CMAKE_BINARY_DIR}/bin/apps"
   SHOAL_PROC_TESTDATA_DIR="${CMAKE_BINARY_DIR}/proc_testdata")

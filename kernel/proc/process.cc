@@ -84,7 +84,7 @@ StepOutcome Process::Step(uint64_t fuel_quantum) {
 std::optional<StepOutcome> Process::StepFrozen(uint64_t& quantum) {
   std::shared_ptr<FreezeRequest> request;
   {
-    std::lock_guard lock(freeze_mu_);
+    MutexLock lock(&freeze_mu_);
     if (moved_to_) return Finish(MakeExitStatus(ExitReason::kKilled, kKilledExitCode));
     if (thaw_) {
       thaw_ = false;
@@ -106,9 +106,9 @@ std::optional<StepOutcome> Process::StepFrozen(uint64_t& quantum) {
   {
     // Both locks: the requester, once answered, may thaw and freeze again
     // at once, and must find this freeze's state already settled.
-    std::lock_guard lock(freeze_mu_);
+    MutexLock lock(&freeze_mu_);
     {
-      std::lock_guard answer(request->mu);
+      MutexLock answer(&request->mu);
       if (request->cancelled) captured = false;
       request->image = std::move(image);
       request->done = true;
@@ -121,14 +121,14 @@ std::optional<StepOutcome> Process::StepFrozen(uint64_t& quantum) {
       thaw_ = false;
     }
   }
-  request->cv.notify_all();
+  request->cv.SignalAll();
   if (!captured) return std::nullopt;
   return StepOutcome::kParked;
 }
 
 VoidResult Process::RequestFreeze(std::shared_ptr<FreezeRequest> request) {
   {
-    std::lock_guard lock(freeze_mu_);
+    MutexLock lock(&freeze_mu_);
     if (freeze_ || (frozen_ && !thaw_) || moved_to_) {
       return MakeError(Status::kAlreadyExists, "process " + std::to_string(pid_) +
                                                    " is being checkpointed or moved already");
@@ -141,13 +141,13 @@ VoidResult Process::RequestFreeze(std::shared_ptr<FreezeRequest> request) {
 }
 
 void Process::CancelFreeze(const std::shared_ptr<FreezeRequest>& request) {
-  std::lock_guard lock(freeze_mu_);
+  MutexLock lock(&freeze_mu_);
   if (freeze_ == request) freeze_.reset();
 }
 
 void Process::Thaw() {
   {
-    std::lock_guard lock(freeze_mu_);
+    MutexLock lock(&freeze_mu_);
     thaw_ = true;
     freeze_asked_.store(true, std::memory_order_release);
   }
@@ -156,7 +156,7 @@ void Process::Thaw() {
 
 void Process::Release(Ref<ProcessOps> moved_to) {
   {
-    std::lock_guard lock(freeze_mu_);
+    MutexLock lock(&freeze_mu_);
     moved_to_ = std::move(moved_to);
     freeze_asked_.store(true, std::memory_order_release);
   }
@@ -233,16 +233,16 @@ void Process::OnFinished(FinishReason reason) {
   Ref<ProcessOps> moved_to;
   std::shared_ptr<FreezeRequest> unanswered;
   {
-    std::lock_guard lock(freeze_mu_);
+    MutexLock lock(&freeze_mu_);
     moved_to = moved_to_;
     unanswered = std::move(freeze_);
   }
   if (unanswered) {  // It ended before it reached a safepoint.
-    std::lock_guard lock(unanswered->mu);
+    MutexLock lock(&unanswered->mu);
     unanswered->image = MakeError(
         Status::kNotFound, "process " + std::to_string(pid_) + " ended before it could be frozen");
     unanswered->done = true;
-    unanswered->cv.notify_all();
+    unanswered->cv.SignalAll();
   }
   // Drop every handle, so channel peers see kPeerClosed.
   for (const HandleRecord& record : handles_.Snapshot()) (void)handles_.Close(record.value);
@@ -251,11 +251,11 @@ void Process::OnFinished(FinishReason reason) {
   (void)stderr_->Close();
   std::shared_ptr<MemoryRounds::Shared> rounds;
   {
-    std::lock_guard lock(freeze_mu_);
+    MutexLock lock(&freeze_mu_);
     rounds = std::move(rounds_);
   }
   if (rounds) {  // A pre-copy reading the memories stops here.
-    std::lock_guard lock(rounds->mu);
+    MutexLock lock(&rounds->mu);
     rounds->store = nullptr;
   }
   thread_.reset();
@@ -271,7 +271,7 @@ void Process::OnFinished(FinishReason reason) {
 }
 
 void Process::WatchTerminate(Ref<PortOps> port, uint64_t key) {
-  std::lock_guard lock(terminate_mu_);
+  MutexLock lock(&terminate_mu_);
   terminate_port_ = port;
   terminate_key_ = key;
 }
@@ -280,7 +280,7 @@ void Process::Terminate() {
   Ref<PortOps> port;
   uint64_t key = 0;
   {
-    std::lock_guard lock(terminate_mu_);
+    MutexLock lock(&terminate_mu_);
     port = terminate_port_.lock();
     key = terminate_key_;
   }

@@ -50,12 +50,11 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 
 #include "kernel/base/pending_call.h"
+#include "kernel/base/thread_annotations.h"
 #include "kernel/object/console.h"
 #include "kernel/object/handle_table.h"
 #include "kernel/object/namespace.h"
@@ -126,11 +125,11 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
 
   // One Kernel::Freeze in progress: filled by the process's Step.
   struct FreezeRequest {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;                           // Guarded by mu.
-    bool cancelled = false;                      // Guarded by mu: the requester gave up.
-    std::optional<Result<ProcessImage>> image;   // Guarded by mu.
+    Mutex mu;
+    CondVar cv;
+    bool done GUARDED_BY(mu) = false;
+    bool cancelled GUARDED_BY(mu) = false;  // The requester gave up.
+    std::optional<Result<ProcessImage>> image GUARDED_BY(mu);
     FreezeMemory memory = FreezeMemory::kWhole;  // Set before the request is made.
   };
   // Asks for a freeze at the next Step. Any thread; at most one at a time
@@ -217,20 +216,20 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   uint64_t fuel_base_ = 0;
   uint64_t cpu_base_ns_ = 0;
 
-  std::mutex freeze_mu_;
-  std::shared_ptr<FreezeRequest> freeze_;  // Guarded by freeze_mu_.
-  bool thaw_ = false;                      // Guarded by freeze_mu_.
-  Ref<ProcessOps> moved_to_;               // Guarded by freeze_mu_: set by Release().
-  std::atomic<bool> freeze_asked_{false};  // Any of the three above is set.
-  bool frozen_ = false;                    // Guarded by freeze_mu_.
+  Mutex freeze_mu_;
+  std::shared_ptr<FreezeRequest> freeze_ GUARDED_BY(freeze_mu_);
+  bool thaw_ GUARDED_BY(freeze_mu_) = false;
+  Ref<ProcessOps> moved_to_ GUARDED_BY(freeze_mu_);  // Set by Release().
+  std::atomic<bool> freeze_asked_{false};            // Any of the three above is set.
+  bool frozen_ GUARDED_BY(freeze_mu_) = false;
   // A pre-copy's view of the memories, dropped with them at the end.
-  std::shared_ptr<MemoryRounds::Shared> rounds_;  // Guarded by freeze_mu_.
+  std::shared_ptr<MemoryRounds::Shared> rounds_ GUARDED_BY(freeze_mu_);
   // The share of time it may run, in 1/1000 (MemoryRounds::Throttle).
   std::atomic<uint32_t> run_share_permille_{1000};
 
-  std::mutex terminate_mu_;
-  std::weak_ptr<PortOps> terminate_port_;  // Guarded by terminate_mu_.
-  uint64_t terminate_key_ = 0;             // Guarded by terminate_mu_.
+  Mutex terminate_mu_;
+  std::weak_ptr<PortOps> terminate_port_ GUARDED_BY(terminate_mu_);
+  uint64_t terminate_key_ GUARDED_BY(terminate_mu_) = 0;
 };
 
 }  // namespace shoal::kernel

@@ -10,19 +10,22 @@ Ref<ProcessObject> ProcessObject::Create(uint64_t pid) {
 }
 
 std::optional<ExitStatus> ProcessObject::exit_status() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return status_;
 }
 
 std::optional<ExitStatus> ProcessObject::WaitExited(std::chrono::nanoseconds timeout) const {
-  std::unique_lock lock(mu_);
-  exited_cv_.wait_for(lock, timeout, [this] { return status_.has_value(); });
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  MutexLock lock(&mu_);
+  while (!status_.has_value()) {
+    if (!exited_cv_.WaitUntil(mu_, deadline)) break;
+  }
   return status_;
 }
 
 void ProcessObject::SetExited(ExitStatus status) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (status_) return;
     status_ = std::move(status);
   }
@@ -31,13 +34,13 @@ void ProcessObject::SetExited(ExitStatus status) {
     UpdateSignals(Signals::kNone, Signals::kSignaled, fired);
   }
   // Waiters wake after the signal is set, so they see both.
-  exited_cv_.notify_all();
+  exited_cv_.SignalAll();
 }
 
 Result<ProcessInfo> ProcessObject::Info() { return ProcessInfo{pid_, exit_status()}; }
 
 Ref<ProcessOps> ProcessObject::moved_to() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return moved_to_;
 }
 
@@ -48,7 +51,7 @@ void ProcessObject::Forward(Ref<ProcessOps> moved_to) {
     return;
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     moved_to_ = moved_to;
   }
   std::weak_ptr<KernelObject> weak = weak_from_this();

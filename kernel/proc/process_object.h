@@ -15,13 +15,12 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
+#include "kernel/base/thread_annotations.h"
 #include "kernel/object/object.h"
 #include "kernel/object/process_ops.h"
 
@@ -60,10 +59,10 @@ class ProcessObject final : public ProcessOps {
   explicit ProcessObject(uint64_t pid) : ProcessOps(ObjectType::kProcess), pid_(pid) {}
   const uint64_t pid_;
   std::weak_ptr<Process> process_;  // Set before the process is submitted.
-  mutable std::mutex mu_;
-  mutable std::condition_variable exited_cv_;
-  std::optional<ExitStatus> status_;  // Guarded by mu_.
-  Ref<ProcessOps> moved_to_;          // Guarded by mu_.
+  mutable Mutex mu_;
+  mutable CondVar exited_cv_;
+  std::optional<ExitStatus> status_ GUARDED_BY(mu_);
+  Ref<ProcessOps> moved_to_ GUARDED_BY(mu_);
   // The forwarded process, or null.
   Ref<ProcessOps> moved_to() const;
 };

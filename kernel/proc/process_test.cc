@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "kernel/abi/link.h"
 #include "kernel/object/channel.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/proc/proc_test_support.h"
@@ -15,6 +16,7 @@ using testing::WaitUntil;
 
 std::unique_ptr<Kernel> MakeKernel(unsigned workers = 2) {
   KernelOptions options;
+  options.link_imports = abi::LinkProcessImports;
   options.workers = workers;
   options.fuel_quantum = 10'000;
   Result<std::unique_ptr<Kernel>> kernel = Kernel::Create(options);
@@ -84,6 +86,7 @@ TEST(ProcessTest, PageCapRefusesLargeInitialMemory) {
   ASSERT_TRUE(spawned.ok());
   EXPECT_EQ(kernel->Wait(spawned->pid, testing::kWaitLimit)->code, 42);
   KernelOptions options;
+  options.link_imports = abi::LinkProcessImports;
   options.workers = 1;
   options.default_page_cap = 0;
   std::unique_ptr<Kernel> tiny = std::move(Kernel::Create(options).value());

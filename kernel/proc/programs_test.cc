@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "kernel/abi/link.h"
 #include "kernel/base/temp_dir.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/proc/proc_test_support.h"
@@ -45,7 +46,8 @@ class ProgramsTest : public ::testing::Test {
     return ran;
   }
 
-  std::unique_ptr<Kernel> kernel_ = std::move(Kernel::Create({}).value());
+  std::unique_ptr<Kernel> kernel_ =
+      std::move(Kernel::Create({.link_imports = abi::LinkProcessImports}).value());
 };
 
 TEST_F(ProgramsTest, HelloPrintsArgumentsAndEnvironment) {

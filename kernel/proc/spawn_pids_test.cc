@@ -4,6 +4,7 @@
 
 #include <mutex>
 
+#include "kernel/abi/link.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/proc/proc_test_support.h"
 
@@ -13,7 +14,7 @@ namespace {
 using testing::RequestFor;
 
 TEST(SpawnPidsTest, ACallerChosenPidIsUsedAndATakenOneRefused) {
-  auto kernel = std::move(Kernel::Create({}).value());
+  auto kernel = std::move(Kernel::Create({.link_imports = abi::LinkProcessImports}).value());
   SpawnRequest request = RequestFor("spin");
   request.pid = 4097;
   Result<SpawnResult> spawned = kernel->Spawn(std::move(request));
@@ -37,6 +38,7 @@ TEST(SpawnPidsTest, TheAllocatorGivesPidsAndOnSpawnSeesEverySpawn) {
   std::vector<SpawnNotice> notices;
   uint64_t next = 8193;
   KernelOptions options;
+  options.link_imports = abi::LinkProcessImports;
   options.allocate_pid = [&]() -> Result<uint64_t> {
     std::lock_guard lock(mu);
     uint64_t pid = next;
@@ -72,6 +74,7 @@ TEST(SpawnPidsTest, TheAllocatorGivesPidsAndOnSpawnSeesEverySpawn) {
 
 TEST(SpawnPidsTest, AnAllocatorErrorFailsTheSpawn) {
   KernelOptions options;
+  options.link_imports = abi::LinkProcessImports;
   options.allocate_pid = []() -> Result<uint64_t> {
     return MakeError(Status::kIoError, "cannot persist the reservation");
   };

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 #include <thread>
+#include <tuple>
 
 #include "kernel/object/channel.h"
 #include "kernel/object/object_test_support.h"
@@ -61,7 +62,9 @@ TEST_P(ChannelTest, QueuedMessagesAreReadBeforePeerClosed) {
 }
 
 TEST_P(ChannelTest, SignalsFollowTheQueue) {
-  auto [a, b] = objects_.CreateChannel();
+  // Variables, not structured bindings: the lambdas below capture them.
+  Ref<ChannelOps> a, b;
+  std::tie(a, b) = objects_.CreateChannel();
   EXPECT_EQ(a->signals(), Signals::kWritable);
   EXPECT_EQ(b->signals(), Signals::kWritable);
   ASSERT_TRUE(a->Write(Bytes("x"), {}).ok());
@@ -222,7 +225,9 @@ TEST_P(ChannelTest, DroppingAQueuedEndpointClosesItsPeer) {
 }
 
 TEST_P(ChannelTest, ConcurrentWritersAndReadersDeliverEveryMessageOnce) {
-  auto [a, b] = objects_.CreateChannel();
+  // Variables, not structured bindings: the lambdas below capture them.
+  Ref<ChannelOps> a, b;
+  std::tie(a, b) = objects_.CreateChannel();
   constexpr int kWriters = 3;
   const int kPerWriter = objects_.proxied() ? 300 : 2000;
   std::atomic<int> received{0};

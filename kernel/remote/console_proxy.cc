@@ -13,8 +13,8 @@
 // mirror the console's through a watch; a gone link sets kPeerClosed.
 #include <algorithm>
 
+#include "kernel/base/thread_annotations.h"
 #include "kernel/object/console.h"
-#include "kernel/object/thread_annotations.h"
 #include "kernel/remote/proxy.h"
 #include "kernel/remote/types.h"
 

@@ -3,7 +3,7 @@
 namespace shoal::kernel::remote {
 
 Error Link::GoneError() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   std::string who = peer_.empty() ? "the peer" : "node " + peer_;
   return MakeError(Status::kPeerGone, who + " is gone" + (reason_.empty() ? "" : ": " + reason_));
 }
@@ -22,7 +22,7 @@ void Link::Forget(uint64_t key) { listeners_.erase(key); }
 
 void Link::MarkGone(std::string reason) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (gone_.load()) return;
     reason_ = std::move(reason);
     gone_.store(true, std::memory_order_release);

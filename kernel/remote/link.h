@@ -16,10 +16,10 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "kernel/base/result.h"
+#include "kernel/base/thread_annotations.h"
 #include "kernel/remote/loop.h"
 
 namespace shoal::kernel::remote {
@@ -48,8 +48,8 @@ class Link {
   const std::shared_ptr<Loop> loop_;
   const std::string peer_;
   std::atomic<bool> gone_{false};
-  mutable std::mutex mu_;
-  std::string reason_;  // Guarded by mu_.
+  mutable Mutex mu_;
+  std::string reason_ GUARDED_BY(mu_);
   uint64_t next_key_ = 1;
   std::map<uint64_t, std::function<void()>> listeners_;
 };

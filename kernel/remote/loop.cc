@@ -36,7 +36,7 @@ Loop::~Loop() { Stop(); }
 
 bool Loop::Post(std::function<void()> fn) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (stopped_) return false;
     posted_.push_back(std::move(fn));
     // Something was queued already: its wake is pending, and the loop takes
@@ -77,7 +77,7 @@ kj::Promise<void> Loop::DrainPosted() {
   (void)!read(wake_fd_.get(), &count, sizeof(count));
   std::vector<std::function<void()>> batch;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     batch.swap(posted_);
   }
   for (auto& fn : batch) fn();
@@ -111,7 +111,7 @@ void Loop::Main(std::promise<void>& ready) {
     stop_hooks_.clear();
     std::vector<std::function<void()>> late;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       stopped_ = true;
       late.swap(posted_);
     }

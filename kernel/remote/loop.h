@@ -26,13 +26,13 @@
 #include <functional>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "kernel/base/await.h"
 #include "kernel/base/result.h"
+#include "kernel/base/thread_annotations.h"
 #include "kernel/base/unique_fd.h"
 #include "proto/object_rpc.capnp.h"
 
@@ -115,9 +115,9 @@ class Loop : public std::enable_shared_from_this<Loop> {
   std::thread thread_;
   UniqueFd wake_fd_;  // eventfd: Post() writes, the loop reads.
 
-  std::mutex mu_;
-  std::vector<std::function<void()>> posted_;  // Guarded by mu_.
-  bool stopped_ = false;                       // Guarded by mu_.
+  Mutex mu_;
+  std::vector<std::function<void()>> posted_ GUARDED_BY(mu_);
+  bool stopped_ GUARDED_BY(mu_) = false;
   std::atomic<bool> stop_requested_{false};
 
   // Loop-thread state, valid while the thread runs.

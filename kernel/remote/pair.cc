@@ -6,6 +6,7 @@
 #include <future>
 #include <map>
 
+#include "kernel/base/thread_annotations.h"
 #include "kernel/remote/handles.h"
 #include "kernel/remote/opened.h"
 #include "kernel/remote/outcome.h"
@@ -36,7 +37,7 @@ const std::map<std::string, TlsIdentity>* PairCertificates() {
 class Pair::Table final : public Provider {
  public:
   std::string Add(HandleEntry entry) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     std::string name = std::to_string(next_++);
     entries_.emplace(name, std::move(entry));
     return name;
@@ -47,7 +48,7 @@ class Pair::Table final : public Provider {
 
  private:
   Result<HandleEntry> Take(std::string_view relative, Rights requested) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     auto it = entries_.find(std::string(relative));
     if (it == entries_.end()) return MakeError(Status::kNotFound, "no such object");
     HandleEntry entry = it->second;
@@ -56,9 +57,9 @@ class Pair::Table final : public Provider {
     return entry;
   }
 
-  std::mutex mu_;
-  uint64_t next_ = 1;
-  std::map<std::string, HandleEntry> entries_;
+  Mutex mu_;
+  uint64_t next_ GUARDED_BY(mu_) = 1;
+  std::map<std::string, HandleEntry> entries_ GUARDED_BY(mu_);
 };
 
 std::unique_ptr<Pair> Pair::Create(Transport transport) {

@@ -3,6 +3,7 @@
 // handle a node holds for a process on another node.
 #include <gtest/gtest.h>
 
+#include "kernel/abi/link.h"
 #include "kernel/object/object_test_support.h"
 #include "kernel/proc/kernel.h"
 #include "kernel/proc/proc_test_support.h"
@@ -21,6 +22,7 @@ class ProcessOpsTest : public ::testing::TestWithParam<Where> {
  protected:
   void SetUp() override {
     KernelOptions options;
+    options.link_imports = abi::LinkProcessImports;
     options.workers = 1;
     kernel_ = std::move(Kernel::Create(options).value());
   }

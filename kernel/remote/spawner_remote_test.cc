@@ -3,6 +3,7 @@
 // through the process handle it got back. Two real kernels, one per node.
 #include <gtest/gtest.h>
 
+#include "kernel/abi/link.h"
 #include "kernel/object/channel.h"
 #include "kernel/object/object_test_support.h"
 #include "kernel/object/process_ops.h"
@@ -26,7 +27,7 @@ Result<HandleEntry> SpawnOn(SpawnerOps& spawner, SpawnSpec spec) {
 class SpawnerRemoteTest : public ::testing::TestWithParam<Pair::Transport> {
  protected:
   void SetUp() override {
-    node_b_ = std::move(Kernel::Create().value());
+    node_b_ = std::move(Kernel::Create({.link_imports = abi::LinkProcessImports}).value());
     pair_ = Pair::Create(GetParam());
     ASSERT_NE(pair_, nullptr);
     // Node B exports its spawner; the test stands on node A.

@@ -8,12 +8,12 @@
 
 #include <gtest/gtest.h>
 
-#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 
+#include "kernel/base/thread_annotations.h"
 #include "kernel/object/channel.h"
 #include "kernel/object/object_test_support.h"
 #include "kernel/object/provider.h"
@@ -117,18 +117,20 @@ class Side {
 
   // Waits (at most 10 s) for an accepted peer or a refusal.
   std::pair<std::string, std::string> WaitForVerdict() {
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, std::chrono::seconds(10),
-                 [this] { return !accepted_.empty() || !refused_.empty(); });
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    MutexLock lock(&mu_);
+    while (accepted_.empty() && refused_.empty()) {
+      if (!cv_.WaitUntil(mu_, deadline)) break;
+    }
     return {accepted_, refused_};
   }
 
  private:
   void Record(const std::string& accepted, const std::string& refused) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (!accepted.empty()) accepted_ = accepted;
     if (!refused.empty()) refused_ = refused;
-    cv_.notify_all();
+    cv_.SignalAll();
   }
 
   std::shared_ptr<Loop> loop_;
@@ -137,10 +139,10 @@ class Side {
   kj::Own<Transport::Listener> listener_;
   std::unique_ptr<Connection> connection_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::string accepted_;  // Guarded by mu_.
-  std::string refused_;   // Guarded by mu_.
+  Mutex mu_;
+  CondVar cv_;
+  std::string accepted_ GUARDED_BY(mu_);
+  std::string refused_ GUARDED_BY(mu_);
 };
 
 class TransportTest : public ::testing::Test {

@@ -97,22 +97,22 @@ Result<Reactor::OpId> Reactor::Timeout(MonotonicNs deadline, Callback done) {
 }
 
 void Reactor::Cancel(OpId id) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   if (stopping_) return;  // Shutdown cancels everything anyway.
   incoming_.push_back({.kind = Kind::kCancel, .id = id, .done = nullptr});
-  lock.unlock();
+  lock.Unlock();
   if (!OnReactorThread()) Signal();
 }
 
 Result<Reactor::OpId> Reactor::Start(Request request) {
   if (!request.done) return MakeError(Status::kInvalidArgs, "reactor operation without callback");
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   if (stopping_) return MakeError(Status::kNotSupported, "the reactor is shutting down");
   request.id = next_id_.fetch_add(1, std::memory_order_relaxed);
   OpId id = request.id;
   incoming_.push_back(std::move(request));
   submitted_.fetch_add(1, std::memory_order_relaxed);
-  lock.unlock();
+  lock.Unlock();
   // From a callback, the loop takes the queue before it next waits: no wake.
   if (!OnReactorThread()) Signal();
   return id;
@@ -122,7 +122,7 @@ Result<Reactor::OpId> Reactor::Start(Request request) {
 // took the queue: a burst of submissions costs one syscall.
 void Reactor::Signal() {
   {
-    std::unique_lock lock(mu_);
+    MutexLock lock(&mu_);
     if (signalled_) return;
     signalled_ = true;
   }
@@ -134,11 +134,11 @@ void Reactor::Signal() {
 
 void Reactor::Shutdown() {
   assert(!OnReactorThread());
-  std::unique_lock shutdown_lock(shutdown_mu_);
+  MutexLock shutdown_lock(&shutdown_mu_);
   if (shut_down_) return;
   shut_down_ = true;
   {
-    std::unique_lock lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
     signalled_ = true;
   }
@@ -162,7 +162,7 @@ void Reactor::Loop() {
   for (;;) {
     bool stopping;
     {
-      std::unique_lock lock(mu_);
+      MutexLock lock(&mu_);
       batch.swap(incoming_);
       stopping = stopping_;
       if (!stopping) signalled_ = false;
@@ -177,7 +177,7 @@ void Reactor::Loop() {
     // without a wake; take them before sleeping.
     bool more;
     {
-      std::unique_lock lock(mu_);
+      MutexLock lock(&mu_);
       more = !incoming_.empty();
     }
     int rc = more ? io_uring_submit(&ring_) : io_uring_submit_and_wait(&ring_, 1);
@@ -260,7 +260,7 @@ void Reactor::Handle(uint64_t user_data, int32_t res) {
     wake_armed_ = false;
     bool stopping;
     {
-      std::unique_lock lock(mu_);
+      MutexLock lock(&mu_);
       stopping = stopping_;
     }
     if (!stopping) ArmWake();

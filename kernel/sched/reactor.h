@@ -31,7 +31,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <thread>
 #include <unordered_map>
@@ -39,7 +38,8 @@
 
 #include "kernel/base/result.h"
 #include "kernel/base/sync_scope.h"
-#include "kernel/object/timer_service.h"
+#include "kernel/base/thread_annotations.h"
+#include "kernel/base/timer_service.h"
 #include "kernel/sched/io_completion.h"
 
 namespace shoal::kernel {
@@ -135,12 +135,12 @@ class Reactor {
   uint64_t wake_buffer_ = 0;  // The eventfd read's target; lives with the ring.
   bool wake_armed_ = false;   // Reactor thread only.
 
-  mutable std::mutex mu_;
-  std::vector<Request> incoming_;  // Guarded by mu_.
-  bool stopping_ = false;          // Guarded by mu_.
-  bool signalled_ = false;         // Guarded by mu_: an eventfd write is pending.
-  std::mutex shutdown_mu_;         // Held through Shutdown(): a second caller waits too.
-  bool shut_down_ = false;         // Guarded by shutdown_mu_.
+  mutable Mutex mu_;
+  std::vector<Request> incoming_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+  bool signalled_ GUARDED_BY(mu_) = false;  // An eventfd write is pending.
+  Mutex shutdown_mu_;                       // Held through Shutdown(): a second caller waits too.
+  bool shut_down_ GUARDED_BY(shutdown_mu_) = false;
   std::atomic<OpId> next_id_{1};
   std::atomic<uint64_t> submitted_{0};
   std::atomic<uint64_t> completed_{0};

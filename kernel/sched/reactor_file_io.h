@@ -1,8 +1,8 @@
-// ReactorFileIo: the node's FileIo (kernel/object/file_io.h) on the io_uring
+// ReactorFileIo: the node's FileIo (kernel/base/file_io.h) on the io_uring
 // reactor. Completions run on the reactor thread and must not block.
 #pragma once
 
-#include "kernel/object/file_io.h"
+#include "kernel/base/file_io.h"
 #include "kernel/sched/reactor.h"
 
 namespace shoal::kernel {

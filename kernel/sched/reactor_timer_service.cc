@@ -1,10 +1,11 @@
 #include "kernel/sched/reactor_timer_service.h"
 
-#include <mutex>
 #include <queue>
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "kernel/base/thread_annotations.h"
 
 namespace shoal::kernel {
 
@@ -28,19 +29,18 @@ struct ReactorTimerService::Core : std::enable_shared_from_this<Core> {
   void OnTimeout(uint64_t seq);
   // Arms a reactor timeout for the earliest live deadline unless one is armed
   // for it or earlier.
-  void ArmLocked();
-  void DropDeadTopLocked();
+  void ArmLocked() REQUIRES(mu);
+  void DropDeadTopLocked() REQUIRES(mu);
 
   Reactor& reactor;
-  std::mutex mu;
-  // All below guarded by mu.
-  bool closed = false;
-  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> heap;
-  std::unordered_map<TimerId, Live> live;
-  TimerId next_id = 1;
-  Reactor::OpId armed_op = 0;  // 0: none armed.
-  MonotonicNs armed_deadline = 0;
-  uint64_t arm_seq = 0;  // Names the armed op to its callback.
+  Mutex mu;
+  bool closed GUARDED_BY(mu) = false;
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> heap GUARDED_BY(mu);
+  std::unordered_map<TimerId, Live> live GUARDED_BY(mu);
+  TimerId next_id GUARDED_BY(mu) = 1;
+  Reactor::OpId armed_op GUARDED_BY(mu) = 0;  // 0: none armed.
+  MonotonicNs armed_deadline GUARDED_BY(mu) = 0;
+  uint64_t arm_seq GUARDED_BY(mu) = 0;  // Names the armed op to its callback.
 };
 
 ReactorTimerService::ReactorTimerService(Reactor& reactor)
@@ -48,16 +48,16 @@ ReactorTimerService::ReactorTimerService(Reactor& reactor)
 
 ReactorTimerService::~ReactorTimerService() {
   std::unordered_map<TimerId, Core::Live> dropped;
-  std::unique_lock lock(core_->mu);
+  MutexLock lock(&core_->mu);
   core_->closed = true;
   if (core_->armed_op != 0) core_->reactor.Cancel(core_->armed_op);
   dropped.swap(core_->live);
-  lock.unlock();  // `dropped` dies after this: callbacks are destroyed unlocked.
+  lock.Unlock();  // `dropped` dies after this: callbacks are destroyed unlocked.
 }
 
 TimerService::TimerId ReactorTimerService::Schedule(MonotonicNs deadline, Callback fire) {
   Core& c = *core_;
-  std::unique_lock lock(c.mu);
+  MutexLock lock(&c.mu);
   TimerId id = c.next_id++;
   c.heap.push({deadline, id});
   c.live.emplace(id, Core::Live{deadline, std::move(fire)});
@@ -68,7 +68,7 @@ TimerService::TimerId ReactorTimerService::Schedule(MonotonicNs deadline, Callba
 bool ReactorTimerService::Cancel(TimerId id) {
   Core& c = *core_;
   Callback dropped;
-  std::unique_lock lock(c.mu);
+  MutexLock lock(&c.mu);
   auto it = c.live.find(id);
   if (it == c.live.end()) return false;
   dropped = std::move(it->second.fire);
@@ -81,19 +81,19 @@ bool ReactorTimerService::Cancel(TimerId id) {
     for (const auto& [live_id, live] : c.live) entries.push_back({live.deadline, live_id});
     c.heap = decltype(c.heap)(std::greater<Core::Entry>(), std::move(entries));
   }
-  lock.unlock();
+  lock.Unlock();
   return true;
 }
 
 size_t ReactorTimerService::pending() const {
-  std::unique_lock lock(core_->mu);
+  MutexLock lock(&core_->mu);
   return core_->live.size();
 }
 
 void ReactorTimerService::Core::OnTimeout(uint64_t seq) {
   std::vector<Callback> due;
   {
-    std::unique_lock lock(mu);
+    MutexLock lock(&mu);
     if (seq == arm_seq) armed_op = 0;
     if (closed) return;
     MonotonicNs now = MonotonicNow();

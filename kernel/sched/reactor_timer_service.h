@@ -20,7 +20,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "kernel/object/timer_service.h"
+#include "kernel/base/timer_service.h"
 #include "kernel/sched/reactor.h"
 
 namespace shoal::kernel {

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "kernel/base/thread_annotations.h"
 #include "kernel/sched/reactor.h"
 #include "kernel/sched/sched_test_util.h"
 #include "kernel/sched/scheduler.h"
@@ -33,7 +34,7 @@ class ReaderTask : public Task, public std::enable_shared_from_this<ReaderTask> 
   StepOutcome Step(uint64_t) override {
     std::optional<IoCompletion> completion;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       completion.swap(completion_);
     }
     if (completion) {
@@ -51,7 +52,7 @@ class ReaderTask : public Task, public std::enable_shared_from_this<ReaderTask> 
     auto id =
         reactor_.Read(fd_, buffer_, offset_, [self = shared_from_this()](const IoCompletion& c) {
           {
-            std::lock_guard lock(self->mu_);
+            MutexLock lock(&self->mu_);
             self->completion_ = c;
             ++self->callbacks_;
           }
@@ -70,11 +71,11 @@ class ReaderTask : public Task, public std::enable_shared_from_this<ReaderTask> 
   const std::string& data() const { return data_; }
   int error() const { return error_; }
   int callbacks() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     return callbacks_;
   }
   std::optional<IoCompletion> last_completion() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     return completion_;
   }
 
@@ -87,9 +88,9 @@ class ReaderTask : public Task, public std::enable_shared_from_this<ReaderTask> 
   Reactor::OpId in_flight_ = 0;
   std::string data_;
   int error_ = 0;
-  std::mutex mu_;
-  std::optional<IoCompletion> completion_;  // Guarded by mu_.
-  int callbacks_ = 0;                       // Guarded by mu_.
+  Mutex mu_;
+  std::optional<IoCompletion> completion_ GUARDED_BY(mu_);
+  int callbacks_ GUARDED_BY(mu_) = 0;
 };
 
 TEST(SchedReactorTest, TasksParkedOnFileReadsWakeWithTheData) {

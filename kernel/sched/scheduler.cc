@@ -13,6 +13,20 @@ uint64_t ClockNs(CpuClock clock) {
   return ReadClockNs(clock == CpuClock::kThreadCpu ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC);
 }
 
+// The count in `stats` of tasks in `state`, or null for a state not counted.
+uint64_t* StateCount(SchedulerStats& stats, TaskState state) {
+  switch (state) {
+    case TaskState::kRunnable:
+      return &stats.runnable;
+    case TaskState::kRunning:
+      return &stats.running;
+    case TaskState::kParked:
+      return &stats.parked;
+    default:
+      return nullptr;
+  }
+}
+
 }  // namespace
 
 Scheduler::Scheduler(SchedulerOptions options) : options_(options) {
@@ -27,7 +41,7 @@ Scheduler::~Scheduler() { (void)Shutdown(); }
 
 VoidResult Scheduler::Submit(std::shared_ptr<Task> task) {
   if (!task) return MakeError(Status::kInvalidArgs, "Submit of a null task");
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   if (shut_down_) return MakeError(Status::kNotSupported, "the scheduler is shut down");
   if (task->scheduler_ != nullptr || task->state() == TaskState::kDone) {
     return MakeError(Status::kInvalidArgs, "the task is done or already submitted");
@@ -47,7 +61,7 @@ VoidResult Scheduler::Submit(std::shared_ptr<Task> task) {
 }
 
 void Scheduler::Wake(Task& task) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   if (task.scheduler_ != this) return;
   switch (task.state()) {
     case TaskState::kParked:
@@ -63,21 +77,21 @@ void Scheduler::Wake(Task& task) {
 }
 
 void Scheduler::RequestKill(Task& task) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   task.kill_requested_.store(true, std::memory_order_release);
   if (task.scheduler_ == this && task.state() == TaskState::kParked) PushRunnableLocked(task);
 }
 
 ShutdownReport Scheduler::Shutdown() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   if (shut_down_) return {};
   shut_down_ = true;
   stopping_ = true;
-  work_cv_.notify_all();
-  lock.unlock();
+  work_cv_.SignalAll();
+  lock.Unlock();
   for (std::thread& worker : workers_) worker.join();
   workers_.clear();
-  lock.lock();
+  lock.Lock();
   ShutdownReport report;
   for (Task* t = all_head_; t != nullptr;) {
     Task* next = t->all_next_;
@@ -90,22 +104,26 @@ ShutdownReport Scheduler::Shutdown() {
   all_head_ = all_tail_ = run_head_ = run_tail_ = nullptr;
   live_ = 0;
   stats_.runnable = stats_.running = stats_.parked = stats_.run_queue_length = 0;
-  done_cv_.notify_all();
+  done_cv_.SignalAll();
   return report;
 }
 
 bool Scheduler::WaitAllDone(std::chrono::nanoseconds timeout) {
-  std::unique_lock lock(mu_);
-  return done_cv_.wait_for(lock, timeout, [&] { return live_ == 0; });
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  MutexLock lock(&mu_);
+  while (live_ != 0) {
+    if (!done_cv_.WaitUntil(mu_, deadline)) break;
+  }
+  return live_ == 0;
 }
 
 SchedulerStats Scheduler::Stats() const {
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   return stats_;
 }
 
 std::vector<TaskAccounting> Scheduler::Snapshot() const {
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   std::vector<TaskAccounting> out;
   out.reserve(live_);
   for (const Task* t = all_head_; t != nullptr; t = t->all_next_) out.push_back(t->accounting());
@@ -113,20 +131,20 @@ std::vector<TaskAccounting> Scheduler::Snapshot() const {
 }
 
 void Scheduler::WorkerLoop() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   for (;;) {
     ++idle_workers_;
-    work_cv_.wait(lock, [&] { return stopping_ || run_head_ != nullptr; });
+    while (!stopping_ && run_head_ == nullptr) work_cv_.Wait(mu_);
     --idle_workers_;
     if (stopping_) return;
     Task& task = *PopRunnableLocked();
     if (task.kill_requested()) {
-      Finish(lock, task, FinishReason::kKilled);
+      FinishLocked(task, FinishReason::kKilled);
       continue;
     }
     SetStateLocked(task, TaskState::kRunning);
     task.wake_pending_ = false;  // A wake before this step is served by it.
-    lock.unlock();
+    lock.Unlock();
 
     uint64_t start = ClockNs(options_.cpu_clock);
     StepOutcome outcome = task.Step(options_.fuel_quantum);
@@ -134,12 +152,12 @@ void Scheduler::WorkerLoop() {
     task.cpu_ns_.fetch_add(elapsed, std::memory_order_relaxed);
     task.steps_.fetch_add(1, std::memory_order_relaxed);
 
-    lock.lock();
+    lock.Lock();
     ++stats_.steps;
     if (task.kill_requested()) {
-      Finish(lock, task, FinishReason::kKilled);
+      FinishLocked(task, FinishReason::kKilled);
     } else if (outcome == StepOutcome::kDone) {
-      Finish(lock, task, FinishReason::kCompleted);
+      FinishLocked(task, FinishReason::kCompleted);
     } else if (outcome == StepOutcome::kPreempted || task.wake_pending_) {
       task.wake_pending_ = false;
       PushRunnableLocked(task);
@@ -160,7 +178,7 @@ void Scheduler::PushRunnableLocked(Task& task) {
   run_tail_ = &task;
   // A worker that re-queues its own task comes back for work itself; wake a
   // sleeping one only if there is one, so a busy node makes no futex calls.
-  if (idle_workers_ > 0) work_cv_.notify_one();
+  if (idle_workers_ > 0) work_cv_.Signal();
 }
 
 Task* Scheduler::PopRunnableLocked() {
@@ -190,37 +208,25 @@ void Scheduler::UnlinkLocked(Task& task) {
 }
 
 void Scheduler::SetStateLocked(Task& task, TaskState state) {
-  auto count = [&](TaskState s) -> uint64_t* {
-    switch (s) {
-      case TaskState::kRunnable:
-        return &stats_.runnable;
-      case TaskState::kRunning:
-        return &stats_.running;
-      case TaskState::kParked:
-        return &stats_.parked;
-      default:
-        return nullptr;
-    }
-  };
-  if (uint64_t* old_count = count(task.state())) --*old_count;
-  if (uint64_t* new_count = count(state)) ++*new_count;
+  if (uint64_t* old_count = StateCount(stats_, task.state())) --*old_count;
+  if (uint64_t* new_count = StateCount(stats_, state)) ++*new_count;
   stats_.run_queue_length = stats_.runnable;
   task.state_.store(state, std::memory_order_release);
 }
 
-void Scheduler::Finish(std::unique_lock<std::mutex>& lock, Task& task, FinishReason reason) {
+void Scheduler::FinishLocked(Task& task, FinishReason reason) {
   SetStateLocked(task, TaskState::kDone);
   task.wake_pending_ = false;
   UnlinkLocked(task);
   ++stats_.finished;
   if (reason == FinishReason::kKilled) ++stats_.killed;
   std::shared_ptr<Task> ref = std::move(task.self_);
-  lock.unlock();
+  mu_.Unlock();
   ref->OnFinished(reason);
   ref.reset();  // May destroy the task; outside the lock.
-  lock.lock();
+  mu_.Lock();
   --live_;
-  if (live_ == 0) done_cv_.notify_all();
+  if (live_ == 0) done_cv_.SignalAll();
 }
 
 }  // namespace shoal::kernel

@@ -24,14 +24,13 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "kernel/base/result.h"
+#include "kernel/base/thread_annotations.h"
 #include "kernel/sched/task.h"
 
 namespace shoal::kernel {
@@ -125,31 +124,30 @@ class Scheduler {
 
  private:
   void WorkerLoop();
-  // The following need mu_ held.
-  void PushRunnableLocked(Task& task);
-  Task* PopRunnableLocked();
-  void LinkLocked(Task& task);
-  void UnlinkLocked(Task& task);
-  void SetStateLocked(Task& task, TaskState state);
-  // Marks `task` done, unlinks it, calls OnFinished() with the lock released
-  // and drops the scheduler's reference. `lock` is held again on return.
-  void Finish(std::unique_lock<std::mutex>& lock, Task& task, FinishReason reason);
+  void PushRunnableLocked(Task& task) REQUIRES(mu_);
+  Task* PopRunnableLocked() REQUIRES(mu_);
+  void LinkLocked(Task& task) REQUIRES(mu_);
+  void UnlinkLocked(Task& task) REQUIRES(mu_);
+  void SetStateLocked(Task& task, TaskState state) REQUIRES(mu_);
+  // Marks `task` done, unlinks it, calls OnFinished() with mu_ released and
+  // drops the scheduler's reference. mu_ is held again on return.
+  void FinishLocked(Task& task, FinishReason reason) REQUIRES(mu_);
 
   SchedulerOptions options_;
 
-  mutable std::mutex mu_;
-  std::condition_variable work_cv_;  // Workers: the run queue became non-empty.
-  std::condition_variable done_cv_;  // WaitAllDone: a task finished.
-  bool stopping_ = false;            // Guarded by mu_.
-  bool shut_down_ = false;           // Guarded by mu_.
-  Task* run_head_ = nullptr;         // Guarded by mu_. FIFO via Task::run_next_.
-  Task* run_tail_ = nullptr;         // Guarded by mu_.
-  Task* all_head_ = nullptr;         // Guarded by mu_. Live tasks, oldest first.
-  Task* all_tail_ = nullptr;         // Guarded by mu_.
-  uint64_t next_id_ = 1;             // Guarded by mu_.
-  uint64_t live_ = 0;                // Guarded by mu_. Submitted, OnFinished not done.
-  unsigned idle_workers_ = 0;        // Guarded by mu_. Waiting on work_cv_.
-  SchedulerStats stats_;             // Guarded by mu_ (state counts included).
+  mutable Mutex mu_;
+  CondVar work_cv_;  // Workers: the run queue became non-empty.
+  CondVar done_cv_;  // WaitAllDone: a task finished.
+  bool stopping_ GUARDED_BY(mu_) = false;
+  bool shut_down_ GUARDED_BY(mu_) = false;
+  Task* run_head_ GUARDED_BY(mu_) = nullptr;  // FIFO via Task::run_next_.
+  Task* run_tail_ GUARDED_BY(mu_) = nullptr;
+  Task* all_head_ GUARDED_BY(mu_) = nullptr;  // Live tasks, oldest first.
+  Task* all_tail_ GUARDED_BY(mu_) = nullptr;
+  uint64_t next_id_ GUARDED_BY(mu_) = 1;
+  uint64_t live_ GUARDED_BY(mu_) = 0;          // Submitted, OnFinished not done.
+  unsigned idle_workers_ GUARDED_BY(mu_) = 0;  // Waiting on work_cv_.
+  SchedulerStats stats_ GUARDED_BY(mu_);       // State counts included.
 
   std::vector<std::thread> workers_;
 };

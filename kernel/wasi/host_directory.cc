@@ -43,8 +43,8 @@ HostDirectory::HostDirectory(Ref<DirectoryOps> dir, bool poll_streams)
       poll_streams_(poll_streams) {}
 
 ErrnoOr<std::shared_ptr<HostDirectory>> HostDirectory::OpenHost(const std::string& host_path,
-                                                                kernel::FileIo* io) {
-  kernel::FileIo& file_io = io != nullptr ? *io : kernel::InlineFileIo::Shared();
+                                                                FileIo* io) {
+  FileIo& file_io = io != nullptr ? *io : InlineFileIo::Shared();
   Ref<kernel::Directory> dir = TRY(FromHost(kernel::Directory::OpenRoot(host_path, file_io)));
   return Adopt(std::move(dir), io != nullptr);
 }

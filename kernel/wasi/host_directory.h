@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
+#include "kernel/base/file_io.h"
 #include "kernel/base/pending_call.h"
 #include "kernel/object/directory.h"
-#include "kernel/object/file_io.h"
 #include "kernel/wasi/host_fs.h"
 
 namespace shoal::wasi {
@@ -40,7 +40,7 @@ class HostDirectory : public FileObject {
   // Regular files opened beneath it read through `io` when it is given (see
   // host_file.h); `io` must outlive them.
   static ErrnoOr<std::shared_ptr<HostDirectory>> OpenHost(const std::string& host_path,
-                                                          kernel::FileIo* io = nullptr);
+                                                          FileIo* io = nullptr);
   // A view of a directory object (e.g. one received as a handle); with
   // `poll_streams` (under the kernel) FIFOs opened beneath a local one park
   // on polls.

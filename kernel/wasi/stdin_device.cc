@@ -17,7 +17,7 @@ void StdinDevice::DescribeAsync(DescribeDone done) {
 }
 
 ErrnoOr<size_t> StdinDevice::ReadInto(std::span<uint8_t> buf) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return source_->Read(buf);
 }
 

@@ -12,8 +12,8 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 
+#include "kernel/base/thread_annotations.h"
 #include "kernel/object/device.h"
 #include "kernel/wasi/stdio_sink.h"
 
@@ -37,8 +37,8 @@ class StdinDevice final : public kernel::DeviceOps {
  private:
   explicit StdinDevice(std::shared_ptr<InputSource> source);
 
-  std::mutex mu_;
-  const std::shared_ptr<InputSource> source_;  // Read under mu_.
+  Mutex mu_;  // Serializes reads of the source; poll_fd() needs no lock.
+  const std::shared_ptr<InputSource> source_;
 };
 
 }  // namespace shoal::wasi

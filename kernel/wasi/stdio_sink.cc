@@ -22,13 +22,13 @@ Errno HostFdSink::Write(std::span<const uint8_t> bytes) {
 }
 
 Errno StringSink::Write(std::span<const uint8_t> bytes) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   data_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   return Errno::kSuccess;
 }
 
 std::string StringSink::contents() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return data_;
 }
 

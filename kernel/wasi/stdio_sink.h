@@ -7,10 +7,10 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <span>
 #include <string>
 
+#include "kernel/base/thread_annotations.h"
 #include "kernel/wasi/errno.h"
 
 namespace shoal::wasi {
@@ -53,8 +53,8 @@ class StringSink : public OutputSink {
   std::string contents() const;
 
  private:
-  mutable std::mutex mu_;
-  std::string data_;
+  mutable Mutex mu_;
+  std::string data_ GUARDED_BY(mu_);
 };
 
 // Reads from a host file descriptor it does not own, without blocking: when

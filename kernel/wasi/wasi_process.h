@@ -15,10 +15,10 @@
 #include <utility>
 #include <vector>
 
+#include "kernel/base/file_io.h"
 #include "kernel/base/pending_call.h"
 #include "kernel/base/result.h"
 #include "kernel/object/console.h"
-#include "kernel/object/file_io.h"
 #include "kernel/object/handle_table.h"
 #include "kernel/vm/module.h"
 #include "kernel/vm/runtime.h"
@@ -59,7 +59,7 @@ struct WasiConfig {
   kernel::HandleTable* handles = nullptr;
   // The kernel's asynchronous file IO; null means synchronous host calls
   // (see host_file.h). Must outlive the process.
-  kernel::FileIo* file_io = nullptr;
+  FileIo* file_io = nullptr;
   // Incremented (relaxed) on every WASI host call when set; must outlive
   // the process. The kernel's host-call metric.
   std::atomic<uint64_t>* host_calls = nullptr;

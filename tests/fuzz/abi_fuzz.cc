@@ -15,6 +15,8 @@
 // calls reach real objects without the fuzzer first having to spell a path in
 // memory.
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "kernel/abi/abi.h"
+#include "kernel/abi/link.h"
 #include "kernel/object/channel.h"
 #include "kernel/proc/kernel.h"
 #include "rdev/synthetic_audio.h"
@@ -31,11 +34,18 @@ namespace {
 
 using namespace shoal::kernel;
 
-// The module of kernel/proc/testdata/idle.wat, inlined (build-and-run.sh
-// assembles it): parks in channel_read(startup_handle(0), SHOAL_WAIT, ...).
-const uint8_t kIdleModule[] = {
-#include "tests/fuzz/idle_module.inc"
-};
+// The module of kernel/proc/testdata/idle.wat, assembled for proc_test:
+// parks in channel_read(startup_handle(0), SHOAL_WAIT, ...).
+std::vector<uint8_t> IdleModule() {
+  std::ifstream in(SHOAL_PROC_TESTDATA_DIR "/idle.wasm", std::ios::binary);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+  if (bytes.empty()) {
+    std::fprintf(stderr, "abi_fuzz: cannot read %s/idle.wasm\n", SHOAL_PROC_TESTDATA_DIR);
+    std::abort();
+  }
+  return bytes;
+}
 
 struct Fixture {
   std::unique_ptr<Kernel> kernel;
@@ -49,12 +59,13 @@ Fixture& Get() {
   static Fixture* fixture = [] {
     auto* f = new Fixture;
     KernelOptions options;
+    options.link_imports = abi::LinkProcessImports;
     options.workers = 1;
     f->kernel = std::move(Kernel::Create(options).value());
     auto [mine, theirs] = Channel::Create().value();
     f->peer = mine;
     SpawnRequest request;
-    request.module_bytes.assign(std::begin(kIdleModule), std::end(kIdleModule));
+    request.module_bytes = IdleModule();
     request.handles.push_back({theirs, DefaultRights(ObjectType::kChannel)});
     uint64_t pid = f->kernel->Spawn(std::move(request)).value().pid;
     f->process = f->kernel->Find(pid);

@@ -29,12 +29,12 @@
 #include <system_error>
 #include <vector>
 
+#include "kernel/base/file_io.h"
 #include "kernel/object/channel.h"
 #include "kernel/object/console.h"
 #include "kernel/object/device.h"
 #include "kernel/object/directory.h"
 #include "kernel/object/file.h"
-#include "kernel/object/file_io.h"
 #include "kernel/object/port.h"
 #include "kernel/object/process_ops.h"
 #include "kernel/object/provider.h"

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "kernel/abi/link.h"
 #include "kernel/proc/kernel.h"
 #include "tools/wasi-suite/kernel_host.h"
 #include "tools/wasi-suite/suite_case.h"
@@ -61,7 +62,8 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  auto kernel = shoal::kernel::Kernel::Create();
+  auto kernel =
+      shoal::kernel::Kernel::Create({.link_imports = shoal::kernel::abi::LinkProcessImports});
   if (!kernel.ok()) {
     std::fprintf(stderr, "shoal-wasi-suite: no kernel: %s\n", kernel.error().message.c_str());
     return 1;

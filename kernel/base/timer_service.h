@@ -8,7 +8,7 @@
 
 #include "kernel/base/clock.h"
 
-namespace shoal::kernel {
+namespace shoal {
 
 class TimerService {
  public:
@@ -28,4 +28,4 @@ class TimerService {
   virtual bool Cancel(TimerId id) = 0;
 };
 
-}  // namespace shoal::kernel
+}  // namespace shoal

@@ -2,9 +2,9 @@
 
 #include <cerrno>
 
-#include "kernel/object/file_io.h"
+#include "kernel/base/file_io.h"
 
-namespace shoal::kernel {
+namespace shoal {
 namespace {
 
 // Reports a host call's outcome: the count, or 0 and the errno.
@@ -47,4 +47,4 @@ int InlineFileIo::Sync(int fd, SyncScope scope, Callback done) {
   return 0;
 }
 
-}  // namespace shoal::kernel
+}  // namespace shoal

@@ -3,8 +3,8 @@
 // The kernel implements it on its io_uring reactor (kernel/sched/
 // reactor_file_io.h), so a file read never blocks the thread that asked for
 // it: the completion runs later on the reactor thread. Like TimerService, it
-// is an interface here so that kernel/object does not depend on the
-// scheduler.
+// is an interface in kernel/base, below both the objects that use it and the
+// scheduler that implements it.
 #pragma once
 
 #include <cerrno>
@@ -14,7 +14,7 @@
 
 #include "kernel/base/sync_scope.h"
 
-namespace shoal::kernel {
+namespace shoal {
 
 class FileIo {
  public:
@@ -55,4 +55,4 @@ class InlineFileIo final : public FileIo {
   int64_t ReadNow(int fd, std::span<uint8_t> buffer, uint64_t offset) override;
 };
 
-}  // namespace shoal::kernel
+}  // namespace shoal
