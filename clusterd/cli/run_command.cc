@@ -61,8 +61,9 @@ int Run(const RunArgs& args, uint32_t page_cap, const std::vector<std::string>& 
   if (args.fuel != 0) request.fuel_limit = args.fuel;
   request.page_cap = page_cap;
 
-  Result<std::unique_ptr<kernel::Kernel>> kernel =
-      kernel::Kernel::Create({.link_imports = kernel::abi::LinkProcessImports});
+  kernel::KernelOptions options;
+  options.link_imports = kernel::abi::LinkProcessImports;
+  Result<std::unique_ptr<kernel::Kernel>> kernel = kernel::Kernel::Create(options);
   if (!kernel.ok()) {
     std::fprintf(stderr, "shoal run: cannot start the kernel: %s\n",
                  kernel.error().message.c_str());

@@ -55,6 +55,14 @@ bool WaitUntil(F done, std::chrono::milliseconds limit = std::chrono::seconds(20
 
 inline constexpr std::chrono::seconds kWaitLimit{30};
 
+// A kernel with default options whose processes import WASI and the shoal
+// ABI.
+inline std::unique_ptr<Kernel> AbiKernel() {
+  KernelOptions options;
+  options.link_imports = abi::LinkProcessImports;
+  return std::move(Kernel::Create(options).value());
+}
+
 // A kernel with one worker, so a process that blocked the worker instead of
 // parking would stall every other process; a small quantum interleaves them.
 inline std::unique_ptr<Kernel> OneWorkerKernel(KernelOptions options = {}) {

@@ -46,8 +46,7 @@ class ProgramsTest : public ::testing::Test {
     return ran;
   }
 
-  std::unique_ptr<Kernel> kernel_ =
-      std::move(Kernel::Create({.link_imports = abi::LinkProcessImports}).value());
+  std::unique_ptr<Kernel> kernel_ = testing::AbiKernel();
 };
 
 TEST_F(ProgramsTest, HelloPrintsArgumentsAndEnvironment) {

@@ -14,7 +14,7 @@ namespace {
 using testing::RequestFor;
 
 TEST(SpawnPidsTest, ACallerChosenPidIsUsedAndATakenOneRefused) {
-  auto kernel = std::move(Kernel::Create({.link_imports = abi::LinkProcessImports}).value());
+  auto kernel = testing::AbiKernel();
   SpawnRequest request = RequestFor("spin");
   request.pid = 4097;
   Result<SpawnResult> spawned = kernel->Spawn(std::move(request));

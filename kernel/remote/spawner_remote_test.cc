@@ -27,7 +27,7 @@ Result<HandleEntry> SpawnOn(SpawnerOps& spawner, SpawnSpec spec) {
 class SpawnerRemoteTest : public ::testing::TestWithParam<Pair::Transport> {
  protected:
   void SetUp() override {
-    node_b_ = std::move(Kernel::Create({.link_imports = abi::LinkProcessImports}).value());
+    node_b_ = kernel::testing::AbiKernel();
     pair_ = Pair::Create(GetParam());
     ASSERT_NE(pair_, nullptr);
     // Node B exports its spawner; the test stands on node A.

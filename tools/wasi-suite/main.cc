@@ -62,8 +62,9 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  auto kernel =
-      shoal::kernel::Kernel::Create({.link_imports = shoal::kernel::abi::LinkProcessImports});
+  shoal::kernel::KernelOptions options;
+  options.link_imports = shoal::kernel::abi::LinkProcessImports;
+  auto kernel = shoal::kernel::Kernel::Create(options);
   if (!kernel.ok()) {
     std::fprintf(stderr, "shoal-wasi-suite: no kernel: %s\n", kernel.error().message.c_str());
     return 1;
