@@ -16,7 +16,6 @@ constexpr ValType kUnknownType = ValType(0);
 constexpr ValType kSingleTypes[] = {ValType::kI32,      ValType::kI64,  ValType::kF32,
                                     ValType::kF64,      ValType::kV128, ValType::kFuncRef,
                                     ValType::kExternRef};
-constexpr ValType kI32Only[] = {ValType::kI32};
 
 bool DecodeValType(uint8_t byte, ValType* out) {
   for (ValType t : kSingleTypes) {
