@@ -46,9 +46,6 @@
 #ifndef ACQUIRED_AFTER  // Abseil (under gRPC) defines the same attributes.
 #define ACQUIRED_AFTER(...) SHOAL_THREAD_ANNOTATION(acquired_after(__VA_ARGS__))
 #endif
-#ifndef ASSERT_CAPABILITY  // Abseil (under gRPC) defines the same attributes.
-#define ASSERT_CAPABILITY(x) SHOAL_THREAD_ANNOTATION(assert_capability(x))
-#endif
 #ifndef NO_THREAD_SAFETY_ANALYSIS  // Abseil (under gRPC) defines the same attributes.
 #define NO_THREAD_SAFETY_ANALYSIS SHOAL_THREAD_ANNOTATION(no_thread_safety_analysis)
 #endif
@@ -60,9 +57,6 @@ class CAPABILITY("mutex") Mutex {
  public:
   void Lock() ACQUIRE() { mu_.lock(); }
   void Unlock() RELEASE() { mu_.unlock(); }
-  // Tells the analysis the lock is held where it cannot see it taken (a
-  // callback the holder runs). Checks nothing at run time.
-  void AssertHeld() const ASSERT_CAPABILITY(this) {}
 
  private:
   friend class CondVar;
@@ -111,10 +105,6 @@ class CondVar {
     bool woken = cv_.wait_until(lock, deadline) == std::cv_status::no_timeout;
     lock.release();
     return woken;
-  }
-  template <typename Rep, typename Period>
-  bool WaitFor(Mutex& mu, std::chrono::duration<Rep, Period> timeout) REQUIRES(mu) {
-    return WaitUntil(mu, std::chrono::steady_clock::now() + timeout);
   }
   void Signal() { cv_.notify_one(); }
   void SignalAll() { cv_.notify_all(); }

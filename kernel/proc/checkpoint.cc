@@ -223,14 +223,10 @@ Result<std::unique_ptr<MemoryRounds>> Kernel::StartMemoryRounds(uint64_t pid,
   // Frozen: the memories hold still while tracking starts.
   std::shared_ptr<Process> process = Find(pid);
   if (!process) return MakeError(Status::kNotFound, "no process " + std::to_string(pid));
-  auto shared = std::make_shared<MemoryRounds::Shared>();
-  {
-    MutexLock lock(&shared->mu);  // Not shared yet; taken for the analysis' sake.
-    shared->store = process->store_.get();
-    std::span<const vm::MemAddr> memories = process->instance_->memories();
-    shared->memories.assign(memories.begin(), memories.end());
-    for (vm::MemAddr addr : shared->memories) shared->store->memory(addr).StartDirtyTracking();
-  }
+  auto shared = std::make_shared<MemoryRounds::Shared>(process->store_.get());
+  std::span<const vm::MemAddr> memories = process->instance_->memories();
+  shared->memories.assign(memories.begin(), memories.end());
+  for (vm::MemAddr addr : shared->memories) process->store_->memory(addr).StartDirtyTracking();
   {
     MutexLock lock(&process->freeze_mu_);
     if (process->rounds_) {

@@ -69,6 +69,7 @@ class MemoryRounds {
   // The memories' state, shared with the process, which drops `store` when
   // it ends.
   struct Shared {
+    explicit Shared(vm::Store* s) : store(s) {}
     Mutex mu;
     vm::Store* store GUARDED_BY(mu) = nullptr;
     std::vector<vm::MemAddr> memories;

@@ -32,10 +32,14 @@ if [ ! -f "$out/build.ninja" ]; then
 fi
 ninja -C "$out" "$target"
 binary="$out/bin/$target"
-mkdir -p "$out/fuzz/corpus-$target" "$out/fuzz/crashes-$target"
 corpus="$out/fuzz/corpus-$target"
-dict="$root/tests/fuzz/wasm.dict"
-case "$target" in abi_fuzz | rpc_fuzz | image_fuzz | dashboard_request_fuzz) dict="" ;; esac
+mkdir -p "$corpus" "$out/fuzz/crashes-$target"
+# The targets whose input is a Wasm module get the Wasm dictionary and the
+# spec tests' modules as seeds.
+wasm_input=false
+case "$target" in decode_fuzz | vm_fuzz) wasm_input=true ;; esac
+dict=""
+$wasm_input && dict="$root/tests/fuzz/wasm.dict"
 
 # Seeds: the .wat files, assembled now so the repository holds no binaries.
 if [ "$target" = rpc_fuzz ]; then
@@ -63,7 +67,7 @@ else
   echo "wat2wasm not found: fuzzing without the .wat seeds"
 fi
 spec_dir="${SHOAL_SPEC_DIR:-$root/../shared/wasm-testsuite}"
-if [ -n "$dict" ] && [ -d "$spec_dir" ] && command -v wast2json >/dev/null && [ ! -f "$out/fuzz/spec-seeds-$target.done" ]; then
+if $wasm_input && [ -d "$spec_dir" ] && command -v wast2json >/dev/null && [ ! -f "$out/fuzz/spec-seeds-$target.done" ]; then
   echo "adding the spec tests' modules from $spec_dir to the seeds"
   if [ ! -d "$out/fuzz/spec-json" ]; then
     mkdir -p "$out/fuzz/spec-json"
