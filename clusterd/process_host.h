@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "kernel/base/result.h"
+#include "kernel/object/console_log.h"
 #include "kernel/object/process_ops.h"
 #include "kernel/wasi/wasi_process.h"
 
@@ -43,32 +44,22 @@ struct SpawnSpec {
 using kernel::ExitReason;
 using kernel::ExitStatus;
 
-// A snapshot of one process. fuel_used and cpu_ns are updated at least once
-// per scheduling step while it runs.
-struct ProcessInfo {
-  uint64_t pid = 0;
+// A snapshot of one process: the kernel's (pid, args, fuel, CPU and memory,
+// updated at least once per scheduling step while it runs, and the exit)
+// and what the daemon records beside it.
+struct ProcessInfo : kernel::ProcessInfo {
   std::string name;  // argv[0].
-  std::vector<std::string> args;
-  uint64_t fuel_used = 0;
-  uint64_t cpu_ns = 0;  // CPU time spent running it (the scheduler's accounting).
-  uint64_t memory_bytes = 0;  // Its linear memory while it runs; 0 once ended.
   uint64_t started_unix_ms = 0;
-  uint64_t ended_unix_ms = 0;    // 0 while running.
-  std::optional<ExitStatus> exit;  // Set once ended.
-  uint32_t moves = 0;            // Times it moved between nodes.
-  std::string moved_from;        // The node it last came from; "" if it never moved.
-  bool running() const { return !exit.has_value(); }
+  uint64_t ended_unix_ms = 0;  // 0 while running.
+  uint32_t moves = 0;          // Times it moved between nodes.
+  std::string moved_from;      // The node it last came from; "" if it never moved.
 };
 
-enum class ConsoleStream : uint8_t { kStdout, kStderr };
-
-// Console output in write order. Offsets count bytes since the process
-// started, across both streams.
-struct ConsoleChunk {
-  uint64_t offset = 0;
-  ConsoleStream stream = ConsoleStream::kStdout;
-  std::string data;
-};
+// Console output in write order, from the process's console log
+// (kernel/object/console_log.h): offsets count bytes since the process
+// started, across both streams; each chunk is of one stream.
+using kernel::ConsoleChunk;
+using kernel::ConsoleStream;
 
 struct ConsoleRead {
   std::vector<ConsoleChunk> chunks;
@@ -102,11 +93,11 @@ class ProcessHost {
   // unknown pid, kShouldWait when the deadline passed first.
   virtual Result<ExitStatus> Wait(uint64_t pid, Deadline deadline) = 0;
 
-  // Console output from `offset`, at most about `max_bytes`. When there is
-  // nothing new and the process runs, waits for output, its end or
+  // Console output from `offset`, at most `max_bytes`. When there is
+  // nothing new and the log is open, waits for output, its end or
   // `deadline` (then returns no chunks). Output older than the retention
   // bound is gone: reading starts at the oldest kept byte instead.
-  // kNotFound for an unknown pid.
+  // kNotFound for an unknown pid, kOutOfBounds for an offset past the end.
   virtual Result<ConsoleRead> ReadConsole(uint64_t pid, uint64_t offset, size_t max_bytes,
                                           Deadline deadline) = 0;
 

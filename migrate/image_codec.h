@@ -30,7 +30,7 @@
 
 namespace shoal::migrate {
 
-inline constexpr uint32_t kImageFormatVersion = 1;
+inline constexpr uint32_t kImageFormatVersion = 2;
 inline constexpr size_t kImageHeaderSize = 56;
 
 struct EncodeOptions {

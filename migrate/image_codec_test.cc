@@ -74,10 +74,9 @@ void ExpectSameImage(const ProcessImage& a, const ProcessImage& b) {
     EXPECT_EQ(a.descriptors[i].preopen_name, b.descriptors[i].preopen_name);
   }
   EXPECT_EQ(a.startup_handles, b.startup_handles);
-  EXPECT_EQ(a.stdout_console.start, b.stdout_console.start);
-  EXPECT_EQ(a.stdout_console.bytes, b.stdout_console.bytes);
-  EXPECT_EQ(a.stderr_console.start, b.stderr_console.start);
-  EXPECT_EQ(a.stderr_console.bytes, b.stderr_console.bytes);
+  EXPECT_EQ(a.console.start, b.console.start);
+  EXPECT_EQ(a.console.bytes, b.console.bytes);
+  EXPECT_EQ(a.console.runs, b.console.runs);
   ASSERT_EQ(a.pending_poll.has_value(), b.pending_poll.has_value());
   if (a.pending_poll) {
     EXPECT_EQ(a.pending_poll->elapsed_ns, b.pending_poll->elapsed_ns);
@@ -366,7 +365,7 @@ TEST(ImageCodecTest, TruncatedHeader) {
 TEST(ImageCodecTest, WrongVersion) {
   std::vector<uint8_t> bytes = Encode(SampleImage());
   bytes[8] = 7;
-  ExpectMalformed(bytes, "image format version 7; this build reads version 1");
+  ExpectMalformed(bytes, "image format version 7; this build reads version 2");
 }
 
 TEST(ImageCodecTest, ReservedFieldSet) {
@@ -437,6 +436,18 @@ TEST(ImageCodecTest, FrameAtNoSafepointIsRefused) {
   ExpectEditRefused(
       [](pi::ProcessImage::Builder root) { root.getThread().getFrames()[2].setKind(0); },
       "frame 2 has safepoint kind 0, which is no safepoint");
+}
+
+TEST(ImageCodecTest, ConsoleRunsOutOfOrderOrOfNoStreamAreRefused) {
+  ExpectEditRefused(
+      [](pi::ProcessImage::Builder root) { root.getConsole().getRuns()[1].setOffset(100); },
+      "the console's stream runs are out of order");
+  ExpectEditRefused(
+      [](pi::ProcessImage::Builder root) { root.getConsole().getRuns()[1].setStream(2); },
+      "the console's stream runs are out of order");
+  ExpectEditRefused(
+      [](pi::ProcessImage::Builder root) { root.getConsole().getRuns()[0].setOffset(0); },
+      "the console's first run is not where its bytes start");
 }
 
 TEST(ImageCodecTest, OverlappingRunsAreRefused) {

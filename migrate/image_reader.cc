@@ -74,14 +74,22 @@ std::vector<std::string> ReadStrings(capnp::List<capnp::Text>::Reader in) {
   return strings;
 }
 
-Result<kernel::ConsoleImage> ReadConsole(pi::Console::Reader in, const char* name) {
-  kernel::ConsoleImage console;
+Result<kernel::ConsoleTail> ReadConsole(pi::Console::Reader in) {
+  kernel::ConsoleTail console;
   console.start = in.getStart();
   capnp::Data::Reader bytes = in.getBytes();
-  if (console.start + bytes.size() < console.start) {
-    return Malformed(std::string(name) + "'s retained output ends past 2^64 bytes");
-  }
   console.bytes.assign(bytes.begin(), bytes.end());
+  auto runs = in.getRuns();
+  if (runs.size() > console.bytes.size()) {
+    return Malformed("the console has more stream runs than bytes");
+  }
+  console.runs.reserve(runs.size());
+  for (auto run : runs) {
+    console.runs.push_back({run.getOffset(), kernel::ConsoleStream(run.getStream())});
+  }
+  if (VoidResult checked = kernel::CheckConsoleTail(console); !checked.ok()) {
+    return Malformed(checked.error().message);
+  }
   return console;
 }
 
@@ -297,8 +305,7 @@ Result<ProcessImage> ReadImageMessage(pi::ProcessImage::Reader in, const DecodeO
     }
     image.startup_handles.push_back(value);
   }
-  image.stdout_console = TRY(ReadConsole(in.getStdoutConsole(), "stdout"));
-  image.stderr_console = TRY(ReadConsole(in.getStderrConsole(), "stderr"));
+  image.console = TRY(ReadConsole(in.getConsole()));
 
   auto poll = in.getPendingPoll();
   switch (poll.which()) {

@@ -39,9 +39,14 @@ void WriteStrings(const std::vector<std::string>& strings, capnp::List<capnp::Te
   }
 }
 
-void WriteConsole(const kernel::ConsoleImage& console, pi::Console::Builder out) {
+void WriteConsole(const kernel::ConsoleTail& console, pi::Console::Builder out) {
   out.setStart(console.start);
   out.setBytes(capnp::Data::Reader(console.bytes.data(), console.bytes.size()));
+  auto runs = out.initRuns(unsigned(console.runs.size()));
+  for (size_t i = 0; i < console.runs.size(); ++i) {
+    runs[unsigned(i)].setOffset(console.runs[i].offset);
+    runs[unsigned(i)].setStream(uint8_t(console.runs[i].stream));
+  }
 }
 
 // The image's memories: whole, or as the deltas of memories that went ahead.
@@ -147,8 +152,7 @@ VoidResult WriteImageMessage(const ProcessImage& image, const EncodeOptions& opt
     }
   }
   if (options.include_module) TRY(CheckBlob(image.module_bytes.size(), "a module"));
-  TRY(CheckBlob(image.stdout_console.bytes.size(), "stdout's retained output"));
-  TRY(CheckBlob(image.stderr_console.bytes.size(), "stderr's retained output"));
+  TRY(CheckBlob(image.console.bytes.size(), "the console's retained output"));
 
   out.setPid(image.pid);
   out.setParentPid(image.parent_pid);
@@ -174,8 +178,7 @@ VoidResult WriteImageMessage(const ProcessImage& image, const EncodeOptions& opt
   for (size_t i = 0; i < image.startup_handles.size(); ++i) {
     startup.set(uint32_t(i), image.startup_handles[i]);
   }
-  WriteConsole(image.stdout_console, out.initStdoutConsole());
-  WriteConsole(image.stderr_console, out.initStderrConsole());
+  WriteConsole(image.console, out.initConsole());
   if (image.pending_poll) {
     auto poll = out.getPendingPoll().initParked();
     poll.setElapsedNs(image.pending_poll->elapsed_ns);

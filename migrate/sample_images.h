@@ -104,8 +104,9 @@ inline kernel::ProcessImage SampleImage() {
       {5, 0x10002, kernel::DescriptorKind::kFile, 0x42, 0, "", 123'456'789'012, true},
   };
   image.startup_handles = {0x20003};
-  image.stdout_console = {100, {'h', 'e', 'l', 'l', 'o', '\n'}};
-  image.stderr_console = {0, {}};
+  image.console = {100,
+                   {'h', 'e', 'l', 'l', 'o', '\n', 'o', 'w', '\n'},
+                   {{100, kernel::ConsoleStream::kStdout}, {106, kernel::ConsoleStream::kStderr}}};
   image.pending_poll = kernel::PollImage{1500, UINT64_MAX};
   image.yield_pending = true;
   image.moves = 3;

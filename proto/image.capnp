@@ -8,7 +8,8 @@
 # Kernel enums travel as their numeric values (UInt8), so a reader refuses
 # what it does not know instead of mapping it to a default.
 #
-# Version 1. Add fields only at the end; never renumber.
+# Version 2 (version 1 kept a console per stream). Add fields only at the
+# end; never renumber within a version.
 
 @0xbac7bc6cc86516c6;
 
@@ -100,10 +101,20 @@ struct Descriptor {
   append @7 :Bool;
 }
 
-# A console's retained output, from absolute offset `start`.
+# Where one stream's stretch of a console log begins; `stream` is a
+# shoal::kernel::ConsoleStream.
+struct ConsoleRun {
+  offset @0 :UInt64;
+  stream @1 :UInt8;
+}
+
+# A console log's retained output, from absolute offset `start`, with the
+# stream of every byte: `runs` ascend, the first at `start`, each a change
+# of stream.
 struct Console {
   start @0 :UInt64;
   bytes @1 :Data;
+  runs @2 :List(ConsoleRun);
 }
 
 # A poll_oneoff parked on a clock, relative to the moment of capture.
@@ -129,19 +140,18 @@ struct ProcessImage {
   handles @13 :List(Handle);
   descriptors @14 :List(Descriptor);
   startupHandles @15 :List(UInt32);
-  stdoutConsole @16 :Console;
-  stderrConsole @17 :Console;
+  console @16 :Console;
   pendingPoll :union {
-    none @18 :Void;
-    parked @19 :Poll;
+    none @17 :Void;
+    parked @18 :Poll;
   }
-  yieldPending @20 :Bool;
+  yieldPending @19 :Bool;
   # The memories went ahead in pre-copy rounds: each of instance.memories
   # is a delta, its pageCount the memory's size and its runs exactly the
   # pages written since the last round (zero runs included); pages no run
   # covers stay as the rounds left them on the receiver.
-  memoriesAhead @21 :Bool;
+  memoriesAhead @20 :Bool;
   # The daemon's record of the process, carried along (kernel::ProcessImage).
-  moves @22 :UInt32;
-  startedUnixMs @23 :UInt64;
+  moves @21 :UInt32;
+  startedUnixMs @22 :UInt64;
 }

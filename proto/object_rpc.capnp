@@ -117,6 +117,7 @@ struct ConsoleChunk {
   dropped @1 :UInt64;
   bytes @2 :Data;
   ended @3 :Bool;        # The console is closed and `offset` is its end.
+  stream @4 :UInt8;      # Of every byte of `bytes`: a shoal::kernel::ConsoleStream.
 }
 
 interface Console extends(Object) {

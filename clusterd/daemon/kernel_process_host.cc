@@ -62,8 +62,9 @@ class KernelProcessHost::HostSpawner final : public kernel::SpawnerOps {
 };
 
 struct KernelProcessHost::Entry {
-  explicit Entry(size_t retain) : console(std::make_shared<ConsoleBuffer>(retain)) {}
-  std::shared_ptr<ConsoleBuffer> console;
+  // The process's console log, kept after its end for ReadConsole. Set
+  // before the entry is tracked, then constant.
+  std::shared_ptr<kernel::ConsoleLog> console;
   // Guarded by the host's mu_; a comment, as GUARDED_BY cannot name a lock of
   // another object.
   ProcessInfo info;
@@ -77,6 +78,7 @@ Result<std::unique_ptr<KernelProcessHost>> KernelProcessHost::Create(
   kernel::KernelOptions kernel_options;
   kernel_options.link_imports = kernel::abi::LinkProcessImports;
   kernel_options.workers = host->options_.workers;
+  kernel_options.console_retention = host->options_.console_retain_bytes;
   kernel_options.allocate_pid = host->options_.allocate_pid;
   KernelProcessHost* self = host.get();
   kernel_options.on_spawn = [self](const kernel::SpawnNotice& notice) {
@@ -96,7 +98,7 @@ KernelProcessHost::~KernelProcessHost() {
 
 std::shared_ptr<KernelProcessHost::Entry> KernelProcessHost::NewEntry(
     uint64_t pid, const std::vector<std::string>& args) const {
-  auto entry = std::make_shared<Entry>(options_.console_retain_bytes);
+  auto entry = std::make_shared<Entry>();
   entry->info.pid = pid;
   entry->info.name = args.empty() ? "" : args.front();
   entry->info.args = args;
@@ -130,8 +132,6 @@ Result<kernel::Ref<kernel::ProcessObject>> KernelProcessHost::Start(
   request.env = std::move(spec.env);
   request.preopens = std::move(spec.preopens);
   request.handles = std::move(handles);
-  request.stdout_mirror = ConsoleBuffer::SinkFor(entry->console, ConsoleStream::kStdout);
-  request.stderr_mirror = ConsoleBuffer::SinkFor(entry->console, ConsoleStream::kStderr);
   if (spec.fuel != 0) request.fuel_limit = spec.fuel;
   request.page_cap = spec.page_cap;
   // The host keeps the ProcessObject; the kernel need not keep the status.
@@ -143,6 +143,7 @@ Result<kernel::Ref<kernel::ProcessObject>> KernelProcessHost::Start(
     return spawned.error();
   }
   entry->info.pid = spawned->pid;
+  entry->console = spawned->console;
   kernel::Ref<kernel::ProcessObject> object = spawned->object;
   Track(std::move(entry), std::move(spawned->object));
   return object;
@@ -150,7 +151,9 @@ Result<kernel::Ref<kernel::ProcessObject>> KernelProcessHost::Start(
 
 void KernelProcessHost::OnGuestSpawn(const kernel::SpawnNotice& notice) {
   if (notice.parent_pid == 0) return;  // Spawn() tracks its own.
-  Track(NewEntry(notice.pid, notice.args), notice.object);
+  std::shared_ptr<Entry> entry = NewEntry(notice.pid, notice.args);
+  entry->console = notice.console;
+  Track(std::move(entry), notice.object);
 }
 
 void KernelProcessHost::Track(std::shared_ptr<Entry> entry,
@@ -182,8 +185,6 @@ void KernelProcessHost::Track(std::shared_ptr<Entry> entry,
 
 void KernelProcessHost::OnExited(const std::shared_ptr<Entry>& entry,
                                  const kernel::ExitStatus& status) {
-  // All output was written before the process published its end.
-  entry->console->Close();
   ProcessInfo ended;
   {
     MutexLock lock(&mu_);
@@ -214,12 +215,12 @@ void KernelProcessHost::ReapLocked() {
 
 ProcessInfo KernelProcessHost::InfoLocked(const Entry& entry) const {
   ProcessInfo info = entry.info;
-  if (info.running()) {
-    if (std::shared_ptr<kernel::Process> process = kernel_->Find(info.pid)) {
-      kernel::TaskAccounting acct = process->accounting();
-      info.fuel_used = acct.fuel_used;
-      info.cpu_ns = acct.cpu_ns;
-      info.memory_bytes = process->memory_bytes();
+  if (info.running() && entry.object != nullptr) {
+    Result<kernel::ProcessInfo> now = entry.object->Info();
+    if (now.ok() && now->running()) {
+      info.fuel_used = now->fuel_used;
+      info.cpu_ns = now->cpu_ns;
+      info.memory_bytes = now->memory_bytes;
     }
   }
   return info;
@@ -272,14 +273,35 @@ Result<ExitStatus> KernelProcessHost::Wait(uint64_t pid, Deadline deadline) {
 
 Result<ConsoleRead> KernelProcessHost::ReadConsole(uint64_t pid, uint64_t offset, size_t max_bytes,
                                                    Deadline deadline) {
-  std::shared_ptr<Entry> console_owner;
+  std::shared_ptr<kernel::ConsoleLog> log;
   {
     MutexLock lock(&mu_);
     auto it = entries_.find(pid);
     if (it == entries_.end()) return NoProcess(pid);
-    console_owner = it->second;
+    log = it->second->console;
   }
-  return console_owner->console->Read(offset, max_bytes, deadline);
+  ConsoleRead read;
+  read.next_offset = offset;
+  size_t taken = 0;
+  // Waits for the first chunk only; then takes what is there, a chunk per
+  // stretch of one stream.
+  Result<ConsoleChunk> chunk = log->ReadUntil(offset, max_bytes, deadline);
+  while (chunk.ok()) {
+    read.next_offset = chunk->offset + chunk->bytes.size();
+    taken += chunk->bytes.size();
+    read.chunks.push_back(std::move(chunk).value());
+    if (taken >= max_bytes) return read;
+    chunk = log->Read(read.next_offset, max_bytes - taken);
+  }
+  switch (chunk.error().status) {
+    case Status::kPeerClosed:
+      read.ended = true;
+      return read;
+    case Status::kShouldWait:
+      return read;
+    default:
+      return chunk.error();
+  }
 }
 
 Result<std::vector<uint8_t>> KernelProcessHost::Checkpoint(uint64_t pid, bool stop) {
@@ -322,6 +344,7 @@ class KernelProcessHost::Arrival final : public IncomingProcess {
       host_->spawning_.erase(entry_->info.pid);
       return started.error();
     }
+    entry_->console = started->console;
     host_->Track(entry_, started->object, announce_);
     return kernel::Ref<kernel::ProcessOps>(started->object);
   }
@@ -378,23 +401,6 @@ Result<std::unique_ptr<IncomingProcess>> KernelProcessHost::Receive(ArrivingProc
   entry->info.moved_from = arriving.from;
   if (request.image.started_unix_ms != 0)
     entry->info.started_unix_ms = request.image.started_unix_ms;
-  // The log continues at the offset the process's output had reached; when
-  // only one stream wrote, its retained tail sits at its own offsets.
-  const kernel::ConsoleImage& out = request.image.stdout_console;
-  const kernel::ConsoleImage& err = request.image.stderr_console;
-  uint64_t out_end = out.start + out.bytes.size();
-  uint64_t err_end = err.start + err.bytes.size();
-  if (err_end == 0) {
-    entry->console->StartAt(out.start);
-    entry->console->Append(ConsoleStream::kStdout, out.bytes);
-  } else if (out_end == 0) {
-    entry->console->StartAt(err.start);
-    entry->console->Append(ConsoleStream::kStderr, err.bytes);
-  } else {
-    entry->console->StartAt(out_end + err_end);
-  }
-  request.stdout_mirror = ConsoleBuffer::SinkFor(entry->console, ConsoleStream::kStdout);
-  request.stderr_mirror = ConsoleBuffer::SinkFor(entry->console, ConsoleStream::kStderr);
   Result<std::unique_ptr<kernel::PreparedProcess>> prepared = kernel_->Prepare(std::move(request));
   if (!prepared.ok()) {
     MutexLock lock(&mu_);
@@ -443,7 +449,6 @@ class KernelProcessHost::Leaving final : public Departure {
       }
     }
     frozen_->Release(std::move(moved_to));
-    if (entry) entry->console->Close();
     spdlog::info("pid {} moved to node {}", pid, node);
   }
 

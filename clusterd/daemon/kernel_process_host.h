@@ -3,9 +3,9 @@
 // park instead of blocking). No thread exists per process: a process costs a
 // scheduler Task while it runs and an Entry here once it ended.
 //
-// Console: each process's stdout and stderr mirrors write into a bounded
-// ConsoleBuffer, kept after the end for Logs; ReadConsole waits on the
-// buffer's condition variable, on the caller's (gRPC) thread.
+// Console: each process's console log (kernel/object/console_log.h), the
+// kernel's record of its output, is kept with its entry after the end for
+// Logs; ReadConsole waits on the log, on the caller's (gRPC) thread.
 //
 // Ends: the host observes each ProcessObject's kSignaled asynchronously
 // (KernelObject::ObserveAsync); the callback runs on the worker that ended the
@@ -13,12 +13,12 @@
 //
 // Pids: the caller's (SpawnSpec.pid); processes a guest spawns get theirs
 // from `allocate_pid` (shoald: its cluster-wide PidAllocator) and are listed
-// here too, through KernelOptions.on_spawn. A guest-spawned child's output
-// goes to its parent's console (the ABI's inheritance), not to its own.
+// here too, through KernelOptions.on_spawn. A guest-spawned child writes to
+// its parent's console log (the ABI's inheritance), which both read.
 //
-// Checkpoints: an image file carries the process's consoles, so the restored
-// process's console output continues at the same offsets (`shoal logs`
-// offsets stay valid), holding the kernel consoles' retained tails.
+// Checkpoints: an image file carries the process's console log's retained
+// tail, so the restored process's log continues at the same offsets
+// (`shoal logs` offsets stay valid).
 //
 // Migration: Depart() freezes a process and gives its image (live objects
 // travel beside it as handle entries, exported by the data plane), then
@@ -40,7 +40,6 @@
 #include <memory>
 #include <set>
 
-#include "clusterd/daemon/console_buffer.h"
 #include "clusterd/daemon/module_store.h"
 #include "clusterd/daemon/node_server.h"
 #include "clusterd/process_host.h"
@@ -51,7 +50,7 @@
 namespace shoal::clusterd {
 
 struct KernelProcessHostOptions {
-  size_t console_retain_bytes = 1 << 20;  // Per process.
+  size_t console_retain_bytes = 1 << 20;  // Per console log (a process and its children).
   size_t max_ended_retained = 256;        // Ended processes kept for ps/logs/wait.
   unsigned workers = 0;                   // Kernel worker threads; 0: one per core.
   // Pids for processes guests spawn; null: the kernel's own counter from 1,

@@ -69,7 +69,7 @@ TEST(KernelProcessHostTest, OutputAndExitAreKeptAfterTheProcessEnds) {
   Result<ConsoleRead> read = host->ReadConsole(1, 0, 1 << 20, In(0));
   ASSERT_TRUE(read.ok());
   std::string all;
-  for (const ConsoleChunk& c : read->chunks) all += c.data;
+  for (const ConsoleChunk& c : read->chunks) all.append(c.bytes.begin(), c.bytes.end());
   EXPECT_NE(all.find("hello, there"), std::string::npos) << all;
   EXPECT_TRUE(read->ended);
   std::optional<ProcessInfo> info = host->Get(1);
@@ -213,6 +213,16 @@ TEST(KernelProcessHostTest, TheObserverSeesEachStartAndEndOnce) {
   EXPECT_EQ(seen, expected);
 }
 
+// The whole console output of `pid`.
+std::string ConsoleOf(KernelProcessHost& host, uint64_t pid) {
+  Result<ConsoleRead> read = host.ReadConsole(pid, 0, 1 << 20, In(0));
+  std::string all;
+  if (read.ok()) {
+    for (const ConsoleChunk& c : read->chunks) all.append(c.bytes.begin(), c.bytes.end());
+  }
+  return all;
+}
+
 TEST(KernelProcessHostTest, ChildrenOfAGuestGetAllocatedPidsAndAreListed) {
   std::atomic<uint64_t> next_pid{1000};
   KernelProcessHostOptions options;
@@ -246,6 +256,11 @@ TEST(KernelProcessHostTest, ChildrenOfAGuestGetAllocatedPidsAndAreListed) {
     EXPECT_EQ(exit->code, std::vector<int>({55, 89, 144})[pid - 1000]);
   }
   EXPECT_EQ(host->List().size(), 4u);
+  // The children wrote to their parent's log, which each of them reads.
+  std::string log = ConsoleOf(*host, 1);
+  EXPECT_NE(log.find("child 2: fib(12) = 144\n"), std::string::npos) << log;
+  EXPECT_NE(log.find("spawner: 3 children done"), std::string::npos) << log;
+  EXPECT_EQ(ConsoleOf(*host, 1001), log);
   // An exit is reported to the observer on the kernel's thread, possibly
   // after Wait() returned; once the host is gone every report has been made.
   host.reset();
@@ -253,16 +268,6 @@ TEST(KernelProcessHostTest, ChildrenOfAGuestGetAllocatedPidsAndAreListed) {
   for (uint64_t pid : {1ull, 1000ull, 1001ull, 1002ull}) {
     EXPECT_EQ(seen[pid], (std::vector<bool>{true, false})) << pid;
   }
-}
-
-// The whole console output of `pid`.
-std::string ConsoleOf(KernelProcessHost& host, uint64_t pid) {
-  Result<ConsoleRead> read = host.ReadConsole(pid, 0, 1 << 20, In(0));
-  std::string all;
-  if (read.ok()) {
-    for (const ConsoleChunk& c : read->chunks) all += c.data;
-  }
-  return all;
 }
 
 // What the host's spawner answers (it answers before Spawn returns).

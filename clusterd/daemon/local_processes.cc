@@ -225,11 +225,14 @@ grpc::Status LocalProcesses::Logs(grpc::ServerContext* context, const pb::LogsRe
     if (context->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
     Clock::time_point deadline = request.follow() ? Clock::now() + kPollInterval : Clock::now();
     Result<ConsoleRead> read = host_.ReadConsole(request.pid(), offset, kLogChunkBytes, deadline);
-    if (!read.ok()) return NoProcess(request.pid(), self_);
+    if (!read.ok()) {
+      if (read.error().status == Status::kNotFound) return NoProcess(request.pid(), self_);
+      return ToGrpc(read.error(), "logs of process " + std::to_string(request.pid()));
+    }
     for (const ConsoleChunk& c : read->chunks) {
       pb::LogChunk chunk;
       chunk.set_offset(c.offset);
-      chunk.set_data(c.data);
+      chunk.set_data(std::string(c.bytes.begin(), c.bytes.end()));
       chunk.set_stream(c.stream == ConsoleStream::kStdout ? pb::STREAM_KIND_STDOUT
                                                           : pb::STREAM_KIND_STDERR);
       if (!write(chunk)) return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");

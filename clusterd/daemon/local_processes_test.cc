@@ -84,7 +84,7 @@ TEST_F(LocalProcessesTest, AnotherNodesDirectoryComesFromTheOpenerAndIsPreopened
       host_->ReadConsole(response.pid(), 0, 1 << 20, std::chrono::steady_clock::now());
   ASSERT_TRUE(read.ok());
   std::string out;
-  for (const ConsoleChunk& c : read->chunks) out += c.data;
+  for (const ConsoleChunk& c : read->chunks) out.append(c.bytes.begin(), c.bytes.end());
   EXPECT_NE(out.find("1       3       6 /data/notes.txt"), std::string::npos) << out;
 
   // This node's own name is a local directory: no opener.

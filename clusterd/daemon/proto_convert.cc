@@ -126,6 +126,9 @@ grpc::Status ToGrpc(const Error& error, const std::string& context, pb::Failure:
     case Status::kAccessDenied:
       code = grpc::StatusCode::PERMISSION_DENIED;
       break;
+    case Status::kOutOfBounds:
+      code = grpc::StatusCode::OUT_OF_RANGE;
+      break;
     default:
       break;
   }

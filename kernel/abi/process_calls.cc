@@ -72,8 +72,8 @@ Result<SpawnArgs> ReadSpawnArgs(AbiCall& c, int first) {
 // args: NUL-separated strings, args[0] the program name. The handles (each
 // needs kTransfer) move to the child as its startup handles 0..n-1; on any
 // error they stay with the caller. The child has no preopens, an empty
-// environment and no stdin; its output goes to its own consoles and to the
-// caller's mirrors (the terminal under `shoal run`). Its namespace is a copy
+// environment and no stdin; its output goes to the caller's console log
+// (and mirrors: the terminal under `shoal run`). Its namespace is a copy
 // of the caller's.
 Result<int32_t> ProcessSpawn(AbiCall& c) {
   SpawnArgs spawn = TRY(ReadSpawnArgs(c, 0));
@@ -81,6 +81,7 @@ Result<int32_t> ProcessSpawn(AbiCall& c) {
   SpawnRequest request;
   request.module_bytes.assign(spawn.module.begin(), spawn.module.end());
   request.args = SplitArgs(spawn.args);
+  request.console = self.console_log();
   request.stdout_mirror = self.stdout_mirror();
   request.stderr_mirror = self.stderr_mirror();
   request.parent_pid = self.pid();

@@ -197,7 +197,7 @@ class LocalObjects {
   }
   Ref<PortOps> CreatePort() { return Unwrap(Port::Create()); }
   Ref<TimerOps> CreateTimer() { return Unwrap(Timer::Create(timers_)); }
-  Ref<ConsoleOps> CreateConsole(size_t retention = ConsoleOps::kDefaultRetention) {
+  Ref<ConsoleOps> CreateConsole(size_t retention = ConsoleLog::kDefaultRetention) {
     return Unwrap(Console::Create(retention));
   }
   Ref<DeviceOps> CreateDevice(BasicDeviceKind kind) { return Unwrap(BasicDevice::Create(kind)); }

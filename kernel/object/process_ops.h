@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "kernel/base/result.h"
 #include "kernel/object/object.h"
@@ -50,10 +51,17 @@ inline ExitStatus MakeExitStatus(ExitReason reason, int32_t code) {
   return status;
 }
 
-// What a process handle can tell about its process.
+// A snapshot of a process: what a process handle tells about it (over the
+// wire, the pid and the exit only). shoald's record of a process extends it
+// with what the cluster knows (clusterd/process_host.h).
 struct ProcessInfo {
   uint64_t pid = 0;                // On the node that runs it.
+  std::vector<std::string> args;   // argv; args[0] names the program.
+  uint64_t fuel_used = 0;          // So far, across moves; the exit's once it ended.
+  uint64_t cpu_ns = 0;             // CPU time spent running it, likewise.
+  uint64_t memory_bytes = 0;       // Its linear memories while it runs; 0 once it ended.
   std::optional<ExitStatus> exit;  // Once it ended.
+  bool running() const { return !exit.has_value(); }
 };
 
 // Rights: Info needs none, WaitExit kWait, Terminate and Kill kManage.

@@ -16,11 +16,6 @@
 namespace shoal::kernel {
 namespace {
 
-ConsoleImage ImageOf(Console& console) {
-  ConsoleChunk retained = console.Retained();
-  return {retained.offset, std::move(retained.bytes)};
-}
-
 std::string DescribeDescriptor(uint32_t fd, const wasi::Descriptor& d) {
   std::string what = "descriptor " + std::to_string(fd);
   if (!d.preopen_name.empty()) return what + " (the directory preopened as " + d.preopen_name + ")";
@@ -60,9 +55,10 @@ Result<ProcessImage> Process::Capture(FreezeMemory memory) {
   image.module_bytes = *module_bytes_;
   image.page_cap = page_cap_;
   image.fuel_limit = fuel_limit_;
-  TaskAccounting acct = accounting();
-  image.fuel_used = fuel_base_ + acct.fuel_used;
-  image.cpu_ns = cpu_base_ns_ + acct.cpu_ns;
+  ProcessInfo usage;
+  ReadUsage(usage);
+  image.fuel_used = usage.fuel_used;
+  image.cpu_ns = usage.cpu_ns;
 
   const KernelObject* stdio[3];
   for (uint32_t fd = 0; fd < 3; ++fd) stdio[fd] = wasi_->stdio_object(fd)->kernel_object().get();
@@ -113,8 +109,7 @@ Result<ProcessImage> Process::Capture(FreezeMemory memory) {
     image.handles.push_back(std::move(handle));
   }
   image.startup_handles = startup_handles_;
-  image.stdout_console = ImageOf(*stdout_);
-  image.stderr_console = ImageOf(*stderr_);
+  image.console = console_log()->Retained();
   if (const std::optional<wasi::PendingPoll>& poll = wasi_->pending_poll()) {
     uint64_t now = MonotonicNow();
     PollImage pending;
@@ -317,10 +312,7 @@ Result<std::unique_ptr<PreparedProcess>> Kernel::Prepare(RestoreRequest request)
   setup.fuel_limit = image.fuel_limit;
   setup.page_cap = image.page_cap;
   setup.ns = std::move(request.ns);
-  setup.stdout_console = {image.stdout_console.start, image.stdout_console.start,
-                          std::move(image.stdout_console.bytes)};
-  setup.stderr_console = {image.stderr_console.start, image.stderr_console.start,
-                          std::move(image.stderr_console.bytes)};
+  setup.console = TRY(ConsoleLog::Resume(image.console, options_.console_retention));
   std::shared_ptr<Process> process = TRY(Build(std::move(setup)));
   wasi::WasiProcess& wasi = *process->wasi_;
 
@@ -414,7 +406,7 @@ Result<std::unique_ptr<PreparedProcess>> Kernel::Prepare(RestoreRequest request)
 
 Result<SpawnResult> Kernel::Start(std::unique_ptr<PreparedProcess> prepared, Reaping reaping) {
   std::shared_ptr<Process> process = std::move(prepared->process_);
-  SpawnResult result{process->pid(), process->object_, process->stdout_, process->stderr_};
+  SpawnResult result{process->pid(), process->object_, process->console_log()};
   TRY(Launch(process, reaping));
   return result;
 }

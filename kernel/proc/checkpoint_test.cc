@@ -44,7 +44,7 @@ std::string Uninterrupted(SpawnRequest request) {
   Result<SpawnResult> spawned = kernel->Spawn(std::move(request));
   EXPECT_TRUE(spawned.ok()) << spawned.error().message;
   EXPECT_EQ(WaitCode(*kernel, spawned->pid), 0);
-  return TextOf(spawned->stdout_console);
+  return TextOf(spawned->console);
 }
 
 // A request to restore `image` (a copy) under `pid` (0: the image's).
@@ -74,7 +74,7 @@ TEST(CheckpointTest, AProcessMovedBetweenKernelsPrintsWhatAnUnmovedOneDoes) {
   Result<SpawnResult> first = a->Spawn(LifeRequest("1500"));
   ASSERT_TRUE(first.ok()) << first.error().message;
   // Let it print something before it moves, so that the move is mid-run.
-  ASSERT_TRUE(testing::WaitUntil([&] { return TextOf(first->stdout_console).size() > 0; }));
+  ASSERT_TRUE(testing::WaitUntil([&] { return TextOf(first->console).size() > 0; }));
 
   Result<std::unique_ptr<FrozenProcess>> frozen = a->Freeze(first->pid);
   ASSERT_TRUE(frozen.ok()) << frozen.error().message;
@@ -82,17 +82,17 @@ TEST(CheckpointTest, AProcessMovedBetweenKernelsPrintsWhatAnUnmovedOneDoes) {
   EXPECT_EQ(image.pid, first->pid);
   EXPECT_FALSE(image.thread.frames.empty());
   EXPECT_GT(image.fuel_used, 0u);
-  const std::string before = TextOf(first->stdout_console);
-  EXPECT_EQ(std::string(image.stdout_console.bytes.begin(), image.stdout_console.bytes.end()),
-            before);
+  const std::string before = TextOf(first->console);
+  EXPECT_EQ(std::string(image.console.bytes.begin(), image.console.bytes.end()), before);
+  EXPECT_EQ(image.console.runs, (std::vector<ConsoleRun>{{0, ConsoleStream::kStdout}}));
 
   Result<SpawnResult> moved = Move(std::move(frozen).value(), *b);
   ASSERT_TRUE(moved.ok()) << moved.error().message;
   EXPECT_EQ(moved->pid, first->pid);
   EXPECT_EQ(WaitCode(*b, moved->pid), 0);
   // The restored console continues the old one: same offsets, all the text.
-  EXPECT_EQ(TextOf(moved->stdout_console), expected);
-  EXPECT_EQ(TextOf(first->stdout_console), before);  // Nothing more ran on a.
+  EXPECT_EQ(TextOf(moved->console), expected);
+  EXPECT_EQ(TextOf(first->console), before);  // Nothing more ran on a.
 
   // The source's process object forwards to the moved process's exit.
   std::optional<ExitStatus> status = first->object->WaitExited(kWaitLimit);
@@ -132,7 +132,7 @@ TEST(CheckpointTest, APreCopiedProcessSendsOnlyItsLastWritesFrozen) {
   std::unique_ptr<Kernel> b = OneWorkerKernel();
   Result<SpawnResult> first = a->Spawn(LifeRequest("1500"));
   ASSERT_TRUE(first.ok()) << first.error().message;
-  ASSERT_TRUE(testing::WaitUntil([&] { return TextOf(first->stdout_console).size() > 0; }));
+  ASSERT_TRUE(testing::WaitUntil([&] { return TextOf(first->console).size() > 0; }));
 
   Result<std::unique_ptr<MemoryRounds>> rounds = a->StartMemoryRounds(first->pid);
   ASSERT_TRUE(rounds.ok()) << rounds.error().message;
@@ -167,7 +167,7 @@ TEST(CheckpointTest, APreCopiedProcessSendsOnlyItsLastWritesFrozen) {
   ASSERT_TRUE(moved.ok()) << moved.error().message;
   (*frozen)->Release(moved->object);
   EXPECT_EQ(WaitCode(*b, moved->pid), 0);
-  EXPECT_EQ(TextOf(moved->stdout_console), expected);
+  EXPECT_EQ(TextOf(moved->console), expected);
 }
 
 TEST(CheckpointTest, APreCopyIsRefusedWhatCannotMoveBeforeItReadsAPage) {
@@ -217,7 +217,7 @@ TEST(CheckpointTest, AProcessCanMoveBackAtOnce) {
     std::swap(from, to);
   }
   EXPECT_EQ(WaitCode(*from, first->pid), 0);
-  EXPECT_EQ(TextOf(last->stdout_console), expected);
+  EXPECT_EQ(TextOf(last->console), expected);
 }
 
 TEST(CheckpointTest, AThawedProcessRunsOnAsIfNothingHappened) {
@@ -240,7 +240,7 @@ TEST(CheckpointTest, AThawedProcessRunsOnAsIfNothingHappened) {
     // Destroying it thaws.
   }
   EXPECT_EQ(WaitCode(*kernel, spawned->pid), 0);
-  EXPECT_EQ(TextOf(spawned->stdout_console), expected);
+  EXPECT_EQ(TextOf(spawned->console), expected);
 }
 
 TEST(CheckpointTest, ASleepKeepsItsDeadlineAcrossTheMove) {
@@ -421,7 +421,7 @@ TEST(CheckpointTest, RestoreKeepsThePidOnlyWhenItIsFree) {
   frozen->reset();  // Thaws the original.
   EXPECT_EQ(WaitCode(*kernel, spawned->pid), 0);
   EXPECT_EQ(WaitCode(*kernel, twin->pid), 0);
-  EXPECT_EQ(TextOf(twin->stdout_console), TextOf(spawned->stdout_console));
+  EXPECT_EQ(TextOf(twin->console), TextOf(spawned->console));
 }
 
 TEST(CheckpointTest, AnImageThatDoesNotFitItsModuleIsRefused) {

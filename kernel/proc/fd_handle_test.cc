@@ -53,11 +53,15 @@ TEST(FdHandleTest, EveryStartupDescriptorHoldsAHandle) {
                                          ObjectType::kDirectory, ObjectType::kChannel}));
   wasi::DescriptorTable& fds = process->wasi().fds();
   ASSERT_TRUE(fds.Get(1).ok() && fds.Get(2).ok());
-  // Descriptors 1 and 2 view exactly the consoles `shoal logs` reads.
-  EXPECT_EQ(process->handles().GetEntry(fds.Get(1).value()->handle, Rights::kWrite)->object,
-            process->stdout_console());
-  EXPECT_EQ(process->handles().GetEntry(fds.Get(2).value()->handle, Rights::kWrite)->object,
-            process->stderr_console());
+  // Descriptors 1 and 2 view the two streams of the log `shoal logs` reads.
+  for (ConsoleStream stream : {ConsoleStream::kStdout, ConsoleStream::kStderr}) {
+    HandleValue handle = fds.Get(1 + uint32_t(stream)).value()->handle;
+    Ref<KernelObject> object = process->handles().GetEntry(handle, Rights::kWrite)->object;
+    ASSERT_EQ(object->type(), ObjectType::kConsole);
+    auto console = std::static_pointer_cast<Console>(object);
+    EXPECT_EQ(console->log(), process->console_log());
+    EXPECT_EQ(console->stream(), stream);
+  }
   // stdin is a device that can be read, not written.
   HandleEntry in = process->handles().GetEntry(fds.Get(0).value()->handle, Rights::kNone).value();
   EXPECT_TRUE(Contains(in.rights, Rights::kRead));

@@ -106,10 +106,12 @@ bool Kernel::PidTakenLocked(uint64_t pid) const {
 
 Result<std::shared_ptr<Process>> Kernel::Build(ProcessSetup setup) {
   std::shared_ptr<Process> process(new Process(*this, setup.pid, setup.parent_pid));
-  process->object_ = ProcessObject::Create(setup.pid);
+  process->object_ = ProcessObject::Create(setup.pid, setup.wasi.args);
   process->object_->Attach(process);
-  process->stdout_ = TRY(Console::Resume(setup.stdout_console.offset, setup.stdout_console.bytes));
-  process->stderr_ = TRY(Console::Resume(setup.stderr_console.offset, setup.stderr_console.bytes));
+  std::shared_ptr<ConsoleLog> log = setup.console;
+  if (log == nullptr) log = TRY(ConsoleLog::Create(options_.console_retention));
+  process->stdout_ = TRY(Console::Create(log, ConsoleStream::kStdout));
+  process->stderr_ = TRY(Console::Create(log, ConsoleStream::kStderr));
   process->stdout_mirror_ = setup.stdout_mirror;
   process->stderr_mirror_ = setup.stderr_mirror;
   process->fuel_limit_ = setup.fuel_limit;
@@ -205,6 +207,7 @@ Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
   setup.wasi.env = std::move(request.env);
   setup.wasi.preopens = std::move(request.preopens);
   setup.wasi.stdin_source = request.stdin_source;
+  setup.console = std::move(request.console);
   setup.stdout_mirror = request.stdout_mirror;
   setup.stderr_mirror = request.stderr_mirror;
   setup.fuel_limit = request.fuel_limit;
@@ -230,10 +233,11 @@ Result<SpawnResult> Kernel::Spawn(SpawnRequest request) {
         process->handles_.Install(std::move(room), std::move(request.handles));
   }
 
-  SpawnResult result{pid, process->object_, process->stdout_, process->stderr_};
+  SpawnResult result{pid, process->object_, process->console_log()};
   TRY(Launch(process, request.reaping));
   if (options_.on_spawn) {
-    options_.on_spawn(SpawnNotice{pid, request.parent_pid, std::move(notice_args), result.object});
+    options_.on_spawn(SpawnNotice{pid, request.parent_pid, std::move(notice_args), result.object,
+                                  result.console});
   }
   return result;
 }

@@ -29,6 +29,7 @@
 
 #include "kernel/base/result.h"
 #include "kernel/base/thread_annotations.h"
+#include "kernel/object/console_log.h"
 #include "kernel/object/handle_table.h"
 #include "kernel/object/namespace.h"
 #include "kernel/proc/checkpoint.h"
@@ -53,6 +54,7 @@ struct SpawnNotice {
   uint64_t parent_pid = 0;        // 0: spawned by the host, not by a guest.
   std::vector<std::string> args;  // args[0] is the program name.
   Ref<ProcessObject> object;      // Signals kSignaled once the process ended.
+  std::shared_ptr<ConsoleLog> console;  // Its output (its parent's, for a guest's child).
 };
 
 // Links a process's imports to the host functions serving them, returning
@@ -67,6 +69,8 @@ struct KernelOptions {
   unsigned workers = 0;                 // 0: one per core.
   uint64_t fuel_quantum = 10'000;     // Fuel per scheduling step.
   uint32_t default_page_cap = 16384;  // 1 GiB of linear memory per process.
+  // Bytes each new console log keeps (a process's output, console_log.h).
+  size_t console_retention = ConsoleLog::kDefaultRetention;
   // File reads the page cache can serve complete on the worker, straight
   // into guest memory (preadv2 RWF_NOWAIT never waits for a device); the
   // rest go to the io_uring reactor. False: every read goes to the reactor.
@@ -100,7 +104,11 @@ struct SpawnRequest {
   // shoal_startup_handle(i) in the guest.
   std::vector<HandleEntry> handles;
   std::shared_ptr<wasi::InputSource> stdin_source;  // Null: end of input.
-  // Copies of stdout / stderr besides the process's consoles; may be null.
+  // The log its stdout and stderr write to; null: a new one. A child given
+  // its parent's shares it, as a terminal is shared (the log ends when both
+  // have exited).
+  std::shared_ptr<ConsoleLog> console;
+  // Copies of stdout / stderr besides the console log; may be null.
   std::shared_ptr<wasi::OutputSink> stdout_mirror;
   std::shared_ptr<wasi::OutputSink> stderr_mirror;
   uint64_t fuel_limit = UINT64_MAX;  // Total fuel; kOutOfFuel past it.
@@ -124,8 +132,7 @@ struct SpawnResult {
   Ref<ProcessObject> object;
   // The process's output, readable after it ended (it may end before Spawn
   // returns).
-  Ref<Console> stdout_console;
-  Ref<Console> stderr_console;
+  std::shared_ptr<ConsoleLog> console;
 };
 
 class Kernel {
@@ -221,8 +228,7 @@ class Kernel {
     uint64_t fuel_limit = UINT64_MAX;
     uint32_t page_cap = 0;
     std::shared_ptr<Namespace> ns;
-    ConsoleChunk stdout_console;  // Where the consoles continue from (restore).
-    ConsoleChunk stderr_console;
+    std::shared_ptr<ConsoleLog> console;  // Null: a new one.
   };
   Result<std::shared_ptr<Process>> Build(ProcessSetup setup);
   // Registers and submits a built process; kAlreadyExists if its pid is taken.

@@ -78,10 +78,10 @@ inline int WaitCode(Kernel& kernel, uint64_t pid) {
   return status.ok() ? status->code : -1;
 }
 
-// A spawned process and its stdout console (null if the spawn failed).
+// A spawned process and its console log (null if the spawn failed).
 struct Spawned {
   uint64_t pid = 0;
-  Ref<Console> out;
+  std::shared_ptr<ConsoleLog> out;
 };
 inline Spawned SpawnWithOutput(Kernel& kernel, SpawnRequest request) {
   Result<SpawnResult> spawned = kernel.Spawn(std::move(request));
@@ -89,13 +89,20 @@ inline Spawned SpawnWithOutput(Kernel& kernel, SpawnRequest request) {
     ADD_FAILURE() << spawned.error().message;
     return {};
   }
-  return {spawned->pid, spawned->stdout_console};
+  return {spawned->pid, spawned->console};
 }
 
-// Everything written to `console` so far.
-inline std::string TextOf(const Ref<Console>& console) {
-  Result<ConsoleChunk> chunk = console->Read(0, 1 << 20);
-  return chunk.ok() ? std::string(chunk->bytes.begin(), chunk->bytes.end()) : "";
+// Everything `stream` has written to `log` so far.
+inline std::string TextOf(const std::shared_ptr<ConsoleLog>& log,
+                          ConsoleStream stream = ConsoleStream::kStdout) {
+  std::string text;
+  uint64_t offset = 0;
+  for (Result<ConsoleChunk> chunk = log->Read(0, 1 << 20); chunk.ok();
+       chunk = log->Read(offset, 1 << 20)) {
+    if (chunk->stream == stream) text.append(chunk->bytes.begin(), chunk->bytes.end());
+    offset = chunk->offset + chunk->bytes.size();
+  }
+  return text;
 }
 
 }  // namespace shoal::kernel::testing

@@ -222,14 +222,22 @@ StepOutcome Process::Finish(ExitStatus status) {
   return StepOutcome::kDone;
 }
 
+void Process::ReadUsage(ProcessInfo& info) const {
+  TaskAccounting acct = accounting();
+  info.fuel_used = fuel_base_ + acct.fuel_used;
+  info.cpu_ns = cpu_base_ns_ + acct.cpu_ns;
+  info.memory_bytes = memory_bytes();
+}
+
 void Process::OnFinished(FinishReason reason) {
   CancelWakeups();
   ExitStatus status = exit_.value_or(MakeExitStatus(ExitReason::kKilled, kKilledExitCode));
   if (reason == FinishReason::kKilled)
     status = MakeExitStatus(ExitReason::kKilled, kKilledExitCode);
-  TaskAccounting acct = accounting();
-  status.fuel_used = fuel_base_ + acct.fuel_used;
-  status.cpu_ns = cpu_base_ns_ + acct.cpu_ns;
+  ProcessInfo usage;
+  ReadUsage(usage);
+  status.fuel_used = usage.fuel_used;
+  status.cpu_ns = usage.cpu_ns;
   Ref<ProcessOps> moved_to;
   std::shared_ptr<FreezeRequest> unanswered;
   {

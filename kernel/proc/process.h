@@ -95,13 +95,17 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   // The size of its linear memories after its latest step (0 before the
   // first); any thread.
   uint64_t memory_bytes() const { return memory_bytes_.load(std::memory_order_relaxed); }
+  // Its fuel and CPU used so far (across moves) and memory_bytes() into
+  // `info`; any thread.
+  void ReadUsage(ProcessInfo& info) const;
   Kernel& kernel() { return kernel_; }
   HandleTable& handles() { return handles_; }
   // The paths this process can open (namespace_open); its own copy.
   Namespace& ns() { return *ns_; }
   const Ref<ProcessObject>& object() const { return object_; }
-  const Ref<Console>& stdout_console() const { return stdout_; }
-  const Ref<Console>& stderr_console() const { return stderr_; }
+  // The log its stdout and stderr write to (shared with the children that
+  // inherit it).
+  const std::shared_ptr<ConsoleLog>& console_log() const { return stdout_->log(); }
   wasi::WasiProcess& wasi() { return *wasi_; }
   // What a child spawned by this process inherits for its output.
   const std::shared_ptr<wasi::OutputSink>& stdout_mirror() const { return stdout_mirror_; }

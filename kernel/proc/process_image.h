@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "kernel/object/console_log.h"
 #include "kernel/object/handle_table.h"
 #include "kernel/object/object.h"
 #include "kernel/vm/snapshot.h"
@@ -60,14 +61,6 @@ struct DescriptorImage {
   std::string preopen_name;
   uint64_t position = 0;  // kFile: where the next read or write goes.
   bool append = false;    // kFile: writes go to the end.
-};
-
-// A console's retained output: `bytes` start at absolute offset `start`
-// (the bytes before it were dropped), so the restored console continues at
-// start + bytes.size() and its readers' offsets stay valid.
-struct ConsoleImage {
-  uint64_t start = 0;
-  std::vector<uint8_t> bytes;
 };
 
 // A poll_oneoff parked on a clock, relative to the moment of capture, so it
@@ -111,8 +104,7 @@ struct ProcessImage {
   std::vector<HandleImage> handles;
   std::vector<DescriptorImage> descriptors;
   std::vector<HandleValue> startup_handles;
-  ConsoleImage stdout_console;
-  ConsoleImage stderr_console;
+  ConsoleTail console;  // Its log's retained output (console_log.h).
   std::optional<PollImage> pending_poll;
   bool yield_pending = false;
 

@@ -5,8 +5,8 @@
 
 namespace shoal::kernel {
 
-Ref<ProcessObject> ProcessObject::Create(uint64_t pid) {
-  return Ref<ProcessObject>(new ProcessObject(pid));
+Ref<ProcessObject> ProcessObject::Create(uint64_t pid, std::vector<std::string> args) {
+  return Ref<ProcessObject>(new ProcessObject(pid, std::move(args)));
 }
 
 std::optional<ExitStatus> ProcessObject::exit_status() const {
@@ -37,7 +37,19 @@ void ProcessObject::SetExited(ExitStatus status) {
   exited_cv_.SignalAll();
 }
 
-Result<ProcessInfo> ProcessObject::Info() { return ProcessInfo{pid_, exit_status()}; }
+Result<ProcessInfo> ProcessObject::Info() {
+  ProcessInfo info;
+  info.pid = pid_;
+  info.args = args_;
+  info.exit = exit_status();
+  if (info.exit) {
+    info.fuel_used = info.exit->fuel_used;
+    info.cpu_ns = info.exit->cpu_ns;
+  } else if (std::shared_ptr<Process> process = process_.lock()) {
+    process->ReadUsage(info);
+  }
+  return info;
+}
 
 Ref<ProcessOps> ProcessObject::moved_to() const {
   MutexLock lock(&mu_);

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "kernel/base/thread_annotations.h"
 #include "kernel/object/object.h"
@@ -30,7 +31,7 @@ class Process;
 
 class ProcessObject final : public ProcessOps {
  public:
-  static Ref<ProcessObject> Create(uint64_t pid);
+  static Ref<ProcessObject> Create(uint64_t pid, std::vector<std::string> args);
 
   // ProcessOps.
   Result<ProcessInfo> Info() override;
@@ -56,8 +57,10 @@ class ProcessObject final : public ProcessOps {
   void Forward(Ref<ProcessOps> moved_to);
 
  private:
-  explicit ProcessObject(uint64_t pid) : ProcessOps(ObjectType::kProcess), pid_(pid) {}
+  ProcessObject(uint64_t pid, std::vector<std::string> args)
+      : ProcessOps(ObjectType::kProcess), pid_(pid), args_(std::move(args)) {}
   const uint64_t pid_;
+  const std::vector<std::string> args_;
   std::weak_ptr<Process> process_;  // Set before the process is submitted.
   mutable Mutex mu_;
   mutable CondVar exited_cv_;

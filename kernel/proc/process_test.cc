@@ -52,18 +52,16 @@ TEST(ProcessTest, TrapGivesExitCode134AndMessageOnStderrConsole) {
   auto kernel = MakeKernel();
   Result<SpawnResult> spawned = kernel->Spawn(RequestFor("trap"));
   ASSERT_TRUE(spawned.ok());
-  Ref<Console> err = spawned->stderr_console;  // The process may be gone already.
+  std::shared_ptr<ConsoleLog> log = spawned->console;  // The process may be gone already.
   Result<ExitStatus> status = kernel->Wait(spawned->pid, testing::kWaitLimit);
   ASSERT_TRUE(status.ok());
   EXPECT_EQ(status->reason, ExitReason::kTrapped);
   EXPECT_EQ(status->code, 134);
   EXPECT_NE(status->trap_message.find("unreachable"), std::string::npos);
-  if (err) {
-    Result<ConsoleChunk> chunk = err->Read(0, 4096);
-    ASSERT_TRUE(chunk.ok());
-    std::string text(chunk->bytes.begin(), chunk->bytes.end());
-    EXPECT_NE(text.find("trap: unreachable"), std::string::npos);
-  }
+  ASSERT_NE(log, nullptr);
+  EXPECT_NE(testing::TextOf(log, ConsoleStream::kStderr).find("trap: unreachable"),
+            std::string::npos);
+  EXPECT_EQ(testing::TextOf(log, ConsoleStream::kStdout), "");
 }
 
 TEST(ProcessTest, BadModuleAndMissingStartAreSpawnErrors) {
@@ -140,6 +138,34 @@ TEST(ProcessTest, KillEndsASpinningProcess) {
   EXPECT_EQ(status->code, kKilledExitCode);
   EXPECT_GT(status->fuel_used, 50'000u);
   EXPECT_EQ(kernel->live_processes(), 0u);
+}
+
+// The process handle tells what the kernel knows of its process: its
+// args, its usage while it runs, and the exit's figures once it ended.
+TEST(ProcessTest, InfoTellsArgsUsageAndThenTheExit) {
+  auto kernel = MakeKernel();
+  SpawnRequest request = RequestFor("spin");
+  request.args = {"spin", "--hard"};
+  Result<SpawnResult> spawned = kernel->Spawn(std::move(request));
+  ASSERT_TRUE(spawned.ok());
+  Ref<ProcessObject> object = spawned->object;
+  ASSERT_TRUE(WaitUntil([&] { return object->Info()->fuel_used > 50'000; }));
+  ProcessInfo running = object->Info().value();
+  EXPECT_EQ(running.pid, spawned->pid);
+  EXPECT_EQ(running.args, (std::vector<std::string>{"spin", "--hard"}));
+  EXPECT_TRUE(running.running());
+  EXPECT_GT(running.memory_bytes, 0u);
+  ASSERT_TRUE(kernel->Kill(spawned->pid).ok());
+  Result<ExitStatus> status = kernel->Wait(spawned->pid, testing::kWaitLimit);
+  ASSERT_TRUE(status.ok());
+  ProcessInfo ended = object->Info().value();
+  ASSERT_FALSE(ended.running());
+  EXPECT_EQ(ended.exit->reason, ExitReason::kKilled);
+  EXPECT_EQ(ended.fuel_used, status->fuel_used);
+  EXPECT_GE(ended.fuel_used, running.fuel_used);
+  EXPECT_EQ(ended.cpu_ns, status->cpu_ns);
+  EXPECT_EQ(ended.memory_bytes, 0u);
+  EXPECT_EQ(ended.args, running.args);
 }
 
 TEST(ProcessTest, KillEndsAParkedProcessAndClosesItsHandles) {

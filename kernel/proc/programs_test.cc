@@ -41,8 +41,8 @@ class ProgramsTest : public ::testing::Test {
     Result<ExitStatus> status = kernel_->Wait(spawned->pid, testing::kWaitLimit);
     EXPECT_TRUE(status.ok()) << status.error().message;
     if (status.ok()) ran.status = *status;
-    ran.out = TextOf(spawned->stdout_console);
-    ran.err = TextOf(spawned->stderr_console);
+    ran.out = TextOf(spawned->console);
+    ran.err = TextOf(spawned->console, ConsoleStream::kStderr);
     return ran;
   }
 

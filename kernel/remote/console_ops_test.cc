@@ -107,6 +107,64 @@ TEST_P(ConsoleTest, FollowerSeesEveryByteWhileAWriterRuns) {
   EXPECT_EQ(text.size(), kLines * 5u);
 }
 
+// Two writers of one log, as a process's stdout and stderr: a reader of
+// either sees both streams in write order, a chunk per stretch of one
+// stream, at offsets that count both.
+TEST_P(ConsoleTest, StreamsOfOneLogReadInWriteOrderTaggedByStream) {
+  std::shared_ptr<ConsoleLog> log = ConsoleLog::Create().value();
+  auto out = objects_.Share(Ref<ConsoleOps>(Console::Create(log, ConsoleStream::kStdout).value()));
+  auto err = objects_.Share(Ref<ConsoleOps>(Console::Create(log, ConsoleStream::kStderr).value()));
+  // A read is a call behind a proxy's posted writes: after it they landed.
+  ASSERT_TRUE(out->Write(Bytes("one ")).ok());
+  ASSERT_TRUE(out->Write(Bytes("two ")).ok());
+  ASSERT_TRUE(out->Read(0, 1).ok());
+  ASSERT_TRUE(err->Write(Bytes("oops ")).ok());
+  ASSERT_TRUE(err->Read(0, 1).ok());
+  ASSERT_TRUE(out->Write(Bytes("three")).ok());
+  ASSERT_TRUE(out->Read(0, 1).ok());
+
+  struct Piece {
+    uint64_t offset;
+    ConsoleStream stream;
+    std::string text;
+    bool operator==(const Piece&) const = default;
+  };
+  std::vector<Piece> read;
+  uint64_t offset = 0;
+  for (int i = 0; i < 10; ++i) {
+    auto chunk = err->Read(offset, 100);
+    if (!chunk.ok()) {
+      EXPECT_EQ(chunk.error().status, Status::kShouldWait);
+      break;
+    }
+    read.push_back({chunk->offset, chunk->stream, {chunk->bytes.begin(), chunk->bytes.end()}});
+    offset = chunk->offset + chunk->bytes.size();
+  }
+  EXPECT_EQ(read, (std::vector<Piece>{{0, ConsoleStream::kStdout, "one two "},
+                                      {8, ConsoleStream::kStderr, "oops "},
+                                      {13, ConsoleStream::kStdout, "three"}}));
+  // A read within a stretch stops at its end.
+  EXPECT_EQ(out->Read(5, 100)->bytes, Bytes("wo "));
+}
+
+// The log ends when its last writer closed, not its first.
+TEST_P(ConsoleTest, TheLogEndsWithItsLastWriter) {
+  std::shared_ptr<ConsoleLog> log = ConsoleLog::Create().value();
+  auto parent =
+      objects_.Share(Ref<ConsoleOps>(Console::Create(log, ConsoleStream::kStdout).value()));
+  auto child =
+      objects_.Share(Ref<ConsoleOps>(Console::Create(log, ConsoleStream::kStdout).value()));
+  ASSERT_TRUE(parent->Write(Bytes("p")).ok());
+  ASSERT_TRUE(parent->Close().ok());
+  ASSERT_TRUE(child->Write(Bytes("c")).ok());
+  EXPECT_EQ(child->Read(2, 10).error().status, Status::kShouldWait);
+  ASSERT_TRUE(child->Close().ok());
+  EXPECT_TRUE(Any(WaitForSignals(*parent, Signals::kPeerClosed), Signals::kPeerClosed));
+  EXPECT_EQ(parent->Read(0, 10)->bytes, Bytes("pc"));
+  EXPECT_EQ(parent->Read(2, 10).error().status, Status::kPeerClosed);
+  EXPECT_EQ(parent->Write(Bytes("late")).error().status, Status::kPeerClosed);
+}
+
 INSTANTIATE_TEST_SUITE_P(Local, ConsoleTest, ::testing::Values(Where()), WhereName());
 INSTANTIATE_TEST_SUITE_P(Wire, ConsoleTest, testing::AllTransports(), WhereName());
 

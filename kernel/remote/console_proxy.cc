@@ -76,6 +76,11 @@ class ConsoleProxy final : public MirroredProxy<ConsoleOps> {
           ConsoleChunk chunk;
           chunk.offset = in.getOffset();
           chunk.dropped = in.getDropped();
+          if (in.getStream() > kMaxConsoleStream) {
+            return MakeError(Status::kMalformed,
+                             "the console chunk names stream " + std::to_string(in.getStream()));
+          }
+          chunk.stream = ConsoleStream(in.getStream());
           auto bytes = in.getBytes();
           chunk.bytes.assign(bytes.begin(), bytes.end());
           return chunk;

@@ -56,6 +56,7 @@ class ConsoleServer final : public proto::rpc::Console::Server, public OpServer 
           auto out = results.initChunk();
           out.setOffset(chunk->offset);
           out.setDropped(chunk->dropped);
+          out.setStream(uint8_t(chunk->stream));
           out.setBytes(kj::arrayPtr(chunk->bytes.data(), chunk->bytes.size()));
         });
   }

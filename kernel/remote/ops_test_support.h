@@ -51,7 +51,7 @@ class Objects {
   }
   Ref<PortOps> CreatePort() { return Share(local_.CreatePort()); }
   Ref<TimerOps> CreateTimer() { return Share(local_.CreateTimer()); }
-  Ref<ConsoleOps> CreateConsole(size_t retention = ConsoleOps::kDefaultRetention) {
+  Ref<ConsoleOps> CreateConsole(size_t retention = ConsoleLog::kDefaultRetention) {
     return Share(local_.CreateConsole(retention));
   }
   Ref<DeviceOps> CreateDevice(BasicDeviceKind kind) { return Share(local_.CreateDevice(kind)); }

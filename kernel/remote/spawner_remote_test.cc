@@ -142,7 +142,7 @@ TEST_P(SpawnerRemoteTest, AGuestSpawningOnAGoneNodeGetsPeerGone) {
   ASSERT_TRUE(pingpong.ok()) << pingpong.error().message;
   EXPECT_EQ(kernel::testing::WaitCode(*node_a, pingpong->pid), 1);
   // Status 19, kPeerGone, reaches the guest as -19.
-  std::string err = kernel::testing::TextOf(pingpong->stderr_console);
+  std::string err = kernel::testing::TextOf(pingpong->console, ConsoleStream::kStderr);
   EXPECT_NE(err.find("spawn on b failed: -19"), std::string::npos) << err;
 }
 

@@ -19,8 +19,12 @@ Result<std::unique_ptr<WasiProcess>> WasiProcess::Create(WasiConfig config) {
   WasiConfig& c = process->config_;
   std::shared_ptr<InputSource> in = c.stdin_source;
   if (!in) in = std::make_shared<StringSource>("");
-  if (!c.stdout_console) c.stdout_console = TRY(kernel::Console::Create());
-  if (!c.stderr_console) c.stderr_console = TRY(kernel::Console::Create());
+  if (!c.stdout_console || !c.stderr_console) {
+    // Both streams write one log, as a process's do.
+    std::shared_ptr<kernel::ConsoleLog> log = TRY(kernel::ConsoleLog::Create());
+    c.stdout_console = TRY(kernel::Console::Create(log, kernel::ConsoleStream::kStdout));
+    c.stderr_console = TRY(kernel::Console::Create(log, kernel::ConsoleStream::kStderr));
+  }
   auto out = std::make_shared<ConsoleOutput>(c.stdout_console, c.stdout_sink);
   process->stderr_sink_ = std::make_shared<ConsoleOutput>(c.stderr_console, c.stderr_sink);
 

@@ -50,7 +50,8 @@ struct WasiConfig {
   std::shared_ptr<InputSource> stdin_source;
   std::shared_ptr<OutputSink> stdout_sink;
   std::shared_ptr<OutputSink> stderr_sink;
-  // The consoles descriptors 1 and 2 view; null: the WasiProcess makes them.
+  // The consoles descriptors 1 and 2 view; null: the WasiProcess makes two
+  // over one new log.
   kernel::Ref<kernel::ConsoleOps> stdout_console;
   kernel::Ref<kernel::ConsoleOps> stderr_console;
   // The process's handle table, which every descriptor is a view of (the
