@@ -66,7 +66,8 @@ class FakeProcess final : public ProcessOps {
  public:
   FakeProcess() : ProcessOps(ObjectType::kProcess) {}
   Result<ProcessInfo> Info() override {
-    ProcessInfo info{42, std::nullopt};
+    ProcessInfo info;
+    info.pid = 42;
     if (killed_) info.exit = MakeExitStatus(ExitReason::kKilled, kKilledExitCode);
     return info;
   }
