@@ -63,9 +63,14 @@ Result<std::unique_ptr<Mounts>> Mounts::Open(const std::filesystem::path& data_d
                                                std::to_string(number) + ": " +
                                                source.error().message);
     }
-    std::string target = line.substr(0, tab);
-    if (VoidResult bound = mounts->BindLocked(*source, target); !bound.ok()) {
-      spdlog::warn("the mount of {} at {} is not bound again: {}", source->text(), target,
+    Result<std::string> target = DevicePathOf(std::string_view(line).substr(0, tab), "the target");
+    if (!target.ok()) {
+      return MakeError(Status::kMalformed, mounts->file_.string() + " line " +
+                                               std::to_string(number) + ": " +
+                                               target.error().message);
+    }
+    if (VoidResult bound = mounts->BindLocked(*source, *target); !bound.ok()) {
+      spdlog::warn("the mount of {} at {} is not bound again: {}", source->text(), *target,
                    bound.error().message);
     }
   }
@@ -130,7 +135,7 @@ VoidResult Mounts::Mount(std::string_view source_text, std::string_view target_t
 }
 
 VoidResult Mounts::Unmount(std::string_view target_text) {
-  std::string target(target_text);
+  std::string target = TRY(DevicePathOf(target_text, "the target"));
   MutexLock change(&change_mu_);
   std::shared_ptr<MountProvider> provider;
   std::map<std::string, MountSource> record;

@@ -59,8 +59,9 @@ class Mounts {
 
   // Removes the mount at `target`: later opens fail with kNotFound, and
   // what was opened through it reads as peer-closed (mount_provider.h).
-  // kNotFound when no mount is there, kIoError when the record cannot be
-  // written (the mount stays).
+  // kInvalidArgs for a target that is no path below /dev/, kNotFound when
+  // no mount is there, kIoError when the record cannot be written (the
+  // mount stays).
   VoidResult Unmount(std::string_view target);
 
   // One mount as ListDevices shows it.
