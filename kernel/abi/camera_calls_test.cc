@@ -88,7 +88,7 @@ TEST_F(CameraCallsTest, CamstatRefusesAModeTheCameraLacks) {
 TEST_F(CameraCallsTest, SnapshotWritesAPpmOfTheFrame) {
   shoal::testing::TempDir dir;
   SpawnRequest request = App("snapshot", {"/dev/video0", "/out/frame.ppm", "yuyv 320x240 15/1"});
-  request.preopens.push_back(wasi::Preopen{dir.path(), "/out"});
+  request.preopens.push_back(wasi::Preopen{dir.path(), "/out", {}});
   Spawned spawned = SpawnWithOutput(*kernel_, std::move(request));
   ASSERT_NE(spawned.out, nullptr);
   EXPECT_EQ(WaitCode(*kernel_, spawned.pid), 0) << TextOf(spawned.out);

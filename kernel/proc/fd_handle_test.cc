@@ -25,7 +25,7 @@ TEST(FdHandleTest, DescriptorsAndHandlesNeverDisagree) {
   std::ofstream(dir.Join("input")) << "readable";
   auto kernel = OneWorkerKernel();
   SpawnRequest request = RequestFor("fd_handle_views");
-  request.preopens.push_back(wasi::Preopen{dir.path(), "/data"});
+  request.preopens.push_back(wasi::Preopen{dir.path(), "/data", {}});
   Spawned spawned = SpawnWithOutput(*kernel, std::move(request));
   ASSERT_NE(spawned.out, nullptr);
   // A non-zero code names the step of fd_handle_views.wat that failed.
@@ -38,7 +38,7 @@ TEST(FdHandleTest, EveryStartupDescriptorHoldsAHandle) {
   auto kernel = OneWorkerKernel();
   auto [here, there] = std::move(Channel::Create()).value();
   SpawnRequest request = RequestFor("idle");  // Parks reading `there`.
-  request.preopens.push_back(wasi::Preopen{dir.path(), "/data"});
+  request.preopens.push_back(wasi::Preopen{dir.path(), "/data", {}});
   request.handles.push_back({std::move(there), DefaultRights(ObjectType::kChannel)});
   Result<SpawnResult> spawned = kernel->Spawn(std::move(request));
   ASSERT_TRUE(spawned.ok()) << spawned.error().message;

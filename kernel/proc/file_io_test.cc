@@ -27,10 +27,17 @@ using testing::SpawnWithOutput;
 using testing::TextOf;
 using testing::WaitCode;
 
+// Options whose file reads all go to the reactor.
+KernelOptions UncachedReads() {
+  KernelOptions options;
+  options.cached_reads = false;
+  return options;
+}
+
 // A request to run testdata module `name` with `dir` preopened as /data.
 SpawnRequest WithData(const std::string& name, const std::string& dir) {
   SpawnRequest request = RequestFor(name);
-  request.preopens.push_back(wasi::Preopen{dir, "/data"});
+  request.preopens.push_back(wasi::Preopen{dir, "/data", {}});
   return request;
 }
 
@@ -55,7 +62,7 @@ TEST(FileIoTest, RegularFileReadsGoThroughTheReactor) {
   std::string text;
   for (int i = 0; i < 3000; ++i) text += "line " + std::to_string(i) + "\n";  // > 4 KiB reads.
   std::ofstream(tmp.Join("input")) << text;
-  auto kernel = OneWorkerKernel(KernelOptions{.cached_reads = false});
+  auto kernel = OneWorkerKernel(UncachedReads());
   uint64_t before = kernel->reactor().Stats().completed;
   Spawned spawned = SpawnWithOutput(*kernel, WithData("cat_input", tmp.path()));
   ASSERT_NE(spawned.out, nullptr);
@@ -86,7 +93,7 @@ TEST(FileIoTest, RegularFileWritesGoThroughTheReactor) {
   std::string text;
   for (int i = 0; i < 3000; ++i) text += "line " + std::to_string(i) + "\n";  // > 4 KiB.
   std::ofstream(tmp.Join("input")) << text;
-  auto kernel = OneWorkerKernel(KernelOptions{.cached_reads = false});
+  auto kernel = OneWorkerKernel(UncachedReads());
   uint64_t before = kernel->reactor().Stats().completed;
   SpawnRequest request = WithData("copy_file", tmp.path());
   Spawned spawned = SpawnWithOutput(*kernel, std::move(request));

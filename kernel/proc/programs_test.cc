@@ -71,7 +71,7 @@ TEST_F(ProgramsTest, WcCountsFilesInAPreopenAndStdin) {
   shoal::testing::TempDir tmp;
   std::ofstream(tmp.Join("a.txt")) << "one two\nthree\n";
   SpawnRequest request = AppRequest("wc", {"/data/a.txt", "/data/missing.txt"});
-  request.preopens = {{tmp.path(), "/data"}};
+  request.preopens = {{tmp.path(), "/data", {}}};
   Ran r = Run(std::move(request));
   EXPECT_EQ(r.status.code, 1);
   EXPECT_NE(r.out.find("       2       3      14 /data/a.txt"), std::string::npos) << r.out;
@@ -90,7 +90,7 @@ TEST_F(ProgramsTest, WcCannotReadOutsideItsPreopen) {
   std::ofstream(tmp.Join("secret.txt")) << "secret\n";
   fs::create_symlink(tmp.Join("secret.txt"), tmp.Join("root/link"));
   SpawnRequest request = AppRequest("wc", {"/data/../secret.txt", "/data/link", "/etc/passwd"});
-  request.preopens = {{tmp.Join("root"), "/data"}};
+  request.preopens = {{tmp.Join("root"), "/data", {}}};
   Ran r = Run(std::move(request));
   EXPECT_EQ(r.status.code, 1);
   // Not one of them was counted: only the (empty) total is printed.
@@ -111,7 +111,7 @@ TEST_F(ProgramsTest, FilesExercisesTheFileSystemClockAndRandom) {
   shoal::testing::TempDir tmp;
   fs::create_directories(tmp.Join("work"));
   SpawnRequest request = AppRequest("files", {"/work"});
-  request.preopens = {{tmp.Join("work"), "/work"}};
+  request.preopens = {{tmp.Join("work"), "/work", {}}};
   Ran r = Run(std::move(request));
   EXPECT_EQ(r.status.code, 0) << r.out;
   EXPECT_NE(r.out.find("failures=0"), std::string::npos) << r.out;
@@ -135,7 +135,7 @@ TEST_F(ProgramsTest, UnknownWasiFunctionReturnsEnosys) {
 
 TEST_F(ProgramsTest, MissingPreopenIsASpawnError) {
   SpawnRequest request = AppRequest("hello", {});
-  request.preopens = {{"/nonexistent/shoal/dir", "/x"}};
+  request.preopens = {{"/nonexistent/shoal/dir", "/x", {}}};
   Result<SpawnResult> spawned = kernel_->Spawn(std::move(request));
   ASSERT_FALSE(spawned.ok());
   EXPECT_EQ(spawned.error().status, Status::kNotFound);

@@ -118,7 +118,7 @@ TEST_P(SpawnerRemoteTest, AGuestSpawnsItsChildOnAnotherNodeAndTheyTalk) {
   SpawnRequest request;
   request.module_path = std::string(SHOAL_APPS_DIR) + "/pingpong.wasm";
   request.args = {"/apps/pingpong.wasm", "--on", "b", "3"};
-  request.preopens.push_back(wasi::Preopen{SHOAL_APPS_DIR, "/apps"});
+  request.preopens.push_back(wasi::Preopen{SHOAL_APPS_DIR, "/apps", {}});
   kernel::testing::Spawned pingpong = kernel::testing::SpawnWithOutput(*node_a, std::move(request));
   ASSERT_NE(pingpong.pid, 0u);
   EXPECT_EQ(kernel::testing::WaitCode(*node_a, pingpong.pid), 0)
@@ -137,7 +137,7 @@ TEST_P(SpawnerRemoteTest, AGuestSpawningOnAGoneNodeGetsPeerGone) {
   SpawnRequest request;
   request.module_path = std::string(SHOAL_APPS_DIR) + "/pingpong.wasm";
   request.args = {"/apps/pingpong.wasm", "--on", "b", "3"};
-  request.preopens.push_back(wasi::Preopen{SHOAL_APPS_DIR, "/apps"});
+  request.preopens.push_back(wasi::Preopen{SHOAL_APPS_DIR, "/apps", {}});
   Result<SpawnResult> pingpong = node_a->Spawn(std::move(request));
   ASSERT_TRUE(pingpong.ok()) << pingpong.error().message;
   EXPECT_EQ(kernel::testing::WaitCode(*node_a, pingpong->pid), 1);

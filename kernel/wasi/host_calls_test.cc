@@ -27,7 +27,7 @@ class HostCallsTest : public ::testing::Test {
     WasiConfig config;
     config.args = {"prog", "one", "-x"};
     config.env = {"A=1", "GREETING=hi"};
-    config.preopens = {{tmp_.Join("root"), "/data"}};
+    config.preopens = {{tmp_.Join("root"), "/data", {}}};
     config.stdin_source = std::make_shared<StringSource>("typed input");
     config.stdout_sink = out_;
     config.stderr_sink = err_;
