@@ -48,7 +48,6 @@ using kernel::ExitStatus;
 // updated at least once per scheduling step while it runs, and the exit)
 // and what the daemon records beside it.
 struct ProcessInfo : kernel::ProcessInfo {
-  std::string name;  // argv[0].
   uint64_t started_unix_ms = 0;
   uint64_t ended_unix_ms = 0;  // 0 while running.
   uint32_t moves = 0;          // Times it moved between nodes.

@@ -80,9 +80,6 @@ Result<kernel::ConsoleTail> ReadConsole(pi::Console::Reader in) {
   capnp::Data::Reader bytes = in.getBytes();
   console.bytes.assign(bytes.begin(), bytes.end());
   auto runs = in.getRuns();
-  if (runs.size() > console.bytes.size()) {
-    return Malformed("the console has more stream runs than bytes");
-  }
   console.runs.reserve(runs.size());
   for (auto run : runs) {
     console.runs.push_back({run.getOffset(), kernel::ConsoleStream(run.getStream())});

@@ -100,7 +100,6 @@ std::shared_ptr<KernelProcessHost::Entry> KernelProcessHost::NewEntry(
     uint64_t pid, const std::vector<std::string>& args) const {
   auto entry = std::make_shared<Entry>();
   entry->info.pid = pid;
-  entry->info.name = args.empty() ? "" : args.front();
   entry->info.args = args;
   entry->info.started_unix_ms = UnixMs();
   return entry;

@@ -35,7 +35,7 @@ pb::Process ToProto(const ProcessInfo& info, const std::string& node) {
   out.set_pid(info.pid);
   out.set_node(node);
   out.set_state(info.running() ? pb::PROCESS_STATE_RUNNING : pb::PROCESS_STATE_EXITED);
-  out.set_name(info.name);
+  if (!info.args.empty()) out.set_name(info.args.front());
   for (const std::string& a : info.args) out.add_args(a);
   out.set_fuel_used(info.fuel_used);
   out.set_cpu_ns(info.cpu_ns);
