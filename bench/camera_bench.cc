@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
       {shoal::rdev::PixelFormat::kYuyv, 640, 480, {30, 1}},
       {shoal::rdev::PixelFormat::kYuyv, 1920, 1080, {30, 1}},
   };
-  auto camera = shoal::rdev::SyntheticCamera::Create();
+  auto camera = shoal::rdev::CreateSyntheticCamera();
   auto tcp = k::remote::Pair::Create(k::remote::Pair::Transport::kTcp);
   auto tls = k::remote::Pair::Create(k::remote::Pair::Transport::kTls);
   struct Path {

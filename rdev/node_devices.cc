@@ -5,6 +5,7 @@
 
 #include "rdev/synthetic_audio.h"
 #include "rdev/synthetic_camera.h"
+#include "rdev/v4l2_camera.h"
 
 namespace shoal::rdev {
 namespace {
@@ -44,7 +45,7 @@ DeviceListing ListAudio(const std::string& path, const LocalAudioDevice& audio) 
 struct NodeDevices::Device {
   DeviceSpec spec;
   // One of these is set.
-  std::shared_ptr<SyntheticCamera> camera;
+  std::shared_ptr<LocalCamera> camera;
   std::shared_ptr<LocalAudioDevice> audio;
 
   Ref<kernel::Provider> provider() const { return camera ? camera->provider() : audio->provider(); }
@@ -98,13 +99,13 @@ VoidResult NodeDevices::Add(const DeviceSpec& spec) {
   device->spec = spec;
   if (spec.backend == kSyntheticCamera) {
     device->camera =
-        SyntheticCamera::Create(spec.options.empty() ? "Synthetic camera" : spec.options);
+        CreateSyntheticCamera(spec.options.empty() ? "Synthetic camera" : spec.options);
   } else if (spec.backend == kSyntheticTone) {
     device->audio = CreateToneSource(TRY(ParseToneHz(spec.options)));
   } else if (spec.backend == kWavSink) {
     device->audio = TRY(CreateWavSink(spec.options));
   } else if (spec.backend == kV4l2) {
-    return MakeError(Status::kNotSupported, "the v4l2 backend is not built yet");
+    device->camera = TRY(OpenV4l2Camera(spec.options));
   } else {
     return MakeError(Status::kInvalidArgs, "unknown device backend \"" + spec.backend + "\"");
   }
@@ -127,9 +128,10 @@ std::vector<DeviceListing> NodeDevices::List() const {
       listings.push_back(ListAudio(device->spec.path, *device->audio));
       continue;
     }
-    DeviceListing listing{device->spec.path, "camera", "synthetic", {}, 0};
+    DeviceListing listing{device->spec.path, "camera", "", {}, 0};
     // An unplugged camera answers nothing more; it is listed without modes.
     if (Result<CameraInfo> info = device->camera->Info(); info.ok()) {
+      listing.driver = info->driver;
       for (const CameraMode& mode : info->modes) listing.modes.push_back(FormatMode(mode));
       listing.open_handles = info->sessions;
     }

@@ -6,7 +6,7 @@
 // "/dev/video0=synthetic-camera" or "/dev/video0=v4l2:/dev/video0"
 // (`shoald --device`, the `devices` list of the config file). Backends:
 //   synthetic-camera[:NAME]  a deterministic test pattern (synthetic_camera.h)
-//   v4l2:HOSTPATH            a V4L2 capture device of the host (later)
+//   v4l2:HOSTPATH            a V4L2 capture device of the host (v4l2_camera.h)
 //   synthetic-tone[:HZ]      a sine capture device (synthetic_audio.h)
 //   wav-sink:HOSTPATH        a playback device writing a WAV file of the host
 // The kernel's own /dev/null, /dev/zero and /dev/random are listed too.

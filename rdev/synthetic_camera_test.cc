@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "kernel/object/object_test_support.h"
+#include "rdev/synthetic_pattern.h"
 
 namespace shoal::rdev {
 namespace {
@@ -18,7 +19,7 @@ constexpr CameraMode kSmall{PixelFormat::kYuyv, 320, 240, {30, 1}};
 constexpr CameraMode kSmallSlow{PixelFormat::kYuyv, 320, 240, {15, 1}};
 constexpr CameraMode kSmallRgb{PixelFormat::kRgb24, 320, 240, {30, 1}};
 
-Ref<CameraOps> Open(SyntheticCamera& camera) {
+Ref<CameraOps> Open(LocalCamera& camera) {
   Result<Ref<CameraOps>> session = camera.OpenSession();
   EXPECT_TRUE(session.ok()) << session.error().message;
   return session.ok() ? *session : nullptr;
@@ -57,7 +58,7 @@ void ExpectStampMatches(const CameraFrame& frame) {
 }
 
 TEST(SyntheticCameraTest, InfoListsEveryModeAndStartsInTheWebcamDefault) {
-  auto camera = SyntheticCamera::Create("Test camera");
+  auto camera = CreateSyntheticCamera("Test camera");
   Result<CameraInfo> info = camera->Info();
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(info->name, "Test camera");
@@ -71,7 +72,7 @@ TEST(SyntheticCameraTest, InfoListsEveryModeAndStartsInTheWebcamDefault) {
 }
 
 TEST(SyntheticCameraTest, SessionsAreCountedWhileTheyLive) {
-  auto camera = SyntheticCamera::Create();
+  auto camera = CreateSyntheticCamera();
   Ref<CameraOps> a = Open(*camera), b = Open(*camera);
   EXPECT_NE(a, b);
   EXPECT_EQ(camera->Info()->sessions, 2u);
@@ -83,8 +84,8 @@ TEST(SyntheticCameraTest, SessionsAreCountedWhileTheyLive) {
 }
 
 TEST(SyntheticCameraTest, ACameraGoesAwayWithItsLastStreamingSession) {
-  auto camera = SyntheticCamera::Create();
-  std::weak_ptr<SyntheticCamera> weak = camera;
+  auto camera = CreateSyntheticCamera();
+  std::weak_ptr<LocalCamera> weak = camera;
   Ref<CameraOps> session = Open(*camera);
   ASSERT_TRUE(session->Start().ok());
   ASSERT_TRUE(NextFrame(*session).ok());
@@ -99,7 +100,7 @@ TEST(SyntheticCameraTest, ACameraGoesAwayWithItsLastStreamingSession) {
 }
 
 TEST(SyntheticCameraTest, FramesComeAtTheModeRateWithStampsThatVerify) {
-  auto camera = SyntheticCamera::Create();
+  auto camera = CreateSyntheticCamera();
   Ref<CameraOps> session = Open(*camera);
   ASSERT_TRUE(session->Configure(kSmall).ok());
   ASSERT_TRUE(session->Start().ok());
@@ -125,7 +126,7 @@ TEST(SyntheticCameraTest, FramesComeAtTheModeRateWithStampsThatVerify) {
 }
 
 TEST(SyntheticCameraTest, ASlowReaderIsToldHowManyFramesItLost) {
-  auto camera = SyntheticCamera::Create();
+  auto camera = CreateSyntheticCamera();
   Ref<CameraOps> session = Open(*camera);
   ASSERT_TRUE(session->Configure(kSmall).ok());
   ASSERT_TRUE(session->Start().ok());
@@ -147,7 +148,7 @@ TEST(SyntheticCameraTest, ASlowReaderIsToldHowManyFramesItLost) {
 }
 
 TEST(SyntheticCameraTest, TwoSessionsBothSeeEveryFrameAndShareItsBytes) {
-  auto camera = SyntheticCamera::Create();
+  auto camera = CreateSyntheticCamera();
   Ref<CameraOps> a = Open(*camera), b = Open(*camera);
   ASSERT_TRUE(a->Configure(kSmallSlow).ok());
   ASSERT_TRUE(a->Start().ok());
@@ -181,7 +182,7 @@ TEST(SyntheticCameraTest, TwoSessionsBothSeeEveryFrameAndShareItsBytes) {
 }
 
 TEST(SyntheticCameraTest, ReadingNeedsAStartAndStopDropsTheQueue) {
-  auto camera = SyntheticCamera::Create();
+  auto camera = CreateSyntheticCamera();
   Ref<CameraOps> session = Open(*camera);
   ASSERT_TRUE(session->Configure(kSmall).ok());
   Result<CameraFrame> early = session->ReadFrame(SIZE_MAX);
@@ -212,7 +213,7 @@ TEST(SyntheticCameraTest, ReadingNeedsAStartAndStopDropsTheQueue) {
 }
 
 TEST(SyntheticCameraTest, AnEmptyQueueShouldWaitWithReadableClear) {
-  auto camera = SyntheticCamera::Create();
+  auto camera = CreateSyntheticCamera();
   Ref<CameraOps> session = Open(*camera);
   ASSERT_TRUE(session->Configure(kSmallSlow).ok());
   ASSERT_TRUE(session->Start().ok());
@@ -228,7 +229,7 @@ TEST(SyntheticCameraTest, AnEmptyQueueShouldWaitWithReadableClear) {
 }
 
 TEST(SyntheticCameraTest, AFrameLargerThanTheBufferStaysQueued) {
-  auto camera = SyntheticCamera::Create();
+  auto camera = CreateSyntheticCamera();
   Ref<CameraOps> session = Open(*camera);
   ASSERT_TRUE(session->Configure(kSmallSlow).ok());
   ASSERT_TRUE(session->Start().ok());
@@ -244,7 +245,7 @@ TEST(SyntheticCameraTest, AFrameLargerThanTheBufferStaysQueued) {
 }
 
 TEST(SyntheticCameraTest, ConfigureWaitsForEveryStreamToStop) {
-  auto camera = SyntheticCamera::Create();
+  auto camera = CreateSyntheticCamera();
   Ref<CameraOps> streaming = Open(*camera), other = Open(*camera);
   ASSERT_TRUE(streaming->Configure(kSmall).ok());
   ASSERT_TRUE(streaming->Start().ok());
@@ -267,7 +268,7 @@ TEST(SyntheticCameraTest, ConfigureWaitsForEveryStreamToStop) {
 }
 
 TEST(SyntheticCameraTest, UnplugClosesEverySessionAndTheProvider) {
-  auto camera = SyntheticCamera::Create();
+  auto camera = CreateSyntheticCamera();
   Ref<CameraOps> streaming = Open(*camera), idle = Open(*camera);
   ASSERT_TRUE(streaming->Configure(kSmall).ok());
   ASSERT_TRUE(streaming->Start().ok());
@@ -286,7 +287,7 @@ TEST(SyntheticCameraTest, UnplugClosesEverySessionAndTheProvider) {
 }
 
 TEST(SyntheticCameraTest, TheProviderOpensANewSessionWithTheRightsAsked) {
-  auto camera = SyntheticCamera::Create();
+  auto camera = CreateSyntheticCamera();
   Ref<kernel::Provider> provider = camera->provider();
   Result<kernel::HandleEntry> a = provider->Open("", Rights::kRead | Rights::kWait);
   Result<kernel::HandleEntry> b = provider->Open("", Rights::kRead | Rights::kManage);

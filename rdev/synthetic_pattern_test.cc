@@ -8,7 +8,7 @@ namespace shoal::rdev {
 namespace {
 
 TEST(SyntheticPatternTest, EveryModeOfTheCameraPaintsAFrameWhoseStampVerifies) {
-  for (const CameraMode& mode : SyntheticCamera::Modes()) {
+  for (const CameraMode& mode : SyntheticCameraModes()) {
     Result<SyntheticPattern> pattern = SyntheticPattern::Create(mode);
     ASSERT_TRUE(pattern.ok()) << FormatMode(mode) << ": " << pattern.error().message;
     ASSERT_EQ(pattern->frame_bytes(), MaxFrameBytes(mode));

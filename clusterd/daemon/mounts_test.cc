@@ -36,7 +36,7 @@ std::string ReadText(const std::string& path) {
 class MountsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    camera_ = rdev::SyntheticCamera::Create("Camera of node-a");
+    camera_ = rdev::CreateSyntheticCamera("Camera of node-a");
     ASSERT_TRUE(a_root_->Bind("/dev/video0", camera_->provider()).ok());
     a_ = StartNode("node-a");
     b_ = StartNode("node-b");
@@ -78,7 +78,7 @@ class MountsTest : public ::testing::Test {
   }
 
   shoal::testing::TempDir dir_;
-  std::shared_ptr<rdev::SyntheticCamera> camera_;
+  std::shared_ptr<rdev::LocalCamera> camera_;
   std::shared_ptr<kernel::Namespace> a_root_ = kernel::Namespace::Create();
   std::shared_ptr<kernel::Namespace> b_root_ = kernel::Namespace::Create();
   std::mutex mu_;

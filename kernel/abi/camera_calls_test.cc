@@ -28,7 +28,7 @@ class CameraCallsTest : public ::testing::Test {
     return AppRequest(name, std::move(args));
   }
 
-  std::shared_ptr<rdev::SyntheticCamera> camera_ = rdev::SyntheticCamera::Create();
+  std::shared_ptr<rdev::LocalCamera> camera_ = rdev::CreateSyntheticCamera();
   std::unique_ptr<Kernel> kernel_;
 };
 

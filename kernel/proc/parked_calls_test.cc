@@ -296,7 +296,7 @@ TEST_F(ParkedCallsTest, ANamespaceOpenParksUntilTheProviderAnswers) {
 }
 
 TEST_F(ParkedCallsTest, CameraCallsParkUntilTheCameraAnswers) {
-  auto camera = rdev::SyntheticCamera::Create();
+  auto camera = rdev::CreateSyntheticCamera();
   auto gated = std::make_shared<GatedCamera>(camera->OpenSession().value(), gate_);
   auto ns = kernel_->root_namespace().Clone();
   ASSERT_TRUE(ns->Bind("/dev/video0", ObjectProvider::Create(gated, Rights::kAll)).ok());

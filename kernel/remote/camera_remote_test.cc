@@ -33,7 +33,7 @@ class CameraRemoteTest : public testing::ProxiedTest<CameraOps, CameraOps> {
  protected:
   void SetUp() override {
     PairTest::SetUp();
-    camera_ = rdev::SyntheticCamera::Create();
+    camera_ = rdev::CreateSyntheticCamera();
     Result<Ref<CameraOps>> session = camera_->OpenSession();
     ASSERT_TRUE(session.ok()) << session.error().message;
     SetUpProxy(*session);
@@ -49,14 +49,14 @@ class CameraRemoteTest : public testing::ProxiedTest<CameraOps, CameraOps> {
     return MakeError(Status::kShouldWait, "no frame in 100 waits");
   }
 
-  std::shared_ptr<rdev::SyntheticCamera> camera_;
+  std::shared_ptr<rdev::LocalCamera> camera_;
 };
 
 TEST_P(CameraRemoteTest, InfoAnswersAsTheCamera) {
   Result<rdev::CameraInfo> info = remote_->Info();
   ASSERT_TRUE(info.ok()) << info.error().message;
   EXPECT_EQ(info->driver, "synthetic");
-  EXPECT_EQ(info->modes, rdev::SyntheticCamera::Modes());
+  EXPECT_EQ(info->modes, rdev::SyntheticCameraModes());
   EXPECT_EQ(info->mode, CameraMode{});
   EXPECT_FALSE(info->streaming);
   EXPECT_FALSE(info->started);

@@ -51,7 +51,7 @@ struct Fixture {
   std::unique_ptr<Kernel> kernel;
   Ref<Channel> peer;
   std::shared_ptr<Process> process;
-  std::shared_ptr<shoal::rdev::SyntheticCamera> camera = shoal::rdev::SyntheticCamera::Create();
+  std::shared_ptr<shoal::rdev::LocalCamera> camera = shoal::rdev::CreateSyntheticCamera();
   std::shared_ptr<shoal::rdev::LocalAudioDevice> tone = shoal::rdev::CreateToneSource();
 };
 

@@ -1,12 +1,14 @@
 // The QEMU cluster simulator end to end: sim/qemu-cluster boots three Linux
 // guests under TCG (node-a with the vivid camera and snd-aloop soundcard
 // loaded), the `shoal` CLI on the host reaches them through the forwarded
-// admin port, and sim/scenarios/migrate-around moves a printing process
-// around the guests, over their private switch, and back.
+// admin port, sim/scenarios/migrate-around moves a printing process around
+// the guests, over their private switch, and back, and
+// sim/scenarios/camera-mount reads node-a's vivid camera (V4L2) on node-c.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <regex>
 #include <string>
 
 #include "tests/cluster/cluster_fixture.h"
@@ -66,7 +68,7 @@ class QemuClusterTest : public ::testing::Test {
   int base_ = 0;
 };
 
-TEST_F(QemuClusterTest, BootsThreeGuestsAndMigratesAroundThem) {
+TEST_F(QemuClusterTest, BootsThreeGuestsMigratesAroundThemAndReadsTheirCamera) {
   // Internal bounds (up 300 s, scenario 180 s) stay well inside the ctest
   // TIMEOUT, so TearDown always runs.
   // Braces: Shell's own 2>&1 must not send progress into the exports.
@@ -116,6 +118,24 @@ TEST_F(QemuClusterTest, BootsThreeGuestsAndMigratesAroundThem) {
   EXPECT_NE(scenario.output.find("moved to node-c"), std::string::npos) << scenario.output;
   EXPECT_NE(scenario.output.find("no line lost or repeated"), std::string::npos) << scenario.output;
   EXPECT_NE(scenario.output.find("PASS migrate-around"), std::string::npos) << scenario.output;
+
+  // node-a's shoald serves the guest kernel's vivid driver through the V4L2
+  // backend; node-c mounts it and reads its frames over the private switch.
+  Ran devices = WithCluster(SHOAL_BUILD_DIR "/bin/shoal devices --node node-a");
+  ASSERT_EQ(devices.exit_code, 0) << devices.output;
+  EXPECT_TRUE(std::regex_search(devices.output, std::regex("/dev/video0 +camera +v4l2")))
+      << devices.output;
+
+  Ran camera = WithCluster(
+      "timeout 180 sim/scenarios/camera-mount --frames 60 --mode 'yuyv 320x180 30/1' --timeout 90");
+  EXPECT_EQ(camera.exit_code, 0) << camera.output;
+  EXPECT_NE(camera.output.find("mode yuyv 320x180 30/1, driver v4l2"), std::string::npos)
+      << camera.output;
+  EXPECT_NE(
+      camera.output.find("read 60 frames of node-a's v4l2 camera on node-c: in order, none lost"),
+      std::string::npos)
+      << camera.output;
+  EXPECT_NE(camera.output.find("PASS camera-mount"), std::string::npos) << camera.output;
 }
 
 }  // namespace
