@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "rdev/alsa_audio.h"
 #include "rdev/synthetic_audio.h"
 #include "rdev/synthetic_camera.h"
 #include "rdev/v4l2_camera.h"
@@ -14,6 +15,10 @@ constexpr std::string_view kSyntheticCamera = "synthetic-camera";
 constexpr std::string_view kV4l2 = "v4l2";
 constexpr std::string_view kSyntheticTone = "synthetic-tone";
 constexpr std::string_view kWavSink = "wav-sink";
+constexpr std::string_view kAlsaPlayback = "alsa-playback";
+constexpr std::string_view kAlsaCapture = "alsa-capture";
+constexpr std::string_view kBackends[] = {kSyntheticCamera, kV4l2,         kSyntheticTone,
+                                          kWavSink,         kAlsaPlayback, kAlsaCapture};
 
 // The kernel's own devices, which every node kernel binds itself
 // (kernel/proc): path and kind.
@@ -68,13 +73,16 @@ Result<DeviceSpec> ParseDeviceSpec(std::string_view text) {
   size_t colon = rest.find(':');
   spec.backend = std::string(rest.substr(0, colon));
   if (colon != std::string_view::npos) spec.options = std::string(rest.substr(colon + 1));
-  if (spec.backend != kSyntheticCamera && spec.backend != kV4l2 && spec.backend != kSyntheticTone &&
-      spec.backend != kWavSink) {
+  if (std::find(std::begin(kBackends), std::end(kBackends), spec.backend) == std::end(kBackends)) {
     return invalid("unknown backend \"" + spec.backend +
-                   "\" (synthetic-camera, v4l2, synthetic-tone, wav-sink)");
+                   "\" (synthetic-camera, v4l2, synthetic-tone, wav-sink, alsa-playback,"
+                   " alsa-capture)");
   }
   if (spec.backend == kV4l2 && spec.options.empty()) {
     return invalid("v4l2 needs the host's device path (v4l2:/dev/video0)");
+  }
+  if ((spec.backend == kAlsaPlayback || spec.backend == kAlsaCapture) && spec.options.empty()) {
+    return invalid(spec.backend + " needs an ALSA PCM name (" + spec.backend + ":hw:0,0)");
   }
   if (spec.backend == kWavSink && spec.options.empty()) {
     return invalid("wav-sink needs the host's file path (wav-sink:/tmp/out.wav)");
@@ -104,6 +112,10 @@ VoidResult NodeDevices::Add(const DeviceSpec& spec) {
     device->audio = CreateToneSource(TRY(ParseToneHz(spec.options)));
   } else if (spec.backend == kWavSink) {
     device->audio = TRY(CreateWavSink(spec.options));
+  } else if (spec.backend == kAlsaPlayback) {
+    device->audio = TRY(OpenAlsaDevice(AudioDirection::kPlayback, spec.options));
+  } else if (spec.backend == kAlsaCapture) {
+    device->audio = TRY(OpenAlsaDevice(AudioDirection::kCapture, spec.options));
   } else if (spec.backend == kV4l2) {
     device->camera = TRY(OpenV4l2Camera(spec.options));
   } else {

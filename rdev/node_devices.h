@@ -9,6 +9,8 @@
 //   v4l2:HOSTPATH            a V4L2 capture device of the host (v4l2_camera.h)
 //   synthetic-tone[:HZ]      a sine capture device (synthetic_audio.h)
 //   wav-sink:HOSTPATH        a playback device writing a WAV file of the host
+//   alsa-playback:PCM        an ALSA playback PCM of the host (alsa_audio.h)
+//   alsa-capture:PCM         an ALSA capture PCM of the host
 // The kernel's own /dev/null, /dev/zero and /dev/random are listed too.
 //
 // Threading: Add and BindAll before the node serves; List from any thread.
@@ -28,7 +30,7 @@ namespace shoal::rdev {
 // One configured device: where it is bound and what serves it.
 struct DeviceSpec {
   std::string path;     // "/dev/video0": a normal-form path below /dev/.
-  std::string backend;  // "synthetic-camera", "v4l2", "synthetic-tone", "wav-sink".
+  std::string backend;  // "synthetic-camera", "v4l2", "synthetic-tone", "wav-sink", "alsa-...".
   std::string options;  // Backend-specific, "" for none.
 };
 
@@ -40,7 +42,7 @@ Result<DeviceSpec> ParseDeviceSpec(std::string_view text);
 struct DeviceListing {
   std::string path;    // "/dev/video0".
   std::string kind;    // "camera", "audio-sink", "audio-source", "null", "zero", "random".
-  std::string driver;  // "synthetic", "v4l2", "kernel".
+  std::string driver;  // "synthetic", "v4l2", "wav", "alsa", "kernel".
   // FormatMode of each mode (cameras), FormatAudioConfig of the current
   // configuration (audio); empty otherwise.
   std::vector<std::string> modes;

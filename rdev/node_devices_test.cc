@@ -35,6 +35,8 @@ TEST(DeviceSpecTest, BadSpecsSayWhatIsWrong) {
         Case{"/dev/video0=webcam", "unknown backend \"webcam\""},
         Case{"/dev/video0=v4l2", "host's device path"},
         Case{"/dev/audio0=wav-sink", "host's file path"},
+        Case{"/dev/audio0=alsa-playback", "an ALSA PCM name (alsa-playback:hw:0,0)"},
+        Case{"/dev/mic0=alsa-capture", "an ALSA PCM name (alsa-capture:hw:0,0)"},
         Case{"/dev/audio1=synthetic-tone:loud", "\"loud\" is not a whole number of Hz"}}) {
     Result<DeviceSpec> spec = ParseDeviceSpec(c.text);
     ASSERT_FALSE(spec.ok()) << c.text;
@@ -117,6 +119,25 @@ TEST(NodeDevicesTest, BindsAToneSourceAndAWavSinkAndListsTheirConfiguration) {
     EXPECT_EQ(listed[1].open_handles, 1u);
   }
   EXPECT_EQ(unlink(wav.c_str()), 0);  // The sink made its file.
+}
+
+TEST(NodeDevicesTest, ServesAlsaPcmsAndRefusesAMissingOne) {
+  NodeDevices devices;
+  // ALSA's null PCM needs no sound card.
+  ASSERT_TRUE(devices.Add(*ParseDeviceSpec("/dev/audio0=alsa-playback:null")).ok());
+  ASSERT_TRUE(devices.Add(*ParseDeviceSpec("/dev/mic0=alsa-capture:null")).ok());
+  VoidResult missing = devices.Add(*ParseDeviceSpec("/dev/audio1=alsa-playback:hw:17,0"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().status, Status::kNotFound);
+  EXPECT_NE(missing.error().message.find("hw:17,0"), std::string::npos);
+  std::vector<DeviceListing> listed = devices.List();
+  ASSERT_EQ(listed.size(), 5u);
+  EXPECT_EQ(listed[0].path, "/dev/audio0");
+  EXPECT_EQ(listed[0].kind, "audio-sink");
+  EXPECT_EQ(listed[0].driver, "alsa");
+  EXPECT_EQ(listed[1].path, "/dev/mic0");
+  EXPECT_EQ(listed[1].kind, "audio-source");
+  EXPECT_EQ(listed[1].driver, "alsa");
 }
 
 }  // namespace

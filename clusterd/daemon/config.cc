@@ -143,7 +143,9 @@ std::optional<int> ParseCommandLine(int argc, char** argv, DaemonConfig& config)
       ->type_name("HOST:PORT")
       ->allow_extra_args(false);
   app.add_option("--device", config.devices,
-                 "A device this node serves, e.g. /dev/video0=synthetic-camera (repeat for each)")
+                 "A device this node serves, PATH=BACKEND[:OPTIONS] (repeat for each); backends:"
+                 " synthetic-camera[:NAME], v4l2:HOSTPATH, synthetic-tone[:HZ], wav-sink:HOSTPATH,"
+                 " alsa-playback:PCM, alsa-capture:PCM")
       ->type_name("PATH=BACKEND[:OPTIONS]")
       ->allow_extra_args(false);
   app.add_option("--data-dir", config.data_dir, "Directory for this node's state")

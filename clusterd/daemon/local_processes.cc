@@ -56,7 +56,8 @@ grpc::Status LocalProcesses::Spawn(const pb::SpawnRequest& request, pb::SpawnRes
   if (spec.args.empty()) spec.args.push_back(default_name);
   spec.env.assign(request.env().begin(), request.env().end());
   for (const pb::Preopen& p : request.preopens()) {
-    wasi::Preopen preopen{p.host_path(), p.guest_path().empty() ? p.host_path() : p.guest_path()};
+    wasi::Preopen preopen{
+        p.host_path(), p.guest_path().empty() ? p.host_path() : p.guest_path(), {}};
     if (!p.node().empty() && p.node() != self_) {
       // Another node's directory: every operation on it goes to that node.
       if (!remote_) {

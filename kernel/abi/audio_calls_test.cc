@@ -91,7 +91,10 @@ TEST_F(AudioCallsTest, RecordCapturesTheExactToneSamples) {
   // record's ring holds 320 ms, which the reads keep well clear of; a lost
   // frame would make it exit 5.
   ASSERT_EQ(code, 0) << out;
-  EXPECT_NE(out.find("record: frames=48000 xruns=0 lost=0"), std::string::npos) << out;
+  EXPECT_NE(out.find("record: frames=48000 xruns=0 lost=0 peak="), std::string::npos) << out;
+  // It hears the source's tone, counting its zero crossings.
+  EXPECT_NE(out.find(" tone_hz=" + std::to_string(rdev::kDefaultToneHz) + "\n"), std::string::npos)
+      << out;
   std::string wav = FileText(dir_.Join("take.wav"));
   ASSERT_EQ(wav.size(), 44u + 48000 * 4);
   for (size_t n = 0; n < 48000; n += 7) {

@@ -3,7 +3,9 @@
 // loaded), the `shoal` CLI on the host reaches them through the forwarded
 // admin port, sim/scenarios/migrate-around moves a printing process around
 // the guests, over their private switch, and back, and
-// sim/scenarios/camera-mount reads node-a's vivid camera (V4L2) on node-c.
+// sim/scenarios/camera-mount reads node-a's vivid camera (V4L2) on node-c,
+// and sim/scenarios/tone-mount plays a tone from node-c into node-a's
+// snd-aloop card (ALSA) and hears it on the loopback.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -68,7 +70,7 @@ class QemuClusterTest : public ::testing::Test {
   int base_ = 0;
 };
 
-TEST_F(QemuClusterTest, BootsThreeGuestsMigratesAroundThemAndReadsTheirCamera) {
+TEST_F(QemuClusterTest, BootsThreeGuestsMigratesAroundThemAndUsesTheirRealDevices) {
   // Internal bounds (up 300 s, scenario 180 s) stay well inside the ctest
   // TIMEOUT, so TearDown always runs.
   // Braces: Shell's own 2>&1 must not send progress into the exports.
@@ -136,6 +138,20 @@ TEST_F(QemuClusterTest, BootsThreeGuestsMigratesAroundThemAndReadsTheirCamera) {
       std::string::npos)
       << camera.output;
   EXPECT_NE(camera.output.find("PASS camera-mount"), std::string::npos) << camera.output;
+
+  // node-a's snd-aloop card through the ALSA backend: node-c plays a tone
+  // into node-a's /dev/audio0 while node-a records its loopback, /dev/mic0.
+  Ran tone = WithCluster("timeout 180 sim/scenarios/tone-mount --seconds 3 --hz 1000 --timeout 90");
+  EXPECT_EQ(tone.exit_code, 0) << tone.output;
+  EXPECT_NE(tone.output.find("node-a:/dev/audio0 is a speaker, driver alsa"), std::string::npos)
+      << tone.output;
+  EXPECT_NE(
+      tone.output.find("played 3 s of 1000 Hz from node-c into node-a:/dev/audio0: 144000 frames"),
+      std::string::npos)
+      << tone.output;
+  EXPECT_NE(tone.output.find("node-a recorded the tone from its loopback: "), std::string::npos)
+      << tone.output;
+  EXPECT_NE(tone.output.find("PASS tone-mount"), std::string::npos) << tone.output;
 }
 
 }  // namespace
