@@ -396,7 +396,7 @@ Result<std::string> Daemon::DataAddressOf(const std::string& name) const {
 }
 
 void Daemon::OnMemberChange(const MemberChange& change) {
-  directory_->OnMemberChange(change);
+  std::vector<uint64_t> found = directory_->OnMemberChange(change);
   // A dead member's connection is gone even if its socket still looks open
   // (a hung host, a partition): its calls fail now rather than when TCP
   // notices. (A restarted member's old socket was closed by its kernel, or
@@ -433,6 +433,7 @@ void Daemon::OnMemberChange(const MemberChange& change) {
       // Remote starts and ends arrive from their host (event_log.h).
       break;
   }
+  for (uint64_t pid : found) publish(pb::Event::KIND_PROCESS_FOUND, pid);
 }
 
 void Daemon::RenderGauges(std::string& out) const {

@@ -1,5 +1,7 @@
 #include "clusterd/daemon/directory.h"
 
+#include <algorithm>
+
 #include "clusterd/daemon/pid.h"
 
 namespace shoal::clusterd {
@@ -57,16 +59,26 @@ Location Directory::Locate(uint64_t pid) const {
   return {Location::Kind::kThere, response.node()};
 }
 
-void Directory::OnMemberChange(const MemberChange& change) {
-  if (change.kind != MemberChange::Kind::kDead && change.kind != MemberChange::Kind::kRestarted) {
-    return;
-  }
+std::vector<uint64_t> Directory::OnMemberChange(const MemberChange& change) {
   MutexLock lock(&mu_);
-  uint64_t now = UnixMs();
-  for (const HostedProcess& p : change.previous) {
-    // Ended ones were not lost, but their output is.
-    if (p.running) RememberLostLocked(p.pid, change.member.name, now);
+  if (change.kind == MemberChange::Kind::kDead || change.kind == MemberChange::Kind::kRestarted) {
+    uint64_t now = UnixMs();
+    for (const HostedProcess& p : change.previous) {
+      // Ended ones were not lost, but their output is.
+      if (p.running) RememberLostLocked(p.pid, change.member.name, now);
+    }
   }
+  std::vector<uint64_t> found;
+  if (change.kind == MemberChange::Kind::kSuspect || change.kind == MemberChange::Kind::kDead) {
+    return found;
+  }
+  for (const HostedProcess& p : change.member.processes) {
+    if (p.running && lost_.erase(p.pid) > 0) {
+      lost_order_.erase(std::find(lost_order_.begin(), lost_order_.end(), p.pid));
+      found.push_back(p.pid);
+    }
+  }
+  return found;
 }
 
 void Directory::RecordLost(uint64_t pid, const std::string& node) {

@@ -7,7 +7,9 @@
 // record (RecordMove) so lookups through it still find the process.
 // Other nodes learn hosted pids from heartbeats, which answers most lookups
 // without a round trip, and ask the home node (Peer.Locate) otherwise.
-// Processes of a member that died or restarted are remembered as lost.
+// Processes of a member that died or restarted are remembered as lost, until
+// some member reports them running (a member declared dead that was only cut
+// off comes back with its processes).
 #pragma once
 
 #include <deque>
@@ -44,8 +46,10 @@ class Directory {
   // LocateKnown, then the pid's home node over Peer.Locate.
   Location Locate(uint64_t pid) const;
 
-  // Remembers the processes a dead or restarted member hosted as lost.
-  void OnMemberChange(const MemberChange& change);
+  // Remembers the processes a dead or restarted member hosted as lost, and
+  // forgets those a member reports running again (a healed partition, or a
+  // restore that kept the pid). Gives the pids found again.
+  std::vector<uint64_t> OnMemberChange(const MemberChange& change);
   std::vector<LostProcess> Lost() const;
   // Remembers one process as lost on `node` (a move's destination that
   // restarted after it started the process there).

@@ -11,6 +11,8 @@ function detail(e: Event): string {
         (e.exit && e.exit.code !== 0 ? ` (${e.exit.code})` : "");
     case Event_Kind.PROCESS_LOST:
       return `process ${e.pid} lost with ${e.node}`;
+    case Event_Kind.PROCESS_FOUND:
+      return `process ${e.pid} found running on ${e.node} again`;
     case Event_Kind.PROCESS_MOVED:
       return `process ${e.pid} moved from ${e.fromNode} to ${e.node} (frozen ${(Number(e.freezeUs) / 1000).toFixed(1)} ms)`;
     default:

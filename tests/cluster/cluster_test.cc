@@ -5,6 +5,7 @@
 // unauthenticated and bad requests get precise errors; every node's event
 // stream shows the whole cluster's events, each once, with its origin.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <memory>
@@ -290,6 +291,52 @@ TEST_F(ClusterTest, WatchShowsMembershipChangesSeenByOtherNodes) {
   cluster_->Start(2);
   EXPECT_TRUE(wait_for(Row("node-b", "node up", "node=node-c"))) << ReadFile(out);
   EXPECT_TRUE(wait_for(Row("node-a", "node restarted", "node=node-c"))) << ReadFile(out);
+}
+
+// A node cut off long enough to be declared dead (a partition; here its
+// daemon stalled with SIGSTOP) comes back with its processes: every node
+// lists each of them once, running, and the event stream says they were
+// found again, as it said they were lost.
+TEST_F(ClusterTest, ANodeCutOffAndBackHasItsProcessesFoundNotLostOrListedTwice) {
+  uint64_t pid = Spawn("node-c", "life.wasm 1000000000 1000");
+  ASSERT_NE(pid, 0u);
+  std::string out = cluster_->dir() + "/events.txt";
+  Background watch(std::string(SHOAL_BIN) + " events" + cluster_->ConnectionFlags(0), out);
+  ASSERT_TRUE(WaitForText(out, "ORIGIN")) << ReadFile(out);
+  // Let a heartbeat carry the new process to the others.
+  std::this_thread::sleep_for(std::chrono::milliseconds(5 * TestCluster::kHeartbeatMs));
+  std::string row = "\"pid\":\"" + std::to_string(pid) + "\"";
+
+  cluster_->Signal(2, SIGSTOP);
+  ASSERT_TRUE(cluster_->WaitNodeState("node-c", "NODE_STATE_DEAD"));
+  Ran ps = cluster_->Shoal("ps -o json");
+  EXPECT_NE(ps.output.find("PROCESS_STATE_LOST"), std::string::npos) << ps.output;
+  std::string pid_text = "pid=" + std::to_string(pid);
+  EXPECT_TRUE(WaitForText(out, Row("node-a", "process lost", "node=node-c " + pid_text)))
+      << ReadFile(out);
+
+  cluster_->Signal(2, SIGCONT);
+  ASSERT_TRUE(cluster_->WaitNodeState("node-c", "NODE_STATE_UP"));
+  // Every node converges on one record of it: running on node-c.
+  for (int i = 0; i < 3; ++i) {
+    Ran listed;
+    bool converged = WaitUntil([&] {
+      listed = cluster_->ShoalAt(i, "ps -o json");
+      size_t first = listed.output.find(row);
+      return first != std::string::npos &&
+             listed.output.find(row, first + 1) == std::string::npos &&
+             listed.output.find("PROCESS_STATE_LOST") == std::string::npos &&
+             listed.output.find("PROCESS_STATE_RUNNING", first) != std::string::npos;
+    });
+    EXPECT_TRUE(converged) << "node " << i << ": " << listed.output;
+  }
+  EXPECT_TRUE(WaitForText(out, Row("node-a", "process found", "node=node-c " + pid_text)))
+      << ReadFile(out);
+  // The same member life: back, not restarted.
+  EXPECT_TRUE(WaitForText(out, Row("node-a", "node up", "node=node-c"))) << ReadFile(out);
+  EXPECT_EQ(ReadFile(out).find("node restarted"), std::string::npos) << ReadFile(out);
+  Ran wait = cluster_->Shoal("kill " + std::to_string(pid));
+  EXPECT_EQ(wait.exit_code, 0) << wait.output;
 }
 
 TEST_F(ClusterTest, MetricsCountProcessesHeartbeatsAndRpcs) {

@@ -4,8 +4,9 @@
 // admin port, sim/scenarios/migrate-around moves a printing process around
 // the guests, over their private switch, and back, and
 // sim/scenarios/camera-mount reads node-a's vivid camera (V4L2) on node-c,
-// and sim/scenarios/tone-mount plays a tone from node-c into node-a's
-// snd-aloop card (ALSA) and hears it on the loopback.
+// sim/scenarios/tone-mount plays a tone from node-c into node-a's snd-aloop
+// card (ALSA) and hears it on the loopback, and sim/scenarios/partition cuts
+// node-c's link and heals it.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -152,6 +153,19 @@ TEST_F(QemuClusterTest, BootsThreeGuestsMigratesAroundThemAndUsesTheirRealDevice
   EXPECT_NE(tone.output.find("node-a recorded the tone from its loopback: "), std::string::npos)
       << tone.output;
   EXPECT_NE(tone.output.find("PASS tone-mount"), std::string::npos) << tone.output;
+
+  // node-c's private link goes down until it is declared dead, then comes
+  // back: membership, the process directory and the events converge.
+  Ran partition = WithCluster(
+      "timeout 240 sim/scenarios/partition --timeout 90 --link "
+      "'sim/qemu-cluster link --dir " +
+      dir_ + "'");
+  EXPECT_EQ(partition.exit_code, 0) << partition.output;
+  EXPECT_NE(partition.output.find("is listed once, running on node-c"), std::string::npos)
+      << partition.output;
+  EXPECT_NE(partition.output.find("events: node-c dead, pid"), std::string::npos)
+      << partition.output;
+  EXPECT_NE(partition.output.find("PASS partition"), std::string::npos) << partition.output;
 }
 
 }  // namespace
