@@ -81,7 +81,9 @@ TEST_P(CameraRemoteTest, StreamsStampedFramesInOrder) {
     EXPECT_EQ(stamp->capture_ns, frame->capture_ns);
     // A loaded machine may make this reader late: a gap is allowed only as
     // far as `dropped` accounts for it.
-    if (i > 0) EXPECT_EQ(frame->sequence - previous - 1, frame->dropped);
+    if (i > 0) {
+      EXPECT_EQ(frame->sequence - previous - 1, frame->dropped);
+    }
     previous = frame->sequence;
   }
   Result<rdev::CameraInfo> info = remote_->Info();
