@@ -108,45 +108,45 @@ class AlsaBackend final : public AudioBackend {
 
   AudioInfo Describe() const override { return described_; }
 
-  void Capture(const AudioConfig& config, uint64_t, std::span<uint8_t> period) override {
+  VoidResult Capture(const AudioConfig& config, uint64_t, std::span<uint8_t> period) override {
+    TRY(Ready(config));
     size_t frame = FrameBytes(config);
     size_t frames = period.size() / frame;
     size_t got = 0;
-    if (Ready(config)) {
-      while (got < frames) {
-        int ready = snd_pcm_wait(pcm_.get(), WaitMs(config));
-        if (ready == 0) break;  // The card stalled: the rest is silence.
-        snd_pcm_sframes_t n =
-            ready < 0 ? ready
-                      : snd_pcm_readi(pcm_.get(), period.data() + got * frame, frames - got);
-        if (n == -EAGAIN) continue;
-        if (n < 0) {
-          if (Recover(int(n))) continue;
-          break;
-        }
-        got += size_t(n);
+    while (got < frames) {
+      int ready = snd_pcm_wait(pcm_.get(), WaitMs(config));
+      if (ready == 0) break;  // The card stalled: the rest is silence.
+      snd_pcm_sframes_t n =
+          ready < 0 ? ready : snd_pcm_readi(pcm_.get(), period.data() + got * frame, frames - got);
+      if (n == -EAGAIN) continue;
+      if (n < 0) {
+        TRY(Recover(int(n)));
+        continue;
       }
+      got += size_t(n);
     }
     std::fill(period.begin() + got * frame, period.end(), 0);
+    return Ok();
   }
 
-  void Play(const AudioConfig& config, std::span<const uint8_t> period) override {
-    if (!Ready(config)) return;
+  VoidResult Play(const AudioConfig& config, std::span<const uint8_t> period) override {
+    TRY(Ready(config));
     size_t frame = FrameBytes(config);
     size_t frames = period.size() / frame;
     size_t put = 0;
     while (put < frames) {
       int ready = snd_pcm_wait(pcm_.get(), WaitMs(config));
-      if (ready == 0) return;  // The card stalled: this period is lost to it.
+      if (ready == 0) return Ok();  // The card stalled: this period is lost to it.
       snd_pcm_sframes_t n =
           ready < 0 ? ready : snd_pcm_writei(pcm_.get(), period.data() + put * frame, frames - put);
       if (n == -EAGAIN) continue;
       if (n < 0) {
-        if (Recover(int(n))) continue;
-        return;
+        TRY(Recover(int(n)));
+        continue;
       }
       put += size_t(n);
     }
+    return Ok();
   }
 
   void Flush() override {
@@ -165,25 +165,24 @@ class AlsaBackend final : public AudioBackend {
     return int(std::max<uint64_t>(10, 2000ull * config.period_frames / config.rate));
   }
 
-  // Recovers from an xrun or a suspend; closes the PCM on anything else.
-  bool Recover(int err) {
+  // Recovers from an xrun or a suspend; closes the PCM on anything else (a
+  // card unplugged), which ends the stream.
+  VoidResult Recover(int err) {
     if (snd_pcm_recover(pcm_.get(), err, 1) == 0) {
       if (described_.direction == AudioDirection::kCapture) snd_pcm_start(pcm_.get());
-      return true;
+      return Ok();
     }
     pcm_.Reset();
-    return false;
+    return MakeError(Status::kIoError, "ALSA PCM " + name_ + ": " + snd_strerror(err));
   }
 
   // The PCM open in `config`: as it is, or opened (again) now.
-  bool Ready(const AudioConfig& config) {
-    if (pcm_ && config == config_) return true;
+  VoidResult Ready(const AudioConfig& config) {
+    if (pcm_ && config == config_) return Ok();
     pcm_.Reset();
-    Result<Pcm> pcm = OpenIn(config);
-    if (!pcm.ok()) return false;
-    pcm_ = std::move(*pcm);
+    pcm_ = TRY(OpenIn(config));
     config_ = config;
-    return true;
+    return Ok();
   }
 
   Result<Pcm> OpenIn(const AudioConfig& config) {

@@ -21,13 +21,19 @@ SteadyTime TickDeadline(SteadyTime start, uint64_t index, const AudioConfig& con
 
 Error Unplugged() { return MakeError(Status::kPeerClosed, "the audio device was unplugged"); }
 
-}  // namespace
-
-void AudioBackend::Capture(const AudioConfig&, uint64_t, std::span<uint8_t> period) {
-  std::fill(period.begin(), period.end(), 0);
+// What a handle hears when its stream ended because the backend failed.
+Error Failed(const Error& backend) {
+  return MakeError(Status::kIoError, "the audio device failed: " + backend.message);
 }
 
-void AudioBackend::Play(const AudioConfig&, std::span<const uint8_t>) {}
+}  // namespace
+
+VoidResult AudioBackend::Capture(const AudioConfig&, uint64_t, std::span<uint8_t> period) {
+  std::fill(period.begin(), period.end(), 0);
+  return Ok();
+}
+
+VoidResult AudioBackend::Play(const AudioConfig&, std::span<const uint8_t>) { return Ok(); }
 
 // One open of the device. Its state is the device's, under the device's lock.
 class LocalAudioDevice::Session final : public AudioOps {
@@ -129,6 +135,7 @@ uint32_t LocalAudioDevice::sessions() const {
 Result<AudioStatus> LocalAudioDevice::StatusOf(const Session& session) const {
   MutexLock lock(&mu_);
   if (unplugged_) return Unplugged();
+  TRY(CheckFailedLocked(session));
   AudioStatus status;
   status.busy = streaming_ != nullptr && streaming_ != &session;
   if (streaming_ != &session) return status;
@@ -180,6 +187,7 @@ VoidResult LocalAudioDevice::Start(Session& session) {
     if (streaming_ != nullptr) {
       return MakeError(Status::kBadState, "another handle of the audio device streams");
     }
+    if (failed_ == &session) failed_ = nullptr;  // Reported; this Start tries again.
     streaming_ = &session;
     ++stream_;
     ring_.Reset(FrameBytes(config_), size_t(config_.period_frames) * config_.buffer_periods);
@@ -198,6 +206,7 @@ VoidResult LocalAudioDevice::Stop(Session& session) {
   {
     MutexLock lock(&mu_);
     if (unplugged_) return Unplugged();
+    if (failed_ == &session) failed_ = nullptr;
   }
   EndStreamOf(session, "the stream stopped before it drained");
   return Ok();
@@ -207,6 +216,7 @@ void LocalAudioDevice::Close(Session& session) {
   {
     MutexLock lock(&mu_);
     sessions_.erase(std::find(sessions_.begin(), sessions_.end(), &session));
+    if (failed_ == &session) failed_ = nullptr;
   }
   EndStreamOf(session, "the handle closed before the stream drained");
 }
@@ -221,6 +231,29 @@ void LocalAudioDevice::EndStreamOf(Session& session, std::string why) {
     clock = EndStreamLocked(failed, fired);
   }
   FinishStream(std::move(clock), failed, MakeError(Status::kBadState, std::move(why)));
+}
+
+void LocalAudioDevice::FailStreamLocked(uint64_t stream, const Error& error) {
+  if (stream_ != stream || streaming_ == nullptr || unplugged_) return;
+  failed_ = streaming_;
+  failure_ = Failed(error);
+  Error why = failure_;
+  std::vector<AudioOps::Done> failed;
+  Notifications fired;
+  Session* session = streaming_;
+  std::thread clock = EndStreamLocked(failed, fired);
+  // Wakes a writer or reader waiting on the handle: its next call gets the error.
+  session->SetSignalsLocked(Signals::kNone, is_sink() ? Signals::kWritable : Signals::kReadable,
+                            fired);
+  mu_.Unlock();
+  fired.Run();
+  FinishStream(std::move(clock), failed, why);
+  mu_.Lock();
+}
+
+VoidResult LocalAudioDevice::CheckFailedLocked(const Session& session) const {
+  if (failed_ == &session) return failure_;
+  return Ok();
 }
 
 std::thread LocalAudioDevice::EndStreamLocked(std::vector<AudioOps::Done>& failed,
@@ -255,6 +288,7 @@ void LocalAudioDevice::Drain(Session& session, AudioOps::Done done) {
       return done(MakeError(Status::kWrongType, "Drain is for a playback device"));
     }
     if (unplugged_) return done(Unplugged());
+    if (VoidResult failed = CheckFailedLocked(session); !failed.ok()) return done(failed.error());
     if (streaming_ == &session && playing_) {
       if (ring_.size() > 0) {
         drains_.push_back(std::move(done));
@@ -275,6 +309,7 @@ Result<size_t> LocalAudioDevice::Write(Session& session, std::span<const uint8_t
   MutexLock lock(&mu_);
   if (!is_sink()) return MakeError(Status::kWrongType, "Write is for a playback device");
   if (unplugged_) return Unplugged();
+  TRY(CheckFailedLocked(session));
   if (streaming_ != &session) {
     return MakeError(Status::kBadState, "the audio handle has not started");
   }
@@ -303,6 +338,7 @@ Result<AudioRead> LocalAudioDevice::Read(Session& session, size_t max_bytes) {
   MutexLock lock(&mu_);
   if (is_sink()) return MakeError(Status::kWrongType, "Read is for a capture device");
   if (unplugged_) return Unplugged();
+  TRY(CheckFailedLocked(session));
   if (streaming_ != &session) {
     return MakeError(Status::kBadState, "the audio handle has not started");
   }
@@ -372,12 +408,14 @@ void LocalAudioDevice::CaptureTick(std::vector<uint8_t>& period) {
   AudioConfig config = config_;  // Fixed while the stream runs.
   uint64_t stream = stream_;
   mu_.Unlock();
+  VoidResult captured = Ok();
   {
     MutexLock backend(&backend_mu_);
-    backend_->Capture(config, first, period);
+    captured = backend_->Capture(config, first, period);
   }
   Notifications fired;  // Declared before the lock is retaken: runs after it is released.
   mu_.Lock();
+  if (!captured.ok()) return FailStreamLocked(stream, captured.error());
   if (stream_ != stream || streaming_ == nullptr || unplugged_) return;
   size_t lost = ring_.PushOverwriting(period);
   frames_ += config.period_frames;
@@ -406,17 +444,20 @@ void LocalAudioDevice::PlayTick(std::vector<uint8_t>& period) {
     playing_ = false;
   }
   AudioConfig config = config_;
+  uint64_t stream = stream_;
   UpdateRingSignalsLocked(fired);
   mu_.Unlock();
   fired.Run();
+  VoidResult played_out = Ok();
   {
     MutexLock backend(&backend_mu_);
-    backend_->Play(config, period);
-    if (!drained.empty()) backend_->Flush();
+    played_out = backend_->Play(config, period);
+    if (played_out.ok() && !drained.empty()) backend_->Flush();
   }
-  for (auto& done : drained) done(Ok());
+  for (auto& done : drained) done(played_out.ok() ? Ok() : VoidResult(Failed(played_out.error())));
   drained.clear();  // Callbacks and what they hold go before the lock is retaken.
   mu_.Lock();
+  if (!played_out.ok()) FailStreamLocked(stream, played_out.error());
 }
 
 }  // namespace shoal::rdev

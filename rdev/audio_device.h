@@ -48,10 +48,13 @@ class AudioBackend {
   // filled in by the device).
   virtual AudioInfo Describe() const = 0;
   // Source: fills `period` (whole frames of `config`) with the stream's frames
-  // from `first_frame` on (counted from Start).
-  virtual void Capture(const AudioConfig& config, uint64_t first_frame, std::span<uint8_t> period);
-  // Sink: plays `period` (silence included).
-  virtual void Play(const AudioConfig& config, std::span<const uint8_t> period);
+  // from `first_frame` on (counted from Start). An error (the hardware went
+  // away, the PCM cannot stream `config`) ends the stream: the device
+  // reports it to the streaming handle.
+  virtual VoidResult Capture(const AudioConfig& config, uint64_t first_frame,
+                             std::span<uint8_t> period);
+  // Sink: plays `period` (silence included). Errors as for Capture.
+  virtual VoidResult Play(const AudioConfig& config, std::span<const uint8_t> period);
   // The stream stopped or drained: make what was played durable.
   virtual void Flush() {}
 };
@@ -94,6 +97,13 @@ class LocalAudioDevice : public std::enable_shared_from_this<LocalAudioDevice> {
 
   // Ends `session`'s stream if it streams, failing pending Drains with `why`.
   void EndStreamOf(Session& session, std::string why);
+  // The backend failed stream `stream` (on its clock thread): ends it and
+  // keeps `error` for the session that streamed. Unlocks mu_ to finish the
+  // stream and returns with it held again.
+  void FailStreamLocked(uint64_t stream, const Error& error) REQUIRES(mu_);
+  // kIoError with the backend's failure when `session`'s stream failed and it
+  // has not started or stopped since.
+  VoidResult CheckFailedLocked(const Session& session) const REQUIRES(mu_);
   // Ends the stream: drops the ring, hands pending Drains to `failed`, wakes
   // the clock and hands it over for joining (an empty thread when it is the
   // calling thread: it returns once this call does).
@@ -131,6 +141,9 @@ class LocalAudioDevice : public std::enable_shared_from_this<LocalAudioDevice> {
   uint64_t frames_lost_ GUARDED_BY(mu_) = 0;
   uint64_t unreported_lost_ GUARDED_BY(mu_) = 0;
   std::vector<AudioOps::Done> drains_ GUARDED_BY(mu_);  // Sink: answered when the ring played out.
+  // The session whose stream the backend failed, and why (FailStreamLocked).
+  const Session* failed_ GUARDED_BY(mu_) = nullptr;
+  Error failure_ GUARDED_BY(mu_);
   std::thread clock_ GUARDED_BY(mu_);
 };
 

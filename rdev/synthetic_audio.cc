@@ -30,8 +30,8 @@ class ToneBackend final : public AudioBackend {
   AudioInfo Describe() const override {
     return DescribeSynthetic("Synthetic tone", "synthetic", AudioDirection::kCapture);
   }
-  void Capture(const AudioConfig& config, uint64_t first_frame,
-               std::span<uint8_t> period) override {
+  VoidResult Capture(const AudioConfig& config, uint64_t first_frame,
+                     std::span<uint8_t> period) override {
     size_t sample = SampleBytes(config.format);
     size_t frame = sample * config.channels;
     for (size_t i = 0; i * frame < period.size(); ++i) {
@@ -40,6 +40,7 @@ class ToneBackend final : public AudioBackend {
         std::memcpy(period.data() + i * frame + channel * sample, bytes.data(), sample);
       }
     }
+    return Ok();
   }
 
  private:
@@ -71,39 +72,57 @@ std::array<uint8_t, 44> WavHeader(const AudioConfig& config, uint32_t data_bytes
 
 class WavSinkBackend final : public AudioBackend {
  public:
-  explicit WavSinkBackend(std::FILE* file) : file_(file) { WriteHeader(); }
+  WavSinkBackend(std::FILE* file, std::string path) : file_(file), path_(std::move(path)) {
+    (void)WriteHeader();  // A file that cannot take it fails the first Play.
+  }
   ~WavSinkBackend() override {
-    WriteHeader();
+    (void)WriteHeader();  // Nobody is left to hear of a failure.
     std::fclose(file_);
   }
   AudioInfo Describe() const override {
     return DescribeSynthetic("WAV sink", "wav", AudioDirection::kPlayback);
   }
-  void Play(const AudioConfig& config, std::span<const uint8_t> period) override {
+  VoidResult Play(const AudioConfig& config, std::span<const uint8_t> period) override {
     if (config != config_) {
-      // The file holds one configuration: a new one starts it over.
+      // The file holds one configuration: a new one starts it over (an
+      // empty one only needs its header rewritten).
       config_ = config;
-      data_bytes_ = 0;
-      std::fflush(file_);
-      if (ftruncate(fileno(file_), 0) != 0) return;
-      WriteHeader();
+      if (data_bytes_ > 0) {
+        data_bytes_ = 0;
+        std::fflush(file_);
+        if (ftruncate(fileno(file_), 0) != 0) return Failed("truncate");
+      }
+      TRY(WriteHeader());
     }
     // RIFF sizes are 32-bit: a file that reached 4 GiB keeps what fits.
-    if (data_bytes_ + period.size() > UINT32_MAX - 36) return;
+    if (data_bytes_ + period.size() > UINT32_MAX - 36) return Ok();
     std::fseek(file_, long(44 + data_bytes_), SEEK_SET);
-    data_bytes_ += std::fwrite(period.data(), 1, period.size(), file_);
+    size_t written = std::fwrite(period.data(), 1, period.size(), file_);
+    // Flushed per period, so a full disk shows now, not at the stream's end.
+    if (written != period.size() || std::fflush(file_) != 0) return Failed("write");
+    data_bytes_ += written;
+    return Ok();
   }
-  void Flush() override { WriteHeader(); }
+  void Flush() override { (void)WriteHeader(); }
 
  private:
-  void WriteHeader() {
+  VoidResult WriteHeader() {
     std::array<uint8_t, 44> header = WavHeader(config_, uint32_t(data_bytes_));
     std::fseek(file_, 0, SEEK_SET);
-    std::fwrite(header.data(), 1, header.size(), file_);
-    std::fflush(file_);
+    if (std::fwrite(header.data(), 1, header.size(), file_) != header.size() ||
+        std::fflush(file_) != 0) {
+      return Failed("write");
+    }
+    return Ok();
+  }
+
+  Error Failed(const char* what) const {
+    return MakeError(Status::kIoError, "wav-sink: cannot " + std::string(what) + " " + path_ +
+                                           ": " + std::strerror(errno));
   }
 
   std::FILE* const file_;
+  const std::string path_;
   AudioConfig config_;
   uint64_t data_bytes_ = 0;
 };
@@ -154,7 +173,7 @@ Result<std::shared_ptr<LocalAudioDevice>> CreateWavSink(const std::string& host_
     return MakeError(Status::kIoError,
                      "wav-sink: cannot create " + host_path + ": " + std::strerror(errno));
   }
-  return LocalAudioDevice::Create(std::make_unique<WavSinkBackend>(file));
+  return LocalAudioDevice::Create(std::make_unique<WavSinkBackend>(file, host_path));
 }
 
 }  // namespace shoal::rdev

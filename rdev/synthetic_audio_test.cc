@@ -331,6 +331,41 @@ TEST_F(WavSinkTest, UnplugFailsAPendingDrainWithPeerClosed) {
   EXPECT_EQ(out->Write(std::vector<uint8_t>(2)).error().status, Status::kPeerClosed);
 }
 
+TEST(WavSinkFailureTest, AFullDiskEndsTheStreamAndTheHandleHearsWhyUntilItStartsAgain) {
+  // /dev/full opens and seeks like a file and fails every write with ENOSPC.
+  Result<std::shared_ptr<LocalAudioDevice>> sink = CreateWavSink("/dev/full");
+  ASSERT_TRUE(sink.ok()) << sink.error().message;
+  constexpr AudioConfig kMono{SampleFormat::kS16, 48000, 1, 240, 4};
+  Ref<AudioOps> out = Open(**sink);
+  ASSERT_TRUE(out->Configure(kMono).ok());
+  ASSERT_TRUE(out->Start().ok());
+  ASSERT_EQ(*out->Write(ToneFrames(0, 480, kMono)), 480u);
+  VoidResult drained = out->Drain();
+  ASSERT_FALSE(drained.ok());
+  EXPECT_EQ(drained.error().status, Status::kIoError);
+  EXPECT_EQ(drained.error().message,
+            "the audio device failed: wav-sink: cannot write /dev/full: No space left on device");
+  // A writer waiting for room wakes, and every call says why.
+  EXPECT_EQ(out->signals() & Signals::kWritable, Signals::kWritable);
+  Result<size_t> written = out->Write(ToneFrames(480, 240, kMono));
+  ASSERT_FALSE(written.ok());
+  EXPECT_EQ(written.error().message, drained.error().message);
+  EXPECT_EQ(out->Status().error().status, Status::kIoError);
+  // The device is not gone: another handle streams, and this one may Start again.
+  Ref<AudioOps> other = Open(**sink);
+  ASSERT_TRUE(other->Configure(kMono).ok());
+  ASSERT_TRUE(other->Start().ok());
+  ASSERT_TRUE(other->Stop().ok());
+  EXPECT_EQ(out->Status().error().status, Status::kIoError);
+  ASSERT_TRUE(out->Start().ok());
+  Result<AudioStatus> restarted = out->Status();
+  ASSERT_TRUE(restarted.ok()) << restarted.error().message;
+  EXPECT_TRUE(restarted->started);
+  ASSERT_EQ(*out->Write(ToneFrames(0, 240, kMono)), 240u);
+  EXPECT_TRUE(WaitUntil([&] { return !out->Status().ok(); }));
+  EXPECT_EQ(out->Status().error().status, Status::kIoError);
+}
+
 TEST_F(WavSinkTest, AMissingDirectoryIsAnIoError) {
   Result<std::shared_ptr<LocalAudioDevice>> sink = CreateWavSink(dir_ + "/no/such/out.wav");
   ASSERT_FALSE(sink.ok());

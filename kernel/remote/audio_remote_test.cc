@@ -212,7 +212,7 @@ class AudioSinkRemoteTest : public testing::ProxiedTest<AudioOps, AudioOps> {
     char dir[] = "/tmp/shoal-audio-remote-XXXXXX";
     ASSERT_NE(mkdtemp(dir), nullptr);
     dir_ = dir;
-    path_ = dir_ + "/out.wav";
+    path_ = SinkPath();
     PairTest::SetUp();
     Result<std::shared_ptr<rdev::LocalAudioDevice>> sink = rdev::CreateWavSink(path_);
     ASSERT_TRUE(sink.ok()) << sink.error().message;
@@ -224,9 +224,12 @@ class AudioSinkRemoteTest : public testing::ProxiedTest<AudioOps, AudioOps> {
   void TearDown() override {
     ProxiedTest::TearDown();
     sink_.reset();
-    unlink(path_.c_str());
+    if (path_.starts_with(dir_)) unlink(path_.c_str());
     rmdir(dir_.c_str());
   }
+
+  // The host file the WAV sink writes.
+  virtual std::string SinkPath() const { return dir_ + "/out.wav"; }
 
   // Writes all of `bytes`, waiting (bounded) on kWritable while the ring is full.
   static VoidResult WriteAll(AudioOps& sink, const std::vector<uint8_t>& bytes) {
@@ -315,6 +318,30 @@ TEST_P(AudioSinkRemoteTest, BadWritesSayWhatIsWrong) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, AudioSinkRemoteTest, testing::AllTransports(),
+                         testing::TransportName());
+
+// A sink whose every write fails: /dev/full opens like a file and answers
+// ENOSPC.
+class AudioFailingSinkRemoteTest : public AudioSinkRemoteTest {
+ protected:
+  std::string SinkPath() const override { return "/dev/full"; }
+};
+
+TEST_P(AudioFailingSinkRemoteTest, TheDevicesFailureReachesTheWriterAcrossTheWire) {
+  ASSERT_TRUE(remote_->Configure(kStereo).ok());
+  ASSERT_TRUE(remote_->Start().ok());
+  ASSERT_EQ(*remote_->Write(ToneFrames(0, 480, kStereo, kHz)), 480u);
+  VoidResult drained = remote_->Drain();
+  ASSERT_FALSE(drained.ok());
+  EXPECT_EQ(drained.error().status, Status::kIoError);
+  EXPECT_EQ(drained.error().message,
+            "the audio device failed: wav-sink: cannot write /dev/full: No space left on device");
+  Result<AudioStatus> status = remote_->Status();
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().message, drained.error().message);
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, AudioFailingSinkRemoteTest, testing::AllTransports(),
                          testing::TransportName());
 
 }  // namespace
