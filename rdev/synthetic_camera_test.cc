@@ -176,7 +176,9 @@ TEST(SyntheticCameraTest, TwoSessionsBothSeeEveryFrameAndShareItsBytes) {
   // Frames both read are the same bytes, not copies.
   for (const CameraFrame& frame_a : seen_a) {
     for (const CameraFrame& frame_b : seen_b) {
-      if (frame_a.sequence == frame_b.sequence) EXPECT_EQ(frame_a.bytes, frame_b.bytes);
+      if (frame_a.sequence == frame_b.sequence) {
+        EXPECT_EQ(frame_a.bytes, frame_b.bytes);
+      }
     }
   }
 }

@@ -145,7 +145,8 @@ std::variant<std::unique_ptr<Client>, int> Client::Connect(const ClientOptions& 
   client->token_ = o.token;
   client->json_ = o.output == "json";
   client->command_ = command;
-  client->stub_ = shoal::admin::v1::Admin::NewStub(grpc::CreateChannel(o.endpoint, creds));
+  client->channel_ = grpc::CreateChannel(o.endpoint, creds);
+  client->stub_ = shoal::admin::v1::Admin::NewStub(client->channel_);
   return client;
 }
 
@@ -181,8 +182,7 @@ int Client::Fail(const grpc::Status& status) const {
                   "); set --ca/SHOAL_CA to the CA that signed the node certificates "
                   "(sim/local-cluster: build/local-cluster/certs/ca.pem), or --insecure for an "
                   "--insecure-dev daemon";
-      } else if (message.rfind("node ", 0) != 0 &&
-                 message.find("output of process") == std::string::npos) {
+      } else if (channel_->GetState(false) != GRPC_CHANNEL_READY) {
         message = "cannot reach shoald at " + endpoint_ + " (" + message +
                   "); is it running? Check --endpoint/SHOAL_ENDPOINT, and --ca/SHOAL_CA for TLS "
                   "or --insecure for an --insecure-dev daemon";

@@ -59,6 +59,9 @@ class Client {
   std::string token_;
   bool json_ = false;
   const char* command_ = "";
+  // The channel to shoald: whether it is connected tells a daemon that
+  // answered UNAVAILABLE (a node it needed is gone) from one not reached.
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<shoal::admin::v1::Admin::Stub> stub_;
 };
 

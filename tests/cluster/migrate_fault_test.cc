@@ -149,6 +149,9 @@ class FaultedMove {
     EXPECT_FALSE(TwoCopies(pid)) << moved.output;
 
     if (!cluster_.Alive(kSource)) return SourceDied(pid, moved);
+    // The source answered: a failed move says what failed, never that the
+    // CLI could not reach shoald.
+    EXPECT_EQ(moved.output.find("cannot reach shoald"), std::string::npos) << moved.output;
     if (moved.output.find("stays frozen") != std::string::npos) {
       // The commit's answer was lost with the destination: the source
       // keeps asking until the destination, back, says what became of it.
@@ -192,7 +195,9 @@ class FaultedMove {
 
     // It runs on one node: a move back or across works again.
     EXPECT_FALSE(TwoCopies(pid));
-    if (!cluster_.Alive(kDest)) EXPECT_TRUE(Restart(kDest, {}));
+    if (!cluster_.Alive(kDest)) {
+      EXPECT_TRUE(Restart(kDest, {}));
+    }
     const int runs_on = outcome == Outcome::kOnSource ? kSource : kDest;
     Ran again = cluster_.ShoalAt(runs_on, "migrate " + p + " --to " + cluster_.Name(1 - runs_on));
     if (again.output.find("no process") == std::string::npos) {
@@ -292,7 +297,7 @@ struct Case {
   Outcome expected;
   // A cut races the messages already on their way (a commit sent just
   // before the connection went may still arrive): either is right then.
-  std::optional<Outcome> or_else;
+  std::optional<Outcome> or_else = std::nullopt;
 };
 
 class AtEveryStep : public ::testing::TestWithParam<Case> {};
@@ -309,7 +314,9 @@ TEST_P(AtEveryStep, TheProcessEndsOnExactlyOneNodeWithItsWholeOutput) {
   move.set_expected(Expected(cluster));
   Outcome outcome = move.Run(injection);
   EXPECT_TRUE(move.Fired(injection));
-  if (outcome != c.or_else) EXPECT_STREQ(Describe(outcome), Describe(c.expected));
+  if (outcome != c.or_else) {
+    EXPECT_STREQ(Describe(outcome), Describe(c.expected));
+  }
 }
 
 constexpr Outcome kSrc = Outcome::kOnSource, kDst = Outcome::kOnDestination,
