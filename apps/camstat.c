@@ -5,7 +5,9 @@
  * sequence gap, nonzero `dropped`, or synthetic stamp that does not check is
  * printed; then camstat exits 1. The last line is the summary:
  *   camstat: summary frames=N lost=L bad_stamps=B fps=F p50_us=A p99_us=B
- * Exits 2 for bad arguments, 3 when the camera fails. */
+ *            format=F width=W height=H rate=N/D unreported=U
+ * where U counts the lost frames that no `dropped` reported (0 unless
+ * something is wrong). Exits 2 for bad arguments, 3 when the camera fails. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,7 +82,8 @@ int main(int argc, char** argv) {
     fprintf(stderr, "camstat: camera_start: %d (%s)\n", r, shoal_status_text(r));
     return 3;
   }
-  uint64_t lost = 0, bad_stamps = 0, previous = 0, first_ns = 0, last_ns = 0;
+  /* unreported: frames missing from the sequence that no `dropped` owned up to. */
+  uint64_t lost = 0, unreported = 0, bad_stamps = 0, previous = 0, first_ns = 0, last_ns = 0;
   for (int i = 0; i < n; ++i) {
     shoal_camera_meta_t meta;
     int32_t len = shoal_camera_read(cam, SHOAL_WAIT, frame, frame_bytes, &meta);
@@ -101,6 +104,7 @@ int main(int argc, char** argv) {
       printf("camstat: gap: %llu frames lost between %llu and %llu\n", (unsigned long long)missing,
              (unsigned long long)previous, (unsigned long long)meta.sequence);
       lost += missing > meta.dropped ? missing : meta.dropped;
+      unreported += missing > meta.dropped ? missing - meta.dropped : 0;
     } else {
       lost += meta.dropped;
     }
@@ -121,9 +125,9 @@ int main(int argc, char** argv) {
          fps, (unsigned long long)p50, (unsigned long long)p99);
   printf(
       "camstat: summary frames=%d lost=%llu bad_stamps=%llu fps=%.2f p50_us=%llu p99_us=%llu "
-      "format=%s width=%u height=%u rate=%u/%u\n",
+      "format=%s width=%u height=%u rate=%u/%u unreported=%llu\n",
       n, (unsigned long long)lost, (unsigned long long)bad_stamps, fps, (unsigned long long)p50,
       (unsigned long long)p99, pixel_format_name(mode.format), mode.width, mode.height,
-      mode.rate_num, mode.rate_den);
+      mode.rate_num, mode.rate_den, (unsigned long long)unreported);
   return lost == 0 && bad_stamps == 0 ? 0 : 1;
 }
