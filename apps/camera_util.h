@@ -92,9 +92,12 @@ static inline int info_mode(const char* info, camera_mode_t* mode, uint32_t* fra
   return *frame_bytes > 0 ? 0 : -1;
 }
 
-/* The synthetic camera's stamp: the first 24 bytes of a frame are three
- * little-endian u64, sequence, capture_ns and a check word. */
+/* The synthetic camera's stamp: three little-endian u64, sequence,
+ * capture_ns and a check word; the first 24 bytes of a YUYV or RGB24 frame,
+ * and in an MJPEG frame the body of a comment segment right after the start
+ * of image: FF D8 FF FE 00 1A, then the stamp (rdev/synthetic_pattern.h). */
 #define SYNTHETIC_STAMP_BYTES 24u
+#define SYNTHETIC_JPEG_STAMP_AT 6u
 #define SYNTHETIC_STAMP_MAGIC 0x53484f414c43414dull /* "SHOALCAM" */
 
 static inline uint64_t load_u64(const uint8_t* in) {
@@ -105,8 +108,18 @@ static inline uint64_t load_u64(const uint8_t* in) {
 
 /* 0 when `frame` carries a stamp that checks and names `sequence` and
  * `capture_ns`; -1 otherwise. */
-static inline int check_synthetic_stamp(const uint8_t* frame, uint32_t len, uint64_t sequence,
-                                        uint64_t capture_ns) {
+static inline int check_synthetic_stamp(uint32_t format, const uint8_t* frame, uint32_t len,
+                                        uint64_t sequence, uint64_t capture_ns) {
+  if (format == SHOAL_PIXEL_MJPEG) {
+    static const uint8_t start[SYNTHETIC_JPEG_STAMP_AT] = {0xff, 0xd8, 0xff, 0xfe, 0x00,
+                                                           2 + SYNTHETIC_STAMP_BYTES};
+    if (len < SYNTHETIC_JPEG_STAMP_AT + SYNTHETIC_STAMP_BYTES ||
+        memcmp(frame, start, sizeof start) != 0) {
+      return -1;
+    }
+    frame += SYNTHETIC_JPEG_STAMP_AT;
+    len -= SYNTHETIC_JPEG_STAMP_AT;
+  }
   if (len < SYNTHETIC_STAMP_BYTES) return -1;
   uint64_t seq = load_u64(frame), ns = load_u64(frame + 8), check = load_u64(frame + 16);
   uint64_t expected = SYNTHETIC_STAMP_MAGIC ^ seq ^ (ns * 0x9e3779b97f4a7c15ull);

@@ -109,7 +109,8 @@ int main(int argc, char** argv) {
       lost += meta.dropped;
     }
     if (synthetic &&
-        check_synthetic_stamp(frame, (uint32_t)len, meta.sequence, meta.capture_ns) != 0) {
+        check_synthetic_stamp(meta.format, frame, (uint32_t)len, meta.sequence,
+                              meta.capture_ns) != 0) {
       printf("camstat: frame %llu: its stamp does not check\n", (unsigned long long)meta.sequence);
       ++bad_stamps;
     }

@@ -1,6 +1,7 @@
 /* snapshot DEVICE OUT [MODE]: saves one frame of the camera at DEVICE
  * ("/dev/video0"), in MODE if given ("yuyv 640x480 30/1", one argument), as
- * a binary PPM (P6) file OUT, converting YUYV to RGB. OUT is a path in a
+ * a binary PPM (P6) file OUT, converting YUYV to RGB; an MJPEG frame is
+ * saved as the JPEG file it is. OUT is a path in a
  * directory the process was given (`shoal run --dir`). Exits 2 for bad
  * arguments, 3 when the camera fails, 4 when OUT cannot be written. */
 #include <stdint.h>
@@ -59,10 +60,6 @@ int main(int argc, char** argv) {
     fprintf(stderr, "snapshot: %s answers no usable camera_info\n", argv[1]);
     return 3;
   }
-  if (mode.format == SHOAL_PIXEL_MJPEG) {
-    fprintf(stderr, "snapshot: MJPEG frames are not decoded; choose a yuyv or rgb24 mode\n");
-    return 2;
-  }
   uint32_t pixels = mode.width * mode.height;
   size_t rgb_bytes = (size_t)pixels * 3;
   uint8_t* frame = malloc(rgb_bytes > frame_bytes ? rgb_bytes : frame_bytes);
@@ -81,8 +78,11 @@ int main(int argc, char** argv) {
     fprintf(stderr, "snapshot: cannot create %s\n", argv[2]);
     return 4;
   }
-  fprintf(out, "P6\n%u %u\n255\n", meta.width, meta.height);
-  if (fwrite(frame, 1, rgb_bytes, out) != rgb_bytes || fclose(out) != 0) {
+  /* A JPEG is kept as it came (r is its length); raw pixels become a PPM. */
+  int jpeg = meta.format == SHOAL_PIXEL_MJPEG;
+  size_t bytes = jpeg ? (size_t)r : rgb_bytes;
+  if (!jpeg) fprintf(out, "P6\n%u %u\n255\n", meta.width, meta.height);
+  if (fwrite(frame, 1, bytes, out) != bytes || fclose(out) != 0) {
     fprintf(stderr, "snapshot: cannot write %s\n", argv[2]);
     return 4;
   }

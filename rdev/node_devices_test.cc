@@ -67,7 +67,7 @@ TEST(NodeDevicesTest, BindsASyntheticCameraAndListsItBesideTheKernelDevices) {
   EXPECT_EQ(listed[2].kind, "camera");
   EXPECT_EQ(listed[2].driver, "synthetic");
   EXPECT_EQ(listed[2].open_handles, 1u);
-  ASSERT_EQ(listed[2].modes.size(), 16u);
+  ASSERT_EQ(listed[2].modes.size(), 24u);
   EXPECT_EQ(listed[2].modes[0], "yuyv 320x240 30/1");
   EXPECT_EQ(listed[3].path, "/dev/zero");
   EXPECT_EQ(listed[3].kind, "zero");

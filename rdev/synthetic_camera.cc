@@ -7,6 +7,7 @@
 #include "kernel/base/clock.h"
 #include "kernel/base/thread_annotations.h"
 #include "rdev/frame_pool.h"
+#include "rdev/synthetic_jpeg.h"
 #include "rdev/synthetic_pattern.h"
 
 namespace shoal::rdev {
@@ -34,14 +35,21 @@ class SyntheticCameraBackend final : public CameraBackend {
   }
 
   VoidResult Begin(const CameraMode& mode) override {
-    pattern_.emplace(TRY(SyntheticPattern::Create(mode)));
+    pattern_.reset();
+    jpeg_.reset();
+    if (mode.format == PixelFormat::kMjpeg) {
+      jpeg_.emplace(TRY(SyntheticJpeg::Create(mode)));
+    } else {
+      pattern_.emplace(TRY(SyntheticPattern::Create(mode)));
+    }
+    mode_ = mode;
     start_ = std::chrono::steady_clock::now();
     index_ = 0;
     return Ok();
   }
 
   Result<CapturedFrame> Next(uint64_t sequence) override {
-    FrameRate rate = pattern_->mode().rate;
+    FrameRate rate = mode_.rate;
     {
       MutexLock lock(&mu_);
       SteadyTime deadline = FrameDeadline(start_, index_, rate);
@@ -55,9 +63,13 @@ class SyntheticCameraBackend final : public CameraBackend {
     }
     CapturedFrame frame;
     frame.capture_ns = RealtimeNow();
-    std::shared_ptr<std::vector<uint8_t>> buffer = pool_.Take(pattern_->frame_bytes());
-    pattern_->Paint(sequence, frame.capture_ns, *buffer);
-    frame.bytes = std::move(buffer);
+    if (jpeg_) {
+      frame.bytes = TRY(jpeg_->Frame(sequence, frame.capture_ns, pool_));
+    } else {
+      std::shared_ptr<std::vector<uint8_t>> buffer = pool_.Take(pattern_->frame_bytes());
+      pattern_->Paint(sequence, frame.capture_ns, *buffer);
+      frame.bytes = std::move(buffer);
+    }
     // A capture that fell more than a frame behind (a loaded host) skips the
     // missed deadlines rather than bursting to catch up, as a camera would.
     auto now = std::chrono::steady_clock::now();
@@ -75,12 +87,18 @@ class SyntheticCameraBackend final : public CameraBackend {
     wake_.SignalAll();
   }
 
-  void End() override { pattern_.reset(); }
+  void End() override {
+    pattern_.reset();
+    jpeg_.reset();
+  }
 
  private:
   const std::string name_;
-  // The capture thread's own state, between Begin and End.
+  // The capture thread's own state, between Begin and End: the painter of
+  // the mode's frames, raw or JPEG.
+  CameraMode mode_;
   std::optional<SyntheticPattern> pattern_;
+  std::optional<SyntheticJpeg> jpeg_;
   SteadyTime start_;
   uint64_t index_ = 0;
   FramePool pool_{kPoolFrames};
@@ -98,7 +116,7 @@ std::vector<CameraMode> SyntheticCameraModes() {
   };
   constexpr Size kSizes[] = {{320, 240}, {640, 480}, {1280, 720}, {1920, 1080}};
   std::vector<CameraMode> modes;
-  for (PixelFormat format : {PixelFormat::kYuyv, PixelFormat::kRgb24}) {
+  for (PixelFormat format : {PixelFormat::kYuyv, PixelFormat::kRgb24, PixelFormat::kMjpeg}) {
     for (Size size : kSizes) {
       for (uint32_t fps : {30u, 15u}) modes.push_back({format, size.width, size.height, {fps, 1}});
     }

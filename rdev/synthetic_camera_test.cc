@@ -63,9 +63,9 @@ TEST(SyntheticCameraTest, InfoListsEveryModeAndStartsInTheWebcamDefault) {
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(info->name, "Test camera");
   EXPECT_EQ(info->driver, "synthetic");
-  ASSERT_EQ(info->modes.size(), 16u);
+  ASSERT_EQ(info->modes.size(), 24u);
   EXPECT_EQ(FormatMode(info->modes.front()), "yuyv 320x240 30/1");
-  EXPECT_EQ(FormatMode(info->modes.back()), "rgb24 1920x1080 15/1");
+  EXPECT_EQ(FormatMode(info->modes.back()), "mjpeg 1920x1080 15/1");
   EXPECT_EQ(info->mode, CameraMode{});
   EXPECT_FALSE(info->streaming);
   EXPECT_EQ(info->sessions, 0u);

@@ -80,16 +80,39 @@ Result<size_t> BytesPerPixel(const CameraMode& mode) {
 
 }  // namespace
 
+void StoreSyntheticStamp(uint64_t sequence, uint64_t capture_ns, uint8_t* out) {
+  StoreU64(out, sequence);
+  StoreU64(out + 8, capture_ns);
+  StoreU64(out + 16, SyntheticStampCheck(sequence, capture_ns));
+}
+
 Result<SyntheticStamp> ReadSyntheticStamp(const CameraMode& mode, std::span<const uint8_t> frame) {
-  TRY(BytesPerPixel(mode));
-  size_t expected = MaxFrameBytes(mode);
-  if (frame.size() != expected || expected < kSyntheticStampBytes) {
-    return MakeError(Status::kInvalidArgs, "a " + FormatMode(mode) + " frame is " +
-                                               std::to_string(expected) + " bytes, not " +
-                                               std::to_string(frame.size()));
+  size_t at = 0;
+  if (mode.format == PixelFormat::kMjpeg) {
+    constexpr size_t kHead = kSyntheticJpegStampAt + kSyntheticStampBytes;
+    if (frame.size() < kHead || frame.size() > MaxFrameBytes(mode)) {
+      return MakeError(Status::kInvalidArgs, "a " + FormatMode(mode) + " frame of " +
+                                                 std::to_string(frame.size()) +
+                                                 " bytes cannot be one of the synthetic camera's");
+    }
+    constexpr uint8_t kStart[] = {0xff, 0xd8, 0xff, 0xfe, 0x00, 2 + kSyntheticStampBytes};
+    if (!std::equal(std::begin(kStart), std::end(kStart), frame.begin())) {
+      return MakeError(Status::kMalformed,
+                       "the frame does not start with the synthetic camera's stamp comment");
+    }
+    at = kSyntheticJpegStampAt;
+  } else {
+    TRY(BytesPerPixel(mode));
+    size_t expected = MaxFrameBytes(mode);
+    if (frame.size() != expected || expected < kSyntheticStampBytes) {
+      return MakeError(Status::kInvalidArgs, "a " + FormatMode(mode) + " frame is " +
+                                                 std::to_string(expected) + " bytes, not " +
+                                                 std::to_string(frame.size()));
+    }
   }
-  SyntheticStamp stamp{LoadU64(frame.data()), LoadU64(frame.data() + 8)};
-  if (LoadU64(frame.data() + 16) != SyntheticStampCheck(stamp.sequence, stamp.capture_ns)) {
+  const uint8_t* bytes = frame.data() + at;
+  SyntheticStamp stamp{LoadU64(bytes), LoadU64(bytes + 8)};
+  if (LoadU64(bytes + 16) != SyntheticStampCheck(stamp.sequence, stamp.capture_ns)) {
     return MakeError(Status::kMalformed,
                      "the frame's stamp does not check (not a synthetic "
                      "frame, or a damaged one)");
@@ -123,6 +146,11 @@ SyntheticPattern::SyntheticPattern(const CameraMode& mode, size_t bytes_per_pixe
 
 void SyntheticPattern::Paint(uint64_t sequence, uint64_t capture_ns,
                              std::span<uint8_t> frame) const {
+  PaintPicture(sequence, frame);
+  StoreSyntheticStamp(sequence, capture_ns, frame.data());
+}
+
+void SyntheticPattern::PaintPicture(uint64_t sequence, std::span<uint8_t> frame) const {
   uint32_t width = mode_.width;
   uint32_t offset = uint32_t(sequence * step_ % width);
   // The bars move left, the ramp below them right.
@@ -132,9 +160,6 @@ void SyntheticPattern::Paint(uint64_t sequence, uint64_t capture_ns,
   for (uint32_t y = 0; y < mode_.height; ++y) {
     std::memcpy(frame.data() + size_t(y) * row_bytes_, y < bars_rows ? bars : ramp, row_bytes_);
   }
-  StoreU64(frame.data(), sequence);
-  StoreU64(frame.data() + 8, capture_ns);
-  StoreU64(frame.data() + 16, SyntheticStampCheck(sequence, capture_ns));
 }
 
 }  // namespace shoal::rdev

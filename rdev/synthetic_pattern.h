@@ -3,13 +3,17 @@
 // and a stamp in the first bytes of every frame that says which frame it is
 // and when it was captured, so a reader anywhere can check what it got.
 //
-// Stamp layout (the first kSyntheticStampBytes bytes of the pixel data, all
-// little-endian u64): sequence, capture_ns, check, where check is
-// SyntheticStampCheck(sequence, capture_ns). apps/camstat.c mirrors it.
+// Stamp layout (all little-endian u64): sequence, capture_ns, check, where
+// check is SyntheticStampCheck(sequence, capture_ns). In YUYV and RGB24
+// frames it is the first kSyntheticStampBytes bytes of the pixel data; an
+// MJPEG frame carries it in a comment segment right after the JPEG's start
+// marker (kSyntheticJpegStampAt, synthetic_jpeg.h). apps/camera_util.h
+// mirrors both.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <numeric>
 #include <span>
 #include <vector>
 
@@ -26,6 +30,9 @@ struct SyntheticStamp {
 };
 
 inline constexpr size_t kSyntheticStampBytes = 24;
+// An MJPEG frame starts FF D8 (start of image), FF FE 00 1A (a comment of
+// 2 + 24 bytes), then the stamp.
+inline constexpr size_t kSyntheticJpegStampAt = 6;
 inline constexpr uint64_t kSyntheticStampMagic = 0x5348'4f41'4c43'414dULL;  // "SHOALCAM"
 
 // The check word of a stamp: a mix of both fields that a torn or foreign
@@ -34,9 +41,14 @@ constexpr uint64_t SyntheticStampCheck(uint64_t sequence, uint64_t capture_ns) {
   return kSyntheticStampMagic ^ sequence ^ (capture_ns * 0x9e37'79b9'7f4a'7c15ULL);
 }
 
+// Writes the stamp of frame `sequence` captured at `capture_ns` to the
+// kSyntheticStampBytes bytes at `out`.
+void StoreSyntheticStamp(uint64_t sequence, uint64_t capture_ns, uint8_t* out);
+
 // Reads and checks the stamp of `frame`, a frame of `mode`. kInvalidArgs
-// when the frame's length is not the mode's (MaxFrameBytes) or the mode is
-// not one the pattern paints; kMalformed when the check word does not match.
+// when the frame's length is not the mode's (MaxFrameBytes; for MJPEG, more
+// than that or too short for the stamp); kMalformed when the check word does
+// not match (or, for MJPEG, the frame does not start with the comment).
 Result<SyntheticStamp> ReadSyntheticStamp(const CameraMode& mode, std::span<const uint8_t> frame);
 
 // The precomputed rows of one mode's picture: painting a frame is one memcpy
@@ -54,6 +66,12 @@ class SyntheticPattern {
   // Paints frame `sequence` stamped with `capture_ns` into `frame`, which is
   // frame_bytes() long.
   void Paint(uint64_t sequence, uint64_t capture_ns, std::span<uint8_t> frame) const;
+  // Paints frame `sequence`'s picture alone, without the stamp.
+  void PaintPicture(uint64_t sequence, std::span<uint8_t> frame) const;
+  // The picture repeats every phases() frames: frame n shows phase
+  // PhaseOf(n).
+  uint32_t phases() const { return mode_.width / std::gcd(mode_.width, step_); }
+  uint32_t PhaseOf(uint64_t sequence) const { return uint32_t(sequence % phases()); }
 
  private:
   SyntheticPattern(const CameraMode& mode, size_t bytes_per_pixel);
