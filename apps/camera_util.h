@@ -111,8 +111,8 @@ static inline uint64_t load_u64(const uint8_t* in) {
 static inline int check_synthetic_stamp(uint32_t format, const uint8_t* frame, uint32_t len,
                                         uint64_t sequence, uint64_t capture_ns) {
   if (format == SHOAL_PIXEL_MJPEG) {
-    static const uint8_t start[SYNTHETIC_JPEG_STAMP_AT] = {0xff, 0xd8, 0xff, 0xfe, 0x00,
-                                                           2 + SYNTHETIC_STAMP_BYTES};
+    static const uint8_t start[SYNTHETIC_JPEG_STAMP_AT] = {0xff, 0xd8, 0xff,
+                                                           0xfe, 0x00, 2 + SYNTHETIC_STAMP_BYTES};
     if (len < SYNTHETIC_JPEG_STAMP_AT + SYNTHETIC_STAMP_BYTES ||
         memcmp(frame, start, sizeof start) != 0) {
       return -1;

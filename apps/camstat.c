@@ -108,9 +108,8 @@ int main(int argc, char** argv) {
     } else {
       lost += meta.dropped;
     }
-    if (synthetic &&
-        check_synthetic_stamp(meta.format, frame, (uint32_t)len, meta.sequence,
-                              meta.capture_ns) != 0) {
+    if (synthetic && check_synthetic_stamp(meta.format, frame, (uint32_t)len, meta.sequence,
+                                           meta.capture_ns) != 0) {
       printf("camstat: frame %llu: its stamp does not check\n", (unsigned long long)meta.sequence);
       ++bad_stamps;
     }
