@@ -109,43 +109,20 @@ class AlsaBackend final : public AudioBackend {
   AudioInfo Describe() const override { return described_; }
 
   VoidResult Capture(const AudioConfig& config, uint64_t, std::span<uint8_t> period) override {
-    TRY(Ready(config));
     size_t frame = FrameBytes(config);
-    size_t frames = period.size() / frame;
-    size_t got = 0;
-    while (got < frames) {
-      int ready = snd_pcm_wait(pcm_.get(), WaitMs(config));
-      if (ready == 0) break;  // The card stalled: the rest is silence.
-      snd_pcm_sframes_t n =
-          ready < 0 ? ready : snd_pcm_readi(pcm_.get(), period.data() + got * frame, frames - got);
-      if (n == -EAGAIN) continue;
-      if (n < 0) {
-        TRY(Recover(int(n)));
-        continue;
-      }
-      got += size_t(n);
-    }
-    std::fill(period.begin() + got * frame, period.end(), 0);
+    size_t got = TRY(Transfer(config, period.size() / frame, [&](size_t done, size_t left) {
+      return snd_pcm_readi(pcm_.get(), period.data() + done * frame, left);
+    }));
+    std::fill(period.begin() + got * frame, period.end(), 0);  // A stalled card: silence.
     return Ok();
   }
 
   VoidResult Play(const AudioConfig& config, std::span<const uint8_t> period) override {
-    TRY(Ready(config));
     size_t frame = FrameBytes(config);
-    size_t frames = period.size() / frame;
-    size_t put = 0;
-    while (put < frames) {
-      int ready = snd_pcm_wait(pcm_.get(), WaitMs(config));
-      if (ready == 0) return Ok();  // The card stalled: this period is lost to it.
-      snd_pcm_sframes_t n =
-          ready < 0 ? ready : snd_pcm_writei(pcm_.get(), period.data() + put * frame, frames - put);
-      if (n == -EAGAIN) continue;
-      if (n < 0) {
-        TRY(Recover(int(n)));
-        continue;
-      }
-      put += size_t(n);
-    }
+    // What a stalled card did not take of the period is lost to it.
+    TRY(Transfer(config, period.size() / frame, [&](size_t done, size_t left) {
+      return snd_pcm_writei(pcm_.get(), period.data() + done * frame, left);
+    }));
     return Ok();
   }
 
@@ -163,6 +140,28 @@ class AlsaBackend final : public AudioBackend {
   // Two periods of `config`, in milliseconds, at least 10.
   static int WaitMs(const AudioConfig& config) {
     return int(std::max<uint64_t>(10, 2000ull * config.period_frames / config.rate));
+  }
+
+  // Moves `frames` frames through the PCM opened in `config`, `io(done,
+  // left)` reading or writing the next ones; recovers from xruns. Returns
+  // how many moved before the card stalled for two periods (all of them
+  // unless it did).
+  template <typename Io>
+  Result<size_t> Transfer(const AudioConfig& config, size_t frames, Io io) {
+    TRY(Ready(config));
+    size_t done = 0;
+    while (done < frames) {
+      int ready = snd_pcm_wait(pcm_.get(), WaitMs(config));
+      if (ready == 0) break;
+      snd_pcm_sframes_t n = ready < 0 ? ready : io(done, frames - done);
+      if (n == -EAGAIN) continue;
+      if (n < 0) {
+        TRY(Recover(int(n)));
+        continue;
+      }
+      done += size_t(n);
+    }
+    return done;
   }
 
   // Recovers from an xrun or a suspend; closes the PCM on anything else (a

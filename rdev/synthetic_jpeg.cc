@@ -1,13 +1,15 @@
 #include "rdev/synthetic_jpeg.h"
 
-// jpeglib.h needs FILE and size_t declared before it.
-#include <jpeglib.h>
-
 #include <csetjmp>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+// jpeglib.h needs FILE and size_t declared before it (<cstdio>, <cstddef>).
+// clang-format off
+#include <jpeglib.h>
+// clang-format on
 
 namespace shoal::rdev {
 namespace {
@@ -84,12 +86,10 @@ Result<std::shared_ptr<std::vector<uint8_t>>> SyntheticJpeg::Frame(uint64_t sequ
                                                                    uint64_t capture_ns,
                                                                    FramePool& pool) {
   const std::vector<uint8_t>& image = *TRY(Encoded(rgb_.PhaseOf(sequence)));
-  constexpr uint8_t kStart[] = {0xff, 0xd8, 0xff, 0xfe, 0x00, 2 + kSyntheticStampBytes};
-  static_assert(sizeof kStart == kSyntheticJpegStampAt);
   std::shared_ptr<std::vector<uint8_t>> frame =
       pool.Take(kSyntheticJpegStampAt + kSyntheticStampBytes + image.size());
   uint8_t* out = frame->data();
-  std::memcpy(out, kStart, sizeof kStart);
+  std::memcpy(out, kSyntheticJpegStart.data(), kSyntheticJpegStart.size());
   StoreSyntheticStamp(sequence, capture_ns, out + kSyntheticJpegStampAt);
   std::memcpy(out + kSyntheticJpegStampAt + kSyntheticStampBytes, image.data(), image.size());
   return frame;

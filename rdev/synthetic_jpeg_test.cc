@@ -2,14 +2,16 @@
 
 #include <gtest/gtest.h>
 
-// jpeglib.h needs FILE and size_t declared before it.
-#include <jpeglib.h>
-
 #include <csetjmp>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+
+// jpeglib.h needs FILE and size_t declared before it (<cstdio>, <cstddef>).
+// clang-format off
+#include <jpeglib.h>
+// clang-format on
 
 #include "rdev/synthetic_camera.h"
 

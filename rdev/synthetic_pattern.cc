@@ -95,8 +95,7 @@ Result<SyntheticStamp> ReadSyntheticStamp(const CameraMode& mode, std::span<cons
                                                  std::to_string(frame.size()) +
                                                  " bytes cannot be one of the synthetic camera's");
     }
-    constexpr uint8_t kStart[] = {0xff, 0xd8, 0xff, 0xfe, 0x00, 2 + kSyntheticStampBytes};
-    if (!std::equal(std::begin(kStart), std::end(kStart), frame.begin())) {
+    if (!std::equal(kSyntheticJpegStart.begin(), kSyntheticJpegStart.end(), frame.begin())) {
       return MakeError(Status::kMalformed,
                        "the frame does not start with the synthetic camera's stamp comment");
     }

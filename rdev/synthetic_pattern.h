@@ -11,6 +11,7 @@
 // mirrors both.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <numeric>
@@ -33,6 +34,8 @@ inline constexpr size_t kSyntheticStampBytes = 24;
 // An MJPEG frame starts FF D8 (start of image), FF FE 00 1A (a comment of
 // 2 + 24 bytes), then the stamp.
 inline constexpr size_t kSyntheticJpegStampAt = 6;
+inline constexpr std::array<uint8_t, kSyntheticJpegStampAt> kSyntheticJpegStart = {
+    0xff, 0xd8, 0xff, 0xfe, 0x00, 2 + kSyntheticStampBytes};
 inline constexpr uint64_t kSyntheticStampMagic = 0x5348'4f41'4c43'414dULL;  // "SHOALCAM"
 
 // The check word of a stamp: a mix of both fields that a torn or foreign
