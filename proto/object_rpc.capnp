@@ -38,6 +38,20 @@ struct Handle {
   object @0 :Object;
   type @1 :UInt8;
   rights @2 :UInt32;
+  # What the sender's side of the handle knew that `object` does not, for
+  # the object that takes the handle over (kernel/remote/handle_state.h).
+  state @3 :HandleState;
+}
+
+# The holder's state of one handle, by object type; `none` for most.
+struct HandleState {
+  union {
+    none @0 :Void;
+    # A camera session's reader: the sequence of the last frame it took, so
+    # the object that takes the handle over counts every frame after it
+    # that the reader never got.
+    cameraLastRead @1 :UInt64;
+  }
 }
 
 # Held to keep a watch or an attachment going; dropping it ends it.

@@ -118,6 +118,44 @@ struct CameraInfo {
   bool started = false;  // The session asked has started (a proxy resumes its stream by it).
 };
 
+// Where one session's reader is in the camera's frames: the sequence of the
+// last frame it took. The position moves with the reader's handle (a
+// process migrating, kernel/remote/handle_state.h): the object that takes
+// the handle over resumes after it, so frames the old holder had fetched
+// but the reader never took become a counted gap, and no frame is handed
+// out twice. Not thread-safe: its session's lock guards it.
+class CameraReadPosition {
+ public:
+  std::optional<uint64_t> last_read() const { return last_read_; }
+
+  // The reader last took frame `sequence` through another object.
+  void ResumeAfter(uint64_t sequence) {
+    last_read_ = sequence;
+    resumed_ = true;
+  }
+
+  // Whether the reader took `frame` before its handle moved here: such a
+  // frame is skipped, never handed out twice.
+  bool TakenBefore(const CameraFrame& frame) const {
+    return resumed_ && last_read_.has_value() && frame.sequence <= *last_read_;
+  }
+
+  // `frame` goes to the reader (never one TakenBefore). The first frame
+  // after ResumeAfter counts in `dropped` every frame since the last one
+  // taken.
+  void Take(CameraFrame& frame);
+
+  // The session stopped: the frames it misses from now are no one's loss.
+  void Reset() {
+    last_read_.reset();
+    resumed_ = false;
+  }
+
+ private:
+  std::optional<uint64_t> last_read_;
+  bool resumed_ = false;
+};
+
 // A camera session (above). Local cameras (rdev/synthetic_camera.h,
 // rdev/v4l2_camera.h) and the proxy of a camera on another node
 // (kernel/remote) implement it.
@@ -151,6 +189,11 @@ class CameraOps : public kernel::KernelObject {
   // stays queued) when it is larger than `max_bytes`, kPeerClosed when the
   // camera is gone.
   virtual void ReadFrameAsync(size_t max_bytes, FrameDone done) = 0;
+
+  // The reader's position (CameraReadPosition), for its handle to carry
+  // to another node, and setting it on the object that takes it over.
+  virtual std::optional<uint64_t> LastRead() = 0;
+  virtual void ResumeAfter(uint64_t sequence) = 0;
 
   // Blocking forms (kernel/object/object.h): never on a scheduler worker.
   Result<CameraInfo> Info() {

@@ -56,5 +56,36 @@ TEST(MaxFrameBytesTest, ExactForRawFormatsAndZeroForEmpty) {
   EXPECT_EQ(MaxFrameBytes({PixelFormat::kRgb24, big, big, {}}), 0u);  // Over 2^64 bytes.
 }
 
+TEST(CameraReadPositionTest, TracksTheLastFrameTaken) {
+  CameraReadPosition position;
+  EXPECT_EQ(position.last_read(), std::nullopt);
+  CameraFrame frame{.sequence = 5, .dropped = 2};
+  EXPECT_FALSE(position.TakenBefore(frame));
+  position.Take(frame);
+  EXPECT_EQ(frame.dropped, 2u);  // Untouched without a resume.
+  EXPECT_EQ(position.last_read(), 5u);
+  position.Reset();
+  EXPECT_EQ(position.last_read(), std::nullopt);
+}
+
+TEST(CameraReadPositionTest, AResumeCountsTheFramesSinceTheLastOneTakenOnce) {
+  CameraReadPosition position;
+  position.ResumeAfter(10);
+  CameraFrame old{.sequence = 10};
+  EXPECT_TRUE(position.TakenBefore(old));  // Read before the move: skipped.
+  CameraFrame next{.sequence = 14, .dropped = 1};
+  EXPECT_FALSE(position.TakenBefore(next));
+  position.Take(next);
+  EXPECT_EQ(next.dropped, 3u);  // 11, 12 and 13, of which the session had counted one.
+  EXPECT_EQ(position.last_read(), 14u);
+  CameraFrame later{.sequence = 16, .dropped = 1};
+  position.Take(later);
+  EXPECT_EQ(later.dropped, 1u);  // Only the first frame after a resume is adjusted.
+  CameraFrame reported{.sequence = 30, .dropped = 20};
+  position.ResumeAfter(16);
+  position.Take(reported);
+  EXPECT_EQ(reported.dropped, 20u);  // Never fewer than the session reported.
+}
+
 }  // namespace
 }  // namespace shoal::rdev

@@ -30,6 +30,8 @@ class LocalCamera::Session final : public CameraOps {
   void ReadFrameAsync(size_t max_bytes, FrameDone done) override {
     done(camera_->ReadFrame(*this, max_bytes));
   }
+  std::optional<uint64_t> LastRead() override { return camera_->LastRead(*this); }
+  void ResumeAfter(uint64_t sequence) override { camera_->ResumeAfter(*this, sequence); }
 
   // Queues `frame`, dropping the oldest past kQueueDepth: its loss, and any
   // it carried, pass to the frame that is now oldest, so the next frame read
@@ -48,18 +50,27 @@ class LocalCamera::Session final : public CameraOps {
     if (queue_.empty()) return std::nullopt;
     CameraFrame frame = std::move(queue_.front());
     queue_.pop_front();
+    position.Take(frame);
     if (queue_.empty()) UpdateSignals(Signals::kReadable, Signals::kNone, fired);
     return frame;
   }
 
+  // Drops the frames the reader took before its handle came here.
+  void DropTakenLocked(Notifications& fired) {
+    while (!queue_.empty() && position.TakenBefore(queue_.front())) queue_.pop_front();
+    if (queue_.empty()) UpdateSignals(Signals::kReadable, Signals::kNone, fired);
+  }
+
   void DropQueueLocked(Signals set, Notifications& fired) {
     queue_.clear();
+    position.Reset();
     UpdateSignals(Signals::kReadable, set, fired);
   }
 
   const CameraFrame* FrontLocked() const { return queue_.empty() ? nullptr : &queue_.front(); }
 
-  bool started = false;  // Under the camera's lock.
+  bool started = false;         // Under the camera's lock.
+  CameraReadPosition position;  // Under the camera's lock.
 
  private:
   const std::shared_ptr<LocalCamera> camera_;
@@ -199,6 +210,7 @@ Result<CameraFrame> LocalCamera::ReadFrame(Session& session, size_t max_bytes) {
   MutexLock lock(&mu_);
   if (!gone_.empty()) return GoneLocked();
   if (!session.started) return MakeError(Status::kBadState, "the camera session has not started");
+  session.DropTakenLocked(fired);
   const CameraFrame* front = session.FrontLocked();
   if (front == nullptr) return MakeError(Status::kShouldWait, "no frame is queued yet");
   if (front->bytes->size() > max_bytes) {
@@ -207,6 +219,16 @@ Result<CameraFrame> LocalCamera::ReadFrame(Session& session, size_t max_bytes) {
                          " bytes, more than the " + std::to_string(max_bytes) + " asked for");
   }
   return *session.TakeLocked(fired);
+}
+
+std::optional<uint64_t> LocalCamera::LastRead(Session& session) {
+  MutexLock lock(&mu_);
+  return session.position.last_read();
+}
+
+void LocalCamera::ResumeAfter(Session& session, uint64_t sequence) {
+  MutexLock lock(&mu_);
+  session.position.ResumeAfter(sequence);
 }
 
 void LocalCamera::Close(Session& session) {

@@ -106,6 +106,8 @@ class LocalCamera : public std::enable_shared_from_this<LocalCamera> {
   VoidResult Start(Session& session);
   VoidResult Stop(Session& session);
   Result<CameraFrame> ReadFrame(Session& session, size_t max_bytes);
+  std::optional<uint64_t> LastRead(Session& session);
+  void ResumeAfter(Session& session, uint64_t sequence);
   void Close(Session& session);
 
   // The error of a camera that is gone.

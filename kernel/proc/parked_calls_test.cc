@@ -194,6 +194,8 @@ class GatedCamera final : public rdev::CameraOps {
   void ReadFrameAsync(size_t max_bytes, FrameDone done) override {
     gate_->Hold([=, inner = inner_] { done(inner->ReadFrame(max_bytes)); });
   }
+  std::optional<uint64_t> LastRead() override { return inner_->LastRead(); }
+  void ResumeAfter(uint64_t sequence) override { inner_->ResumeAfter(sequence); }
   Signals signals() const override { return inner_->signals(); }
   Result<ObserverToken> ObserveAsync(Signals mask, ObserverCallback callback) override {
     return inner_->ObserveAsync(mask, std::move(callback));

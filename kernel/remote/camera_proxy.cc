@@ -12,8 +12,12 @@
 // frames are still read, then calls fail with kPeerGone.
 //
 // A proxy made for a session that has already started (a process moved off
-// the camera's node, its handle now imported here) asks, and attaches at
-// once, so the reader's stream continues where the session's queue is.
+// the camera's node, its handle now imported here) asks, and attaches when
+// the reader first reads or waits: a process arriving by migration does
+// neither before its move commits, so a move that fails leaves the stream
+// with the holder that still has the process. The reader's position came
+// with the handle (handle_state.h): the frames the old holder had fetched
+// but the reader never took count as dropped in the first frame read here.
 #include <kj/debug.h>
 
 #include <deque>
@@ -29,6 +33,7 @@ namespace {
 
 using rdev::CameraFrame;
 using rdev::CameraOps;
+using rdev::CameraReadPosition;
 
 class CameraProxy final : public MirroredProxy<CameraOps> {
  public:
@@ -77,17 +82,37 @@ class CameraProxy final : public MirroredProxy<CameraOps> {
   void StopAsync(Done done) override;
   void ReadFrameAsync(size_t max_bytes, FrameDone done) override;
 
+  std::optional<uint64_t> LastRead() override {
+    MutexLock lock(&mu_);
+    return position_.last_read();
+  }
+  void ResumeAfter(uint64_t sequence) override {
+    MutexLock lock(&mu_);
+    position_.ResumeAfter(sequence);
+  }
+
+  Result<ObserverToken> ObserveAsync(Signals mask, ObserverCallback callback) override {
+    Demand();
+    return CameraOps::ObserveAsync(mask, std::move(callback));
+  }
+
   // From the sink of start number `generation` (loop thread).
   void Enqueue(uint64_t generation, CameraFrame frame);
 
  private:
   // kResuming until the remote session says whether it has started: a
   // reader meanwhile waits (kShouldWait), and is woken to learn the answer.
-  enum class State { kResuming, kStopped, kStarting, kStarted };
+  // kDeferred: it has, and the proxy attaches once the reader wants frames.
+  enum class State { kResuming, kDeferred, kStopped, kStarting, kStarted };
   using Subscription = kj::Maybe<proto::rpc::Subscription::Client>;
 
+  // The reader wants frames: attaches a deferred stream, or has the
+  // resume attach at once.
+  void Demand();
   // Sends start with a sink for a new generation. Loop thread.
   void Attach();
+  // Posts Attach to the loop thread.
+  void PostAttach();
   // Start number `generation` answered (nullopt: it could not be sent):
   // settles the state if no stop or later start came meanwhile, and answers
   // every StartAsync waiting.
@@ -101,6 +126,8 @@ class CameraProxy final : public MirroredProxy<CameraOps> {
   std::vector<Done> start_waiters_ GUARDED_BY(mu_);
   std::deque<CameraFrame> queue_ GUARDED_BY(mu_);
   uint32_t dropped_ GUARDED_BY(mu_) = 0;  // Lost here since the last frame read.
+  CameraReadPosition position_ GUARDED_BY(mu_);
+  bool demanded_ GUARDED_BY(mu_) = false;  // The reader has read or waited.
   bool remote_closed_ GUARDED_BY(mu_) = false;
   bool gone_ GUARDED_BY(mu_) = false;
   // The latest start's subscription (dropping it ends the push): used and
@@ -135,15 +162,17 @@ void CameraProxy::Start(const std::shared_ptr<CameraProxy>& self) {
   auto resumed = [weak](bool started) {
     auto proxy = weak.lock();
     if (proxy == nullptr) return;
+    bool attach = false;
     {
       Notifications fired;
       MutexLock lock(&proxy->mu_);
       if (proxy->state_ != State::kResuming) return;  // Started or stopped meanwhile.
-      proxy->state_ = started ? State::kStarting : State::kStopped;
+      attach = started && proxy->demanded_;
+      proxy->state_ = !started ? State::kStopped : attach ? State::kStarting : State::kDeferred;
       // A reader waiting for the answer retries and learns it.
       if (!started) proxy->PulseSignals(Signals::kReadable, fired);
     }
-    if (started) proxy->Attach();
+    if (attach) proxy->Attach();
   };
   auto asked = capability().castAs<proto::rpc::Camera>().infoRequest().send().then(
       [resumed](auto&& response) {
@@ -178,6 +207,24 @@ void CameraProxy::Attach() {
         }
       });
   link->loop()->Detach(kj::mv(started), "camera start");
+}
+
+void CameraProxy::Demand() {
+  {
+    MutexLock lock(&mu_);
+    demanded_ = true;
+    if (state_ != State::kDeferred) return;
+    state_ = State::kStarting;
+  }
+  PostAttach();
+}
+
+void CameraProxy::PostAttach() {
+  std::weak_ptr<CameraProxy> weak = std::static_pointer_cast<CameraProxy>(shared_from_this());
+  VoidResult posted = OnLoop<proto::rpc::Camera>([weak](auto) {
+    if (auto proxy = weak.lock()) proxy->Attach();
+  });
+  if (!posted.ok()) Started(std::nullopt, posted, nullptr);
 }
 
 void CameraProxy::Started(std::optional<uint64_t> generation, const VoidResult& outcome,
@@ -217,12 +264,7 @@ void CameraProxy::StartAsync(Done done) {
     }
   }
   if (started) return done(Ok());
-  if (!send) return;
-  std::weak_ptr<CameraProxy> weak = std::static_pointer_cast<CameraProxy>(shared_from_this());
-  VoidResult posted = OnLoop<proto::rpc::Camera>([weak](auto) {
-    if (auto proxy = weak.lock()) proxy->Attach();
-  });
-  if (!posted.ok()) Started(std::nullopt, posted, nullptr);
+  if (send) PostAttach();
 }
 
 void CameraProxy::StopAsync(Done done) {
@@ -233,6 +275,7 @@ void CameraProxy::StopAsync(Done done) {
     ++generation_;  // Frames still on their way are dropped as late.
     queue_.clear();
     dropped_ = 0;
+    position_.Reset();
     UpdateLocked(fired);
   }
   std::weak_ptr<CameraProxy> weak = std::static_pointer_cast<CameraProxy>(shared_from_this());
@@ -245,10 +288,13 @@ void CameraProxy::StopAsync(Done done) {
 }
 
 void CameraProxy::ReadFrameAsync(size_t max_bytes, FrameDone done) {
+  Demand();
   Result<CameraFrame> answer = [&]() -> Result<CameraFrame> {
     Notifications fired;
     MutexLock lock(&mu_);
+    while (!queue_.empty() && position_.TakenBefore(queue_.front())) queue_.pop_front();
     if (queue_.empty()) {
+      UpdateLocked(fired);
       if (gone_) return link()->GoneError();
       if (remote_closed_) return MakeError(Status::kPeerClosed, "the camera is gone");
       if (state_ == State::kStopped) {
@@ -266,6 +312,7 @@ void CameraProxy::ReadFrameAsync(size_t max_bytes, FrameDone done) {
     queue_.pop_front();
     frame.dropped += dropped_;
     dropped_ = 0;
+    position_.Take(frame);
     UpdateLocked(fired);
     return frame;
   }();

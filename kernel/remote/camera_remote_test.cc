@@ -4,14 +4,22 @@
 // a slow reader loses the oldest frames and is told exactly how many, the
 // server enforces the capability's rights, an unplugged camera and a cut
 // connection show as kPeerClosed, and a proxy of a session that had already
-// started (a process moved off the camera's node) resumes its stream.
+// started (a process moved off the camera's node) resumes its stream. A
+// reader's handle that moves on carries its position: the frames its old
+// proxy had fetched count as dropped wherever the handle lands (a new proxy,
+// or the session itself back home), the new proxy takes the stream only
+// once it is read, so a move that never commits leaves the stream where it
+// was.
+#include <capnp/message.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <thread>
 #include <vector>
 
+#include "kernel/object/channel.h"
 #include "kernel/object/object_test_support.h"
+#include "kernel/remote/handles.h"
 #include "kernel/remote/remote_test_support.h"
 #include "rdev/camera.h"
 #include "rdev/synthetic_camera.h"
@@ -47,6 +55,35 @@ class CameraRemoteTest : public testing::ProxiedTest<CameraOps, CameraOps> {
       WaitForSignals(camera, Signals::kReadable | Signals::kPeerClosed);
     }
     return MakeError(Status::kShouldWait, "no frame in 100 waits");
+  }
+
+  // Starts remote_ and reads one frame, then lets frames pile up in the
+  // proxy unread, as a reader frozen for a move does.
+  Result<CameraFrame> ReadThenFallBehind() {
+    if (VoidResult r = remote_->Configure(kSmall); !r.ok()) return r.error();
+    if (VoidResult r = remote_->Start(); !r.ok()) return r.error();
+    Result<CameraFrame> first = NextFrame(*remote_);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return first;
+  }
+
+  // remote_'s handle sent on from side B, as a migration sends it to
+  // another node: exported and imported again over B's link, which makes
+  // a new proxy of the same session.
+  Result<Ref<CameraOps>> MoveOn() {
+    std::shared_ptr<Link> link = pair_->link_b();
+    HandleEntry entry{remote_, DefaultRights(ObjectType::kCamera)};
+    Result<HandleEntry> moved =
+        link->loop()->RunAsync<Result<HandleEntry>>([&]() -> kj::Promise<Result<HandleEntry>> {
+          auto message = kj::heap<capnp::MallocMessageBuilder>();
+          auto handle = message->initRoot<proto::rpc::Handle>();
+          if (VoidResult r = ExportHandle(link, entry, handle); !r.ok()) {
+            return Result<HandleEntry>(r.error());
+          }
+          return ImportHandle(link, handle.asReader()).attach(kj::mv(message));
+        });
+    if (!moved.ok()) return moved.error();
+    return std::static_pointer_cast<CameraOps>(moved->object);
   }
 
   std::shared_ptr<rdev::LocalCamera> camera_;
@@ -171,6 +208,69 @@ TEST_P(CameraRemoteTest, AProxyOfAStartedSessionResumesItsStream) {
   ASSERT_TRUE(after.ok()) << after.error().message;
   EXPECT_EQ(after->sequence - before->sequence - 1, after->dropped);
   moved.reset();
+}
+
+TEST_P(CameraRemoteTest, AMovedReaderIsToldOfTheFramesItsOldProxyHeld) {
+  Result<CameraFrame> last = ReadThenFallBehind();
+  ASSERT_TRUE(last.ok()) << last.error().message;
+  Result<Ref<CameraOps>> moved = MoveOn();
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  ASSERT_NE(*moved, remote_);
+  remote_.reset();  // The old node lets its proxy go, frames and all.
+  Result<CameraFrame> next = NextFrame(**moved);
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  EXPECT_GT(next->sequence, last->sequence + 1);  // The old proxy's frames are gone...
+  EXPECT_EQ(next->sequence - last->sequence - 1, next->dropped);  // ...and counted.
+  Result<CameraFrame> after = NextFrame(**moved);
+  ASSERT_TRUE(after.ok()) << after.error().message;
+  EXPECT_EQ(after->sequence - next->sequence - 1, after->dropped);
+  moved->reset();
+}
+
+TEST_P(CameraRemoteTest, AMoveThatNeverCommitsLeavesTheStreamWithTheOldHolder) {
+  Result<CameraFrame> last = ReadThenFallBehind();
+  ASSERT_TRUE(last.ok()) << last.error().message;
+  {
+    // The destination imports the handle, then the move fails before the
+    // process ever ran there: its proxy was never read.
+    Result<Ref<CameraOps>> moved = MoveOn();
+    ASSERT_TRUE(moved.ok()) << moved.error().message;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  // The old holder goes on reading, every frame accounted for.
+  for (int i = 0; i < 12; ++i) {
+    Result<CameraFrame> frame = NextFrame(*remote_);
+    ASSERT_TRUE(frame.ok()) << "frame " << i << ": " << frame.error().message;
+    EXPECT_EQ(frame->sequence - last->sequence - 1, frame->dropped) << "frame " << i;
+    last = std::move(frame);
+  }
+}
+
+TEST_P(CameraRemoteTest, AReaderComingHomeIsToldOfTheFramesItsProxyHeld) {
+  Result<CameraFrame> last = ReadThenFallBehind();
+  ASSERT_TRUE(last.ok()) << last.error().message;
+  // The handle goes back to side A over a channel, as a process moving back
+  // to the camera's node takes it: A gets the session itself.
+  auto [here, there] = Channel::Create().value();
+  Ref<ChannelOps> there_from_b = ProxyOf<ChannelOps>(there);
+  ASSERT_NE(there_from_b, nullptr);
+  ASSERT_TRUE(
+      there_from_b->Write({}, {HandleEntry{remote_, DefaultRights(ObjectType::kCamera)}}).ok());
+  ASSERT_TRUE(Any(WaitForSignals(*here, Signals::kReadable), Signals::kReadable));
+  Result<Message> message = here->Read({});
+  ASSERT_TRUE(message.ok()) << message.error().message;
+  ASSERT_EQ(message->handles.size(), 1u);
+  Ref<CameraOps> home = std::static_pointer_cast<CameraOps>(message->handles[0].object);
+  EXPECT_EQ(home, local_);
+  remote_.reset();
+  there_from_b.reset();
+  for (int i = 0; i < 6; ++i) {
+    Result<CameraFrame> frame = NextFrame(*home);
+    ASSERT_TRUE(frame.ok()) << "frame " << i << ": " << frame.error().message;
+    EXPECT_GT(frame->sequence, last->sequence) << "frame " << i;
+    EXPECT_EQ(frame->sequence - last->sequence - 1, frame->dropped) << "frame " << i;
+    last = std::move(frame);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, CameraRemoteTest, testing::AllTransports(),

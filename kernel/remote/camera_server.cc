@@ -96,6 +96,10 @@ class CameraServer final : public proto::rpc::Camera::Server, public ServerBase 
         });
   }
 
+  void CameHome() override {
+    if (auto attachment = attachment_.lock()) attachment->drain->End();
+  }
+
   kj::Promise<void> stop(StopContext context) override {
     if (!Allowed(context, Require(Rights::kRead))) return kj::READY_NOW;
     if (auto attachment = attachment_.lock()) attachment->drain->End();

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "kernel/remote/audio_proxy.h"
+#include "kernel/remote/handle_state.h"
 #include "kernel/remote/object_server.h"
 #include "kernel/remote/outcome.h"
 #include "kernel/remote/process_proxy.h"
@@ -88,8 +89,59 @@ VoidResult ExportHandle(const std::shared_ptr<Link>& link, const HandleEntry& en
   out.setObject(TRY(ExportObject(link, entry.object, entry.rights)));
   out.setType(uint8_t(entry.object->type()));
   out.setRights(uint32_t(entry.rights));
+  WriteHandleState(*entry.object, out.initState());
   return Ok();
 }
+
+namespace {
+
+// The server of this node that `capability` names (an object that went out
+// and came back); null when it names another node's object. The server
+// lives while `capability` does.
+kj::Promise<Result<ServerBase*>> FindHomeServer(const std::shared_ptr<Link>& link,
+                                                proto::rpc::Object::Client capability) {
+  auto held = kj::heap<proto::rpc::Object::Client>(kj::mv(capability));
+  auto local = link->loop()->servers().getLocalServer(*held);
+  return local
+      .then(
+          [](kj::Maybe<proto::rpc::Object::Server&> found) -> Result<ServerBase*> {
+            KJ_IF_MAYBE (server, found) {
+              auto* base = dynamic_cast<ServerBase*>(server);
+              if (base == nullptr) {
+                return MakeError(Status::kMalformed, "a returned capability is no kernel object");
+              }
+              return base;
+            }
+            return static_cast<ServerBase*>(nullptr);
+          },
+          [link](kj::Exception&& e) -> Result<ServerBase*> {
+            return FromException(e, link->peer());
+          })
+      .attach(kj::mv(held));
+}
+
+// A new proxy of the received type, handed out once it is usable.
+kj::Promise<Result<HandleEntry>> ImportProxy(const std::shared_ptr<Link>& link, ObjectType type,
+                                             Rights rights, proto::rpc::Object::Client capability,
+                                             const HandleState& state) {
+  Ref<KernelObject> proxy = NewProxy(type, link, kj::mv(capability));
+  if (proxy == nullptr) {
+    return Result<HandleEntry>(MakeError(
+        Status::kNotSupported,
+        std::string("this node cannot hold a remote ") + std::string(ObjectTypeName(type))));
+  }
+  VoidResult applied = ApplyHandleState(*proxy, state);
+  if (!applied.ok()) return Result<HandleEntry>(std::move(applied).error());
+  HandleEntry entry{proxy, rights};
+  auto usable = [entry = std::move(entry)]() mutable {
+    return Result<HandleEntry>(std::move(entry));
+  };
+  if (type == ObjectType::kAudio) return WhenAudioProxyKnown(*proxy).then(kj::mv(usable));
+  if (type == ObjectType::kProcess) return WhenProcessProxyKnown(*proxy).then(kj::mv(usable));
+  return usable();
+}
+
+}  // namespace
 
 kj::Promise<Result<HandleEntry>> ImportHandle(const std::shared_ptr<Link>& link,
                                               proto::rpc::Handle::Reader in) {
@@ -108,60 +160,36 @@ kj::Promise<Result<HandleEntry>> ImportHandle(const std::shared_ptr<Link>& link,
         MakeError(Status::kMalformed, "a received handle has no capability"));
   }
   proto::rpc::Object::Client capability = in.getObject();
-  return FindHomeObject(link, capability)
-      .then(
-          [link, type, rights, capability = kj::mv(capability)](
-              Result<std::optional<HandleEntry>> home) mutable -> kj::Promise<Result<HandleEntry>> {
-            if (!home.ok()) return Result<HandleEntry>(std::move(home).error());
-            if (home->has_value()) {
-              // One of ours came home: the object itself, never more rights than
-              // it left with.
-              HandleEntry& entry = **home;
-              if (uint8_t(entry.object->type()) != type) {
-                return Result<HandleEntry>(
-                    MakeError(Status::kMalformed, "a returned handle does not match its type"));
-              }
-              return Result<HandleEntry>(HandleEntry{entry.object, Rights(rights) & entry.rights});
-            }
-            Ref<KernelObject> proxy = NewProxy(ObjectType(type), link, kj::mv(capability));
-            if (proxy == nullptr) {
-              return Result<HandleEntry>(MakeError(
-                  Status::kNotSupported, std::string("this node cannot hold a remote ") +
-                                             std::string(ObjectTypeName(ObjectType(type)))));
-            }
-            HandleEntry entry{proxy, Rights(rights)};
-            if (type == uint8_t(ObjectType::kAudio)) {
-              return WhenAudioProxyKnown(*proxy).then([entry = std::move(entry)]() mutable {
-                return Result<HandleEntry>(std::move(entry));
-              });
-            }
-            if (type != uint8_t(ObjectType::kProcess)) return Result<HandleEntry>(std::move(entry));
-            return WhenProcessProxyKnown(*proxy).then([entry = std::move(entry)]() mutable {
-              return Result<HandleEntry>(std::move(entry));
-            });
-          });
+  Result<HandleState> state = ReadHandleState(in.getState());
+  if (!state.ok()) return Result<HandleEntry>(std::move(state).error());
+  return FindHomeServer(link, capability)
+      .then([link, type = ObjectType(type), rights = Rights(rights), state = *state,
+             capability = kj::mv(capability)](
+                Result<ServerBase*> home) mutable -> kj::Promise<Result<HandleEntry>> {
+        if (!home.ok()) return Result<HandleEntry>(std::move(home).error());
+        ServerBase* server = *home;
+        if (server == nullptr) return ImportProxy(link, type, rights, kj::mv(capability), state);
+        // One of ours came home: the object itself, never more rights than it
+        // left with, and no longer fed to the holder it left for.
+        if (server->object()->type() != type) {
+          return Result<HandleEntry>(
+              MakeError(Status::kMalformed, "a returned handle does not match its type"));
+        }
+        VoidResult applied = ApplyHandleState(*server->object(), state);
+        if (!applied.ok()) return Result<HandleEntry>(std::move(applied).error());
+        server->CameHome();
+        return Result<HandleEntry>(HandleEntry{server->object(), rights & server->rights()});
+      });
 }
 
 kj::Promise<Result<std::optional<HandleEntry>>> FindHomeObject(
     const std::shared_ptr<Link>& link, proto::rpc::Object::Client capability) {
-  auto held = kj::heap<proto::rpc::Object::Client>(kj::mv(capability));
-  auto local = link->loop()->servers().getLocalServer(*held);
-  return local
-      .then(
-          [](kj::Maybe<proto::rpc::Object::Server&> found) -> Result<std::optional<HandleEntry>> {
-            KJ_IF_MAYBE (server, found) {
-              auto* base = dynamic_cast<ServerBase*>(server);
-              if (base == nullptr) {
-                return MakeError(Status::kMalformed, "a returned capability is no kernel object");
-              }
-              return std::optional<HandleEntry>(HandleEntry{base->object(), base->rights()});
-            }
-            return std::optional<HandleEntry>();
-          },
-          [link](kj::Exception&& e) -> Result<std::optional<HandleEntry>> {
-            return FromException(e, link->peer());
-          })
-      .attach(kj::mv(held));
+  return FindHomeServer(link, kj::mv(capability))
+      .then([](Result<ServerBase*> home) -> Result<std::optional<HandleEntry>> {
+        ServerBase* server = TRY(std::move(home));
+        if (server == nullptr) return std::optional<HandleEntry>();
+        return std::optional<HandleEntry>(HandleEntry{server->object(), server->rights()});
+      });
 }
 
 kj::Promise<Result<std::vector<HandleEntry>>> ImportHandles(

@@ -2,7 +2,8 @@
 // remote::Pair: one that comes back to the node that exported it is the
 // object itself with no more rights than it left with, whatever the sender
 // claims, and one that breaks the protocol (an unknown type or right, no
-// capability, a type that is not the object's) is refused as malformed.
+// capability, a type that is not the object's, a camera reader's position
+// on another type) is refused as malformed.
 #include <capnp/message.h>
 #include <gtest/gtest.h>
 
@@ -23,7 +24,8 @@ class HandlesRemoteTest : public testing::PairTest {
   // that capability (or none, for `object` null) with `type` and `claimed`
   // rights, as if a peer had sent it back.
   Result<HandleEntry> ImportHome(Ref<KernelObject> object, Rights exported, uint8_t type,
-                                 uint32_t claimed) {
+                                 uint32_t claimed,
+                                 std::optional<uint64_t> camera_last_read = std::nullopt) {
     std::shared_ptr<Link> link = pair_->link_b();
     return link->loop()->RunAsync<Result<HandleEntry>>([&]() -> kj::Promise<Result<HandleEntry>> {
       auto message = kj::heap<capnp::MallocMessageBuilder>();
@@ -35,6 +37,7 @@ class HandlesRemoteTest : public testing::PairTest {
       }
       handle.setType(type);
       handle.setRights(claimed);
+      if (camera_last_read) handle.initState().setCameraLastRead(*camera_last_read);
       return ImportHandle(link, handle.asReader()).attach(kj::mv(message));
     });
   }
@@ -68,6 +71,12 @@ TEST_P(HandlesRemoteTest, AHandleThatBreaksTheProtocolIsMalformed) {
   // A timer's type on a channel's capability.
   EXPECT_EQ(ImportHome(channel_, exported, uint8_t(ObjectType::kTimer), read).error().status,
             Status::kMalformed);
+  // A camera reader's position on a channel.
+  Result<HandleEntry> stated = ImportHome(channel_, exported, kChannelType, read, 7);
+  ASSERT_FALSE(stated.ok());
+  EXPECT_EQ(stated.error().status, Status::kMalformed);
+  EXPECT_NE(stated.error().message.find("camera reader's position"), std::string::npos)
+      << stated.error().message;
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, HandlesRemoteTest, testing::AllTransports(),

@@ -37,6 +37,11 @@ class ServerBase : public virtual proto::rpc::Object::Server {
 
   kj::Promise<void> watch(WatchContext context) override;
 
+  // The handle this server was exported for came back to this node
+  // (ImportHandle): a stream it feeds the holder it left for ends, as that
+  // holder reads it no more.
+  virtual void CameHome() {}
+
  protected:
   // kAccessDenied unless this capability carries `required`.
   VoidResult Require(Rights required) const;
