@@ -35,7 +35,7 @@ using rdev::CameraFrame;
 using rdev::CameraOps;
 using rdev::CameraReadPosition;
 
-class CameraProxy final : public MirroredProxy<CameraOps> {
+class CameraProxy final : public MirroredProxy<FetchesOnUse<CameraOps>> {
  public:
   CameraProxy(std::shared_ptr<Link> link, proto::rpc::Object::Client capability)
       : MirroredProxy(std::move(link), kj::mv(capability)) {}
@@ -91,11 +91,6 @@ class CameraProxy final : public MirroredProxy<CameraOps> {
     position_.ResumeAfter(sequence);
   }
 
-  Result<ObserverToken> ObserveAsync(Signals mask, ObserverCallback callback) override {
-    Demand();
-    return CameraOps::ObserveAsync(mask, std::move(callback));
-  }
-
   // From the sink of start number `generation` (loop thread).
   void Enqueue(uint64_t generation, CameraFrame frame);
 
@@ -108,7 +103,7 @@ class CameraProxy final : public MirroredProxy<CameraOps> {
 
   // The reader wants frames: attaches a deferred stream, or has the
   // resume attach at once.
-  void Demand();
+  void Demand() override;
   // Sends start with a sink for a new generation. Loop thread.
   void Attach();
   // Posts Attach to the loop thread.

@@ -19,7 +19,6 @@
 
 #include "kernel/object/channel.h"
 #include "kernel/object/object_test_support.h"
-#include "kernel/remote/handles.h"
 #include "kernel/remote/remote_test_support.h"
 #include "rdev/camera.h"
 #include "rdev/synthetic_camera.h"
@@ -67,24 +66,8 @@ class CameraRemoteTest : public testing::ProxiedTest<CameraOps, CameraOps> {
     return first;
   }
 
-  // remote_'s handle sent on from side B, as a migration sends it to
-  // another node: exported and imported again over B's link, which makes
-  // a new proxy of the same session.
-  Result<Ref<CameraOps>> MoveOn() {
-    std::shared_ptr<Link> link = pair_->link_b();
-    HandleEntry entry{remote_, DefaultRights(ObjectType::kCamera)};
-    Result<HandleEntry> moved =
-        link->loop()->RunAsync<Result<HandleEntry>>([&]() -> kj::Promise<Result<HandleEntry>> {
-          auto message = kj::heap<capnp::MallocMessageBuilder>();
-          auto handle = message->initRoot<proto::rpc::Handle>();
-          if (VoidResult r = ExportHandle(link, entry, handle); !r.ok()) {
-            return Result<HandleEntry>(r.error());
-          }
-          return ImportHandle(link, handle.asReader()).attach(kj::mv(message));
-        });
-    if (!moved.ok()) return moved.error();
-    return std::static_pointer_cast<CameraOps>(moved->object);
-  }
+  // remote_'s handle sent on from side B, as a migration sends it.
+  Result<Ref<CameraOps>> MoveOn() { return testing::SendOnFromB<CameraOps>(*pair_, remote_); }
 
   std::shared_ptr<rdev::LocalCamera> camera_;
 };

@@ -1,11 +1,20 @@
 // A channel endpoint on another node (Channel in object_rpc.capnp).
 //
-// The proxy attaches a sink at import, so the remote endpoint's messages flow
-// here as they arrive and Read is local; the sink accepts a message only
-// while the local inbox has room, which backs the flow up to the remote
-// queue. Writes go out in order with at most kWriteWindow unanswered; past
-// that, Write answers kShouldWait and kWritable clears until answers come
-// back, so a writer parks instead of queueing without bound.
+// The proxy attaches a sink when it is first read or waited on, so the
+// remote endpoint's messages flow here as they arrive and Read is local; the
+// sink accepts a message only while the local inbox has room, which backs
+// the flow up to the remote queue. Attaching only once used matters when a
+// process moves: the proxy made for it on the destination takes no message
+// before the process runs there, so a move that fails loses none.
+//
+// The inbox holds messages the remote endpoint no longer has, so a handle
+// to this proxy that leaves the node (a process moving on, or the handle
+// sent in a message) is served from here, proxy and inbox included
+// (ServesItselfOnExport): the messages reach the new holder in order, and
+// this node forwards for as long as the new holder keeps it. A proxy never
+// used passes its capability on instead. Writes go out in order with at most kWriteWindow
+// unanswered; past that, Write answers kShouldWait and kWritable clears until answers come back, so
+// a writer parks instead of queueing without bound.
 #include <kj/debug.h>
 
 #include <deque>
@@ -21,19 +30,20 @@ namespace {
 
 constexpr size_t kWriteWindow = 64;
 
-class ChannelProxy final : public ChannelOps, public RemoteObject {
+class ChannelProxy final : public FetchesOnUse<ChannelOps>, public RemoteObject {
  public:
   ChannelProxy(std::shared_ptr<Link> link, proto::rpc::Object::Client capability)
-      : ChannelOps(ObjectType::kChannel), RemoteObject(std::move(link), kj::mv(capability)) {}
+      : FetchesOnUse(ObjectType::kChannel), RemoteObject(std::move(link), kj::mv(capability)) {}
 
-  // Loop thread, once owned: attaches the sink and listens for the link.
+  // Loop thread, once owned: listens for the link.
   void Start(const std::shared_ptr<ChannelProxy>& self);
 
-  // The sink fetches the end's messages ahead into this proxy; passing the
-  // capability on would leave them (and any on their way) behind.
-  std::optional<std::string> WhyNotMovable() const override {
-    return "it is an end held on node " + link()->peer() +
-           ", whose messages this node's proxy fetches ahead";
+  // Once attached, the sink fetches the end's messages ahead into the
+  // inbox; passing the capability on would leave them (and any on their
+  // way) behind. Before, it passes on as it is (and comes home unwrapped).
+  bool ServesItselfOnExport() const override {
+    MutexLock lock(&mu_);
+    return attaching_;
   }
 
   VoidResult Write(std::span<const uint8_t> bytes, std::vector<HandleEntry> handles) override;
@@ -47,14 +57,19 @@ class ChannelProxy final : public ChannelOps, public RemoteObject {
   bool HasRoom(std::function<void()> room);
 
  private:
+  // The holder reads or waits: attaches the sink, once.
+  void Demand() override;
+  // Loop thread.
+  void Attach();
   void WriteAnswered(VoidResult outcome);
   // The signals the state implies.
   void UpdateLocked(Notifications& fired) REQUIRES(mu_);
 
-  Mutex mu_;
+  mutable Mutex mu_;
   std::deque<Message> inbox_ GUARDED_BY(mu_);
   bool peer_closed_ GUARDED_BY(mu_) = false;
   bool gone_ GUARDED_BY(mu_) = false;
+  bool attaching_ GUARDED_BY(mu_) = false;  // Demand posted the attach.
   size_t in_flight_ GUARDED_BY(mu_) = 0;
   std::function<void()> room_ GUARDED_BY(mu_);  // A delivery waiting for room.
 };
@@ -114,6 +129,29 @@ class Sink final : public proto::rpc::ChannelSink::Server {
 
 void ChannelProxy::Start(const std::shared_ptr<ChannelProxy>& self) {
   std::weak_ptr<ChannelProxy> weak = self;
+  link()->OnGone([weak] {
+    if (auto proxy = weak.lock()) proxy->LinkGone();
+  });
+  Notifications fired;
+  MutexLock lock(&mu_);
+  UpdateLocked(fired);
+}
+
+void ChannelProxy::Demand() {
+  {
+    MutexLock lock(&mu_);
+    if (attaching_) return;
+    attaching_ = true;
+  }
+  std::weak_ptr<ChannelProxy> weak = std::static_pointer_cast<ChannelProxy>(shared_from_this());
+  // A gone link fails the reads instead (LinkGone).
+  (void)OnLoop<proto::rpc::Channel>([weak](auto) {
+    if (auto proxy = weak.lock()) proxy->Attach();
+  });
+}
+
+void ChannelProxy::Attach() {
+  std::weak_ptr<ChannelProxy> weak = std::static_pointer_cast<ChannelProxy>(shared_from_this());
   auto request = capability().castAs<proto::rpc::Channel>().attachRequest();
   request.setSink(kj::heap<Sink>(link(), weak));
   auto attached = request.send().then(
@@ -125,12 +163,6 @@ void ChannelProxy::Start(const std::shared_ptr<ChannelProxy>& self) {
       },
       [](kj::Exception&&) {});
   link()->loop()->Detach(kj::mv(attached), "channel attach");
-  link()->OnGone([weak] {
-    if (auto proxy = weak.lock()) proxy->LinkGone();
-  });
-  Notifications fired;
-  MutexLock lock(&mu_);
-  UpdateLocked(fired);
 }
 
 void ChannelProxy::UpdateLocked(Notifications& fired) {
@@ -211,6 +243,7 @@ void ChannelProxy::WriteAnswered(VoidResult outcome) {
 }
 
 Result<Message> ChannelProxy::Read(ReadLimits limits) {
+  Demand();
   std::function<void()> room;
   Result<Message> out = MakeError(Status::kShouldWait, "the channel is empty");
   {

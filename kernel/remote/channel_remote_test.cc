@@ -1,6 +1,10 @@
 // Channels across the wire, over every transport of remote::Pair: messages
 // and handles flow both ways in order, a full window parks the writer,
 // peer-closed crosses, and a cut connection fails the proxy with kPeerGone.
+// A proxy that has fetched messages ahead and is sent on (its process
+// moving) is served by its node, so its messages reach the new holder in
+// order; the new holder takes none before it reads, so a move that never
+// commits leaves them all with the old holder.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -128,6 +132,48 @@ TEST_P(ChannelRemoteTest, DroppingTheProxyReleasesTheRemoteEndpoint) {
   remote_.reset();
   // The server (and its reference) goes when capnp drops the capability.
   EXPECT_TRUE(Contains(WaitForSignals(*local_, Signals::kPeerClosed), Signals::kPeerClosed));
+}
+
+// remote_, having read one of five messages (the rest fetched ahead), is
+// sent on; `use` then reads through whichever proxy holds the messages.
+TEST_P(ChannelRemoteTest, AProxySentOnAfterReadingCarriesItsFetchedMessages) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(local_->Write(Bytes("m" + std::to_string(i)), {}).ok());
+  auto first = ReadWaiting(*remote_);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(Text(first->bytes), "m0");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // m1..m4 reach the inbox.
+  Result<Ref<ChannelOps>> moved = testing::SendOnFromB<ChannelOps>(*pair_, remote_);
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  remote_.reset();  // The old holder lets go; its node still serves the proxy.
+  ASSERT_TRUE(local_->Write(Bytes("m5"), {}).ok());
+  for (int i = 1; i <= 5; ++i) {
+    auto m = ReadWaiting(**moved);
+    ASSERT_TRUE(m.ok()) << "message " << i << ": " << m.error().message;
+    EXPECT_EQ(Text(m->bytes), "m" + std::to_string(i));
+  }
+  // Writes still reach the peer, through the old holder's node.
+  ASSERT_TRUE((*moved)->Write(Bytes("back"), {}).ok());
+  auto back = ReadWaiting(*local_);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(Text(back->bytes), "back");
+}
+
+TEST_P(ChannelRemoteTest, AProxySentOnButNeverReadTakesNoMessage) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(local_->Write(Bytes("m" + std::to_string(i)), {}).ok());
+  auto first = ReadWaiting(*remote_);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  {
+    // The destination imports the handle; the move fails before its process
+    // ever ran there.
+    Result<Ref<ChannelOps>> moved = testing::SendOnFromB<ChannelOps>(*pair_, remote_);
+    ASSERT_TRUE(moved.ok()) << moved.error().message;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  for (int i = 1; i < 5; ++i) {
+    auto m = ReadWaiting(*remote_);
+    ASSERT_TRUE(m.ok()) << "message " << i << ": " << m.error().message;
+    EXPECT_EQ(Text(m->bytes), "m" + std::to_string(i));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, ChannelRemoteTest, testing::AllTransports(),

@@ -73,7 +73,8 @@ Ref<KernelObject> NewProxy(ObjectType type, const std::shared_ptr<Link>& link,
 Result<proto::rpc::Object::Client> ExportObject(const std::shared_ptr<Link>& link,
                                                 Ref<KernelObject> object, Rights rights) {
   if (object == nullptr) return MakeError(Status::kInvalidArgs, "no object to export");
-  if (RemoteObject* remote = AsRemote(*object)) return remote->capability();
+  RemoteObject* remote = AsRemote(*object);
+  if (remote != nullptr && !remote->ServesItselfOnExport()) return remote->capability();
   ObjectType type = object->type();
   kj::Own<ServerBase> server = NewServer(link, std::move(object), rights);
   if (server.get() == nullptr) {

@@ -38,6 +38,11 @@ class RemoteObject {
   // Loop thread: the capability this proxy stands for.
   proto::rpc::Object::Client capability() const { return core_->capability; }
 
+  // Whether a handle to this proxy leaves the node as a new server of the
+  // proxy itself (which then forwards), rather than as the capability it
+  // holds: for a proxy that holds what the remote object no longer has.
+  virtual bool ServesItselfOnExport() const { return false; }
+
  protected:
   // Loop thread.
   RemoteObject(std::shared_ptr<Link> link, proto::rpc::Object::Client capability);
@@ -109,6 +114,30 @@ class SignalMirror {
 void StartWatch(const std::shared_ptr<Link>& link, proto::rpc::Object::Client capability,
                 std::weak_ptr<SignalMirror> mirror,
                 std::function<void(capnp::Capability::Client)> hold);
+
+// The operations of a proxy that fetches ahead only once its holder uses
+// it: reads (which call Demand themselves), waits and looks at the signals.
+// A proxy made on a migrating process's destination then fetches nothing
+// before the process runs there, so a move that fails leaves what the
+// remote object had with the holder that still has the process.
+template <typename Ops>
+class FetchesOnUse : public Ops {
+ public:
+  Result<ObserverToken> ObserveAsync(Signals mask, ObserverCallback callback) override {
+    Demand();
+    return Ops::ObserveAsync(mask, std::move(callback));
+  }
+  Signals signals() const override {
+    // Starting to fetch changes what arrives, not the proxy itself.
+    const_cast<FetchesOnUse*>(this)->Demand();
+    return Ops::signals();
+  }
+
+ protected:
+  explicit FetchesOnUse(ObjectType type) : Ops(type) {}
+  // The holder uses the proxy: starts fetching, once. Any thread.
+  virtual void Demand() = 0;
+};
 
 // A proxy whose signals mirror the remote object's.
 template <typename Ops>

@@ -1,13 +1,16 @@
 // Test support for kernel/remote (header-only): proxies of a wanted type
-// through a Pair, and a fixture for suites run over every transport.
+// through a Pair, a handle sent on from side B, and a fixture for suites run
+// over every transport.
 #pragma once
 
+#include <capnp/message.h>
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
 
 #include "kernel/object/object.h"
+#include "kernel/remote/handles.h"
 #include "kernel/remote/pair.h"
 
 namespace shoal::kernel::remote::testing {
@@ -19,6 +22,26 @@ Ref<T> ProxyAs(Pair& pair, Ref<KernelObject> object, Rights rights) {
   Result<Ref<KernelObject>> proxy = pair.Proxy(std::move(object), rights);
   EXPECT_TRUE(proxy.ok()) << proxy.error().message;
   return proxy.ok() ? std::static_pointer_cast<T>(*proxy) : nullptr;
+}
+
+// `object`, held on side B, sent on as a migration sends a handle to another
+// node: exported and imported again over B's link, which makes a new proxy
+// of what a proxy stands for (or of what serves it, ServesItselfOnExport).
+template <typename T>
+Result<Ref<T>> SendOnFromB(Pair& pair, Ref<KernelObject> object) {
+  std::shared_ptr<Link> link = pair.link_b();
+  HandleEntry entry{std::move(object), DefaultRights(T::kType)};
+  Result<HandleEntry> sent =
+      link->loop()->RunAsync<Result<HandleEntry>>([&]() -> kj::Promise<Result<HandleEntry>> {
+        auto message = kj::heap<capnp::MallocMessageBuilder>();
+        auto handle = message->initRoot<proto::rpc::Handle>();
+        if (VoidResult r = ExportHandle(link, entry, handle); !r.ok()) {
+          return Result<HandleEntry>(r.error());
+        }
+        return ImportHandle(link, handle.asReader()).attach(kj::mv(message));
+      });
+  if (!sent.ok()) return sent.error();
+  return std::static_pointer_cast<T>(sent->object);
 }
 
 // A suite run over each transport (AllTransports()): `pair_` joins the two
