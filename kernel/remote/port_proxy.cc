@@ -1,7 +1,8 @@
 // A port on another node (Port in object_rpc.capnp).
 //
-// The proxy attaches a sink at import, so the remote port's packets flow
-// into a local queue as they arrive and Wait is local; the sink takes a
+// The proxy attaches a sink once it is used (FetchesOnUse: a Wait, a wait on
+// its signals, a look at them), so the remote port's packets flow into a
+// local queue as they arrive and Wait is local; the sink takes a
 // packet only while the queue is below PortOps::kMaxPackets, which backs the
 // flow up into the remote port (whose own Queue then reports kShouldWait).
 // kReadable mirrors the local queue. Without kRead there is no attachment
@@ -26,6 +27,10 @@
 //
 // When the link goes, kReadable|kPeerClosed are set so that waiters wake:
 // packets already here are still read, then Wait reports kPeerGone.
+//
+// An attached proxy holds packets the port no longer has, so its handle
+// leaves the node served from here (ServesItselfOnExport), as a channel
+// proxy's does (channel_proxy.cc).
 #include <kj/debug.h>
 
 #include <deque>
@@ -41,13 +46,18 @@
 namespace shoal::kernel::remote {
 namespace {
 
-class PortProxy final : public PortOps, public RemoteObject {
+class PortProxy final : public FetchesOnUse<PortOps>, public RemoteObject {
  public:
   PortProxy(std::shared_ptr<Link> link, proto::rpc::Object::Client capability)
-      : PortOps(ObjectType::kPort), RemoteObject(std::move(link), kj::mv(capability)) {}
+      : FetchesOnUse(ObjectType::kPort), RemoteObject(std::move(link), kj::mv(capability)) {}
 
-  // Loop thread, once owned: attaches the sink and listens for the link.
+  // Loop thread, once owned: listens for the link.
   void Start(const std::shared_ptr<PortProxy>& self);
+
+  bool ServesItselfOnExport() const override {
+    MutexLock lock(&mu_);
+    return attached_;
+  }
 
   VoidResult WaitAsync(Ref<KernelObject> object, Signals signals, uint64_t key) override;
   VoidResult Cancel(uint64_t key) override;
@@ -75,13 +85,18 @@ class PortProxy final : public PortOps, public RemoteObject {
   std::function<void()> TakeRoomLocked() REQUIRES(mu_);
   void UpdateLocked(Notifications& fired) REQUIRES(mu_);
   void Wake(std::function<void()> room);
+  // Attaches the sink, once (FetchesOnUse).
+  void Demand() override;
+  void Attach();  // Loop thread.
 
-  Mutex mu_;
+  mutable Mutex mu_;
   std::deque<Packet> inbox_ GUARDED_BY(mu_);
   // Keys this proxy cancelled whose marker has not come: count per key.
   std::map<uint64_t, size_t> cancelling_ GUARDED_BY(mu_);
   size_t out_ GUARDED_BY(mu_) = 0;  // Posted calls not yet answered.
-  bool attached_ GUARDED_BY(mu_) = true;
+  // Attaching or attached: cancels made since expect the server's marker.
+  bool attached_ GUARDED_BY(mu_) = false;
+  bool refused_ GUARDED_BY(mu_) = false;  // No kRead: never attaches.
   bool gone_ GUARDED_BY(mu_) = false;
   std::function<void()> room_ GUARDED_BY(mu_);  // A delivery waiting for room.
 };
@@ -125,6 +140,27 @@ class Sink final : public proto::rpc::PortSink::Server {
 
 void PortProxy::Start(const std::shared_ptr<PortProxy>& self) {
   std::weak_ptr<PortProxy> weak = self;
+  link()->OnGone([weak] {
+    if (auto proxy = weak.lock()) proxy->LinkGone();
+  });
+}
+
+void PortProxy::Demand() {
+  {
+    MutexLock lock(&mu_);
+    if (attached_ || refused_) return;
+    attached_ = true;
+  }
+  // Posted before any cancel made from now, so the server answers those
+  // with markers to this sink.
+  std::weak_ptr<PortProxy> weak = std::static_pointer_cast<PortProxy>(shared_from_this());
+  (void)OnLoop<proto::rpc::Port>([weak](auto) {
+    if (auto proxy = weak.lock()) proxy->Attach();
+  });
+}
+
+void PortProxy::Attach() {
+  std::weak_ptr<PortProxy> weak = std::static_pointer_cast<PortProxy>(shared_from_this());
   auto request = capability().castAs<proto::rpc::Port>().attachRequest();
   request.setSink(kj::heap<Sink>(link()->loop(), weak));
   auto attached = request.send().then(
@@ -136,9 +172,6 @@ void PortProxy::Start(const std::shared_ptr<PortProxy>& self) {
       },
       [](kj::Exception&&) {});  // The link is failing; LinkGone follows.
   link()->loop()->Detach(kj::mv(attached), "port attach");
-  link()->OnGone([weak] {
-    if (auto proxy = weak.lock()) proxy->LinkGone();
-  });
 }
 
 VoidResult PortProxy::CheckCapacity() {
@@ -222,6 +255,7 @@ void PortProxy::Answered() {
 }
 
 Result<Packet> PortProxy::Wait() {
+  Demand();
   std::function<void()> room;
   Packet packet;
   {
@@ -274,6 +308,7 @@ void PortProxy::Cancelled(uint64_t key) {
 void PortProxy::Refused() {
   MutexLock lock(&mu_);
   attached_ = false;
+  refused_ = true;
   cancelling_.clear();  // No marker will come.
 }
 
