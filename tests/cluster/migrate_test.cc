@@ -3,7 +3,8 @@
 // the output of a run that never moved, under the same pid; `shoal logs -f`
 // started before the moves follows it from node to node with no line lost
 // or repeated; ps and the events follow it. A parent moves while it talks
-// to its child on a third node. A process writing its memory fast is moved
+// to its child on a third node, and a talking pair moves back and forth. A
+// process writing its memory fast is moved
 // many times at random moments and loses no write. Bad moves are refused
 // with the process left running where it was.
 #include <gtest/gtest.h>
@@ -149,6 +150,52 @@ TEST_F(MigrateTest, AParentMovesWhileItTalksToItsChildOnAnotherNode) {
   Ran wait = cluster_->Shoal("wait --timeout 120 " + std::to_string(pid));
   EXPECT_EQ(wait.exit_code, 0) << wait.output;
   EXPECT_NE(wait.output.find("on node-b"), std::string::npos) << wait.output;
+  EXPECT_EQ(Logs(pid), expected);
+}
+
+// Both ends of a conversation move back and forth at random moments: the
+// child, whose end is a proxy that fetches ahead, between node-c and
+// node-b (each move leaves its old node serving the proxy it had), the
+// parent between node-a and node-b. Both finish with exactly the output of
+// a pair that never moved: no message lost, repeated or reordered.
+TEST_F(MigrateTest, ATalkingPairMovedBackAndForthEndsAsAnUnmovedPairDoes) {
+  const std::string pingpong = "--dir " + kApps + " " + kApps + "/pingpong.wasm --on node-c 8000";
+  uint64_t reference = Start("node-a", pingpong);
+  ASSERT_EQ(cluster_->Shoal("wait --timeout 120 " + std::to_string(reference)).exit_code, 0);
+  const std::string expected = Logs(reference);
+  ASSERT_NE(expected.find("pingpong: 8000 rounds"), std::string::npos) << expected;
+
+  uint64_t pid = Start("node-a", pingpong);
+  ASSERT_NE(pid, 0u);
+  std::string child;
+  ASSERT_TRUE(WaitUntil([&] {
+    Ran ps = cluster_->Shoal("ps --node node-c -o json");
+    std::smatch found;
+    std::regex running(
+        "\"pid\":\"([0-9]+)\",\"node\":\"node-c\",\"state\":\"PROCESS_STATE_RUNNING\"");
+    if (!std::regex_search(ps.output, found, running)) return false;
+    child = found[1].str();
+    return true;
+  }));
+  // Child, parent, child, parent, child: at most five moves, each 30-120 ms
+  // after the last, until the pair has finished.
+  const std::vector<std::pair<std::string, std::string>> moves = {{child, "node-b"},
+                                                                  {std::to_string(pid), "node-b"},
+                                                                  {child, "node-c"},
+                                                                  {std::to_string(pid), "node-a"},
+                                                                  {child, "node-b"}};
+  std::mt19937 random(20261205);
+  int child_moves = 0;
+  for (const auto& [who, to] : moves) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30 + random() % 90));
+    Ran moved = cluster_->Shoal("migrate " + who + " --to " + to);
+    if (moved.output.find("no process") != std::string::npos) break;  // It has finished.
+    ASSERT_EQ(moved.exit_code, 0) << who << " to " << to << ": " << moved.output;
+    if (who == child) ++child_moves;
+  }
+  EXPECT_GE(child_moves, 2) << "the pair finished too early to test much";
+  Ran wait = cluster_->Shoal("wait --timeout 120 " + std::to_string(pid));
+  EXPECT_EQ(wait.exit_code, 0) << wait.output;
   EXPECT_EQ(Logs(pid), expected);
 }
 
