@@ -42,6 +42,18 @@ class MigrateTest : public ::testing::Test {
   }
   std::string Logs(uint64_t pid) { return cluster_->Logs(pid); }
 
+  // The output of `what` run unmoved on `node`, which a moved run must
+  // print too; "" (and a failure) unless it ran to the end, printing `end`.
+  std::string UnmovedOutput(const std::string& node, const std::string& what,
+                            const std::string& end) {
+    uint64_t reference = Start(node, what);
+    Ran waited = cluster_->Shoal("wait --timeout 120 " + std::to_string(reference));
+    std::string output = Logs(reference);
+    EXPECT_EQ(waited.exit_code, 0) << waited.output;
+    EXPECT_NE(output.find(end), std::string::npos) << output;
+    return waited.exit_code == 0 && output.find(end) != std::string::npos ? output : "";
+  }
+
   // The node `ps -o json` lists `pid` on as running, "" if none.
   std::string RunningOn(uint64_t pid) {
     Ran ps = cluster_->Shoal("ps -o json");
@@ -55,10 +67,8 @@ class MigrateTest : public ::testing::Test {
 };
 
 TEST_F(MigrateTest, LifeMovedAroundTheClusterPrintsWhatAnUnmovedRunPrints) {
-  uint64_t reference = Start("node-c", kLife);
-  ASSERT_EQ(cluster_->Shoal("wait --timeout 120 " + std::to_string(reference)).exit_code, 0);
-  const std::string expected = Logs(reference);
-  ASSERT_NE(expected.find("gen 80000 "), std::string::npos) << expected;
+  const std::string expected = UnmovedOutput("node-c", kLife, "gen 80000 ");
+  ASSERT_FALSE(expected.empty());
 
   const std::string events = cluster_->dir() + "/events.txt";
   Background watch(std::string(SHOAL_BIN) + " events" + cluster_->ConnectionFlags(0), events);
@@ -128,10 +138,8 @@ TEST_F(MigrateTest, LifeMovedAroundTheClusterPrintsWhatAnUnmovedRunPrints) {
 // one does.
 TEST_F(MigrateTest, AParentMovesWhileItTalksToItsChildOnAnotherNode) {
   const std::string pingpong = "--dir " + kApps + " " + kApps + "/pingpong.wasm --on node-c 6000";
-  uint64_t reference = Start("node-a", pingpong);
-  ASSERT_EQ(cluster_->Shoal("wait --timeout 120 " + std::to_string(reference)).exit_code, 0);
-  const std::string expected = Logs(reference);
-  ASSERT_NE(expected.find("pingpong: 6000 rounds"), std::string::npos) << expected;
+  const std::string expected = UnmovedOutput("node-a", pingpong, "pingpong: 6000 rounds");
+  ASSERT_FALSE(expected.empty());
 
   uint64_t pid = Start("node-a", pingpong);
   ASSERT_NE(pid, 0u);
@@ -160,10 +168,8 @@ TEST_F(MigrateTest, AParentMovesWhileItTalksToItsChildOnAnotherNode) {
 // a pair that never moved: no message lost, repeated or reordered.
 TEST_F(MigrateTest, ATalkingPairMovedBackAndForthEndsAsAnUnmovedPairDoes) {
   const std::string pingpong = "--dir " + kApps + " " + kApps + "/pingpong.wasm --on node-c 8000";
-  uint64_t reference = Start("node-a", pingpong);
-  ASSERT_EQ(cluster_->Shoal("wait --timeout 120 " + std::to_string(reference)).exit_code, 0);
-  const std::string expected = Logs(reference);
-  ASSERT_NE(expected.find("pingpong: 8000 rounds"), std::string::npos) << expected;
+  const std::string expected = UnmovedOutput("node-a", pingpong, "pingpong: 8000 rounds");
+  ASSERT_FALSE(expected.empty());
 
   uint64_t pid = Start("node-a", pingpong);
   ASSERT_NE(pid, 0u);
