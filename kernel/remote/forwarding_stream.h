@@ -1,6 +1,6 @@
 // ForwardingStream: a kj::AsyncIoStream that passes every call to the stream
-// it wraps; the connection's wrappers (stream_window.h, socket_buffer.h)
-// derive from it and override only what they change.
+// it wraps; the connection's window (stream_window.h) derives from it and
+// overrides only what it changes.
 #pragma once
 
 #include <kj/async-io.h>

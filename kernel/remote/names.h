@@ -1,6 +1,6 @@
 // Node names and addresses as the wire checks them: one rule for every
 // service that trusts a certificate (the Peer service's gRPC identity in
-// clusterd/daemon/peer_identity.h, the data plane's kj-tls in transport.h).
+// clusterd/daemon/peer_identity.h, the data plane's TLS in transport.h).
 //
 // A node certificate (deploy/gen-certs) carries CN=NODE and the DNS SANs
 // NODE and localhost, plus the IP SANs 127.0.0.1 and ::1 and any --san.

@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "kernel/remote/names.h"
-#include "kernel/remote/socket_buffer.h"
+#include "kernel/remote/tls_stream.h"
 
 namespace shoal::kernel::remote {
 namespace {
@@ -61,13 +61,7 @@ Error HandshakeError(const kj::Exception& e, const std::string& what) {
 }  // namespace
 
 struct Transport::Tls {
-  explicit Tls(const TlsIdentity& identity)
-      : keypair{kj::TlsPrivateKey(kj::StringPtr(identity.private_key.c_str())),
-                kj::TlsCertificate(kj::StringPtr(identity.certificate.c_str()))},
-        ca(kj::StringPtr(identity.ca.c_str())) {}
-  kj::TlsKeypair keypair;
-  kj::TlsCertificate ca;
-  kj::Own<kj::TlsContext> context;
+  std::unique_ptr<TlsContext> context;
 };
 
 class Transport::ListenerImpl final : public Transport::Listener,
@@ -132,21 +126,14 @@ Result<std::unique_ptr<Transport>> Transport::Create(Loop& loop, TransportOption
   }
   std::unique_ptr<Transport> transport(new Transport(loop, std::move(options)));
   if (!transport->options_.tls) return transport;
-  KJ_IF_MAYBE (e, kj::runCatchingExceptions([&] {
-                 auto tls = std::make_unique<Tls>(*transport->options_.tls);
-                 kj::TlsContext::Options o;
-                 o.useSystemTrustStore = false;
-                 o.verifyClients = true;
-                 o.trustedCertificates = kj::arrayPtr(&tls->ca, 1);
-                 o.defaultKeypair = tls->keypair;
-                 o.timer = loop.timer();
-                 o.acceptTimeout = Millis(transport->options_.handshake_timeout);
-                 tls->context = kj::heap<kj::TlsContext>(kj::mv(o));
-                 transport->tls_ = std::move(tls);
-               })) {
-    return MakeError(Status::kInvalidArgs,
-                     "cannot load the node's TLS certificate, key or CA: " + Describe(*e));
+  const TlsIdentity& identity = *transport->options_.tls;
+  Result<std::unique_ptr<TlsContext>> context =
+      TlsContext::Create(identity.certificate, identity.private_key, identity.ca);
+  if (!context.ok()) {
+    return MakeError(Status::kInvalidArgs, "cannot load the node's TLS certificate, key or CA: " +
+                                               context.error().message);
   }
+  transport->tls_ = std::make_unique<Tls>(Tls{std::move(context).value()});
   return transport;
 }
 
@@ -199,24 +186,26 @@ kj::Promise<Result<PeerStream>> Transport::Handshake(kj::AuthenticatedStream acc
                  return PeerStream{kj::mv(stream), std::move(name).value()};
                });
   } else {
-    accepted.stream = WithSocketBuffer(kj::mv(accepted.stream));
-    done = tls_->context->wrapServer(kj::mv(accepted)).then([](kj::AuthenticatedStream s) -> R {
-      auto* identity = dynamic_cast<kj::TlsPeerIdentity*>(s.peerIdentity.get());
-      if (identity == nullptr || !identity->hasCertificate()) {
-        return MakeError(Status::kAccessDenied, "the client presented no certificate");
-      }
-      std::string name = identity->getCommonName().cStr();
-      if (!IsNodeName(name)) {
-        return MakeError(Status::kAccessDenied, "the client's certificate is for '" + name +
-                                                    "', which cannot name a node");
-      }
-      if (!identity->matchesHostname(name)) {
-        return MakeError(Status::kAccessDenied,
-                         "the client's certificate has the common name '" + name +
-                             "' but does not prove that name (it is not among its DNS names)");
-      }
-      return PeerStream{kj::mv(s.stream), std::move(name)};
-    });
+    done =
+        TlsStream::Accept(*tls_->context, kj::mv(accepted.stream))
+            .then([](kj::Own<TlsStream> s) -> R {
+              std::optional<std::string> common_name = s->PeerCommonName();
+              if (!common_name) {
+                return MakeError(Status::kAccessDenied, "the client presented no certificate");
+              }
+              std::string name = std::move(*common_name);
+              if (!IsNodeName(name)) {
+                return MakeError(Status::kAccessDenied, "the client's certificate is for '" + name +
+                                                            "', which cannot name a node");
+              }
+              if (!s->PeerProvesHostname(name)) {
+                return MakeError(
+                    Status::kAccessDenied,
+                    "the client's certificate has the common name '" + name +
+                        "' but does not prove that name (it is not among its DNS names)");
+              }
+              return PeerStream{kj::mv(s), std::move(name)};
+            });
   }
   return loop_.timer()
       .timeoutAfter(Millis(options_.handshake_timeout), kj::mv(done))
@@ -263,22 +252,20 @@ kj::Promise<Result<PeerStream>> Transport::Dial(std::string address, std::string
 }
 
 kj::Promise<std::optional<std::string>> Transport::NameOnCertificate(const std::string& address) {
-  // Every certificate gen-certs makes also carries "localhost", which kj's
+  // Every certificate gen-certs makes also carries "localhost", which the
   // hostname check accepts, so a second handshake against it tells a
   // certificate for another node (it succeeds) from one the cluster CA did
   // not sign (it fails again). It is only ever used for this message.
   return loop_.io()
       .getNetwork()
       .parseAddress(address)
-      .then([](kj::Own<kj::NetworkAddress> parsed) { return parsed->connectAuthenticated(); })
-      .then([this](kj::AuthenticatedStream stream) {
-        return tls_->context->wrapClient(kj::mv(stream), "localhost");
+      .then([](kj::Own<kj::NetworkAddress> parsed) { return parsed->connect(); })
+      .then([this](kj::Own<kj::AsyncIoStream> stream) {
+        return TlsStream::Connect(*tls_->context, kj::mv(stream), "localhost");
       })
       .then(
-          [](kj::AuthenticatedStream secured) -> std::optional<std::string> {
-            auto* identity = dynamic_cast<kj::TlsPeerIdentity*>(secured.peerIdentity.get());
-            if (identity == nullptr || !identity->hasCertificate()) return std::nullopt;
-            return std::string(identity->getCommonName().cStr());
+          [](kj::Own<TlsStream> secured) -> std::optional<std::string> {
+            return secured->PeerCommonName();
           },
           [](kj::Exception&&) -> std::optional<std::string> { return std::nullopt; });
 }
@@ -289,9 +276,9 @@ kj::Promise<Result<PeerStream>> Transport::ProveServer(kj::Own<kj::AsyncIoStream
   using R = Result<PeerStream>;
   std::string who = "node " + expected + " at " + address;
   if (tls_) {
-    return tls_->context->wrapClient(WithSocketBuffer(kj::mv(stream)), expected)
+    return TlsStream::Connect(*tls_->context, kj::mv(stream), expected)
         .then(
-            [expected](kj::Own<kj::AsyncIoStream> secured) -> kj::Promise<R> {
+            [expected](kj::Own<TlsStream> secured) -> kj::Promise<R> {
               return R(PeerStream{kj::mv(secured), expected});
             },
             [this, address, who, expected](kj::Exception&& e) -> kj::Promise<R> {

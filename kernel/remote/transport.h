@@ -2,11 +2,13 @@
 // authenticated: it comes with the name of the node at the other end, proven
 // before any Cap'n Proto call crosses it (docs/remote.md, "Between nodes").
 //
-// With TLS (kj-tls), both sides present a node certificate signed by the
-// cluster CA, and only that CA is trusted (never the system's store):
-//   - the dialler names the node it wants; the server's certificate must
-//     prove that name (kj-tls checks it as the TLS hostname: a DNS SAN, or
-//     the CN of a certificate without SANs);
+// With TLS (OpenSSL over the socket through memory BIOs, tls_stream.h: kj-tls
+// moved ciphertext 8 KiB per socket call, this reads and writes it in large
+// ones), both sides present a node certificate signed by the cluster CA, and
+// only that CA is trusted (never the system's store):
+//   - the dialler names the node it wants (and sends it as SNI); the server's
+//     certificate must prove that name, checked as the TLS hostname during
+//     the handshake: a DNS SAN, or the CN of a certificate without SANs;
 //   - the server requires a client certificate and takes the client's name
 //     from its CN, which must also match the certificate as a hostname.
 // Either way the name must be one that can name a node (names.h:
@@ -22,7 +24,6 @@
 #pragma once
 
 #include <kj/async-io.h>
-#include <kj/compat/tls.h>
 
 #include <chrono>
 #include <functional>

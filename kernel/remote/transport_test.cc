@@ -7,6 +7,7 @@
 #include "kernel/remote/transport.h"
 
 #include <gtest/gtest.h>
+#include <kj/compat/tls.h>  // A client of another TLS implementation.
 
 #include <map>
 #include <memory>
