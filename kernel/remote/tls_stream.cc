@@ -19,6 +19,11 @@ namespace {
 // each.
 constexpr size_t kGatherBytes = 16 * 1024;
 
+// A large write is encrypted and handed to the socket this much at a time,
+// with an event-loop turn between batches, so that the socket carries one
+// batch (and the peer decrypts it) while the next is encrypted.
+constexpr size_t kBatchBytes = 64 * 1024;
+
 using BioPtr = std::unique_ptr<BIO, decltype(&BIO_free)>;
 
 // Drains this thread's OpenSSL error queue into one line.
@@ -222,25 +227,39 @@ kj::Promise<void> TlsStream::ReadCiphertext() {
 }
 
 kj::Promise<void> TlsStream::write(const void* buffer, size_t size) {
-  kj::ArrayPtr<const kj::byte> piece(static_cast<const kj::byte*>(buffer), size);
-  return write(kj::arrayPtr(&piece, 1));
+  // The one piece lives as long as the write, which encrypts in batches.
+  auto piece = kj::heap<kj::ArrayPtr<const kj::byte>>(static_cast<const kj::byte*>(buffer), size);
+  kj::Promise<void> written = write(kj::arrayPtr(piece.get(), 1));
+  return written.attach(kj::mv(piece));
 }
 
 kj::Promise<void> TlsStream::write(kj::ArrayPtr<const kj::ArrayPtr<const kj::byte>> pieces) {
   if (write_shut_) return KJ_EXCEPTION(FAILED, "write after shutdownWrite");
+  return WriteFrom(pieces, 0, 0);
+}
+
+kj::Promise<void> TlsStream::WriteFrom(kj::ArrayPtr<const kj::ArrayPtr<const kj::byte>> pieces,
+                                       size_t index, size_t offset) {
   KJ_IF_MAYBE (failure, kj::runCatchingExceptions([&] {
                  std::vector<kj::byte> gathered;
-                 for (const auto& piece : pieces) {
-                   if (gathered.size() + piece.size() <= kGatherBytes) {
-                     gathered.insert(gathered.end(), piece.begin(), piece.end());
-                     continue;
+                 size_t batch = 0;
+                 while (index < pieces.size() && batch < kBatchBytes) {
+                   const kj::byte* data = pieces[index].begin() + offset;
+                   size_t size = std::min(pieces[index].size() - offset, kBatchBytes - batch);
+                   batch += size;
+                   offset += size;
+                   if (offset == pieces[index].size()) {
+                     ++index;
+                     offset = 0;
                    }
-                   Encrypt(gathered.data(), gathered.size());
-                   gathered.clear();
-                   if (piece.size() <= kGatherBytes) {
-                     gathered.insert(gathered.end(), piece.begin(), piece.end());
+                   if (gathered.size() + size > kGatherBytes) {
+                     Encrypt(gathered.data(), gathered.size());
+                     gathered.clear();
+                   }
+                   if (size > kGatherBytes) {
+                     Encrypt(data, size);
                    } else {
-                     Encrypt(piece.begin(), piece.size());
+                     gathered.insert(gathered.end(), data, data + size);
                    }
                  }
                  Encrypt(gathered.data(), gathered.size());
@@ -252,8 +271,13 @@ kj::Promise<void> TlsStream::write(kj::ArrayPtr<const kj::ArrayPtr<const kj::byt
                   return kj::Promise<void>(kj::mv(failure));
                 })
                 .fork();
+    return Flush();
   }
-  return Flush();
+  kj::Promise<void> flushed = Flush();
+  if (index == pieces.size()) return flushed;
+  // The batch just queued fails or succeeds with the ones after it (sent_
+  // keeps their order), so only the last one's promise matters.
+  return kj::evalLater([this, pieces, index, offset] { return WriteFrom(pieces, index, offset); });
 }
 
 void TlsStream::Encrypt(const kj::byte* data, size_t size) {

@@ -5,9 +5,10 @@
 // (kj/compat/readiness-io.h), one socket call and one event-loop turn per
 // 8 KiB; a 600 KB camera frame took about a millisecond more over it than
 // over TCP. Here OpenSSL never touches the socket: ciphertext is read from
-// it up to kCiphertextReadBytes at a time into the read BIO, and each write
-// encrypts every piece it is given into the write BIO, which then goes to
-// the socket in one write.
+// it up to kCiphertextReadBytes at a time into the read BIO, and a write
+// encrypts its pieces into the write BIO, which goes to the socket in one
+// write per 64 KiB batch (the socket carries one batch, and the peer
+// decrypts it, while the next is encrypted).
 //
 //   - Reads decrypt straight into the caller's buffer; what a record holds
 //     beyond what the caller asked for stays in OpenSSL's record buffer for
@@ -105,6 +106,10 @@ class TlsStream final : public kj::AsyncIoStream {
   kj::Promise<size_t> ReadPlain(kj::byte* out, size_t min_bytes, size_t max_bytes, size_t done);
   // Reads one batch of ciphertext from the socket into the read BIO.
   kj::Promise<void> ReadCiphertext();
+  // Encrypts and queues a batch of `pieces` from pieces[index][offset],
+  // then the rest after an event-loop turn.
+  kj::Promise<void> WriteFrom(kj::ArrayPtr<const kj::ArrayPtr<const kj::byte>> pieces, size_t index,
+                              size_t offset);
   // Encrypts `size` bytes into the write BIO; throws on failure.
   void Encrypt(const kj::byte* data, size_t size);
   // Queues what the write BIO holds for the socket, after everything queued
