@@ -1,6 +1,5 @@
 #include "rdev/camera.h"
 
-#include <algorithm>
 #include <charconv>
 #include <limits>
 
@@ -102,16 +101,6 @@ size_t MaxFrameBytes(const CameraMode& mode) {
     return 0;
   }
   return pixels == 0 ? 0 : total;
-}
-
-void CameraReadPosition::Take(CameraFrame& frame) {
-  if (resumed_ && last_read_.has_value() && frame.sequence > *last_read_) {
-    uint64_t missed = frame.sequence - *last_read_ - 1;
-    frame.dropped = uint32_t(std::min<uint64_t>(std::max<uint64_t>(frame.dropped, missed),
-                                                std::numeric_limits<uint32_t>::max()));
-  }
-  resumed_ = false;
-  last_read_ = frame.sequence;
 }
 
 }  // namespace shoal::rdev

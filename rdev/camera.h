@@ -29,9 +29,11 @@
 // Threading: every operation is thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -142,8 +144,16 @@ class CameraReadPosition {
 
   // `frame` goes to the reader (never one TakenBefore). The first frame
   // after ResumeAfter counts in `dropped` every frame since the last one
-  // taken.
-  void Take(CameraFrame& frame);
+  // taken. (Inline: kernel/remote's proxies use it without linking rdev.)
+  void Take(CameraFrame& frame) {
+    if (resumed_ && last_read_.has_value() && frame.sequence > *last_read_) {
+      uint64_t missed = frame.sequence - *last_read_ - 1;
+      frame.dropped = uint32_t(std::min<uint64_t>(std::max<uint64_t>(frame.dropped, missed),
+                                                  std::numeric_limits<uint32_t>::max()));
+    }
+    resumed_ = false;
+    last_read_ = frame.sequence;
+  }
 
   // The session stopped: the frames it misses from now are no one's loss.
   void Reset() {
