@@ -63,6 +63,22 @@ class MigrateTest : public ::testing::Test {
     return std::regex_search(ps.output, match, entry) ? match[1].str() : "";
   }
 
+  // The pid of the process running on `node` (one, the test's), waiting
+  // (bounded) for it to show; "" if none does.
+  std::string RunningPidOn(const std::string& node) {
+    std::regex running("\"pid\":\"([0-9]+)\",\"node\":\"" + node +
+                       "\",\"state\":\"PROCESS_STATE_RUNNING\"");
+    std::string pid;
+    WaitUntil([&] {
+      Ran ps = cluster_->Shoal("ps --node " + node + " -o json");
+      std::smatch found;
+      if (!std::regex_search(ps.output, found, running)) return false;
+      pid = found[1].str();
+      return true;
+    });
+    return pid;
+  }
+
   std::unique_ptr<TestCluster> cluster_;
 };
 
@@ -147,10 +163,10 @@ TEST_F(MigrateTest, AParentMovesWhileItTalksToItsChildOnAnotherNode) {
   Ran moved = cluster_->Shoal("migrate " + std::to_string(pid) + " --to node-b");
   ASSERT_EQ(moved.exit_code, 0) << moved.output;
 
-  Ran ps = cluster_->Shoal("ps --node node-c -o json");
-  std::smatch child;
-  ASSERT_TRUE(std::regex_search(ps.output, child, std::regex("\"pid\":\"([0-9]+)\""))) << ps.output;
-  Ran child_moved = cluster_->Shoal("migrate " + child[1].str() + " --to node-b");
+  // The running child, not the unmoved run's, which has ended.
+  std::string child = RunningPidOn("node-c");
+  ASSERT_FALSE(child.empty());
+  Ran child_moved = cluster_->Shoal("migrate " + child + " --to node-b");
   if (child_moved.output.find("no process") == std::string::npos) {  // Unless it ended already.
     EXPECT_EQ(child_moved.exit_code, 0) << child_moved.output;
   }
@@ -173,16 +189,8 @@ TEST_F(MigrateTest, ATalkingPairMovedBackAndForthEndsAsAnUnmovedPairDoes) {
 
   uint64_t pid = Start("node-a", pingpong);
   ASSERT_NE(pid, 0u);
-  std::string child;
-  ASSERT_TRUE(WaitUntil([&] {
-    Ran ps = cluster_->Shoal("ps --node node-c -o json");
-    std::smatch found;
-    std::regex running(
-        "\"pid\":\"([0-9]+)\",\"node\":\"node-c\",\"state\":\"PROCESS_STATE_RUNNING\"");
-    if (!std::regex_search(ps.output, found, running)) return false;
-    child = found[1].str();
-    return true;
-  }));
+  std::string child = RunningPidOn("node-c");
+  ASSERT_FALSE(child.empty());
   // Child, parent, child, parent, child: at most five moves, each 30-120 ms
   // after the last, until the pair has finished.
   const std::vector<std::pair<std::string, std::string>> moves = {{child, "node-b"},
