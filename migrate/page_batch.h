@@ -39,6 +39,8 @@ class StagedMemories {
   // The memories, in index order; it is empty afterwards.
   std::vector<std::unique_ptr<vm::Memory>> Take() { return std::move(memories_); }
   bool empty() const { return memories_.empty(); }
+  // The memories, in index order (a post-copy registers their pages).
+  const std::vector<std::unique_ptr<vm::Memory>>& memories() const { return memories_; }
   // Memory held, in bytes.
   uint64_t bytes() const { return bytes_; }
 

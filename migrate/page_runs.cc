@@ -251,9 +251,10 @@ VoidResult FillRun(pi::PageRun::Reader run, const std::string& name, size_t inde
 }
 
 // Checks each run of memory `index` against the memory and the run before
-// it, and fills it into the bytes `dest(first_page, page_count)` returns.
-template <typename Dest>
-VoidResult DecodeRuns(pi::Memory::Reader in, size_t index, Dest dest) {
+// it, fills it into the bytes `dest(first_page, page_count)` returns, then
+// calls `filled(first_page, page_count, bytes, zero)`.
+template <typename Dest, typename Filled>
+VoidResult DecodeRuns(pi::Memory::Reader in, size_t index, Dest dest, Filled filled) {
   const uint64_t total_pages = uint64_t(in.getPageCount()) * kRunPagesPerWasmPage;
   std::unique_ptr<ZSTD_DCtx, ZstdDCtxDeleter> dctx;
   uint64_t next_free = 0;  // The first page after the previous run.
@@ -274,10 +275,14 @@ VoidResult DecodeRuns(pi::Memory::Reader in, size_t index, Dest dest) {
                                   ", past the memory's " + std::to_string(total_pages));
     }
     next_free = first + count;
-    TRY(FillRun(run, name, index, dest(first, count), dctx));
+    const std::span<uint8_t> bytes = dest(first, count);
+    TRY(FillRun(run, name, index, bytes, dctx));
+    TRY(filled(first, count, bytes, run.getCompression() == pi::Compression::ZERO));
   }
   return Ok();
 }
+
+VoidResult NothingMore(uint64_t, uint64_t, std::span<uint8_t>, bool) { return Ok(); }
 
 }  // namespace
 
@@ -317,9 +322,25 @@ VoidResult ApplyRuns(pi::Memory::Reader in, size_t index, std::span<uint8_t> mem
                                                " bytes, not the " + std::to_string(memory.size()) +
                                                " given");
   }
-  return DecodeRuns(in, index, [&](uint64_t first, uint64_t count) {
-    return memory.subspan(first * kRunPageSize, count * kRunPageSize);
-  });
+  return DecodeRuns(
+      in, index,
+      [&](uint64_t first, uint64_t count) {
+        return memory.subspan(first * kRunPageSize, count * kRunPageSize);
+      },
+      NothingMore);
+}
+
+VoidResult ForEachRun(pi::Memory::Reader in, size_t index, const RunVisitor& visit) {
+  std::vector<uint8_t> scratch;
+  return DecodeRuns(
+      in, index,
+      [&](uint64_t, uint64_t count) {
+        scratch.resize(count * kRunPageSize);
+        return std::span<uint8_t>(scratch);
+      },
+      [&](uint64_t first, uint64_t count, std::span<uint8_t> bytes, bool zero) {
+        return visit(first, count, zero ? nullptr : bytes.data());
+      });
 }
 
 Result<std::vector<uint8_t>> ReadMemory(pi::Memory::Reader in, size_t index) {
@@ -343,12 +364,17 @@ Result<kernel::MemoryDelta> ReadDelta(pi::Memory::Reader in, size_t index) {
   delta.pages.reserve(covered);
   delta.bytes.resize(covered * kRunPageSize);
   size_t filled = 0;
-  TRY(DecodeRuns(in, index, [&](uint64_t first, uint64_t count) {
-    for (uint64_t page = first; page < first + count; ++page) delta.pages.push_back(uint32_t(page));
-    std::span<uint8_t> dest(delta.bytes.data() + filled, count * kRunPageSize);
-    filled += dest.size();
-    return dest;
-  }));
+  TRY(DecodeRuns(
+      in, index,
+      [&](uint64_t first, uint64_t count) {
+        for (uint64_t page = first; page < first + count; ++page) {
+          delta.pages.push_back(uint32_t(page));
+        }
+        std::span<uint8_t> dest(delta.bytes.data() + filled, count * kRunPageSize);
+        filled += dest.size();
+        return dest;
+      },
+      NothingMore));
   return delta;
 }
 

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -68,6 +69,16 @@ VoidResult WriteDelta(const kernel::MemoryDelta& delta, int zstd_level,
 // unknown compression, data that is not exactly the run's pages, a zero run
 // that carries bytes; kNoMemory when zstd cannot get its context.
 VoidResult ApplyRuns(proto::image::Memory::Reader in, size_t index, std::span<uint8_t> memory);
+
+// Called for each run in order: `first_page` and `page_count` in 4 KiB
+// pages, `data` their contents (page_count * 4096 bytes, valid during the
+// call), or null for a zero run. An error stops the walk and is returned.
+using RunVisitor =
+    std::function<VoidResult(uint64_t first_page, uint64_t page_count, const uint8_t* data)>;
+// The runs of `in`, checked as ApplyRuns checks them, each decoded in turn
+// (a post-copy's destination places them itself). Errors as ApplyRuns's,
+// and the visitor's.
+VoidResult ForEachRun(proto::image::Memory::Reader in, size_t index, const RunVisitor& visit);
 
 // A whole memory out of `in`: ApplyRuns over a fresh zeroed memory. The
 // caller has checked the page count against its budget. Errors as

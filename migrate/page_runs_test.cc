@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <random>
+#include <tuple>
 
 #include "migrate/sample_images.h"
 
@@ -90,6 +91,37 @@ TEST(PageRunsTest, ConsecutivePagesOfOneKindShareARun) {
   ExpectRun(runs[1], 4, 2, pi::Compression::ZERO);
   ExpectRun(runs[2], 9, 1, pi::Compression::NONE);
   ExpectRun(runs[3], 11, 1, pi::Compression::ZERO);
+}
+
+// How a post-copy's destination walks a batch: each run decoded in turn,
+// zero runs with no bytes; a visitor's error stops the walk.
+TEST(PageRunsTest, ForEachRunVisitsEachRunDecoded) {
+  std::vector<uint8_t> memory(vm::kPageSize, 0);
+  FillRandom(Page(memory, 2), 2 * kRunPageSize, 5);  // Incompressible: stored as is.
+  std::memset(Page(memory, 9), 7, kRunPageSize);     // Compressible: zstd.
+  const std::vector<uint32_t> pages = {2, 3, 4, 5, 9};
+  Runs out;
+  ASSERT_TRUE(WritePages(memory.data(), memory.size(), pages, 1, out.root).ok());
+  std::vector<std::tuple<uint64_t, uint64_t, bool>> seen;
+  VoidResult walked = ForEachRun(
+      out.in(), 0, [&](uint64_t first, uint64_t count, const uint8_t* data) -> VoidResult {
+        seen.emplace_back(first, count, data != nullptr);
+        if (data != nullptr) {
+          EXPECT_EQ(std::memcmp(data, Page(memory, uint32_t(first)), count * kRunPageSize), 0);
+        }
+        return Ok();
+      });
+  ASSERT_TRUE(walked.ok()) << walked.error().message;
+  const std::vector<std::tuple<uint64_t, uint64_t, bool>> expected = {
+      {2, 2, true}, {4, 2, false}, {9, 1, true}};
+  EXPECT_EQ(seen, expected);
+  int visits = 0;
+  VoidResult stopped = ForEachRun(out.in(), 0, [&](uint64_t, uint64_t, const uint8_t*) {
+    ++visits;
+    return VoidResult(MakeError(Status::kNotFound, "gone"));
+  });
+  EXPECT_EQ(stopped.error().status, Status::kNotFound);
+  EXPECT_EQ(visits, 1);
 }
 
 TEST(PageRunsTest, LongRunsOfEitherKindAreSplit) {

@@ -45,7 +45,10 @@ interface Node {
   # names the module it will send ahead: `hasModule` answers that this node
   # has it already (then it is not sent). kNoMemory when this node will not
   # take an image that large; kAlreadyExists when the pid runs here.
-  migrateIn @2 (pid :UInt64, imageBytes :UInt64, moveId :UInt64, moduleSha256 :Data)
+  # `postCopy` asks for a post-copy (Migration.postCopy): kNotSupported,
+  # with the reason, when this node cannot resolve page faults.
+  migrateIn @2 (pid :UInt64, imageBytes :UInt64, moveId :UInt64, moduleSha256 :Data,
+                postCopy :Bool)
       -> (outcome :ObjectRpc.Outcome, migration :Migration, hasModule :Bool);
 
   # Opens `path`, which must lie below /dev/ (normal form, as
@@ -95,4 +98,29 @@ interface Migration {
   # carries only its hash (moduleSha256), which the module must match, as
   # the one migrateIn named. Not sent when migrateIn answered hasModule.
   module @6 (bytes :Data);
+  # Post-copy (docs/migration.md, "Post-copy"), for a move opened with
+  # postCopy: the process resumes here at commit, before its memories'
+  # pages came. Sent after `pages` told each memory's size (no runs) and
+  # before the image, whose memoriesAhead carry no pages. From commit on,
+  # a page the process touches first is asked of `source`; the source
+  # sends the rest into `sink`. A source that goes away before the sink's
+  # `done` ends the process here as trapped, with the reason.
+  postCopy @7 (source :PageSource) -> (sink :PageSink);
+}
+
+# The source of a post-copy: the memories of the process that left it.
+interface PageSource {
+  # Pages [firstPage, firstPage + count) (4 KiB pages) of memory `index`,
+  # as runs; pageCount is the memory's size.
+  read @0 (index :UInt32, firstPage :UInt32, count :UInt32) -> (pages :Image.Memory);
+}
+
+# The destination of a post-copy: where the source sends the pages.
+interface PageSink {
+  # Pages of memory `index`; a page the process has meanwhile fetched (and
+  # maybe written) is not overwritten.
+  pages @0 (index :UInt32, pages :Image.Memory) -> stream;
+  # Every page was sent: answers once they are all in place (or the process
+  # ended), with how many 4 KiB pages the process asked for first itself.
+  done @1 () -> (outcome :ObjectRpc.Outcome, demandPages :UInt64);
 }

@@ -20,6 +20,7 @@ struct MigrateArgs {
   std::string to;
   uint32_t max_freeze_ms = 0;
   bool stop_and_copy = false;
+  bool postcopy = false;
 };
 
 // One line on stderr per stage; a pre-copy round shows what it sent, how
@@ -54,6 +55,11 @@ void ShowProgress(const pb::MigrateProgress& progress) {
     case pb::MigrateProgress::STAGE_COMMITTED:
       std::fprintf(stderr, "  committed\n");
       return;
+    case pb::MigrateProgress::STAGE_FETCHING:
+      std::fprintf(stderr, "  running there; memory %s of %s sent\n",
+                   FormatByteSizeRounded(progress.bytes_sent()).c_str(),
+                   FormatByteSizeRounded(progress.memory_bytes()).c_str());
+      return;
     default:
       return;
   }
@@ -73,12 +79,19 @@ void AddMigrateCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
       ->check(WholeNumber());
   sub->add_flag("--stop-and-copy", args->stop_and_copy,
                 "Freeze first and send the whole image, with no pre-copy rounds");
+  sub->add_flag("--postcopy", args->postcopy,
+                "Resume on the destination at once and send the memory after, the pages "
+                "the process touches first fetched on demand (for very large memories; "
+                "lost if the source node dies before the memory is all there)")
+      ->excludes("--stop-and-copy")
+      ->excludes("--max-freeze-ms");
   RunWithClient(sub, options, exit_code, [args](Client& client) {
     pb::MigrateRequest request;
     request.set_pid(args->pid);
     request.set_to_node(args->to);
     request.set_max_freeze_ms(args->max_freeze_ms);
     request.set_stop_and_copy(args->stop_and_copy);
+    request.set_postcopy(args->postcopy);
     std::unique_ptr<grpc::ClientContext> context = client.Context(kMigrateTimeout);
     auto reader = client.admin().Migrate(context.get(), request);
     pb::MigrateProgress progress;
@@ -91,6 +104,14 @@ void AddMigrateCommand(CLI::App& app, ClientOptions& options, int& exit_code) {
     if (!status.ok()) return client.Fail(status);
     if (client.json()) {
       PrintJson(summary);
+    } else if (summary.postcopy()) {
+      std::printf(
+          "migrated %llu from %s to %s by post-copy: frozen %.1f ms, then its memory in "
+          "%.1f ms (%llu pages fetched on demand), %s sent\n",
+          (unsigned long long)summary.pid(), summary.from_node().c_str(), summary.to_node().c_str(),
+          summary.freeze_us() / 1000.0, summary.fetch_us() / 1000.0,
+          (unsigned long long)summary.demand_pages(),
+          FormatByteSizeRounded(summary.bytes_sent()).c_str());
     } else {
       std::printf("migrated %llu from %s to %s in %.1f ms (frozen %.1f ms, %u rounds, %s sent)\n",
                   (unsigned long long)summary.pid(), summary.from_node().c_str(),

@@ -93,6 +93,7 @@ VoidResult Daemon::Init() {
   };
   data.services.spawner = host_->spawner();
   data.services.modules = &host_->modules();
+  data.services.post_copy_hooks = host_->post_copy_hooks();
   data.services.migrations = RecordingArrivals(
       [this](ArrivingProcess arriving) {
         auto arrival = host_->Receive(std::move(arriving), 0, /*migrated=*/true);

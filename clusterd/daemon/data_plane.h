@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "clusterd/daemon/node_server.h"
+#include "clusterd/daemon/post_copy_source.h"
 #include "kernel/base/result.h"
 #include "kernel/object/object.h"
 #include "kernel/remote/connection.h"
@@ -148,12 +149,25 @@ class DataPlane {
   // `image_bytes`, or of a size told with the image (0: a pre-copy, whose
   // image is made after its pages went ahead), and sends `module` (whose
   // SHA-256 is `module_sha256`) ahead unless it is null or the peer has it
-  // already. Errors: Node()'s, the peer's refusal (the pid runs there, too
-  // large), kPeerGone when the link broke or the deadline passed.
+  // already; `post_copy` asks for a post-copy. Errors: Node()'s, the
+  // peer's refusal (the pid runs there, too large, no post-copy there),
+  // kPeerGone when the link broke or the deadline passed.
   Result<std::unique_ptr<Outbound>> OpenMigration(
       const std::string& peer, uint64_t pid, uint64_t move_id, uint64_t image_bytes,
       std::shared_ptr<const std::vector<uint8_t>> module, const kernel::Sha256& module_sha256,
-      Deadline deadline);
+      Deadline deadline, bool post_copy = false);
+  // Post-copy, after SendPages told the memories' sizes and before
+  // SendImage: hands the peer `source` for the pages its process touches
+  // first, and keeps its sink for SendLazyPages.
+  VoidResult StartPostCopy(Outbound& outbound, std::shared_ptr<PostCopySource> source,
+                           Deadline deadline);
+  // Post-copy, once committed: pages of memory `index` into the peer's
+  // sink, paced as SendPages.
+  VoidResult SendLazyPages(Outbound& outbound, uint32_t index,
+                           std::shared_ptr<capnp::MallocMessageBuilder> batch, Deadline deadline);
+  // Post-copy: every page was sent; answers once the peer has them all in
+  // place, with how many pages its process fetched itself.
+  Result<uint64_t> FinishPostCopy(Outbound& outbound, Deadline deadline);
   // Sends pages of memory `index` ahead (Migration.pages; `batch` holds a
   // proto/image.capnp Memory) and returns once the stream has room for
   // the next batch, so a caller producing batches is paced by the link.

@@ -63,6 +63,7 @@ struct OutboundState {
   kj::Maybe<proto::rpc::Migration::Client> migration;
   std::shared_ptr<Link> link;
   std::string peer;
+  kj::Maybe<proto::rpc::PageSink::Client> sink;  // A post-copy's.
   bool announce_image = false;  // Opened with no image size: SendImage tells it.
   uint64_t module_bytes_sent = 0;
   bool committed = false;
@@ -91,20 +92,21 @@ kj::Promise<Result<HandleEntry>> SendCommit(const std::shared_ptr<OutboundState>
 Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::OpenMigration(
     const std::string& peer, uint64_t pid, uint64_t move_id, uint64_t image_bytes,
     std::shared_ptr<const std::vector<uint8_t>> module, const kernel::Sha256& module_sha256,
-    Deadline deadline) {
+    Deadline deadline, bool post_copy) {
   auto state = kernel::remote::LoopShared(loop_, new OutboundState(loop_));
   state->peer = peer;
   state->announce_image = image_bytes == 0;
-  auto start = [this, peer, pid, move_id, image_bytes, module, module_sha256,
-                state]() -> kj::Promise<VoidResult> {
-    return Node(peer).then([pid, move_id, image_bytes, module, module_sha256,
-                            state](Result<PeerNode> node) -> kj::Promise<VoidResult> {
+  auto start = [this, peer, pid, move_id, image_bytes, module, module_sha256, state,
+                post_copy]() -> kj::Promise<VoidResult> {
+    return Node(peer).then([pid, move_id, image_bytes, module, module_sha256, state,
+                            post_copy](Result<PeerNode> node) -> kj::Promise<VoidResult> {
       if (!node.ok()) return VoidResult(node.error());
       state->link = node->link;
       auto request = node->node.migrateInRequest();
       request.setPid(pid);
       request.setImageBytes(image_bytes);
       request.setMoveId(move_id);
+      request.setPostCopy(post_copy);
       if (module != nullptr) {
         request.setModuleSha256(kj::arrayPtr(module_sha256.data(), module_sha256.size()));
       }
@@ -200,6 +202,70 @@ VoidResult DataPlane::SendImage(Outbound& outbound,
   return RunUntil<VoidResult>(
       *loop_, std::move(start), deadline,
       MakeError(Status::kPeerGone, "node " + state->peer + " did not take the process in time"));
+}
+
+VoidResult DataPlane::StartPostCopy(Outbound& outbound, std::shared_ptr<PostCopySource> source,
+                                    Deadline deadline) {
+  std::shared_ptr<OutboundState> state = outbound.state_;
+  auto start = [state, source]() -> kj::Promise<VoidResult> {
+    KJ_IF_MAYBE (migration, state->migration) {
+      auto request = migration->postCopyRequest();
+      request.setSource(source->Serve());
+      return request.send().then(
+          [state](auto&& response) -> VoidResult {
+            state->sink = response.getSink();
+            return Ok();
+          },
+          [state](kj::Exception&& e) -> VoidResult {
+            return kernel::remote::FromException(e, state->peer);
+          });
+    }
+    return VoidResult(MakeError(Status::kInvalidArgs, "no move is open"));
+  };
+  return RunUntil<VoidResult>(
+      *loop_, std::move(start), deadline,
+      MakeError(Status::kPeerGone, "node " + state->peer + " did not take the post-copy in time"));
+}
+
+VoidResult DataPlane::SendLazyPages(Outbound& outbound, uint32_t index,
+                                    std::shared_ptr<capnp::MallocMessageBuilder> batch,
+                                    Deadline deadline) {
+  std::shared_ptr<OutboundState> state = outbound.state_;
+  auto start = [state, index, batch]() -> kj::Promise<VoidResult> {
+    KJ_IF_MAYBE (sink, state->sink) {
+      auto request = sink->pagesRequest();
+      request.setIndex(index);
+      request.setPages(batch->getRoot<proto::image::Memory>().asReader());
+      return request.send().then([]() -> VoidResult { return Ok(); },
+                                 [state](kj::Exception&& e) -> VoidResult {
+                                   return kernel::remote::FromException(e, state->peer);
+                                 });
+    }
+    return VoidResult(MakeError(Status::kInvalidArgs, "no post-copy is open"));
+  };
+  return RunUntil<VoidResult>(
+      *loop_, std::move(start), deadline,
+      MakeError(Status::kPeerGone, "node " + state->peer + " stopped taking pages in time"));
+}
+
+Result<uint64_t> DataPlane::FinishPostCopy(Outbound& outbound, Deadline deadline) {
+  std::shared_ptr<OutboundState> state = outbound.state_;
+  auto start = [state]() -> kj::Promise<Result<uint64_t>> {
+    KJ_IF_MAYBE (sink, state->sink) {
+      return sink->doneRequest().send().then(
+          [](auto&& response) -> Result<uint64_t> {
+            TRY(kernel::remote::ReadOutcome(response.getOutcome()));
+            return response.getDemandPages();
+          },
+          [state](kj::Exception&& e) -> Result<uint64_t> {
+            return kernel::remote::FromException(e, state->peer);
+          });
+    }
+    return Result<uint64_t>(MakeError(Status::kInvalidArgs, "no post-copy is open"));
+  };
+  return RunUntil<Result<uint64_t>>(
+      *loop_, std::move(start), deadline,
+      MakeError(Status::kPeerGone, "node " + state->peer + " did not confirm the pages in time"));
 }
 
 Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::SendProcess(

@@ -34,6 +34,8 @@ inline constexpr std::string_view kPoints[] = {
     "migrate.source.prepared",     // The image is sent and the destination prepared it.
     "migrate.source.recorded",     // The move is recorded; commit not sent yet.
     "migrate.source.committed",    // The commit is answered; the source copy not released.
+    "migrate.source.postcopy",     // Post-copy: it runs there; no page sent after it yet.
+    "migrate.source.lazy_batch",   // Post-copy: a batch of pages sent after it.
     // The destination (migration_server.cc).
     "migrate.dest.pages",     // A batch of pages received.
     "migrate.dest.image",     // The whole image received.

@@ -303,7 +303,32 @@ Result<ConsoleRead> KernelProcessHost::ReadConsole(uint64_t pid, uint64_t offset
   }
 }
 
+VoidResult KernelProcessHost::CheckSettled(uint64_t pid) const {
+  MutexLock lock(&mu_);
+  if (fetching_.count(pid) == 0) return Ok();
+  return MakeError(Status::kShouldWait, "process " + std::to_string(pid) +
+                                            " is still fetching its memory from the node it "
+                                            "left (post-copy); try again once it has it all");
+}
+
+PostCopyHooks KernelProcessHost::post_copy_hooks() {
+  PostCopyHooks hooks;
+  hooks.fetching = [this](uint64_t pid) {
+    MutexLock lock(&mu_);
+    fetching_.insert(pid);
+  };
+  hooks.fetched = [this](uint64_t pid) {
+    MutexLock lock(&mu_);
+    fetching_.erase(pid);
+  };
+  hooks.lost = [this](uint64_t pid, const std::string& why) {
+    (void)kernel_->Abort(pid, why);  // kNotFound: it ended already.
+  };
+  return hooks;
+}
+
 Result<std::vector<uint8_t>> KernelProcessHost::Checkpoint(uint64_t pid, bool stop) {
+  TRY(CheckSettled(pid));
   std::unique_ptr<kernel::FrozenProcess> frozen = TRY(kernel_->Freeze(pid));
   kernel::ProcessImage& image = frozen->image();
   image.module_sha256 = migrate::HashBytes(image.module_bytes);
@@ -423,11 +448,16 @@ Result<uint64_t> KernelProcessHost::Restore(std::span<const uint8_t> bytes, uint
 class KernelProcessHost::Leaving final : public Departure {
  public:
   Leaving(KernelProcessHost* host, std::unique_ptr<kernel::FrozenProcess> frozen,
-          std::vector<uint8_t> image)
+          std::vector<uint8_t> image, std::vector<uint64_t> memory_sizes)
       : host_(host),
         frozen_(std::move(frozen)),
-        image_(std::make_shared<const std::vector<uint8_t>>(std::move(image))) {}
+        image_(std::make_shared<const std::vector<uint8_t>>(std::move(image))),
+        memory_sizes_(std::move(memory_sizes)) {}
   std::shared_ptr<const std::vector<uint8_t>> image() const override { return image_; }
+  std::vector<uint64_t> memory_sizes() const override { return memory_sizes_; }
+  Result<std::vector<std::unique_ptr<vm::Memory>>> TakeMemories() override {
+    return frozen_->TakeMemories();
+  }
   std::vector<kernel::HandleEntry> objects() const override {
     std::vector<kernel::HandleEntry> out;
     for (const kernel::HandleImage& h : frozen_->image().handles) {
@@ -455,6 +485,7 @@ class KernelProcessHost::Leaving final : public Departure {
   KernelProcessHost* const host_;
   std::unique_ptr<kernel::FrozenProcess> frozen_;  // Thaws when dropped before Commit.
   std::shared_ptr<const std::vector<uint8_t>> image_;
+  const std::vector<uint64_t> memory_sizes_;
 };
 
 void KernelProcessHost::StampImage(kernel::ProcessImage& image) const {
@@ -471,6 +502,7 @@ Result<std::unique_ptr<kernel::MemoryRounds>> KernelProcessHost::StartMemoryRoun
     auto it = entries_.find(pid);
     if (it == entries_.end() || !it->second->info.running()) return NoProcess(pid);
   }
+  TRY(CheckSettled(pid));
   return kernel_->StartMemoryRounds(pid);
 }
 
@@ -481,6 +513,7 @@ Result<std::unique_ptr<KernelProcessHost::Departure>> KernelProcessHost::Depart(
     auto it = entries_.find(pid);
     if (it == entries_.end() || !it->second->info.running()) return NoProcess(pid);
   }
+  TRY(CheckSettled(pid));
   std::unique_ptr<kernel::FrozenProcess> frozen =
       TRY(kernel_->Freeze(pid, {std::chrono::seconds(10), memory}));
   kernel::ProcessImage& image = frozen->image();
@@ -488,14 +521,24 @@ Result<std::unique_ptr<KernelProcessHost::Departure>> KernelProcessHost::Depart(
   StampImage(image);
   migrate::EncodeOptions options;
   options.allow_live_objects = true;
-  options.include_module = memory != kernel::FreezeMemory::kDelta;
+  options.include_module = memory == kernel::FreezeMemory::kWhole;
   ++image.moves;  // It arrives as moved once more; a thaw drops the image.
   std::vector<uint8_t> bytes = TRY(migrate::EncodeImage(image, options));
+  std::vector<uint64_t> memory_sizes;
+  for (const std::vector<uint8_t>& whole : image.instance.memories) {
+    memory_sizes.push_back(whole.size());
+  }
+  if (image.memories_ahead) {
+    for (const kernel::MemoryDelta& ahead : *image.memories_ahead) {
+      memory_sizes.push_back(ahead.size_bytes);
+    }
+  }
   // The bytes hold them now; the frozen process keeps only its handles.
   std::vector<std::vector<uint8_t>>().swap(image.instance.memories);
   image.memories_ahead.reset();
   std::vector<uint8_t>().swap(image.module_bytes);
-  return std::unique_ptr<Departure>(new Leaving(this, std::move(frozen), std::move(bytes)));
+  return std::unique_ptr<Departure>(
+      new Leaving(this, std::move(frozen), std::move(bytes), std::move(memory_sizes)));
 }
 
 KernelLoad KernelProcessHost::Load() const {

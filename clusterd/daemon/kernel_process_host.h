@@ -95,13 +95,18 @@ class KernelProcessHost : public ProcessHost {
     // handles, in handle order.
     virtual std::shared_ptr<const std::vector<uint8_t>> image() const = 0;
     virtual std::vector<kernel::HandleEntry> objects() const = 0;
+    // Its memories' sizes, in bytes.
+    virtual std::vector<uint64_t> memory_sizes() const = 0;
+    // A post-copy's: takes its memories out, once it runs at the
+    // destination, right before Commit (kernel::FrozenProcess::TakeMemories).
+    virtual Result<std::vector<std::unique_ptr<vm::Memory>>> TakeMemories() = 0;
     // It runs on `node` now, as `moved_to`.
     virtual void Commit(kernel::Ref<kernel::ProcessOps> moved_to, const std::string& node) = 0;
   };
-  // Freezes it with its memories as `memory` says: whole, or the delta
-  // that ends a pre-copy (StartMemoryRounds), whose image carries only the
-  // module's hash (the module went ahead). Errors (it runs on):
-  // Checkpoint's.
+  // Freezes it with its memories as `memory` says: whole, the delta that
+  // ends a pre-copy (StartMemoryRounds), or only their sizes (a post-copy);
+  // the last two carry only the module's hash (the module goes ahead).
+  // Errors (it runs on): Checkpoint's.
   Result<std::unique_ptr<Departure>> Depart(
       uint64_t pid, kernel::FreezeMemory memory = kernel::FreezeMemory::kWhole);
   // Starts a pre-copy of `pid` (kernel::Kernel::StartMemoryRounds): what
@@ -127,12 +132,18 @@ class KernelProcessHost : public ProcessHost {
   FileIo& file_io() { return kernel_->file_io(); }
   // The modules this node has seen move, so that moves here skip them.
   ModuleStore& modules() { return modules_; }
+  // What the post-copies arriving here tell of their processes: while one
+  // fetches its memory it cannot move or be checkpointed (kShouldWait), and
+  // one whose pages were lost ends as trapped (kernel::Kernel::Abort).
+  PostCopyHooks post_copy_hooks();
 
  private:
   struct Entry;
   class HostSpawner;
   // Writes this host's record of the process into its image (moves, start
   // time), which travels with it.
+  // kShouldWait while `pid`'s memory is still arriving (a post-copy).
+  VoidResult CheckSettled(uint64_t pid) const;
   void StampImage(kernel::ProcessImage& image) const;
   class Arrival;
   class Leaving;
@@ -158,6 +169,7 @@ class KernelProcessHost : public ProcessHost {
   mutable Mutex mu_;
   std::map<uint64_t, std::shared_ptr<Entry>> entries_ GUARDED_BY(mu_);
   std::set<uint64_t> spawning_ GUARDED_BY(mu_);  // Pids being spawned.
+  std::set<uint64_t> fetching_ GUARDED_BY(mu_);  // Post-copies still arriving.
   CondVar ended_;                                // With mu_: some process ended.
   // Last: destroyed first, so its exit callbacks still find the members above.
   ModuleStore modules_;

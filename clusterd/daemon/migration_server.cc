@@ -1,5 +1,6 @@
 #include "clusterd/daemon/migration_server.h"
 
+#include <kj/debug.h>
 #include <spdlog/spdlog.h>
 
 #include <optional>
@@ -27,7 +28,9 @@ class MigrationServer final : public proto::rpc::Migration::Server {
         module_sha256_(move.module_sha256),
         expected_(move.image_bytes),
         ahead_(move.max_bytes),
-        module_(std::move(move.module)) {
+        module_(std::move(move.module)),
+        faults_(std::move(move.faults)),
+        post_copy_hooks_(std::move(move.post_copy_hooks)) {
     image_.reserve(expected_);
   }
 
@@ -89,6 +92,21 @@ class MigrationServer final : public proto::rpc::Migration::Server {
     } else {
       module_ = std::make_shared<const std::vector<uint8_t>>(bytes.begin(), bytes.end());
     }
+    return kj::READY_NOW;
+  }
+
+  kj::Promise<void> postCopy(PostCopyContext context) override {
+    if (faults_ == nullptr) {
+      KJ_FAIL_REQUIRE("post-copy was not asked for when the move opened, or was asked twice");
+    }
+    if (state_ != State::kReceiving || !image_.empty() || failure_) {
+      KJ_FAIL_REQUIRE("post-copy must come before the image, after the memories' sizes");
+    }
+    Result<std::shared_ptr<PostCopyArrival>> arrival = PostCopyArrival::Create(
+        link_, pid_, std::move(faults_), ahead_, context.getParams().getSource(), post_copy_hooks_);
+    if (!arrival.ok()) KJ_FAIL_REQUIRE("cannot take a post-copy", arrival.error().message.c_str());
+    post_copy_ = std::move(arrival).value();
+    context.getResults().setSink(post_copy_->Sink());
     return kj::READY_NOW;
   }
 
@@ -163,6 +181,8 @@ class MigrationServer final : public proto::rpc::Migration::Server {
       kernel::remote::SetOutcome(results.initOutcome(), started.error());
       return kj::READY_NOW;
     }
+    // Its faults are served from the loop, this thread: none before this.
+    if (post_copy_) post_copy_->Started();
     spdlog::info("pid {} arrived from node {} and runs here", pid_, link_->peer());
     fault::Hit("migrate.dest.started", link_->peer());
     kernel::HandleEntry handle{std::move(started).value(),
@@ -178,6 +198,7 @@ class MigrationServer final : public proto::rpc::Migration::Server {
     std::vector<uint8_t>().swap(image_);
     (void)ahead_.Take();
     module_.reset();
+    post_copy_.reset();
     return kj::READY_NOW;
   }
 
@@ -199,6 +220,9 @@ class MigrationServer final : public proto::rpc::Migration::Server {
   bool overflow_ = false;
   State state_ = State::kReceiving;
   std::unique_ptr<IncomingProcess> prepared_;
+  std::unique_ptr<migrate::UserFaults> faults_;  // A post-copy's, until postCopy.
+  const PostCopyHooks post_copy_hooks_;
+  std::shared_ptr<PostCopyArrival> post_copy_;
 };
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "clusterd/daemon/node_server.h"
+#include "clusterd/daemon/post_copy_sink.h"
 #include "kernel/remote/link.h"
 #include "proto/node.capnp.h"
 
@@ -28,6 +29,9 @@ struct IncomingMove {
   // it, if it has one: then it is not sent.
   kernel::Sha256 module_sha256{};
   std::shared_ptr<const std::vector<uint8_t>> module;
+  // A post-copy's (migrateIn's postCopy): null for any other move.
+  std::unique_ptr<migrate::UserFaults> faults;
+  PostCopyHooks post_copy_hooks;
 };
 
 proto::rpc::Migration::Client ServeMigration(const std::shared_ptr<kernel::remote::Link>& link,

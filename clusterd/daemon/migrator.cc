@@ -56,6 +56,11 @@ pb::MigrateProgress Stage(pb::MigrateProgress::Stage stage, uint64_t image_bytes
 
 }  // namespace
 
+struct Migrator::Lazy {
+  std::shared_ptr<PostCopySource> source;
+  std::shared_ptr<const FrozenMemories> memories;  // Once committed.
+};
+
 struct Migrator::Rounds {
   Clock::time_point started = Clock::now();
   uint32_t count = 0;  // Rounds sent ahead.
@@ -68,6 +73,14 @@ Result<pb::MigrateSummary> Migrator::Migrate(uint64_t pid, const std::string& to
                                              const Progress& progress) {
   Rounds figures;
   const uint64_t move_id = NewMoveId();
+  if (request.postcopy()) {
+    if (request.stop_and_copy() || request.max_freeze_ms() != 0) {
+      return MakeError(Status::kInvalidArgs,
+                       "a post-copy neither copies before the freeze nor needs a freeze cap: "
+                       "--postcopy goes with neither --stop-and-copy nor --max-freeze-ms");
+    }
+    return PostCopy(pid, to, move_id, progress);
+  }
   if (request.stop_and_copy()) {
     return FreezeAndCommit(pid, to, move_id, nullptr, kernel::FreezeMemory::kWhole, figures,
                            progress);
@@ -83,8 +96,89 @@ Result<pb::MigrateSummary> Migrator::Migrate(uint64_t pid, const std::string& to
   figures.module_bytes = outbound->module_bytes_sent();
   figures.bytes_sent += figures.module_bytes;
   TRY(PreCopy(pid, to, *rounds, *outbound, request.max_freeze_ms(), figures, progress));
-  return FreezeAndCommit(pid, to, move_id, std::move(outbound), kernel::FreezeMemory::kDelta,
-                         figures, progress);
+  return FreezeAndCommit(pid, to, move_id, outbound.get(), kernel::FreezeMemory::kDelta, figures,
+                         progress);
+}
+
+Result<pb::MigrateSummary> Migrator::PostCopy(uint64_t pid, const std::string& to, uint64_t move_id,
+                                              const Progress& progress) {
+  Rounds figures;
+  std::shared_ptr<const std::vector<uint8_t>> module;
+  {
+    // What cannot move is refused here, before the process stops.
+    std::unique_ptr<kernel::MemoryRounds> probe = TRY(host_.StartMemoryRounds(pid));
+    module = probe->module();
+  }
+  const kernel::Sha256 module_sha256 = migrate::HashBytes(*module);
+  host_.modules().Add(module_sha256, module);
+  // A destination that cannot take a post-copy refuses here, also before.
+  std::unique_ptr<DataPlane::Outbound> outbound =
+      TRY(data_.OpenMigration(to, pid, move_id, 0, module, module_sha256,
+                              Clock::now() + kCommitTimeout, /*post_copy=*/true));
+  figures.module_bytes = outbound->module_bytes_sent();
+  figures.bytes_sent += figures.module_bytes;
+  Lazy lazy{std::make_shared<PostCopySource>(data_.loop()), nullptr};
+  pb::MigrateSummary summary = TRY(FreezeAndCommit(
+      pid, to, move_id, outbound.get(), kernel::FreezeMemory::kLazy, figures, progress, &lazy));
+  const Clock::time_point committed = Clock::now();
+  fault::Hit("migrate.source.postcopy", to);
+
+  // It runs there now: every page follows, while it asks for those it
+  // touches first. Lost pages end it there, so a failure here is reported
+  // as the end of the process it is.
+  auto lost = [&](const Error& error) {
+    spdlog::error("pid {}: node {} stopped taking its memory: {}", pid, to, error.message);
+    return MakeError(Status::kPeerGone, "process " + std::to_string(pid) + " runs on node " + to +
+                                            ", but its memory could not follow (" + error.message +
+                                            "); it ends there");
+  };
+  const Clock::time_point deadline = Clock::now() + kSendTimeout;
+  uint64_t memory_bytes = 0;
+  for (const std::unique_ptr<vm::Memory>& memory : *lazy.memories) {
+    memory_bytes += memory->size_bytes();
+  }
+  uint64_t sent = 0;
+  Clock::time_point reported = Clock::now();
+  for (size_t index = 0; index < lazy.memories->size(); ++index) {
+    const vm::Memory& memory = *(*lazy.memories)[index];
+    const uint32_t pages = uint32_t(memory.size_bytes() / kPageBytes);
+    std::vector<uint32_t> batch_pages;
+    for (uint32_t first = 0; first < pages; first += kBatchPages) {
+      batch_pages.clear();
+      for (uint32_t page = first; page < std::min<uint64_t>(pages, first + kBatchPages); ++page) {
+        batch_pages.push_back(page);
+      }
+      Result<std::shared_ptr<capnp::MallocMessageBuilder>> batch = migrate::EncodePageBatch(
+          memory.data(), memory.size_bytes(), batch_pages, /*zstd_level=*/1);
+      if (!batch.ok()) return lost(batch.error());
+      VoidResult pushed =
+          data_.SendLazyPages(*outbound, uint32_t(index), std::move(batch).value(), deadline);
+      if (!pushed.ok()) return lost(pushed.error());
+      fault::Hit("migrate.source.lazy_batch", to);
+      sent += batch_pages.size() * kPageBytes;
+      if (Clock::now() - reported >= kProgressEvery) {
+        pb::MigrateProgress fetching = Stage(pb::MigrateProgress::STAGE_FETCHING, 0);
+        fetching.set_bytes_sent(sent);
+        fetching.set_memory_bytes(memory_bytes);
+        progress(fetching);
+        reported = Clock::now();
+      }
+    }
+  }
+  Result<uint64_t> demand_pages = data_.FinishPostCopy(*outbound, Clock::now() + kCommitTimeout);
+  if (!demand_pages.ok()) return lost(demand_pages.error());
+
+  summary.set_postcopy(true);
+  summary.set_fetch_us(MicrosSince(committed));
+  summary.set_demand_pages(*demand_pages);
+  summary.set_total_us(MicrosSince(figures.started));
+  summary.set_bytes_sent(summary.bytes_sent() + sent);
+  pb::MigrateProgress done = Stage(pb::MigrateProgress::STAGE_COMMITTED, summary.image_bytes());
+  *done.mutable_summary() = summary;
+  progress(done);
+  spdlog::info("pid {}: all its memory reached {} in {} us, {} pages on demand", pid, to,
+               summary.fetch_us(), summary.demand_pages());
+  return summary;
 }
 
 VoidResult Migrator::PreCopy(uint64_t pid, const std::string& to, kernel::MemoryRounds& rounds,
@@ -170,12 +264,14 @@ VoidResult Migrator::PreCopy(uint64_t pid, const std::string& to, kernel::Memory
 
 Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::string& to,
                                                      uint64_t move_id,
-                                                     std::unique_ptr<DataPlane::Outbound> outbound,
+                                                     DataPlane::Outbound* outbound,
                                                      kernel::FreezeMemory memory, Rounds& figures,
-                                                     const Progress& progress) {
-  // After a pre-copy the freeze is short: its stages are reported after
-  // the commit rather than spend it writing to the client.
+                                                     const Progress& progress, Lazy* lazy) {
+  // After a pre-copy (or with a post-copy) the freeze is short: its stages
+  // are reported after the commit rather than spend it writing to the
+  // client.
   const bool pre_copied = outbound != nullptr;
+  std::unique_ptr<DataPlane::Outbound> stop_and_copy;
   std::vector<pb::MigrateProgress> held;
   auto report = [&](pb::MigrateProgress stage) {
     if (pre_copied) {
@@ -195,11 +291,23 @@ Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::st
   // The commit waits for the prepare's answer: sent behind it, a commit
   // whose answer was lost with a destination that then died would leave
   // the process frozen here for good, not knowing whether it ran there.
+  if (lazy != nullptr) {
+    // The memories' sizes, then the source of their pages.
+    const std::vector<uint64_t> sizes = departure->memory_sizes();
+    for (size_t index = 0; index < sizes.size(); ++index) {
+      std::shared_ptr<capnp::MallocMessageBuilder> batch =
+          TRY(migrate::EncodePageBatch(nullptr, sizes[index], {}, /*zstd_level=*/0));
+      TRY(data_.SendPages(*outbound, uint32_t(index), std::move(batch),
+                          Clock::now() + kSendTimeout));
+    }
+    TRY(data_.StartPostCopy(*outbound, lazy->source, Clock::now() + kSendTimeout));
+  }
   if (pre_copied) {
     TRY(data_.SendImage(*outbound, image, departure->objects(), Clock::now() + kSendTimeout));
   } else {
-    outbound = TRY(data_.SendProcess(to, pid, move_id, image, departure->objects(),
-                                     Clock::now() + kSendTimeout));
+    stop_and_copy = TRY(data_.SendProcess(to, pid, move_id, image, departure->objects(),
+                                          Clock::now() + kSendTimeout));
+    outbound = stop_and_copy.get();
   }
   report(Stage(pb::MigrateProgress::STAGE_PREPARED, image->size()));
   fault::Hit("migrate.source.prepared", to);
@@ -245,6 +353,17 @@ Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::st
     }
   }
   fault::Hit("migrate.source.committed", to);
+  if (lazy != nullptr) {
+    // It runs there: its memories leave the frozen process for the source
+    // of their pages.
+    Result<std::vector<std::unique_ptr<vm::Memory>>> memories = departure->TakeMemories();
+    if (memories.ok()) {
+      lazy->memories = std::make_shared<const FrozenMemories>(std::move(memories).value());
+      lazy->source->Provide(lazy->memories);
+    } else {
+      lazy->source->Withhold(memories.error().message);
+    }
+  }
   departure->Commit(std::move(moved_to), to);
   for (const pb::MigrateProgress& stage : held) progress(stage);
 
@@ -259,10 +378,18 @@ Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::st
   summary.set_rounds(figures.count + 1);
   summary.set_bytes_sent(figures.bytes_sent);
   summary.set_module_bytes(figures.module_bytes);
+  if (moved_) moved_(summary);
+  if (lazy != nullptr) {
+    if (lazy->memories == nullptr) {
+      return MakeError(Status::kNoMemory, "process " + std::to_string(pid) + " runs on node " + to +
+                                              ", but its memory could not be served: it "
+                                              "ends there");
+    }
+    return summary;
+  }
   pb::MigrateProgress done = Stage(pb::MigrateProgress::STAGE_COMMITTED, image->size());
   *done.mutable_summary() = summary;
   progress(done);
-  if (moved_) moved_(summary);
   spdlog::info("pid {} moved to {}: {} rounds, {} bytes, frozen {} us", pid, to, summary.rounds(),
                summary.bytes_sent(), summary.freeze_us());
   return summary;

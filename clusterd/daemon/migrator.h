@@ -20,6 +20,11 @@
 // process frozen here, never running twice, and is asked again in the
 // background until it answers ("settling").
 //
+// A post-copy (docs/migration.md, "Post-copy") freezes at once, sends the
+// image with the memories' sizes only, commits, and sends the pages after:
+// the process runs at the destination meanwhile, fetching the pages it
+// touches first from here (PostCopySource).
+//
 // Threading: Migrate() blocks its caller (a gRPC thread); moves of
 // different processes run concurrently; settling runs on threads of its
 // own, which Stop() ends.
@@ -101,15 +106,21 @@ class Migrator {
 
  private:
   struct Rounds;  // One pre-copy's figures (migrator.cc).
+  struct Lazy;    // One post-copy's source (migrator.cc).
   // The pre-copy rounds, up to the moment to freeze.
   VoidResult PreCopy(uint64_t pid, const std::string& to, kernel::MemoryRounds& rounds,
                      DataPlane::Outbound& outbound, uint32_t max_freeze_ms, Rounds& figures,
                      const Progress& progress);
-  // Freezes, sends the image, commits and releases (see above).
+  // Freezes, sends the image, commits and releases (see above). With
+  // `lazy` (a post-copy) the memories stay here for it, and the summary is
+  // the caller's to report.
   Result<shoal::admin::v1::MigrateSummary> FreezeAndCommit(
-      uint64_t pid, const std::string& to, uint64_t move_id,
-      std::unique_ptr<DataPlane::Outbound> outbound, kernel::FreezeMemory memory, Rounds& figures,
-      const Progress& progress);
+      uint64_t pid, const std::string& to, uint64_t move_id, DataPlane::Outbound* outbound,
+      kernel::FreezeMemory memory, Rounds& figures, const Progress& progress, Lazy* lazy = nullptr);
+  // A post-copy: freezes, sends the execution state, commits, then sends
+  // the memories' pages while the process already runs at `to`.
+  Result<shoal::admin::v1::MigrateSummary> PostCopy(uint64_t pid, const std::string& to,
+                                                    uint64_t move_id, const Progress& progress);
   // Asks `to` what became of the move until it answers or `until`.
   Result<Landed> AskUntil(const std::string& to, uint64_t pid, uint64_t move_id,
                           std::chrono::steady_clock::time_point until);

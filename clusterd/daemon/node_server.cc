@@ -135,11 +135,20 @@ class NodeServer final : public proto::rpc::Node::Server {
       std::copy(named.begin(), named.end(), module_sha256.begin());
       if (services_.modules != nullptr) module = services_.modules->Find(module_sha256);
     }
-    results.setHasModule(module != nullptr);
-    results.setMigration(
-        ServeMigration(link_, services_.migrations,
-                       {params.getPid(), params.getMoveId(), params.getImageBytes(),
-                        services_.max_image_bytes, module_sha256, std::move(module)}));
+    IncomingMove move{params.getPid(),           params.getMoveId(), params.getImageBytes(),
+                      services_.max_image_bytes, module_sha256,      std::move(module)};
+    if (params.getPostCopy()) {
+      // Refused now, before the source freezes anything.
+      Result<std::unique_ptr<migrate::UserFaults>> faults = migrate::UserFaults::Open();
+      if (!faults.ok()) {
+        kernel::remote::SetOutcome(results.initOutcome(), faults.error());
+        return kj::READY_NOW;
+      }
+      move.faults = std::move(faults).value();
+      move.post_copy_hooks = services_.post_copy_hooks;
+    }
+    results.setHasModule(move.module != nullptr);
+    results.setMigration(ServeMigration(link_, services_.migrations, std::move(move)));
     return kj::READY_NOW;
   }
 

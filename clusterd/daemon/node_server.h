@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "clusterd/daemon/module_store.h"
+#include "clusterd/daemon/post_copy_sink.h"
 #include "kernel/base/file_io.h"
 #include "kernel/base/result.h"
 #include "kernel/object/object.h"
@@ -76,6 +77,7 @@ struct NodeServices {
   MigrationReceiver migrations;                  // Null: migrateIn answers kNotSupported.
   ModuleStore* modules = nullptr;                // Null: migrateIn never answers hasModule.
   uint64_t max_image_bytes = uint64_t{5} << 30;  // migrateIn refuses larger images.
+  PostCopyHooks post_copy_hooks;                 // For the post-copies arriving.
 };
 
 // A Node capability for the peer of `link`. openDirectory takes an absolute

@@ -33,6 +33,22 @@ void FrozenProcess::Thaw() {
   if (process_) std::exchange(process_, nullptr)->Thaw();
 }
 
+Result<std::vector<std::unique_ptr<vm::Memory>>> FrozenProcess::TakeMemories() {
+  std::vector<std::unique_ptr<vm::Memory>> taken;
+  if (!process_) return taken;
+  std::span<const vm::MemAddr> memories = process_->instance_->memories();
+  // Empty memories of their types take their places: swaps, no copies.
+  for (vm::MemAddr addr : memories) {
+    vm::MemoryType empty = process_->store_->memory(addr).type();
+    empty.limits.min = 0;
+    taken.push_back(TRY(vm::Memory::Create(empty)));
+  }
+  for (size_t i = 0; i < memories.size(); ++i) {
+    process_->store_->memory(memories[i]).SwapContents(*taken[i]);
+  }
+  return taken;
+}
+
 void FrozenProcess::Release(Ref<ProcessOps> moved_to) {
   if (process_) std::exchange(process_, nullptr)->Release(std::move(moved_to));
 }
@@ -125,6 +141,12 @@ Result<ProcessImage> Process::Capture(FreezeMemory memory) {
       vm::CaptureInstance(*instance_, memory == FreezeMemory::kWhole ? vm::MemoryCapture::kContents
                                                                      : vm::MemoryCapture::kNone);
   if (memory == FreezeMemory::kDelta) image.memories_ahead = TRY(CaptureMemoryDeltas());
+  if (memory == FreezeMemory::kLazy) {
+    std::vector<MemoryDelta>& sizes = image.memories_ahead.emplace();
+    for (vm::MemAddr addr : instance_->memories()) {
+      sizes.push_back({store_->memory(addr).size_bytes(), {}, {}});
+    }
+  }
   image.thread = TRY(vm::CaptureThread(*thread_, *instance_));
   return image;
 }

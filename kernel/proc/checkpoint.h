@@ -32,6 +32,10 @@ enum class FreezeMemory {
   // The size and the pages written since the last MemoryRounds::Take, in
   // image.memories_ahead: the end of a pre-copy. Needs MemoryRounds running.
   kDelta,
+  // Only their sizes, in image.memories_ahead (no pages): a post-copy, whose
+  // pages the destination fetches after it resumed the process; the source
+  // takes the memories out of the frozen process (FrozenProcess::TakeMemories).
+  kLazy,
 };
 
 struct FreezeOptions {
@@ -95,6 +99,11 @@ class FrozenProcess {
   ProcessImage& image() { return image_; }
   uint64_t pid() const { return image_.pid; }
 
+  // Takes its linear memories out (a post-copy's source serves their pages
+  // from them), leaving it empty ones: call only once it will never run
+  // here again, right before Release(). kNoMemory when no address space is
+  // left for the empty ones (then it keeps them all).
+  Result<std::vector<std::unique_ptr<vm::Memory>>> TakeMemories();
   // Lets it run on, here.
   void Thaw();
   // Ends it here: it runs at `moved_to` now (a proxy of the restored

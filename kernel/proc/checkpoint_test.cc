@@ -55,10 +55,27 @@ RestoreRequest RestoreOf(const ProcessImage& image, uint64_t pid = 0) {
   return request;
 }
 
-// Moves `frozen` from its kernel into `to`: prepare, release, start.
-Result<SpawnResult> Move(std::unique_ptr<FrozenProcess> frozen, Kernel& to) {
+// Freezes `pid` with `memory` (kDelta or kLazy): null (and a failure)
+// unless its image carries its one memory ahead, none whole.
+std::unique_ptr<FrozenProcess> FreezeAhead(Kernel& kernel, uint64_t pid, FreezeMemory memory) {
+  Result<std::unique_ptr<FrozenProcess>> frozen =
+      kernel.Freeze(pid, {std::chrono::seconds(10), memory});
+  EXPECT_TRUE(frozen.ok()) << frozen.error().message;
+  if (!frozen.ok()) return nullptr;
+  const ProcessImage& image = (*frozen)->image();
+  EXPECT_TRUE(image.instance.memories.empty());
+  const bool one_ahead = image.memories_ahead.has_value() && image.memories_ahead->size() == 1;
+  EXPECT_TRUE(one_ahead);
+  return one_ahead ? std::move(frozen).value() : nullptr;
+}
+
+// Moves `frozen` from its kernel into `to`: prepare, release, start; with
+// `ahead`, the memories that went ahead of its image.
+Result<SpawnResult> Move(std::unique_ptr<FrozenProcess> frozen, Kernel& to,
+                         std::vector<std::unique_ptr<vm::Memory>> ahead = {}) {
   RestoreRequest request;
   request.image = frozen->image();
+  request.memories_ahead = std::move(ahead);
   std::unique_ptr<PreparedProcess> prepared = TRY(to.Prepare(std::move(request)));
   Result<SpawnResult> started = to.Start(std::move(prepared));
   if (started.ok()) frozen->Release(started->object);
@@ -149,23 +166,12 @@ TEST(CheckpointTest, APreCopiedProcessSendsOnlyItsLastWritesFrozen) {
     copy.Round(**rounds, dirty);
   }
 
-  Result<std::unique_ptr<FrozenProcess>> frozen =
-      a->Freeze(first->pid, {std::chrono::seconds(10), FreezeMemory::kDelta});
-  ASSERT_TRUE(frozen.ok()) << frozen.error().message;
-  const ProcessImage& image = (*frozen)->image();
-  EXPECT_TRUE(image.instance.memories.empty());
-  ASSERT_TRUE(image.memories_ahead.has_value());
-  ASSERT_EQ(image.memories_ahead->size(), 1u);
-  EXPECT_LT((*image.memories_ahead)[0].pages.size(), memory_pages);
+  std::unique_ptr<FrozenProcess> frozen = FreezeAhead(*a, first->pid, FreezeMemory::kDelta);
+  ASSERT_NE(frozen, nullptr);
+  EXPECT_LT((*frozen->image().memories_ahead)[0].pages.size(), memory_pages);
 
-  RestoreRequest request;
-  request.image = image;
-  request.memories_ahead = std::move(copy.memories);
-  Result<std::unique_ptr<PreparedProcess>> prepared = b->Prepare(std::move(request));
-  ASSERT_TRUE(prepared.ok()) << prepared.error().message;
-  Result<SpawnResult> moved = b->Start(std::move(prepared).value());
+  Result<SpawnResult> moved = Move(std::move(frozen), *b, std::move(copy.memories));
   ASSERT_TRUE(moved.ok()) << moved.error().message;
-  (*frozen)->Release(moved->object);
   EXPECT_EQ(WaitCode(*b, moved->pid), 0);
   EXPECT_EQ(TextOf(moved->console), expected);
 }
@@ -443,6 +449,46 @@ TEST(CheckpointTest, AnImageThatDoesNotFitItsModuleIsRefused) {
   good.image = (*frozen)->image();
   good.pid = 9999;
   EXPECT_TRUE(kernel->Prepare(std::move(good)).ok());
+}
+
+// A post-copy's source: frozen with its memories' sizes only, its
+// memories then taken out whole (no copy) for the destination's pages.
+TEST(CheckpointTest, ALazilyFrozenProcessGivesUpItsMemoriesForThePostCopy) {
+  const std::string expected = Uninterrupted(LifeRequest("1500"));
+  std::unique_ptr<Kernel> a = OneWorkerKernel();
+  std::unique_ptr<Kernel> b = OneWorkerKernel();
+  Result<SpawnResult> first = a->Spawn(LifeRequest("1500"));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ASSERT_TRUE(testing::WaitUntil([&] { return TextOf(first->console).size() > 0; }));
+  std::unique_ptr<FrozenProcess> frozen = FreezeAhead(*a, first->pid, FreezeMemory::kLazy);
+  ASSERT_NE(frozen, nullptr);
+  const MemoryDelta& sizes = (*frozen->image().memories_ahead)[0];
+  EXPECT_TRUE(sizes.pages.empty());
+  EXPECT_GT(sizes.size_bytes, 0u);
+
+  Result<std::vector<std::unique_ptr<vm::Memory>>> taken = frozen->TakeMemories();
+  ASSERT_TRUE(taken.ok()) << taken.error().message;
+  ASSERT_EQ(taken->size(), 1u);
+  EXPECT_EQ((*taken)[0]->size_bytes(), sizes.size_bytes);
+  // As if every page had come: the taken memories are the destination's.
+  Result<SpawnResult> moved = Move(std::move(frozen), *b, std::move(taken).value());
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  EXPECT_EQ(WaitCode(*b, moved->pid), 0);
+  EXPECT_EQ(TextOf(moved->console), expected);
+}
+
+// What a post-copy whose pages were lost does to its process.
+TEST(CheckpointTest, AnAbortedProcessEndsTrappedWithTheReason) {
+  std::unique_ptr<Kernel> kernel = OneWorkerKernel();
+  Result<SpawnResult> spawned = kernel->Spawn(RequestFor("spin"));
+  ASSERT_TRUE(spawned.ok());
+  ASSERT_TRUE(kernel->Abort(spawned->pid, "its memory was lost").ok());
+  Result<ExitStatus> status = kernel->Wait(spawned->pid, kWaitLimit);
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  EXPECT_EQ(status->reason, ExitReason::kTrapped);
+  EXPECT_EQ(status->code, kTrapExitCode);
+  EXPECT_EQ(status->trap_message, "its memory was lost");
+  EXPECT_EQ(kernel->Abort(spawned->pid, "again").error().status, Status::kNotFound);
 }
 
 TEST(CheckpointTest, AFrozenProcessCanStillBeKilled) {

@@ -299,4 +299,15 @@ VoidResult Kernel::Kill(uint64_t pid) {
   return {};
 }
 
+VoidResult Kernel::Abort(uint64_t pid, std::string message) {
+  std::shared_ptr<Process> process = Find(pid);
+  if (!process) return MakeError(Status::kNotFound, "no such process");
+  {
+    MutexLock lock(&process->freeze_mu_);
+    if (!process->abort_message_) process->abort_message_ = std::move(message);
+  }
+  scheduler_->RequestKill(*process);
+  return {};
+}
+
 }  // namespace shoal::kernel

@@ -185,6 +185,10 @@ class Kernel {
   VoidResult Terminate(uint64_t pid);
   // Ends `pid` at its next safepoint, whatever it does. kNotFound if not running.
   VoidResult Kill(uint64_t pid);
+  // Kill, but it ends as trapped (kTrapped, kTrapExitCode) with `message`:
+  // for a process that cannot go on through no fault of its own (a
+  // post-copy whose pages were lost with their node).
+  VoidResult Abort(uint64_t pid, std::string message);
 
   // The live process `pid`, or null.
   std::shared_ptr<Process> Find(uint64_t pid) const;

@@ -232,8 +232,14 @@ void Process::ReadUsage(ProcessInfo& info) const {
 void Process::OnFinished(FinishReason reason) {
   CancelWakeups();
   ExitStatus status = exit_.value_or(MakeExitStatus(ExitReason::kKilled, kKilledExitCode));
-  if (reason == FinishReason::kKilled)
+  if (reason == FinishReason::kKilled) {
     status = MakeExitStatus(ExitReason::kKilled, kKilledExitCode);
+    MutexLock lock(&freeze_mu_);
+    if (abort_message_) {
+      status = MakeExitStatus(ExitReason::kTrapped, kTrapExitCode);
+      status.trap_message = *abort_message_;
+    }
+  }
   ProcessInfo usage;
   ReadUsage(usage);
   status.fuel_used = usage.fuel_used;

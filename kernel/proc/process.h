@@ -156,6 +156,7 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
  private:
   friend class Kernel;
   friend class MemoryRounds;
+  friend class FrozenProcess;
   Process(Kernel& kernel, uint64_t pid, uint64_t parent_pid);
 
   StepOutcome Park();
@@ -228,6 +229,8 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   bool frozen_ GUARDED_BY(freeze_mu_) = false;
   // A pre-copy's view of the memories, dropped with them at the end.
   std::shared_ptr<MemoryRounds::Shared> rounds_ GUARDED_BY(freeze_mu_);
+  // Set by Kernel::Abort: a kill then ends it as trapped with this message.
+  std::optional<std::string> abort_message_ GUARDED_BY(freeze_mu_);
   // The share of time it may run, in 1/1000 (MemoryRounds::Throttle).
   std::atomic<uint32_t> run_share_permille_{1000};
 

@@ -95,6 +95,8 @@ class Loop : public std::enable_shared_from_this<Loop> {
   kj::AsyncIoProvider& io() { return *io_->provider; }
   kj::LowLevelAsyncIoProvider& low_level() { return *io_->lowLevelProvider; }
   kj::Timer& timer() { return io_->provider->getTimer(); }
+  // For watching a descriptor of one's own (kj::UnixEventPort::FdObserver).
+  kj::UnixEventPort& event_port() { return io_->unixEventPort; }
   // Every object server this node exported.
   capnp::CapabilityServerSet<proto::rpc::Object>& servers() { return *servers_; }
   // Runs `promise` to completion in the background; a failure is logged with

@@ -349,6 +349,65 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
+// Post-copy: once the process runs on node-b, its memory's pages still on
+// node-a, the source dies or its connection is cut (right after the
+// commit, or with its memory half sent). The process cannot go on without
+// its pages: it ends on node-b, trapped, with the reason, and is never
+// waited for for good; node-a never runs it again.
+struct PostCopyCase {
+  const char* point;
+  const char* action;
+};
+
+class PostCopyFault : public ::testing::TestWithParam<PostCopyCase> {};
+
+TEST_P(PostCopyFault, TheProcessEndsWithTheReasonAndRunsNowhereElse) {
+  const PostCopyCase& c = GetParam();
+  TestCluster cluster(2, {"--workers", "1"});
+  cluster.Kill9(kSource);
+  cluster.SetNodeFlags(kSource, {"--fault", std::string(c.point) + "=" + c.action});
+  cluster.Start(kSource);
+  FaultedMove move(cluster, "");
+  ASSERT_TRUE(move.BothUp()) << Shell("tail -n 20 " + cluster.log(0)).output;
+  // 64 MiB written all over: the pages follow for a while after the commit.
+  const uint64_t pid = cluster.StartOn("node-a", kApps + "/dirtier.wasm 64 200 30");
+  ASSERT_NE(pid, 0u);
+  const std::string p = std::to_string(pid);
+  ASSERT_TRUE(WaitUntil([&] { return cluster.Logs(pid).find("ready") != std::string::npos; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(3 * TestCluster::kHeartbeatMs));
+  Ran moved = cluster.ShoalAt(kDest, "migrate " + p + " --to node-b --postcopy");
+  EXPECT_NE(moved.exit_code, 0) << moved.output;
+  EXPECT_TRUE(move.Fired({c.point, c.action})) << moved.output;
+  Ran wait = cluster.ShoalAt(kDest, "wait --timeout 30 " + p);
+  EXPECT_EQ(wait.exit_code, 134) << wait.output;
+  EXPECT_NE(wait.output.find("on node-b: trapped"), std::string::npos) << wait.output;
+  EXPECT_NE(wait.output.find("its memory was lost during a post-copy from node node-a"),
+            std::string::npos)
+      << wait.output;
+  EXPECT_FALSE(move.RunsOn(kDest, pid));
+  EXPECT_FALSE(move.RunsOn(kSource, pid));
+  if (cluster.Alive(kSource)) {
+    // The source said what became of it.
+    EXPECT_NE(moved.output.find("runs on node node-b, but its memory could not follow"),
+              std::string::npos)
+        << moved.output;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(MigrateFault, PostCopyFault,
+                         ::testing::Values(PostCopyCase{"migrate.source.postcopy", "exit"},
+                                           PostCopyCase{"migrate.source.postcopy", "cut"},
+                                           PostCopyCase{"migrate.source.lazy_batch", "exit@8"},
+                                           PostCopyCase{"migrate.source.lazy_batch", "cut@8"}),
+                         [](const ::testing::TestParamInfo<PostCopyCase>& info) {
+                           std::string name =
+                               std::string(info.param.point).substr(15) + "_" + info.param.action;
+                           for (char& ch : name) {
+                             if (ch == '.' || ch == '@') ch = '_';
+                           }
+                           return name;
+                         });
+
 // The long run (tests/cluster/run-migrate-faults): random points, actions,
 // delays and modes until SHOAL_FAULT_INJECTIONS faults fired or
 // SHOAL_FAULT_SECONDS passed; prints what became of each.
