@@ -24,6 +24,8 @@ VoidResult StagedMemories::Apply(uint32_t index, proto::image::Memory::Reader ba
   }
   if (index == memories_.size()) {
     memories_.push_back(TRY(vm::Memory::Create(vm::MemoryType{})));
+    // Filled whole by the rounds (a post-copy says otherwise).
+    memories_.back()->PreferHugePages(true);
   }
   vm::Memory& memory = *memories_[index];
   const uint32_t pages = batch.getPageCount();

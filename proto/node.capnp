@@ -106,6 +106,10 @@ interface Migration {
   # sends the rest into `sink`. A source that goes away before the sink's
   # `done` ends the process here as trapped, with the reason.
   postCopy @7 (source :PageSource) -> (sink :PageSink);
+  # Answers once every call before it was taken: a pre-copy waits for its
+  # last round to be there before it freezes the process, so that the
+  # frozen part is not queued behind pages.
+  sync @8 ();
 }
 
 # The source of a post-copy: the memories of the process that left it.

@@ -156,6 +156,9 @@ class DataPlane {
       const std::string& peer, uint64_t pid, uint64_t move_id, uint64_t image_bytes,
       std::shared_ptr<const std::vector<uint8_t>> module, const kernel::Sha256& module_sha256,
       Deadline deadline, bool post_copy = false);
+  // Returns once the peer took everything sent before (the pages still in
+  // the stream's window, above all).
+  VoidResult Sync(Outbound& outbound, Deadline deadline);
   // Post-copy, after SendPages told the memories' sizes and before
   // SendImage: hands the peer `source` for the pages its process touches
   // first, and keeps its sink for SendLazyPages.

@@ -204,21 +204,36 @@ VoidResult DataPlane::SendImage(Outbound& outbound,
       MakeError(Status::kPeerGone, "node " + state->peer + " did not take the process in time"));
 }
 
+VoidResult DataPlane::Sync(Outbound& outbound, Deadline deadline) {
+  std::shared_ptr<OutboundState> state = outbound.state_;
+  auto start = [state]() -> kj::Promise<VoidResult> {
+    KJ_IF_MAYBE (migration, state->migration) {
+      return migration->syncRequest().send().then([](auto&&) -> VoidResult { return Ok(); },
+                                                  [state](kj::Exception&& e) -> VoidResult {
+                                                    return kernel::remote::FromException(
+                                                        e, state->peer);
+                                                  });
+    }
+    return VoidResult(MakeError(Status::kInvalidArgs, "no move is open"));
+  };
+  return RunUntil<VoidResult>(
+      *loop_, std::move(start), deadline,
+      MakeError(Status::kPeerGone, "node " + state->peer + " stopped taking pages in time"));
+}
+
 VoidResult DataPlane::StartPostCopy(Outbound& outbound, std::shared_ptr<PostCopySource> source,
                                     Deadline deadline) {
   std::shared_ptr<OutboundState> state = outbound.state_;
+  // Not waited for: the sink is used through the promise (pipelined), and
+  // a destination that refused the post-copy refuses the prepare.
   auto start = [state, source]() -> kj::Promise<VoidResult> {
     KJ_IF_MAYBE (migration, state->migration) {
       auto request = migration->postCopyRequest();
       request.setSource(source->Serve());
-      return request.send().then(
-          [state](auto&& response) -> VoidResult {
-            state->sink = response.getSink();
-            return Ok();
-          },
-          [state](kj::Exception&& e) -> VoidResult {
-            return kernel::remote::FromException(e, state->peer);
-          });
+      auto sent = request.send();
+      state->sink = sent.getSink();
+      state->loop->Detach(sent.ignoreResult(), "post-copy");
+      return VoidResult(Ok());
     }
     return VoidResult(MakeError(Status::kInvalidArgs, "no move is open"));
   };

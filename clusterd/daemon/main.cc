@@ -1,6 +1,7 @@
 // shoald: the Shoal node daemon. Parses its configuration, starts a Daemon
 // and runs until SIGINT or SIGTERM, then stops cleanly (exit 0).
 #include <grpc/support/log.h>
+#include <malloc.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -24,6 +25,12 @@ void LogGrpcLine(gpr_log_func_args* args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Migrations and device streams build a message of a MiB or more per
+  // batch. Above glibc's mmap threshold each would be a fresh mapping,
+  // faulted in and zeroed page by page, then unmapped; kept in the heap,
+  // the next batch reuses the same memory.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   shoal::clusterd::DaemonConfig config;
   if (std::optional<int> exit_code = shoal::clusterd::ParseCommandLine(argc, argv, config)) {
     return *exit_code;

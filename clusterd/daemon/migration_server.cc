@@ -110,6 +110,8 @@ class MigrationServer final : public proto::rpc::Migration::Server {
     return kj::READY_NOW;
   }
 
+  kj::Promise<void> sync(SyncContext context) override { return kj::READY_NOW; }
+
   kj::Promise<void> prepare(PrepareContext context) override {
     if (state_ != State::kReceiving) {
       kernel::remote::SetOutcome(context.getResults().initOutcome(),
@@ -119,6 +121,14 @@ class MigrationServer final : public proto::rpc::Migration::Server {
     if (failure_) {
       state_ = State::kDone;
       kernel::remote::SetOutcome(context.getResults().initOutcome(), *failure_);
+      return kj::READY_NOW;
+    }
+    if (faults_ != nullptr) {
+      // Without its source, the process would run on memories with no pages.
+      state_ = State::kDone;
+      kernel::remote::SetOutcome(
+          context.getResults().initOutcome(),
+          MakeError(Status::kInvalidArgs, "a post-copy was asked for, but no page source came"));
       return kj::READY_NOW;
     }
     if (overflow_ || image_.size() != expected_) {

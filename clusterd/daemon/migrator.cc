@@ -96,6 +96,9 @@ Result<pb::MigrateSummary> Migrator::Migrate(uint64_t pid, const std::string& to
   figures.module_bytes = outbound->module_bytes_sent();
   figures.bytes_sent += figures.module_bytes;
   TRY(PreCopy(pid, to, *rounds, *outbound, request.max_freeze_ms(), figures, progress));
+  // The last round's pages are all there before the freeze: the frozen
+  // part then waits behind none (up to the stream's 4 MiB window).
+  TRY(data_.Sync(*outbound, Clock::now() + kSendTimeout));
   return FreezeAndCommit(pid, to, move_id, outbound.get(), kernel::FreezeMemory::kDelta, figures,
                          progress);
 }

@@ -80,6 +80,7 @@ Result<std::shared_ptr<PostCopyArrival>> PostCopyArrival::Create(
     region.base = memory->data();
     region.bytes = memory->size_bytes();
     region.pages.assign(region.bytes / kPage, kMissing);
+    memory->PreferHugePages(false);  // Its pages are placed one by one.
     if (region.bytes > 0) TRY(arrival->faults_->Register(region.base, region.bytes));
   }
   arrival->observer_ = kj::heap<kj::UnixEventPort::FdObserver>(

@@ -121,6 +121,13 @@ class Memory {
   // The most pages Grow() may reach: the type's maximum, 4 GiB, the page cap.
   uint32_t max_pages() const;
 
+  // Asks the host to back this memory with huge pages (transparent huge
+  // pages, where the host allows them), or not to: for a memory about to be
+  // written whole, such as a pre-copy's destination, they save a page fault
+  // every 4 KiB; one filled page by page (a post-copy's) wants none. Advice
+  // only; nothing fails without it.
+  void PreferHugePages(bool prefer);
+
   // Exchanges contents (and size) with `other`, each keeping its type and
   // page cap: a memory filled ahead of time (a pre-copied migration's
   // rounds) becomes an instance's without a copy. Requires both to be at
