@@ -1,9 +1,11 @@
 #include "clusterd/daemon/post_copy_sink.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 
+#include "kernel/base/thread_annotations.h"
 #include "kernel/remote/outcome.h"
 #include "migrate/page_runs.h"
 
@@ -25,6 +27,28 @@ enum PageState : uint8_t {
 };
 
 }  // namespace
+
+// The address ranges of the memories of a process that ended before its
+// post-copy did (vm::Memory::ReleaseHook): kept reserved until the arrival
+// stops placing pages, so that a page meant for them never lands in
+// memory mapped there since. Any thread.
+struct PostCopyArrival::AddressKeeper {
+  bool Keep(void* start, uint64_t bytes) {
+    MutexLock lock(&mu);
+    if (closed) return false;
+    kept.emplace_back(start, bytes);
+    return true;
+  }
+  void Close() {
+    MutexLock lock(&mu);
+    closed = true;
+    for (const auto& [start, bytes] : kept) munmap(start, bytes);
+    kept.clear();
+  }
+  Mutex mu;
+  bool closed GUARDED_BY(mu) = false;
+  std::vector<std::pair<void*, uint64_t>> kept GUARDED_BY(mu);
+};
 
 struct PostCopyArrival::Region {
   uint8_t* base = nullptr;
@@ -75,12 +99,16 @@ Result<std::shared_ptr<PostCopyArrival>> PostCopyArrival::Create(
   std::shared_ptr<PostCopyArrival> arrival(new PostCopyArrival(
       std::move(link), pid, std::move(faults), std::move(source), std::move(hooks)));
   arrival->self_ = arrival;
+  arrival->keeper_ = std::make_shared<AddressKeeper>();
   for (const std::unique_ptr<vm::Memory>& memory : memories.memories()) {
     Region& region = arrival->regions_.emplace_back();
     region.base = memory->data();
     region.bytes = memory->size_bytes();
     region.pages.assign(region.bytes / kPage, kMissing);
     memory->PreferHugePages(false);  // Its pages are placed one by one.
+    memory->set_release_hook([keeper = arrival->keeper_](void* start, uint64_t bytes) {
+      return keeper->Keep(start, bytes);
+    });
     if (region.bytes > 0) TRY(arrival->faults_->Register(region.base, region.bytes));
   }
   arrival->observer_ = kj::heap<kj::UnixEventPort::FdObserver>(
@@ -280,10 +308,10 @@ void PostCopyArrival::TearDown() {
   if (faults_ == nullptr) return;
   watching_ = nullptr;
   observer_ = nullptr;
-  for (const Region& region : regions_) {
-    if (region.bytes > 0) (void)faults_->Unregister(region.base, region.bytes);
-  }
-  faults_.reset();  // Wakes any thread still waiting.
+  // Closing it unregisters this arrival's ranges (and no one else's, as an
+  // unregister by address might), and wakes any thread still waiting.
+  faults_.reset();
+  keeper_->Close();
   if (hooks_.fetched) hooks_.fetched(pid_);
 }
 

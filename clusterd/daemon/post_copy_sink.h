@@ -67,6 +67,7 @@ class PostCopyArrival {
 
  private:
   struct Region;
+  struct AddressKeeper;
   PostCopyArrival(std::shared_ptr<kernel::remote::Link> link, uint64_t pid,
                   std::unique_ptr<migrate::UserFaults> faults,
                   proto::rpc::PageSource::Client source, PostCopyHooks hooks);
@@ -80,8 +81,8 @@ class PostCopyArrival {
   VoidResult Finish();
   // The source went away, or a batch was bad: the process ends with `why`.
   void Fail(const std::string& why);
-  // Unregisters the memories and lets go of the userfaultfd, now or from
-  // the loop's next turn.
+  // Lets go of the userfaultfd (the memories become ordinary ones) and of
+  // the address ranges kept, now or from the loop's next turn.
   void TearDown();
   void TearDownLater();
   // Why the sink was dropped before `done`.
@@ -95,6 +96,7 @@ class PostCopyArrival {
   proto::rpc::PageSource::Client source_;
   const PostCopyHooks hooks_;
   std::vector<Region> regions_;
+  std::shared_ptr<AddressKeeper> keeper_;
   kj::Own<kj::UnixEventPort::FdObserver> observer_;
   kj::Maybe<kj::Promise<void>> watching_;
   bool started_ = false;

@@ -37,7 +37,16 @@ Result<std::unique_ptr<Memory>> Memory::Create(MemoryType type) {
   return memory;
 }
 
-Memory::~Memory() { munmap(base_ - kDirtyMapBytes, kDirtyMapBytes + reserved_); }
+Memory::~Memory() {
+  void* start = base_ - kDirtyMapBytes;
+  const uint64_t bytes = kDirtyMapBytes + reserved_;
+  if (release_hook_ &&
+      mmap(start, bytes, PROT_NONE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+           0) != MAP_FAILED) {
+    if (release_hook_(start, bytes)) return;
+  }
+  munmap(start, bytes);
+}
 
 std::optional<uint32_t> Memory::Grow(uint32_t delta) {
   const uint64_t size = size_bytes();
@@ -71,6 +80,7 @@ void Memory::SwapContents(Memory& other) {
   report_all_.store(other.report_all_.load(std::memory_order_relaxed));
   other.report_all_.store(all);
   std::swap(spans_, other.spans_);
+  std::swap(release_hook_, other.release_hook_);
 }
 
 bool Memory::Commit(uint32_t delta) {

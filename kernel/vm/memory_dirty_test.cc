@@ -2,8 +2,10 @@
 // testdata/dirty_pages.wat: every way a guest or a host function writes
 // linear memory is reported, and concurrent takes never lose a write.
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -221,6 +223,43 @@ TEST(MemorySwapTest, SwapContentsMovesTheBytesAndKeepsEachSidesLimits) {
   // The dirty map went along with the bytes.
   instance_memory->StartDirtyTracking();
   EXPECT_EQ(instance_memory->TakeDirtyPages().size(), 4 * kPageSize / kDirtyPage);
+}
+
+// A post-copy's destination keeps a memory's address range after the
+// memory is gone, emptied, so that nothing else is mapped there while it
+// may still place pages; the hook follows the contents across a swap.
+TEST(MemoryReleaseTest, AHookKeepsTheEmptiedRangeOrLetsItGo) {
+  std::pair<void*, uint64_t> kept{nullptr, 0};
+  std::unique_ptr<Memory> hooked = Memory::Create(MemoryType{}).value();
+  ASSERT_TRUE(hooked->Grow(2).has_value());
+  std::memset(hooked->data(), 0x5a, 2 * kPageSize);
+  uint8_t* const hooked_data = hooked->data();
+  hooked->set_release_hook([&](void* start, uint64_t bytes) {
+    kept = {start, bytes};
+    return true;
+  });
+  std::unique_ptr<Memory> other = Memory::Create(MemoryType{}).value();
+  other->SwapContents(*hooked);  // The hook goes with the bytes.
+  hooked.reset();
+  EXPECT_EQ(kept.first, nullptr);
+  other.reset();
+  ASSERT_NE(kept.first, nullptr);
+  EXPECT_LT(kept.first, static_cast<void*>(hooked_data));
+  // Still reserved: nothing else can be mapped there.
+  void* again = mmap(hooked_data, kPageSize, PROT_READ,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  EXPECT_EQ(again, MAP_FAILED);
+  EXPECT_EQ(errno, EEXIST);
+  ASSERT_EQ(munmap(kept.first, kept.second), 0);
+
+  std::unique_ptr<Memory> declined = Memory::Create(MemoryType{}).value();
+  uint8_t* const declined_data = declined->data();
+  declined->set_release_hook([](void*, uint64_t) { return false; });
+  declined.reset();
+  void* free_now = mmap(declined_data, kPageSize, PROT_READ,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  EXPECT_EQ(free_now, static_cast<void*>(declined_data));
+  if (free_now != MAP_FAILED) munmap(free_now, kPageSize);
 }
 
 }  // namespace

@@ -128,11 +128,22 @@ class Memory {
   // only; nothing fails without it.
   void PreferHugePages(bool prefer);
 
+  // Called instead of unmapping the memory's address space when the memory
+  // (or whichever Memory its contents went to by SwapContents) is
+  // destroyed: the space, emptied in place first (its pages freed, and no
+  // longer registered for page faults), is offered as [start, start +
+  // bytes); true keeps it reserved for the hook's owner, who unmaps it,
+  // false lets it go. A post-copy's destination places pages by address:
+  // until it stops, that address range must not be given to anything else.
+  using ReleaseHook = std::function<bool(void* start, uint64_t bytes)>;
+  void set_release_hook(ReleaseHook hook) { release_hook_ = std::move(hook); }
+
   // Exchanges contents (and size) with `other`, each keeping its type and
   // page cap: a memory filled ahead of time (a pre-copied migration's
   // rounds) becomes an instance's without a copy. Requires both to be at
   // most the other's max_pages() and neither to be in use by a running
-  // thread (the interpreter caches data()); the dirty-page maps go along.
+  // thread (the interpreter caches data()); the dirty-page maps and the
+  // release hooks go along.
   void SwapContents(Memory& other);
 
   // Bounds-checked view of [addr, addr + len); nullopt when out of bounds.
@@ -191,6 +202,7 @@ class Memory {
   std::atomic<bool> report_all_ = false;
   // (addr, len) of the views Span() handed out in the current host call.
   std::vector<std::pair<uint64_t, uint64_t>> spans_;
+  ReleaseHook release_hook_;  // Follows the contents (SwapContents).
 };
 
 // A table of references, each stored like Value::lo (0 = null).
