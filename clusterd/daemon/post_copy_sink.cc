@@ -66,9 +66,14 @@ class PostCopyArrival::Server final : public proto::rpc::PageSink::Server {
   kj::Promise<void> pages(PagesContext context) override {
     auto params = context.getParams();
     VoidResult placed = arrival_->Place(params.getIndex(), params.getPages(), /*demand=*/false);
-    if (!placed.ok())
+    if (!placed.ok()) {
       arrival_->Fail("node " + arrival_->link_->peer() +
                      " sent bad pages: " + placed.error().message);
+    }
+    // While batches keep coming the loop may not get to poll the fault
+    // descriptor (a socket with data ready is read at once): a waiting
+    // process is served between batches, not after the last.
+    arrival_->ServeFaults();
     return kj::READY_NOW;
   }
 
@@ -135,18 +140,22 @@ void PostCopyArrival::Started() { started_ = true; }
 
 kj::Promise<void> PostCopyArrival::Watch() {
   return observer_->whenBecomesReadable().then([this]() -> kj::Promise<void> {
-    for (;;) {
-      if (faults_ == nullptr) return kj::NEVER_DONE;
-      Result<std::optional<uint64_t>> fault = faults_->NextFault();
-      if (!fault.ok()) {
-        Fail("its page faults cannot be read: " + fault.error().message);
-        return kj::NEVER_DONE;
-      }
-      if (!fault->has_value()) break;
-      OnFault(**fault);
-    }
+    ServeFaults();
+    if (faults_ == nullptr || failed_) return kj::NEVER_DONE;
     return Watch();
   });
+}
+
+void PostCopyArrival::ServeFaults() {
+  while (faults_ != nullptr && !failed_) {
+    Result<std::optional<uint64_t>> fault = faults_->NextFault();
+    if (!fault.ok()) {
+      Fail("its page faults cannot be read: " + fault.error().message);
+      return;
+    }
+    if (!fault->has_value()) return;
+    OnFault(**fault);
+  }
 }
 
 void PostCopyArrival::OnFault(uint64_t address) {
@@ -272,8 +281,12 @@ VoidResult PostCopyArrival::Finish() {
   finished_ = true;
   // The pages known to be zero and never touched become ordinary ones.
   TearDown();
-  spdlog::info("pid {}: all its memory came from node {} ({} pages fetched on demand)", pid_,
-               link_->peer(), demand_pages_);
+  if (gone_) {
+    spdlog::info("pid {} ended before all its memory came from node {}", pid_, link_->peer());
+  } else {
+    spdlog::info("pid {}: all its memory came from node {} ({} pages fetched on demand)", pid_,
+                 link_->peer(), demand_pages_);
+  }
   return Ok();
 }
 

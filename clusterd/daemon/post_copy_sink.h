@@ -72,8 +72,10 @@ class PostCopyArrival {
                   std::unique_ptr<migrate::UserFaults> faults,
                   proto::rpc::PageSource::Client source, PostCopyHooks hooks);
 
-  // Reads the faults waiting and asks for their pages; then waits for more.
+  // Serves the faults waiting whenever the descriptor is readable.
   kj::Promise<void> Watch();
+  // Reads the faults waiting and asks for their pages.
+  void ServeFaults();
   void OnFault(uint64_t address);
   // Places one batch's runs into memory `index`; `demand`: fetched for a fault.
   VoidResult Place(uint32_t index, proto::image::Memory::Reader pages, bool demand);

@@ -301,6 +301,31 @@ TEST_F(MigrateTest, APostCopiedProcessWritingFastLosesNoWrite) {
   EXPECT_GT(demanded, 0u);
 }
 
+// Killed on the destination while its memory still follows: it ends
+// there, the pages still on their way are dropped, and the move completes.
+TEST_F(MigrateTest, APostCopiedProcessKilledBeforeItsMemoryCameEndsCleanly) {
+  // 1 GiB: its memory follows for a second or more, time for the kill.
+  uint64_t pid = Start("node-a", "--memory 1100MiB " + kApps + "/dirtier.wasm 1024 200 30");
+  ASSERT_NE(pid, 0u);
+  ASSERT_TRUE(WaitUntil([&] { return Logs(pid).find("ready") != std::string::npos; }));
+  const std::string p = std::to_string(pid);
+  const std::string moving = cluster_->dir() + "/moving.txt";
+  {
+    Background move(std::string(SHOAL_BIN) + " migrate" + cluster_->ConnectionFlags(0) + " " + p +
+                        " --to node-b --postcopy",
+                    moving);
+    ASSERT_TRUE(WaitForText(moving, "running there")) << ReadFile(moving);
+    Ran killed = cluster_->Shoal("kill " + p);
+    EXPECT_EQ(killed.exit_code, 0) << killed.output;
+    ASSERT_TRUE(WaitForText(moving, "migrated " + p)) << ReadFile(moving);
+  }
+  Ran wait = cluster_->Shoal("wait --timeout 30 " + p);
+  EXPECT_NE(wait.output.find("on node-b: killed"), std::string::npos) << wait.output;
+  const std::string log = ReadFile(cluster_->log(1));
+  EXPECT_NE(log.find("pid " + p + " ended before all its memory came"), std::string::npos) << log;
+  EXPECT_EQ(log.find("post-copy from node node-a failed"), std::string::npos) << log;
+}
+
 TEST_F(MigrateTest, BadMovesAreRefusedAndTheProcessRunsOn) {
   uint64_t pid = Start("node-a", kLife);
   ASSERT_NE(pid, 0u);
