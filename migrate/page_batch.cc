@@ -9,10 +9,11 @@
 namespace shoal::migrate {
 
 Result<std::shared_ptr<capnp::MallocMessageBuilder>> EncodePageBatch(
-    const uint8_t* memory, uint64_t memory_bytes, std::span<const uint32_t> pages, int zstd_level) {
+    const uint8_t* memory, uint64_t memory_bytes, std::span<const uint32_t> pages, int zstd_level,
+    ZstdTrials* trials) {
   auto message = std::make_shared<capnp::MallocMessageBuilder>();
-  TRY(WritePages(memory, memory_bytes, pages, zstd_level,
-                 message->initRoot<proto::image::Memory>()));
+  TRY(WritePages(memory, memory_bytes, pages, zstd_level, message->initRoot<proto::image::Memory>(),
+                 trials));
   return message;
 }
 
@@ -24,8 +25,6 @@ VoidResult StagedMemories::Apply(uint32_t index, proto::image::Memory::Reader ba
   }
   if (index == memories_.size()) {
     memories_.push_back(TRY(vm::Memory::Create(vm::MemoryType{})));
-    // Filled whole by the rounds (a post-copy says otherwise).
-    memories_.back()->PreferHugePages(true);
   }
   vm::Memory& memory = *memories_[index];
   const uint32_t pages = batch.getPageCount();

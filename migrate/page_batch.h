@@ -13,6 +13,7 @@
 
 #include "kernel/base/result.h"
 #include "kernel/vm/runtime.h"
+#include "migrate/page_runs.h"
 #include "proto/image.capnp.h"
 
 namespace shoal::migrate {
@@ -20,9 +21,11 @@ namespace shoal::migrate {
 // Pages `pages` (4 KiB page indices, ascending) of a memory of
 // `memory_bytes` at `memory`, as one proto/image.capnp Memory (page_runs.h,
 // WritePages). The memory may be written meanwhile (what is written comes
-// again in a later round). Errors: WritePages'.
+// again in a later round). `trials` carries the zstd decisions from one
+// batch of a memory to the next. Errors: WritePages'.
 Result<std::shared_ptr<capnp::MallocMessageBuilder>> EncodePageBatch(
-    const uint8_t* memory, uint64_t memory_bytes, std::span<const uint32_t> pages, int zstd_level);
+    const uint8_t* memory, uint64_t memory_bytes, std::span<const uint32_t> pages, int zstd_level,
+    ZstdTrials* trials = nullptr);
 
 // The destination's memories during a pre-copy, filled batch by batch.
 // Not thread-safe: one thread (the data plane's loop) uses it.

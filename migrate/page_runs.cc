@@ -60,8 +60,10 @@ enum class ZeroPages { kLeaveOut, kSend };
 // (orphans), and the list, whose length is known only at the end, after.
 class RunWriter {
  public:
-  RunWriter(int zstd_level, ZeroPages zero_pages, pi::Memory::Builder out)
-      : zstd_level_(zstd_level),
+  RunWriter(int zstd_level, ZeroPages zero_pages, pi::Memory::Builder out,
+            ZstdTrials* trials = nullptr)
+      : trials_(trials != nullptr ? *trials : own_trials_),
+        zstd_level_(zstd_level),
         zero_pages_(zero_pages),
         out_(out),
         orphanage_(capnp::Orphanage::getForMessageContaining(out)),
@@ -126,11 +128,11 @@ class RunWriter {
   // Whether the next data run tries zstd (kPoorRunsInARow says when not).
   bool ShouldTryZstd() {
     if (zstd_level_ == 0) return false;
-    if (poor_runs_ < kPoorRunsInARow || raw_runs_ == kRunsSentRawAfterPoorOnes) {
-      raw_runs_ = 0;
+    if (trials_.poor_runs < kPoorRunsInARow || trials_.raw_runs == kRunsSentRawAfterPoorOnes) {
+      trials_.raw_runs = 0;
       return true;
     }
-    ++raw_runs_;
+    ++trials_.raw_runs;
     return false;
   }
 
@@ -145,7 +147,8 @@ class RunWriter {
       const size_t size = ZSTD_compressCCtx(cctx_.get(), packed_.data(), packed_.size(), raw.data(),
                                             raw.size(), zstd_level_);
       const bool shrank = !ZSTD_isError(size) && size < raw.size();
-      poor_runs_ = shrank && size <= raw.size() - raw.size() / 10 ? 0 : poor_runs_ + 1;
+      trials_.poor_runs =
+          shrank && size <= raw.size() - raw.size() / 10 ? 0 : trials_.poor_runs + 1;
       if (shrank) {
         run.compression = pi::Compression::ZSTD;
         run.bytes = orphanage_.newOrphanCopy(capnp::Data::Reader(packed_.data(), size));
@@ -156,6 +159,8 @@ class RunWriter {
     return Ok();
   }
 
+  ZstdTrials own_trials_;  // When the caller keeps none.
+  ZstdTrials& trials_;
   const int zstd_level_;
   const ZeroPages zero_pages_;
   pi::Memory::Builder out_;
@@ -168,8 +173,6 @@ class RunWriter {
   std::vector<uint8_t> gathered_;                     // A data run's copies: kMaxRunPages pages.
   std::unique_ptr<ZSTD_CCtx, ZstdCCtxDeleter> cctx_;  // Made for the first data run.
   std::vector<uint8_t> packed_;
-  int poor_runs_ = 0;  // Data runs in a row that zstd shrank by under a tenth.
-  int raw_runs_ = 0;   // Data runs sent raw untried since zstd was last tried.
 };
 
 VoidResult CheckMemorySize(uint64_t bytes) {
@@ -183,7 +186,7 @@ VoidResult CheckMemorySize(uint64_t bytes) {
 // contents at `page_at(i)`, zero pages as zero runs.
 template <typename PageAt>
 VoidResult WriteListedPages(uint64_t memory_bytes, std::span<const uint32_t> pages, PageAt page_at,
-                            int zstd_level, pi::Memory::Builder out) {
+                            int zstd_level, pi::Memory::Builder out, ZstdTrials* trials = nullptr) {
   TRY(CheckMemorySize(memory_bytes));
   const uint64_t total_pages = memory_bytes / kRunPageSize;
   for (size_t i = 0; i < pages.size(); ++i) {
@@ -199,7 +202,7 @@ VoidResult WriteListedPages(uint64_t memory_bytes, std::span<const uint32_t> pag
     }
   }
   out.setPageCount(uint32_t(memory_bytes / vm::kPageSize));
-  RunWriter writer(zstd_level, ZeroPages::kSend, out);
+  RunWriter writer(zstd_level, ZeroPages::kSend, out, trials);
   for (size_t i = 0; i < pages.size(); ++i) TRY(writer.Add(pages[i], page_at(i)));
   return writer.Finish();
 }
@@ -298,9 +301,9 @@ VoidResult WriteMemory(std::span<const uint8_t> memory, int zstd_level, pi::Memo
 }
 
 VoidResult WritePages(const uint8_t* memory, uint64_t memory_bytes, std::span<const uint32_t> pages,
-                      int zstd_level, pi::Memory::Builder out) {
+                      int zstd_level, pi::Memory::Builder out, ZstdTrials* trials) {
   auto page_at = [&](size_t i) { return memory + uint64_t(pages[i]) * kRunPageSize; };
-  return WriteListedPages(memory_bytes, pages, page_at, zstd_level, out);
+  return WriteListedPages(memory_bytes, pages, page_at, zstd_level, out, trials);
 }
 
 VoidResult WriteDelta(const kernel::MemoryDelta& delta, int zstd_level, pi::Memory::Builder out) {

@@ -36,6 +36,15 @@ inline constexpr uint32_t kMaxRunPages = 64;
 VoidResult WriteMemory(std::span<const uint8_t> memory, int zstd_level,
                        proto::image::Memory::Builder out);
 
+// What a writer learned of whether zstd pays on the memory it writes
+// (page_runs.cc, kPoorRunsInARow), carried from one call to the next so
+// that a memory sent in many small batches is judged as one: otherwise each
+// batch would try zstd on its first runs again.
+struct ZstdTrials {
+  int poor_runs = 0;  // Data runs in a row that zstd shrank by under a tenth.
+  int raw_runs = 0;   // Data runs sent raw untried since zstd was last tried.
+};
+
 // Writes the 4 KiB pages `pages` (indices, ascending) of the memory of
 // `memory_bytes` bytes at `memory` into `out` as runs, all-zero pages as
 // `zero` runs; `out`'s pageCount is the memory's size.
@@ -49,8 +58,10 @@ VoidResult WriteMemory(std::span<const uint8_t> memory, int zstd_level,
 // Errors: kInvalidArgs for a size that is not whole Wasm pages or over
 // 4 GiB, or pages out of order or past the memory's end; kNoMemory as
 // WriteMemory's.
+// `trials`, if given, carries the zstd decisions over from the calls before.
 VoidResult WritePages(const uint8_t* memory, uint64_t memory_bytes, std::span<const uint32_t> pages,
-                      int zstd_level, proto::image::Memory::Builder out);
+                      int zstd_level, proto::image::Memory::Builder out,
+                      ZstdTrials* trials = nullptr);
 
 // Writes a memory that went ahead (ProcessImage::memories_ahead): its size,
 // and its listed pages as WritePages writes them. Errors as WritePages's,

@@ -124,6 +124,29 @@ TEST(PageRunsTest, ForEachRunVisitsEachRunDecoded) {
   EXPECT_EQ(visits, 1);
 }
 
+// A memory sent in many batches is judged as one: after a batch of runs zstd
+// could not shrink, the next batch goes raw untried, however it would
+// compress, when the batches share their trials; a fresh writer tries again.
+TEST(PageRunsTest, ZstdTrialsCarryFromOneBatchToTheNext) {
+  const uint32_t kBatch = 4 * kMaxRunPages;  // Four runs: a streak of poor ones.
+  std::vector<uint8_t> memory(size_t(2 * kBatch) * kRunPageSize);
+  FillRandom(memory.data(), size_t(kBatch) * kRunPageSize, 9);
+  std::memset(Page(memory, kBatch), 7, size_t(kBatch) * kRunPageSize);
+  std::vector<uint32_t> first(kBatch), second(kBatch);
+  for (uint32_t i = 0; i < kBatch; ++i) {
+    first[i] = i;
+    second[i] = kBatch + i;
+  }
+  ZstdTrials trials;
+  Runs random_runs, carried, fresh;
+  ASSERT_TRUE(WritePages(memory.data(), memory.size(), first, 1, random_runs.root, &trials).ok());
+  EXPECT_EQ(trials.poor_runs, 4);
+  ASSERT_TRUE(WritePages(memory.data(), memory.size(), second, 1, carried.root, &trials).ok());
+  for (auto run : carried.in().getRuns()) EXPECT_EQ(run.getCompression(), pi::Compression::NONE);
+  ASSERT_TRUE(WritePages(memory.data(), memory.size(), second, 1, fresh.root).ok());
+  for (auto run : fresh.in().getRuns()) EXPECT_EQ(run.getCompression(), pi::Compression::ZSTD);
+}
+
 TEST(PageRunsTest, LongRunsOfEitherKindAreSplit) {
   std::vector<uint8_t> memory(16 * size_t(vm::kPageSize), 0);
   for (size_t i = 0; i < 100 * kRunPageSize; ++i) memory[i] = uint8_t(i * 7 + i / 4096);

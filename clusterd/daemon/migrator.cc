@@ -66,6 +66,8 @@ struct Migrator::Rounds {
   uint32_t count = 0;  // Rounds sent ahead.
   uint64_t bytes_sent = 0;
   uint64_t module_bytes = 0;  // Sent ahead.
+  // Per memory: whether zstd pays on it, carried from batch to batch.
+  std::vector<migrate::ZstdTrials> zstd;
 };
 
 Result<pb::MigrateSummary> Migrator::Migrate(uint64_t pid, const std::string& to,
@@ -146,13 +148,14 @@ Result<pb::MigrateSummary> Migrator::PostCopy(uint64_t pid, const std::string& t
     const vm::Memory& memory = *(*lazy.memories)[index];
     const uint32_t pages = uint32_t(memory.size_bytes() / kPageBytes);
     std::vector<uint32_t> batch_pages;
+    migrate::ZstdTrials zstd;
     for (uint32_t first = 0; first < pages; first += kBatchPages) {
       batch_pages.clear();
       for (uint32_t page = first; page < std::min<uint64_t>(pages, first + kBatchPages); ++page) {
         batch_pages.push_back(page);
       }
       Result<std::shared_ptr<capnp::MallocMessageBuilder>> batch = migrate::EncodePageBatch(
-          memory.data(), memory.size_bytes(), batch_pages, /*zstd_level=*/1);
+          memory.data(), memory.size_bytes(), batch_pages, /*zstd_level=*/1, &zstd);
       if (!batch.ok()) return lost(batch.error());
       VoidResult pushed =
           data_.SendLazyPages(*outbound, uint32_t(index), std::move(batch).value(), deadline);
@@ -228,8 +231,10 @@ VoidResult Migrator::PreCopy(uint64_t pid, const std::string& to, kernel::Memory
         Result<std::shared_ptr<capnp::MallocMessageBuilder>> batch =
             MakeError(Status::kNotFound,
                       "process " + std::to_string(pid) + " ended while its memory was being sent");
+        if (figures.zstd.size() <= index) figures.zstd.resize(index + 1);
         if (!rounds.Read(index, [&](const uint8_t* data, uint64_t size) {
-              batch = migrate::EncodePageBatch(data, size, batch_pages, /*zstd_level=*/1);
+              batch = migrate::EncodePageBatch(data, size, batch_pages, /*zstd_level=*/1,
+                                               &figures.zstd[index]);
             })) {
           return batch.error();
         }

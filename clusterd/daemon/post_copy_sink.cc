@@ -110,7 +110,6 @@ Result<std::shared_ptr<PostCopyArrival>> PostCopyArrival::Create(
     region.base = memory->data();
     region.bytes = memory->size_bytes();
     region.pages.assign(region.bytes / kPage, kMissing);
-    memory->PreferHugePages(false);  // Its pages are placed one by one.
     memory->set_release_hook([keeper = arrival->keeper_](void* start, uint64_t bytes) {
       return keeper->Keep(start, bytes);
     });
@@ -237,9 +236,12 @@ VoidResult PostCopyArrival::Place(uint32_t index, proto::image::Memory::Reader p
       pages, index, [&](uint64_t first, uint64_t count, const uint8_t* data) -> VoidResult {
         uint8_t* at = region.base + first * kPage;
         if (data == nullptr && !demand) {
-          // A zero page is placed only when touched: it costs nothing until then.
+          // A zero page is placed only when touched: it costs nothing until
+          // then. One asked for already is known now too: `done` may come
+          // before the answer, which then finds it placed or the memory an
+          // ordinary one (its waiting thread reads the zeros it is).
           for (uint64_t p = first; p < first + count; ++p) {
-            if (region.pages[p] == kMissing) region.pages[p] = kZero;
+            if (region.pages[p] != kPresent) region.pages[p] = kZero;
           }
           return Ok();
         }

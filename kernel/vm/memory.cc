@@ -66,10 +66,6 @@ uint32_t Memory::max_pages() const {
   return uint32_t(std::min<uint64_t>({type_max, reserved_ / kPageSize, page_cap_}));
 }
 
-void Memory::PreferHugePages(bool prefer) {
-  (void)madvise(base_, reserved_, prefer ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
-}
-
 void Memory::SwapContents(Memory& other) {
   std::swap(base_, other.base_);
   std::swap(reserved_, other.reserved_);

@@ -121,13 +121,6 @@ class Memory {
   // The most pages Grow() may reach: the type's maximum, 4 GiB, the page cap.
   uint32_t max_pages() const;
 
-  // Asks the host to back this memory with huge pages (transparent huge
-  // pages, where the host allows them), or not to: for a memory about to be
-  // written whole, such as a pre-copy's destination, they save a page fault
-  // every 4 KiB; one filled page by page (a post-copy's) wants none. Advice
-  // only; nothing fails without it.
-  void PreferHugePages(bool prefer);
-
   // Called instead of unmapping the memory's address space when the memory
   // (or whichever Memory its contents went to by SwapContents) is
   // destroyed: the space, emptied in place first (its pages freed, and no
