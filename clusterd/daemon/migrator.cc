@@ -58,7 +58,9 @@ pb::MigrateProgress Stage(pb::MigrateProgress::Stage stage, uint64_t image_bytes
 
 struct Migrator::Lazy {
   std::shared_ptr<PostCopySource> source;
-  std::shared_ptr<const FrozenMemories> memories;  // Once committed.
+  // Once committed. Their only owner: freed on this thread when the move
+  // ends, the source's reads answering from them until then.
+  std::shared_ptr<const FrozenMemories> memories;
 };
 
 struct Migrator::Rounds {

@@ -135,8 +135,13 @@ class NodeServer final : public proto::rpc::Node::Server {
       std::copy(named.begin(), named.end(), module_sha256.begin());
       if (services_.modules != nullptr) module = services_.modules->Find(module_sha256);
     }
-    IncomingMove move{params.getPid(),           params.getMoveId(), params.getImageBytes(),
-                      services_.max_image_bytes, module_sha256,      std::move(module)};
+    IncomingMove move;
+    move.pid = params.getPid();
+    move.move_id = params.getMoveId();
+    move.image_bytes = params.getImageBytes();
+    move.max_bytes = services_.max_image_bytes;
+    move.module_sha256 = module_sha256;
+    move.module = std::move(module);
     if (params.getPostCopy()) {
       // Refused now, before the source freezes anything.
       Result<std::unique_ptr<migrate::UserFaults>> faults = migrate::UserFaults::Open();

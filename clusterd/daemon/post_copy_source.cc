@@ -27,7 +27,10 @@ struct PostCopySource::State {
   }
   kj::ForkedPromise<void> ready = nullptr;
   kj::Own<kj::PromiseFulfiller<void>> fulfiller;
-  std::shared_ptr<const FrozenMemories> memories;
+  // Not owned: the migrator frees them on its thread once every page is
+  // there (unmapping a GiB would hold up the loop for a good part of a
+  // second).
+  std::weak_ptr<const FrozenMemories> memories;
 };
 
 class PostCopySource::Server final : public proto::rpc::PageSource::Server {
@@ -37,7 +40,9 @@ class PostCopySource::Server final : public proto::rpc::PageSource::Server {
   kj::Promise<void> read(ReadContext context) override {
     return state_->ready.addBranch().then([this, context]() mutable {
       auto params = context.getParams();
-      const FrozenMemories& memories = *state_->memories;
+      std::shared_ptr<const FrozenMemories> held = state_->memories.lock();
+      if (held == nullptr) KJ_FAIL_REQUIRE("the source has let go of the memory");
+      const FrozenMemories& memories = *held;
       const uint32_t index = params.getIndex();
       if (index >= memories.size()) {
         KJ_FAIL_REQUIRE("no such memory", index);
@@ -70,7 +75,7 @@ proto::rpc::PageSource::Client PostCopySource::Serve() {
   return kj::heap<Server>(state_);
 }
 
-void PostCopySource::Provide(std::shared_ptr<const FrozenMemories> memories) {
+void PostCopySource::Provide(std::weak_ptr<const FrozenMemories> memories) {
   settled_ = true;
   (void)loop_->Post([state = state_, memories = std::move(memories)]() mutable {
     state->Start();

@@ -32,8 +32,9 @@ class PostCopySource {
 
   // The capability for the destination. Loop thread.
   proto::rpc::PageSource::Client Serve();
-  // Reads are answered from `memories` from now on.
-  void Provide(std::shared_ptr<const FrozenMemories> memories);
+  // Reads are answered from `memories` from now on, for as long as the
+  // caller keeps them (then they fail): it frees them on its own thread.
+  void Provide(std::weak_ptr<const FrozenMemories> memories);
   // Reads fail with `why` from now on.
   void Withhold(const std::string& why);
 
