@@ -59,14 +59,6 @@ VoidResult UserFaults::Register(void* start, uint64_t bytes) {
   return Ok();
 }
 
-VoidResult UserFaults::Unregister(void* start, uint64_t bytes) {
-  uffdio_range range{reinterpret_cast<uint64_t>(start), bytes};
-  if (ioctl(fd_.get(), UFFDIO_UNREGISTER, &range) != 0 && errno != EINVAL && errno != ENOENT) {
-    return Errno("userfaultfd unregister", errno);
-  }
-  return Ok();
-}
-
 Result<uint64_t> UserFaults::Place(void* dst, const void* src, uint64_t bytes) {
   const uint64_t base = reinterpret_cast<uint64_t>(dst);
   const uint64_t from = reinterpret_cast<uint64_t>(src);

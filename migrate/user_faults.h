@@ -1,7 +1,7 @@
 // UserFaults: a Linux userfaultfd, through which this process resolves the
 // page faults of address ranges it registered. A thread that touches a
 // missing page of such a range sleeps in the fault until the page is placed
-// (Place, Zero) or the range is unregistered, after which its untouched
+// (Place, Zero) or the UserFaults is destroyed, after which its untouched
 // pages read as zeros. It is how a post-copy's destination runs a process
 // before its memory has come (docs/migration.md, "Post-copy"): the
 // interpreter and the host calls read guest memory as always, and a page
@@ -42,9 +42,6 @@ class UserFaults {
   // Missing-page faults of [start, start + bytes) come here from now on.
   // Both page-aligned; the range must be mapped (anonymous, private).
   VoidResult Register(void* start, uint64_t bytes);
-  // Ends that: threads waiting in its faults wake, and its missing pages
-  // read as zeros. Ranges no longer mapped are no error.
-  VoidResult Unregister(void* start, uint64_t bytes);
 
   // Copies `bytes` (whole pages) from `src` to `dst`, page-aligned, into the
   // registered range, skipping pages already there (never overwritten), and

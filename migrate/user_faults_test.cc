@@ -100,11 +100,12 @@ TEST_F(UserFaultsTest, ASyscallWritingIntoAMissingPageWaitsForItToo) {
   EXPECT_EQ(base_[10 * kPage + 5], 0x55);  // The placed page, then the read's bytes.
 }
 
-TEST_F(UserFaultsTest, UnregisteringWakesAWaitingReaderWithZeros) {
+// How a post-copy that ends (finished or failed) lets go of its memories.
+TEST_F(UserFaultsTest, ClosingWakesAWaitingReaderWithZeros) {
   std::atomic<int> seen{-1};
   std::thread reader([&] { seen = base_[8 * kPage]; });
   ASSERT_EQ(AwaitFault(), Address(8));
-  ASSERT_TRUE(faults_->Unregister(base_, kPages * kPage).ok());
+  faults_.reset();
   reader.join();
   EXPECT_EQ(seen.load(), 0);
   base_[9 * kPage] = 3;  // No longer registered: an ordinary page.
