@@ -61,6 +61,23 @@ void ExpectSameImage(const ProcessImage& a, const ProcessImage& b) {
     EXPECT_EQ(a.handles[i].rights, b.handles[i].rights) << "handle " << i;
     EXPECT_EQ(a.handles[i].type, b.handles[i].type) << "handle " << i;
     EXPECT_EQ(a.handles[i].origin, b.handles[i].origin) << "handle " << i;
+    EXPECT_EQ(a.handles[i].timer.state, b.handles[i].timer.state) << "handle " << i;
+    EXPECT_EQ(a.handles[i].timer.remaining_ns, b.handles[i].timer.remaining_ns) << "handle " << i;
+    const kernel::PortImage& pa = a.handles[i].port;
+    const kernel::PortImage& pb = b.handles[i].port;
+    ASSERT_EQ(pa.packets.size(), pb.packets.size()) << "handle " << i;
+    for (size_t k = 0; k < pa.packets.size(); ++k) {
+      EXPECT_EQ(pa.packets[k].key, pb.packets[k].key) << "handle " << i;
+      EXPECT_EQ(pa.packets[k].type, pb.packets[k].type) << "handle " << i;
+      EXPECT_EQ(pa.packets[k].observed, pb.packets[k].observed) << "handle " << i;
+      EXPECT_EQ(pa.packets[k].user, pb.packets[k].user) << "handle " << i;
+    }
+    ASSERT_EQ(pa.watches.size(), pb.watches.size()) << "handle " << i;
+    for (size_t k = 0; k < pa.watches.size(); ++k) {
+      EXPECT_EQ(pa.watches[k].handle, pb.watches[k].handle) << "handle " << i;
+      EXPECT_EQ(pa.watches[k].signals, pb.watches[k].signals) << "handle " << i;
+      EXPECT_EQ(pa.watches[k].key, pb.watches[k].key) << "handle " << i;
+    }
   }
   ASSERT_EQ(a.descriptors.size(), b.descriptors.size());
   for (size_t i = 0; i < a.descriptors.size(); ++i) {
@@ -83,6 +100,11 @@ void ExpectSameImage(const ProcessImage& a, const ProcessImage& b) {
     EXPECT_EQ(a.pending_poll->remaining_ns, b.pending_poll->remaining_ns);
   }
   EXPECT_EQ(a.yield_pending, b.yield_pending);
+  ASSERT_EQ(a.terminate_watch.has_value(), b.terminate_watch.has_value());
+  if (a.terminate_watch) {
+    EXPECT_EQ(a.terminate_watch->port, b.terminate_watch->port);
+    EXPECT_EQ(a.terminate_watch->key, b.terminate_watch->key);
+  }
   EXPECT_EQ(a.moves, b.moves);
   EXPECT_EQ(a.started_unix_ms, b.started_unix_ms);
 }
@@ -522,10 +544,62 @@ TEST(ImageCodecTest, BadHandlesAreRefused) {
   ExpectEditRefused(
       [](pi::ProcessImage::Builder root) { root.getHandles()[0].setType(kNoType); },
       "handle 0x10001 has object type " + std::to_string(kNoType) + ", which is no object type");
-  ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getHandles()[0].setOrigin(5); },
-                    "handle 0x10001 has origin 5");
+  ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getHandles()[0].setOrigin(7); },
+                    "handle 0x10001 has origin 7");
   ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getHandles()[0].setRights(0x40); },
                     "handle 0x10001 has rights 0x40");
+}
+
+TEST(ImageCodecTest, ObjectsMovedByValueRoundTripEvenInAFile) {
+  ProcessImage image = SampleImage();
+  AddObjectsByValue(image);
+  Result<ProcessImage> back = DecodeImage(Encode(image));  // File mode.
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  ExpectSameImage(image, *back);
+}
+
+TEST(ImageCodecTest, BadObjectsMovedByValueAreRefused) {
+  ProcessImage image = SampleImage();
+  AddObjectsByValue(image);
+  auto refused = [&](const std::function<void(pi::ProcessImage::Builder)>& edit,
+                     const std::string& message) { ExpectEditRefused(edit, message, image); };
+  refused([](pi::ProcessImage::Builder root) { root.getHandles()[3].getTimer().setState(3); },
+          "handle 0x50004's timer has state 3, which is no timer state");
+  refused([](pi::ProcessImage::Builder root) { root.getHandles()[3].getTimer().setState(0); },
+          "handle 0x50004's timer is not armed, yet has time remaining");
+  refused([](pi::ProcessImage::Builder root) { root.getHandles()[3].setType(5); },
+          "handle 0x50004 is a timer moved by value, but its type is");
+  refused([](pi::ProcessImage::Builder root) { root.getHandles()[4].setType(4); },
+          "handle 0x60005 is a port moved by value, but its type is");
+  refused(
+      [](pi::ProcessImage::Builder root) {
+        root.getHandles()[4].getPort().getWatches()[0].setHandle(0x999);
+      },
+      "handle 0x60005 watches handle 0x999, which the image does not hold");
+  refused(
+      [](pi::ProcessImage::Builder root) {
+        root.getHandles()[4].getPort().getWatches()[1].setSignals(0);
+      },
+      "handle 0x60005's port watches for signals 0x0, which are none or unknown");
+  refused(
+      [](pi::ProcessImage::Builder root) {
+        root.getHandles()[4].getPort().getPackets()[1].setType(3);
+      },
+      "handle 0x60005's port: a port packet of unknown type 3");
+  refused(
+      [](pi::ProcessImage::Builder root) {
+        root.getHandles()[4].getPort().getPackets()[1].initUser(1);
+      },
+      "handle 0x60005's port holds a packet with 1 user words and signals 0x5, which its type "
+      "does not have");
+  refused(
+      [](pi::ProcessImage::Builder root) {
+        root.getHandles()[4].getPort().initPackets(kernel::PortOps::kMaxPackets);
+      },
+      "handle 0x60005's port holds 1024 packets and 2 watches, over the 1024 a port can hold");
+  refused(
+      [](pi::ProcessImage::Builder root) { root.getTerminateWatch().getPort().setHandle(0x50005); },
+      "the terminate watch names handle 0x50005, which the image does not hold");
 }
 
 TEST(ImageCodecTest, CapabilityIndicesOutOfOrderAreRefused) {

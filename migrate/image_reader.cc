@@ -3,6 +3,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "kernel/remote/port_packet.h"
 #include "migrate/image_message.h"
 #include "migrate/page_runs.h"
 
@@ -184,6 +185,52 @@ Result<vm::ThreadImage> ReadThread(pi::Thread::Reader in) {
   return image;
 }
 
+Result<kernel::TimerValue> ReadTimer(pi::TimerValue::Reader in, const std::string& name) {
+  using State = kernel::TimerValue::State;
+  if (in.getState() > uint8_t(State::kFired)) {
+    return Malformed(name + "'s timer has state " + std::to_string(in.getState()) +
+                     ", which is no timer state");
+  }
+  kernel::TimerValue timer{State(in.getState()), in.getRemainingNs()};
+  if (timer.state != State::kArmed && timer.remaining_ns != 0) {
+    return Malformed(name + "'s timer is not armed, yet has time remaining");
+  }
+  return timer;
+}
+
+Result<kernel::PortImage> ReadPort(pi::PortValue::Reader in, const std::string& name) {
+  auto packets = in.getPackets();
+  auto watches = in.getWatches();
+  if (uint64_t(packets.size()) + watches.size() > kernel::PortOps::kMaxPackets) {
+    return Malformed(name + "'s port holds " + std::to_string(packets.size()) + " packets and " +
+                     std::to_string(watches.size()) + " watches, over the " +
+                     std::to_string(kernel::PortOps::kMaxPackets) + " a port can hold");
+  }
+  kernel::PortImage port;
+  port.packets.reserve(packets.size());
+  for (auto packet : packets) {
+    Result<kernel::Packet> read = kernel::remote::ReadPacket(packet);
+    if (!read.ok()) return Malformed(name + "'s port: " + read.error().message);
+    // As the writer writes them, so that an image reads back to its bytes.
+    const uint32_t words = read->type == kernel::PacketType::kUser ? 4 : 0;
+    if (packet.getUser().size() != words ||
+        (packet.getObserved() & ~uint32_t(kernel::Signals::kAll)) != 0) {
+      return Malformed(name + "'s port holds a packet with " +
+                       std::to_string(packet.getUser().size()) + " user words and signals " +
+                       FormatHex(packet.getObserved()) + ", which its type does not have");
+    }
+    port.packets.push_back(*read);
+  }
+  for (auto w : watches) {
+    if (w.getSignals() == 0 || (w.getSignals() & ~uint32_t(kernel::Signals::kAll)) != 0) {
+      return Malformed(name + "'s port watches for signals " + FormatHex(w.getSignals()) +
+                       ", which are none or unknown");
+    }
+    port.watches.push_back({w.getHandle(), kernel::Signals(w.getSignals()), w.getKey()});
+  }
+  return port;
+}
+
 Result<std::vector<kernel::HandleImage>> ReadHandles(capnp::List<pi::Handle>::Reader in,
                                                      std::unordered_set<HandleValue>& values) {
   std::vector<kernel::HandleImage> handles;
@@ -210,11 +257,24 @@ Result<std::vector<kernel::HandleImage>> ReadHandles(capnp::List<pi::Handle>::Re
     }
     handle.type = kernel::ObjectType(h.getType());
     if (h.getOrigin() < uint8_t(HandleOrigin::kStdin) ||
-        h.getOrigin() > uint8_t(HandleOrigin::kObject)) {
+        h.getOrigin() > uint8_t(HandleOrigin::kPort)) {
       return Malformed(name + " has origin " + std::to_string(h.getOrigin()) +
                        ", which is no handle origin");
     }
     handle.origin = HandleOrigin(h.getOrigin());
+    if (handle.origin == HandleOrigin::kTimer) {
+      if (handle.type != kernel::ObjectType::kTimer) {
+        return Malformed(name + " is a timer moved by value, but its type is " +
+                         std::string(kernel::ObjectTypeName(handle.type)));
+      }
+      handle.timer = TRY(ReadTimer(h.getTimer(), name));
+    } else if (handle.origin == HandleOrigin::kPort) {
+      if (handle.type != kernel::ObjectType::kPort) {
+        return Malformed(name + " is a port moved by value, but its type is " +
+                         std::string(kernel::ObjectTypeName(handle.type)));
+      }
+      handle.port = TRY(ReadPort(h.getPort(), name));
+    }
     const uint32_t expected_cap = handle.origin == HandleOrigin::kObject ? next_cap++ : 0;
     if (h.getCapIndex() != expected_cap) {
       return Malformed(name + " has capability index " + std::to_string(h.getCapIndex()) +
@@ -223,6 +283,14 @@ Result<std::vector<kernel::HandleImage>> ReadHandles(capnp::List<pi::Handle>::Re
                        "other handles carry 0");
     }
     handles.push_back(std::move(handle));
+  }
+  for (const kernel::HandleImage& handle : handles) {
+    for (const kernel::PortWatchImage& watch : handle.port.watches) {
+      if (!values.contains(watch.handle)) {
+        return Malformed("handle " + FormatHex(handle.value) + " watches handle " +
+                         FormatHex(watch.handle) + ", which the image does not hold");
+      }
+    }
   }
   return handles;
 }
@@ -319,6 +387,23 @@ Result<ProcessImage> ReadImageMessage(pi::ProcessImage::Reader in, const DecodeO
   image.yield_pending = in.getYieldPending();
   image.moves = in.getMoves();
   image.started_unix_ms = in.getStartedUnixMs();
+  auto watch = in.getTerminateWatch();
+  switch (watch.which()) {
+    case pi::ProcessImage::TerminateWatch::NONE:
+      break;
+    case pi::ProcessImage::TerminateWatch::PORT:
+      image.terminate_watch = {watch.getPort().getHandle(), watch.getPort().getKey()};
+      if (!handle_values.contains(image.terminate_watch->port)) {
+        return Malformed("the terminate watch names handle " +
+                         FormatHex(image.terminate_watch->port) +
+                         ", which the image does not hold");
+      }
+      break;
+    default:
+      return Malformed("the terminate watch has variant " +
+                       std::to_string(unsigned(watch.which())) +
+                       ", which this build does not know");
+  }
   return image;
 }
 

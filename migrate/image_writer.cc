@@ -1,6 +1,7 @@
 // A ProcessImage into its Cap'n Proto message (image_message.h).
 #include <string>
 
+#include "kernel/remote/port_packet.h"
 #include "migrate/image_message.h"
 #include "migrate/page_runs.h"
 
@@ -107,6 +108,19 @@ void WriteThread(const vm::ThreadImage& image, pi::Thread::Builder out) {
   out.setFuelUsed(image.fuel_used);
 }
 
+void WritePort(const kernel::PortImage& port, pi::PortValue::Builder out) {
+  auto packets = out.initPackets(uint32_t(port.packets.size()));
+  for (uint32_t i = 0; i < packets.size(); ++i) {
+    kernel::remote::WritePacket(port.packets[i], packets[i]);
+  }
+  auto watches = out.initWatches(uint32_t(port.watches.size()));
+  for (uint32_t i = 0; i < watches.size(); ++i) {
+    watches[i].setHandle(port.watches[i].handle);
+    watches[i].setSignals(uint32_t(port.watches[i].signals));
+    watches[i].setKey(port.watches[i].key);
+  }
+}
+
 void WriteHandles(const std::vector<kernel::HandleImage>& handles,
                   capnp::List<pi::Handle>::Builder out) {
   uint32_t next_cap = 0;
@@ -117,7 +131,20 @@ void WriteHandles(const std::vector<kernel::HandleImage>& handles,
     h.setRights(uint32_t(handle.rights));
     h.setType(uint8_t(handle.type));
     h.setOrigin(uint8_t(handle.origin));
-    if (handle.origin == HandleOrigin::kObject) h.setCapIndex(next_cap++);
+    switch (handle.origin) {
+      case HandleOrigin::kObject:
+        h.setCapIndex(next_cap++);
+        break;
+      case HandleOrigin::kTimer:
+        h.initTimer().setState(uint8_t(handle.timer.state));
+        h.getTimer().setRemainingNs(handle.timer.remaining_ns);
+        break;
+      case HandleOrigin::kPort:
+        WritePort(handle.port, h.initPort());
+        break;
+      default:
+        break;
+    }
   }
 }
 
@@ -189,6 +216,13 @@ VoidResult WriteImageMessage(const ProcessImage& image, const EncodeOptions& opt
   out.setYieldPending(image.yield_pending);
   out.setMoves(image.moves);
   out.setStartedUnixMs(image.started_unix_ms);
+  if (image.terminate_watch) {
+    auto watch = out.getTerminateWatch().initPort();
+    watch.setHandle(image.terminate_watch->port);
+    watch.setKey(image.terminate_watch->key);
+  } else {
+    out.getTerminateWatch().setNone();
+  }
   return Ok();
 }
 

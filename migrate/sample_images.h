@@ -50,6 +50,18 @@ inline kernel::MemoryDelta SampleDelta() {
 }
 
 // A process stopped in a host call three frames deep, with stdio handles.
+// A handle of the image; nothing more for origins other than kTimer and
+// kPort.
+inline kernel::HandleImage SampleHandle(kernel::HandleValue value, kernel::Rights rights,
+                                        kernel::ObjectType type, kernel::HandleOrigin origin) {
+  kernel::HandleImage handle;
+  handle.value = value;
+  handle.rights = rights;
+  handle.type = type;
+  handle.origin = origin;
+  return handle;
+}
+
 inline kernel::ProcessImage SampleImage() {
   using vm::Value;
   kernel::ProcessImage image;
@@ -93,9 +105,10 @@ inline kernel::ProcessImage SampleImage() {
   using kernel::ObjectType;
   using kernel::Rights;
   image.handles = {
-      {0x10001, Rights::kRead | Rights::kWait, ObjectType::kDevice, HandleOrigin::kStdin, nullptr},
-      {0x10002, Rights::kWrite, ObjectType::kConsole, HandleOrigin::kStdout, nullptr},
-      {0x20003, Rights::kAll, ObjectType::kConsole, HandleOrigin::kStderr, nullptr},
+      SampleHandle(0x10001, Rights::kRead | Rights::kWait, ObjectType::kDevice,
+                   HandleOrigin::kStdin),
+      SampleHandle(0x10002, Rights::kWrite, ObjectType::kConsole, HandleOrigin::kStdout),
+      SampleHandle(0x20003, Rights::kAll, ObjectType::kConsole, HandleOrigin::kStderr),
   };
   image.descriptors = {
       {0, 0x10001, kernel::DescriptorKind::kStdio, 0x2, 0, ""},
@@ -130,11 +143,33 @@ inline kernel::ProcessImage SampleImageAhead() {
 inline void AddLiveObjects(kernel::ProcessImage& image) {
   using kernel::ObjectType;
   using kernel::Rights;
-  image.handles.push_back({0x30004, Rights::kRead | Rights::kWrite | Rights::kTransfer,
-                           ObjectType::kChannel, kernel::HandleOrigin::kObject, nullptr});
+  image.handles.push_back(SampleHandle(0x30004, Rights::kRead | Rights::kWrite | Rights::kTransfer,
+                                       ObjectType::kChannel, kernel::HandleOrigin::kObject));
   image.handles.push_back(
-      {0x40005, Rights::kManage, ObjectType::kTimer, kernel::HandleOrigin::kObject, nullptr});
+      SampleHandle(0x40005, Rights::kManage, ObjectType::kTimer, kernel::HandleOrigin::kObject));
   image.startup_handles.push_back(0x30004);
+}
+
+// Adds a timer and a port moved by value after the stdio handles: the timer
+// armed, the port holding a user and a signal packet, watching the timer,
+// and the process's terminate port.
+inline void AddObjectsByValue(kernel::ProcessImage& image) {
+  using kernel::ObjectType;
+  using kernel::Rights;
+  using kernel::Signals;
+  kernel::HandleImage timer =
+      SampleHandle(0x50004, Rights::kManage, ObjectType::kTimer, kernel::HandleOrigin::kTimer);
+  timer.timer = {kernel::TimerValue::State::kArmed, 1'234'567};
+  kernel::HandleImage port = SampleHandle(0x60005, Rights::kRead | Rights::kWrite,
+                                          ObjectType::kPort, kernel::HandleOrigin::kPort);
+  port.port.packets = {{.key = 0, .type = kernel::PacketType::kUser, .user = {1, 2, 3, 4}},
+                       {.key = 7,
+                        .type = kernel::PacketType::kSignal,
+                        .observed = Signals::kReadable | Signals::kPeerClosed}};
+  port.port.watches = {{0x50004, Signals::kSignaled, 11}, {0x20003, Signals::kWritable, 12}};
+  image.handles.push_back(std::move(timer));
+  image.handles.push_back(std::move(port));
+  image.terminate_watch = kernel::TerminateWatchImage{0x60005, 5};
 }
 
 }  // namespace shoal::migrate

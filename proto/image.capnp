@@ -14,6 +14,7 @@
 @0xbac7bc6cc86516c6;
 
 using Cxx = import "/capnp/c++.capnp";
+using ObjectRpc = import "object_rpc.capnp";
 $Cxx.namespace("shoal::proto::image");
 
 # A typed Wasm value: `type` is a shoal::vm::ValType; `hi` is v128's upper
@@ -86,6 +87,31 @@ struct Handle {
   # list that travels next to the image on the wire. The image's live
   # objects are numbered 0, 1, 2... in handle order; 0 for other origins.
   capIndex @4 :UInt32;
+  # Origin kTimer: the timer, moved by value.
+  timer @5 :TimerValue;
+  # Origin kPort: the port, moved by value.
+  port @6 :PortValue;
+}
+
+# A timer as data (shoal::kernel::TimerValue), relative to the moment the
+# process was frozen.
+struct TimerValue {
+  state @0 :UInt8;  # shoal::kernel::TimerValue::State.
+  remainingNs @1 :UInt64;  # Armed only: until it fires.
+}
+
+# A port as data: its queued packets, oldest first, and what it watches.
+# Packets and watches together never exceed shoal::kernel::PortOps::kMaxPackets.
+struct PortValue {
+  packets @0 :List(ObjectRpc.PortPacket);
+  watches @1 :List(PortWatch);
+}
+
+# One WaitAsync registration not yet fired, on the object `handle` names.
+struct PortWatch {
+  handle @0 :UInt32;
+  signals @1 :UInt32;  # shoal::kernel::Signals.
+  key @2 :UInt64;
 }
 
 struct Descriptor {
@@ -154,4 +180,14 @@ struct ProcessImage {
   # The daemon's record of the process, carried along (kernel::ProcessImage).
   moves @21 :UInt32;
   startedUnixMs @22 :UInt64;
+  # process_watch_terminate's port, by its handle; none when it watches none.
+  terminateWatch :union {
+    none @23 :Void;
+    port @24 :TerminateWatch;
+  }
+}
+
+struct TerminateWatch {
+  handle @0 :UInt32;
+  key @1 :UInt64;
 }

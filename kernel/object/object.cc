@@ -99,6 +99,11 @@ bool KernelObject::CancelObserver(ObserverToken token) {
   return true;
 }
 
+size_t KernelObject::observer_count() const {
+  MutexLock lock(&signal_mu_);
+  return observers_.size();
+}
+
 void KernelObject::UpdateSignals(Signals clear, Signals set, Notifications& fired) {
   MutexLock lock(&signal_mu_);
   Signals before = signals_;

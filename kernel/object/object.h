@@ -149,6 +149,10 @@ class KernelObject : public std::enable_shared_from_this<KernelObject> {
   // when it already ran, is running, or the token is unknown.
   virtual bool CancelObserver(ObserverToken token);
 
+  // How many observers wait on it now: an object someone watches cannot move
+  // to another node by value (kernel/proc/checkpoint.cc).
+  size_t observer_count() const;
+
   // Why a process holding this object cannot migrate now, or nullopt. A
   // migrating process's objects travel as capabilities (checkpoint.h); an
   // object that holds state a capability does not carry (a proxy with

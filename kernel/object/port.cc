@@ -1,10 +1,33 @@
 #include "kernel/object/port.h"
 
 #include <algorithm>
+#include <string>
 
 namespace shoal::kernel {
 
 Result<Ref<Port>> Port::Create() { return Ref<Port>(new Port()); }
+
+Result<Ref<Port>> Port::CreateWith(std::vector<Packet> packets) {
+  if (packets.size() > kMaxPackets) {
+    return MakeError(Status::kInvalidArgs, "a port holds at most " + std::to_string(kMaxPackets) +
+                                               " packets, not " + std::to_string(packets.size()));
+  }
+  Ref<Port> port = TRY(Create());
+  Notifications fired;  // Nobody observes it yet.
+  MutexLock lock(&port->mu_);
+  for (Packet& packet : packets) port->PushLocked(packet, fired);
+  return port;
+}
+
+PortValue Port::Value() {
+  MutexLock lock(&mu_);
+  PurgeDeadLocked();
+  PortValue value;
+  value.packets.assign(queue_.begin(), queue_.end());
+  for (const Registration& r : registrations_)
+    value.watches.push_back({r.object, r.signals, r.key});
+  return value;
+}
 
 Port::~Port() {
   // Withdraw our observers so that they stop occupying the objects' slots.
@@ -38,7 +61,7 @@ VoidResult Port::WaitAsync(Ref<KernelObject> object, Signals signals, uint64_t k
       return MakeError(Status::kShouldWait, "port is at capacity");
     }
     id = next_id_++;
-    registrations_.push_back(Registration{id, key, object, 0});
+    registrations_.push_back(Registration{id, key, signals, object, 0});
   }
   std::weak_ptr<Port> weak = std::static_pointer_cast<Port>(shared_from_this());
   auto token = object->ObserveAsync(signals, [weak, id](Signals observed) {

@@ -66,11 +66,29 @@ class PortOps : public KernelObject {
   using KernelObject::KernelObject;
 };
 
+// What a port watches: one registration of WaitAsync not yet fired.
+struct PortWatch {
+  std::weak_ptr<KernelObject> object;
+  Signals signals = Signals::kNone;
+  uint64_t key = 0;
+};
+
+// A port as data: what moving it by value takes (docs/migration.md).
+struct PortValue {
+  std::vector<Packet> packets;     // Oldest first.
+  std::vector<PortWatch> watches;  // In the order they were made.
+};
+
 // The local port.
 class Port final : public PortOps {
  public:
   static Result<Ref<Port>> Create();
+  // A port holding `packets`, oldest first. kInvalidArgs past kMaxPackets.
+  static Result<Ref<Port>> CreateWith(std::vector<Packet> packets);
   ~Port() override;
+
+  // Its queued packets and live registrations, read at one moment.
+  PortValue Value();
 
   VoidResult WaitAsync(Ref<KernelObject> object, Signals signals, uint64_t key) override;
   VoidResult Cancel(uint64_t key) override;
@@ -81,6 +99,7 @@ class Port final : public PortOps {
   struct Registration {
     uint64_t id;  // Port-local; names the registration to its observer.
     uint64_t key;
+    Signals signals;
     std::weak_ptr<KernelObject> object;
     ObserverToken token;  // 0 until ObserveAsync has returned.
   };

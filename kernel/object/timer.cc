@@ -6,6 +6,33 @@ namespace shoal::kernel {
 
 Result<Ref<Timer>> Timer::Create(TimerService& service) { return Ref<Timer>(new Timer(service)); }
 
+Result<Ref<Timer>> Timer::CreateFrom(TimerService& service, const TimerValue& value,
+                                     MonotonicNs now) {
+  Ref<Timer> timer = TRY(Create(service));
+  switch (value.state) {
+    case TimerValue::State::kIdle:
+      break;
+    case TimerValue::State::kArmed:
+      TRY(timer->Set(now + value.remaining_ns));
+      break;
+    case TimerValue::State::kFired: {
+      Notifications fired;  // Nobody observes it yet.
+      timer->UpdateSignals(Signals::kNone, Signals::kSignaled, fired);
+      break;
+    }
+  }
+  return timer;
+}
+
+TimerValue Timer::ValueAt(MonotonicNs now) {
+  MutexLock lock(&mu_);
+  if (armed_) {
+    return {TimerValue::State::kArmed, deadline_ > now ? deadline_ - now : 0};
+  }
+  if (Any(signals(), Signals::kSignaled)) return {TimerValue::State::kFired, 0};
+  return {};
+}
+
 Timer::~Timer() {
   TimerService::TimerId pending;
   {
@@ -19,6 +46,7 @@ Timer::~Timer() {
 
 TimerService::TimerId Timer::DisarmLocked(Notifications& fired) {
   ++generation_;
+  armed_ = false;
   UpdateSignals(Signals::kSignaled, Signals::kNone, fired);
   return std::exchange(pending_, 0);
 }
@@ -31,6 +59,8 @@ VoidResult Timer::Set(MonotonicNs deadline) {
     MutexLock lock(&mu_);
     old = DisarmLocked(fired);
     generation = generation_;
+    deadline_ = deadline;
+    armed_ = true;
   }
   // The service is called without our lock: it may fire on its own thread at
   // once, and OnFire takes the lock.
@@ -65,6 +95,7 @@ void Timer::OnFire(uint64_t generation) {
   MutexLock lock(&mu_);
   if (generation != generation_) return;
   pending_ = 0;
+  armed_ = false;
   UpdateSignals(Signals::kNone, Signals::kSignaled, fired);
 }
 

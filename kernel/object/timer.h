@@ -30,14 +30,34 @@ class TimerOps : public KernelObject {
   using KernelObject::KernelObject;
 };
 
+// A timer as data, relative to one moment so that it carries across clocks:
+// what moving a timer by value takes (docs/migration.md).
+struct TimerValue {
+  enum class State : uint8_t {
+    kIdle = 0,   // Neither armed nor fired.
+    kArmed = 1,  // Fires `remaining_ns` after the moment.
+    kFired = 2,  // Signaled.
+  };
+  State state = State::kIdle;
+  uint64_t remaining_ns = 0;  // kArmed only.
+};
+
 // The local timer.
 class Timer final : public TimerOps {
  public:
   static Result<Ref<Timer>> Create(TimerService& service);
+  // A timer in the state `value` describes, taken at `now` on this node's
+  // clock: an armed one fires at now + remaining_ns.
+  static Result<Ref<Timer>> CreateFrom(TimerService& service, const TimerValue& value,
+                                       MonotonicNs now);
   ~Timer() override;
 
   VoidResult Set(MonotonicNs deadline) override;
   VoidResult Cancel() override;
+
+  // Its state at `now` (a deadline already passed but not yet fired counts as
+  // armed with nothing remaining).
+  TimerValue ValueAt(MonotonicNs now);
 
  private:
   explicit Timer(TimerService& service) : TimerOps(ObjectType::kTimer), service_(service) {}
@@ -50,6 +70,8 @@ class Timer final : public TimerOps {
   // Bumped by every Set and Cancel; a firing for an older generation is stale.
   uint64_t generation_ GUARDED_BY(mu_) = 0;
   TimerService::TimerId pending_ GUARDED_BY(mu_) = 0;
+  MonotonicNs deadline_ GUARDED_BY(mu_) = 0;  // While armed.
+  bool armed_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace shoal::kernel

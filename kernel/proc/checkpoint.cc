@@ -7,6 +7,7 @@
 #include "kernel/base/byte_size.h"
 #include "kernel/base/clock.h"
 #include "kernel/proc/kernel.h"
+#include "kernel/proc/moved_by_value.h"
 #include "kernel/proc/process.h"
 #include "kernel/vm/thread.h"
 #include "kernel/wasi/file_view.h"
@@ -104,11 +105,19 @@ Result<ProcessImage> Process::Capture(FreezeMemory memory) {
   });
   if (refusal) return *refusal;
 
-  for (HandleRecord& record : handles_.Snapshot()) {
-    HandleImage handle{record.value, record.entry.rights, record.entry.object->type(),
-                       HandleOrigin::kObject, nullptr};
+  std::vector<HandleRecord> records = handles_.Snapshot();
+  std::unordered_map<const KernelObject*, HandleImage> by_value =
+      CaptureObjectsByValue(records, MonotonicNow());
+  image.terminate_watch = TRY(CaptureTerminateWatch(records));
+  for (HandleRecord& record : records) {
+    HandleImage handle;
+    handle.value = record.value;
+    handle.rights = record.entry.rights;
+    handle.type = record.entry.object->type();
     const KernelObject* object = record.entry.object.get();
-    if (object == stdio[0]) {
+    if (auto value = by_value.find(object); value != by_value.end()) {
+      handle = std::move(value->second);
+    } else if (object == stdio[0]) {
       handle.origin = HandleOrigin::kStdin;
     } else if (object == stdio[1]) {
       handle.origin = HandleOrigin::kStdout;
@@ -149,6 +158,27 @@ Result<ProcessImage> Process::Capture(FreezeMemory memory) {
   }
   image.thread = TRY(vm::CaptureThread(*thread_, *instance_));
   return image;
+}
+
+Result<std::optional<TerminateWatchImage>> Process::CaptureTerminateWatch(
+    std::span<const HandleRecord> records) {
+  Ref<PortOps> port;
+  TerminateWatchImage watch;
+  {
+    MutexLock lock(&terminate_mu_);
+    port = terminate_port_.lock();
+    watch.key = terminate_key_;
+  }
+  if (port == nullptr) return std::optional<TerminateWatchImage>();
+  for (const HandleRecord& r : records) {
+    if (r.entry.object == port) {
+      watch.port = r.value;
+      return std::optional<TerminateWatchImage>(watch);
+    }
+  }
+  return MakeError(Status::kNotSupported,
+                   "the port it watches for terminate requests (process_watch_terminate) has "
+                   "no handle of its own any more, so it cannot move");
 }
 
 Result<std::vector<MemoryDelta>> Process::CaptureMemoryDeltas() {
@@ -352,6 +382,10 @@ Result<std::unique_ptr<PreparedProcess>> Kernel::Prepare(RestoreRequest request)
       case HandleOrigin::kObject:
         object = std::move(handle.object);
         break;
+      case HandleOrigin::kTimer:
+      case HandleOrigin::kPort:
+        object = TRY(RestoreObjectByValue(handle, timers(), MonotonicNow()));
+        break;
     }
     if (object == nullptr || object->type() != handle.type) {
       return MakeError(Status::kInvalidArgs,
@@ -361,6 +395,17 @@ Result<std::unique_ptr<PreparedProcess>> Kernel::Prepare(RestoreRequest request)
     records.push_back({handle.value, {std::move(object), handle.rights}});
   }
   TRY(process->handles_.Restore(std::move(records)));
+  TRY(WatchAgain(image.handles, process->handles_));
+  if (image.terminate_watch) {
+    Result<Ref<PortOps>> port =
+        process->handles_.Get<PortOps>(image.terminate_watch->port, Rights::kNone);
+    if (!port.ok()) {
+      return MakeError(Status::kInvalidArgs, "the image's terminate watch names handle " +
+                                                 std::to_string(image.terminate_watch->port) +
+                                                 ", which is no port");
+    }
+    process->WatchTerminate(*port, image.terminate_watch->key);
+  }
   for (const DescriptorImage& d : image.descriptors) {
     Result<HandleEntry> entry = process->handles_.GetEntry(d.handle, Rights::kNone);
     std::shared_ptr<wasi::FileObject> object;

@@ -166,6 +166,10 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   // Image.memories_ahead: per memory, its size and the pages written since
   // the pre-copy's last round.
   Result<std::vector<MemoryDelta>> CaptureMemoryDeltas();
+  // WatchTerminate's port by its handle among `records`; kNotSupported when
+  // none names it.
+  Result<std::optional<TerminateWatchImage>> CaptureTerminateWatch(
+      std::span<const HandleRecord> records);
   // After a quantum that ran `ran_ns` while throttled to `share_permille`:
   // parks for as long as keeps it to that share of the time.
   StepOutcome Throttled(uint64_t ran_ns, uint32_t share_permille);

@@ -11,7 +11,8 @@
 // (kStdin, kStdout, kStderr); every other handle is a live object
 // (kObject): on the wire it travels as a capability, so it stays on its node
 // behind a proxy (kernel/remote/handles.h); a file image cannot hold one and
-// refuses it.
+// refuses it. Timers and ports that only the process holds and nothing else
+// watches move by value instead (kTimer, kPort), in files too.
 #pragma once
 
 #include <array>
@@ -23,6 +24,8 @@
 #include "kernel/object/console_log.h"
 #include "kernel/object/handle_table.h"
 #include "kernel/object/object.h"
+#include "kernel/object/port.h"
+#include "kernel/object/timer.h"
 #include "kernel/vm/snapshot.h"
 
 namespace shoal::kernel {
@@ -35,6 +38,21 @@ enum class HandleOrigin : uint8_t {
   kStdout = 2,  // Its stdout console.
   kStderr = 3,  // Its stderr console.
   kObject = 4,  // Any other object, carried live (`object`).
+  kTimer = 5,   // A timer only this handle held, moved by value (`timer`).
+  kPort = 6,    // A port only this handle held, moved by value (`port`).
+};
+
+// What a port moved by value watches, by the handle of the image that names
+// the watched object.
+struct PortWatchImage {
+  HandleValue handle = kInvalidHandle;
+  Signals signals = Signals::kNone;
+  uint64_t key = 0;
+};
+
+struct PortImage {
+  std::vector<Packet> packets;  // Oldest first.
+  std::vector<PortWatchImage> watches;
 };
 
 struct HandleImage {
@@ -43,6 +61,14 @@ struct HandleImage {
   ObjectType type = ObjectType::kChannel;
   HandleOrigin origin = HandleOrigin::kObject;
   Ref<KernelObject> object;  // kObject only: the object itself (never serialized).
+  TimerValue timer;          // kTimer only, relative to the moment of capture.
+  PortImage port;            // kPort only.
+};
+
+// Process::WatchTerminate's port, by the handle that names it.
+struct TerminateWatchImage {
+  HandleValue port = kInvalidHandle;
+  uint64_t key = 0;
 };
 
 // What a WASI descriptor is a view of.
@@ -107,6 +133,7 @@ struct ProcessImage {
   ConsoleTail console;  // Its log's retained output (console_log.h).
   std::optional<PollImage> pending_poll;
   bool yield_pending = false;
+  std::optional<TerminateWatchImage> terminate_watch;
 
   // The daemon's record of it, which the kernel only carries along: how
   // many times it moved between nodes, and when it first started.

@@ -326,6 +326,29 @@ TEST_F(MigrateTest, APostCopiedProcessKilledBeforeItsMemoryCameEndsCleanly) {
   EXPECT_EQ(log.find("post-copy from node node-a failed"), std::string::npos) << log;
 }
 
+// The ticker's timer and port are its alone, so they move by value: moved
+// off node-c, it ticks on to the end with node-c dead. Left home behind
+// proxies, its next tick would have waited on node-c.
+TEST_F(MigrateTest, ATickerMovedByValueOutlivesTheNodeItLeft) {
+  const int kTicks = 40;
+  uint64_t pid = Start("node-c", kApps + "/ticker.wasm " + std::to_string(kTicks) + " 50");
+  ASSERT_NE(pid, 0u);
+  const std::string id = std::to_string(pid);
+  ASSERT_TRUE(WaitUntil([&] { return Logs(pid).find("tick 3\n") != std::string::npos; }))
+      << Logs(pid);
+  Ran moved = cluster_->Shoal("migrate " + id + " --to node-b");
+  ASSERT_EQ(moved.exit_code, 0) << moved.output;
+  cluster_->Kill9(2);
+
+  Ran waited = cluster_->Shoal("wait --timeout 120 " + id);
+  EXPECT_EQ(waited.exit_code, 0) << waited.output;
+  EXPECT_NE(waited.output.find("on node-b"), std::string::npos) << waited.output;
+  std::string expected;
+  for (int i = 1; i <= kTicks; ++i) expected += "tick " + std::to_string(i) + "\n";
+  expected += "ticker: " + std::to_string(kTicks) + " ticks, none early\n";
+  EXPECT_EQ(Logs(pid), expected);
+}
+
 TEST_F(MigrateTest, BadMovesAreRefusedAndTheProcessRunsOn) {
   uint64_t pid = Start("node-a", kLife);
   ASSERT_NE(pid, 0u);

@@ -43,6 +43,7 @@ void WriteSeed(const std::string& path, uint8_t form, std::span<const uint8_t> b
 void RecordSeeds(const std::string& dir) {
   kernel::ProcessImage rich = SampleImage();
   AddLiveObjects(rich);
+  AddObjectsByValue(rich);  // Their handle values are apart.
   kernel::ProcessImage bare;
   bare.module_sha256 = HashBytes({});
   kernel::ProcessImage quiet = SampleImage();

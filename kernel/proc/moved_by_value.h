@@ -1,0 +1,45 @@
+// Objects a process image carries by value (docs/migration.md, "How each
+// object type migrates"): a timer or a port that only the process holds
+// travels as its state, not as a capability to an object left on its node,
+// so the process stops depending on that node for it.
+//
+// An object moves by value when it is a local Timer or Port, exactly one
+// handle of the process holds it and nothing else does, and whatever
+// watches it is a port moving by value too; a port also needs every object
+// it watches to be named by a handle of the process, so that the watches
+// can be made again on the other side. Anything else stays a live object
+// (HandleOrigin::kObject).
+//
+// Threading: called by Capture and Kernel::Prepare while the process is
+// frozen or not yet started; the objects themselves are thread-safe.
+#pragma once
+
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "kernel/base/clock.h"
+#include "kernel/base/result.h"
+#include "kernel/base/timer_service.h"
+#include "kernel/object/handle_table.h"
+#include "kernel/proc/process_image.h"
+
+namespace shoal::kernel {
+
+// The value of every object of `records` (a frozen process's table
+// Snapshot, which holds one reference per handle besides the table's own)
+// that moves by value, keyed by the object; its handle's image takes
+// origin kTimer or kPort and the value. Timers are read at `now`.
+std::unordered_map<const KernelObject*, HandleImage> CaptureObjectsByValue(
+    std::span<const HandleRecord> records, MonotonicNs now);
+
+// A new local object for `handle` (origin kTimer or kPort), its timer
+// rebased on `now`. The port's watches wait for WatchAgain.
+Result<Ref<KernelObject>> RestoreObjectByValue(const HandleImage& handle, TimerService& timers,
+                                               MonotonicNs now);
+
+// Makes the watches of every port of `handles` moved by value again on the
+// objects `table` now holds. kInvalidArgs when a watch names no handle.
+VoidResult WatchAgain(std::span<const HandleImage> handles, const HandleTable& table);
+
+}  // namespace shoal::kernel

@@ -1,0 +1,178 @@
+// Timers and ports moved by value (kernel/proc/moved_by_value.h): which
+// objects a frozen image carries as their state, and a process that keeps
+// using them on another kernel after the first one is gone.
+#include "kernel/proc/moved_by_value.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <tuple>
+
+#include "kernel/object/channel.h"
+#include "kernel/proc/proc_test_support.h"
+
+namespace shoal::kernel {
+namespace {
+
+using testing::RequestFor;
+using testing::TextOf;
+using testing::WaitCode;
+using testing::WaitUntil;
+
+// The image's handle that stood for startup handle `index`.
+const HandleImage& StartupHandle(const ProcessImage& image, size_t index) {
+  HandleValue value = image.startup_handles.at(index);
+  auto it = std::find_if(image.handles.begin(), image.handles.end(),
+                         [&](const HandleImage& h) { return h.value == value; });
+  EXPECT_NE(it, image.handles.end());
+  return *it;
+}
+
+TEST(MovedByValueTest, OnlyWhatTheProcessAloneHoldsAndWatchesMovesByValue) {
+  std::unique_ptr<Kernel> kernel = testing::OneWorkerKernel();
+  Ref<Channel> ours, theirs;
+  std::tie(ours, theirs) = std::move(Channel::Create()).value();
+  Ref<Timer> alone = std::move(Timer::Create(kernel->timers())).value();
+  Ref<Timer> shared = std::move(Timer::Create(kernel->timers())).value();
+  Ref<Timer> watched_from_outside = std::move(Timer::Create(kernel->timers())).value();
+  Ref<Port> watching_alone = std::move(Port::Create()).value();
+  Ref<Port> watching_shared = std::move(Port::Create()).value();
+  Ref<Port> outside = std::move(Port::Create()).value();
+  ASSERT_TRUE(alone->Set(MonotonicNow() + 10'000'000'000).ok());
+  ASSERT_TRUE(watching_alone->WaitAsync(alone, Signals::kSignaled, 1).ok());
+  ASSERT_TRUE(watching_alone->Queue(Packet{.key = 9, .user = {0x42}}).ok());
+  ASSERT_TRUE(watching_shared->WaitAsync(shared, Signals::kSignaled, 2).ok());
+  ASSERT_TRUE(outside->WaitAsync(watched_from_outside, Signals::kSignaled, 3).ok());
+
+  SpawnRequest request = RequestFor("idle");  // Parks reading startup handle 0.
+  for (Ref<KernelObject> object : std::vector<Ref<KernelObject>>{
+           theirs, alone, shared, watched_from_outside, watching_alone, watching_shared}) {
+    request.handles.push_back({object, DefaultRights(object->type())});
+  }
+  Result<SpawnResult> spawned = kernel->Spawn(std::move(request));
+  ASSERT_TRUE(spawned.ok()) << spawned.error().message;
+  theirs.reset();
+  alone.reset();
+  watched_from_outside.reset();
+  watching_alone.reset();
+  watching_shared.reset();
+
+  Result<std::unique_ptr<FrozenProcess>> frozen = kernel->Freeze(spawned->pid);
+  ASSERT_TRUE(frozen.ok()) << frozen.error().message;
+  const ProcessImage& image = (*frozen)->image();
+  EXPECT_EQ(StartupHandle(image, 0).origin, HandleOrigin::kObject);  // A channel.
+
+  const HandleImage& timer = StartupHandle(image, 1);
+  ASSERT_EQ(timer.origin, HandleOrigin::kTimer);
+  EXPECT_EQ(timer.object, nullptr);
+  EXPECT_EQ(timer.timer.state, TimerValue::State::kArmed);
+  EXPECT_GT(timer.timer.remaining_ns, 0u);
+  EXPECT_LE(timer.timer.remaining_ns, 10'000'000'000u);
+
+  EXPECT_EQ(StartupHandle(image, 2).origin, HandleOrigin::kObject);  // The test holds it.
+  EXPECT_EQ(StartupHandle(image, 3).origin, HandleOrigin::kObject);  // Watched from outside.
+
+  const HandleImage& port = StartupHandle(image, 4);
+  ASSERT_EQ(port.origin, HandleOrigin::kPort);
+  ASSERT_EQ(port.port.packets.size(), 1u);
+  EXPECT_EQ(port.port.packets[0].key, 9u);
+  EXPECT_EQ(port.port.packets[0].user[0], 0x42u);
+  ASSERT_EQ(port.port.watches.size(), 1u);
+  EXPECT_EQ(port.port.watches[0].handle, timer.value);
+  EXPECT_EQ(port.port.watches[0].signals, Signals::kSignaled);
+  EXPECT_EQ(port.port.watches[0].key, 1u);
+
+  // A port may watch what stays behind: the watch is made again on it.
+  const HandleImage& second = StartupHandle(image, 5);
+  ASSERT_EQ(second.origin, HandleOrigin::kPort);
+  ASSERT_EQ(second.port.watches.size(), 1u);
+  EXPECT_EQ(second.port.watches[0].handle, StartupHandle(image, 2).value);
+  EXPECT_FALSE(image.terminate_watch.has_value());
+  frozen->reset();
+  ours.reset();
+  EXPECT_EQ(WaitCode(*kernel, spawned->pid), 107);  // The peer closed.
+}
+
+TEST(MovedByValueTest, ATimerAndPortKeepWorkingWhenTheirFirstKernelIsGone) {
+  std::unique_ptr<Kernel> a = testing::OneWorkerKernel();
+  std::unique_ptr<Kernel> b = testing::OneWorkerKernel();
+  Ref<Channel> ours, theirs;
+  std::tie(ours, theirs) = std::move(Channel::Create()).value();
+  SpawnRequest request = RequestFor("timer_port");
+  request.handles.push_back({theirs, DefaultRights(ObjectType::kChannel)});
+  Result<SpawnResult> first = a->Spawn(std::move(request));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  theirs.reset();
+  ASSERT_TRUE(WaitUntil([&] { return TextOf(first->console) == "ready\n"; }));
+
+  // Parked reading the channel, its timer a second from firing.
+  Result<std::unique_ptr<FrozenProcess>> frozen = a->Freeze(first->pid);
+  ASSERT_TRUE(frozen.ok()) << frozen.error().message;
+  const ProcessImage& image = (*frozen)->image();
+  auto count = [&](HandleOrigin origin) {
+    return std::count_if(image.handles.begin(), image.handles.end(),
+                         [&](const HandleImage& h) { return h.origin == origin; });
+  };
+  EXPECT_EQ(count(HandleOrigin::kTimer), 1);
+  EXPECT_EQ(count(HandleOrigin::kPort), 1);
+  ASSERT_TRUE(image.terminate_watch.has_value());
+  EXPECT_EQ(image.terminate_watch->key, 5u);
+
+  RestoreRequest restore;
+  restore.image = image;
+  Result<std::unique_ptr<PreparedProcess>> prepared = b->Prepare(std::move(restore));
+  ASSERT_TRUE(prepared.ok()) << prepared.error().message;
+  Result<SpawnResult> moved = b->Start(std::move(prepared).value());
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  (*frozen)->Release(moved->object);
+  frozen->reset();
+  a.reset();  // Nothing of the process may depend on its first kernel now.
+
+  ASSERT_TRUE(ours->Write(std::vector<uint8_t>{'g', 'o'}, {}).ok());
+  ASSERT_TRUE(WaitUntil([&] { return TextOf(moved->console) == "ready\nfired\n"; }));
+  ASSERT_TRUE(b->Terminate(moved->pid).ok());  // Its terminate port moved too.
+  EXPECT_EQ(WaitCode(*b, moved->pid), 7);
+}
+
+TEST(MovedByValueTest, AWatchOfAHandleTheImageLacksIsRefused) {
+  std::unique_ptr<Kernel> kernel = testing::OneWorkerKernel();
+  HandleTable table;
+  HandleImage port;
+  port.type = ObjectType::kPort;
+  port.origin = HandleOrigin::kPort;
+  port.port.watches.push_back({7, Signals::kSignaled, 1});
+  Result<Ref<KernelObject>> object = RestoreObjectByValue(port, kernel->timers(), MonotonicNow());
+  ASSERT_TRUE(object.ok()) << object.error().message;
+  Result<HandleValue> value = table.Add(*object, Rights::kAll);
+  ASSERT_TRUE(value.ok());
+  port.value = *value;
+  VoidResult watched = WatchAgain(std::vector<HandleImage>{port}, table);
+  ASSERT_FALSE(watched.ok());
+  EXPECT_EQ(watched.error().status, Status::kInvalidArgs);
+  EXPECT_NE(watched.error().message.find("watches handle 7"), std::string::npos);
+}
+
+TEST(MovedByValueTest, ATimerComesBackInTheStateItLeft) {
+  std::unique_ptr<Kernel> kernel = testing::OneWorkerKernel();
+  const MonotonicNs now = MonotonicNow();
+  Ref<Timer> fired =
+      std::move(Timer::CreateFrom(kernel->timers(), {TimerValue::State::kFired, 0}, now)).value();
+  EXPECT_TRUE(Any(fired->signals(), Signals::kSignaled));
+  EXPECT_EQ(fired->ValueAt(now).state, TimerValue::State::kFired);
+
+  Ref<Timer> armed = std::move(Timer::CreateFrom(kernel->timers(),
+                                                 {TimerValue::State::kArmed, 5'000'000'000}, now))
+                         .value();
+  EXPECT_FALSE(Any(armed->signals(), Signals::kSignaled));
+  TimerValue value = armed->ValueAt(now + 1'000'000'000);
+  EXPECT_EQ(value.state, TimerValue::State::kArmed);
+  EXPECT_EQ(value.remaining_ns, 4'000'000'000u);
+
+  Ref<Timer> idle = std::move(Timer::CreateFrom(kernel->timers(), {}, now)).value();
+  EXPECT_EQ(idle->ValueAt(now).state, TimerValue::State::kIdle);
+  ASSERT_TRUE(armed->Cancel().ok());
+  EXPECT_EQ(armed->ValueAt(now).state, TimerValue::State::kIdle);
+}
+
+}  // namespace
+}  // namespace shoal::kernel
