@@ -78,6 +78,8 @@ void ExpectSameImage(const ProcessImage& a, const ProcessImage& b) {
       EXPECT_EQ(pa.watches[k].signals, pb.watches[k].signals) << "handle " << i;
       EXPECT_EQ(pa.watches[k].key, pb.watches[k].key) << "handle " << i;
     }
+    EXPECT_EQ(a.handles[i].channel.peer, b.handles[i].channel.peer) << "handle " << i;
+    EXPECT_EQ(a.handles[i].channel.inbox, b.handles[i].channel.inbox) << "handle " << i;
   }
   ASSERT_EQ(a.descriptors.size(), b.descriptors.size());
   for (size_t i = 0; i < a.descriptors.size(); ++i) {
@@ -544,8 +546,8 @@ TEST(ImageCodecTest, BadHandlesAreRefused) {
   ExpectEditRefused(
       [](pi::ProcessImage::Builder root) { root.getHandles()[0].setType(kNoType); },
       "handle 0x10001 has object type " + std::to_string(kNoType) + ", which is no object type");
-  ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getHandles()[0].setOrigin(7); },
-                    "handle 0x10001 has origin 7");
+  ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getHandles()[0].setOrigin(8); },
+                    "handle 0x10001 has origin 8");
   ExpectEditRefused([](pi::ProcessImage::Builder root) { root.getHandles()[0].setRights(0x40); },
                     "handle 0x10001 has rights 0x40");
 }
@@ -597,6 +599,24 @@ TEST(ImageCodecTest, BadObjectsMovedByValueAreRefused) {
         root.getHandles()[4].getPort().initPackets(kernel::PortOps::kMaxPackets);
       },
       "handle 0x60005's port holds 1024 packets and 2 watches, over the 1024 a port can hold");
+  refused([](pi::ProcessImage::Builder root) { root.getHandles()[5].setType(2); },
+          "handle 0x70006 is a channel end moved by value, but its type is port");
+  refused([](pi::ProcessImage::Builder root) { root.getHandles()[6].getChannel().setPeer(0); },
+          "handle 0x70006 is a channel end whose peer 0x80007 is not a channel end paired with it");
+  refused(
+      [](pi::ProcessImage::Builder root) { root.getHandles()[7].getChannel().setPeer(0x60005); },
+      "handle 0x90008 is a channel end whose peer 0x60005 is not a channel end paired with it");
+  refused(
+      [](pi::ProcessImage::Builder root) {
+        root.getHandles()[7].getChannel().initInbox(kernel::ChannelOps::kMaxQueuedMessages + 1);
+      },
+      "handle 0x90008's channel end holds 257 messages, over the 256 a channel queues");
+  refused(
+      [](pi::ProcessImage::Builder root) {
+        root.getHandles()[7].getChannel().getInbox().init(0,
+                                                          kernel::ChannelOps::kMaxMessageBytes + 1);
+      },
+      "handle 0x90008's channel end holds a message of 65537 bytes, over a channel's 65536");
   refused(
       [](pi::ProcessImage::Builder root) { root.getTerminateWatch().getPort().setHandle(0x50005); },
       "the terminate watch names handle 0x50005, which the image does not hold");

@@ -1,6 +1,7 @@
 // A ProcessImage out of its Cap'n Proto message, checking what the bytes
 // alone can tell (image_message.h).
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "kernel/remote/port_packet.h"
@@ -231,6 +232,26 @@ Result<kernel::PortImage> ReadPort(pi::PortValue::Reader in, const std::string& 
   return port;
 }
 
+Result<kernel::ChannelImage> ReadChannel(pi::ChannelValue::Reader in, const std::string& name) {
+  auto inbox = in.getInbox();
+  if (inbox.size() > kernel::ChannelOps::kMaxQueuedMessages) {
+    return Malformed(name + "'s channel end holds " + std::to_string(inbox.size()) +
+                     " messages, over the " +
+                     std::to_string(kernel::ChannelOps::kMaxQueuedMessages) + " a channel queues");
+  }
+  kernel::ChannelImage channel;
+  channel.peer = in.getPeer();
+  for (capnp::Data::Reader message : inbox) {
+    if (message.size() > kernel::ChannelOps::kMaxMessageBytes) {
+      return Malformed(name + "'s channel end holds a message of " +
+                       std::to_string(message.size()) + " bytes, over a channel's " +
+                       std::to_string(kernel::ChannelOps::kMaxMessageBytes));
+    }
+    channel.inbox.emplace_back(message.begin(), message.end());
+  }
+  return channel;
+}
+
 Result<std::vector<kernel::HandleImage>> ReadHandles(capnp::List<pi::Handle>::Reader in,
                                                      std::unordered_set<HandleValue>& values) {
   std::vector<kernel::HandleImage> handles;
@@ -257,7 +278,7 @@ Result<std::vector<kernel::HandleImage>> ReadHandles(capnp::List<pi::Handle>::Re
     }
     handle.type = kernel::ObjectType(h.getType());
     if (h.getOrigin() < uint8_t(HandleOrigin::kStdin) ||
-        h.getOrigin() > uint8_t(HandleOrigin::kPort)) {
+        h.getOrigin() > uint8_t(HandleOrigin::kChannel)) {
       return Malformed(name + " has origin " + std::to_string(h.getOrigin()) +
                        ", which is no handle origin");
     }
@@ -274,6 +295,12 @@ Result<std::vector<kernel::HandleImage>> ReadHandles(capnp::List<pi::Handle>::Re
                          std::string(kernel::ObjectTypeName(handle.type)));
       }
       handle.port = TRY(ReadPort(h.getPort(), name));
+    } else if (handle.origin == HandleOrigin::kChannel) {
+      if (handle.type != kernel::ObjectType::kChannel) {
+        return Malformed(name + " is a channel end moved by value, but its type is " +
+                         std::string(kernel::ObjectTypeName(handle.type)));
+      }
+      handle.channel = TRY(ReadChannel(h.getChannel(), name));
     }
     const uint32_t expected_cap = handle.origin == HandleOrigin::kObject ? next_cap++ : 0;
     if (h.getCapIndex() != expected_cap) {
@@ -284,7 +311,17 @@ Result<std::vector<kernel::HandleImage>> ReadHandles(capnp::List<pi::Handle>::Re
     }
     handles.push_back(std::move(handle));
   }
+  std::unordered_map<HandleValue, const kernel::HandleImage*> by_value;
+  for (const kernel::HandleImage& handle : handles) by_value.emplace(handle.value, &handle);
   for (const kernel::HandleImage& handle : handles) {
+    if (handle.origin == HandleOrigin::kChannel && handle.channel.peer != kernel::kInvalidHandle) {
+      auto peer = by_value.find(handle.channel.peer);
+      if (peer == by_value.end() || peer->second->origin != HandleOrigin::kChannel ||
+          peer->second->channel.peer != handle.value || handle.channel.peer == handle.value) {
+        return Malformed("handle " + FormatHex(handle.value) + " is a channel end whose peer " +
+                         FormatHex(handle.channel.peer) + " is not a channel end paired with it");
+      }
+    }
     for (const kernel::PortWatchImage& watch : handle.port.watches) {
       if (!values.contains(watch.handle)) {
         return Malformed("handle " + FormatHex(handle.value) + " watches handle " +

@@ -142,6 +142,16 @@ void WriteHandles(const std::vector<kernel::HandleImage>& handles,
       case HandleOrigin::kPort:
         WritePort(handle.port, h.initPort());
         break;
+      case HandleOrigin::kChannel: {
+        auto channel = h.initChannel();
+        channel.setPeer(handle.channel.peer);
+        auto inbox = channel.initInbox(uint32_t(handle.channel.inbox.size()));
+        for (uint32_t m = 0; m < inbox.size(); ++m) {
+          const std::vector<uint8_t>& bytes = handle.channel.inbox[m];
+          inbox.set(m, capnp::Data::Reader(bytes.data(), bytes.size()));
+        }
+        break;
+      }
       default:
         break;
     }

@@ -150,9 +150,10 @@ inline void AddLiveObjects(kernel::ProcessImage& image) {
   image.startup_handles.push_back(0x30004);
 }
 
-// Adds a timer and a port moved by value after the stdio handles: the timer
-// armed, the port holding a user and a signal packet, watching the timer,
-// and the process's terminate port.
+// Adds a timer, a port and channel ends moved by value after the stdio
+// handles: the timer armed, the port holding a user and a signal packet,
+// watching the timer, and the process's terminate port; a channel's two
+// ends with messages queued both ways, and an end whose peer is gone.
 inline void AddObjectsByValue(kernel::ProcessImage& image) {
   using kernel::ObjectType;
   using kernel::Rights;
@@ -170,6 +171,19 @@ inline void AddObjectsByValue(kernel::ProcessImage& image) {
   image.handles.push_back(std::move(timer));
   image.handles.push_back(std::move(port));
   image.terminate_watch = kernel::TerminateWatchImage{0x60005, 5};
+  // A channel whose ends are both the process's, and one whose peer is gone.
+  kernel::HandleImage a = SampleHandle(0x70006, Rights::kRead | Rights::kWrite,
+                                       ObjectType::kChannel, kernel::HandleOrigin::kChannel);
+  kernel::HandleImage b = a;
+  kernel::HandleImage lonely = a;
+  a.channel = {0x80007, {{'h', 'i'}, {}}};
+  b.value = 0x80007;
+  b.channel = {0x70006, {{0, 1, 2}}};
+  lonely.value = 0x90008;
+  lonely.channel = {kernel::kInvalidHandle, {{'b', 'y', 'e'}}};
+  image.handles.push_back(std::move(a));
+  image.handles.push_back(std::move(b));
+  image.handles.push_back(std::move(lonely));
 }
 
 }  // namespace shoal::migrate

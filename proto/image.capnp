@@ -91,6 +91,16 @@ struct Handle {
   timer @5 :TimerValue;
   # Origin kPort: the port, moved by value.
   port @6 :PortValue;
+  # Origin kChannel: the channel end, moved by value.
+  channel @7 :ChannelValue;
+}
+
+# A channel end as data: its peer end by handle, moved by value with it (0:
+# the peer is gone), and the messages queued for it, oldest first, none
+# carrying handles.
+struct ChannelValue {
+  peer @0 :UInt32;
+  inbox @1 :List(Data);
 }
 
 # A timer as data (shoal::kernel::TimerValue), relative to the moment the

@@ -33,6 +33,17 @@ Channel::~Channel() {
   }
 }
 
+std::optional<ChannelValue> Channel::Value(const KernelObject** peer) const {
+  MutexLock lock(&shared_->mu);
+  *peer = shared_->ends[1 - side_];
+  ChannelValue value;
+  for (const Message& message : shared_->inbox[side_]) {
+    if (!message.handles.empty()) return std::nullopt;
+    value.inbox.push_back(message.bytes);
+  }
+  return value;
+}
+
 VoidResult Channel::Write(std::span<const uint8_t> bytes, std::vector<HandleEntry> handles) {
   if (bytes.size() > kMaxMessageBytes) {
     return MakeError(Status::kInvalidArgs, "message of " + std::to_string(bytes.size()) +

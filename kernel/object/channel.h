@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -60,6 +61,12 @@ class ChannelOps : public KernelObject {
   using KernelObject::KernelObject;
 };
 
+// An endpoint as data: the messages queued for it, oldest first, when none
+// carries handles. What moving a channel by value takes (docs/migration.md).
+struct ChannelValue {
+  std::vector<std::vector<uint8_t>> inbox;
+};
+
 // The local endpoint.
 class Channel final : public ChannelOps {
  public:
@@ -68,6 +75,11 @@ class Channel final : public ChannelOps {
 
   VoidResult Write(std::span<const uint8_t> bytes, std::vector<HandleEntry> handles) override;
   Result<Message> Read(ReadLimits limits) override;
+
+  // Its queued messages, read at one moment, and its peer (null when the
+  // peer is gone, which stays so); nullopt when a queued message carries
+  // handles, which a value cannot.
+  std::optional<ChannelValue> Value(const KernelObject** peer) const;
 
  private:
   // State of both ends under one lock, so a write changes the peer's queue

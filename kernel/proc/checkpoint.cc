@@ -370,6 +370,8 @@ Result<std::unique_ptr<PreparedProcess>> Kernel::Prepare(RestoreRequest request)
 
   // Handles: the stdio objects are this process's new ones; the rest were
   // received.
+  std::unordered_map<HandleValue, Ref<KernelObject>> by_value =
+      TRY(RestoreObjectsByValue(image.handles, timers(), MonotonicNow()));
   std::vector<HandleRecord> records;
   for (HandleImage& handle : image.handles) {
     Ref<KernelObject> object;
@@ -384,7 +386,8 @@ Result<std::unique_ptr<PreparedProcess>> Kernel::Prepare(RestoreRequest request)
         break;
       case HandleOrigin::kTimer:
       case HandleOrigin::kPort:
-        object = TRY(RestoreObjectByValue(handle, timers(), MonotonicNow()));
+      case HandleOrigin::kChannel:
+        object = std::move(by_value[handle.value]);
         break;
     }
     if (object == nullptr || object->type() != handle.type) {

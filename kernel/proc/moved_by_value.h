@@ -1,14 +1,15 @@
 // Objects a process image carries by value (docs/migration.md, "How each
-// object type migrates"): a timer or a port that only the process holds
-// travels as its state, not as a capability to an object left on its node,
-// so the process stops depending on that node for it.
+// object type migrates"): a timer, port or channel end that only the
+// process can reach travels as its state, not as a capability to an object
+// left on its node, so the process stops depending on that node for it.
 //
-// An object moves by value when it is a local Timer or Port, exactly one
-// handle of the process holds it and nothing else does, and whatever
-// watches it is a port moving by value too; a port also needs every object
-// it watches to be named by a handle of the process, so that the watches
-// can be made again on the other side. Anything else stays a live object
-// (HandleOrigin::kObject).
+// An object moves by value when it is a local Timer, Port or Channel,
+// exactly one handle of the process holds it and nothing else does, and
+// whatever watches it is a port moving by value too. A port also needs
+// every object it watches to be named by a handle of the process, so that
+// the watches can be made again on the other side; a channel end needs its
+// peer to be gone or to move by value with it, and no queued message with
+// handles. Anything else stays a live object (HandleOrigin::kObject).
 //
 // Threading: called by Capture and Kernel::Prepare while the process is
 // frozen or not yet started; the objects themselves are thread-safe.
@@ -33,10 +34,12 @@ namespace shoal::kernel {
 std::unordered_map<const KernelObject*, HandleImage> CaptureObjectsByValue(
     std::span<const HandleRecord> records, MonotonicNs now);
 
-// A new local object for `handle` (origin kTimer or kPort), its timer
-// rebased on `now`. The port's watches wait for WatchAgain.
-Result<Ref<KernelObject>> RestoreObjectByValue(const HandleImage& handle, TimerService& timers,
-                                               MonotonicNs now);
+// New local objects for the handles of `handles` moved by value (origins
+// kTimer, kPort, kChannel), by handle value: timers rebased on `now`,
+// channel ends paired again with their queues. The ports' watches wait for
+// WatchAgain. kInvalidArgs for a channel end the image does not pair.
+Result<std::unordered_map<HandleValue, Ref<KernelObject>>> RestoreObjectsByValue(
+    std::span<const HandleImage> handles, TimerService& timers, MonotonicNs now);
 
 // Makes the watches of every port of `handles` moved by value again on the
 // objects `table` now holds. kInvalidArgs when a watch names no handle.

@@ -138,18 +138,111 @@ TEST(MovedByValueTest, AWatchOfAHandleTheImageLacksIsRefused) {
   std::unique_ptr<Kernel> kernel = testing::OneWorkerKernel();
   HandleTable table;
   HandleImage port;
+  port.value = 1;
   port.type = ObjectType::kPort;
   port.origin = HandleOrigin::kPort;
   port.port.watches.push_back({7, Signals::kSignaled, 1});
-  Result<Ref<KernelObject>> object = RestoreObjectByValue(port, kernel->timers(), MonotonicNow());
-  ASSERT_TRUE(object.ok()) << object.error().message;
-  Result<HandleValue> value = table.Add(*object, Rights::kAll);
+  std::vector<HandleImage> images{port};
+  auto objects = RestoreObjectsByValue(images, kernel->timers(), MonotonicNow());
+  ASSERT_TRUE(objects.ok()) << objects.error().message;
+  Result<HandleValue> value = table.Add((*objects)[1], Rights::kAll);
   ASSERT_TRUE(value.ok());
-  port.value = *value;
-  VoidResult watched = WatchAgain(std::vector<HandleImage>{port}, table);
+  images[0].value = *value;
+  VoidResult watched = WatchAgain(images, table);
   ASSERT_FALSE(watched.ok());
   EXPECT_EQ(watched.error().status, Status::kInvalidArgs);
   EXPECT_NE(watched.error().message.find("watches handle 7"), std::string::npos);
+}
+
+TEST(MovedByValueTest, AChannelOnlyTheProcessCanReachMovesWithItsQueues) {
+  std::unique_ptr<Kernel> kernel = testing::OneWorkerKernel();
+  Ref<Channel> ours, theirs, a, b, lonely, gone, held, kept, carrying, carried;
+  std::tie(ours, theirs) = std::move(Channel::Create()).value();
+  std::tie(a, b) = std::move(Channel::Create()).value();
+  std::tie(lonely, gone) = std::move(Channel::Create()).value();
+  std::tie(held, kept) = std::move(Channel::Create()).value();
+  std::tie(carrying, carried) = std::move(Channel::Create()).value();
+  auto bytes = [](const std::string& text) {
+    return std::vector<uint8_t>(text.begin(), text.end());
+  };
+  ASSERT_TRUE(b->Write(bytes("to a 1"), {}).ok());
+  ASSERT_TRUE(b->Write(bytes("to a 2"), {}).ok());
+  ASSERT_TRUE(a->Write(bytes("to b"), {}).ok());
+  ASSERT_TRUE(gone->Write(bytes("last words"), {}).ok());
+  gone.reset();
+  Ref<Timer> timer = std::move(Timer::Create(kernel->timers())).value();
+  ASSERT_TRUE(carried->Write(bytes("with a timer"), {{timer, Rights::kAll}}).ok());
+  timer.reset();
+
+  SpawnRequest request = RequestFor("idle");
+  for (Ref<KernelObject> object :
+       std::vector<Ref<KernelObject>>{theirs, a, b, lonely, held, carrying}) {
+    request.handles.push_back({object, DefaultRights(object->type())});
+  }
+  Result<SpawnResult> spawned = kernel->Spawn(std::move(request));
+  ASSERT_TRUE(spawned.ok()) << spawned.error().message;
+  for (Ref<Channel>* end : {&theirs, &a, &b, &lonely, &held, &carrying}) end->reset();
+
+  Result<std::unique_ptr<FrozenProcess>> frozen = kernel->Freeze(spawned->pid);
+  ASSERT_TRUE(frozen.ok()) << frozen.error().message;
+  const ProcessImage& image = (*frozen)->image();
+  EXPECT_EQ(StartupHandle(image, 0).origin, HandleOrigin::kObject);  // The test has its peer.
+  const HandleImage& end_a = StartupHandle(image, 1);
+  const HandleImage& end_b = StartupHandle(image, 2);
+  ASSERT_EQ(end_a.origin, HandleOrigin::kChannel);
+  ASSERT_EQ(end_b.origin, HandleOrigin::kChannel);
+  EXPECT_EQ(end_a.channel.peer, end_b.value);
+  EXPECT_EQ(end_b.channel.peer, end_a.value);
+  EXPECT_EQ(end_a.channel.inbox,
+            (std::vector<std::vector<uint8_t>>{bytes("to a 1"), bytes("to a 2")}));
+  EXPECT_EQ(end_b.channel.inbox, (std::vector<std::vector<uint8_t>>{bytes("to b")}));
+  const HandleImage& alone = StartupHandle(image, 3);
+  ASSERT_EQ(alone.origin, HandleOrigin::kChannel);
+  EXPECT_EQ(alone.channel.peer, kInvalidHandle);
+  EXPECT_EQ(alone.channel.inbox, (std::vector<std::vector<uint8_t>>{bytes("last words")}));
+  EXPECT_EQ(StartupHandle(image, 4).origin, HandleOrigin::kObject);  // Its peer is the test's.
+  EXPECT_EQ(StartupHandle(image, 5).origin, HandleOrigin::kObject);  // A message holds a handle.
+
+  // Made again on another kernel, every end reads what was queued for it.
+  std::unique_ptr<Kernel> other = testing::OneWorkerKernel();
+  auto objects = RestoreObjectsByValue(image.handles, other->timers(), MonotonicNow());
+  ASSERT_TRUE(objects.ok()) << objects.error().message;
+  auto read = [&](HandleValue value) {
+    auto channel = std::static_pointer_cast<Channel>((*objects)[value]);
+    std::vector<std::string> got;
+    for (;;) {
+      Result<Message> message = channel->Read({});
+      if (!message.ok()) {
+        got.push_back(message.error().status == Status::kPeerClosed ? "(peer closed)" : "(empty)");
+        return got;
+      }
+      got.emplace_back(message->bytes.begin(), message->bytes.end());
+    }
+  };
+  EXPECT_EQ(read(end_a.value), (std::vector<std::string>{"to a 1", "to a 2", "(empty)"}));
+  EXPECT_EQ(read(end_b.value), (std::vector<std::string>{"to b", "(empty)"}));
+  EXPECT_EQ(read(alone.value), (std::vector<std::string>{"last words", "(peer closed)"}));
+  auto restored_a = std::static_pointer_cast<Channel>((*objects)[end_a.value]);
+  ASSERT_TRUE(restored_a->Write(bytes("again"), {}).ok());
+  EXPECT_EQ(read(end_b.value), (std::vector<std::string>{"again", "(empty)"}));
+
+  frozen->reset();
+  ours.reset();
+  EXPECT_EQ(WaitCode(*kernel, spawned->pid), 107);
+}
+
+TEST(MovedByValueTest, AChannelEndTheImageDoesNotPairIsRefused) {
+  std::unique_ptr<Kernel> kernel = testing::OneWorkerKernel();
+  HandleImage end;
+  end.value = 1;
+  end.type = ObjectType::kChannel;
+  end.origin = HandleOrigin::kChannel;
+  end.channel.peer = 2;
+  auto objects =
+      RestoreObjectsByValue(std::vector<HandleImage>{end}, kernel->timers(), MonotonicNow());
+  ASSERT_FALSE(objects.ok());
+  EXPECT_EQ(objects.error().status, Status::kInvalidArgs);
+  EXPECT_NE(objects.error().message.find("does not pair"), std::string::npos);
 }
 
 TEST(MovedByValueTest, ATimerComesBackInTheStateItLeft) {

@@ -11,8 +11,8 @@
 // (kStdin, kStdout, kStderr); every other handle is a live object
 // (kObject): on the wire it travels as a capability, so it stays on its node
 // behind a proxy (kernel/remote/handles.h); a file image cannot hold one and
-// refuses it. Timers and ports that only the process holds and nothing else
-// watches move by value instead (kTimer, kPort), in files too.
+// refuses it. Timers, ports and channels that only the process can reach
+// move by value instead (kTimer, kPort, kChannel), in files too.
 #pragma once
 
 #include <array>
@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "kernel/object/channel.h"
 #include "kernel/object/console_log.h"
 #include "kernel/object/handle_table.h"
 #include "kernel/object/object.h"
@@ -34,12 +35,21 @@ using Sha256 = std::array<uint8_t, 32>;
 
 // What one handle of the image stands for.
 enum class HandleOrigin : uint8_t {
-  kStdin = 1,   // The process's stdin device.
-  kStdout = 2,  // Its stdout console.
-  kStderr = 3,  // Its stderr console.
-  kObject = 4,  // Any other object, carried live (`object`).
-  kTimer = 5,   // A timer only this handle held, moved by value (`timer`).
-  kPort = 6,    // A port only this handle held, moved by value (`port`).
+  kStdin = 1,    // The process's stdin device.
+  kStdout = 2,   // Its stdout console.
+  kStderr = 3,   // Its stderr console.
+  kObject = 4,   // Any other object, carried live (`object`).
+  kTimer = 5,    // A timer only this handle held, moved by value (`timer`).
+  kPort = 6,     // A port only this handle held, moved by value (`port`).
+  kChannel = 7,  // A channel end only this handle held, moved by value (`channel`).
+};
+
+// A channel end moved by value: the handle of its peer end, moved by value
+// with it (kInvalidHandle when the peer is gone), and the messages queued
+// for it.
+struct ChannelImage {
+  HandleValue peer = kInvalidHandle;
+  std::vector<std::vector<uint8_t>> inbox;
 };
 
 // What a port moved by value watches, by the handle of the image that names
@@ -63,6 +73,7 @@ struct HandleImage {
   Ref<KernelObject> object;  // kObject only: the object itself (never serialized).
   TimerValue timer;          // kTimer only, relative to the moment of capture.
   PortImage port;            // kPort only.
+  ChannelImage channel;      // kChannel only.
 };
 
 // Process::WatchTerminate's port, by the handle that names it.
