@@ -98,6 +98,33 @@ TEST_F(CheckpointTest, ACheckpointOfARunningProcessLeavesItRunningAndRestoresAsA
   EXPECT_EQ(Logs(twin), Logs(pid));
 }
 
+// The ticker's timer and port are its alone: they go into the file by
+// value, and the restored ticker waits out the rest of its tick and goes on.
+TEST_F(CheckpointTest, ATimerAndPortGoIntoTheFileAndTickOnWhereItIsRestored) {
+  const int kTicks = 30;
+  uint64_t pid = Start("node-a", kApps + "/ticker.wasm " + std::to_string(kTicks) + " 50");
+  ASSERT_NE(pid, 0u);
+  ASSERT_TRUE(WaitUntil([&] { return Logs(pid).find("tick 3\n") != std::string::npos; }));
+  const std::string image = cluster_->dir() + "/ticker.img";
+  Ran checkpoint =
+      cluster_->Shoal("checkpoint " + std::to_string(pid) + " --file " + image + " --stop");
+  ASSERT_EQ(checkpoint.exit_code, 0) << checkpoint.output;
+  ASSERT_NE(cluster_->Shoal("wait --timeout 30 " + std::to_string(pid)).exit_code, 0);
+  Ran restore = cluster_->Shoal("restore " + image + " --on node-b");
+  ASSERT_EQ(restore.exit_code, 0) << restore.output;
+  ASSERT_EQ(RestoredPid(restore), pid) << restore.output;
+  Ran wait;
+  ASSERT_TRUE(WaitUntil([&] {
+    wait = cluster_->Shoal("wait --timeout 60 " + std::to_string(pid));
+    return wait.output.find("on node-b") != std::string::npos;
+  })) << wait.output;
+  EXPECT_EQ(wait.exit_code, 0) << wait.output;
+  std::string expected;
+  for (int i = 1; i <= kTicks; ++i) expected += "tick " + std::to_string(i) + "\n";
+  expected += "ticker: " + std::to_string(kTicks) + " ticks, none early\n";
+  EXPECT_EQ(Logs(pid), expected);
+}
+
 TEST_F(CheckpointTest, ADamagedImageIsRefusedWithAPreciseError) {
   uint64_t pid = Start("node-a", kLife);
   const std::string image = cluster_->dir() + "/good.img";
