@@ -1,6 +1,9 @@
 // Pre-copy page batches (page_batch.h).
 #include "migrate/page_batch.h"
 
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <string>
 
 #include "kernel/base/byte_size.h"
@@ -43,8 +46,27 @@ VoidResult StagedMemories::Apply(uint32_t index, proto::image::Memory::Reader ba
                        name + " cannot grow to " + std::to_string(pages) + " pages here");
     }
     bytes_ += grow;
+    if (prefault_) Prefault(memory.data() + memory.size_bytes() - grow, grow);
   }
   return ApplyRuns(batch, index, std::span<uint8_t>(memory.data(), memory.size_bytes()));
+}
+
+void StagedMemories::Prefault(uint8_t* data, uint64_t bytes) {
+  prefaulting_.emplace_back([data, bytes, stop = stop_] {
+    // In slices, so that a stop does not wait for gigabytes; a kernel
+    // without MADV_POPULATE_WRITE (before 5.14) just refuses the first.
+    constexpr uint64_t kSlice = 8 << 20;
+    for (uint64_t at = 0; at < bytes && !stop->load(std::memory_order_relaxed); at += kSlice) {
+      if (madvise(data + at, std::min(kSlice, bytes - at), MADV_POPULATE_WRITE) != 0) return;
+    }
+  });
+}
+
+void StagedMemories::StopPrefaulting() {
+  stop_->store(true, std::memory_order_relaxed);
+  for (std::thread& thread : prefaulting_) thread.join();
+  prefaulting_.clear();
+  stop_ = std::make_shared<std::atomic<bool>>(false);
 }
 
 }  // namespace shoal::migrate

@@ -6,9 +6,11 @@
 
 #include <capnp/message.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <thread>
 #include <vector>
 
 #include "kernel/base/result.h"
@@ -28,11 +30,27 @@ Result<std::shared_ptr<capnp::MallocMessageBuilder>> EncodePageBatch(
     ZstdTrials* trials = nullptr);
 
 // The destination's memories during a pre-copy, filled batch by batch.
-// Not thread-safe: one thread (the data plane's loop) uses it.
+//
+// With `prefault`, memory a batch grows is faulted in on a thread of its
+// own (MADV_POPULATE_WRITE) while the batches that fill it are still on
+// their way: the thread laying pages in then finds them present. Faulting
+// fresh memory in page by page costs that thread about 0.37 ms per MiB on
+// the benchmark VM, as much as decrypting the pages. Round 1 of a pre-copy
+// lays every page (zero pages as zero runs), so nothing is committed that
+// would not be anyway. Never for a post-copy: its pages must stay missing,
+// for userfaultfd to report the process's first touches.
+//
+// Not thread-safe: one thread uses it at a time (a page stream's, then the
+// data plane's loop).
 class StagedMemories {
  public:
   // Refuses batches that would take it past `max_bytes` of memory in all.
-  explicit StagedMemories(uint64_t max_bytes) : max_bytes_(max_bytes) {}
+  explicit StagedMemories(uint64_t max_bytes, bool prefault = false)
+      : max_bytes_(max_bytes), prefault_(prefault) {}
+  // Stops and joins the prefaulting.
+  ~StagedMemories() { StopPrefaulting(); }
+  StagedMemories(const StagedMemories&) = delete;
+  StagedMemories& operator=(const StagedMemories&) = delete;
 
   // Lays `batch` over memory `index` (at most one past the last), grown to
   // the batch's pageCount. Errors: kMalformed for a bad batch (an index
@@ -40,7 +58,10 @@ class StagedMemories {
   // kNoMemory past max_bytes or when the host refuses memory.
   VoidResult Apply(uint32_t index, proto::image::Memory::Reader batch);
   // The memories, in index order; it is empty afterwards.
-  std::vector<std::unique_ptr<vm::Memory>> Take() { return std::move(memories_); }
+  std::vector<std::unique_ptr<vm::Memory>> Take() {
+    StopPrefaulting();
+    return std::move(memories_);
+  }
   bool empty() const { return memories_.empty(); }
   // The memories, in index order (a post-copy registers their pages).
   const std::vector<std::unique_ptr<vm::Memory>>& memories() const { return memories_; }
@@ -48,9 +69,17 @@ class StagedMemories {
   uint64_t bytes() const { return bytes_; }
 
  private:
+  // Faults [data, data + bytes) in on a thread of its own.
+  void Prefault(uint8_t* data, uint64_t bytes);
+  void StopPrefaulting();
+
   const uint64_t max_bytes_;
+  const bool prefault_;
   uint64_t bytes_ = 0;
   std::vector<std::unique_ptr<vm::Memory>> memories_;
+  // Shared with the prefaulting threads: tells them to stop early.
+  std::shared_ptr<std::atomic<bool>> stop_ = std::make_shared<std::atomic<bool>>(false);
+  std::vector<std::thread> prefaulting_;
 };
 
 }  // namespace shoal::migrate

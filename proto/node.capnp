@@ -46,10 +46,15 @@ interface Node {
   # has it already (then it is not sent). kNoMemory when this node will not
   # take an image that large; kAlreadyExists when the pid runs here.
   # `postCopy` asks for a post-copy (Migration.postCopy): kNotSupported,
-  # with the reason, when this node cannot resolve page faults.
+  # with the reason, when this node cannot resolve page faults. A move
+  # with imageBytes 0 (a pre-copy or a post-copy) sends its pages on a page
+  # stream of its own (migrate/page_stream.h): this node listens for it on
+  # its data-plane host at `pagePort` and takes only a connection of the
+  # source's that presents `pageToken` (16 bytes).
   migrateIn @2 (pid :UInt64, imageBytes :UInt64, moveId :UInt64, moduleSha256 :Data,
                 postCopy :Bool)
-      -> (outcome :ObjectRpc.Outcome, migration :Migration, hasModule :Bool);
+      -> (outcome :ObjectRpc.Outcome, migration :Migration, hasModule :Bool,
+          pagePort :UInt16, pageToken :Data);
 
   # Opens `path`, which must lie below /dev/ (normal form, as
   # kernel::Namespace::CheckPath), in this node's kernel root namespace
@@ -73,11 +78,12 @@ interface Node {
 # `objects` in prepare, in the same order.
 #
 # A pre-copy (docs/migration.md, "Pre-copy") first sends the memories'
-# pages with `pages` while the process still runs on the source, round
-# after round, and the module, then expectImage and an image with
-# memoriesAhead and no module, which carries only what the last round
-# missed. A failed batch (bad runs, too
-# much memory) is reported by prepare; later batches are ignored.
+# pages on the move's page stream while the process still runs on the
+# source, round after round, and the module, then ends the page stream
+# (whose verdict says whether every batch was laid in), then expectImage
+# and an image with memoriesAhead and no module, which carries only what
+# the last round missed. prepare and postCopy refuse a move whose page
+# stream has not ended, or ended with an error.
 interface Migration {
   write @0 (bytes :Data) -> stream;
   # Every byte of the image has come (exactly imageBytes, else kInvalidArgs)
@@ -88,10 +94,9 @@ interface Migration {
   # kManage), which the source's process object forwards to from now on.
   commit @2 () -> (outcome :ObjectRpc.Outcome, process :ObjectRpc.Handle);
   abort @3 ();
-  # Pages of memory `index` sent ahead: `pages.pageCount` is the memory's
-  # size then (it never shrinks), `pages.runs` the pages of this batch,
-  # each replacing what an earlier batch sent for it.
-  pages @4 (index :UInt32, pages :Image.Memory) -> stream;
+  # Retired: pages sent ahead travel on the page stream (migrateIn). Kept
+  # so that the ordinals stay; unimplemented.
+  retiredPages @4 (index :UInt32, pages :Image.Memory) -> stream;
   # The image's size, which migrateIn left at 0; before the first write.
   expectImage @5 (imageBytes :UInt64);
   # The process's module, sent ahead with the pages: the image then
@@ -100,16 +105,15 @@ interface Migration {
   module @6 (bytes :Data);
   # Post-copy (docs/migration.md, "Post-copy"), for a move opened with
   # postCopy: the process resumes here at commit, before its memories'
-  # pages came. Sent after `pages` told each memory's size (no runs) and
-  # before the image, whose memoriesAhead carry no pages. From commit on,
+  # pages came. Sent after the page stream told each memory's size (no
+  # runs) and ended, and before the image, whose memoriesAhead carry no pages. From commit on,
   # a page the process touches first is asked of `source`; the source
   # sends the rest into `sink`. A source that goes away before the sink's
   # `done` ends the process here as trapped, with the reason.
   postCopy @7 (source :PageSource) -> (sink :PageSink);
-  # Answers once every call before it was taken: a pre-copy waits for its
-  # last round to be there before it freezes the process, so that the
-  # frozen part is not queued behind pages.
-  sync @8 ();
+  # Retired: the page stream's verdict tells the source that its pages are
+  # all in place. Kept so that the ordinals stay; unimplemented.
+  retiredSync @8 ();
 }
 
 # The source of a post-copy: the memories of the process that left it.

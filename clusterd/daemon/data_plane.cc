@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "kernel/base/thread_annotations.h"
+#include "kernel/remote/names.h"
 #include "kernel/remote/opened.h"
 #include "kernel/remote/outcome.h"
 
@@ -63,6 +64,12 @@ DataPlane::DataPlane(DataPlaneOptions options) : options_(std::move(options)) {}
 
 Result<std::unique_ptr<DataPlane>> DataPlane::Start(DataPlaneOptions options) {
   std::unique_ptr<DataPlane> plane(new DataPlane(std::move(options)));
+  if (const std::optional<kernel::remote::TlsIdentity>& tls = plane->options_.tls) {
+    // Page streams (migrate/page_stream.h) use the same certificates from
+    // threads of their own.
+    plane->page_tls_ =
+        TRY(kernel::remote::TlsContext::Create(tls->certificate, tls->private_key, tls->ca));
+  }
   plane->loop_ = kernel::remote::Loop::Start("data");
   DataPlane* p = plane.get();
   Result<std::string> bound =
@@ -281,6 +288,8 @@ void DataPlane::Install(const std::string& name, kj::Own<kj::AsyncIoStream> stre
   Peer& peer = *slot;
   Drop(peer);
   NodeServices services = options_.services;
+  services.page_host = kernel::remote::HostOf(address_);
+  services.page_tls = page_tls_;
   peer.connection = std::make_unique<Connection>(
       loop_, kj::mv(stream), side,
       [services](const std::shared_ptr<Link>& link) {

@@ -46,7 +46,9 @@
 #include "kernel/object/object.h"
 #include "kernel/remote/connection.h"
 #include "kernel/remote/loop.h"
+#include "kernel/remote/tls_stream.h"
 #include "kernel/remote/transport.h"
+#include "migrate/page_stream.h"
 #include "proto/node.capnp.h"
 
 namespace shoal::clusterd {
@@ -135,7 +137,8 @@ class DataPlane {
   // the peer drops what it received.
   class Outbound {
    public:
-    explicit Outbound(std::shared_ptr<OutboundState> state) : state_(std::move(state)) {}
+    explicit Outbound(std::shared_ptr<OutboundState> state);
+    ~Outbound();
     // The bytes of the module sent ahead: 0 when the peer had it.
     uint64_t module_bytes_sent() const { return module_bytes_sent_; }
 
@@ -143,6 +146,8 @@ class DataPlane {
     friend class DataPlane;
     std::shared_ptr<OutboundState> state_;  // Lives on the loop.
     uint64_t module_bytes_sent_ = 0;
+    // A pre-copy's or post-copy's page stream, used by the caller's thread.
+    std::unique_ptr<migrate::PageStreamSender> pages_;
   };
   // Opens the move of process `pid` to `peer` (Node.migrateIn), named
   // `move_id` (random, for Peer.MoveOutcome), with an image of
@@ -156,11 +161,12 @@ class DataPlane {
       const std::string& peer, uint64_t pid, uint64_t move_id, uint64_t image_bytes,
       std::shared_ptr<const std::vector<uint8_t>> module, const kernel::Sha256& module_sha256,
       Deadline deadline, bool post_copy = false);
-  // Returns once the peer took everything sent before (the pages still in
-  // the stream's window, above all).
-  VoidResult Sync(Outbound& outbound, Deadline deadline);
-  // Post-copy, after SendPages told the memories' sizes and before
-  // SendImage: hands the peer `source` for the pages its process touches
+  // Ends the page stream and returns once the peer has laid every page
+  // sent on it into place, or with why it did not (its refusal; kPeerGone
+  // when the stream broke). Once, after the last SendPages.
+  VoidResult FinishPages(Outbound& outbound);
+  // Post-copy, after SendPages told the memories' sizes and FinishPages,
+  // and before SendImage: hands the peer `source` for the pages its process touches
   // first, and keeps its sink for SendLazyPages.
   VoidResult StartPostCopy(Outbound& outbound, std::shared_ptr<PostCopySource> source,
                            Deadline deadline);
@@ -171,11 +177,14 @@ class DataPlane {
   // Post-copy: every page was sent; answers once the peer has them all in
   // place, with how many pages its process fetched itself.
   Result<uint64_t> FinishPostCopy(Outbound& outbound, Deadline deadline);
-  // Sends pages of memory `index` ahead (Migration.pages; `batch` holds a
-  // proto/image.capnp Memory) and returns once the stream has room for
-  // the next batch, so a caller producing batches is paced by the link.
-  VoidResult SendPages(Outbound& outbound, uint32_t index,
-                       std::shared_ptr<capnp::MallocMessageBuilder> batch, Deadline deadline);
+  // Sends pages of memory `index` ahead on the move's page stream
+  // (migrate/page_stream.h; `batch` holds a proto/image.capnp Memory),
+  // from the caller's thread, and returns once the socket took them, so a
+  // caller producing batches is paced by the link. kPeerGone when the
+  // stream broke or took nothing for kPageStreamStall.
+  VoidResult SendPages(Outbound& outbound, uint32_t index, capnp::MessageBuilder& batch);
+  // How long a page stream may make no progress before it counts as broken.
+  static constexpr std::chrono::seconds kPageStreamStall{30};
   // Sends a frozen process's `image` (migrate/image_codec.h, live objects
   // allowed) in 1 MiB writes, with `objects` (its live handles, in image
   // order) as capabilities, and has the peer prepare it. Errors: the
@@ -231,6 +240,7 @@ class DataPlane {
 
   const DataPlaneOptions options_;
   std::string address_;
+  std::shared_ptr<const kernel::remote::TlsContext> page_tls_;  // Null without TLS.
   std::shared_ptr<kernel::remote::Loop> loop_;
   // Loop thread.
   std::unique_ptr<kernel::remote::Transport> transport_;

@@ -1,11 +1,13 @@
 // DataPlane, the sending side of a live migration (proto/node.capnp,
-// Node.migrateIn and Migration): a pre-copy's page batches, then the image
+// Node.migrateIn and Migration): a pre-copy's page batches on the move's
+// page stream (migrate/page_stream.h), from the caller's thread, then the image
 // in order in 1 MiB stream writes, which Cap'n Proto's flow control paces,
 // then prepare carries the live handles as capabilities, and commit
 // answers the process's handle.
 #include "clusterd/daemon/data_plane.h"
 #include "kernel/base/thread_annotations.h"
 #include "kernel/remote/handles.h"
+#include "kernel/remote/names.h"
 #include "kernel/remote/outcome.h"
 
 namespace shoal::clusterd {
@@ -64,6 +66,10 @@ struct OutboundState {
   std::shared_ptr<Link> link;
   std::string peer;
   kj::Maybe<proto::rpc::PageSink::Client> sink;  // A post-copy's.
+  // Where the move's page stream is (port 0: none), from migrateIn.
+  std::string page_host;
+  uint16_t page_port = 0;
+  migrate::PageToken page_token{};
   bool announce_image = false;  // Opened with no image size: SendImage tells it.
   uint64_t module_bytes_sent = 0;
   bool committed = false;
@@ -98,9 +104,13 @@ Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::OpenMigration(
   state->announce_image = image_bytes == 0;
   auto start = [this, peer, pid, move_id, image_bytes, module, module_sha256, state,
                 post_copy]() -> kj::Promise<VoidResult> {
-    return Node(peer).then([pid, move_id, image_bytes, module, module_sha256, state,
+    return Node(peer).then([this, peer, pid, move_id, image_bytes, module, module_sha256, state,
                             post_copy](Result<PeerNode> node) -> kj::Promise<VoidResult> {
       if (!node.ok()) return VoidResult(node.error());
+      // The page stream is dialled at the host the connection was.
+      Result<std::string> address = options_.resolve(peer);
+      if (!address.ok()) return VoidResult(address.error());
+      state->page_host = kernel::remote::HostOf(*address);
       state->link = node->link;
       auto request = node->node.migrateInRequest();
       request.setPid(pid);
@@ -116,6 +126,15 @@ Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::OpenMigration(
             if (!taken.ok()) return taken;
             proto::rpc::Migration::Client migration = response.getMigration();
             state->migration = migration;
+            state->page_port = response.getPagePort();
+            auto token = response.getPageToken();
+            if (state->page_port != 0 && token.size() != state->page_token.size()) {
+              return VoidResult(MakeError(Status::kMalformed,
+                                          "node " + state->peer + " sent a malformed page token"));
+            }
+            if (state->page_port != 0) {
+              std::copy(token.begin(), token.end(), state->page_token.begin());
+            }
             if (module == nullptr || response.getHasModule()) return taken;
             state->module_bytes_sent = module->size();
             auto send = migration.moduleRequest();
@@ -133,28 +152,35 @@ Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::OpenMigration(
   if (!opened.ok()) return opened.error();  // `state` aborts on its way out.
   auto outbound = std::make_unique<Outbound>(state);
   outbound->module_bytes_sent_ = state->module_bytes_sent;
+  if (image_bytes == 0) {
+    // Written after the RPC answered: the loop is done with these fields.
+    if (state->page_port == 0) {
+      return MakeError(Status::kNotSupported, "node " + peer + " opened no page stream");
+    }
+    outbound->pages_ = TRY(migrate::PageStreamSender::Connect(state->page_host, state->page_port,
+                                                              state->page_token, page_tls_.get(),
+                                                              peer, kPageStreamStall));
+  }
   return outbound;
 }
 
-VoidResult DataPlane::SendPages(Outbound& outbound, uint32_t index,
-                                std::shared_ptr<capnp::MallocMessageBuilder> batch,
-                                Deadline deadline) {
-  std::shared_ptr<OutboundState> state = outbound.state_;
-  auto start = [state, index, batch]() -> kj::Promise<VoidResult> {
-    KJ_IF_MAYBE (migration, state->migration) {
-      auto request = migration->pagesRequest();
-      request.setIndex(index);
-      request.setPages(batch->getRoot<proto::image::Memory>().asReader());
-      return request.send().then([]() -> VoidResult { return Ok(); },
-                                 [state](kj::Exception&& e) -> VoidResult {
-                                   return kernel::remote::FromException(e, state->peer);
-                                 });
-    }
-    return VoidResult(MakeError(Status::kInvalidArgs, "no move is open"));
-  };
-  return RunUntil<VoidResult>(
-      *loop_, std::move(start), deadline,
-      MakeError(Status::kPeerGone, "node " + state->peer + " stopped taking pages in time"));
+DataPlane::Outbound::Outbound(std::shared_ptr<OutboundState> state) : state_(std::move(state)) {}
+DataPlane::Outbound::~Outbound() = default;
+
+VoidResult DataPlane::SendPages(Outbound& outbound, uint32_t index, capnp::MessageBuilder& batch) {
+  if (outbound.pages_ == nullptr) {
+    return MakeError(Status::kInvalidArgs, "this move has no page stream");
+  }
+  return outbound.pages_->Send(index, batch);
+}
+
+VoidResult DataPlane::FinishPages(Outbound& outbound) {
+  if (outbound.pages_ == nullptr) {
+    return MakeError(Status::kInvalidArgs, "this move has no page stream");
+  }
+  VoidResult finished = outbound.pages_->Finish();
+  outbound.pages_.reset();
+  return finished;
 }
 
 VoidResult DataPlane::SendImage(Outbound& outbound,
@@ -202,23 +228,6 @@ VoidResult DataPlane::SendImage(Outbound& outbound,
   return RunUntil<VoidResult>(
       *loop_, std::move(start), deadline,
       MakeError(Status::kPeerGone, "node " + state->peer + " did not take the process in time"));
-}
-
-VoidResult DataPlane::Sync(Outbound& outbound, Deadline deadline) {
-  std::shared_ptr<OutboundState> state = outbound.state_;
-  auto start = [state]() -> kj::Promise<VoidResult> {
-    KJ_IF_MAYBE (migration, state->migration) {
-      return migration->syncRequest().send().then([](auto&&) -> VoidResult { return Ok(); },
-                                                  [state](kj::Exception&& e) -> VoidResult {
-                                                    return kernel::remote::FromException(
-                                                        e, state->peer);
-                                                  });
-    }
-    return VoidResult(MakeError(Status::kInvalidArgs, "no move is open"));
-  };
-  return RunUntil<VoidResult>(
-      *loop_, std::move(start), deadline,
-      MakeError(Status::kPeerGone, "node " + state->peer + " stopped taking pages in time"));
 }
 
 VoidResult DataPlane::StartPostCopy(Outbound& outbound, std::shared_ptr<PostCopySource> source,

@@ -12,6 +12,7 @@
 #include "kernel/remote/outcome.h"
 #include "migrate/image_codec.h"
 #include "migrate/page_batch.h"
+#include "migrate/page_stream.h"
 
 namespace shoal::clusterd {
 namespace {
@@ -27,7 +28,8 @@ class MigrationServer final : public proto::rpc::Migration::Server {
         max_bytes_(move.max_bytes),
         module_sha256_(move.module_sha256),
         expected_(move.image_bytes),
-        ahead_(move.max_bytes),
+        // A post-copy's memories must stay missing for its faults.
+        ahead_(move.max_bytes, /*prefault=*/move.faults == nullptr),
         module_(std::move(move.module)),
         faults_(std::move(move.faults)),
         post_copy_hooks_(std::move(move.post_copy_hooks)) {
@@ -47,20 +49,6 @@ class MigrationServer final : public proto::rpc::Migration::Server {
     }
     image_.insert(image_.end(), bytes.begin(), bytes.end());
     if (image_.size() == expected_) fault::Hit("migrate.dest.image", link_->peer());
-    return kj::READY_NOW;
-  }
-
-  kj::Promise<void> pages(PagesContext context) override {
-    if (state_ != State::kReceiving || failure_ || !image_.empty()) {
-      if (!failure_ && state_ == State::kReceiving) {
-        failure_ = MakeError(Status::kInvalidArgs, "pages came after the image");
-      }
-      return kj::READY_NOW;
-    }
-    auto params = context.getParams();
-    VoidResult applied = ahead_.Apply(params.getIndex(), params.getPages());
-    if (!applied.ok()) failure_ = applied.error();  // Prepare reports it.
-    fault::Hit("migrate.dest.pages", link_->peer());
     return kj::READY_NOW;
   }
 
@@ -102,6 +90,8 @@ class MigrationServer final : public proto::rpc::Migration::Server {
     if (state_ != State::kReceiving || !image_.empty() || failure_) {
       KJ_FAIL_REQUIRE("post-copy must come before the image, after the memories' sizes");
     }
+    VoidResult laid = PagesLaid();
+    if (!laid.ok()) KJ_FAIL_REQUIRE("cannot take a post-copy", laid.error().message.c_str());
     Result<std::shared_ptr<PostCopyArrival>> arrival = PostCopyArrival::Create(
         link_, pid_, std::move(faults_), ahead_, context.getParams().getSource(), post_copy_hooks_);
     if (!arrival.ok()) KJ_FAIL_REQUIRE("cannot take a post-copy", arrival.error().message.c_str());
@@ -110,14 +100,13 @@ class MigrationServer final : public proto::rpc::Migration::Server {
     return kj::READY_NOW;
   }
 
-  kj::Promise<void> sync(SyncContext context) override { return kj::READY_NOW; }
-
   kj::Promise<void> prepare(PrepareContext context) override {
     if (state_ != State::kReceiving) {
       kernel::remote::SetOutcome(context.getResults().initOutcome(),
                                  MakeError(Status::kInvalidArgs, "prepare came twice"));
       return kj::READY_NOW;
     }
+    if (VoidResult laid = PagesLaid(); !laid.ok() && !failure_) failure_ = laid.error();
     if (failure_) {
       state_ = State::kDone;
       kernel::remote::SetOutcome(context.getResults().initOutcome(), *failure_);
@@ -204,6 +193,7 @@ class MigrationServer final : public proto::rpc::Migration::Server {
 
   kj::Promise<void> abort(AbortContext context) override {
     state_ = State::kDone;
+    page_stream_.reset();  // Its thread lets go of ahead_ first.
     prepared_.reset();
     std::vector<uint8_t>().swap(image_);
     (void)ahead_.Take();
@@ -212,8 +202,35 @@ class MigrationServer final : public proto::rpc::Migration::Server {
     return kj::READY_NOW;
   }
 
+  // Listens for the move's page stream (migrate/page_stream.h), whose
+  // batches go into ahead_. Errors: PageStreamReceiver::Start's.
+  VoidResult OpenPageStream(const PageStreamPlace& place) {
+    page_tls_ = place.tls;  // Before the thread that uses it.
+    migrate::PageStreamReceiver::Options options;
+    options.host = place.host;
+    options.tls = place.tls.get();
+    options.peer = link_->peer();
+    options.on_batch = [peer = link_->peer()] { fault::Hit("migrate.dest.pages", peer); };
+    page_stream_ = TRY(migrate::PageStreamReceiver::Start(std::move(options), ahead_));
+    return Ok();
+  }
+  const migrate::PageStreamReceiver* page_stream() const { return page_stream_.get(); }
+
  private:
   enum class State : uint8_t { kReceiving, kPreparing, kPrepared, kDone };
+
+  // Whether the page stream ended with every batch in ahead_ (then ahead_
+  // is this thread's again), or why not. Ok for a move without one.
+  VoidResult PagesLaid() {
+    if (page_stream_ == nullptr) return Ok();
+    std::optional<VoidResult> verdict = page_stream_->Verdict();
+    if (!verdict) {
+      return MakeError(Status::kInvalidArgs,
+                       "the page stream from node " + link_->peer() + " had not ended");
+    }
+    page_stream_.reset();
+    return *verdict;
+  }
 
   const std::shared_ptr<kernel::remote::Link> link_;
   const MigrationReceiver receiver_;
@@ -233,13 +250,25 @@ class MigrationServer final : public proto::rpc::Migration::Server {
   std::unique_ptr<migrate::UserFaults> faults_;  // A post-copy's, until postCopy.
   const PostCopyHooks post_copy_hooks_;
   std::shared_ptr<PostCopyArrival> post_copy_;
+  // After ahead_, which its thread fills: it goes first.
+  std::shared_ptr<const kernel::remote::TlsContext> page_tls_;
+  std::unique_ptr<migrate::PageStreamReceiver> page_stream_;
 };
 
 }  // namespace
 
-proto::rpc::Migration::Client ServeMigration(const std::shared_ptr<kernel::remote::Link>& link,
-                                             MigrationReceiver receiver, IncomingMove move) {
-  return kj::heap<MigrationServer>(link, std::move(receiver), std::move(move));
+Result<ServedMigration> ServeMigration(const std::shared_ptr<kernel::remote::Link>& link,
+                                       MigrationReceiver receiver, IncomingMove move) {
+  std::optional<PageStreamPlace> place = std::move(move.page_stream);
+  auto server = kj::heap<MigrationServer>(link, std::move(receiver), std::move(move));
+  ServedMigration served;
+  if (place) {
+    TRY(server->OpenPageStream(*place));
+    served.page_port = server->page_stream()->port();
+    served.page_token = server->page_stream()->token();
+  }
+  served.migration = kj::mv(server);
+  return served;
 }
 
 }  // namespace shoal::clusterd

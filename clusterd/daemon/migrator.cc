@@ -100,9 +100,10 @@ Result<pb::MigrateSummary> Migrator::Migrate(uint64_t pid, const std::string& to
   figures.module_bytes = outbound->module_bytes_sent();
   figures.bytes_sent += figures.module_bytes;
   TRY(PreCopy(pid, to, *rounds, *outbound, request.max_freeze_ms(), figures, progress));
-  // The last round's pages are all there before the freeze: the frozen
-  // part then waits behind none (up to the stream's 4 MiB window).
-  TRY(data_.Sync(*outbound, Clock::now() + kSendTimeout));
+  // The last round's pages are all in place before the freeze: the frozen
+  // part then waits behind none, and a batch the destination refused
+  // ends the move while the process still runs.
+  TRY(data_.FinishPages(*outbound));
   return FreezeAndCommit(pid, to, move_id, outbound.get(), kernel::FreezeMemory::kDelta, figures,
                          progress);
 }
@@ -193,7 +194,6 @@ VoidResult Migrator::PreCopy(uint64_t pid, const std::string& to, kernel::Memory
                              DataPlane::Outbound& outbound, uint32_t max_freeze_ms, Rounds& figures,
                              const Progress& progress) {
   const double target_s = (max_freeze_ms != 0 ? max_freeze_ms : kDefaultFreezeTargetMs) / 1000.0;
-  const Clock::time_point deadline = Clock::now() + kSendTimeout;
   double link_bytes_per_s = kAssumedBytesPerSecond;
   double share = 1.0;
   uint64_t previous_bytes = UINT64_MAX;
@@ -241,7 +241,7 @@ VoidResult Migrator::PreCopy(uint64_t pid, const std::string& to, kernel::Memory
           return batch.error();
         }
         if (!batch.ok()) return batch.error();
-        TRY(data_.SendPages(outbound, uint32_t(index), std::move(batch).value(), deadline));
+        TRY(data_.SendPages(outbound, uint32_t(index), **batch));
         if (first && index == 0 && at == 0) fault::Hit("migrate.source.first_batch", to);
         figures.bytes_sent += batch_pages.size() * kPageBytes;
         if (Clock::now() - reported >= kProgressEvery) {
@@ -307,9 +307,9 @@ Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::st
     for (size_t index = 0; index < sizes.size(); ++index) {
       std::shared_ptr<capnp::MallocMessageBuilder> batch =
           TRY(migrate::EncodePageBatch(nullptr, sizes[index], {}, /*zstd_level=*/0));
-      TRY(data_.SendPages(*outbound, uint32_t(index), std::move(batch),
-                          Clock::now() + kSendTimeout));
+      TRY(data_.SendPages(*outbound, uint32_t(index), *batch));
     }
+    TRY(data_.FinishPages(*outbound));
     TRY(data_.StartPostCopy(*outbound, lazy->source, Clock::now() + kSendTimeout));
   }
   if (pre_copied) {

@@ -152,8 +152,25 @@ class NodeServer final : public proto::rpc::Node::Server {
       move.faults = std::move(faults).value();
       move.post_copy_hooks = services_.post_copy_hooks;
     }
-    results.setHasModule(move.module != nullptr);
-    results.setMigration(ServeMigration(link_, services_.migrations, std::move(move)));
+    if (move.image_bytes == 0) {
+      if (services_.page_host.empty()) {
+        kernel::remote::SetOutcome(
+            results.initOutcome(),
+            MakeError(Status::kNotSupported, "this node takes no pages ahead (no page stream)"));
+        return kj::READY_NOW;
+      }
+      move.page_stream = PageStreamPlace{services_.page_host, services_.page_tls};
+    }
+    const bool has_module = move.module != nullptr;
+    Result<ServedMigration> served = ServeMigration(link_, services_.migrations, std::move(move));
+    if (!served.ok()) {
+      kernel::remote::SetOutcome(results.initOutcome(), served.error());
+      return kj::READY_NOW;
+    }
+    results.setHasModule(has_module);
+    results.setMigration(kj::mv(served->migration));
+    results.setPagePort(served->page_port);
+    results.setPageToken(kj::arrayPtr(served->page_token.data(), served->page_token.size()));
     return kj::READY_NOW;
   }
 

@@ -22,6 +22,7 @@
 #include "kernel/object/provider.h"
 #include "kernel/object/spawner.h"
 #include "kernel/remote/link.h"
+#include "kernel/remote/tls_stream.h"
 #include "kernel/vm/runtime.h"
 #include "proto/node.capnp.h"
 
@@ -78,6 +79,11 @@ struct NodeServices {
   ModuleStore* modules = nullptr;                // Null: migrateIn never answers hasModule.
   uint64_t max_image_bytes = uint64_t{5} << 30;  // migrateIn refuses larger images.
   PostCopyHooks post_copy_hooks;                 // For the post-copies arriving.
+  // Where moves' page streams are listened for (the data plane's host; set
+  // by the data plane) and their TLS (null: insecure dev mode). Empty
+  // host: pre-copies and post-copies are refused.
+  std::string page_host;
+  std::shared_ptr<const kernel::remote::TlsContext> page_tls;
 };
 
 // A Node capability for the peer of `link`. openDirectory takes an absolute

@@ -26,17 +26,6 @@ constexpr size_t kBatchBytes = 64 * 1024;
 
 using BioPtr = std::unique_ptr<BIO, decltype(&BIO_free)>;
 
-// Drains this thread's OpenSSL error queue into one line.
-std::string OpenSslErrors() {
-  std::string reasons;
-  while (unsigned long code = ERR_get_error()) {
-    const char* reason = ERR_reason_error_string(code);
-    if (!reasons.empty()) reasons += "; ";
-    reasons += reason != nullptr ? reason : "error " + std::to_string(code);
-  }
-  return reasons;
-}
-
 BioPtr ReadOnlyBio(const std::string& pem) {
   return BioPtr(BIO_new_mem_buf(pem.data(), int(pem.size())), &BIO_free);
 }
@@ -53,6 +42,16 @@ std::vector<X509*> ReadCertificates(const std::string& pem) {
 }
 
 }  // namespace
+
+std::string OpenSslErrors() {
+  std::string reasons;
+  while (unsigned long code = ERR_get_error()) {
+    const char* reason = ERR_reason_error_string(code);
+    if (!reasons.empty()) reasons += "; ";
+    reasons += reason != nullptr ? reason : "error " + std::to_string(code);
+  }
+  return reasons;
+}
 
 // --- TlsContext ---
 

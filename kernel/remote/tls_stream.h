@@ -37,6 +37,10 @@ namespace shoal::kernel::remote {
 
 inline constexpr size_t kCiphertextReadBytes = 256 * 1024;
 
+// Drains this thread's OpenSSL error queue into one line (empty when it
+// holds nothing).
+std::string OpenSslErrors();
+
 // One node's TLS configuration: its certificate chain and key, and the
 // cluster CA as the only trust anchor (never the system's store). TLS 1.2 at
 // least, 1.3 preferred; both sides verify the other's certificate, and a

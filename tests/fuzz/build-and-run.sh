@@ -4,8 +4,9 @@
 # bounded time on a seed corpus made from tests/fuzz/seeds.
 #
 # Usage: tests/fuzz/build-and-run.sh [TARGET] [SECONDS] [-- extra libFuzzer flags]
-#   TARGET   decode_fuzz (default), vm_fuzz, abi_fuzz, rpc_fuzz, image_fuzz or
-#            dashboard_request_fuzz: a tests/fuzz/TARGET.cc file.
+#   TARGET   decode_fuzz (default), vm_fuzz, abi_fuzz, rpc_fuzz, image_fuzz,
+#            page_stream_fuzz or dashboard_request_fuzz: a tests/fuzz/TARGET.cc
+#            file.
 #   SECONDS  how long to fuzz (default 30); 0 only builds.
 # Environment: FUZZ_OUT (default build-fuzz/ at the repository root) is the
 # build directory, configured here if it is not yet, and holds the corpus and
@@ -51,6 +52,10 @@ elif [ "$target" = image_fuzz ]; then
   # Sample images, written by the binary itself (see image_fuzz.cc).
   SHOAL_IMAGE_FUZZ_RECORD="$corpus" "$binary" >/dev/null 2>&1 ||
     echo "image_fuzz: writing the seed images failed; fuzzing from the corpus as is"
+elif [ "$target" = page_stream_fuzz ]; then
+  # Well-formed page streams, written by the binary itself (see page_stream_fuzz.cc).
+  SHOAL_PAGE_FUZZ_RECORD="$corpus" "$binary" >/dev/null 2>&1 ||
+    echo "page_stream_fuzz: writing the seed streams failed; fuzzing from the corpus as is"
 elif [ "$target" = dashboard_request_fuzz ]; then
   # Requests a browser and the dashboard send, and a few that try to climb out.
   printf '%s' '/app.js?v=1' >"$corpus/seed_target"

@@ -1,0 +1,103 @@
+// BlockingStream: one TCP connection between nodes for a thread that blocks
+// on it, under TLS with the node certificates (the same context and checks
+// as the data plane's streams, transport.h) or, in the insecure development
+// mode, plain on loopback.
+//
+// The data plane's connection runs every Cap'n Proto call of a node on one
+// event loop, which hands each message between threads and loop turns; that
+// chain, not the cipher, bounds its bulk rate (docs/benchmarks.md, "Where a
+// pre-copy's time goes"). A bulk transfer that needs no capabilities (a
+// migration's pages, clusterd/daemon/page_stream.h) takes a connection of
+// its own instead, written and read by the threads that produce and
+// consume the bytes.
+//
+// Either end names the node it expects at the other: its certificate must
+// prove that name as a TLS hostname (a DNS SAN, or the CN of a certificate
+// without SANs), or the handshake fails.
+//
+// Threading: one thread reads and writes; Shutdown() may be called from any
+// other, to wake it.
+#pragma once
+
+#include <openssl/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "kernel/base/result.h"
+#include "kernel/remote/tls_stream.h"
+
+namespace shoal::kernel::remote {
+
+class BlockingStream {
+ public:
+  // Connects to `host`:`port` and, with `tls`, does the handshake as the
+  // client: the server must prove `peer`. Every step is bounded by
+  // `timeout`, which then also bounds each later read or write that makes
+  // no progress. Errors: kPeerGone (unreachable, refused, timed out),
+  // kAccessDenied (a certificate that does not prove `peer`, or that the
+  // cluster CA did not sign).
+  static Result<std::unique_ptr<BlockingStream>> Connect(const std::string& host, uint16_t port,
+                                                         const TlsContext* tls,
+                                                         const std::string& peer,
+                                                         std::chrono::milliseconds timeout);
+  // Takes an accepted socket `fd` (owned from here on) and, with `tls`, does
+  // the handshake as the server: the client must prove `peer`. Errors as
+  // Connect's.
+  static Result<std::unique_ptr<BlockingStream>> Accept(int fd, const TlsContext* tls,
+                                                        const std::string& peer,
+                                                        std::chrono::milliseconds timeout);
+  ~BlockingStream();
+  BlockingStream(const BlockingStream&) = delete;
+  BlockingStream& operator=(const BlockingStream&) = delete;
+
+  // Writes all of `data`. kPeerGone when the connection broke, was shut
+  // down, or took nothing for the timeout.
+  VoidResult Write(const void* data, size_t size);
+  // Reads exactly `size` bytes. kPeerGone as Write's, and at the end of the
+  // stream (the peer closed it, cleanly or not).
+  VoidResult Read(void* data, size_t size);
+  // Ends the connection both ways: a read or write blocked in another
+  // thread returns kPeerGone, and so does every later one.
+  void Shutdown();
+
+ private:
+  BlockingStream(int fd, SSL* ssl) : fd_(fd), ssl_(ssl) {}
+  // Connect's and Accept's TLS half: `ssl` is set up for its role.
+  static Result<std::unique_ptr<BlockingStream>> Secure(int fd, SSL* ssl, bool client,
+                                                        const std::string& peer);
+  Error Broken(const char* what) const;
+  template <typename Step>
+  VoidResult Repeat(const char* what, size_t size, Step step);
+
+  const int fd_;
+  SSL* const ssl_;  // Owned; null without TLS.
+};
+
+// A listening TCP socket for one BlockingStream: bound to `host` on a port
+// the system picks, accepting once.
+class BlockingListener {
+ public:
+  // kIoError when `host` cannot be bound.
+  static Result<std::unique_ptr<BlockingListener>> Listen(const std::string& host);
+  ~BlockingListener();
+  BlockingListener(const BlockingListener&) = delete;
+  BlockingListener& operator=(const BlockingListener&) = delete;
+
+  uint16_t port() const { return port_; }
+  // Waits until a connection comes (its socket, owned by the caller), or
+  // `timeout` passes (kPeerGone), or Wake() is called (kBadState).
+  Result<int> AcceptOne(std::chrono::milliseconds timeout);
+  // Ends a wait of AcceptOne, and every later one, at once. Any thread.
+  void Wake();
+
+ private:
+  BlockingListener(int fd, int wake, uint16_t port) : fd_(fd), wake_(wake), port_(port) {}
+  const int fd_;
+  const int wake_;  // An eventfd.
+  const uint16_t port_;
+};
+
+}  // namespace shoal::kernel::remote

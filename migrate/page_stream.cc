@@ -1,0 +1,238 @@
+// The page stream of a live migration (page_stream.h).
+#include "migrate/page_stream.h"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <cstring>
+#include <vector>
+
+namespace shoal::migrate {
+namespace {
+
+constexpr char kMagic[8] = {'S', 'H', 'O', 'A', 'L', 'P', 'G', '1'};
+constexpr size_t kHeaderBytes = 16;
+
+void Put32(uint8_t* at, uint32_t value) {
+  for (int i = 0; i < 4; ++i) at[i] = uint8_t(value >> (8 * i));
+}
+void Put64(uint8_t* at, uint64_t value) {
+  for (int i = 0; i < 8; ++i) at[i] = uint8_t(value >> (8 * i));
+}
+uint32_t Get32(const uint8_t* at) {
+  uint32_t value = 0;
+  for (int i = 0; i < 4; ++i) value |= uint32_t(at[i]) << (8 * i);
+  return value;
+}
+uint64_t Get64(const uint8_t* at) {
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value |= uint64_t(at[i]) << (8 * i);
+  return value;
+}
+
+Error Malformed(std::string what) {
+  return MakeError(Status::kMalformed, "the page stream " + std::move(what));
+}
+
+// One frame's message: checked as the image decoder checks its own, and
+// laid into `into`.
+VoidResult ApplyFrame(uint32_t index, kj::ArrayPtr<const capnp::word> words, StagedMemories& into) {
+  try {
+    capnp::ReaderOptions options;
+    options.traversalLimitInWords = 2 * words.size() + (1 << 16);
+    options.nestingLimit = 16;
+    capnp::FlatArrayMessageReader reader(words, options);
+    if (reader.getEnd() != words.end()) {
+      return Malformed("sent a frame with bytes after its message");
+    }
+    return into.Apply(index, reader.getRoot<proto::image::Memory>());
+  } catch (const kj::Exception& e) {
+    return Malformed(std::string("sent pages that are not a memory batch: ") +
+                     e.getDescription().cStr());
+  }
+}
+
+}  // namespace
+
+VoidResult ReceivePages(const ReadBytes& read, StagedMemories& into,
+                        const std::function<void()>& on_batch) {
+  std::vector<capnp::word> words;
+  for (;;) {
+    uint8_t header[kHeaderBytes];
+    TRY(read(header, sizeof header));
+    const uint32_t kind = Get32(header);
+    const uint32_t index = Get32(header + 4);
+    const uint64_t size = Get64(header + 8);
+    if (kind == kPageFrameEnd) {
+      if (size != 0) return Malformed("ended with a frame that carries bytes");
+      return Ok();
+    }
+    if (kind != kPageFramePages) {
+      return Malformed("sent a frame of unknown kind " + std::to_string(kind));
+    }
+    if (size == 0 || size % sizeof(capnp::word) != 0 || size > kMaxPageFrameBytes) {
+      return Malformed("sent a frame of " + std::to_string(size) + " bytes (whole words, at most " +
+                       std::to_string(kMaxPageFrameBytes) + ")");
+    }
+    words.resize(size / sizeof(capnp::word));
+    TRY(read(words.data(), size));
+    TRY(ApplyFrame(index, kj::arrayPtr(words.data(), words.size()), into));
+    if (on_batch) on_batch();
+  }
+}
+
+// --- PageStreamSender ---
+
+Result<std::unique_ptr<PageStreamSender>> PageStreamSender::Connect(
+    const std::string& host, uint16_t port, const PageToken& token,
+    const kernel::remote::TlsContext* tls, const std::string& peer,
+    std::chrono::milliseconds timeout) {
+  std::unique_ptr<kernel::remote::BlockingStream> stream =
+      TRY(kernel::remote::BlockingStream::Connect(host, port, tls, peer, timeout));
+  uint8_t hello[sizeof kMagic + sizeof(PageToken)];
+  std::memcpy(hello, kMagic, sizeof kMagic);
+  std::memcpy(hello + sizeof kMagic, token.data(), token.size());
+  TRY(stream->Write(hello, sizeof hello));
+  return std::unique_ptr<PageStreamSender>(new PageStreamSender(std::move(stream), peer));
+}
+
+VoidResult PageStreamSender::WriteHeader(uint32_t kind, uint32_t index, uint64_t size) {
+  uint8_t header[kHeaderBytes];
+  Put32(header, kind);
+  Put32(header + 4, index);
+  Put64(header + 8, size);
+  VoidResult written = stream_->Write(header, sizeof header);
+  if (!written.ok()) return Refused(std::move(written).error());
+  return Ok();
+}
+
+VoidResult PageStreamSender::Send(uint32_t index, capnp::MessageBuilder& batch) {
+  kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>> segments = batch.getSegmentsForOutput();
+  // Cap'n Proto's stream framing: the segment count less one, each
+  // segment's size in words, padded to a whole word; then the segments,
+  // written from where the builder holds them.
+  std::vector<uint8_t> table(((segments.size() + 2) / 2) * sizeof(capnp::word));
+  Put32(table.data(), uint32_t(segments.size() - 1));
+  uint64_t size = table.size();
+  for (size_t i = 0; i < segments.size(); ++i) {
+    Put32(table.data() + 4 * (i + 1), uint32_t(segments[i].size()));
+    size += segments[i].size() * sizeof(capnp::word);
+  }
+  TRY(WriteHeader(kPageFramePages, index, size));
+  VoidResult written = stream_->Write(table.data(), table.size());
+  for (size_t i = 0; written.ok() && i < segments.size(); ++i) {
+    written = stream_->Write(segments[i].begin(), segments[i].size() * sizeof(capnp::word));
+  }
+  if (!written.ok()) return Refused(std::move(written).error());
+  return Ok();
+}
+
+VoidResult PageStreamSender::Finish() {
+  TRY(WriteHeader(kPageFrameEnd, 0, 0));
+  std::optional<VoidResult> verdict = ReadVerdict();
+  if (!verdict) {
+    return MakeError(Status::kPeerGone, "node " + peer_ + " did not confirm the pages it took");
+  }
+  return *verdict;
+}
+
+std::optional<VoidResult> PageStreamSender::ReadVerdict() {
+  uint8_t head[8];
+  if (!stream_->Read(head, sizeof head).ok()) return std::nullopt;
+  const uint32_t status = Get32(head);
+  const uint32_t size = std::min(Get32(head + 4), kMaxVerdictBytes);
+  if (status == uint32_t(Status::kOk)) return VoidResult(Ok());
+  std::string message(size, '\0');
+  if (!stream_->Read(message.data(), size).ok()) message = "(its reason was cut off)";
+  // A status this build does not know is still a refusal.
+  const Status why = status <= uint32_t(Status::kBadState) ? Status(status) : Status::kInternal;
+  return VoidResult(MakeError(why, "node " + peer_ + " refused the pages: " + message));
+}
+
+Error PageStreamSender::Refused(Error broken) {
+  std::optional<VoidResult> verdict = ReadVerdict();
+  if (verdict && !verdict->ok()) return std::move(*verdict).error();
+  broken.message = "the page stream to node " + peer_ + " broke: " + broken.message;
+  return broken;
+}
+
+// --- PageStreamReceiver ---
+
+Result<std::unique_ptr<PageStreamReceiver>> PageStreamReceiver::Start(Options options,
+                                                                      StagedMemories& into) {
+  std::unique_ptr<kernel::remote::BlockingListener> listener =
+      TRY(kernel::remote::BlockingListener::Listen(options.host));
+  std::unique_ptr<PageStreamReceiver> receiver(
+      new PageStreamReceiver(std::move(options), into, std::move(listener)));
+  if (RAND_bytes(receiver->token_.data(), int(receiver->token_.size())) != 1) {
+    return MakeError(Status::kInternal, "no random bytes for a page stream's token");
+  }
+  receiver->thread_ = std::thread([r = receiver.get()] { r->Run(); });
+  return receiver;
+}
+
+PageStreamReceiver::PageStreamReceiver(Options options, StagedMemories& into,
+                                       std::unique_ptr<kernel::remote::BlockingListener> listener)
+    : options_(std::move(options)), into_(into), listener_(std::move(listener)) {}
+
+PageStreamReceiver::~PageStreamReceiver() {
+  {
+    MutexLock lock(&mu_);
+    stopping_ = true;
+    if (stream_ != nullptr) stream_->Shutdown();
+  }
+  listener_->Wake();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::optional<VoidResult> PageStreamReceiver::Verdict() {
+  MutexLock lock(&mu_);
+  return verdict_;
+}
+
+void PageStreamReceiver::Run() {
+  VoidResult served = Serve();
+  MutexLock lock(&mu_);
+  if (!verdict_) verdict_ = std::move(served);
+}
+
+VoidResult PageStreamReceiver::Serve() {
+  const int fd = TRY(listener_->AcceptOne(options_.timeout));
+  std::unique_ptr<kernel::remote::BlockingStream> stream = TRY(
+      kernel::remote::BlockingStream::Accept(fd, options_.tls, options_.peer, options_.timeout));
+  {
+    MutexLock lock(&mu_);
+    if (stopping_) return MakeError(Status::kBadState, "the move was dropped");
+    stream_ = stream.get();
+  }
+  VoidResult received = [&]() -> VoidResult {
+    uint8_t hello[sizeof kMagic + sizeof(PageToken)];
+    TRY(stream->Read(hello, sizeof hello));
+    if (std::memcmp(hello, kMagic, sizeof kMagic) != 0 ||
+        CRYPTO_memcmp(hello + sizeof kMagic, token_.data(), token_.size()) != 0) {
+      return MakeError(Status::kAccessDenied,
+                       "a page stream from node " + options_.peer + " without this move's token");
+    }
+    return ReceivePages([&stream](void* data, size_t size) { return stream->Read(data, size); },
+                        into_, options_.on_batch);
+  }();
+  // The verdict is recorded before it is sent: once the source reads it,
+  // whatever it asks next finds the memories free.
+  {
+    MutexLock lock(&mu_);
+    verdict_ = received;
+  }
+  const std::string message = received.ok() ? std::string() : received.error().message;
+  std::vector<uint8_t> verdict(8 + std::min<size_t>(message.size(), kMaxVerdictBytes));
+  Put32(verdict.data(), received.ok() ? uint32_t(Status::kOk) : uint32_t(received.error().status));
+  Put32(verdict.data() + 4, uint32_t(verdict.size() - 8));
+  std::memcpy(verdict.data() + 8, message.data(), verdict.size() - 8);
+  (void)stream->Write(verdict.data(), verdict.size());
+  MutexLock lock(&mu_);
+  stream_ = nullptr;
+  return received;
+}
+
+}  // namespace shoal::migrate
