@@ -118,26 +118,20 @@ Result<std::unique_ptr<BlockingStream>> BlockingStream::Connect(const std::strin
                                                                 const TlsContext* tls,
                                                                 const std::string& peer,
                                                                 std::chrono::milliseconds timeout) {
-  const int fd = TRY(Dial(host, port, timeout));
-  Tune(fd, timeout);
-  if (tls == nullptr) return std::unique_ptr<BlockingStream>(new BlockingStream(fd, nullptr));
-  SSL* ssl = SSL_new(tls->get());
-  if (ssl == nullptr) {
-    close(fd);
-    return MakeError(Status::kNoMemory, "no TLS connection: " + OpenSslErrors());
-  }
-  if (SSL_set_tlsext_host_name(ssl, peer.c_str()) != 1) {
-    SSL_free(ssl);
-    close(fd);
-    return MakeError(Status::kInvalidArgs, "'" + peer + "' is not a TLS server name");
-  }
-  return Secure(fd, ssl, /*client=*/true, peer);
+  return Open(TRY(Dial(host, port, timeout)), tls, peer, timeout, /*client=*/true);
 }
 
 Result<std::unique_ptr<BlockingStream>> BlockingStream::Accept(int fd, const TlsContext* tls,
                                                                const std::string& peer,
                                                                std::chrono::milliseconds timeout) {
   SetBlocking(fd);
+  return Open(fd, tls, peer, timeout, /*client=*/false);
+}
+
+Result<std::unique_ptr<BlockingStream>> BlockingStream::Open(int fd, const TlsContext* tls,
+                                                             const std::string& peer,
+                                                             std::chrono::milliseconds timeout,
+                                                             bool client) {
   Tune(fd, timeout);
   if (tls == nullptr) return std::unique_ptr<BlockingStream>(new BlockingStream(fd, nullptr));
   SSL* ssl = SSL_new(tls->get());
@@ -145,7 +139,12 @@ Result<std::unique_ptr<BlockingStream>> BlockingStream::Accept(int fd, const Tls
     close(fd);
     return MakeError(Status::kNoMemory, "no TLS connection: " + OpenSslErrors());
   }
-  return Secure(fd, ssl, /*client=*/false, peer);
+  if (client && SSL_set_tlsext_host_name(ssl, peer.c_str()) != 1) {
+    SSL_free(ssl);
+    close(fd);
+    return MakeError(Status::kInvalidArgs, "'" + peer + "' is not a TLS server name");
+  }
+  return Secure(fd, ssl, client, peer);
 }
 
 Result<std::unique_ptr<BlockingStream>> BlockingStream::Secure(int fd, SSL* ssl, bool client,

@@ -65,7 +65,12 @@ class BlockingStream {
 
  private:
   BlockingStream(int fd, SSL* ssl) : fd_(fd), ssl_(ssl) {}
-  // Connect's and Accept's TLS half: `ssl` is set up for its role.
+  // Connect's and Accept's common part, on a connected blocking socket.
+  static Result<std::unique_ptr<BlockingStream>> Open(int fd, const TlsContext* tls,
+                                                      const std::string& peer,
+                                                      std::chrono::milliseconds timeout,
+                                                      bool client);
+  // Open's TLS half: `ssl` is set up for its role.
   static Result<std::unique_ptr<BlockingStream>> Secure(int fd, SSL* ssl, bool client,
                                                         const std::string& peer);
   Error Broken(const char* what) const;
