@@ -58,7 +58,7 @@ VoidResult ApplyFrame(uint32_t index, kj::ArrayPtr<const capnp::word> words, Sta
 
 VoidResult ReceivePages(const ReadBytes& read, StagedMemories& into,
                         const std::function<void()>& on_batch) {
-  std::vector<capnp::word> words;
+  kj::Array<capnp::word> words;  // Grown to the largest frame yet.
   for (;;) {
     uint8_t header[kHeaderBytes];
     TRY(read(header, sizeof header));
@@ -76,9 +76,10 @@ VoidResult ReceivePages(const ReadBytes& read, StagedMemories& into,
       return Malformed("sent a frame of " + std::to_string(size) + " bytes (whole words, at most " +
                        std::to_string(kMaxPageFrameBytes) + ")");
     }
-    words.resize(size / sizeof(capnp::word));
-    TRY(read(words.data(), size));
-    TRY(ApplyFrame(index, kj::arrayPtr(words.data(), words.size()), into));
+    const size_t count = size / sizeof(capnp::word);
+    if (words.size() < count) words = kj::heapArray<capnp::word>(count);
+    TRY(read(words.begin(), size));
+    TRY(ApplyFrame(index, kj::arrayPtr(words.begin(), count), into));
     if (on_batch) on_batch();
   }
 }
