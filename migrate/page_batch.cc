@@ -21,6 +21,12 @@ Result<std::shared_ptr<capnp::MallocMessageBuilder>> EncodePageBatch(
 }
 
 VoidResult StagedMemories::Apply(uint32_t index, proto::image::Memory::Reader batch) {
+  TRY(Reserve(index, batch.getPageCount()));
+  vm::Memory& memory = *memories_[index];
+  return ApplyRuns(batch, index, std::span<uint8_t>(memory.data(), memory.size_bytes()));
+}
+
+VoidResult StagedMemories::Reserve(uint32_t index, uint32_t pages) {
   const std::string name = "memory " + std::to_string(index);
   if (index > memories_.size()) {
     return MakeError(Status::kMalformed, "pages of " + name + " came before any of memory " +
@@ -30,25 +36,23 @@ VoidResult StagedMemories::Apply(uint32_t index, proto::image::Memory::Reader ba
     memories_.push_back(TRY(vm::Memory::Create(vm::MemoryType{})));
   }
   vm::Memory& memory = *memories_[index];
-  const uint32_t pages = batch.getPageCount();
   if (pages < memory.pages()) {
     return MakeError(Status::kMalformed, name + " shrank from " + std::to_string(memory.pages()) +
                                              " to " + std::to_string(pages) + " pages");
   }
   const uint64_t grow = uint64_t(pages - memory.pages()) * vm::kPageSize;
-  if (grow > 0) {
-    if (bytes_ + grow > max_bytes_) {
-      return MakeError(Status::kNoMemory, "the memories sent ahead would take more than " +
-                                              FormatByteSize(max_bytes_));
-    }
-    if (!memory.Grow(pages - memory.pages())) {
-      return MakeError(Status::kNoMemory,
-                       name + " cannot grow to " + std::to_string(pages) + " pages here");
-    }
-    bytes_ += grow;
-    if (prefault_) Prefault(memory.data() + memory.size_bytes() - grow, grow);
+  if (grow == 0) return Ok();
+  if (bytes_ + grow > max_bytes_) {
+    return MakeError(Status::kNoMemory,
+                     "the memories sent ahead would take more than " + FormatByteSize(max_bytes_));
   }
-  return ApplyRuns(batch, index, std::span<uint8_t>(memory.data(), memory.size_bytes()));
+  if (!memory.Grow(pages - memory.pages())) {
+    return MakeError(Status::kNoMemory,
+                     name + " cannot grow to " + std::to_string(pages) + " pages here");
+  }
+  bytes_ += grow;
+  if (prefault_) Prefault(memory.data() + memory.size_bytes() - grow, grow);
+  return Ok();
 }
 
 void StagedMemories::Prefault(uint8_t* data, uint64_t bytes) {

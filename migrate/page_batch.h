@@ -57,6 +57,10 @@ class StagedMemories {
   // out of order, a memory that shrinks, runs ApplyRuns refuses),
   // kNoMemory past max_bytes or when the host refuses memory.
   VoidResult Apply(uint32_t index, proto::image::Memory::Reader batch);
+  // Makes memory `index` (at most one past the last) `pages` Wasm pages
+  // large, as a batch of that pageCount and no runs would. Errors as
+  // Apply's.
+  VoidResult Reserve(uint32_t index, uint32_t pages);
   // The memories, in index order; it is empty afterwards.
   std::vector<std::unique_ptr<vm::Memory>> Take() {
     StopPrefaulting();

@@ -1,12 +1,12 @@
 // The page stream of a live migration (docs/migration.md, "The page
-// stream"): the connection a pre-copy's rounds, and a post-copy's memory
-// sizes, travel on from the source's migrator thread straight to a thread
-// of the destination that lays them into the memories staged there. The
+// stream"): the connection a pre-copy's rounds travel on, from the
+// source's migrator thread straight to a thread of the destination that
+// lays them into the memories staged there. The
 // Cap'n Proto connection between the nodes carries the rest of the move
 // (its opening, the image, prepare, commit); bulk pages on it went through
 // the data plane's loop on both nodes, at 0.4x of plain TLS.
 //
-// The destination opens it for each pre-copy or post-copy it takes
+// The destination opens it for each pre-copy it takes
 // (Node.migrateIn answers its port and a random token), listening on its
 // data-plane host; the source connects from the thread that makes the
 // batches. Both ends prove their node names with the node certificates

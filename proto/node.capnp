@@ -47,7 +47,7 @@ interface Node {
   # take an image that large; kAlreadyExists when the pid runs here.
   # `postCopy` asks for a post-copy (Migration.postCopy): kNotSupported,
   # with the reason, when this node cannot resolve page faults. A move
-  # with imageBytes 0 (a pre-copy or a post-copy) sends its pages on a page
+  # with imageBytes 0 and no postCopy (a pre-copy) sends its pages on a page
   # stream of its own (migrate/page_stream.h): this node listens for it on
   # its data-plane host at `pagePort` and takes only a connection of the
   # source's that presents `pageToken` (16 bytes).
@@ -105,12 +105,13 @@ interface Migration {
   module @6 (bytes :Data);
   # Post-copy (docs/migration.md, "Post-copy"), for a move opened with
   # postCopy: the process resumes here at commit, before its memories'
-  # pages came. Sent after the page stream told each memory's size (no
-  # runs) and ended, and before the image, whose memoriesAhead carry no pages. From commit on,
+  # pages came. `memoryPages` is each memory's size in 64 KiB Wasm pages:
+  # this node makes memories that large, no page touched. Sent before the
+  # image, whose memoriesAhead carry no pages. From commit on,
   # a page the process touches first is asked of `source`; the source
   # sends the rest into `sink`. A source that goes away before the sink's
   # `done` ends the process here as trapped, with the reason.
-  postCopy @7 (source :PageSource) -> (sink :PageSink);
+  postCopy @7 (source :PageSource, memoryPages :List(UInt32)) -> (sink :PageSink);
   # Retired: the page stream's verdict tells the source that its pages are
   # all in place. Kept so that the ordinals stay; unimplemented.
   retiredSync @8 ();

@@ -165,13 +165,13 @@ class DataPlane {
   // sent on it into place, or with why it did not (its refusal; kPeerGone
   // when the stream broke). Once, after the last SendPages.
   VoidResult FinishPages(Outbound& outbound);
-  // Post-copy, after SendPages told the memories' sizes and FinishPages,
-  // and before SendImage: hands the peer `source` for the pages its process touches
-  // first, and keeps its sink for SendLazyPages.
+  // Post-copy, before SendImage: has the peer make memories of
+  // `memory_pages` Wasm pages each, hands it `source` for the pages its
+  // process touches first, and keeps its sink for SendLazyPages.
   VoidResult StartPostCopy(Outbound& outbound, std::shared_ptr<PostCopySource> source,
-                           Deadline deadline);
+                           std::vector<uint32_t> memory_pages, Deadline deadline);
   // Post-copy, once committed: pages of memory `index` into the peer's
-  // sink, paced as SendPages.
+  // sink (PageSink.pages, on the connection), paced by its stream window.
   VoidResult SendLazyPages(Outbound& outbound, uint32_t index,
                            std::shared_ptr<capnp::MallocMessageBuilder> batch, Deadline deadline);
   // Post-copy: every page was sent; answers once the peer has them all in

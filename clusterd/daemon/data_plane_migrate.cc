@@ -152,7 +152,7 @@ Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::OpenMigration(
   if (!opened.ok()) return opened.error();  // `state` aborts on its way out.
   auto outbound = std::make_unique<Outbound>(state);
   outbound->module_bytes_sent_ = state->module_bytes_sent;
-  if (image_bytes == 0) {
+  if (image_bytes == 0 && !post_copy) {
     // Written after the RPC answered: the loop is done with these fields.
     if (state->page_port == 0) {
       return MakeError(Status::kNotSupported, "node " + peer + " opened no page stream");
@@ -231,14 +231,16 @@ VoidResult DataPlane::SendImage(Outbound& outbound,
 }
 
 VoidResult DataPlane::StartPostCopy(Outbound& outbound, std::shared_ptr<PostCopySource> source,
-                                    Deadline deadline) {
+                                    std::vector<uint32_t> memory_pages, Deadline deadline) {
   std::shared_ptr<OutboundState> state = outbound.state_;
   // Not waited for: the sink is used through the promise (pipelined), and
   // a destination that refused the post-copy refuses the prepare.
-  auto start = [state, source]() -> kj::Promise<VoidResult> {
+  auto start = [state, source, memory_pages]() -> kj::Promise<VoidResult> {
     KJ_IF_MAYBE (migration, state->migration) {
       auto request = migration->postCopyRequest();
       request.setSource(source->Serve());
+      auto pages = request.initMemoryPages(uint32_t(memory_pages.size()));
+      for (uint32_t i = 0; i < pages.size(); ++i) pages.set(i, memory_pages[i]);
       auto sent = request.send();
       state->sink = sent.getSink();
       state->loop->Detach(sent.ignoreResult(), "post-copy");

@@ -90,8 +90,11 @@ class MigrationServer final : public proto::rpc::Migration::Server {
     if (state_ != State::kReceiving || !image_.empty() || failure_) {
       KJ_FAIL_REQUIRE("post-copy must come before the image, after the memories' sizes");
     }
-    VoidResult laid = PagesLaid();
-    if (!laid.ok()) KJ_FAIL_REQUIRE("cannot take a post-copy", laid.error().message.c_str());
+    auto sizes = context.getParams().getMemoryPages();
+    for (uint32_t index = 0; index < sizes.size(); ++index) {
+      VoidResult made = ahead_.Reserve(index, sizes[index]);
+      if (!made.ok()) KJ_FAIL_REQUIRE("cannot take a post-copy", made.error().message.c_str());
+    }
     Result<std::shared_ptr<PostCopyArrival>> arrival = PostCopyArrival::Create(
         link_, pid_, std::move(faults_), ahead_, context.getParams().getSource(), post_copy_hooks_);
     if (!arrival.ok()) KJ_FAIL_REQUIRE("cannot take a post-copy", arrival.error().message.c_str());

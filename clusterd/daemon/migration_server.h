@@ -8,8 +8,8 @@
 // drops whatever it received: a process runs here only after commit.
 //
 // A pre-copy's pages come on the move's page stream, laid into the staged
-// memories by its own thread (migrate/page_stream.h); prepare and postCopy
-// take them once it ended.
+// memories by its own thread (migrate/page_stream.h); prepare takes them
+// once it ended.
 //
 // Threading: the data plane's loop thread.
 #pragma once
@@ -47,7 +47,7 @@ struct IncomingMove {
   // A post-copy's (migrateIn's postCopy): null for any other move.
   std::unique_ptr<migrate::UserFaults> faults;
   PostCopyHooks post_copy_hooks;
-  // A pre-copy's or post-copy's: where its page stream is listened for.
+  // A pre-copy's: where its page stream is listened for.
   std::optional<PageStreamPlace> page_stream;
 };
 

@@ -302,15 +302,13 @@ Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::st
   // whose answer was lost with a destination that then died would leave
   // the process frozen here for good, not knowing whether it ran there.
   if (lazy != nullptr) {
-    // The memories' sizes, then the source of their pages.
-    const std::vector<uint64_t> sizes = departure->memory_sizes();
-    for (size_t index = 0; index < sizes.size(); ++index) {
-      std::shared_ptr<capnp::MallocMessageBuilder> batch =
-          TRY(migrate::EncodePageBatch(nullptr, sizes[index], {}, /*zstd_level=*/0));
-      TRY(data_.SendPages(*outbound, uint32_t(index), *batch));
+    // The memories' sizes, and the source of their pages.
+    std::vector<uint32_t> memory_pages;
+    for (uint64_t bytes : departure->memory_sizes()) {
+      memory_pages.push_back(uint32_t(bytes / vm::kPageSize));
     }
-    TRY(data_.FinishPages(*outbound));
-    TRY(data_.StartPostCopy(*outbound, lazy->source, Clock::now() + kSendTimeout));
+    TRY(data_.StartPostCopy(*outbound, lazy->source, std::move(memory_pages),
+                            Clock::now() + kSendTimeout));
   }
   if (pre_copied) {
     TRY(data_.SendImage(*outbound, image, departure->objects(), Clock::now() + kSendTimeout));

@@ -152,11 +152,11 @@ class NodeServer final : public proto::rpc::Node::Server {
       move.faults = std::move(faults).value();
       move.post_copy_hooks = services_.post_copy_hooks;
     }
-    if (move.image_bytes == 0) {
+    if (move.image_bytes == 0 && move.faults == nullptr) {
       if (services_.page_host.empty()) {
         kernel::remote::SetOutcome(
             results.initOutcome(),
-            MakeError(Status::kNotSupported, "this node takes no pages ahead (no page stream)"));
+            MakeError(Status::kNotSupported, "this node takes no pre-copy (no page stream)"));
         return kj::READY_NOW;
       }
       move.page_stream = PageStreamPlace{services_.page_host, services_.page_tls};
