@@ -201,14 +201,16 @@ void PageStreamReceiver::Run() {
 
 VoidResult PageStreamReceiver::Serve() {
   const int fd = TRY(listener_->AcceptOne(options_.timeout));
-  std::unique_ptr<kernel::remote::BlockingStream> stream = TRY(
-      kernel::remote::BlockingStream::Accept(fd, options_.tls, options_.peer, options_.timeout));
+  std::unique_ptr<kernel::remote::BlockingStream> stream =
+      TRY(kernel::remote::BlockingStream::Adopt(fd, options_.tls, options_.peer, options_.timeout));
   {
+    // Before the handshake: a stop must not wait for a peer that hangs in it.
     MutexLock lock(&mu_);
     if (stopping_) return MakeError(Status::kBadState, "the move was dropped");
     stream_ = stream.get();
   }
   VoidResult received = [&]() -> VoidResult {
+    TRY(stream->Handshake());
     uint8_t hello[sizeof kMagic + sizeof(PageToken)];
     TRY(stream->Read(hello, sizeof hello));
     if (std::memcmp(hello, kMagic, sizeof kMagic) != 0 ||

@@ -5,8 +5,12 @@
 // a hang. ReceivePages itself is also fed bytes that are not frames.
 #include "migrate/page_stream.h"
 
+#include <arpa/inet.h>
 #include <capnp/serialize.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <future>
@@ -181,6 +185,24 @@ TEST_F(PageStreamTest, AReceiverThatGoesEndsTheSendersWritesWithAnError) {
   if (sent.ok()) sent = (*sender)->Finish();
   ASSERT_FALSE(sent.ok());
   EXPECT_EQ(sent.error().status, Status::kPeerGone) << sent.error().message;
+}
+
+TEST_F(PageStreamTest, DroppingAMoveDoesNotWaitForASourceStuckInItsHandshake) {
+  auto receiver = Receive(60s);  // Longer than the patience below.
+  // A connection that never says a word: the receiver's thread waits in
+  // the TLS handshake, for up to its timeout.
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(receiver->port());
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  std::this_thread::sleep_for(50ms);
+  auto dropped = std::async(std::launch::async, [&] { receiver.reset(); });
+  EXPECT_EQ(dropped.wait_for(kPatience), std::future_status::ready);
+  dropped.get();
+  close(fd);
 }
 
 TEST_F(PageStreamTest, NoConnectionInTimeIsTheVerdict) {

@@ -118,12 +118,23 @@ Result<std::unique_ptr<BlockingStream>> BlockingStream::Connect(const std::strin
                                                                 const TlsContext* tls,
                                                                 const std::string& peer,
                                                                 std::chrono::milliseconds timeout) {
-  return Open(TRY(Dial(host, port, timeout)), tls, peer, timeout, /*client=*/true);
+  std::unique_ptr<BlockingStream> stream =
+      TRY(Open(TRY(Dial(host, port, timeout)), tls, peer, timeout, /*client=*/true));
+  TRY(stream->Handshake());
+  return stream;
 }
 
 Result<std::unique_ptr<BlockingStream>> BlockingStream::Accept(int fd, const TlsContext* tls,
                                                                const std::string& peer,
                                                                std::chrono::milliseconds timeout) {
+  std::unique_ptr<BlockingStream> stream = TRY(Adopt(fd, tls, peer, timeout));
+  TRY(stream->Handshake());
+  return stream;
+}
+
+Result<std::unique_ptr<BlockingStream>> BlockingStream::Adopt(int fd, const TlsContext* tls,
+                                                              const std::string& peer,
+                                                              std::chrono::milliseconds timeout) {
   SetBlocking(fd);
   return Open(fd, tls, peer, timeout, /*client=*/false);
 }
@@ -133,49 +144,47 @@ Result<std::unique_ptr<BlockingStream>> BlockingStream::Open(int fd, const TlsCo
                                                              std::chrono::milliseconds timeout,
                                                              bool client) {
   Tune(fd, timeout);
-  if (tls == nullptr) return std::unique_ptr<BlockingStream>(new BlockingStream(fd, nullptr));
-  SSL* ssl = SSL_new(tls->get());
-  if (ssl == nullptr) {
-    close(fd);
-    return MakeError(Status::kNoMemory, "no TLS connection: " + OpenSslErrors());
+  SSL* ssl = nullptr;
+  if (tls != nullptr) {
+    ssl = SSL_new(tls->get());
+    if (ssl == nullptr) {
+      close(fd);
+      return MakeError(Status::kNoMemory, "no TLS connection: " + OpenSslErrors());
+    }
   }
-  if (client && SSL_set_tlsext_host_name(ssl, peer.c_str()) != 1) {
-    SSL_free(ssl);
-    close(fd);
-    return MakeError(Status::kInvalidArgs, "'" + peer + "' is not a TLS server name");
-  }
-  return Secure(fd, ssl, client, peer);
-}
-
-Result<std::unique_ptr<BlockingStream>> BlockingStream::Secure(int fd, SSL* ssl, bool client,
-                                                               const std::string& peer) {
   // The stream owns both from here, whatever happens.
-  std::unique_ptr<BlockingStream> stream(new BlockingStream(fd, ssl));
+  std::unique_ptr<BlockingStream> stream(new BlockingStream(fd, ssl, client, peer));
+  if (ssl == nullptr) return stream;
   ERR_clear_error();
   // The expected name is part of verifying the chain, on either side: a
   // certificate that does not prove it fails the handshake.
-  if (SSL_set1_host(ssl, peer.c_str()) != 1 || SSL_set_fd(ssl, fd) != 1) {
+  if ((client && SSL_set_tlsext_host_name(ssl, peer.c_str()) != 1) ||
+      SSL_set1_host(ssl, peer.c_str()) != 1 || SSL_set_fd(ssl, fd) != 1) {
     return MakeError(Status::kInvalidArgs, "'" + peer + "' cannot be checked as a TLS name");
   }
-  const NoSigpipe no_sigpipe;
-  const int done = client ? SSL_connect(ssl) : SSL_accept(ssl);
-  if (done != 1) {
-    // Before the queue is drained: SSL_get_error reads it.
-    const int error = SSL_get_error(ssl, done);
-    const long verified = SSL_get_verify_result(ssl);
-    std::string reasons = OpenSslErrors();
-    if (verified != X509_V_OK) {
-      return MakeError(Status::kAccessDenied, "node " + peer + "'s certificate was refused: " +
-                                                  X509_verify_cert_error_string(verified) +
-                                                  (reasons.empty() ? "" : " (" + reasons + ")"));
-    }
-    if (error == SSL_ERROR_SSL) {
-      return MakeError(Status::kAccessDenied,
-                       "the TLS handshake with node " + peer + " failed: " + reasons);
-    }
-    return stream->Broken("the TLS handshake");
-  }
   return stream;
+}
+
+VoidResult BlockingStream::Handshake() {
+  if (ssl_ == nullptr) return Ok();
+  const NoSigpipe no_sigpipe;
+  ERR_clear_error();
+  const int done = client_ ? SSL_connect(ssl_) : SSL_accept(ssl_);
+  if (done == 1) return Ok();
+  // Before the queue is drained: SSL_get_error reads it.
+  const int error = SSL_get_error(ssl_, done);
+  const long verified = SSL_get_verify_result(ssl_);
+  std::string reasons = OpenSslErrors();
+  if (verified != X509_V_OK) {
+    return MakeError(Status::kAccessDenied, "node " + peer_ + "'s certificate was refused: " +
+                                                X509_verify_cert_error_string(verified) +
+                                                (reasons.empty() ? "" : " (" + reasons + ")"));
+  }
+  if (error == SSL_ERROR_SSL) {
+    return MakeError(Status::kAccessDenied,
+                     "the TLS handshake with node " + peer_ + " failed: " + reasons);
+  }
+  return Broken("the TLS handshake");
 }
 
 BlockingStream::~BlockingStream() {

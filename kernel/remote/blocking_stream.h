@@ -49,6 +49,14 @@ class BlockingStream {
   static Result<std::unique_ptr<BlockingStream>> Accept(int fd, const TlsContext* tls,
                                                         const std::string& peer,
                                                         std::chrono::milliseconds timeout);
+  // Accept in two steps, so that another thread can Shutdown() a handshake
+  // that hangs: takes `fd`, then Handshake() does the TLS handshake (none
+  // without TLS). Errors: kNoMemory.
+  static Result<std::unique_ptr<BlockingStream>> Adopt(int fd, const TlsContext* tls,
+                                                       const std::string& peer,
+                                                       std::chrono::milliseconds timeout);
+  // Errors as Connect's.
+  VoidResult Handshake();
   ~BlockingStream();
   BlockingStream(const BlockingStream&) = delete;
   BlockingStream& operator=(const BlockingStream&) = delete;
@@ -64,21 +72,22 @@ class BlockingStream {
   void Shutdown();
 
  private:
-  BlockingStream(int fd, SSL* ssl) : fd_(fd), ssl_(ssl) {}
-  // Connect's and Accept's common part, on a connected blocking socket.
+  BlockingStream(int fd, SSL* ssl, bool client, std::string peer)
+      : fd_(fd), ssl_(ssl), client_(client), peer_(std::move(peer)) {}
+  // A stream on the connected blocking socket `fd`, set up for its
+  // handshake in its role.
   static Result<std::unique_ptr<BlockingStream>> Open(int fd, const TlsContext* tls,
                                                       const std::string& peer,
                                                       std::chrono::milliseconds timeout,
                                                       bool client);
-  // Open's TLS half: `ssl` is set up for its role.
-  static Result<std::unique_ptr<BlockingStream>> Secure(int fd, SSL* ssl, bool client,
-                                                        const std::string& peer);
   Error Broken(const char* what) const;
   template <typename Step>
   VoidResult Repeat(const char* what, size_t size, Step step);
 
   const int fd_;
   SSL* const ssl_;  // Owned; null without TLS.
+  const bool client_;
+  const std::string peer_;  // The node the other end must prove.
 };
 
 // A listening TCP socket for one BlockingStream: bound to `host` on a port
