@@ -33,12 +33,15 @@ Ran Shell(const std::string& command) {
 }
 
 Background::Background(const std::string& command, const std::string& output_file) {
+  // Made before the fork: the child of a process with threads must not
+  // allocate (see TestCluster::Start).
+  const std::string script = "exec " + command;
   pid_ = ::fork();
   if (pid_ == 0) {
     int fd = ::open(output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
-    ::execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
+    ::execl("/bin/sh", "sh", "-c", script.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
 }
@@ -215,14 +218,19 @@ void TestCluster::Start(int i) {
     args.push_back("--peer");
     args.push_back("127.0.0.1:" + std::to_string(peer_ports_[p]));
   }
+  // Everything the child needs is made before the fork: this process has
+  // threads, and a child that allocates may wait forever for a malloc lock
+  // another thread held at the fork (a relaunch that never started hung the
+  // long fault run that way).
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string log_path = log(i);
   pid_t pid = ::fork();
   if (pid == 0) {
-    int fd = ::open(log(i).c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
