@@ -14,10 +14,16 @@ namespace shoal::migrate {
 Result<std::shared_ptr<capnp::MallocMessageBuilder>> EncodePageBatch(
     const uint8_t* memory, uint64_t memory_bytes, std::span<const uint32_t> pages, int zstd_level,
     ZstdTrials* trials) {
-  auto message = std::make_shared<capnp::MallocMessageBuilder>();
-  TRY(WritePages(memory, memory_bytes, pages, zstd_level, message->initRoot<proto::image::Memory>(),
-                 trials));
-  return message;
+  // The pages stay in the batch's own buffer, which the message refers to
+  // and which lives as long as it.
+  struct Batch : capnp::MallocMessageBuilder {
+    std::vector<uint8_t> pages;
+  };
+  auto batch = std::make_shared<Batch>();
+  batch->pages.resize(pages.size() * kRunPageSize);
+  TRY(WritePages(memory, memory_bytes, pages, zstd_level, batch->initRoot<proto::image::Memory>(),
+                 trials, batch->pages));
+  return std::shared_ptr<capnp::MallocMessageBuilder>(std::move(batch));
 }
 
 VoidResult StagedMemories::Apply(uint32_t index, proto::image::Memory::Reader batch) {

@@ -61,8 +61,9 @@ enum class ZeroPages { kLeaveOut, kSend };
 class RunWriter {
  public:
   RunWriter(int zstd_level, ZeroPages zero_pages, pi::Memory::Builder out,
-            ZstdTrials* trials = nullptr)
-      : trials_(trials != nullptr ? *trials : own_trials_),
+            ZstdTrials* trials = nullptr, std::span<uint8_t> keep = {})
+      : keep_(keep),
+        trials_(trials != nullptr ? *trials : own_trials_),
         zstd_level_(zstd_level),
         zero_pages_(zero_pages),
         out_(out),
@@ -74,7 +75,7 @@ class RunWriter {
     if (count_ != 0 && (first_ + count_ != index || count_ == kMaxRunPages)) TRY(EndRun());
     // A data run's pages fill `gathered_` from its start; anything else
     // keeps none of them, so the new page goes right after them.
-    uint8_t* copy = gathered_.data() + size_t(kind_ == Kind::kData ? count_ : 0) * kRunPageSize;
+    uint8_t* copy = Gathered() + size_t(kind_ == Kind::kData ? count_ : 0) * kRunPageSize;
     std::memcpy(copy, page, kRunPageSize);
     const Kind kind = IsZeroPage(copy) ? Kind::kZero : Kind::kData;
     if (count_ != 0 && kind != kind_) TRY(EndRun());
@@ -121,8 +122,7 @@ class RunWriter {
       run.compression = pi::Compression::ZERO;
       return Ok();
     }
-    return Store(std::span<const uint8_t>(gathered_.data(), size_t(run.page_count) * kRunPageSize),
-                 run);
+    return Store(std::span<const uint8_t>(Gathered(), size_t(run.page_count) * kRunPageSize), run);
   }
 
   // Whether the next data run tries zstd (kPoorRunsInARow says when not).
@@ -155,10 +155,25 @@ class RunWriter {
         return Ok();
       }
     }
+    if (!keep_.empty()) {
+      // The message refers to the kept copy: no second copy, and no
+      // zeroed space in the message for one.
+      run.bytes = orphanage_.referenceExternalData(capnp::Data::Reader(raw.data(), raw.size()));
+      kept_ += raw.size();
+      return Ok();
+    }
     run.bytes = orphanage_.newOrphanCopy(capnp::Data::Reader(raw.data(), raw.size()));
     return Ok();
   }
 
+  // Where the run being gathered starts: in `keep_` after the runs kept
+  // there, else in `gathered_`.
+  uint8_t* Gathered() { return keep_.empty() ? gathered_.data() : keep_.data() + kept_; }
+
+  // The caller's room for every page listed, outliving the message: data
+  // runs stored raw stay there (kept_ bytes so far), referred to.
+  const std::span<uint8_t> keep_;
+  size_t kept_ = 0;
   ZstdTrials own_trials_;  // When the caller keeps none.
   ZstdTrials& trials_;
   const int zstd_level_;
@@ -186,7 +201,8 @@ VoidResult CheckMemorySize(uint64_t bytes) {
 // contents at `page_at(i)`, zero pages as zero runs.
 template <typename PageAt>
 VoidResult WriteListedPages(uint64_t memory_bytes, std::span<const uint32_t> pages, PageAt page_at,
-                            int zstd_level, pi::Memory::Builder out, ZstdTrials* trials = nullptr) {
+                            int zstd_level, pi::Memory::Builder out, ZstdTrials* trials = nullptr,
+                            std::span<uint8_t> keep = {}) {
   TRY(CheckMemorySize(memory_bytes));
   const uint64_t total_pages = memory_bytes / kRunPageSize;
   for (size_t i = 0; i < pages.size(); ++i) {
@@ -202,7 +218,7 @@ VoidResult WriteListedPages(uint64_t memory_bytes, std::span<const uint32_t> pag
     }
   }
   out.setPageCount(uint32_t(memory_bytes / vm::kPageSize));
-  RunWriter writer(zstd_level, ZeroPages::kSend, out, trials);
+  RunWriter writer(zstd_level, ZeroPages::kSend, out, trials, keep);
   for (size_t i = 0; i < pages.size(); ++i) TRY(writer.Add(pages[i], page_at(i)));
   return writer.Finish();
 }
@@ -301,9 +317,14 @@ VoidResult WriteMemory(std::span<const uint8_t> memory, int zstd_level, pi::Memo
 }
 
 VoidResult WritePages(const uint8_t* memory, uint64_t memory_bytes, std::span<const uint32_t> pages,
-                      int zstd_level, pi::Memory::Builder out, ZstdTrials* trials) {
+                      int zstd_level, pi::Memory::Builder out, ZstdTrials* trials,
+                      std::span<uint8_t> keep) {
+  if (!keep.empty() && keep.size() < pages.size() * kRunPageSize) {
+    return MakeError(Status::kInvalidArgs,
+                     "no room kept for " + std::to_string(pages.size()) + " pages");
+  }
   auto page_at = [&](size_t i) { return memory + uint64_t(pages[i]) * kRunPageSize; };
-  return WriteListedPages(memory_bytes, pages, page_at, zstd_level, out, trials);
+  return WriteListedPages(memory_bytes, pages, page_at, zstd_level, out, trials, keep);
 }
 
 VoidResult WriteDelta(const kernel::MemoryDelta& delta, int zstd_level, pi::Memory::Builder out) {

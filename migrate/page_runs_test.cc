@@ -228,6 +228,39 @@ TEST(PageRunsTest, IncompressibleMemoryRoundTrips) {
   EXPECT_TRUE(*back == memory);
 }
 
+// With room kept, raw data runs are referred to there, not copied into the
+// message; mixed runs (zero, raw, zstd) still read back exactly.
+TEST(PageRunsTest, PagesKeptOutsideTheMessageReadBackTheSame) {
+  std::vector<uint8_t> memory(4 * size_t(vm::kPageSize), 0);
+  FillRandom(Page(memory, 0), 20 * kRunPageSize, 9);   // Raw.
+  std::memset(Page(memory, 30), 5, 8 * kRunPageSize);  // zstd shrinks it.
+  FillRandom(Page(memory, 50), 3 * kRunPageSize, 11);  // Raw again.
+  std::vector<uint32_t> pages(64);
+  for (uint32_t i = 0; i < pages.size(); ++i) pages[i] = i;
+  std::vector<uint8_t> keep(pages.size() * kRunPageSize);
+  Runs out;
+  ASSERT_TRUE(WritePages(memory.data(), memory.size(), pages, 1, out.root, nullptr, keep).ok());
+  int referred = 0;
+  for (pi::PageRun::Reader run : out.in().getRuns()) {
+    const uint8_t* bytes = run.getBytes().begin();
+    if (run.getCompression() == pi::Compression::NONE) {
+      EXPECT_TRUE(bytes >= keep.data() && bytes < keep.data() + keep.size());
+      ++referred;
+    }
+  }
+  EXPECT_EQ(referred, 2);
+  std::vector<uint8_t> back(memory.size(), 0xee);
+  ASSERT_TRUE(ApplyRuns(out.in(), 0, back).ok());
+  EXPECT_TRUE(back == memory);
+
+  std::vector<uint8_t> small(kRunPageSize);
+  Runs refused;
+  VoidResult written =
+      WritePages(memory.data(), memory.size(), pages, 1, refused.root, nullptr, small);
+  ASSERT_FALSE(written.ok());
+  EXPECT_THAT(written.error().message, HasSubstr("no room kept for 64 pages"));
+}
+
 TEST(PageRunsTest, UncoveredPagesKeepTheirContents) {
   std::vector<uint8_t> source(vm::kPageSize, 0);
   std::memset(Page(source, 3), 5, kRunPageSize);
