@@ -4,9 +4,13 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <deque>
 #include <string>
+#include <thread>
+#include <utility>
 
 #include "kernel/base/byte_size.h"
+#include "kernel/base/thread_annotations.h"
 #include "migrate/page_runs.h"
 
 namespace shoal::migrate {
@@ -17,12 +21,13 @@ Result<std::shared_ptr<capnp::MallocMessageBuilder>> EncodePageBatch(
   // The pages stay in the batch's own buffer, which the message refers to
   // and which lives as long as it.
   struct Batch : capnp::MallocMessageBuilder {
-    std::vector<uint8_t> pages;
+    std::unique_ptr<uint8_t[]> pages;  // Not zeroed: every byte used is written first.
   };
   auto batch = std::make_shared<Batch>();
-  batch->pages.resize(pages.size() * kRunPageSize);
+  const size_t bytes = pages.size() * kRunPageSize;
+  batch->pages.reset(new uint8_t[bytes]);
   TRY(WritePages(memory, memory_bytes, pages, zstd_level, batch->initRoot<proto::image::Memory>(),
-                 trials, batch->pages));
+                 trials, std::span<uint8_t>(batch->pages.get(), bytes)));
   return std::shared_ptr<capnp::MallocMessageBuilder>(std::move(batch));
 }
 
@@ -37,6 +42,10 @@ VoidResult StagedMemories::Reserve(uint32_t index, uint32_t pages) {
   if (index > memories_.size()) {
     return MakeError(Status::kMalformed, "pages of " + name + " came before any of memory " +
                                              std::to_string(memories_.size()));
+  }
+  if (index >= kMaxStagedMemories) {
+    return MakeError(Status::kMalformed, "pages of " + name + ": a process has at most " +
+                                             std::to_string(kMaxStagedMemories) + " memories");
   }
   if (index == memories_.size()) {
     memories_.push_back(TRY(vm::Memory::Create(vm::MemoryType{})));
@@ -61,22 +70,63 @@ VoidResult StagedMemories::Reserve(uint32_t index, uint32_t pages) {
   return Ok();
 }
 
-void StagedMemories::Prefault(uint8_t* data, uint64_t bytes) {
-  prefaulting_.emplace_back([data, bytes, stop = stop_] {
-    // In slices, so that a stop does not wait for gigabytes; a kernel
-    // without MADV_POPULATE_WRITE (before 5.14) just refuses the first.
-    constexpr uint64_t kSlice = 8 << 20;
-    for (uint64_t at = 0; at < bytes && !stop->load(std::memory_order_relaxed); at += kSlice) {
-      if (madvise(data + at, std::min(kSlice, bytes - at), MADV_POPULATE_WRITE) != 0) return;
+// One thread that faults ranges in, in order, until stopped.
+struct StagedMemories::Prefaulter {
+  Prefaulter() : thread([this] { Run(); }) {}
+  ~Prefaulter() {
+    {
+      MutexLock lock(&mu);
+      stopping = true;
+      cv.SignalAll();
     }
-  });
+    thread.join();
+  }
+  void Add(uint8_t* data, uint64_t bytes) {
+    MutexLock lock(&mu);
+    ranges.emplace_back(data, bytes);
+    cv.SignalAll();
+  }
+  // In slices, so that a stop does not wait for gigabytes; a kernel
+  // without MADV_POPULATE_WRITE (before 5.14) just refuses each range.
+  void Run() {
+    constexpr uint64_t kSlice = 8 << 20;
+    for (;;) {
+      std::pair<uint8_t*, uint64_t> range;
+      {
+        MutexLock lock(&mu);
+        while (ranges.empty() && !stopping) cv.Wait(mu);
+        if (stopping) return;
+        range = ranges.front();
+        ranges.pop_front();
+      }
+      for (uint64_t at = 0; at < range.second; at += kSlice) {
+        {
+          MutexLock lock(&mu);
+          if (stopping) return;
+        }
+        const uint64_t size = std::min(kSlice, range.second - at);
+        if (madvise(range.first + at, size, MADV_POPULATE_WRITE) != 0) break;
+      }
+    }
+  }
+
+  Mutex mu;
+  CondVar cv;
+  std::deque<std::pair<uint8_t*, uint64_t>> ranges GUARDED_BY(mu);
+  bool stopping GUARDED_BY(mu) = false;
+  std::thread thread;  // Last: it starts once the rest is there.
+};
+
+StagedMemories::StagedMemories(uint64_t max_bytes, bool prefault)
+    : max_bytes_(max_bytes), prefault_(prefault) {}
+
+StagedMemories::~StagedMemories() { StopPrefaulting(); }
+
+void StagedMemories::Prefault(uint8_t* data, uint64_t bytes) {
+  if (prefaulter_ == nullptr) prefaulter_ = std::make_unique<Prefaulter>();
+  prefaulter_->Add(data, bytes);
 }
 
-void StagedMemories::StopPrefaulting() {
-  stop_->store(true, std::memory_order_relaxed);
-  for (std::thread& thread : prefaulting_) thread.join();
-  prefaulting_.clear();
-  stop_ = std::make_shared<std::atomic<bool>>(false);
-}
+void StagedMemories::StopPrefaulting() { prefaulter_.reset(); }
 
 }  // namespace shoal::migrate

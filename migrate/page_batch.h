@@ -6,11 +6,9 @@
 
 #include <capnp/message.h>
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
-#include <thread>
 #include <vector>
 
 #include "kernel/base/result.h"
@@ -29,10 +27,15 @@ Result<std::shared_ptr<capnp::MallocMessageBuilder>> EncodePageBatch(
     const uint8_t* memory, uint64_t memory_bytes, std::span<const uint32_t> pages, int zstd_level,
     ZstdTrials* trials = nullptr);
 
+// A process has a handful of memories; every staged one reserves address
+// space for its whole 4 GiB, so a sender cannot ask for more than this.
+inline constexpr uint32_t kMaxStagedMemories = 64;
+
 // The destination's memories during a pre-copy, filled batch by batch.
 //
-// With `prefault`, memory a batch grows is faulted in on a thread of its
-// own (MADV_POPULATE_WRITE) while the batches that fill it are still on
+// With `prefault`, memory a batch grows is faulted in by a thread of its
+// own (MADV_POPULATE_WRITE, one range after another, started with the
+// first) while the batches that fill it are still on
 // their way: the thread laying pages in then finds them present. Faulting
 // fresh memory in page by page costs that thread about 0.37 ms per MiB on
 // the benchmark VM, as much as decrypting the pages. Round 1 of a pre-copy
@@ -45,10 +48,9 @@ Result<std::shared_ptr<capnp::MallocMessageBuilder>> EncodePageBatch(
 class StagedMemories {
  public:
   // Refuses batches that would take it past `max_bytes` of memory in all.
-  explicit StagedMemories(uint64_t max_bytes, bool prefault = false)
-      : max_bytes_(max_bytes), prefault_(prefault) {}
+  explicit StagedMemories(uint64_t max_bytes, bool prefault = false);
   // Stops and joins the prefaulting.
-  ~StagedMemories() { StopPrefaulting(); }
+  ~StagedMemories();
   StagedMemories(const StagedMemories&) = delete;
   StagedMemories& operator=(const StagedMemories&) = delete;
 
@@ -56,6 +58,7 @@ class StagedMemories {
   // the batch's pageCount. Errors: kMalformed for a bad batch (an index
   // out of order, a memory that shrinks, runs ApplyRuns refuses),
   // kNoMemory past max_bytes or when the host refuses memory.
+  // kMalformed also for a memory past kMaxStagedMemories.
   VoidResult Apply(uint32_t index, proto::image::Memory::Reader batch);
   // Makes memory `index` (at most one past the last) `pages` Wasm pages
   // large, as a batch of that pageCount and no runs would. Errors as
@@ -73,7 +76,8 @@ class StagedMemories {
   uint64_t bytes() const { return bytes_; }
 
  private:
-  // Faults [data, data + bytes) in on a thread of its own.
+  struct Prefaulter;
+  // Has [data, data + bytes) faulted in by the prefaulting thread.
   void Prefault(uint8_t* data, uint64_t bytes);
   void StopPrefaulting();
 
@@ -81,9 +85,7 @@ class StagedMemories {
   const bool prefault_;
   uint64_t bytes_ = 0;
   std::vector<std::unique_ptr<vm::Memory>> memories_;
-  // Shared with the prefaulting threads: tells them to stop early.
-  std::shared_ptr<std::atomic<bool>> stop_ = std::make_shared<std::atomic<bool>>(false);
-  std::vector<std::thread> prefaulting_;
+  std::unique_ptr<Prefaulter> prefaulter_;  // From the first grow until stopped.
 };
 
 }  // namespace shoal::migrate

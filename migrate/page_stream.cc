@@ -51,6 +51,11 @@ VoidResult ApplyFrame(uint32_t index, kj::ArrayPtr<const capnp::word> words, Sta
   } catch (const kj::Exception& e) {
     return Malformed(std::string("sent pages that are not a memory batch: ") +
                      e.getDescription().cStr());
+  } catch (const std::bad_alloc&) {
+    return MakeError(Status::kNoMemory, "out of memory for the pages sent ahead");
+  } catch (const std::exception& e) {
+    // A thread that cannot start, say: the move fails, the node goes on.
+    return MakeError(Status::kInternal, std::string("laying pages in failed: ") + e.what());
   }
 }
 
@@ -89,14 +94,20 @@ VoidResult ReceivePages(const ReadBytes& read, StagedMemories& into,
 Result<std::unique_ptr<PageStreamSender>> PageStreamSender::Connect(
     const std::string& host, uint16_t port, const PageToken& token,
     const kernel::remote::TlsContext* tls, const std::string& peer,
-    std::chrono::milliseconds timeout) {
-  std::unique_ptr<kernel::remote::BlockingStream> stream =
-      TRY(kernel::remote::BlockingStream::Connect(host, port, tls, peer, timeout));
+    std::chrono::milliseconds connect_timeout) {
+  Result<std::unique_ptr<kernel::remote::BlockingStream>> stream =
+      kernel::remote::BlockingStream::Connect(host, port, tls, peer, connect_timeout);
+  if (!stream.ok()) {
+    Error error = std::move(stream).error();
+    error.message = "cannot open the page stream to node " + peer + ": " + error.message;
+    return error;
+  }
+  (*stream)->SetTimeout(kPageStreamStall);
   uint8_t hello[sizeof kMagic + sizeof(PageToken)];
   std::memcpy(hello, kMagic, sizeof kMagic);
   std::memcpy(hello + sizeof kMagic, token.data(), token.size());
-  TRY(stream->Write(hello, sizeof hello));
-  return std::unique_ptr<PageStreamSender>(new PageStreamSender(std::move(stream), peer));
+  TRY((*stream)->Write(hello, sizeof hello));
+  return std::unique_ptr<PageStreamSender>(new PageStreamSender(std::move(stream).value(), peer));
 }
 
 VoidResult PageStreamSender::WriteHeader(uint32_t kind, uint32_t index, uint64_t size) {
@@ -110,6 +121,11 @@ VoidResult PageStreamSender::WriteHeader(uint32_t kind, uint32_t index, uint64_t
 }
 
 VoidResult PageStreamSender::Send(uint32_t index, capnp::MessageBuilder& batch) {
+  // The destination writes only its verdict: anything to read now is a
+  // refusal, whose reason is worth more than sending on.
+  if (stream_->Readable()) {
+    return Refused(MakeError(Status::kPeerGone, "node " + peer_ + " ended the page stream"));
+  }
   kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>> segments = batch.getSegmentsForOutput();
   // Cap'n Proto's stream framing: the segment count less one, each
   // segment's size in words, padded to a whole word; then the segments,
@@ -194,48 +210,91 @@ std::optional<VoidResult> PageStreamReceiver::Verdict() {
 }
 
 void PageStreamReceiver::Run() {
-  VoidResult served = Serve();
+  VoidResult served = MakeError(Status::kInternal, "unset");
+  try {
+    served = Serve();
+  } catch (const std::exception& e) {
+    // Never out of the thread: that would end the whole node.
+    served = MakeError(Status::kInternal, std::string("the page stream failed: ") + e.what());
+  }
   MutexLock lock(&mu_);
   if (!verdict_) verdict_ = std::move(served);
 }
 
 VoidResult PageStreamReceiver::Serve() {
-  const int fd = TRY(listener_->AcceptOne(options_.timeout));
-  std::unique_ptr<kernel::remote::BlockingStream> stream =
-      TRY(kernel::remote::BlockingStream::Adopt(fd, options_.tls, options_.peer, options_.timeout));
-  {
-    // Before the handshake: a stop must not wait for a peer that hangs in it.
-    MutexLock lock(&mu_);
-    if (stopping_) return MakeError(Status::kBadState, "the move was dropped");
-    stream_ = stream.get();
-  }
-  VoidResult received = [&]() -> VoidResult {
-    TRY(stream->Handshake());
-    uint8_t hello[sizeof kMagic + sizeof(PageToken)];
-    TRY(stream->Read(hello, sizeof hello));
-    if (std::memcmp(hello, kMagic, sizeof kMagic) != 0 ||
-        CRYPTO_memcmp(hello + sizeof kMagic, token_.data(), token_.size()) != 0) {
-      return MakeError(Status::kAccessDenied,
-                       "a page stream from node " + options_.peer + " without this move's token");
+  const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
+  std::string refused;  // Why the last connection was not this move's source.
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    Result<int> fd = listener_->AcceptOne(std::max(left, std::chrono::milliseconds(0)));
+    if (!fd.ok()) {
+      if (fd.error().status != Status::kPeerGone || refused.empty()) return fd.error();
+      return MakeError(Status::kPeerGone,
+                       "no page stream came from node " + options_.peer +
+                           " in time; the last connection was refused: " + refused);
     }
-    return ReceivePages([&stream](void* data, size_t size) { return stream->Read(data, size); },
-                        into_, options_.on_batch);
-  }();
-  // The verdict is recorded before it is sent: once the source reads it,
-  // whatever it asks next finds the memories free.
-  {
-    MutexLock lock(&mu_);
-    verdict_ = received;
+    std::unique_ptr<kernel::remote::BlockingStream> stream =
+        TRY(kernel::remote::BlockingStream::Adopt(*fd, options_.tls, options_.peer,
+                                                  options_.handshake_timeout));
+    {
+      // Before the handshake: a stop must not wait for a peer that hangs in it.
+      MutexLock lock(&mu_);
+      if (stopping_) return MakeError(Status::kBadState, "the move was dropped");
+      stream_ = stream.get();
+    }
+    VoidResult opened = Open(*stream);
+    if (!opened.ok()) {
+      // Not this move's source (a stray connection, another node, a stale
+      // move): it is told why, and the wait goes on for the real one.
+      Reply(*stream, opened);
+      Forget();
+      refused = opened.error().message;
+      continue;
+    }
+    stream->SetTimeout(options_.timeout);
+    VoidResult received =
+        ReceivePages([&stream](void* data, size_t size) { return stream->Read(data, size); }, into_,
+                     options_.on_batch);
+    // The verdict is recorded before it is sent: once the source reads it,
+    // whatever it asks next finds the memories free.
+    {
+      MutexLock lock(&mu_);
+      verdict_ = received;
+    }
+    Reply(*stream, received);
+    Forget();
+    return received;
   }
-  const std::string message = received.ok() ? std::string() : received.error().message;
-  std::vector<uint8_t> verdict(8 + std::min<size_t>(message.size(), kMaxVerdictBytes));
-  Put32(verdict.data(), received.ok() ? uint32_t(Status::kOk) : uint32_t(received.error().status));
-  Put32(verdict.data() + 4, uint32_t(verdict.size() - 8));
-  std::memcpy(verdict.data() + 8, message.data(), verdict.size() - 8);
-  (void)stream->Write(verdict.data(), verdict.size());
+}
+
+VoidResult PageStreamReceiver::Open(kernel::remote::BlockingStream& stream) {
+  TRY(stream.Handshake());
+  uint8_t hello[sizeof kMagic + sizeof(PageToken)];
+  TRY(stream.Read(hello, sizeof hello));
+  if (std::memcmp(hello, kMagic, sizeof kMagic) != 0 ||
+      CRYPTO_memcmp(hello + sizeof kMagic, token_.data(), token_.size()) != 0) {
+    return MakeError(Status::kAccessDenied,
+                     "a page stream from node " + options_.peer + " without this move's token");
+  }
+  return Ok();
+}
+
+void PageStreamReceiver::Reply(kernel::remote::BlockingStream& stream, const VoidResult& verdict) {
+  const std::string message = verdict.ok() ? std::string() : verdict.error().message;
+  std::vector<uint8_t> bytes(8 + std::min<size_t>(message.size(), kMaxVerdictBytes));
+  Put32(bytes.data(), verdict.ok() ? uint32_t(Status::kOk) : uint32_t(verdict.error().status));
+  Put32(bytes.data() + 4, uint32_t(bytes.size() - 8));
+  std::memcpy(bytes.data() + 8, message.data(), bytes.size() - 8);
+  if (!stream.Write(bytes.data(), bytes.size()).ok() || verdict.ok()) return;
+  // A refusal may come while frames are still on their way: closing on
+  // them would reset the connection, and the source could lose the reason.
+  stream.Linger(kRefusalLinger);
+}
+
+void PageStreamReceiver::Forget() {
   MutexLock lock(&mu_);
   stream_ = nullptr;
-  return received;
 }
 
 }  // namespace shoal::migrate

@@ -57,6 +57,12 @@ inline constexpr uint32_t kPageFrameEnd = 2;
 // is refused before anything is allocated for it.
 inline constexpr uint64_t kMaxPageFrameBytes = 16 << 20;
 inline constexpr uint32_t kMaxVerdictBytes = 4096;
+// How long a stream may move nothing before it counts as broken, on
+// either side.
+inline constexpr std::chrono::seconds kPageStreamStall{30};
+// How long a refusing destination keeps reading (and dropping) what the
+// source still sends, so that its verdict is not lost in a reset.
+inline constexpr std::chrono::seconds kRefusalLinger{2};
 
 // Reads exactly `size` bytes into `data`, or fails.
 using ReadBytes = std::function<VoidResult(void* data, size_t size)>;
@@ -73,14 +79,15 @@ VoidResult ReceivePages(const ReadBytes& read, StagedMemories& into,
 // paces the rounds).
 class PageStreamSender {
  public:
-  // Connects to the page stream of node `peer` at `host`:`port` and sends
-  // the hello with `token`. `tls` null: the insecure development mode.
-  // Errors: BlockingStream::Connect's.
-  static Result<std::unique_ptr<PageStreamSender>> Connect(const std::string& host, uint16_t port,
-                                                           const PageToken& token,
-                                                           const kernel::remote::TlsContext* tls,
-                                                           const std::string& peer,
-                                                           std::chrono::milliseconds timeout);
+  // Connects to the page stream of node `peer` at `host`:`port` within
+  // `connect_timeout` (the handshake included) and sends the hello with
+  // `token`; later writes count as broken after kPageStreamStall without
+  // progress. `tls` null: the insecure development mode. Errors:
+  // BlockingStream::Connect's.
+  static Result<std::unique_ptr<PageStreamSender>> Connect(
+      const std::string& host, uint16_t port, const PageToken& token,
+      const kernel::remote::TlsContext* tls, const std::string& peer,
+      std::chrono::milliseconds connect_timeout);
   // Sends `batch` (a Memory) for memory `index`. kPeerGone when the stream
   // broke, with the destination's reason when it gave one.
   VoidResult Send(uint32_t index, capnp::MessageBuilder& batch);
@@ -105,16 +112,21 @@ class PageStreamSender {
 };
 
 // The destination's end: listens for one move's stream and lays its
-// batches into staged memories on a thread of its own.
+// batches into staged memories on a thread of its own. A connection that
+// fails the handshake or brings the wrong token is told why and closed,
+// and the wait goes on for the source.
 class PageStreamReceiver {
  public:
   struct Options {
     std::string host;                                 // Where to listen (the data plane's host).
     const kernel::remote::TlsContext* tls = nullptr;  // Null: insecure dev mode.
     std::string peer;                                 // The source node, which must prove its name.
-    // Bounds the wait for the connection and each read that makes no
+    // Bounds the wait for the source's connection (connections that are
+    // not it are refused meanwhile) and each later read that makes no
     // progress.
-    std::chrono::milliseconds timeout{120000};
+    std::chrono::milliseconds timeout = kPageStreamStall;
+    // Bounds one connection's TLS handshake and hello.
+    std::chrono::milliseconds handshake_timeout{5000};
     std::function<void()> on_batch;  // After each batch (a fault point), on the thread.
   };
   // Listens and starts the thread, which fills `into`; `into` must outlive
@@ -138,6 +150,12 @@ class PageStreamReceiver {
                      std::unique_ptr<kernel::remote::BlockingListener> listener);
   void Run();
   VoidResult Serve();
+  // The handshake and the hello with the token.
+  VoidResult Open(kernel::remote::BlockingStream& stream);
+  // Sends `verdict`; after a refusal, lingers (kRefusalLinger).
+  void Reply(kernel::remote::BlockingStream& stream, const VoidResult& verdict);
+  // The connection is about to close: Shutdown no longer reaches it.
+  void Forget();
 
   const Options options_;
   StagedMemories& into_;

@@ -135,19 +135,51 @@ TEST_F(PageStreamTest, BatchesOfTwoMemoriesLandByteForByte) {
   EXPECT_EQ(std::memcmp(memories[1]->data(), second.data(), second.size()), 0);
 }
 
-TEST_F(PageStreamTest, AConnectionWithoutTheMovesTokenIsRefused) {
+TEST_F(PageStreamTest, AConnectionWithoutTheMovesTokenIsRefusedAndTheSourceStillGetsIn) {
+  const std::vector<uint8_t> memory = MemoryBytes(2, 6);
   auto receiver = Receive();
   PageToken wrong = receiver->token();
   wrong[5] ^= 1;
-  auto sender = Send(*receiver, wrong);
-  ASSERT_TRUE(sender.ok()) << sender.error().message;
-  VoidResult finished = (*sender)->Finish();
-  ASSERT_FALSE(finished.ok());
-  EXPECT_EQ(finished.error().status, Status::kAccessDenied) << finished.error().message;
-  EXPECT_NE(finished.error().message.find("token"), std::string::npos) << finished.error().message;
-  VoidResult verdict = VerdictOf(*receiver);
-  ASSERT_FALSE(verdict.ok());
+  auto stray = Send(*receiver, wrong);
+  ASSERT_TRUE(stray.ok()) << stray.error().message;
+  VoidResult refused = (*stray)->Finish();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().status, Status::kAccessDenied) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("token"), std::string::npos) << refused.error().message;
+  EXPECT_FALSE(receiver->Verdict().has_value());  // Still waiting for the source.
   EXPECT_TRUE(staged_.empty());
+
+  auto source = Send(*receiver, receiver->token());
+  ASSERT_TRUE(source.ok()) << source.error().message;
+  for (auto& batch : Batches(memory, 8)) ASSERT_TRUE((*source)->Send(0, *batch).ok());
+  VoidResult finished = (*source)->Finish();
+  ASSERT_TRUE(finished.ok()) << finished.error().message;
+  auto memories = staged_.Take();
+  ASSERT_EQ(memories.size(), 1u);
+  EXPECT_EQ(std::memcmp(memories[0]->data(), memory.data(), memory.size()), 0);
+}
+
+TEST_F(PageStreamTest, ARefusalInTheMiddleOfTheStreamReachesTheSenderWithItsReason) {
+  const std::vector<uint8_t> memory = MemoryBytes(64, 7);  // 4 MiB
+  auto receiver = Receive();
+  auto sender = Send(*receiver, receiver->token());
+  ASSERT_TRUE(sender.ok()) << sender.error().message;
+  auto batches = Batches(memory, 64);  // 256 KiB each.
+  ASSERT_TRUE((*sender)->Send(0, *batches[0]).ok());
+  // Memory 5 skips memories 1 to 4: refused, while good batches keep
+  // coming behind it faster than the destination reads them.
+  VoidResult sent = (*sender)->Send(5, *batches[1]);
+  for (int round = 0; round < 16 && sent.ok(); ++round) {
+    for (auto& batch : batches) {
+      sent = (*sender)->Send(0, *batch);
+      if (!sent.ok()) break;
+    }
+  }
+  if (sent.ok()) sent = (*sender)->Finish();
+  ASSERT_FALSE(sent.ok());
+  EXPECT_EQ(sent.error().status, Status::kMalformed) << sent.error().message;
+  EXPECT_NE(sent.error().message.find("came before any of memory 1"), std::string::npos)
+      << sent.error().message;
 }
 
 TEST_F(PageStreamTest, ABatchThatDoesNotApplyIsTheSendersErrorWithItsReason) {

@@ -82,8 +82,8 @@ interface Node {
 # source, round after round, and the module, then ends the page stream
 # (whose verdict says whether every batch was laid in), then expectImage
 # and an image with memoriesAhead and no module, which carries only what
-# the last round missed. prepare and postCopy refuse a move whose page
-# stream has not ended, or ended with an error.
+# the last round missed. prepare refuses a move whose page stream has not
+# ended, or ended with an error.
 interface Migration {
   write @0 (bytes :Data) -> stream;
   # Every byte of the image has come (exactly imageBytes, else kInvalidArgs)

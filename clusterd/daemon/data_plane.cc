@@ -92,11 +92,13 @@ Result<std::unique_ptr<DataPlane>> DataPlane::Start(DataPlaneOptions options) {
                       -> Result<std::string> {
               if (!listener.ok()) return std::move(listener).error();
               p->listener_ = std::move(listener).value();
-              return p->listener_->address();
+              // Here, before any connection can be installed: Install
+              // reads it on this thread.
+              p->address_ = p->listener_->address();
+              return p->address_;
             });
       });
   if (!bound.ok()) return std::move(bound).error();  // The destructor stops the loop.
-  plane->address_ = *bound;
   return plane;
 }
 

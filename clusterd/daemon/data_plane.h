@@ -181,10 +181,8 @@ class DataPlane {
   // (migrate/page_stream.h; `batch` holds a proto/image.capnp Memory),
   // from the caller's thread, and returns once the socket took them, so a
   // caller producing batches is paced by the link. kPeerGone when the
-  // stream broke or took nothing for kPageStreamStall.
+  // stream broke or took nothing for migrate::kPageStreamStall.
   VoidResult SendPages(Outbound& outbound, uint32_t index, capnp::MessageBuilder& batch);
-  // How long a page stream may make no progress before it counts as broken.
-  static constexpr std::chrono::seconds kPageStreamStall{30};
   // Sends a frozen process's `image` (migrate/image_codec.h, live objects
   // allowed) in 1 MiB writes, with `objects` (its live handles, in image
   // order) as capabilities, and has the peer prepare it. Errors: the

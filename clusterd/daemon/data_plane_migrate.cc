@@ -159,7 +159,7 @@ Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::OpenMigration(
     }
     outbound->pages_ = TRY(migrate::PageStreamSender::Connect(state->page_host, state->page_port,
                                                               state->page_token, page_tls_.get(),
-                                                              peer, kPageStreamStall));
+                                                              peer, options_.connect_timeout));
   }
   return outbound;
 }

@@ -240,6 +240,28 @@ VoidResult BlockingStream::Read(void* data, size_t size) {
 
 void BlockingStream::Shutdown() { (void)shutdown(fd_, SHUT_RDWR); }
 
+void BlockingStream::SetTimeout(std::chrono::milliseconds timeout) { Tune(fd_, timeout); }
+
+bool BlockingStream::Readable() {
+  if (ssl_ != nullptr && SSL_pending(ssl_) > 0) return true;
+  pollfd polled{fd_, POLLIN, 0};
+  return poll(&polled, 1, 0) > 0;
+}
+
+void BlockingStream::Linger(std::chrono::milliseconds limit) {
+  (void)shutdown(fd_, SHUT_WR);
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  uint8_t discard[16 * 1024];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd polled{fd_, POLLIN, 0};
+    if (left.count() <= 0 || poll(&polled, 1, Millis(left)) <= 0) return;
+    // The raw bytes: whatever they say, they are not read.
+    if (recv(fd_, discard, sizeof discard, MSG_DONTWAIT) <= 0) return;
+  }
+}
+
 // --- BlockingListener ---
 
 Result<std::unique_ptr<BlockingListener>> BlockingListener::Listen(const std::string& host) {
@@ -251,8 +273,11 @@ Result<std::unique_ptr<BlockingListener>> BlockingListener::Listen(const std::st
   if (int e = getaddrinfo(host.c_str(), "0", &hints, &found); e != 0) {
     return MakeError(Status::kIoError, "cannot resolve " + host + ": " + gai_strerror(e));
   }
-  int fd = socket(found->ai_family, found->ai_socktype | SOCK_CLOEXEC, found->ai_protocol);
-  bool bound = fd >= 0 && bind(fd, found->ai_addr, found->ai_addrlen) == 0 && listen(fd, 1) == 0;
+  // Non-blocking: a connection gone between poll and accept must not
+  // block AcceptOne where Wake() cannot reach it.
+  int fd = socket(found->ai_family, found->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                  found->ai_protocol);
+  bool bound = fd >= 0 && bind(fd, found->ai_addr, found->ai_addrlen) == 0 && listen(fd, 4) == 0;
   freeaddrinfo(found);
   sockaddr_storage address{};
   socklen_t size = sizeof address;
@@ -275,14 +300,23 @@ BlockingListener::~BlockingListener() {
 }
 
 Result<int> BlockingListener::AcceptOne(std::chrono::milliseconds timeout) {
-  pollfd polled[2] = {{fd_, POLLIN, 0}, {wake_, POLLIN, 0}};
-  const int r = poll(polled, 2, Millis(timeout));
-  if (r < 0) return MakeError(Status::kIoError, std::string("poll: ") + strerror(errno));
-  if (polled[1].revents != 0) return MakeError(Status::kBadState, "the listener was closed");
-  if (r == 0) return MakeError(Status::kPeerGone, "no connection came in time");
-  int fd = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-  if (fd < 0) return MakeError(Status::kPeerGone, std::string("accept: ") + strerror(errno));
-  return fd;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd polled[2] = {{fd_, POLLIN, 0}, {wake_, POLLIN, 0}};
+    const int r = poll(polled, 2, Millis(left));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return MakeError(Status::kIoError, std::string("poll: ") + strerror(errno));
+    if (polled[1].revents != 0) return MakeError(Status::kBadState, "the listener was closed");
+    if (r == 0) return MakeError(Status::kPeerGone, "no connection came in time");
+    // The accepted socket blocks: it does not inherit O_NONBLOCK.
+    int fd = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) return fd;
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED && errno != EINTR) {
+      return MakeError(Status::kPeerGone, std::string("accept: ") + strerror(errno));
+    }
+  }
 }
 
 void BlockingListener::Wake() {

@@ -7,7 +7,7 @@
 // event loop, which hands each message between threads and loop turns; that
 // chain, not the cipher, bounds its bulk rate (docs/benchmarks.md, "Where a
 // pre-copy's time goes"). A bulk transfer that needs no capabilities (a
-// migration's pages, clusterd/daemon/page_stream.h) takes a connection of
+// migration's pages, migrate/page_stream.h) takes a connection of
 // its own instead, written and read by the threads that produce and
 // consume the bytes.
 //
@@ -70,6 +70,16 @@ class BlockingStream {
   // Ends the connection both ways: a read or write blocked in another
   // thread returns kPeerGone, and so does every later one.
   void Shutdown();
+  // Bounds each later read or write that makes no progress (Connect's and
+  // Adopt's `timeout` bounds the handshake).
+  void SetTimeout(std::chrono::milliseconds timeout);
+  // Whether a read would find bytes (or the end) at once.
+  bool Readable();
+  // Ends this side's writing after what was written, then reads and drops
+  // what the peer still sends, until it closes or `limit` passes: closing
+  // with unread bytes would reset the connection, and the peer could lose
+  // the last thing written to it.
+  void Linger(std::chrono::milliseconds limit);
 
  private:
   BlockingStream(int fd, SSL* ssl, bool client, std::string peer)
@@ -90,8 +100,8 @@ class BlockingStream {
   const std::string peer_;  // The node the other end must prove.
 };
 
-// A listening TCP socket for one BlockingStream: bound to `host` on a port
-// the system picks, accepting once.
+// A listening TCP socket for a BlockingStream: bound to `host` on a port
+// the system picks.
 class BlockingListener {
  public:
   // kIoError when `host` cannot be bound.
@@ -101,8 +111,9 @@ class BlockingListener {
   BlockingListener& operator=(const BlockingListener&) = delete;
 
   uint16_t port() const { return port_; }
-  // Waits until a connection comes (its socket, owned by the caller), or
-  // `timeout` passes (kPeerGone), or Wake() is called (kBadState).
+  // Waits until a connection comes (its socket, blocking, owned by the
+  // caller), or `timeout` passes (kPeerGone), or Wake() is called
+  // (kBadState). May be called again for the next connection.
   Result<int> AcceptOne(std::chrono::milliseconds timeout);
   // Ends a wait of AcceptOne, and every later one, at once. Any thread.
   void Wake();
