@@ -19,9 +19,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -37,6 +34,7 @@
 #include <vector>
 
 #include "bench/bench_support.h"
+#include "bench/plain_transfer.h"
 #include "kernel/abi/link.h"
 #include "kernel/object/channel.h"
 #include "kernel/object/directory.h"
@@ -123,26 +121,6 @@ double WasmBulkMiBps(Kernel& ka, Kernel& kb, shoal::kernel::remote::Pair& pair, 
 }
 
 // A connected pair of loopback TCP sockets with TCP_NODELAY.
-std::pair<int, int> TcpPair() {
-  int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  if (bind(listener, reinterpret_cast<sockaddr*>(&addr), len) != 0 || listen(listener, 1) != 0 ||
-      getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    Die("tcp listen");
-  }
-  int client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (connect(client, reinterpret_cast<sockaddr*>(&addr), len) != 0) Die("tcp connect");
-  int server = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-  close(listener);
-  int one = 1;
-  setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  setsockopt(server, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  return {client, server};
-}
-
 bool ReadFull(int fd, void* buf, size_t n) {
   auto* p = static_cast<char*>(buf);
   while (n > 0) {
@@ -155,7 +133,7 @@ bool ReadFull(int fd, void* buf, size_t n) {
 }
 
 double TcpRoundTripNs(int rounds) {
-  auto [a, b] = TcpPair();
+  auto [a, b] = shoal::bench::LoopbackTcpPair();
   auto start = Clock::now();
   std::thread echo([fd = b] {
     uint32_t v;
@@ -176,7 +154,7 @@ double TcpRoundTripNs(int rounds) {
 }
 
 double TcpBulkMiBps(int mib) {
-  auto [a, b] = TcpPair();
+  auto [a, b] = shoal::bench::LoopbackTcpPair();
   auto start = Clock::now();
   std::thread sink([fd = b, mib] {
     std::vector<char> buffer(64 * 1024);
@@ -197,65 +175,6 @@ double TcpBulkMiBps(int mib) {
   shutdown(a, SHUT_WR);
   sink.join();
   double s = Seconds(start);
-  close(a);
-  close(b);
-  return mib / s;
-}
-
-// An OpenSSL context with `id`'s certificate and key (the server's), or
-// none (the client's; the bench trusts its own loopback peer).
-SSL_CTX* TlsContext(const shoal::kernel::remote::TlsIdentity* id) {
-  SSL_CTX* ctx = SSL_CTX_new(id != nullptr ? TLS_server_method() : TLS_client_method());
-  if (ctx == nullptr) Die("SSL_CTX_new");
-  if (id != nullptr) {
-    BIO* cert = BIO_new_mem_buf(id->certificate.data(), int(id->certificate.size()));
-    BIO* key = BIO_new_mem_buf(id->private_key.data(), int(id->private_key.size()));
-    X509* x509 = PEM_read_bio_X509(cert, nullptr, nullptr, nullptr);
-    EVP_PKEY* pkey = PEM_read_bio_PrivateKey(key, nullptr, nullptr, nullptr);
-    if (x509 == nullptr || pkey == nullptr || SSL_CTX_use_certificate(ctx, x509) != 1 ||
-        SSL_CTX_use_PrivateKey(ctx, pkey) != 1) {
-      Die("cannot load the bench certificate");
-    }
-    X509_free(x509);
-    EVP_PKEY_free(pkey);
-    BIO_free(cert);
-    BIO_free(key);
-  }
-  return ctx;
-}
-
-// Plain TLS: one thread writes `mib` MiB in 64 KiB SSL_writes to another
-// over a loopback TCP socket; the clock starts after the handshake.
-double TlsBulkMiBps(const shoal::kernel::remote::TlsIdentity& server_id, int mib) {
-  auto [a, b] = TcpPair();
-  SSL_CTX* server_ctx = TlsContext(&server_id);
-  SSL_CTX* client_ctx = TlsContext(nullptr);
-  SSL* server = SSL_new(server_ctx);
-  SSL* client = SSL_new(client_ctx);
-  SSL_set_fd(server, b);
-  SSL_set_fd(client, a);
-  std::thread sink([server, mib] {
-    if (SSL_accept(server) != 1) Die("SSL_accept");
-    std::vector<char> buffer(64 * 1024);
-    size_t total = 0;
-    int r;
-    while ((r = SSL_read(server, buffer.data(), int(buffer.size()))) > 0) total += size_t(r);
-    if (total != size_t(mib) << 20) Die("tls bulk lost bytes");
-  });
-  if (SSL_connect(client) != 1) Die("SSL_connect");
-  auto start = Clock::now();
-  std::vector<char> chunk(64 * 1024, 'x');
-  for (int i = 0; i < mib * 16; ++i) {
-    if (SSL_write(client, chunk.data(), int(chunk.size())) != int(chunk.size())) Die("SSL_write");
-  }
-  SSL_shutdown(client);
-  shutdown(a, SHUT_WR);
-  sink.join();
-  double s = Seconds(start);
-  SSL_free(client);
-  SSL_free(server);
-  SSL_CTX_free(client_ctx);
-  SSL_CTX_free(server_ctx);
   close(a);
   close(b);
   return mib / s;
@@ -295,7 +214,7 @@ int main(int argc, char** argv) {
   }
   for (int rep = 0; rep < 3; ++rep) {
     double wasm = WasmBulkMiBps(*node_a, *node_b, *tls_pair, bulk_mib);
-    double tls = TlsBulkMiBps(certificates->at("a"), bulk_mib);
+    double tls = shoal::bench::PlainTlsMiBps(certificates->at("a"), uint64_t(bulk_mib) << 20);
     std::printf(
         "bulk across nodes over TLS (%d MiB in 64 KiB messages): wasm channel %.0f MiB/s, plain "
         "TLS %.0f MiB/s, ratio %.2fx\n",

@@ -14,6 +14,7 @@
 #include <new>
 #include <string>
 
+#include "kernel/base/little_endian.h"
 #include "migrate/image_message.h"
 
 namespace shoal::migrate {
@@ -27,25 +28,15 @@ constexpr size_t kHashOffset = 24;
 static_assert(kHashOffset + sizeof(kernel::Sha256) == kImageHeaderSize);
 static_assert(kImageHeaderSize % sizeof(capnp::word) == 0, "the payload stays word-aligned");
 
-void PutLe(uint8_t* out, uint64_t value, size_t size) {
-  for (size_t i = 0; i < size; ++i) out[i] = uint8_t(value >> (8 * i));
-}
-
-uint64_t GetLe(const uint8_t* in, size_t size) {
-  uint64_t value = 0;
-  for (size_t i = 0; i < size; ++i) value |= uint64_t(in[i]) << (8 * i);
-  return value;
-}
-
 Error Malformed(std::string message) { return MakeError(Status::kMalformed, std::move(message)); }
 
 // Fills in the header of `image`, whose payload follows it.
 void WriteHeader(std::span<uint8_t> image) {
   std::span<const uint8_t> payload = image.subspan(kImageHeaderSize);
   std::memcpy(image.data(), kMagic, sizeof kMagic);
-  PutLe(image.data() + kVersionOffset, kImageFormatVersion, 4);
-  PutLe(image.data() + kReservedOffset, 0, 4);
-  PutLe(image.data() + kLengthOffset, payload.size(), 8);
+  StoreLittleEndian(image.data() + kVersionOffset, kImageFormatVersion, 4);
+  StoreLittleEndian(image.data() + kReservedOffset, 0, 4);
+  StoreLittleEndian(image.data() + kLengthOffset, payload.size(), 8);
   kernel::Sha256 hash = HashBytes(payload);
   std::memcpy(image.data() + kHashOffset, hash.data(), hash.size());
 }
@@ -59,16 +50,16 @@ Result<std::span<const uint8_t>> ReadHeader(std::span<const uint8_t> bytes) {
     return Malformed("truncated: the header is " + std::to_string(kImageHeaderSize) + " bytes, " +
                      std::to_string(bytes.size()) + " present");
   }
-  const uint32_t version = uint32_t(GetLe(bytes.data() + kVersionOffset, 4));
+  const uint32_t version = uint32_t(LoadLittleEndian(bytes.data() + kVersionOffset, 4));
   if (version != kImageFormatVersion) {
     return Malformed("image format version " + std::to_string(version) +
                      "; this build reads version " + std::to_string(kImageFormatVersion));
   }
-  const uint32_t reserved = uint32_t(GetLe(bytes.data() + kReservedOffset, 4));
+  const uint32_t reserved = uint32_t(LoadLittleEndian(bytes.data() + kReservedOffset, 4));
   if (reserved != 0) {
     return Malformed("the header's reserved field is " + std::to_string(reserved) + ", not 0");
   }
-  const uint64_t length = GetLe(bytes.data() + kLengthOffset, 8);
+  const uint64_t length = LoadLittleEndian(bytes.data() + kLengthOffset, 8);
   const uint64_t present = bytes.size() - kImageHeaderSize;
   if (length > present) {
     return Malformed("truncated: the header says " + std::to_string(length) +

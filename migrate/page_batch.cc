@@ -15,26 +15,32 @@
 
 namespace shoal::migrate {
 
-Result<std::shared_ptr<capnp::MallocMessageBuilder>> EncodePageBatch(
-    const uint8_t* memory, uint64_t memory_bytes, std::span<const uint32_t> pages, int zstd_level,
-    ZstdTrials* trials) {
+Result<PageBatch> EncodePageBatch(const uint8_t* memory, uint64_t memory_bytes,
+                                  std::span<const uint32_t> pages, int zstd_level,
+                                  ZstdTrials* trials, RawPages raw) {
   // The pages stay in the batch's own buffer, which the message refers to
-  // and which lives as long as it.
+  // (or which follows it) and which lives as long as it.
   struct Batch : capnp::MallocMessageBuilder {
     std::unique_ptr<uint8_t[]> pages;  // Not zeroed: every byte used is written first.
   };
   auto batch = std::make_shared<Batch>();
   const size_t bytes = pages.size() * kRunPageSize;
   batch->pages.reset(new uint8_t[bytes]);
-  TRY(WritePages(memory, memory_bytes, pages, zstd_level, batch->initRoot<proto::image::Memory>(),
-                 trials, std::span<uint8_t>(batch->pages.get(), bytes)));
-  return std::shared_ptr<capnp::MallocMessageBuilder>(std::move(batch));
+  auto root = batch->initRoot<proto::image::Memory>();
+  const bool following = raw == RawPages::kFollowing;
+  TRY(WritePages(memory, memory_bytes, pages, zstd_level, root, trials,
+                 std::span<uint8_t>(batch->pages.get(), bytes), following));
+  PageBatch out;
+  if (following) out.following = std::span(batch->pages.get(), FollowingBytes(root.asReader()));
+  out.message = std::move(batch);
+  return out;
 }
 
-VoidResult StagedMemories::Apply(uint32_t index, proto::image::Memory::Reader batch) {
+VoidResult StagedMemories::Apply(uint32_t index, proto::image::Memory::Reader batch,
+                                 const ReadBytes* following) {
   TRY(Reserve(index, batch.getPageCount()));
   vm::Memory& memory = *memories_[index];
-  return ApplyRuns(batch, index, std::span<uint8_t>(memory.data(), memory.size_bytes()));
+  return ApplyRuns(batch, index, std::span<uint8_t>(memory.data(), memory.size_bytes()), following);
 }
 
 VoidResult StagedMemories::Reserve(uint32_t index, uint32_t pages) {

@@ -18,14 +18,30 @@
 
 namespace shoal::migrate {
 
+// Where a batch's raw pages travel.
+enum class RawPages {
+  kInMessage,  // In its message (a post-copy's pushes, on the data plane).
+  kFollowing,  // After its message, as `following` runs (a page stream).
+};
+
+// A batch of pages, ready to send.
+struct PageBatch {
+  // A proto/image.capnp Memory; it owns the bytes `following` points at.
+  std::shared_ptr<capnp::MallocMessageBuilder> message;
+  // RawPages::kFollowing: the bytes of the message's following runs, in
+  // run order, to send right after it.
+  std::span<const uint8_t> following;
+};
+
 // Pages `pages` (4 KiB page indices, ascending) of a memory of
-// `memory_bytes` at `memory`, as one proto/image.capnp Memory (page_runs.h,
-// WritePages). The memory may be written meanwhile (what is written comes
-// again in a later round). `trials` carries the zstd decisions from one
-// batch of a memory to the next. Errors: WritePages'.
-Result<std::shared_ptr<capnp::MallocMessageBuilder>> EncodePageBatch(
-    const uint8_t* memory, uint64_t memory_bytes, std::span<const uint32_t> pages, int zstd_level,
-    ZstdTrials* trials = nullptr);
+// `memory_bytes` at `memory`, as one batch (page_runs.h, WritePages). The
+// memory may be written meanwhile (what is written comes again in a later
+// round). `trials` carries the zstd decisions from one batch of a memory to
+// the next. Errors: WritePages'.
+Result<PageBatch> EncodePageBatch(const uint8_t* memory, uint64_t memory_bytes,
+                                  std::span<const uint32_t> pages, int zstd_level,
+                                  ZstdTrials* trials = nullptr,
+                                  RawPages raw = RawPages::kInMessage);
 
 // A process has a handful of memories; every staged one reserves address
 // space for its whole 4 GiB, so a sender cannot ask for more than this.
@@ -55,11 +71,13 @@ class StagedMemories {
   StagedMemories& operator=(const StagedMemories&) = delete;
 
   // Lays `batch` over memory `index` (at most one past the last), grown to
-  // the batch's pageCount. Errors: kMalformed for a bad batch (an index
-  // out of order, a memory that shrinks, runs ApplyRuns refuses),
+  // the batch's pageCount, its following runs read with `following`
+  // straight into place (ApplyRuns). Errors: kMalformed for a bad batch (an
+  // index out of order, a memory that shrinks, runs ApplyRuns refuses),
   // kNoMemory past max_bytes or when the host refuses memory.
-  // kMalformed also for a memory past kMaxStagedMemories.
-  VoidResult Apply(uint32_t index, proto::image::Memory::Reader batch);
+  // kMalformed also for a memory past kMaxStagedMemories; `following`'s.
+  VoidResult Apply(uint32_t index, proto::image::Memory::Reader batch,
+                   const ReadBytes* following = nullptr);
   // Makes memory `index` (at most one past the last) `pages` Wasm pages
   // large, as a batch of that pageCount and no runs would. Errors as
   // Apply's.

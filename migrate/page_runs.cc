@@ -28,14 +28,20 @@ constexpr uint64_t kRunPagesPerWasmPage = vm::kPageSize / kRunPageSize;
 constexpr int kPoorRunsInARow = 4;
 constexpr int kRunsSentRawAfterPoorOnes = 32;
 
+// A cache line at a time: a page with data, nearly every page sent, is
+// told by its first bytes.
 bool IsZeroPage(const uint8_t* page) {
-  uint64_t any = 0;
-  for (size_t i = 0; i < kRunPageSize; i += sizeof(uint64_t)) {
-    uint64_t word;
-    std::memcpy(&word, page + i, sizeof word);
-    any |= word;
+  constexpr size_t kLine = 64;
+  for (size_t line = 0; line < kRunPageSize; line += kLine) {
+    uint64_t any = 0;
+    for (size_t i = line; i < line + kLine; i += sizeof(uint64_t)) {
+      uint64_t word;
+      std::memcpy(&word, page + i, sizeof word);
+      any |= word;
+    }
+    if (any != 0) return false;
   }
-  return any == 0;
+  return true;
 }
 
 struct ZstdCCtxDeleter {
@@ -61,8 +67,9 @@ enum class ZeroPages { kLeaveOut, kSend };
 class RunWriter {
  public:
   RunWriter(int zstd_level, ZeroPages zero_pages, pi::Memory::Builder out,
-            ZstdTrials* trials = nullptr, std::span<uint8_t> keep = {})
+            ZstdTrials* trials = nullptr, std::span<uint8_t> keep = {}, bool following = false)
       : keep_(keep),
+        following_(following),
         trials_(trials != nullptr ? *trials : own_trials_),
         zstd_level_(zstd_level),
         zero_pages_(zero_pages),
@@ -155,6 +162,12 @@ class RunWriter {
         return Ok();
       }
     }
+    if (following_) {
+      // Sent after the message, from where it was gathered.
+      run.compression = pi::Compression::FOLLOWING;
+      kept_ += raw.size();
+      return Ok();
+    }
     if (!keep_.empty()) {
       // The message refers to the kept copy: no second copy, and no
       // zeroed space in the message for one.
@@ -173,6 +186,7 @@ class RunWriter {
   // The caller's room for every page listed, outliving the message: data
   // runs stored raw stay there (kept_ bytes so far), referred to.
   const std::span<uint8_t> keep_;
+  const bool following_;  // Data runs stored raw stay in `keep_`, sent after the message.
   size_t kept_ = 0;
   ZstdTrials own_trials_;  // When the caller keeps none.
   ZstdTrials& trials_;
@@ -202,7 +216,7 @@ VoidResult CheckMemorySize(uint64_t bytes) {
 template <typename PageAt>
 VoidResult WriteListedPages(uint64_t memory_bytes, std::span<const uint32_t> pages, PageAt page_at,
                             int zstd_level, pi::Memory::Builder out, ZstdTrials* trials = nullptr,
-                            std::span<uint8_t> keep = {}) {
+                            std::span<uint8_t> keep = {}, bool following = false) {
   TRY(CheckMemorySize(memory_bytes));
   const uint64_t total_pages = memory_bytes / kRunPageSize;
   for (size_t i = 0; i < pages.size(); ++i) {
@@ -218,7 +232,7 @@ VoidResult WriteListedPages(uint64_t memory_bytes, std::span<const uint32_t> pag
     }
   }
   out.setPageCount(uint32_t(memory_bytes / vm::kPageSize));
-  RunWriter writer(zstd_level, ZeroPages::kSend, out, trials, keep);
+  RunWriter writer(zstd_level, ZeroPages::kSend, out, trials, keep, following);
   for (size_t i = 0; i < pages.size(); ++i) TRY(writer.Add(pages[i], page_at(i)));
   return writer.Finish();
 }
@@ -228,9 +242,11 @@ Error Malformed(size_t index, std::string message) {
 }
 
 // Fills `dest`, the run's pages, from run `run` (named `name`) of memory
-// `index`; `dctx` is made when first needed.
+// `index`, a following run with `following` (null: none may come); `dctx`
+// is made when first needed.
 VoidResult FillRun(pi::PageRun::Reader run, const std::string& name, size_t index,
-                   std::span<uint8_t> dest, std::unique_ptr<ZSTD_DCtx, ZstdDCtxDeleter>& dctx) {
+                   std::span<uint8_t> dest, std::unique_ptr<ZSTD_DCtx, ZstdDCtxDeleter>& dctx,
+                   const ReadBytes* following) {
   capnp::Data::Reader bytes = run.getBytes();
   switch (run.getCompression()) {
     case pi::Compression::NONE:
@@ -263,6 +279,15 @@ VoidResult FillRun(pi::PageRun::Reader run, const std::string& name, size_t inde
       }
       std::memset(dest.data(), 0, dest.size());
       return Ok();
+    case pi::Compression::FOLLOWING:
+      if (following == nullptr) {
+        return Malformed(index, name + " says its bytes follow on a page stream, outside one");
+      }
+      if (bytes.size() != 0) {
+        return Malformed(index, name + " is a following run carrying " +
+                                    std::to_string(bytes.size()) + " bytes of its own");
+      }
+      return (*following)(dest.data(), dest.size());
   }
   return Malformed(index, name + " has compression " +
                               std::to_string(unsigned(run.getCompression())) +
@@ -273,7 +298,8 @@ VoidResult FillRun(pi::PageRun::Reader run, const std::string& name, size_t inde
 // it, fills it into the bytes `dest(first_page, page_count)` returns, then
 // calls `filled(first_page, page_count, bytes, zero)`.
 template <typename Dest, typename Filled>
-VoidResult DecodeRuns(pi::Memory::Reader in, size_t index, Dest dest, Filled filled) {
+VoidResult DecodeRuns(pi::Memory::Reader in, size_t index, Dest dest, Filled filled,
+                      const ReadBytes* following = nullptr) {
   const uint64_t total_pages = uint64_t(in.getPageCount()) * kRunPagesPerWasmPage;
   std::unique_ptr<ZSTD_DCtx, ZstdDCtxDeleter> dctx;
   uint64_t next_free = 0;  // The first page after the previous run.
@@ -295,7 +321,7 @@ VoidResult DecodeRuns(pi::Memory::Reader in, size_t index, Dest dest, Filled fil
     }
     next_free = first + count;
     const std::span<uint8_t> bytes = dest(first, count);
-    TRY(FillRun(run, name, index, bytes, dctx));
+    TRY(FillRun(run, name, index, bytes, dctx, following));
     TRY(filled(first, count, bytes, run.getCompression() == pi::Compression::ZERO));
   }
   return Ok();
@@ -318,13 +344,23 @@ VoidResult WriteMemory(std::span<const uint8_t> memory, int zstd_level, pi::Memo
 
 VoidResult WritePages(const uint8_t* memory, uint64_t memory_bytes, std::span<const uint32_t> pages,
                       int zstd_level, pi::Memory::Builder out, ZstdTrials* trials,
-                      std::span<uint8_t> keep) {
-  if (!keep.empty() && keep.size() < pages.size() * kRunPageSize) {
+                      std::span<uint8_t> keep, bool following) {
+  if ((following || !keep.empty()) && keep.size() < pages.size() * kRunPageSize) {
     return MakeError(Status::kInvalidArgs,
                      "no room kept for " + std::to_string(pages.size()) + " pages");
   }
   auto page_at = [&](size_t i) { return memory + uint64_t(pages[i]) * kRunPageSize; };
-  return WriteListedPages(memory_bytes, pages, page_at, zstd_level, out, trials, keep);
+  return WriteListedPages(memory_bytes, pages, page_at, zstd_level, out, trials, keep, following);
+}
+
+uint64_t FollowingBytes(pi::Memory::Reader in) {
+  uint64_t bytes = 0;
+  for (pi::PageRun::Reader run : in.getRuns()) {
+    if (run.getCompression() == pi::Compression::FOLLOWING) {
+      bytes += uint64_t(run.getPageCount()) * kRunPageSize;
+    }
+  }
+  return bytes;
 }
 
 VoidResult WriteDelta(const kernel::MemoryDelta& delta, int zstd_level, pi::Memory::Builder out) {
@@ -338,7 +374,8 @@ VoidResult WriteDelta(const kernel::MemoryDelta& delta, int zstd_level, pi::Memo
   return WriteListedPages(delta.size_bytes, delta.pages, page_at, zstd_level, out);
 }
 
-VoidResult ApplyRuns(pi::Memory::Reader in, size_t index, std::span<uint8_t> memory) {
+VoidResult ApplyRuns(pi::Memory::Reader in, size_t index, std::span<uint8_t> memory,
+                     const ReadBytes* following) {
   const uint64_t size = uint64_t(in.getPageCount()) * vm::kPageSize;
   if (memory.size() != size) {
     return MakeError(Status::kInvalidArgs, "memory " + std::to_string(index) +
@@ -351,7 +388,7 @@ VoidResult ApplyRuns(pi::Memory::Reader in, size_t index, std::span<uint8_t> mem
       [&](uint64_t first, uint64_t count) {
         return memory.subspan(first * kRunPageSize, count * kRunPageSize);
       },
-      NothingMore);
+      NothingMore, following);
 }
 
 VoidResult ForEachRun(pi::Memory::Reader in, size_t index, const RunVisitor& visit) {

@@ -29,6 +29,10 @@ namespace shoal::migrate {
 inline constexpr uint32_t kRunPageSize = 4096;
 inline constexpr uint32_t kMaxRunPages = 64;
 
+// Reads exactly `size` bytes into `data`, or fails: where the bytes of a
+// page stream's `following` runs come from (page_stream.h).
+using ReadBytes = std::function<VoidResult(void* data, size_t size)>;
+
 // Writes `memory`, whole Wasm pages, into `out`, all-zero pages left out.
 // `zstd_level` 0 never compresses. Errors: kInvalidArgs for a size that is
 // not whole Wasm pages or over 4 GiB; kNoMemory when zstd cannot get its
@@ -62,10 +66,17 @@ struct ZstdTrials {
 // `keep`, if given, is room for every listed page that outlives `out`'s
 // message: pages are gathered there and the data runs stored raw are
 // referred to there instead of copied into the message (one copy and one
-// zeroing of the message's space less per page).
+// zeroing of the message's space less per page). With `following` too,
+// those runs are `following` runs instead, their bytes the first
+// FollowingBytes(out) bytes of `keep`, for a page stream to send after the
+// message.
 VoidResult WritePages(const uint8_t* memory, uint64_t memory_bytes, std::span<const uint32_t> pages,
                       int zstd_level, proto::image::Memory::Builder out,
-                      ZstdTrials* trials = nullptr, std::span<uint8_t> keep = {});
+                      ZstdTrials* trials = nullptr, std::span<uint8_t> keep = {},
+                      bool following = false);
+
+// The bytes the `following` runs of `in` stand for.
+uint64_t FollowingBytes(proto::image::Memory::Reader in);
 
 // Writes a memory that went ahead (ProcessImage::memories_ahead): its size,
 // and its listed pages as WritePages writes them. Errors as WritePages's,
@@ -79,11 +90,16 @@ VoidResult WriteDelta(const kernel::MemoryDelta& delta, int zstd_level,
 // memory in errors. On an error, the runs before the bad one have been
 // written.
 //
+// A `following` run is read straight into its pages with `following`, in
+// run order; without it (anything but a page stream) it is malformed.
+//
 // Errors: kInvalidArgs for a `memory` of another size; kMalformed for a run
 // outside the memory, out of order or overlapping the one before, an
-// unknown compression, data that is not exactly the run's pages, a zero run
-// that carries bytes; kNoMemory when zstd cannot get its context.
-VoidResult ApplyRuns(proto::image::Memory::Reader in, size_t index, std::span<uint8_t> memory);
+// unknown compression, data that is not exactly the run's pages, a zero or
+// following run that carries bytes; kNoMemory when zstd cannot get its
+// context; `following`'s.
+VoidResult ApplyRuns(proto::image::Memory::Reader in, size_t index, std::span<uint8_t> memory,
+                     const ReadBytes* following = nullptr);
 
 // Called for each run in order: `first_page` and `page_count` in 4 KiB
 // pages, `data` their contents (page_count * 4096 bytes, valid during the

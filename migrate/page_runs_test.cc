@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <tuple>
@@ -230,13 +231,21 @@ TEST(PageRunsTest, IncompressibleMemoryRoundTrips) {
 
 // With room kept, raw data runs are referred to there, not copied into the
 // message; mixed runs (zero, raw, zstd) still read back exactly.
-TEST(PageRunsTest, PagesKeptOutsideTheMessageReadBackTheSame) {
+// Four Wasm pages: random pages 0-19 and 50-52 (stored raw), pages 30-37
+// that zstd shrinks, zero pages between; and the list of its first 64.
+std::vector<uint8_t> MixedMemory(std::vector<uint32_t>& pages) {
   std::vector<uint8_t> memory(4 * size_t(vm::kPageSize), 0);
-  FillRandom(Page(memory, 0), 20 * kRunPageSize, 9);   // Raw.
-  std::memset(Page(memory, 30), 5, 8 * kRunPageSize);  // zstd shrinks it.
-  FillRandom(Page(memory, 50), 3 * kRunPageSize, 11);  // Raw again.
-  std::vector<uint32_t> pages(64);
+  FillRandom(Page(memory, 0), 20 * kRunPageSize, 9);
+  std::memset(Page(memory, 30), 5, 8 * kRunPageSize);
+  FillRandom(Page(memory, 50), 3 * kRunPageSize, 11);
+  pages.resize(64);
   for (uint32_t i = 0; i < pages.size(); ++i) pages[i] = i;
+  return memory;
+}
+
+TEST(PageRunsTest, PagesKeptOutsideTheMessageReadBackTheSame) {
+  std::vector<uint32_t> pages;
+  const std::vector<uint8_t> memory = MixedMemory(pages);
   std::vector<uint8_t> keep(pages.size() * kRunPageSize);
   Runs out;
   ASSERT_TRUE(WritePages(memory.data(), memory.size(), pages, 1, out.root, nullptr, keep).ok());
@@ -259,6 +268,57 @@ TEST(PageRunsTest, PagesKeptOutsideTheMessageReadBackTheSame) {
       WritePages(memory.data(), memory.size(), pages, 1, refused.root, nullptr, small);
   ASSERT_FALSE(written.ok());
   EXPECT_THAT(written.error().message, HasSubstr("no room kept for 64 pages"));
+}
+
+TEST(PageRunsTest, FollowingRunsAreReadInPlaceAndOnlyOnAPageStream) {
+  std::vector<uint32_t> pages;
+  std::vector<uint8_t> memory = MixedMemory(pages);
+  std::vector<uint8_t> keep(pages.size() * kRunPageSize);
+  Runs out;
+  ASSERT_TRUE(
+      WritePages(memory.data(), memory.size(), pages, 1, out.root, nullptr, keep, true).ok());
+  std::vector<pi::Compression> kinds;
+  for (pi::PageRun::Reader run : out.in().getRuns()) {
+    kinds.push_back(run.getCompression());
+    if (run.getCompression() == pi::Compression::FOLLOWING) {
+      EXPECT_EQ(run.getBytes().size(), 0u);
+    }
+  }
+  EXPECT_THAT(kinds, ::testing::Contains(pi::Compression::ZSTD));
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), pi::Compression::FOLLOWING), 2);
+  ASSERT_EQ(FollowingBytes(out.in()), 23u * kRunPageSize);
+  // The following bytes are the two raw stretches, in run order.
+  EXPECT_EQ(std::memcmp(keep.data(), Page(memory, 0), 20 * kRunPageSize), 0);
+  EXPECT_EQ(std::memcmp(keep.data() + 20 * kRunPageSize, Page(memory, 50), 3 * kRunPageSize), 0);
+
+  size_t at = 0;
+  std::vector<std::pair<size_t, size_t>> reads;  // Where each read landed, and how much.
+  std::vector<uint8_t> back(memory.size(), 0xee);
+  ReadBytes read = [&](void* data, size_t size) -> VoidResult {
+    reads.emplace_back(static_cast<uint8_t*>(data) - back.data(), size);
+    std::memcpy(data, keep.data() + at, size);
+    at += size;
+    return Ok();
+  };
+  ASSERT_TRUE(ApplyRuns(out.in(), 0, back, &read).ok());
+  EXPECT_TRUE(back == memory);
+  EXPECT_EQ(reads, (std::vector<std::pair<size_t, size_t>>{{0, 20 * kRunPageSize},
+                                                           {50 * kRunPageSize, 3 * kRunPageSize}}));
+
+  // Anywhere but on a page stream, a following run has no bytes to read.
+  ExpectError(ApplyRuns(out.in(), 0, back), Status::kMalformed,
+              "its bytes follow on a page stream, outside one");
+  // And one carrying bytes of its own is refused.
+  Runs carrying;
+  auto run = carrying.root.initRuns(1)[0];
+  carrying.root.setPageCount(1);
+  run.setPageCount(1);
+  run.setCompression(pi::Compression::FOLLOWING);
+  std::vector<uint8_t> page(kRunPageSize, 1);
+  run.setBytes(capnp::Data::Reader(page.data(), page.size()));
+  std::vector<uint8_t> one(vm::kPageSize);
+  ExpectError(ApplyRuns(carrying.in(), 0, one, &read), Status::kMalformed,
+              "a following run carrying 4096 bytes");
 }
 
 TEST(PageRunsTest, UncoveredPagesKeepTheirContents) {

@@ -9,36 +9,27 @@
 #include <cstring>
 #include <vector>
 
+#include "kernel/base/little_endian.h"
+
 namespace shoal::migrate {
 namespace {
 
-constexpr char kMagic[8] = {'S', 'H', 'O', 'A', 'L', 'P', 'G', '1'};
+constexpr char kMagic[8] = {'S', 'H', 'O', 'A', 'L', 'P', 'G', '2'};
 constexpr size_t kHeaderBytes = 16;
 
-void Put32(uint8_t* at, uint32_t value) {
-  for (int i = 0; i < 4; ++i) at[i] = uint8_t(value >> (8 * i));
-}
-void Put64(uint8_t* at, uint64_t value) {
-  for (int i = 0; i < 8; ++i) at[i] = uint8_t(value >> (8 * i));
-}
-uint32_t Get32(const uint8_t* at) {
-  uint32_t value = 0;
-  for (int i = 0; i < 4; ++i) value |= uint32_t(at[i]) << (8 * i);
-  return value;
-}
-uint64_t Get64(const uint8_t* at) {
-  uint64_t value = 0;
-  for (int i = 0; i < 8; ++i) value |= uint64_t(at[i]) << (8 * i);
-  return value;
-}
+void Put32(uint8_t* at, uint32_t value) { StoreLittleEndian(at, value, 4); }
+void Put64(uint8_t* at, uint64_t value) { StoreLittleEndian(at, value, 8); }
+uint32_t Get32(const uint8_t* at) { return uint32_t(LoadLittleEndian(at, 4)); }
+uint64_t Get64(const uint8_t* at) { return LoadLittleEndian(at, 8); }
 
 Error Malformed(std::string what) {
   return MakeError(Status::kMalformed, "the page stream " + std::move(what));
 }
 
 // One frame's message: checked as the image decoder checks its own, and
-// laid into `into`.
-VoidResult ApplyFrame(uint32_t index, kj::ArrayPtr<const capnp::word> words, StagedMemories& into) {
+// laid into `into`, its following runs read with `read`.
+VoidResult ApplyFrame(uint32_t index, kj::ArrayPtr<const capnp::word> words, const ReadBytes& read,
+                      StagedMemories& into) {
   try {
     capnp::ReaderOptions options;
     options.traversalLimitInWords = 2 * words.size() + (1 << 16);
@@ -47,7 +38,7 @@ VoidResult ApplyFrame(uint32_t index, kj::ArrayPtr<const capnp::word> words, Sta
     if (reader.getEnd() != words.end()) {
       return Malformed("sent a frame with bytes after its message");
     }
-    return into.Apply(index, reader.getRoot<proto::image::Memory>());
+    return into.Apply(index, reader.getRoot<proto::image::Memory>(), &read);
   } catch (const kj::Exception& e) {
     return Malformed(std::string("sent pages that are not a memory batch: ") +
                      e.getDescription().cStr());
@@ -84,7 +75,7 @@ VoidResult ReceivePages(const ReadBytes& read, StagedMemories& into,
     const size_t count = size / sizeof(capnp::word);
     if (words.size() < count) words = kj::heapArray<capnp::word>(count);
     TRY(read(words.begin(), size));
-    TRY(ApplyFrame(index, kj::arrayPtr(words.begin(), count), into));
+    TRY(ApplyFrame(index, kj::arrayPtr(words.begin(), count), read, into));
     if (on_batch) on_batch();
   }
 }
@@ -120,13 +111,14 @@ VoidResult PageStreamSender::WriteHeader(uint32_t kind, uint32_t index, uint64_t
   return Ok();
 }
 
-VoidResult PageStreamSender::Send(uint32_t index, capnp::MessageBuilder& batch) {
+VoidResult PageStreamSender::Send(uint32_t index, const PageBatch& batch) {
   // The destination writes only its verdict: anything to read now is a
   // refusal, whose reason is worth more than sending on.
   if (stream_->Readable()) {
     return Refused(MakeError(Status::kPeerGone, "node " + peer_ + " ended the page stream"));
   }
-  kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>> segments = batch.getSegmentsForOutput();
+  kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>> segments =
+      batch.message->getSegmentsForOutput();
   // Cap'n Proto's stream framing: the segment count less one, each
   // segment's size in words, padded to a whole word; then the segments,
   // written from where the builder holds them.
@@ -141,6 +133,9 @@ VoidResult PageStreamSender::Send(uint32_t index, capnp::MessageBuilder& batch) 
   VoidResult written = stream_->Write(table.data(), table.size());
   for (size_t i = 0; written.ok() && i < segments.size(); ++i) {
     written = stream_->Write(segments[i].begin(), segments[i].size() * sizeof(capnp::word));
+  }
+  if (written.ok() && !batch.following.empty()) {
+    written = stream_->Write(batch.following.data(), batch.following.size());
   }
   if (!written.ok()) return Refused(std::move(written).error());
   return Ok();

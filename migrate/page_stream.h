@@ -14,12 +14,14 @@
 // token, so only that move's source feeds that move's memories.
 //
 // Bytes on the stream (integers little-endian):
-//   hello    source -> destination: "SHOALPG1", then the 16-byte token.
+//   hello    source -> destination: "SHOALPG2", then the 16-byte token.
 //   frame    source -> destination: kind (u32), memory index (u32), size
 //            (u64), then `size` bytes:
 //              kPages: one Cap'n Proto message (standard stream framing)
 //                      whose root is an Image.Memory (page_batch.h), at
-//                      most kMaxPageFrameBytes;
+//                      most kMaxPageFrameBytes; then the bytes of its
+//                      `following` runs, in run order, which the
+//                      destination reads straight into the memory;
 //              kEnd:   size 0, the last frame.
 //   verdict  destination -> source, after kEnd or at the first frame it
 //            refuses: status (u32, kernel Status; 0 is kOk), message size
@@ -43,10 +45,6 @@
 #include "kernel/remote/blocking_stream.h"
 #include "migrate/page_batch.h"
 
-namespace capnp {
-class MessageBuilder;
-}
-
 namespace shoal::migrate {
 
 using PageToken = std::array<uint8_t, 16>;
@@ -63,9 +61,6 @@ inline constexpr std::chrono::seconds kPageStreamStall{30};
 // How long a refusing destination keeps reading (and dropping) what the
 // source still sends, so that its verdict is not lost in a reset.
 inline constexpr std::chrono::seconds kRefusalLinger{2};
-
-// Reads exactly `size` bytes into `data`, or fails.
-using ReadBytes = std::function<VoidResult(void* data, size_t size)>;
 
 // The destination's half after the hello: reads frames with `read` until
 // kEnd, laying each batch into `into` and calling `on_batch` after each.
@@ -88,14 +83,13 @@ class PageStreamSender {
       const std::string& host, uint16_t port, const PageToken& token,
       const kernel::remote::TlsContext* tls, const std::string& peer,
       std::chrono::milliseconds connect_timeout);
-  // Sends `batch` (a Memory) for memory `index`. kPeerGone when the stream
-  // broke, with the destination's reason when it gave one.
-  VoidResult Send(uint32_t index, capnp::MessageBuilder& batch);
+  // Sends `batch` (made with RawPages::kFollowing) for memory `index`.
+  // kPeerGone when the stream broke, with the destination's reason when it
+  // gave one.
+  VoidResult Send(uint32_t index, const PageBatch& batch);
   // Sends the end and waits for the verdict: Ok once every batch is laid
   // into the destination's memories; otherwise why not. Once only.
   VoidResult Finish();
-  // Ends the stream at once (the move is abandoned). Any thread.
-  void Abandon() { stream_->Shutdown(); }
 
  private:
   PageStreamSender(std::unique_ptr<kernel::remote::BlockingStream> stream, std::string peer)

@@ -31,25 +31,34 @@ using kernel::remote::TlsContext;
 constexpr std::chrono::milliseconds kPatience = 10s;
 constexpr uint64_t kBudget = 64 << 20;
 
-// A memory's bytes: `wasm_pages` 64 KiB pages, some 4 KiB pages zero.
+// A memory's bytes: `wasm_pages` 64 KiB pages, every fifth 4 KiB page
+// zero, the first half's others compressible and the second half's random
+// (so batches carry zero, zstd and following runs).
 std::vector<uint8_t> MemoryBytes(uint32_t wasm_pages, uint8_t seed) {
   std::vector<uint8_t> bytes(size_t(wasm_pages) * vm::kPageSize);
+  uint64_t random = 0x9e3779b97f4a7c15ull * (seed + 1);
   for (size_t i = 0; i < bytes.size(); ++i) {
-    bytes[i] = (i / 4096) % 5 == 3 ? 0 : uint8_t(i * 7 + seed + i / 8191);
+    random ^= random << 13;
+    random ^= random >> 7;
+    random ^= random << 17;
+    bytes[i] = (i / 4096) % 5 == 3    ? 0
+               : i < bytes.size() / 2 ? uint8_t(i * 7 + seed + i / 8191)
+                                      : uint8_t(random);
   }
   return bytes;
 }
 
-// Every 4 KiB page of `memory`, in batches of `per_batch`.
-std::vector<std::shared_ptr<capnp::MallocMessageBuilder>> Batches(
-    const std::vector<uint8_t>& memory, uint32_t per_batch) {
-  std::vector<std::shared_ptr<capnp::MallocMessageBuilder>> batches;
+// Every 4 KiB page of `memory`, in batches of `per_batch`, as a page
+// stream sends them.
+std::vector<PageBatch> Batches(const std::vector<uint8_t>& memory, uint32_t per_batch) {
+  std::vector<PageBatch> batches;
   const uint32_t pages = uint32_t(memory.size() / 4096);
   ZstdTrials trials;
   for (uint32_t first = 0; first < pages; first += per_batch) {
     std::vector<uint32_t> list;
     for (uint32_t p = first; p < std::min(pages, first + per_batch); ++p) list.push_back(p);
-    auto batch = EncodePageBatch(memory.data(), memory.size(), list, 1, &trials);
+    auto batch =
+        EncodePageBatch(memory.data(), memory.size(), list, 1, &trials, RawPages::kFollowing);
     EXPECT_TRUE(batch.ok()) << batch.error().message;
     batches.push_back(std::move(batch).value());
   }
@@ -112,11 +121,11 @@ TEST_F(PageStreamTest, BatchesOfTwoMemoriesLandByteForByte) {
   ASSERT_TRUE(sender.ok()) << sender.error().message;
   int sent = 0;
   for (auto& batch : Batches(first, 256)) {
-    ASSERT_TRUE((*sender)->Send(0, *batch).ok());
+    ASSERT_TRUE((*sender)->Send(0, batch).ok());
     ++sent;
   }
   for (auto& batch : Batches(second, 7)) {
-    ASSERT_TRUE((*sender)->Send(1, *batch).ok());
+    ASSERT_TRUE((*sender)->Send(1, batch).ok());
     ++sent;
   }
   VoidResult finished = (*sender)->Finish();
@@ -151,7 +160,7 @@ TEST_F(PageStreamTest, AConnectionWithoutTheMovesTokenIsRefusedAndTheSourceStill
 
   auto source = Send(*receiver, receiver->token());
   ASSERT_TRUE(source.ok()) << source.error().message;
-  for (auto& batch : Batches(memory, 8)) ASSERT_TRUE((*source)->Send(0, *batch).ok());
+  for (auto& batch : Batches(memory, 8)) ASSERT_TRUE((*source)->Send(0, batch).ok());
   VoidResult finished = (*source)->Finish();
   ASSERT_TRUE(finished.ok()) << finished.error().message;
   auto memories = staged_.Take();
@@ -165,13 +174,13 @@ TEST_F(PageStreamTest, ARefusalInTheMiddleOfTheStreamReachesTheSenderWithItsReas
   auto sender = Send(*receiver, receiver->token());
   ASSERT_TRUE(sender.ok()) << sender.error().message;
   auto batches = Batches(memory, 64);  // 256 KiB each.
-  ASSERT_TRUE((*sender)->Send(0, *batches[0]).ok());
+  ASSERT_TRUE((*sender)->Send(0, batches[0]).ok());
   // Memory 5 skips memories 1 to 4: refused, while good batches keep
   // coming behind it faster than the destination reads them.
-  VoidResult sent = (*sender)->Send(5, *batches[1]);
+  VoidResult sent = (*sender)->Send(5, batches[1]);
   for (int round = 0; round < 16 && sent.ok(); ++round) {
     for (auto& batch : batches) {
-      sent = (*sender)->Send(0, *batch);
+      sent = (*sender)->Send(0, batch);
       if (!sent.ok()) break;
     }
   }
@@ -189,7 +198,7 @@ TEST_F(PageStreamTest, ABatchThatDoesNotApplyIsTheSendersErrorWithItsReason) {
   ASSERT_TRUE(sender.ok()) << sender.error().message;
   // Memory 2 before memories 0 and 1.
   auto batches = Batches(memory, 64);
-  VoidResult sent = (*sender)->Send(2, *batches[0]);
+  VoidResult sent = (*sender)->Send(2, batches[0]);
   // The receiver refuses at once; the sender hears why at its next step.
   VoidResult finished = sent.ok() ? (*sender)->Finish() : sent;
   ASSERT_FALSE(finished.ok());
@@ -204,13 +213,13 @@ TEST_F(PageStreamTest, AReceiverThatGoesEndsTheSendersWritesWithAnError) {
   auto sender = Send(*receiver, receiver->token());
   ASSERT_TRUE(sender.ok()) << sender.error().message;
   auto batches = Batches(memory, 256);
-  ASSERT_TRUE((*sender)->Send(0, *batches[0]).ok());
+  ASSERT_TRUE((*sender)->Send(0, batches[0]).ok());
   receiver.reset();  // The move was dropped on the destination.
   VoidResult sent = Ok();
   // Bounded: the socket buffers hold a few MiB at most.
   for (int round = 0; round < 64 && sent.ok(); ++round) {
     for (auto& batch : batches) {
-      sent = (*sender)->Send(0, *batch);
+      sent = (*sender)->Send(0, batch);
       if (!sent.ok()) break;
     }
   }
@@ -260,6 +269,12 @@ class ReceivePagesTest : public ::testing::Test {
       bytes_.insert(bytes_.end(), p, p + size);
     }
   }
+  // A pages frame of `batch` as a page stream carries it.
+  void FrameOf(const PageBatch& batch, uint32_t index = 0) {
+    kj::Array<capnp::word> words = capnp::messageToFlatArray(*batch.message);
+    Frame(kPageFramePages, index, words.asBytes().size(), words.asBytes().begin());
+    bytes_.insert(bytes_.end(), batch.following.begin(), batch.following.end());
+  }
   VoidResult Receive() {
     size_t at = 0;
     return ReceivePages(
@@ -275,17 +290,65 @@ class ReceivePagesTest : public ::testing::Test {
   StagedMemories staged_{kBudget};
 };
 
+// How many runs of each kind `batch` has.
+std::map<proto::image::Compression, int> RunKinds(const PageBatch& batch) {
+  std::map<proto::image::Compression, int> kinds;
+  auto memory = batch.message->getRoot<proto::image::Memory>().asReader();
+  for (auto run : memory.getRuns()) ++kinds[run.getCompression()];
+  return kinds;
+}
+
 TEST_F(ReceivePagesTest, AnEndAfterGoodBatchesIsOk) {
   const std::vector<uint8_t> memory = MemoryBytes(1, 5);
-  auto batch = Batches(memory, 16)[0];
-  kj::Array<capnp::word> words = capnp::messageToFlatArray(*batch);
-  Frame(kPageFramePages, 0, words.asBytes().size(), words.asBytes().begin());
+  for (const PageBatch& batch : Batches(memory, 8)) FrameOf(batch);
   Frame(kPageFrameEnd, 0, 0);
   VoidResult received = Receive();
   ASSERT_TRUE(received.ok()) << received.error().message;
   auto memories = staged_.Take();
   ASSERT_EQ(memories.size(), 1u);
   EXPECT_EQ(std::memcmp(memories[0]->data(), memory.data(), memory.size()), 0);
+}
+
+TEST_F(ReceivePagesTest, ZeroZstdAndFollowingRunsAllLandInPlace) {
+  const std::vector<uint8_t> memory = MemoryBytes(2, 9);
+  std::map<proto::image::Compression, int> kinds;
+  for (const PageBatch& batch : Batches(memory, 32)) {
+    for (auto [kind, count] : RunKinds(batch)) kinds[kind] += count;
+    uint64_t following = 0;
+    for (auto run : batch.message->getRoot<proto::image::Memory>().getRuns()) {
+      if (run.getCompression() == proto::image::Compression::FOLLOWING) {
+        following += uint64_t(run.getPageCount()) * 4096;
+      }
+    }
+    EXPECT_EQ(batch.following.size(), following);
+    FrameOf(batch);
+  }
+  Frame(kPageFrameEnd, 0, 0);
+  EXPECT_GT(kinds[proto::image::Compression::ZERO], 0);
+  EXPECT_GT(kinds[proto::image::Compression::ZSTD], 0);
+  EXPECT_GT(kinds[proto::image::Compression::FOLLOWING], 0);
+  EXPECT_EQ(kinds[proto::image::Compression::NONE], 0);  // Raw pages never ride in the message.
+  VoidResult received = Receive();
+  ASSERT_TRUE(received.ok()) << received.error().message;
+  auto memories = staged_.Take();
+  ASSERT_EQ(memories.size(), 1u);
+  ASSERT_EQ(memories[0]->size_bytes(), memory.size());
+  EXPECT_EQ(std::memcmp(memories[0]->data(), memory.data(), memory.size()), 0);
+}
+
+TEST_F(ReceivePagesTest, FollowingBytesThatStopShortAreTheReadersError) {
+  const std::vector<uint8_t> memory = MemoryBytes(1, 3);
+  const std::vector<PageBatch> batches = Batches(memory, 16);
+  const PageBatch* with_following = nullptr;
+  for (const PageBatch& batch : batches) {
+    if (!batch.following.empty()) with_following = &batch;
+  }
+  ASSERT_NE(with_following, nullptr);
+  FrameOf(*with_following);
+  bytes_.resize(bytes_.size() - 1);  // The last following byte never comes.
+  VoidResult received = Receive();
+  ASSERT_FALSE(received.ok());
+  EXPECT_EQ(received.error().status, Status::kPeerGone) << received.error().message;
 }
 
 TEST_F(ReceivePagesTest, FramesThatAreNotPagesAreRefusedByName) {

@@ -29,6 +29,10 @@ enum Compression {
   none @0;
   zstd @1;  # One zstd frame holding exactly pageCount * 4096 bytes.
   zero @2;  # All zero; no bytes.
+  # Only on a page stream (migrate/page_stream.h): no bytes here, the run's
+  # pageCount * 4096 bytes follow the batch's message on the stream. Never
+  # in an image.
+  following @3;
 }
 
 # A run of consecutive 4 KiB pages of a linear memory. A whole memory's

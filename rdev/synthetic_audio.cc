@@ -10,6 +10,8 @@
 #include <cstring>
 #include <numbers>
 
+#include "kernel/base/little_endian.h"
+
 namespace shoal::rdev {
 namespace {
 
@@ -47,26 +49,22 @@ class ToneBackend final : public AudioBackend {
   const uint32_t hz_;
 };
 
-void PutLe(uint8_t* out, uint32_t value, size_t bytes) {
-  for (size_t i = 0; i < bytes; ++i) out[i] = uint8_t(value >> (8 * i));
-}
-
 // The 44 bytes of a canonical WAV header for `data_bytes` of `config`.
 std::array<uint8_t, 44> WavHeader(const AudioConfig& config, uint32_t data_bytes) {
   std::array<uint8_t, 44> h{};
   uint32_t frame = uint32_t(FrameBytes(config));
   std::memcpy(&h[0], "RIFF", 4);
-  PutLe(&h[4], 36 + data_bytes, 4);
+  StoreLittleEndian(&h[4], 36 + data_bytes, 4);
   std::memcpy(&h[8], "WAVEfmt ", 8);
-  PutLe(&h[16], 16, 4);
-  PutLe(&h[20], config.format == SampleFormat::kF32 ? 3 : 1, 2);
-  PutLe(&h[22], config.channels, 2);
-  PutLe(&h[24], config.rate, 4);
-  PutLe(&h[28], config.rate * frame, 4);
-  PutLe(&h[32], frame, 2);
-  PutLe(&h[34], uint32_t(SampleBytes(config.format) * 8), 2);
+  StoreLittleEndian(&h[16], 16, 4);
+  StoreLittleEndian(&h[20], config.format == SampleFormat::kF32 ? 3 : 1, 2);
+  StoreLittleEndian(&h[22], config.channels, 2);
+  StoreLittleEndian(&h[24], config.rate, 4);
+  StoreLittleEndian(&h[28], config.rate * frame, 4);
+  StoreLittleEndian(&h[32], frame, 2);
+  StoreLittleEndian(&h[34], uint32_t(SampleBytes(config.format) * 8), 2);
   std::memcpy(&h[36], "data", 4);
-  PutLe(&h[40], data_bytes, 4);
+  StoreLittleEndian(&h[40], data_bytes, 4);
   return h;
 }
 

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <string>
 
+#include "kernel/base/little_endian.h"
+
 namespace shoal::rdev {
 namespace {
 
@@ -28,15 +30,6 @@ constexpr std::array<Rgb, 8> kBars = {{{235, 235, 235},
 uint8_t LumaOf(Rgb c) { return uint8_t(((66 * c.r + 129 * c.g + 25 * c.b + 128) >> 8) + 16); }
 uint8_t BlueDiffOf(Rgb c) { return uint8_t(((-38 * c.r - 74 * c.g + 112 * c.b + 128) >> 8) + 128); }
 uint8_t RedDiffOf(Rgb c) { return uint8_t(((112 * c.r - 94 * c.g - 18 * c.b + 128) >> 8) + 128); }
-
-void StoreU64(uint8_t* out, uint64_t value) {
-  for (int i = 0; i < 8; ++i) out[i] = uint8_t(value >> (8 * i));
-}
-uint64_t LoadU64(const uint8_t* in) {
-  uint64_t value = 0;
-  for (int i = 0; i < 8; ++i) value |= uint64_t(in[i]) << (8 * i);
-  return value;
-}
 
 // Two periods of `width` pixels of `colour(x)` in `format`, so that any
 // window of `width` pixels starting below `width` is one memcpy.
@@ -81,9 +74,9 @@ Result<size_t> BytesPerPixel(const CameraMode& mode) {
 }  // namespace
 
 void StoreSyntheticStamp(uint64_t sequence, uint64_t capture_ns, uint8_t* out) {
-  StoreU64(out, sequence);
-  StoreU64(out + 8, capture_ns);
-  StoreU64(out + 16, SyntheticStampCheck(sequence, capture_ns));
+  StoreLittleEndian(out, sequence, 8);
+  StoreLittleEndian(out + 8, capture_ns, 8);
+  StoreLittleEndian(out + 16, SyntheticStampCheck(sequence, capture_ns), 8);
 }
 
 Result<SyntheticStamp> ReadSyntheticStamp(const CameraMode& mode, std::span<const uint8_t> frame) {
@@ -110,8 +103,8 @@ Result<SyntheticStamp> ReadSyntheticStamp(const CameraMode& mode, std::span<cons
     }
   }
   const uint8_t* bytes = frame.data() + at;
-  SyntheticStamp stamp{LoadU64(bytes), LoadU64(bytes + 8)};
-  if (LoadU64(bytes + 16) != SyntheticStampCheck(stamp.sequence, stamp.capture_ns)) {
+  SyntheticStamp stamp{LoadLittleEndian(bytes, 8), LoadLittleEndian(bytes + 8, 8)};
+  if (LoadLittleEndian(bytes + 16, 8) != SyntheticStampCheck(stamp.sequence, stamp.capture_ns)) {
     return MakeError(Status::kMalformed,
                      "the frame's stamp does not check (not a synthetic "
                      "frame, or a damaged one)");

@@ -178,11 +178,11 @@ class DataPlane {
   // place, with how many pages its process fetched itself.
   Result<uint64_t> FinishPostCopy(Outbound& outbound, Deadline deadline);
   // Sends pages of memory `index` ahead on the move's page stream
-  // (migrate/page_stream.h; `batch` holds a proto/image.capnp Memory),
-  // from the caller's thread, and returns once the socket took them, so a
+  // (migrate/page_stream.h; `batch` made with RawPages::kFollowing), from
+  // the caller's thread, and returns once the socket took them, so a
   // caller producing batches is paced by the link. kPeerGone when the
   // stream broke or took nothing for migrate::kPageStreamStall.
-  VoidResult SendPages(Outbound& outbound, uint32_t index, capnp::MessageBuilder& batch);
+  VoidResult SendPages(Outbound& outbound, uint32_t index, const migrate::PageBatch& batch);
   // Sends a frozen process's `image` (migrate/image_codec.h, live objects
   // allowed) in 1 MiB writes, with `objects` (its live handles, in image
   // order) as capabilities, and has the peer prepare it. Errors: the

@@ -167,7 +167,8 @@ Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::OpenMigration(
 DataPlane::Outbound::Outbound(std::shared_ptr<OutboundState> state) : state_(std::move(state)) {}
 DataPlane::Outbound::~Outbound() = default;
 
-VoidResult DataPlane::SendPages(Outbound& outbound, uint32_t index, capnp::MessageBuilder& batch) {
+VoidResult DataPlane::SendPages(Outbound& outbound, uint32_t index,
+                                const migrate::PageBatch& batch) {
   if (outbound.pages_ == nullptr) {
     return MakeError(Status::kInvalidArgs, "this move has no page stream");
   }

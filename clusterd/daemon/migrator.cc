@@ -157,11 +157,11 @@ Result<pb::MigrateSummary> Migrator::PostCopy(uint64_t pid, const std::string& t
       for (uint32_t page = first; page < std::min<uint64_t>(pages, first + kBatchPages); ++page) {
         batch_pages.push_back(page);
       }
-      Result<std::shared_ptr<capnp::MallocMessageBuilder>> batch = migrate::EncodePageBatch(
+      Result<migrate::PageBatch> batch = migrate::EncodePageBatch(
           memory.data(), memory.size_bytes(), batch_pages, /*zstd_level=*/1, &zstd);
       if (!batch.ok()) return lost(batch.error());
       VoidResult pushed =
-          data_.SendLazyPages(*outbound, uint32_t(index), std::move(batch).value(), deadline);
+          data_.SendLazyPages(*outbound, uint32_t(index), std::move(batch->message), deadline);
       if (!pushed.ok()) return lost(pushed.error());
       fault::Hit("migrate.source.lazy_batch", to);
       sent += batch_pages.size() * kPageBytes;
@@ -230,18 +230,18 @@ VoidResult Migrator::PreCopy(uint64_t pid, const std::string& to, kernel::Memory
       for (size_t at = 0; at < list.size() || (first && at == 0); at += kBatchPages) {
         const std::span<const uint32_t> batch_pages =
             std::span(list).subspan(at, std::min(kBatchPages, list.size() - at));
-        Result<std::shared_ptr<capnp::MallocMessageBuilder>> batch =
+        Result<migrate::PageBatch> batch =
             MakeError(Status::kNotFound,
                       "process " + std::to_string(pid) + " ended while its memory was being sent");
         if (figures.zstd.size() <= index) figures.zstd.resize(index + 1);
         if (!rounds.Read(index, [&](const uint8_t* data, uint64_t size) {
               batch = migrate::EncodePageBatch(data, size, batch_pages, /*zstd_level=*/1,
-                                               &figures.zstd[index]);
+                                               &figures.zstd[index], migrate::RawPages::kFollowing);
             })) {
           return batch.error();
         }
         if (!batch.ok()) return batch.error();
-        TRY(data_.SendPages(outbound, uint32_t(index), **batch));
+        TRY(data_.SendPages(outbound, uint32_t(index), *batch));
         if (first && index == 0 && at == 0) fault::Hit("migrate.source.first_batch", to);
         figures.bytes_sent += batch_pages.size() * kPageBytes;
         if (Clock::now() - reported >= kProgressEvery) {

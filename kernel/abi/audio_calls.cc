@@ -10,6 +10,7 @@
 #include <string>
 
 #include "kernel/abi/abi.h"
+#include "kernel/base/little_endian.h"
 #include "rdev/audio.h"
 
 namespace shoal::kernel::abi {
@@ -45,10 +46,6 @@ std::string InfoText(const rdev::AudioInfo& info) {
          "\nconfig=" + rdev::FormatAudioConfig(info.config) +
          "\nframe_bytes=" + std::to_string(rdev::FrameBytes(info.config)) + "\nformats=" + formats +
          "\nrates=" + rates + "\nmax_channels=" + std::to_string(info.max_channels) + "\n";
-}
-
-void PutLe(std::span<uint8_t> out, size_t at, uint64_t value, size_t bytes) {
-  for (size_t i = 0; i < bytes; ++i) out[at + i] = uint8_t(value >> (8 * i));
 }
 
 // One key type per call (kernel/base/pending_call.h), naming the handle's
@@ -110,13 +107,13 @@ Result<int32_t> AudioGetStatus(AbiCall& c) {
       StatusKey(audio.get()), [&](auto done) { audio->StatusAsync(std::move(done)); });
   if (!status) return 0;  // Parked until the device answers.
   rdev::AudioStatus s = TRY(std::move(*status));
-  PutLe(out, 0, s.started, 4);
-  PutLe(out, 4, s.busy, 4);
-  PutLe(out, 8, s.frames, 8);
-  PutLe(out, 16, s.queued_frames, 8);
-  PutLe(out, 24, s.latency_ns, 8);
-  PutLe(out, 32, s.xruns, 8);
-  PutLe(out, 40, s.frames_lost, 8);
+  StoreLittleEndian(&out[0], s.started, 4);
+  StoreLittleEndian(&out[4], s.busy, 4);
+  StoreLittleEndian(&out[8], s.frames, 8);
+  StoreLittleEndian(&out[16], s.queued_frames, 8);
+  StoreLittleEndian(&out[24], s.latency_ns, 8);
+  StoreLittleEndian(&out[32], s.xruns, 8);
+  StoreLittleEndian(&out[40], s.frames_lost, 8);
   return 0;
 }
 
@@ -182,7 +179,7 @@ Result<int32_t> AudioRead(AbiCall& c) {
   const std::vector<uint8_t>& bytes = (*read)->bytes;
   if (bytes.size() > cap) return MakeError(Status::kInternal, "audio read overran");
   std::copy(bytes.begin(), bytes.end(), buf.begin());
-  PutLe(lost, 0, (*read)->lost, 8);
+  StoreLittleEndian(&lost[0], (*read)->lost, 8);
   return int32_t(bytes.size());
 }
 

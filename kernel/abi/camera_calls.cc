@@ -9,6 +9,7 @@
 #include <string>
 
 #include "kernel/abi/abi.h"
+#include "kernel/base/little_endian.h"
 #include "rdev/camera.h"
 
 namespace shoal::kernel::abi {
@@ -41,17 +42,13 @@ std::string InfoText(const rdev::CameraInfo& info) {
          "\nframes=" + std::to_string(info.frames_captured) + "\nmodes=" + modes + "\n";
 }
 
-void PutLe(std::span<uint8_t> out, size_t at, uint64_t value, size_t bytes) {
-  for (size_t i = 0; i < bytes; ++i) out[at + i] = uint8_t(value >> (8 * i));
-}
-
 void StoreMeta(std::span<uint8_t> meta, const CameraFrame& frame) {
-  PutLe(meta, 0, frame.sequence, 8);
-  PutLe(meta, 8, frame.capture_ns, 8);
-  PutLe(meta, 16, frame.dropped, 4);
-  PutLe(meta, 20, uint32_t(frame.mode.format), 4);
-  PutLe(meta, 24, frame.mode.width, 4);
-  PutLe(meta, 28, frame.mode.height, 4);
+  StoreLittleEndian(&meta[0], frame.sequence, 8);
+  StoreLittleEndian(&meta[8], frame.capture_ns, 8);
+  StoreLittleEndian(&meta[16], frame.dropped, 4);
+  StoreLittleEndian(&meta[20], uint32_t(frame.mode.format), 4);
+  StoreLittleEndian(&meta[24], frame.mode.width, 4);
+  StoreLittleEndian(&meta[28], frame.mode.height, 4);
 }
 
 // One key type per call (kernel/base/pending_call.h), naming the session and

@@ -1,7 +1,7 @@
 // libFuzzer target: the destination's reading of a migration's page stream
 // after its hello (migrate/page_stream.h, ReceivePages): frame headers,
 // Cap'n Proto messages of memory batches, and the runs laid into staged
-// memories.
+// memories, the bytes of following runs read straight into them.
 //
 // The contract under test: any bytes yield Ok (an end after good batches)
 // or an Error, never a crash, a sanitizer report, a read past the input or
@@ -37,21 +37,29 @@ void Put(std::vector<uint8_t>& out, uint64_t value, int bytes) {
 // `per_batch`, then its end.
 std::vector<uint8_t> Stream(uint32_t wasm_pages, uint32_t per_batch, uint8_t seed) {
   std::vector<uint8_t> memory(size_t(wasm_pages) * 65536);
+  uint32_t random = seed;
   for (size_t i = 0; i < memory.size(); ++i) {
-    memory[i] = (i / 4096) % 3 == 1 ? 0 : uint8_t((i / 64) * seed);  // Compressible, zero pages.
+    random = random * 1664525 + 1013904223;
+    // Zero pages; compressible pages (zstd runs) in the first half, random
+    // ones (following runs) in the second.
+    memory[i] = (i / 4096) % 3 == 1     ? 0
+                : i < memory.size() / 2 ? uint8_t((i / 64) * seed)
+                                        : uint8_t(random >> 24);
   }
   std::vector<uint8_t> out;
   const uint32_t pages = uint32_t(memory.size() / 4096);
   for (uint32_t first = 0; first < pages; first += per_batch) {
     std::vector<uint32_t> list;
     for (uint32_t p = first; p < pages && p < first + per_batch; ++p) list.push_back(p);
-    auto batch = EncodePageBatch(memory.data(), memory.size(), list, 1);
+    auto batch =
+        EncodePageBatch(memory.data(), memory.size(), list, 1, nullptr, RawPages::kFollowing);
     if (!batch.ok()) std::abort();
-    kj::Array<capnp::word> words = capnp::messageToFlatArray(**batch);
+    kj::Array<capnp::word> words = capnp::messageToFlatArray(*batch->message);
     Put(out, kPageFramePages, 4);
     Put(out, 0, 4);
     Put(out, words.asBytes().size(), 8);
     out.insert(out.end(), words.asBytes().begin(), words.asBytes().end());
+    out.insert(out.end(), batch->following.begin(), batch->following.end());
   }
   Put(out, kPageFrameEnd, 4);
   Put(out, 0, 4);
