@@ -2,8 +2,10 @@
 // Node.migrateIn and Migration): a pre-copy's page batches on the move's
 // page stream (migrate/page_stream.h), from the caller's thread, then the image
 // in order in 1 MiB stream writes, which Cap'n Proto's flow control paces,
-// then prepare carries the live handles as capabilities, and commit
-// answers the process's handle.
+// and prepare right behind them carrying the live handles as capabilities,
+// then commit, which answers the process's handle.
+#include <kj/vector.h>
+
 #include "clusterd/daemon/data_plane.h"
 #include "kernel/base/thread_annotations.h"
 #include "kernel/remote/handles.h"
@@ -196,32 +198,32 @@ VoidResult DataPlane::SendImage(Outbound& outbound,
     }
     if (open == nullptr) return VoidResult(MakeError(Status::kInvalidArgs, "no move is open"));
     proto::rpc::Migration::Client migration = *open;
-    kj::Promise<void> sent = kj::READY_NOW;
+    // Every call goes out at once, none waiting for the one before: calls
+    // on one capability arrive in the order sent, and the destination
+    // keeps what a size or a write got wrong for prepare to answer. This
+    // is the freeze: two round trips less.
+    kj::Vector<kj::Promise<void>> sent;
     if (state->announce_image) {
       auto expect = migration.expectImageRequest();
       expect.setImageBytes(image->size());
-      sent = expect.send().ignoreResult();
+      sent.add(expect.send().ignoreResult());
     }
     for (size_t at = 0; at < image->size(); at += kWriteBytes) {
-      sent = sent.then([migration, image, at]() mutable {
-        auto write = migration.writeRequest();
-        size_t n = std::min(kWriteBytes, image->size() - at);
-        write.setBytes(kj::arrayPtr(image->data() + at, n));
-        return write.send();
-      });
+      auto write = migration.writeRequest();
+      size_t n = std::min(kWriteBytes, image->size() - at);
+      write.setBytes(kj::arrayPtr(image->data() + at, n));
+      sent.add(write.send());
     }
-    return sent
-        .then([migration, shared_objects, state]() mutable -> kj::Promise<VoidResult> {
-          auto prepare = migration.prepareRequest();
-          auto out = prepare.initObjects(uint32_t(shared_objects->size()));
-          for (uint32_t i = 0; i < out.size(); ++i) {
-            VoidResult exported =
-                kernel::remote::ExportHandle(state->link, (*shared_objects)[i], out[i]);
-            if (!exported.ok()) return exported;
-          }
-          return prepare.send().then(
-              [](auto&& prepared) { return kernel::remote::ReadOutcome(prepared.getOutcome()); });
-        })
+    auto prepare = migration.prepareRequest();
+    auto out = prepare.initObjects(uint32_t(shared_objects->size()));
+    for (uint32_t i = 0; i < out.size(); ++i) {
+      VoidResult exported = kernel::remote::ExportHandle(state->link, (*shared_objects)[i], out[i]);
+      if (!exported.ok()) return exported;
+    }
+    auto prepared = prepare.send().then(
+        [](auto&& answer) { return kernel::remote::ReadOutcome(answer.getOutcome()); });
+    return kj::joinPromises(sent.releaseAsArray())
+        .then([prepared = kj::mv(prepared)]() mutable { return kj::mv(prepared); })
         .catch_([state](kj::Exception&& e) -> VoidResult {
           return kernel::remote::FromException(e, state->peer);
         });
