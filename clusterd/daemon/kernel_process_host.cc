@@ -541,6 +541,11 @@ Result<std::unique_ptr<KernelProcessHost::Departure>> KernelProcessHost::Depart(
       new Leaving(this, std::move(frozen), std::move(bytes), std::move(memory_sizes)));
 }
 
+void KernelProcessHost::CompileModule(const std::vector<uint8_t>& module) {
+  // A module that does not compile is refused by Receive, with the reason.
+  (void)kernel_->Compile(module);
+}
+
 KernelLoad KernelProcessHost::Load() const {
   kernel::SchedulerStats stats = kernel_->scheduler().Stats();
   KernelLoad load;

@@ -132,6 +132,9 @@ class KernelProcessHost : public ProcessHost {
   FileIo& file_io() { return kernel_->file_io(); }
   // The modules this node has seen move, so that moves here skip them.
   ModuleStore& modules() { return modules_; }
+  // Compiles `module` into the kernel's cache (kernel::Kernel::Compile),
+  // ahead of the Receive that will need it. Any thread.
+  void CompileModule(const std::vector<uint8_t>& module);
   // What the post-copies arriving here tell of their processes: while one
   // fetches its memory it cannot move or be checkpointed (kShouldWait), and
   // one whose pages were lost ends as trapped (kernel::Kernel::Abort).

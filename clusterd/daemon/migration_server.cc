@@ -5,6 +5,8 @@
 
 #include <optional>
 #include <string>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include "clusterd/daemon/fault_points.h"
@@ -32,11 +34,14 @@ class MigrationServer final : public proto::rpc::Migration::Server {
         ahead_(move.max_bytes, /*prefault=*/move.faults == nullptr),
         module_(std::move(move.module)),
         faults_(std::move(move.faults)),
-        post_copy_hooks_(std::move(move.post_copy_hooks)) {
+        post_copy_hooks_(std::move(move.post_copy_hooks)),
+        compile_module_(std::move(move.compile_module)) {
     image_.reserve(expected_);
+    CompileAhead();
   }
 
   ~MigrationServer() noexcept(false) {
+    if (compiling_.joinable()) compiling_.join();
     if (prepared_) spdlog::info("migration of pid {} abandoned before commit: dropped", pid_);
   }
 
@@ -79,6 +84,7 @@ class MigrationServer final : public proto::rpc::Migration::Server {
       failure_ = MakeError(Status::kInvalidArgs, "the module sent ahead is not the one named");
     } else {
       module_ = std::make_shared<const std::vector<uint8_t>>(bytes.begin(), bytes.end());
+      CompileAhead();
     }
     return kj::READY_NOW;
   }
@@ -140,6 +146,8 @@ class MigrationServer final : public proto::rpc::Migration::Server {
                 state_ = State::kDone;
                 return kernel::remote::SetOutcome(outcome, objects.error());
               }
+              // Compiled by now, as a rule: the pages took longer.
+              if (compiling_.joinable()) compiling_.join();
               ArrivingProcess arriving;
               arriving.image = image_;
               arriving.objects = std::move(objects).value();
@@ -220,6 +228,25 @@ class MigrationServer final : public proto::rpc::Migration::Server {
   const migrate::PageStreamReceiver* page_stream() const { return page_stream_.get(); }
 
  private:
+  // Has module_, once here, compiled on a thread of its own, so that
+  // prepare, frozen, finds it compiled (a module of megabytes takes tens of
+  // milliseconds and more).
+  void CompileAhead() {
+    if (module_ == nullptr || !compile_module_ || compiling_.joinable()) return;
+    try {
+      compiling_ = std::thread([compile = compile_module_, module = module_] {
+        try {
+          compile(*module);
+        } catch (const std::exception& e) {
+          // Prepare compiles it again and answers whatever this was.
+          spdlog::warn("compiling a module ahead of its process failed: {}", e.what());
+        }
+      });
+    } catch (const std::system_error& e) {
+      spdlog::warn("no thread to compile a module ahead of its process: {}", e.what());
+    }
+  }
+
   enum class State : uint8_t { kReceiving, kPreparing, kPrepared, kDone };
 
   // Whether the page stream ended with every batch in ahead_ (then ahead_
@@ -253,6 +280,8 @@ class MigrationServer final : public proto::rpc::Migration::Server {
   std::unique_ptr<migrate::UserFaults> faults_;  // A post-copy's, until postCopy.
   const PostCopyHooks post_copy_hooks_;
   std::shared_ptr<PostCopyArrival> post_copy_;
+  const ModuleCompiler compile_module_;
+  std::thread compiling_;  // Compiles module_ while the process runs on the source.
   // After ahead_, which its thread fills: it goes first.
   std::shared_ptr<const kernel::remote::TlsContext> page_tls_;
   std::unique_ptr<migrate::PageStreamReceiver> page_stream_;

@@ -44,6 +44,9 @@ struct IncomingMove {
   // it, if it has one: then it is not sent.
   kernel::Sha256 module_sha256{};
   std::shared_ptr<const std::vector<uint8_t>> module;
+  // Compiles that module once it is here, before the freeze (null: prepare
+  // compiles it).
+  ModuleCompiler compile_module;
   // A post-copy's (migrateIn's postCopy): null for any other move.
   std::unique_ptr<migrate::UserFaults> faults;
   PostCopyHooks post_copy_hooks;

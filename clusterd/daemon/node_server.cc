@@ -142,6 +142,7 @@ class NodeServer final : public proto::rpc::Node::Server {
     move.max_bytes = services_.max_image_bytes;
     move.module_sha256 = module_sha256;
     move.module = std::move(module);
+    move.compile_module = services_.compile_module;
     if (params.getPostCopy()) {
       // Refused now, before the source freezes anything.
       Result<std::unique_ptr<migrate::UserFaults>> faults = migrate::UserFaults::Open();

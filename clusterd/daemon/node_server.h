@@ -70,6 +70,11 @@ struct ArrivingProcess {
 using MigrationReceiver =
     std::function<Result<std::unique_ptr<IncomingProcess>>(ArrivingProcess arriving)>;
 
+// Compiles a module a move brought ahead into the kernel's cache
+// (kernel::Kernel::Compile); a failure is prepare's to answer. Called on a
+// thread of the move's own.
+using ModuleCompiler = std::function<void(const std::vector<uint8_t>& module)>;
+
 // What a node serves its peers.
 struct NodeServices {
   DirectoryOpener directories;                   // Null: openDirectory answers kNotSupported.
@@ -77,6 +82,7 @@ struct NodeServices {
   kernel::Ref<kernel::SpawnerOps> spawner;       // Null: spawner answers kNotSupported.
   MigrationReceiver migrations;                  // Null: migrateIn answers kNotSupported.
   ModuleStore* modules = nullptr;                // Null: migrateIn never answers hasModule.
+  ModuleCompiler compile_module;                 // Null: modules ahead compile at prepare.
   uint64_t max_image_bytes = uint64_t{5} << 30;  // migrateIn refuses larger images.
   PostCopyHooks post_copy_hooks;                 // For the post-copies arriving.
   // Where moves' page streams are listened for (the data plane's host; set

@@ -118,6 +118,29 @@ TEST(CheckpointTest, AProcessMovedBetweenKernelsPrintsWhatAnUnmovedOneDoes) {
   EXPECT_EQ(a->live_processes(), 0u);
 }
 
+// A destination compiles the module while the process still runs on the
+// source (Kernel::Compile); what it compiled is the module the process
+// then moves with, and a module that does not compile gets the error
+// Prepare would answer.
+TEST(CheckpointTest, AModuleCompiledAheadServesTheMove) {
+  std::unique_ptr<Kernel> a = OneWorkerKernel();
+  std::unique_ptr<Kernel> b = OneWorkerKernel();
+  VoidResult garbage = b->Compile({0x00, 0x61, 0x73, 0x6d, 0x02, 0x00, 0x00, 0x00});
+  ASSERT_FALSE(garbage.ok());
+  EXPECT_EQ(garbage.error().status, Status::kMalformed) << garbage.error().message;
+
+  Result<SpawnResult> first = a->Spawn(LifeRequest("300"));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  Result<std::unique_ptr<FrozenProcess>> frozen = a->Freeze(first->pid);
+  ASSERT_TRUE(frozen.ok()) << frozen.error().message;
+  VoidResult compiled = b->Compile((*frozen)->image().module_bytes);
+  ASSERT_TRUE(compiled.ok()) << compiled.error().message;
+  Result<SpawnResult> moved = Move(std::move(frozen).value(), *b);
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  EXPECT_EQ(WaitCode(*b, moved->pid), 0);
+  EXPECT_EQ(TextOf(moved->console), Uninterrupted(LifeRequest("300")));
+}
+
 // The pre-copy's receiving half, as a destination node keeps it: the
 // pages of each round laid into memories of its own.
 struct PreCopied {

@@ -91,6 +91,11 @@ Result<std::shared_ptr<const vm::CompiledModule>> Kernel::LoadCached(
   return compiled;
 }
 
+VoidResult Kernel::Compile(const std::vector<uint8_t>& module_bytes) {
+  TRY(LoadCached(module_bytes));
+  return Ok();
+}
+
 Result<uint32_t> MemoryCapPages(uint64_t bytes) {
   constexpr uint64_t kMaxBytes = uint64_t(vm::kMaxPages) * vm::kPageSize;
   if (bytes > kMaxBytes) {

@@ -152,6 +152,11 @@ class Kernel {
   // (no `_start` export). The module's start function runs later, in the
   // process (a trap there ends the process, kTrapped).
   Result<SpawnResult> Spawn(SpawnRequest request);
+  // Compiles a module into the cache where Spawn and Prepare look first: a
+  // migration's destination calls it while the process still runs on its
+  // source, so that the freeze does not compile. Any thread. Errors: the
+  // module's (kMalformed, kInvalid, ...), which Prepare would answer too.
+  VoidResult Compile(const std::vector<uint8_t>& module_bytes);
 
   // Freezes `pid` at its next safepoint and captures its image (checkpoint.h),
   // blocking the calling thread (never a worker) until then. Errors (the
