@@ -19,10 +19,17 @@ Result<std::unique_ptr<ArrivalLog>> ArrivalLog::Open(const std::filesystem::path
   std::filesystem::path file = dir / "arrivals";
   std::map<Key, Commit> commits;
   uint64_t order = 0;
-  std::ifstream in(file);
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream whole;
+  whole << in.rdbuf();
+  if (in.bad()) return IoError(file, "cannot read");
+  // The lines end where the zeros kept for the next ones start.
+  std::string text = whole.str();
+  text.resize(std::min(text.size(), text.find('\0')));
+  std::istringstream lines(text);
   std::string line;
   size_t number = 0;
-  while (std::getline(in, line)) {
+  while (std::getline(lines, line)) {
     ++number;
     std::istringstream words(line);
     std::string kind, from;
@@ -37,7 +44,6 @@ Result<std::unique_ptr<ArrivalLog>> ArrivalLog::Open(const std::filesystem::path
       spdlog::warn("{} line {}: not a record, skipped: '{}'", file.string(), number, line);
     }
   }
-  if (in.bad()) return IoError(file, "cannot read");
   std::unique_ptr<ArrivalLog> log(new ArrivalLog(std::move(file), std::move(commits), order));
   MutexLock lock(&log->mu_);
   TRY(log->RewriteLocked());
@@ -67,17 +73,32 @@ VoidResult ArrivalLog::RewriteLocked() {
   }
   for (const Key& key : dropped) commits_.erase(key);
 
+  const uint64_t end = text.size();
+  text.resize(end + kReserveBytes, '\0');
   TRY(ReplaceFile(file_, text));
-  int append = ::open(file_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (append < 0) return IoError(file_, "cannot open");
+  int fd = ::open(file_.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return IoError(file_, "cannot open");
   if (fd_ >= 0) ::close(fd_);
-  fd_ = append;
+  fd_ = fd;
+  end_ = end;
+  size_ = text.size();
   appended_ = 0;
   return Ok();
 }
 
 VoidResult ArrivalLog::AppendLocked(const std::string& line) {
-  if (!WriteAll(fd_, line) || ::fdatasync(fd_) != 0) return IoError(file_, "cannot append to");
+  while (end_ + line.size() > size_) {
+    // More zeros first, made durable with the line (this flush alone
+    // grows the file).
+    if (!WriteAll(fd_, std::string(kReserveBytes, '\0'), off_t(size_))) {
+      return IoError(file_, "cannot grow");
+    }
+    size_ += kReserveBytes;
+  }
+  if (!WriteAll(fd_, line, off_t(end_)) || ::fdatasync(fd_) != 0) {
+    return IoError(file_, "cannot append to");
+  }
+  end_ += line.size();
   if (++appended_ > kKeep) TRY(RewriteLocked());
   return Ok();
 }

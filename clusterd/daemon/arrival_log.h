@@ -10,6 +10,13 @@
 // ended with that run, if it had not ended before. The file keeps the last
 // kKeep commits; a torn last line (a crash mid-write) is skipped.
 //
+// The lines are followed by zeros, written and made durable ahead
+// (kReserveBytes at a time), into which the next lines are written: an
+// append that does not change the file's size flushes its own block
+// alone, where one that grows the file waits for a journal commit, and
+// with it for whatever else the daemon wrote to that file system. That
+// flush is in every move's freeze.
+//
 // Threading: safe from any thread.
 #pragma once
 
@@ -29,6 +36,8 @@ namespace shoal::clusterd {
 class ArrivalLog {
  public:
   static constexpr size_t kKeep = 4096;
+  // Zeros kept ahead of the lines: about kKeep records' worth.
+  static constexpr size_t kReserveBytes = 256 << 10;
 
   // Reads `dir`/arrivals (or starts it) and rewrites it with the commits it
   // keeps. kIoError when it cannot be read or written.
@@ -69,7 +78,9 @@ class ArrivalLog {
   std::map<Key, Commit> commits_ GUARDED_BY(mu_);
   uint64_t next_order_ GUARDED_BY(mu_) = 0;
   size_t appended_ GUARDED_BY(mu_) = 0;  // Lines since the last rewrite.
-  int fd_ GUARDED_BY(mu_) = -1;          // Open for appending.
+  int fd_ GUARDED_BY(mu_) = -1;          // Open for writing.
+  uint64_t end_ GUARDED_BY(mu_) = 0;     // Where the lines end and the zeros start.
+  uint64_t size_ GUARDED_BY(mu_) = 0;    // The file's size: the lines and the zeros.
 };
 
 // `receiver`, with each process it prepares recorded in `log` before it

@@ -25,8 +25,13 @@ class ArrivalLogTest : public ::testing::Test {
     EXPECT_TRUE(log.ok()) << log.error().message;
     return log.ok() ? std::move(log).value() : nullptr;
   }
+  // The file's lines, without the zeros kept after them.
   std::string Contents() const {
-    std::ifstream in(dir_ / "arrivals");
+    std::string text = Raw();
+    return text.substr(0, text.find('\0'));
+  }
+  std::string Raw() const {
+    std::ifstream in(dir_ / "arrivals", std::ios::binary);
     std::stringstream text;
     text << in.rdbuf();
     return text.str();
@@ -84,6 +89,29 @@ TEST_F(ArrivalLogTest, TheFileKeepsOnlyTheNewestCommits) {
   size_t lines = 0;
   for (char c : Contents()) lines += c == '\n';
   EXPECT_EQ(lines, ArrivalLog::kKeep);
+}
+
+// A record is written into zeros kept ahead, so its flush does not grow
+// the file; past them the file grows by another reserve at once.
+TEST_F(ArrivalLogTest, RecordsGoIntoZerosKeptAheadAndTheFileGrowsByWholeReserves) {
+  std::unique_ptr<ArrivalLog> log = Open();
+  ASSERT_EQ(Raw().size(), ArrivalLog::kReserveBytes);
+  ASSERT_TRUE(log->RecordCommit(4097, 1, "node-a").ok());
+  EXPECT_EQ(Raw().size(), ArrivalLog::kReserveBytes);
+  EXPECT_EQ(Contents(), "commit 4097 1 node-a\n");
+  // Long node names fill the reserve sooner: 1 KiB lines.
+  const std::string from(1000, 'n');
+  const uint64_t lines = ArrivalLog::kReserveBytes / 1000 + 2;
+  for (uint64_t i = 2; i <= lines; ++i) ASSERT_TRUE(log->RecordCommit(4096 + i, i, from).ok());
+  EXPECT_EQ(Raw().size(), 2 * ArrivalLog::kReserveBytes);
+  log.reset();
+  log = Open();
+  EXPECT_EQ(log->Find(4097, 1), Seen::kEarlierRun);
+  EXPECT_EQ(log->Find(4096 + lines, lines), Seen::kEarlierRun);
+  // Every record reads back, and nothing else.
+  size_t newlines = 0;
+  for (char c : Contents()) newlines += c == '\n';
+  EXPECT_EQ(newlines, lines);
 }
 
 TEST_F(ArrivalLogTest, AnUnwritableDirectoryIsAClearError) {

@@ -12,10 +12,11 @@ Error IoError(const std::filesystem::path& path, const char* what) {
                    std::string(what) + " " + path.string() + ": " + std::strerror(errno));
 }
 
-bool WriteAll(int fd, const std::string& text) {
+bool WriteAll(int fd, const std::string& text, off_t at) {
   size_t done = 0;
   while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    ssize_t n = at < 0 ? ::write(fd, text.data() + done, text.size() - done)
+                       : ::pwrite(fd, text.data() + done, text.size() - done, at + off_t(done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     done += size_t(n);

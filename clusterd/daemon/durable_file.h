@@ -3,6 +3,8 @@
 // contents or the new, never a torn file.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 
@@ -13,9 +15,10 @@ namespace shoal::clusterd {
 // The kIoError for `what` failing on `path`, with errno's reason.
 Error IoError(const std::filesystem::path& path, const char* what);
 
-// Writes all of `text` to `fd` (retrying short writes and EINTR); false on
-// an error (errno says which).
-bool WriteAll(int fd, const std::string& text);
+// Writes all of `text` to `fd` (retrying short writes and EINTR), at its
+// position or, with `at` >= 0, at offset `at`; false on an error (errno
+// says which).
+bool WriteAll(int fd, const std::string& text, off_t at = -1);
 
 // Replaces `file` with `text`: writes FILE.tmp, fsyncs it, renames it over
 // `file` and fsyncs the directory, so the new contents are durable when it
