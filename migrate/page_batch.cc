@@ -27,11 +27,11 @@ Result<PageBatch> EncodePageBatch(const uint8_t* memory, uint64_t memory_bytes,
   const size_t bytes = pages.size() * kRunPageSize;
   batch->pages.reset(new uint8_t[bytes]);
   auto root = batch->initRoot<proto::image::Memory>();
-  const bool following = raw == RawPages::kFollowing;
   TRY(WritePages(memory, memory_bytes, pages, zstd_level, root, trials,
-                 std::span<uint8_t>(batch->pages.get(), bytes), following));
+                 std::span<uint8_t>(batch->pages.get(), bytes), raw));
   PageBatch out;
-  if (following) out.following = std::span(batch->pages.get(), FollowingBytes(root.asReader()));
+  if (raw == RawPages::kFollowing)
+    out.following = std::span(batch->pages.get(), FollowingBytes(root.asReader()));
   out.message = std::move(batch);
   return out;
 }

@@ -18,12 +18,6 @@
 
 namespace shoal::migrate {
 
-// Where a batch's raw pages travel.
-enum class RawPages {
-  kInMessage,  // In its message (a post-copy's pushes, on the data plane).
-  kFollowing,  // After its message, as `following` runs (a page stream).
-};
-
 // A batch of pages, ready to send.
 struct PageBatch {
   // A proto/image.capnp Memory; it owns the bytes `following` points at.

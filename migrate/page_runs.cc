@@ -67,9 +67,10 @@ enum class ZeroPages { kLeaveOut, kSend };
 class RunWriter {
  public:
   RunWriter(int zstd_level, ZeroPages zero_pages, pi::Memory::Builder out,
-            ZstdTrials* trials = nullptr, std::span<uint8_t> keep = {}, bool following = false)
+            ZstdTrials* trials = nullptr, std::span<uint8_t> keep = {},
+            RawPages raw = RawPages::kInMessage)
       : keep_(keep),
-        following_(following),
+        following_(raw == RawPages::kFollowing),
         trials_(trials != nullptr ? *trials : own_trials_),
         zstd_level_(zstd_level),
         zero_pages_(zero_pages),
@@ -216,7 +217,7 @@ VoidResult CheckMemorySize(uint64_t bytes) {
 template <typename PageAt>
 VoidResult WriteListedPages(uint64_t memory_bytes, std::span<const uint32_t> pages, PageAt page_at,
                             int zstd_level, pi::Memory::Builder out, ZstdTrials* trials = nullptr,
-                            std::span<uint8_t> keep = {}, bool following = false) {
+                            std::span<uint8_t> keep = {}, RawPages raw = RawPages::kInMessage) {
   TRY(CheckMemorySize(memory_bytes));
   const uint64_t total_pages = memory_bytes / kRunPageSize;
   for (size_t i = 0; i < pages.size(); ++i) {
@@ -232,7 +233,7 @@ VoidResult WriteListedPages(uint64_t memory_bytes, std::span<const uint32_t> pag
     }
   }
   out.setPageCount(uint32_t(memory_bytes / vm::kPageSize));
-  RunWriter writer(zstd_level, ZeroPages::kSend, out, trials, keep, following);
+  RunWriter writer(zstd_level, ZeroPages::kSend, out, trials, keep, raw);
   for (size_t i = 0; i < pages.size(); ++i) TRY(writer.Add(pages[i], page_at(i)));
   return writer.Finish();
 }
@@ -344,13 +345,13 @@ VoidResult WriteMemory(std::span<const uint8_t> memory, int zstd_level, pi::Memo
 
 VoidResult WritePages(const uint8_t* memory, uint64_t memory_bytes, std::span<const uint32_t> pages,
                       int zstd_level, pi::Memory::Builder out, ZstdTrials* trials,
-                      std::span<uint8_t> keep, bool following) {
-  if ((following || !keep.empty()) && keep.size() < pages.size() * kRunPageSize) {
+                      std::span<uint8_t> keep, RawPages raw) {
+  if ((raw == RawPages::kFollowing || !keep.empty()) && keep.size() < pages.size() * kRunPageSize) {
     return MakeError(Status::kInvalidArgs,
                      "no room kept for " + std::to_string(pages.size()) + " pages");
   }
   auto page_at = [&](size_t i) { return memory + uint64_t(pages[i]) * kRunPageSize; };
-  return WriteListedPages(memory_bytes, pages, page_at, zstd_level, out, trials, keep, following);
+  return WriteListedPages(memory_bytes, pages, page_at, zstd_level, out, trials, keep, raw);
 }
 
 uint64_t FollowingBytes(pi::Memory::Reader in) {

@@ -49,6 +49,12 @@ struct ZstdTrials {
   int raw_runs = 0;   // Data runs sent raw untried since zstd was last tried.
 };
 
+// Where the data runs stored raw travel (WritePages).
+enum class RawPages {
+  kInMessage,  // In the message, or referred to from it (a post-copy's pushes, an image).
+  kFollowing,  // After the message, as `following` runs (a page stream).
+};
+
 // Writes the 4 KiB pages `pages` (indices, ascending) of the memory of
 // `memory_bytes` bytes at `memory` into `out` as runs, all-zero pages as
 // `zero` runs; `out`'s pageCount is the memory's size.
@@ -66,14 +72,14 @@ struct ZstdTrials {
 // `keep`, if given, is room for every listed page that outlives `out`'s
 // message: pages are gathered there and the data runs stored raw are
 // referred to there instead of copied into the message (one copy and one
-// zeroing of the message's space less per page). With `following` too,
-// those runs are `following` runs instead, their bytes the first
-// FollowingBytes(out) bytes of `keep`, for a page stream to send after the
-// message.
+// zeroing of the message's space less per page). With `raw`
+// kFollowing (and `keep`), those runs are `following` runs instead, their
+// bytes the first FollowingBytes(out) bytes of `keep`, for a page stream to
+// send after the message.
 VoidResult WritePages(const uint8_t* memory, uint64_t memory_bytes, std::span<const uint32_t> pages,
                       int zstd_level, proto::image::Memory::Builder out,
                       ZstdTrials* trials = nullptr, std::span<uint8_t> keep = {},
-                      bool following = false);
+                      RawPages raw = RawPages::kInMessage);
 
 // The bytes the `following` runs of `in` stand for.
 uint64_t FollowingBytes(proto::image::Memory::Reader in);

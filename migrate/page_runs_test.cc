@@ -275,8 +275,9 @@ TEST(PageRunsTest, FollowingRunsAreReadInPlaceAndOnlyOnAPageStream) {
   std::vector<uint8_t> memory = MixedMemory(pages);
   std::vector<uint8_t> keep(pages.size() * kRunPageSize);
   Runs out;
-  ASSERT_TRUE(
-      WritePages(memory.data(), memory.size(), pages, 1, out.root, nullptr, keep, true).ok());
+  ASSERT_TRUE(WritePages(memory.data(), memory.size(), pages, 1, out.root, nullptr, keep,
+                         RawPages::kFollowing)
+                  .ok());
   std::vector<pi::Compression> kinds;
   for (pi::PageRun::Reader run : out.in().getRuns()) {
     kinds.push_back(run.getCompression());

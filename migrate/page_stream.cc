@@ -267,8 +267,13 @@ VoidResult PageStreamReceiver::Open(kernel::remote::BlockingStream& stream) {
   TRY(stream.Handshake());
   uint8_t hello[sizeof kMagic + sizeof(PageToken)];
   TRY(stream.Read(hello, sizeof hello));
-  if (std::memcmp(hello, kMagic, sizeof kMagic) != 0 ||
-      CRYPTO_memcmp(hello + sizeof kMagic, token_.data(), token_.size()) != 0) {
+  if (std::memcmp(hello, kMagic, sizeof kMagic) != 0) {
+    // Another version of Shoal, most likely: a cluster runs one.
+    return MakeError(Status::kNotSupported,
+                     "a page stream from node " + options_.peer + " that does not begin '" +
+                         std::string(kMagic, sizeof kMagic) + "' (another version?)");
+  }
+  if (CRYPTO_memcmp(hello + sizeof kMagic, token_.data(), token_.size()) != 0) {
     return MakeError(Status::kAccessDenied,
                      "a page stream from node " + options_.peer + " without this move's token");
   }

@@ -19,9 +19,10 @@
 //            (u64), then `size` bytes:
 //              kPages: one Cap'n Proto message (standard stream framing)
 //                      whose root is an Image.Memory (page_batch.h), at
-//                      most kMaxPageFrameBytes; then the bytes of its
-//                      `following` runs, in run order, which the
-//                      destination reads straight into the memory;
+//                      most kMaxPageFrameBytes; after those `size` bytes,
+//                      the bytes of its `following` runs, in run order,
+//                      which the destination reads straight into the
+//                      memory;
 //              kEnd:   size 0, the last frame.
 //   verdict  destination -> source, after kEnd or at the first frame it
 //            refuses: status (u32, kernel Status; 0 is kOk), message size

@@ -26,6 +26,13 @@ Result<std::unique_ptr<ArrivalLog>> ArrivalLog::Open(const std::filesystem::path
   // The lines end where the zeros kept for the next ones start.
   std::string text = whole.str();
   text.resize(std::min(text.size(), text.find('\0')));
+  if (!text.empty() && text.back() != '\n') {
+    // A line a crash cut short ("commit 4097 1 nod" would still parse):
+    // it was never acknowledged, so it is not a commit.
+    const size_t torn = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
+    spdlog::warn("{}: a torn last line, skipped: '{}'", file.string(), text.substr(torn));
+    text.resize(torn);
+  }
   std::istringstream lines(text);
   std::string line;
   size_t number = 0;
@@ -104,12 +111,27 @@ VoidResult ArrivalLog::AppendLocked(const std::string& line) {
 }
 
 VoidResult ArrivalLog::RecordCommit(uint64_t pid, uint64_t move_id, const std::string& from) {
+  // A record is one line of words: a name with a space, a line break or a
+  // NUL in it would read back as another record, or cut the file short.
+  if (from.empty() || std::any_of(from.begin(), from.end(), [](char c) {
+        return static_cast<unsigned char>(c) <= ' ' || static_cast<unsigned char>(c) >= 0x7f;
+      })) {
+    return MakeError(Status::kInvalidArgs,
+                     "node name '" + from + "' cannot be recorded: printable ASCII without spaces");
+  }
   MutexLock lock(&mu_);
   // In the map first: a rewrite the append triggers keeps it.
   commits_[{pid, move_id}] = Commit{from, next_order_++, true};
   VoidResult written = AppendLocked("commit " + std::to_string(pid) + " " +
                                     std::to_string(move_id) + " " + from + "\n");
-  if (!written.ok()) commits_.erase({pid, move_id});
+  if (!written.ok()) {
+    commits_.erase({pid, move_id});
+    // What of the line reached the file is not a record: write the file
+    // again from what is.
+    if (VoidResult rewritten = RewriteLocked(); !rewritten.ok()) {
+      spdlog::error("{}", rewritten.error().message);
+    }
+  }
   return written;
 }
 
@@ -118,8 +140,14 @@ void ArrivalLog::RecordVoid(uint64_t pid, uint64_t move_id) {
   commits_.erase({pid, move_id});
   VoidResult written =
       AppendLocked("void " + std::to_string(pid) + " " + std::to_string(move_id) + "\n");
-  // Only a restart reads it back, and then the process is gone either way.
-  if (!written.ok()) spdlog::warn("pid {}: {}", pid, written.error().message);
+  // Only a restart reads it back, and then the process is gone either way;
+  // the file is written again from what is recorded.
+  if (!written.ok()) {
+    spdlog::warn("pid {}: {}", pid, written.error().message);
+    if (VoidResult rewritten = RewriteLocked(); !rewritten.ok()) {
+      spdlog::error("{}", rewritten.error().message);
+    }
+  }
 }
 
 namespace {

@@ -64,16 +64,24 @@ TEST_F(ArrivalLogTest, AVoidCommitIsForgottenAlsoAcrossRestarts) {
 }
 
 TEST_F(ArrivalLogTest, ATornLastLineIsSkippedAndTheRestKept) {
-  {
-    std::ofstream out(dir_ / "arrivals");
-    out << "commit 4097 1 node-a\ncommit 4098 2 node-a\ncommit 40";  // Crash mid-write.
+  // A crash mid-write: in a file of lines alone (as written before the
+  // zeros kept ahead), and before the zeros, where the torn line would
+  // still parse as a commit that was never acknowledged.
+  for (const std::string& torn :
+       {std::string("commit 40"), "commit 4099 3 nod" + std::string(4096, '\0')}) {
+    SCOPED_TRACE(torn.substr(0, 17));
+    {
+      std::ofstream out(dir_ / "arrivals", std::ios::binary);
+      out << "commit 4097 1 node-a\ncommit 4098 2 node-a\n" << torn;
+    }
+    std::unique_ptr<ArrivalLog> log = Open();
+    ASSERT_NE(log, nullptr);
+    EXPECT_EQ(log->Find(4097, 1), Seen::kEarlierRun);
+    EXPECT_EQ(log->Find(4098, 2), Seen::kEarlierRun);
+    EXPECT_EQ(log->Find(4099, 3), Seen::kNever);
+    // Rewritten whole: the torn line is gone.
+    EXPECT_EQ(Contents(), "commit 4097 1 node-a\ncommit 4098 2 node-a\n");
   }
-  std::unique_ptr<ArrivalLog> log = Open();
-  ASSERT_NE(log, nullptr);
-  EXPECT_EQ(log->Find(4097, 1), Seen::kEarlierRun);
-  EXPECT_EQ(log->Find(4098, 2), Seen::kEarlierRun);
-  // Rewritten whole: the torn line is gone.
-  EXPECT_EQ(Contents(), "commit 4097 1 node-a\ncommit 4098 2 node-a\n");
 }
 
 TEST_F(ArrivalLogTest, TheFileKeepsOnlyTheNewestCommits) {
@@ -112,6 +120,18 @@ TEST_F(ArrivalLogTest, RecordsGoIntoZerosKeptAheadAndTheFileGrowsByWholeReserves
   size_t newlines = 0;
   for (char c : Contents()) newlines += c == '\n';
   EXPECT_EQ(newlines, lines);
+}
+
+TEST_F(ArrivalLogTest, ANodeNameThatWouldNotReadBackIsRefused) {
+  std::unique_ptr<ArrivalLog> log = Open();
+  for (const std::string& name : {std::string("node a"), std::string("node-a\nvoid 7 7"),
+                                  std::string("node\0a", 6), std::string()}) {
+    VoidResult recorded = log->RecordCommit(7, 7, name);
+    ASSERT_FALSE(recorded.ok());
+    EXPECT_EQ(recorded.error().status, Status::kInvalidArgs) << recorded.error().message;
+    EXPECT_EQ(log->Find(7, 7), Seen::kNever);
+  }
+  EXPECT_EQ(Contents(), "");
 }
 
 TEST_F(ArrivalLogTest, AnUnwritableDirectoryIsAClearError) {

@@ -93,8 +93,8 @@ VoidResult Daemon::Init() {
   };
   data.services.spawner = host_->spawner();
   data.services.modules = &host_->modules();
-  data.services.compile_module = [host = host_.get()](const std::vector<uint8_t>& module) {
-    host->CompileModule(module);
+  data.services.compile_module = [host = host_.get()](auto module) {
+    return host->CompileAhead(std::move(module));
   };
   data.services.post_copy_hooks = host_->post_copy_hooks();
   data.services.migrations = RecordingArrivals(

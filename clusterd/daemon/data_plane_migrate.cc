@@ -2,8 +2,8 @@
 // Node.migrateIn and Migration): a pre-copy's page batches on the move's
 // page stream (migrate/page_stream.h), from the caller's thread, then the image
 // in order in 1 MiB stream writes, which Cap'n Proto's flow control paces,
-// and prepare right behind them carrying the live handles as capabilities,
-// then commit, which answers the process's handle.
+// and prepare right behind the last carrying the live handles as
+// capabilities, then commit, which answers the process's handle.
 #include <kj/vector.h>
 
 #include "clusterd/daemon/data_plane.h"
@@ -198,32 +198,47 @@ VoidResult DataPlane::SendImage(Outbound& outbound,
     }
     if (open == nullptr) return VoidResult(MakeError(Status::kInvalidArgs, "no move is open"));
     proto::rpc::Migration::Client migration = *open;
-    // Every call goes out at once, none waiting for the one before: calls
-    // on one capability arrive in the order sent, and the destination
-    // keeps what a size or a write got wrong for prepare to answer. This
-    // is the freeze: two round trips less.
-    kj::Vector<kj::Promise<void>> sent;
-    if (state->announce_image) {
-      auto expect = migration.expectImageRequest();
-      expect.setImageBytes(image->size());
-      sent.add(expect.send().ignoreResult());
-    }
-    for (size_t at = 0; at < image->size(); at += kWriteBytes) {
-      auto write = migration.writeRequest();
-      size_t n = std::min(kWriteBytes, image->size() - at);
-      write.setBytes(kj::arrayPtr(image->data() + at, n));
-      sent.add(write.send());
-    }
+    // The handles first: one that cannot be exported stops the move before
+    // anything is sent.
     auto prepare = migration.prepareRequest();
     auto out = prepare.initObjects(uint32_t(shared_objects->size()));
     for (uint32_t i = 0; i < out.size(); ++i) {
       VoidResult exported = kernel::remote::ExportHandle(state->link, (*shared_objects)[i], out[i]);
       if (!exported.ok()) return exported;
     }
-    auto prepared = prepare.send().then(
-        [](auto&& answer) { return kernel::remote::ReadOutcome(answer.getOutcome()); });
-    return kj::joinPromises(sent.releaseAsArray())
-        .then([prepared = kj::mv(prepared)]() mutable { return kj::mv(prepared); })
+    // No call waits for another's answer: calls on one capability arrive
+    // in the order sent, and the destination keeps what a size or a write
+    // got wrong for prepare to answer. Each write but the last waits for
+    // flow control to take the one before (a stop and copy's image is the
+    // whole memory), and prepare goes right behind the last: the frozen
+    // image costs one round trip, where expectImage and prepare took one
+    // each.
+    kj::Vector<kj::Promise<void>> answers;
+    if (state->announce_image) {
+      auto expect = migration.expectImageRequest();
+      expect.setImageBytes(image->size());
+      answers.add(expect.send().ignoreResult());
+    }
+    auto send_write = [migration, image](size_t index) mutable {
+      auto write = migration.writeRequest();
+      const size_t at = index * kWriteBytes;
+      write.setBytes(kj::arrayPtr(image->data() + at, std::min(kWriteBytes, image->size() - at)));
+      return write.send();
+    };
+    const size_t writes = (image->size() + kWriteBytes - 1) / kWriteBytes;
+    kj::Promise<void> paced = kj::READY_NOW;
+    for (size_t i = 0; i + 1 < writes; ++i) {
+      paced = paced.then([send_write, i]() mutable { return send_write(i); });
+    }
+    return paced
+        .then([send_write, writes, prepare = kj::mv(prepare),
+               answers = kj::mv(answers)]() mutable -> kj::Promise<VoidResult> {
+          if (writes > 0) answers.add(send_write(writes - 1));
+          auto prepared = prepare.send().then(
+              [](auto&& answer) { return kernel::remote::ReadOutcome(answer.getOutcome()); });
+          return kj::joinPromises(answers.releaseAsArray())
+              .then([prepared = kj::mv(prepared)]() mutable { return kj::mv(prepared); });
+        })
         .catch_([state](kj::Exception&& e) -> VoidResult {
           return kernel::remote::FromException(e, state->peer);
         });

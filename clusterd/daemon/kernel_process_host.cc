@@ -86,11 +86,16 @@ Result<std::unique_ptr<KernelProcessHost>> KernelProcessHost::Create(
   };
   host->kernel_ = TRY(kernel::Kernel::Create(std::move(kernel_options)));
   host->spawner_ = std::make_shared<HostSpawner>(host.get());
+  host->compiler_ = std::make_unique<AheadCompiler>(
+      [kernel = host->kernel_.get()](const std::vector<uint8_t>& module) {
+        (void)kernel->Compile(module);
+      });
   return host;
 }
 
 KernelProcessHost::~KernelProcessHost() {
   if (spawner_) spawner_->Detach();  // Waits for a spawn in progress.
+  compiler_.reset();                 // After the module in hand.
   // Ends what still runs (kKilled); the exit callbacks run during this and
   // need the other members.
   kernel_.reset();
@@ -541,9 +546,10 @@ Result<std::unique_ptr<KernelProcessHost::Departure>> KernelProcessHost::Depart(
       new Leaving(this, std::move(frozen), std::move(bytes), std::move(memory_sizes)));
 }
 
-void KernelProcessHost::CompileModule(const std::vector<uint8_t>& module) {
+std::shared_future<void> KernelProcessHost::CompileAhead(
+    std::shared_ptr<const std::vector<uint8_t>> module) {
   // A module that does not compile is refused by Receive, with the reason.
-  (void)kernel_->Compile(module);
+  return compiler_->Add(std::move(module));
 }
 
 KernelLoad KernelProcessHost::Load() const {

@@ -40,6 +40,7 @@
 #include <memory>
 #include <set>
 
+#include "clusterd/daemon/ahead_compiler.h"
 #include "clusterd/daemon/module_store.h"
 #include "clusterd/daemon/node_server.h"
 #include "clusterd/process_host.h"
@@ -132,9 +133,10 @@ class KernelProcessHost : public ProcessHost {
   FileIo& file_io() { return kernel_->file_io(); }
   // The modules this node has seen move, so that moves here skip them.
   ModuleStore& modules() { return modules_; }
-  // Compiles `module` into the kernel's cache (kernel::Kernel::Compile),
-  // ahead of the Receive that will need it. Any thread.
-  void CompileModule(const std::vector<uint8_t>& module);
+  // Compiles `module` into the kernel's cache (kernel::Kernel::Compile) on
+  // a thread of the host's, ahead of the Receive that will need it
+  // (AheadCompiler::Add). Any thread.
+  std::shared_future<void> CompileAhead(std::shared_ptr<const std::vector<uint8_t>> module);
   // What the post-copies arriving here tell of their processes: while one
   // fetches its memory it cannot move or be checkpointed (kShouldWait), and
   // one whose pages were lost ends as trapped (kernel::Kernel::Abort).
@@ -179,6 +181,8 @@ class KernelProcessHost : public ProcessHost {
   std::unique_ptr<kernel::Kernel> kernel_;
   // Cut off from the host in the destructor, before the kernel goes.
   std::shared_ptr<HostSpawner> spawner_;
+  // Stopped in the destructor, before the kernel goes.
+  std::unique_ptr<AheadCompiler> compiler_;
 };
 
 }  // namespace shoal::clusterd

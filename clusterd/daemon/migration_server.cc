@@ -3,10 +3,9 @@
 #include <kj/debug.h>
 #include <spdlog/spdlog.h>
 
+#include <future>
 #include <optional>
 #include <string>
-#include <system_error>
-#include <thread>
 #include <vector>
 
 #include "clusterd/daemon/fault_points.h"
@@ -41,7 +40,6 @@ class MigrationServer final : public proto::rpc::Migration::Server {
   }
 
   ~MigrationServer() noexcept(false) {
-    if (compiling_.joinable()) compiling_.join();
     if (prepared_) spdlog::info("migration of pid {} abandoned before commit: dropped", pid_);
   }
 
@@ -147,7 +145,7 @@ class MigrationServer final : public proto::rpc::Migration::Server {
                 return kernel::remote::SetOutcome(outcome, objects.error());
               }
               // Compiled by now, as a rule: the pages took longer.
-              if (compiling_.joinable()) compiling_.join();
+              if (compiled_.valid()) compiled_.wait();
               ArrivingProcess arriving;
               arriving.image = image_;
               arriving.objects = std::move(objects).value();
@@ -228,23 +226,11 @@ class MigrationServer final : public proto::rpc::Migration::Server {
   const migrate::PageStreamReceiver* page_stream() const { return page_stream_.get(); }
 
  private:
-  // Has module_, once here, compiled on a thread of its own, so that
-  // prepare, frozen, finds it compiled (a module of megabytes takes tens of
-  // milliseconds and more).
+  // Has module_, once here, compiled before the freeze (ModuleCompiler),
+  // so that prepare finds it compiled.
   void CompileAhead() {
-    if (module_ == nullptr || !compile_module_ || compiling_.joinable()) return;
-    try {
-      compiling_ = std::thread([compile = compile_module_, module = module_] {
-        try {
-          compile(*module);
-        } catch (const std::exception& e) {
-          // Prepare compiles it again and answers whatever this was.
-          spdlog::warn("compiling a module ahead of its process failed: {}", e.what());
-        }
-      });
-    } catch (const std::system_error& e) {
-      spdlog::warn("no thread to compile a module ahead of its process: {}", e.what());
-    }
+    if (module_ == nullptr || !compile_module_ || compiled_.valid()) return;
+    compiled_ = compile_module_(module_);
   }
 
   enum class State : uint8_t { kReceiving, kPreparing, kPrepared, kDone };
@@ -281,7 +267,7 @@ class MigrationServer final : public proto::rpc::Migration::Server {
   const PostCopyHooks post_copy_hooks_;
   std::shared_ptr<PostCopyArrival> post_copy_;
   const ModuleCompiler compile_module_;
-  std::thread compiling_;  // Compiles module_ while the process runs on the source.
+  std::shared_future<void> compiled_;  // Ready once module_ is compiled ahead.
   // After ahead_, which its thread fills: it goes first.
   std::shared_ptr<const kernel::remote::TlsContext> page_tls_;
   std::unique_ptr<migrate::PageStreamReceiver> page_stream_;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <future>
 #include <memory>
 #include <span>
 #include <string>
@@ -70,10 +71,12 @@ struct ArrivingProcess {
 using MigrationReceiver =
     std::function<Result<std::unique_ptr<IncomingProcess>>(ArrivingProcess arriving)>;
 
-// Compiles a module a move brought ahead into the kernel's cache
-// (kernel::Kernel::Compile); a failure is prepare's to answer. Called on a
-// thread of the move's own.
-using ModuleCompiler = std::function<void(const std::vector<uint8_t>& module)>;
+// Has a module a move brought ahead compiled into the kernel's cache
+// before the freeze (AheadCompiler::Add); the future is ready once it is,
+// invalid when it will not be (prepare compiles it then). A failure is
+// prepare's to answer. Loop thread.
+using ModuleCompiler =
+    std::function<std::shared_future<void>(std::shared_ptr<const std::vector<uint8_t>> module)>;
 
 // What a node serves its peers.
 struct NodeServices {
