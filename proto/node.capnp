@@ -92,7 +92,13 @@ interface Migration {
   prepare @1 (objects :List(ObjectRpc.Handle)) -> (outcome :ObjectRpc.Outcome);
   # Runs the prepared process; answers its Process handle (kWait,
   # kManage), which the source's process object forwards to from now on.
-  commit @2 () -> (outcome :ObjectRpc.Outcome, process :ObjectRpc.Handle);
+  # The process runs from the commit on, but nothing it does leaves it
+  # before the commit is durable here, which the answer waits for. The
+  # answer says, in ns after the commit came, when the process first ran
+  # here and when the answer left: the source takes the freeze from them
+  # (its last instruction there to its first here) without a shared clock.
+  commit @2 () -> (outcome :ObjectRpc.Outcome, process :ObjectRpc.Handle,
+                   startedAfterNs :UInt64, answeredAfterNs :UInt64);
   abort @3 ();
   # Retired: pages sent ahead travel on the page stream (migrateIn). Kept
   # so that the ordinals stay; unimplemented.

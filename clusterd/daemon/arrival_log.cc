@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "clusterd/daemon/durable_file.h"
+#include "clusterd/daemon/fault_points.h"
 
 namespace shoal::clusterd {
 
@@ -135,21 +136,6 @@ VoidResult ArrivalLog::RecordCommit(uint64_t pid, uint64_t move_id, const std::s
   return written;
 }
 
-void ArrivalLog::RecordVoid(uint64_t pid, uint64_t move_id) {
-  MutexLock lock(&mu_);
-  commits_.erase({pid, move_id});
-  VoidResult written =
-      AppendLocked("void " + std::to_string(pid) + " " + std::to_string(move_id) + "\n");
-  // Only a restart reads it back, and then the process is gone either way;
-  // the file is written again from what is recorded.
-  if (!written.ok()) {
-    spdlog::warn("pid {}: {}", pid, written.error().message);
-    if (VoidResult rewritten = RewriteLocked(); !rewritten.ok()) {
-      spdlog::error("{}", rewritten.error().message);
-    }
-  }
-}
-
 namespace {
 
 class RecordedArrival final : public IncomingProcess {
@@ -158,12 +144,18 @@ class RecordedArrival final : public IncomingProcess {
                   std::string from)
       : arrival_(std::move(arrival)), log_(log), move_id_(move_id), from_(std::move(from)) {}
   uint64_t pid() const override { return arrival_->pid(); }
-  Result<kernel::Ref<kernel::ProcessOps>> Start() override {
-    TRY(log_.RecordCommit(pid(), move_id_, from_));
-    Result<kernel::Ref<kernel::ProcessOps>> started = arrival_->Start();
-    if (!started.ok()) log_.RecordVoid(pid(), move_id_);
-    return started;
+  // The commit is recorded while the process already runs, its effects
+  // held until the record is durable: a crash before then takes it away
+  // unseen, and the source, finding no record, resumes it.
+  Result<kernel::Ref<kernel::ProcessOps>> Start(
+      const std::function<VoidResult()>& durable) override {
+    return arrival_->Start([&]() -> VoidResult {
+      fault::Hit("migrate.dest.running", from_);
+      TRY(log_.RecordCommit(pid(), move_id_, from_));
+      return durable ? durable() : Ok();
+    });
   }
+  MonotonicNs first_step_ns() const override { return arrival_->first_step_ns(); }
 
  private:
   const std::unique_ptr<IncomingProcess> arrival_;

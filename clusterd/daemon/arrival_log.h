@@ -4,8 +4,10 @@
 // its daemon restarted, whether the process started here
 // (docs/migration.md, "Settling a lost commit").
 //
-// One line per event, appended and fdatasync'd: "commit PID MOVE FROM"
-// before the process starts, "void PID MOVE" when it then failed to start.
+// One line per commit, appended and fdatasync'd: "commit PID MOVE FROM",
+// durable before anything the process does leaves it ("void PID MOVE",
+// which earlier versions wrote when the start then failed, still reads as
+// no commit).
 // A commit recorded by an earlier run of the daemon is one whose process
 // ended with that run, if it had not ended before. The file keeps the last
 // kKeep commits; a torn last line (a crash mid-write) is skipped.
@@ -14,8 +16,8 @@
 // (kReserveBytes at a time), into which the next lines are written: an
 // append that does not change the file's size flushes its own block
 // alone, where one that grows the file waits for a journal commit, and
-// with it for whatever else the daemon wrote to that file system. That
-// flush is in every move's freeze.
+// with it for whatever else the daemon wrote to that file system. The
+// process runs during that flush, its effects held (RecordingArrivals).
 //
 // Threading: safe from any thread.
 #pragma once
@@ -49,8 +51,6 @@ class ArrivalLog {
   // Durably, before process `pid` of move `move_id` starts here.
   // kIoError: nothing is recorded, and the process must not start.
   VoidResult RecordCommit(uint64_t pid, uint64_t move_id, const std::string& from);
-  // The recorded commit did not start the process after all.
-  void RecordVoid(uint64_t pid, uint64_t move_id);
 
   enum class Seen : uint8_t {
     kNever,       // No commit of that move here (or it was void).
@@ -83,9 +83,11 @@ class ArrivalLog {
   uint64_t size_ GUARDED_BY(mu_) = 0;    // The file's size: the lines and the zeros.
 };
 
-// `receiver`, with each process it prepares recorded in `log` before it
-// starts (ArrivingProcess::move_id, ::from). A record that cannot be
-// written refuses the start (kIoError): the source then resumes it.
+// `receiver`, with each process it prepares recorded in `log` as it
+// starts (ArrivingProcess::move_id, ::from): it runs from the start, but
+// nothing it does leaves it before the record is durable
+// (IncomingProcess::Start). A record that cannot be written ends it
+// unseen and refuses the start (kIoError): the source then resumes it.
 MigrationReceiver RecordingArrivals(MigrationReceiver receiver, ArrivalLog& log);
 
 }  // namespace shoal::clusterd

@@ -196,10 +196,22 @@ class DataPlane {
                                                 std::shared_ptr<const std::vector<uint8_t>> image,
                                                 std::vector<kernel::HandleEntry> objects,
                                                 Deadline deadline);
-  // Has the peer run the prepared process and answers its process handle
-  // (a proxy). kPeerGone when the link broke or the deadline passed: then
-  // whether the peer runs it is unknown (ask it another way).
-  Result<kernel::HandleEntry> Commit(Outbound& outbound, Deadline deadline);
+  // What a commit answered: the process there, and when it first ran
+  // there, told as times after the commit came (Migration.commit).
+  struct Committed {
+    kernel::HandleEntry process;  // A proxy.
+    MonotonicNs sent_ns = 0;      // When the commit left, on this node's clock.
+    MonotonicNs answered_ns = 0;  // When its answer came, on this node's clock.
+    uint64_t started_after_ns = 0;
+    uint64_t answered_after_ns = 0;
+    // When it first ran there, on this node's clock: the commit's way
+    // there taken as half its round trip, less the peer's time.
+    MonotonicNs StartedNs() const;
+  };
+  // Has the peer run the prepared process and answers its process handle.
+  // kPeerGone when the link broke or the deadline passed: then whether the
+  // peer runs it is unknown (ask it another way).
+  Result<Committed> Commit(Outbound& outbound, Deadline deadline);
 
   // Drops the connection with `peer`, if any (membership saw it die or
   // restart, or a fault point cuts it): its calls fail with kPeerGone,

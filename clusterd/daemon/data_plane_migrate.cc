@@ -81,17 +81,28 @@ namespace {
 
 // Asks for the commit; from here an abort would come too late to mean
 // anything.
-kj::Promise<Result<HandleEntry>> SendCommit(const std::shared_ptr<OutboundState>& state,
-                                            proto::rpc::Migration::Client& migration) {
+kj::Promise<Result<DataPlane::Committed>> SendCommit(const std::shared_ptr<OutboundState>& state,
+                                                     proto::rpc::Migration::Client& migration) {
   state->committed = true;
-  return migration.commitRequest().send().then(
-      [state](auto&& response) -> kj::Promise<Result<HandleEntry>> {
-        VoidResult started = kernel::remote::ReadOutcome(response.getOutcome());
-        if (!started.ok()) return Result<HandleEntry>(started.error());
-        return kernel::remote::ImportHandle(state->link, response.getProcess());
-      },
-      [state](kj::Exception&& e) -> Result<HandleEntry> {
-        return kernel::remote::FromException(e, state->peer);
+  auto committed = std::make_shared<DataPlane::Committed>();
+  committed->sent_ns = MonotonicNow();
+  return migration.commitRequest()
+      .send()
+      .then(
+          [state, committed](auto&& response) -> kj::Promise<Result<HandleEntry>> {
+            committed->answered_ns = MonotonicNow();
+            committed->started_after_ns = response.getStartedAfterNs();
+            committed->answered_after_ns = response.getAnsweredAfterNs();
+            VoidResult started = kernel::remote::ReadOutcome(response.getOutcome());
+            if (!started.ok()) return Result<HandleEntry>(started.error());
+            return kernel::remote::ImportHandle(state->link, response.getProcess());
+          },
+          [state](kj::Exception&& e) -> Result<HandleEntry> {
+            return kernel::remote::FromException(e, state->peer);
+          })
+      .then([committed](Result<HandleEntry> process) -> Result<DataPlane::Committed> {
+        committed->process = TRY(std::move(process));
+        return *committed;
       });
 }
 
@@ -322,15 +333,21 @@ Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::SendProcess(
   return outbound;
 }
 
-Result<HandleEntry> DataPlane::Commit(Outbound& outbound, Deadline deadline) {
+MonotonicNs DataPlane::Committed::StartedNs() const {
+  const uint64_t round_trip = answered_ns - sent_ns;
+  const uint64_t there = round_trip > answered_after_ns ? (round_trip - answered_after_ns) / 2 : 0;
+  return sent_ns + there + started_after_ns;
+}
+
+Result<DataPlane::Committed> DataPlane::Commit(Outbound& outbound, Deadline deadline) {
   std::shared_ptr<OutboundState> state = outbound.state_;
-  auto start = [state]() -> kj::Promise<Result<HandleEntry>> {
+  auto start = [state]() -> kj::Promise<Result<Committed>> {
     KJ_IF_MAYBE (migration, state->migration) {
       return SendCommit(state, *migration);
     }
-    return Result<HandleEntry>(MakeError(Status::kInvalidArgs, "nothing was sent"));
+    return Result<Committed>(MakeError(Status::kInvalidArgs, "nothing was sent"));
   };
-  return RunUntil<Result<HandleEntry>>(
+  return RunUntil<Result<Committed>>(
       *loop_, std::move(start), deadline,
       MakeError(Status::kPeerGone, "node " + state->peer + " did not confirm the commit in time"));
 }

@@ -41,7 +41,9 @@ inline constexpr std::string_view kPoints[] = {
     "migrate.dest.image",     // The whole image received.
     "migrate.dest.prepared",  // The process is prepared (not running).
     "migrate.dest.commit",    // The commit received; the process not started.
-    "migrate.dest.started",   // The process started; the commit not answered.
+    // (arrival_log.cc) It runs, its effects held; the commit not yet durable.
+    "migrate.dest.running",
+    "migrate.dest.started",  // The process started; the commit not answered.
 };
 
 // Arms one point from "POINT=ACTION[@N]". kInvalidArgs for an unknown

@@ -365,23 +365,36 @@ class KernelProcessHost::Arrival final : public IncomingProcess {
     host_->spawning_.erase(entry_->info.pid);
   }
   uint64_t pid() const override { return entry_->info.pid; }
-  Result<kernel::Ref<kernel::ProcessOps>> Start() override {
+  Result<kernel::Ref<kernel::ProcessOps>> Start(
+      const std::function<VoidResult()>& durable) override {
+    const uint64_t pid = entry_->info.pid;
+    auto effects_after = durable ? std::make_shared<IoWait>() : nullptr;
     Result<kernel::SpawnResult> started =
-        host_->kernel_->Start(std::move(prepared_), kernel::Reaping::kWithHandle);
-    if (!started.ok()) {
+        host_->kernel_->Start(std::move(prepared_), kernel::Reaping::kWithHandle, effects_after);
+    if (started.ok()) started_ = host_->kernel_->Find(pid);
+    VoidResult made_durable = started.ok() && durable ? durable() : Ok();
+    if (!started.ok() || !made_durable.ok()) {
+      // Held, it has done nothing anyone could see.
+      if (started.ok()) (void)host_->kernel_->Kill(pid);
       MutexLock lock(&host_->mu_);
-      host_->spawning_.erase(entry_->info.pid);
-      return started.error();
+      host_->spawning_.erase(pid);
+      return started.ok() ? made_durable.error() : started.error();
     }
+    if (effects_after != nullptr) effects_after->Complete();
     entry_->console = started->console;
     host_->Track(entry_, started->object, announce_);
     return kernel::Ref<kernel::ProcessOps>(started->object);
+  }
+  MonotonicNs first_step_ns() const override {
+    std::shared_ptr<kernel::Process> process = started_.lock();
+    return process != nullptr ? process->first_step_ns() : 0;
   }
 
  private:
   KernelProcessHost* const host_;
   std::shared_ptr<Entry> entry_;
   std::unique_ptr<kernel::PreparedProcess> prepared_;
+  std::weak_ptr<kernel::Process> started_;
   const bool announce_;
 };
 
@@ -460,6 +473,7 @@ class KernelProcessHost::Leaving final : public Departure {
         memory_sizes_(std::move(memory_sizes)) {}
   std::shared_ptr<const std::vector<uint8_t>> image() const override { return image_; }
   std::vector<uint64_t> memory_sizes() const override { return memory_sizes_; }
+  MonotonicNs stopped_ns() const override { return frozen_->stopped_ns(); }
   Result<std::vector<std::unique_ptr<vm::Memory>>> TakeMemories() override {
     return frozen_->TakeMemories();
   }

@@ -98,6 +98,8 @@ class KernelProcessHost : public ProcessHost {
     virtual std::vector<kernel::HandleEntry> objects() const = 0;
     // Its memories' sizes, in bytes.
     virtual std::vector<uint64_t> memory_sizes() const = 0;
+    // When it stopped (MonotonicNow): its last instruction here ran before.
+    virtual MonotonicNs stopped_ns() const = 0;
     // A post-copy's: takes its memories out, once it runs at the
     // destination, right before Commit (kernel::FrozenProcess::TakeMemories).
     virtual Result<std::vector<std::unique_ptr<vm::Memory>>> TakeMemories() = 0;

@@ -169,6 +169,7 @@ class MigrationServer final : public proto::rpc::Migration::Server {
   }
 
   kj::Promise<void> commit(CommitContext context) override {
+    if (commit_came_ns_ == 0) commit_came_ns_ = MonotonicNow();
     // A commit sent right behind its prepare (pipelined) waits for it.
     if (state_ == State::kPreparing) {
       KJ_IF_MAYBE (preparing, preparing_) {
@@ -197,6 +198,12 @@ class MigrationServer final : public proto::rpc::Migration::Server {
                                kernel::Rights::kWait | kernel::Rights::kManage};
     kernel::remote::SetOutcome(results.initOutcome(),
                                kernel::remote::ExportHandle(link_, handle, results.initProcess()));
+    const MonotonicNs answered = MonotonicNow();
+    MonotonicNs first_step = process->first_step_ns();
+    // Not yet stepped (a worker slower than the disk): now bounds it.
+    if (first_step == 0 || first_step > answered) first_step = answered;
+    results.setStartedAfterNs(first_step > commit_came_ns_ ? first_step - commit_came_ns_ : 0);
+    results.setAnsweredAfterNs(answered - commit_came_ns_);
     return kj::READY_NOW;
   }
 
@@ -263,6 +270,7 @@ class MigrationServer final : public proto::rpc::Migration::Server {
   bool overflow_ = false;
   State state_ = State::kReceiving;
   std::unique_ptr<IncomingProcess> prepared_;
+  MonotonicNs commit_came_ns_ = 0;
   std::unique_ptr<migrate::UserFaults> faults_;  // A post-copy's, until postCopy.
   const PostCopyHooks post_copy_hooks_;
   std::shared_ptr<PostCopyArrival> post_copy_;

@@ -321,11 +321,16 @@ Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::st
   fault::Hit("migrate.source.prepared", to);
   directory_.RecordMove(pid, to);
   fault::Hit("migrate.source.recorded", to);
-  Result<kernel::HandleEntry> committed = data_.Commit(*outbound, Clock::now() + kCommitTimeout);
-  const uint64_t freeze_us = MicrosSince(frozen);
+  Result<DataPlane::Committed> committed = data_.Commit(*outbound, Clock::now() + kCommitTimeout);
+  const uint64_t held_us = MicrosSince(frozen);
+  // Without an answer, the time held bounds it.
+  uint64_t freeze_us = held_us;
   kernel::Ref<kernel::ProcessOps> moved_to;
   if (committed.ok()) {
-    moved_to = std::static_pointer_cast<kernel::ProcessOps>(committed->object);
+    moved_to = std::static_pointer_cast<kernel::ProcessOps>(committed->process.object);
+    const MonotonicNs started = committed->StartedNs();
+    const MonotonicNs stopped = departure->stopped_ns();
+    freeze_us = started > stopped ? (started - stopped) / 1000 : 0;
   } else if (committed.error().status != Status::kPeerGone) {
     directory_.ForgetMove(pid);  // The destination refused: it runs on here.
     return MakeError(committed.error().status, "node " + to + " did not start process " +
@@ -383,6 +388,7 @@ Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::st
   summary.set_image_bytes(image->size());
   summary.set_total_us(MicrosSince(figures.started));
   summary.set_freeze_us(freeze_us);
+  summary.set_held_us(held_us);
   summary.set_rounds(figures.count + 1);
   summary.set_bytes_sent(figures.bytes_sent);
   summary.set_module_bytes(figures.module_bytes);

@@ -16,6 +16,7 @@
 
 #include "clusterd/daemon/module_store.h"
 #include "clusterd/daemon/post_copy_sink.h"
+#include "kernel/base/clock.h"
 #include "kernel/base/file_io.h"
 #include "kernel/base/result.h"
 #include "kernel/object/object.h"
@@ -47,8 +48,15 @@ class IncomingProcess {
  public:
   virtual ~IncomingProcess() = default;
   virtual uint64_t pid() const = 0;
-  // Runs it; answers its process object.
-  virtual Result<kernel::Ref<kernel::ProcessOps>> Start() = 0;
+  // Runs it; answers its process object. With `durable`, which makes its
+  // arrival durable (ArrivalLog::RecordCommit), it runs meanwhile with its
+  // effects held (kernel::Kernel::Start's `effects_after`): its first
+  // instruction here does not wait for the disk. When `durable` fails, it
+  // is killed, having left no trace, and its error is answered.
+  virtual Result<kernel::Ref<kernel::ProcessOps>> Start(
+      const std::function<VoidResult()>& durable = {}) = 0;
+  // When it first ran here (MonotonicNow), or 0: its first instruction.
+  virtual MonotonicNs first_step_ns() const = 0;
 };
 
 // What came of a migrating process.

@@ -261,7 +261,9 @@ Result<std::unique_ptr<FrozenProcess>> Kernel::Freeze(uint64_t pid, FreezeOption
   }
   Result<ProcessImage> image = std::move(*request->image);
   if (!image.ok()) return image.error();
-  return std::make_unique<FrozenProcess>(std::move(process), std::move(image).value());
+  auto frozen = std::make_unique<FrozenProcess>(std::move(process), std::move(image).value());
+  frozen->stopped_ns_ = request->stopped_ns;
+  return frozen;
 }
 
 Result<std::unique_ptr<MemoryRounds>> Kernel::StartMemoryRounds(uint64_t pid,
@@ -474,8 +476,14 @@ Result<std::unique_ptr<PreparedProcess>> Kernel::Prepare(RestoreRequest request)
   return std::unique_ptr<PreparedProcess>(new PreparedProcess(std::move(process)));
 }
 
-Result<SpawnResult> Kernel::Start(std::unique_ptr<PreparedProcess> prepared, Reaping reaping) {
+Result<SpawnResult> Kernel::Start(std::unique_ptr<PreparedProcess> prepared, Reaping reaping,
+                                  std::shared_ptr<IoWait> effects_after) {
   std::shared_ptr<Process> process = std::move(prepared->process_);
+  if (effects_after != nullptr && !effects_after->done()) {
+    // Not running yet: the worker that steps it first sees these.
+    process->thread_->HoldHostCalls(true);
+    process->effects_after_ = std::move(effects_after);
+  }
   SpawnResult result{process->pid(), process->object_, process->console_log()};
   TRY(Launch(process, reaping));
   return result;

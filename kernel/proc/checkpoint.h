@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 
+#include "kernel/base/clock.h"
 #include "kernel/base/thread_annotations.h"
 #include "kernel/object/namespace.h"
 #include "kernel/object/process_ops.h"
@@ -98,6 +99,8 @@ class FrozenProcess {
 
   ProcessImage& image() { return image_; }
   uint64_t pid() const { return image_.pid; }
+  // When it stopped (MonotonicNow): its last instruction ran before this.
+  MonotonicNs stopped_ns() const { return stopped_ns_; }
 
   // Takes its linear memories out (a post-copy's source serves their pages
   // from them), leaving it empty ones: call only once it will never run
@@ -111,8 +114,10 @@ class FrozenProcess {
   void Release(Ref<ProcessOps> moved_to);
 
  private:
+  friend class Kernel;
   std::shared_ptr<Process> process_;  // Null once thawed or released.
   ProcessImage image_;
+  MonotonicNs stopped_ns_ = 0;
 };
 
 // What a restored process gets besides its image: as SpawnRequest.

@@ -514,6 +514,111 @@ TEST(CheckpointTest, AnAbortedProcessEndsTrappedWithTheReason) {
   EXPECT_EQ(kernel->Abort(spawned->pid, "again").error().status, Status::kNotFound);
 }
 
+// Life spawned in `kernel` and let print, so that a move comes mid-run;
+// its pid (0 and a failure when it did not print).
+uint64_t LifePrinting(Kernel& kernel, const std::string& generations) {
+  Result<SpawnResult> spawned = kernel.Spawn(LifeRequest(generations));
+  EXPECT_TRUE(spawned.ok()) << spawned.error().message;
+  if (!spawned.ok()) return 0;
+  EXPECT_TRUE(testing::WaitUntil([&] { return TextOf(spawned->console).size() > 0; }));
+  return spawned->pid;
+}
+
+// Freezes `pid` in `from` and starts it in `to` with its effects held
+// until `released` completes (as a migration's destination does while it
+// makes the arrival durable); null and a failure when that fails.
+std::shared_ptr<Process> StartHeld(Kernel& from, uint64_t pid, Kernel& to,
+                                   const std::shared_ptr<IoWait>& released) {
+  Result<std::unique_ptr<FrozenProcess>> frozen = from.Freeze(pid);
+  EXPECT_TRUE(frozen.ok()) << frozen.error().message;
+  if (!frozen.ok()) return nullptr;
+  EXPECT_NE((*frozen)->stopped_ns(), 0u);
+  Result<std::unique_ptr<PreparedProcess>> prepared = to.Prepare(RestoreOf((*frozen)->image()));
+  EXPECT_TRUE(prepared.ok()) << prepared.error().message;
+  if (!prepared.ok()) return nullptr;
+  Result<SpawnResult> started = to.Start(std::move(prepared).value(), Reaping::kOnWait, released);
+  EXPECT_TRUE(started.ok()) << started.error().message;
+  if (!started.ok()) return nullptr;
+  (*frozen)->Release(started->object);
+  return to.Find(pid);
+}
+
+// Fuel used, once it stopped growing for 50 ms (bounded by kWaitLimit).
+uint64_t FuelOnceStill(const Process& process) {
+  uint64_t fuel = process.accounting().fuel_used;
+  const auto until = std::chrono::steady_clock::now() + kWaitLimit;
+  while (std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const uint64_t now = process.accounting().fuel_used;
+    if (now == fuel) break;
+    fuel = now;
+  }
+  return fuel;
+}
+
+// A process started with its effects held runs at once, but its output, a
+// freeze of it (moving on is an effect too) and its end wait until they
+// are released; then it goes on exactly as an unmoved run.
+TEST(CheckpointTest, AHeldProcessRunsButNothingLeavesItUntilReleased) {
+  const std::string expected = Uninterrupted(LifeRequest("600"));
+  std::unique_ptr<Kernel> a = OneWorkerKernel();
+  std::unique_ptr<Kernel> b = OneWorkerKernel();
+  const uint64_t pid = LifePrinting(*a, "600");
+  auto released = std::make_shared<IoWait>();
+  std::shared_ptr<Process> held = StartHeld(*a, pid, *b, released);
+  ASSERT_NE(held, nullptr);
+  ASSERT_TRUE(testing::WaitUntil([&] { return held->first_step_ns() != 0; }));
+  const std::string before = TextOf(held->console_log());
+  (void)FuelOnceStill(*held);  // Parked at its first host call.
+  EXPECT_EQ(TextOf(held->console_log()), before);
+  Result<std::unique_ptr<FrozenProcess>> refrozen = b->Freeze(pid, {std::chrono::milliseconds(50)});
+  ASSERT_FALSE(refrozen.ok());
+  EXPECT_EQ(refrozen.error().status, Status::kShouldWait);
+
+  released->Complete();
+  EXPECT_EQ(WaitCode(*b, pid), 0);
+  EXPECT_EQ(TextOf(held->console_log()), expected);
+}
+
+TEST(CheckpointTest, AHeldProcessEndsOnlyOnceReleased) {
+  std::unique_ptr<Kernel> a = OneWorkerKernel();
+  std::unique_ptr<Kernel> b = OneWorkerKernel();
+  Result<SpawnResult> spawned = a->Spawn(RequestFor("spin_then_trap"));
+  ASSERT_TRUE(spawned.ok());
+  auto released = std::make_shared<IoWait>();
+  std::shared_ptr<Process> held = StartHeld(*a, spawned->pid, *b, released);
+  ASSERT_NE(held, nullptr);
+  // It counts on to its trap, which is its end: that waits.
+  EXPECT_GT(FuelOnceStill(*held), 0u);
+  Result<ExitStatus> early = b->Wait(spawned->pid, std::chrono::milliseconds(100));
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error().status, Status::kShouldWait);
+  EXPECT_EQ(TextOf(held->console_log(), ConsoleStream::kStderr), "");
+
+  released->Complete();
+  Result<ExitStatus> status = b->Wait(spawned->pid, kWaitLimit);
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  EXPECT_EQ(status->reason, ExitReason::kTrapped);
+  const std::string stderr_text = TextOf(held->console_log(), ConsoleStream::kStderr);
+  EXPECT_NE(stderr_text.find("trap: unreachable"), std::string::npos) << stderr_text;
+}
+
+// What a destination does when it cannot make the arrival durable.
+TEST(CheckpointTest, AHeldProcessKilledLeavesNoTrace) {
+  std::unique_ptr<Kernel> a = OneWorkerKernel();
+  std::unique_ptr<Kernel> b = OneWorkerKernel();
+  const uint64_t pid = LifePrinting(*a, "600");
+  auto released = std::make_shared<IoWait>();
+  std::shared_ptr<Process> held = StartHeld(*a, pid, *b, released);
+  ASSERT_NE(held, nullptr);
+  const std::string before = TextOf(held->console_log());
+  ASSERT_TRUE(b->Kill(pid).ok());
+  EXPECT_EQ(WaitCode(*b, pid), kKilledExitCode);
+  EXPECT_EQ(TextOf(held->console_log()), before);
+  released->Complete();  // Too late to matter.
+  EXPECT_EQ(TextOf(held->console_log()), before);
+}
+
 TEST(CheckpointTest, AFrozenProcessCanStillBeKilled) {
   std::unique_ptr<Kernel> kernel = OneWorkerKernel();
   Result<SpawnResult> spawned = kernel->Spawn(RequestFor("spin"));

@@ -27,6 +27,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "kernel/base/pending_call.h"
 #include "kernel/base/result.h"
 #include "kernel/base/thread_annotations.h"
 #include "kernel/object/console_log.h"
@@ -176,9 +177,16 @@ class Kernel {
   // kAlreadyExists (the pid is taken), kInvalidArgs (the image does not fit
   // its module or names objects it lacks), the errors of Spawn.
   Result<std::unique_ptr<PreparedProcess>> Prepare(RestoreRequest request);
-  // Runs a prepared process.
+  // Runs a prepared process. With `effects_after`, it runs at once but
+  // nothing it does leaves it until that completes: its host calls (its
+  // output, its messages, its files), its end and a freeze of it wait. So
+  // a migrated process computes while its arrival is made durable, and a
+  // crash meanwhile takes it away without a trace (docs/migration.md,
+  // "Effects held until the arrival is durable"). Kill it if that never
+  // completes.
   Result<SpawnResult> Start(std::unique_ptr<PreparedProcess> prepared,
-                            Reaping reaping = Reaping::kOnWait);
+                            Reaping reaping = Reaping::kOnWait,
+                            std::shared_ptr<IoWait> effects_after = nullptr);
 
   // Blocks until process `pid` ended (or `timeout`), then forgets it (a
   // kOnWait process). kNotFound for an unknown or already reaped pid,

@@ -3,6 +3,7 @@
 #include <poll.h>
 
 #include <string>
+#include <utility>
 
 #include "kernel/proc/kernel.h"
 
@@ -35,13 +36,25 @@ StepOutcome Process::Step(uint64_t fuel_quantum) {
   CancelWakeups();  // Whatever woke us, the other wake-ups are stale now.
   object_wait_ = {};
   pending_wait_.reset();
+  if (first_step_ns_.load(std::memory_order_relaxed) == 0) {
+    first_step_ns_.store(MonotonicNow(), std::memory_order_release);
+  }
   uint64_t quantum = fuel_quantum;
-  if (freeze_asked_.load(std::memory_order_acquire)) {
+  if (effects_after_ != nullptr) {
+    if (std::optional<StepOutcome> outcome = StepHeld()) return *outcome;
+  }
+  // A process whose effects are held is not frozen until they are out:
+  // moving it on is one of them.
+  if (effects_after_ == nullptr && freeze_asked_.load(std::memory_order_acquire)) {
     if (std::optional<StepOutcome> outcome = StepFrozen(quantum)) return *outcome;
   }
   uint64_t used_before = thread_->fuel_used();
   if (fuel_limit_ != UINT64_MAX) {
     if (used_before >= fuel_limit_) {
+      if (effects_after_ != nullptr) {  // Its end waits for them too.
+        pending_wait_ = effects_after_;
+        return Park();
+      }
       return Finish(MakeExitStatus(ExitReason::kOutOfFuel, kOutOfFuelExitCode));
     }
     quantum = std::min(quantum, fuel_limit_ - used_before);
@@ -58,7 +71,38 @@ StepOutcome Process::Step(uint64_t fuel_quantum) {
       if (share < 1000) return Throttled(MonotonicNow() - ran_from, share);
       return StepOutcome::kPreempted;
     case vm::RunStatus::kYielded:
+      if (thread_->host_calls_held()) {
+        pending_wait_ = effects_after_;  // Retried once they are out.
+      }
       return Park();
+    case vm::RunStatus::kFinished:
+    case vm::RunStatus::kExited:
+    case vm::RunStatus::kTrapped:
+      if (effects_after_ != nullptr &&
+          !(status == vm::RunStatus::kFinished && entry_after_start_)) {
+        held_end_ = status;
+        pending_wait_ = effects_after_;
+        return Park();
+      }
+      return Ended(status);
+  }
+  return Finish({ExitReason::kTrapped, kTrapExitCode, "unknown run status"});
+}
+
+std::optional<StepOutcome> Process::StepHeld() {
+  if (!effects_after_->done()) {
+    if (!held_end_) return std::nullopt;  // It may compute on.
+    pending_wait_ = effects_after_;
+    return Park();
+  }
+  effects_after_.reset();
+  thread_->HoldHostCalls(false);
+  if (held_end_) return Ended(*std::exchange(held_end_, std::nullopt));
+  return std::nullopt;
+}
+
+StepOutcome Process::Ended(vm::RunStatus status) {
+  switch (status) {
     case vm::RunStatus::kFinished:
       if (entry_after_start_) {  // The module's start function returned.
         vm::FuncAddr entry = *entry_after_start_;
@@ -77,6 +121,9 @@ StepOutcome Process::Step(uint64_t fuel_quantum) {
           {reinterpret_cast<const uint8_t*>(line.data()), line.size()});
       return Finish({ExitReason::kTrapped, kTrapExitCode, thread_->trap_message()});
     }
+    case vm::RunStatus::kOutOfFuel:
+    case vm::RunStatus::kYielded:
+      break;
   }
   return Finish({ExitReason::kTrapped, kTrapExitCode, "unknown run status"});
 }
@@ -101,6 +148,7 @@ std::optional<StepOutcome> Process::StepFrozen(uint64_t& quantum) {
     quantum = 1;
     return std::nullopt;
   }
+  const MonotonicNs stopped_ns = MonotonicNow();
   Result<ProcessImage> image = Capture(request->memory);
   bool captured = image.ok();
   {
@@ -111,6 +159,7 @@ std::optional<StepOutcome> Process::StepFrozen(uint64_t& quantum) {
       MutexLock answer(&request->mu);
       if (request->cancelled) captured = false;
       request->image = std::move(image);
+      request->stopped_ns = stopped_ns;
       request->done = true;
     }
     if (freeze_ == request) freeze_.reset();

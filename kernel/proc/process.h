@@ -134,6 +134,8 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
     bool done GUARDED_BY(mu) = false;
     bool cancelled GUARDED_BY(mu) = false;  // The requester gave up.
     std::optional<Result<ProcessImage>> image GUARDED_BY(mu);
+    // When it stopped: its last instruction ran before this.
+    MonotonicNs stopped_ns GUARDED_BY(mu) = 0;
     FreezeMemory memory = FreezeMemory::kWhole;  // Set before the request is made.
   };
   // Asks for a freeze at the next Step. Any thread; at most one at a time
@@ -147,6 +149,10 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   // are dropped (objects exported to the new node live on there), its
   // consoles closed, and its ProcessObject forwards to `moved_to`.
   void Release(Ref<ProcessOps> moved_to);
+
+  // When its first Step here began (MonotonicNow), 0 before: a migrated
+  // process's first instruction on its new node. Any thread.
+  MonotonicNs first_step_ns() const { return first_step_ns_.load(std::memory_order_acquire); }
 
   // Terminate: queues {kTerminatePacketTag} on the watched port, or kills.
   void Terminate();
@@ -175,6 +181,12 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   StepOutcome Throttled(uint64_t ran_ns, uint32_t share_permille);
   // A Step while a freeze is asked for or in force; nullopt: run normally.
   std::optional<StepOutcome> StepFrozen(uint64_t& quantum);
+  // Lets its effects out once effects_after_ is done; parks it on it when
+  // it has nothing left to do but them (nullopt: run on).
+  std::optional<StepOutcome> StepHeld();
+  // How the thread's run ended, as its exit (or kPreempted for a start
+  // function that returned into `_start`).
+  StepOutcome Ended(vm::RunStatus status);
   // Registers a reactor poll that wakes the process; false if it failed.
   bool PollFd(const wasi::FdWait& wait);
   StepOutcome Finish(ExitStatus status);
@@ -220,6 +232,13 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   Reactor::OpId poll_op_ = 0;
 
   std::optional<ExitStatus> exit_;  // Set by Finish() before kDone.
+
+  // Kernel::Start's `effects_after`, until done: meanwhile its host calls
+  // are held (vm::Thread::HoldHostCalls), and so are its end, which its
+  // waiters would see (held_end_), and any freeze. Worker only.
+  std::shared_ptr<IoWait> effects_after_;
+  std::optional<vm::RunStatus> held_end_;
+  std::atomic<MonotonicNs> first_step_ns_{0};
 
   // What a restored process had used before it came here.
   uint64_t fuel_base_ = 0;

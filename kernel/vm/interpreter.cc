@@ -73,6 +73,7 @@ const HandlerTable& InterpreterHandlers() {
 // back over the arguments' slots by the caller.
 static HostAction CallHost(Thread::State& s, FunctionInstance& f, Instance* caller, Slot* args,
                            std::string* trap, int32_t* exit_code) {
+  if (s.host_calls_held) return HostAction::kYield;
   Value arg_values[16];
   std::vector<Value> arg_heap;
   Value* argv = arg_values;

@@ -68,6 +68,7 @@ struct Thread::State {
   std::string trap;
   int32_t exit_code = 0;
   uint64_t fuel_used = 0;
+  bool host_calls_held = false;  // Thread::HoldHostCalls.
 };
 
 // Runs `state` for at most `fuel` units. Requires phase kReady.

@@ -74,6 +74,7 @@ RunStatus Thread::Run(uint64_t fuel) {
   if (s.fn != nullptr) return Interpret(s, fuel);
 
   // A direct call of a host function.
+  if (s.host_calls_held) return RunStatus::kYielded;
   FunctionInstance& f = s.store.func(s.entry);
   std::vector<Value> args;
   for (size_t i = 0, slot = 0; i < f.type.params.size(); slot += SlotCount(f.type.params[i]), ++i) {
@@ -126,6 +127,8 @@ std::vector<Value> Thread::results() const {
 const std::string& Thread::trap_message() const { return state_->trap; }
 int32_t Thread::exit_code() const { return state_->exit_code; }
 uint64_t Thread::fuel_used() const { return state_->fuel_used; }
+void Thread::HoldHostCalls(bool held) { state_->host_calls_held = held; }
+bool Thread::host_calls_held() const { return state_->host_calls_held; }
 Store& Thread::store() { return state_->store; }
 
 Result<std::vector<Value>> Invoke(Store& store, FuncAddr func, std::span<const Value> args) {

@@ -65,6 +65,12 @@ class Thread {
   int32_t exit_code() const;
   // Fuel charged so far, across all Run() calls.
   uint64_t fuel_used() const;
+  // While held, a call of a host function yields before the host function
+  // runs (Run() returns kYielded at the call, which a later Run() makes
+  // again): Wasm code runs on, but nothing it asks of the host happens. A
+  // migrated process runs held until its arrival is durable.
+  void HoldHostCalls(bool held);
+  bool host_calls_held() const;
   Store& store();
 
   struct State;  // The execution state; defined by the interpreter.

@@ -339,7 +339,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"migrate.dest.pages", "cut", kSrc}, Case{"migrate.dest.image", "exit", kSrc},
         Case{"migrate.dest.image", "cut", kSrc, kDst}, Case{"migrate.dest.prepared", "exit", kSrc},
         Case{"migrate.dest.prepared", "cut", kSrc, kDst}, Case{"migrate.dest.commit", "exit", kSrc},
-        Case{"migrate.dest.commit", "cut", kDst}, Case{"migrate.dest.started", "exit", kLostDst},
+        Case{"migrate.dest.commit", "cut", kDst}, Case{"migrate.dest.running", "exit", kSrc},
+        Case{"migrate.dest.running", "cut", kDst}, Case{"migrate.dest.started", "exit", kLostDst},
         Case{"migrate.dest.started", "cut", kDst}),
     [](const ::testing::TestParamInfo<Case>& info) {
       std::string name = std::string(info.param.point).substr(8) + "_" + info.param.action;
@@ -424,7 +425,8 @@ TEST(MigrateFaultLong, DISABLED_RandomInjections) {
       "migrate.source.rounds",    "migrate.source.first_batch", "migrate.source.round",
       "migrate.source.frozen",    "migrate.source.prepared",    "migrate.source.recorded",
       "migrate.source.committed", "migrate.dest.pages",         "migrate.dest.image",
-      "migrate.dest.prepared",    "migrate.dest.commit",        "migrate.dest.started"};
+      "migrate.dest.prepared",    "migrate.dest.commit",        "migrate.dest.running",
+      "migrate.dest.started"};
   TestCluster cluster(2, {"--workers", "1"});
   ASSERT_TRUE(cluster.WaitAllUp());
   FaultedMove move(cluster, Expected(cluster));
