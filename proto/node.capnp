@@ -95,8 +95,9 @@ interface Migration {
   # The process runs from the commit on, but nothing it does leaves it
   # before the commit is durable here, which the answer waits for. The
   # answer says, in ns after the commit came, when the process first ran
-  # here and when the answer left: the source takes the freeze from them
-  # (its last instruction there to its first here) without a shared clock.
+  # here (2^64-1: not yet when the answer left) and when the answer left:
+  # the source takes the freeze from them (its last instruction there to
+  # its first here) without a shared clock.
   commit @2 () -> (outcome :ObjectRpc.Outcome, process :ObjectRpc.Handle,
                    startedAfterNs :UInt64, answeredAfterNs :UInt64);
   abort @3 ();

@@ -48,8 +48,9 @@ class ArrivalLog {
   ArrivalLog(const ArrivalLog&) = delete;
   ArrivalLog& operator=(const ArrivalLog&) = delete;
 
-  // Durably, before process `pid` of move `move_id` starts here.
-  // kIoError: nothing is recorded, and the process must not start.
+  // Durably, before anything process `pid` of move `move_id` does here
+  // leaves it. kIoError: nothing is recorded, and the process must end
+  // without a trace.
   VoidResult RecordCommit(uint64_t pid, uint64_t move_id, const std::string& from);
 
   enum class Seen : uint8_t {

@@ -357,9 +357,10 @@ Result<Migrator::Landed> Daemon::LandedOn(const std::string& node, uint64_t pid,
 }
 
 peerpb::MoveOutcomeResponse::Outcome Daemon::MoveOutcomeHere(uint64_t pid, uint64_t move_id) {
-  // Prepared first: its commit writes the record before the process
-  // starts and stops being pending, so a pid not pending any more is
-  // either recorded or never started here.
+  // Prepared first: its commit makes the record durable before the
+  // process's effects are let out (it runs held meanwhile), and only then
+  // stops being pending, so a pid not pending any more is either recorded
+  // or never left a trace here.
   for (uint64_t pending : host_->Pending()) {
     if (pending == pid) return peerpb::MoveOutcomeResponse::OUTCOME_PENDING;
   }

@@ -205,8 +205,9 @@ class DataPlane {
     uint64_t started_after_ns = 0;
     uint64_t answered_after_ns = 0;
     // When it first ran there, on this node's clock: the commit's way
-    // there taken as half its round trip, less the peer's time.
-    MonotonicNs StartedNs() const;
+    // there taken as half its round trip, less the peer's time. nullopt:
+    // it had not run there yet when the answer left.
+    std::optional<MonotonicNs> StartedNs() const;
   };
   // Has the peer run the prepared process and answers its process handle.
   // kPeerGone when the link broke or the deadline passed: then whether the

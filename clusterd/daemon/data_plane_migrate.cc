@@ -333,7 +333,8 @@ Result<std::unique_ptr<DataPlane::Outbound>> DataPlane::SendProcess(
   return outbound;
 }
 
-MonotonicNs DataPlane::Committed::StartedNs() const {
+std::optional<MonotonicNs> DataPlane::Committed::StartedNs() const {
+  if (started_after_ns == kNotStartedYet) return std::nullopt;
   const uint64_t round_trip = answered_ns - sent_ns;
   const uint64_t there = round_trip > answered_after_ns ? (round_trip - answered_after_ns) / 2 : 0;
   return sent_ns + there + started_after_ns;

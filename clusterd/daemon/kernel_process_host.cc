@@ -526,7 +526,7 @@ Result<std::unique_ptr<kernel::MemoryRounds>> KernelProcessHost::StartMemoryRoun
 }
 
 Result<std::unique_ptr<KernelProcessHost::Departure>> KernelProcessHost::Depart(
-    uint64_t pid, kernel::FreezeMemory memory) {
+    uint64_t pid, kernel::FreezeMemory memory, const kernel::Sha256* module_sha256) {
   {
     MutexLock lock(&mu_);
     auto it = entries_.find(pid);
@@ -536,7 +536,8 @@ Result<std::unique_ptr<KernelProcessHost::Departure>> KernelProcessHost::Depart(
   std::unique_ptr<kernel::FrozenProcess> frozen =
       TRY(kernel_->Freeze(pid, {std::chrono::seconds(10), memory}));
   kernel::ProcessImage& image = frozen->image();
-  image.module_sha256 = migrate::HashBytes(image.module_bytes);
+  image.module_sha256 =
+      module_sha256 != nullptr ? *module_sha256 : migrate::HashBytes(image.module_bytes);
   StampImage(image);
   migrate::EncodeOptions options;
   options.allow_live_objects = true;

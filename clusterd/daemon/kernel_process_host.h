@@ -109,9 +109,12 @@ class KernelProcessHost : public ProcessHost {
   // Freezes it with its memories as `memory` says: whole, the delta that
   // ends a pre-copy (StartMemoryRounds), or only their sizes (a post-copy);
   // the last two carry only the module's hash (the module goes ahead).
+  // `module_sha256`: the module's hash when the caller has it already, so
+  // that the freeze does not spend time hashing it (null: hashed here).
   // Errors (it runs on): Checkpoint's.
   Result<std::unique_ptr<Departure>> Depart(
-      uint64_t pid, kernel::FreezeMemory memory = kernel::FreezeMemory::kWhole);
+      uint64_t pid, kernel::FreezeMemory memory = kernel::FreezeMemory::kWhole,
+      const kernel::Sha256* module_sha256 = nullptr);
   // Starts a pre-copy of `pid` (kernel::Kernel::StartMemoryRounds): what
   // cannot move is refused now. Errors: Checkpoint's.
   Result<std::unique_ptr<kernel::MemoryRounds>> StartMemoryRounds(uint64_t pid);

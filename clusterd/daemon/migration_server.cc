@@ -191,6 +191,9 @@ class MigrationServer final : public proto::rpc::Migration::Server {
       return kj::READY_NOW;
     }
     // Its faults are served from the loop, this thread: none before this.
+    // (It ran held while its arrival was made durable, a fault waiting
+    // meanwhile; had that failed, it was killed, and dropping post_copy_
+    // wakes a thread still waiting for a page.)
     if (post_copy_) post_copy_->Started();
     spdlog::info("pid {} arrived from node {} and runs here", pid_, link_->peer());
     fault::Hit("migrate.dest.started", link_->peer());
@@ -199,10 +202,12 @@ class MigrationServer final : public proto::rpc::Migration::Server {
     kernel::remote::SetOutcome(results.initOutcome(),
                                kernel::remote::ExportHandle(link_, handle, results.initProcess()));
     const MonotonicNs answered = MonotonicNow();
-    MonotonicNs first_step = process->first_step_ns();
-    // Not yet stepped (a worker slower than the disk): now bounds it.
-    if (first_step == 0 || first_step > answered) first_step = answered;
-    results.setStartedAfterNs(first_step > commit_came_ns_ ? first_step - commit_came_ns_ : 0);
+    const MonotonicNs first_step = process->first_step_ns();
+    // Not run yet (a worker slower than the disk): the source then counts
+    // the whole time it held the process.
+    results.setStartedAfterNs(first_step == 0                ? kNotStartedYet
+                              : first_step > commit_came_ns_ ? first_step - commit_came_ns_
+                                                             : 0);
     results.setAnsweredAfterNs(answered - commit_came_ns_);
     return kj::READY_NOW;
   }

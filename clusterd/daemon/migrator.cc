@@ -70,6 +70,9 @@ struct Migrator::Rounds {
   uint64_t module_bytes = 0;  // Sent ahead.
   // Per memory: whether zstd pays on it, carried from batch to batch.
   std::vector<migrate::ZstdTrials> zstd;
+  // Hashed before the freeze (the module goes ahead by it), so that the
+  // freeze need not hash it again.
+  std::optional<kernel::Sha256> module_sha256;
 };
 
 Result<pb::MigrateSummary> Migrator::Migrate(uint64_t pid, const std::string& to,
@@ -93,6 +96,7 @@ Result<pb::MigrateSummary> Migrator::Migrate(uint64_t pid, const std::string& to
   std::unique_ptr<kernel::MemoryRounds> rounds = TRY(host_.StartMemoryRounds(pid));
   // The module goes ahead by its hash; its bytes only if `to` lacks it.
   const kernel::Sha256 module_sha256 = migrate::HashBytes(*rounds->module());
+  figures.module_sha256 = module_sha256;
   host_.modules().Add(module_sha256, rounds->module());
   std::unique_ptr<DataPlane::Outbound> outbound = TRY(data_.OpenMigration(
       to, pid, move_id, 0, rounds->module(), module_sha256, Clock::now() + kCommitTimeout));
@@ -118,6 +122,7 @@ Result<pb::MigrateSummary> Migrator::PostCopy(uint64_t pid, const std::string& t
     module = probe->module();
   }
   const kernel::Sha256 module_sha256 = migrate::HashBytes(*module);
+  figures.module_sha256 = module_sha256;
   host_.modules().Add(module_sha256, module);
   // A destination that cannot take a post-copy refuses here, also before.
   std::unique_ptr<DataPlane::Outbound> outbound =
@@ -292,7 +297,8 @@ Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::st
   };
   // From the freeze request: the process may stop any moment after it.
   const Clock::time_point frozen = Clock::now();
-  std::unique_ptr<KernelProcessHost::Departure> departure = TRY(host_.Depart(pid, memory));
+  std::unique_ptr<KernelProcessHost::Departure> departure =
+      TRY(host_.Depart(pid, memory, figures.module_sha256 ? &*figures.module_sha256 : nullptr));
   std::shared_ptr<const std::vector<uint8_t>> image = departure->image();
   report(Stage(pb::MigrateProgress::STAGE_FROZEN, image->size()));
   fault::Hit("migrate.source.frozen", to);
@@ -328,9 +334,9 @@ Result<pb::MigrateSummary> Migrator::FreezeAndCommit(uint64_t pid, const std::st
   kernel::Ref<kernel::ProcessOps> moved_to;
   if (committed.ok()) {
     moved_to = std::static_pointer_cast<kernel::ProcessOps>(committed->process.object);
-    const MonotonicNs started = committed->StartedNs();
+    const std::optional<MonotonicNs> started = committed->StartedNs();
     const MonotonicNs stopped = departure->stopped_ns();
-    freeze_us = started > stopped ? (started - stopped) / 1000 : 0;
+    if (started) freeze_us = *started > stopped ? (*started - stopped) / 1000 : 0;
   } else if (committed.error().status != Status::kPeerGone) {
     directory_.ForgetMove(pid);  // The destination refused: it runs on here.
     return MakeError(committed.error().status, "node " + to + " did not start process " +

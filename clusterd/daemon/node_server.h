@@ -59,6 +59,10 @@ class IncomingProcess {
   virtual MonotonicNs first_step_ns() const = 0;
 };
 
+// Migration.commit's startedAfterNs for a process that had not run yet
+// when the answer left.
+inline constexpr uint64_t kNotStartedYet = UINT64_MAX;
+
 // What came of a migrating process.
 struct ArrivingProcess {
   std::span<const uint8_t> image;

@@ -603,6 +603,34 @@ TEST(CheckpointTest, AHeldProcessEndsOnlyOnceReleased) {
   EXPECT_NE(stderr_text.find("trap: unreachable"), std::string::npos) << stderr_text;
 }
 
+// A process frozen in a poll whose deadline passed meanwhile: held, it
+// waits for the release without spinning on the poll, then ends.
+TEST(CheckpointTest, AHeldProcessInAPollWaitsForTheReleaseAlone) {
+  std::unique_ptr<Kernel> a = OneWorkerKernel();
+  std::unique_ptr<Kernel> b = OneWorkerKernel();
+  Result<SpawnResult> spawned = a->Spawn(RequestFor("sleeper"));  // 20 ms, then exit 3.
+  ASSERT_TRUE(spawned.ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  Result<std::unique_ptr<FrozenProcess>> frozen = a->Freeze(spawned->pid);
+  ASSERT_TRUE(frozen.ok()) << frozen.error().message;
+  std::this_thread::sleep_for(std::chrono::milliseconds(40));  // Past its deadline.
+  Result<std::unique_ptr<PreparedProcess>> prepared = b->Prepare(RestoreOf((*frozen)->image()));
+  ASSERT_TRUE(prepared.ok()) << prepared.error().message;
+  auto released = std::make_shared<IoWait>();
+  Result<SpawnResult> started = b->Start(std::move(prepared).value(), Reaping::kOnWait, released);
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  (*frozen)->Release(started->object);
+  std::shared_ptr<Process> held = b->Find(spawned->pid);
+  ASSERT_NE(held, nullptr);
+  ASSERT_TRUE(testing::WaitUntil([&] { return held->first_step_ns() != 0; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const uint64_t steps = held->accounting().steps;
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_LE(held->accounting().steps, steps + 1);
+  released->Complete();
+  EXPECT_EQ(WaitCode(*b, spawned->pid), 3);
+}
+
 // What a destination does when it cannot make the arrival durable.
 TEST(CheckpointTest, AHeldProcessKilledLeavesNoTrace) {
   std::unique_ptr<Kernel> a = OneWorkerKernel();

@@ -51,10 +51,6 @@ StepOutcome Process::Step(uint64_t fuel_quantum) {
   uint64_t used_before = thread_->fuel_used();
   if (fuel_limit_ != UINT64_MAX) {
     if (used_before >= fuel_limit_) {
-      if (effects_after_ != nullptr) {  // Its end waits for them too.
-        pending_wait_ = effects_after_;
-        return Park();
-      }
       return Finish(MakeExitStatus(ExitReason::kOutOfFuel, kOutOfFuelExitCode));
     }
     quantum = std::min(quantum, fuel_limit_ - used_before);
@@ -71,18 +67,15 @@ StepOutcome Process::Step(uint64_t fuel_quantum) {
       if (share < 1000) return Throttled(MonotonicNow() - ran_from, share);
       return StepOutcome::kPreempted;
     case vm::RunStatus::kYielded:
-      if (thread_->host_calls_held()) {
-        pending_wait_ = effects_after_;  // Retried once they are out.
-      }
-      return Park();
+      // A held host call is made again once its effects are let out.
+      return thread_->host_calls_held() ? ParkHeld() : Park();
     case vm::RunStatus::kFinished:
     case vm::RunStatus::kExited:
     case vm::RunStatus::kTrapped:
       if (effects_after_ != nullptr &&
           !(status == vm::RunStatus::kFinished && entry_after_start_)) {
-        held_end_ = status;
-        pending_wait_ = effects_after_;
-        return Park();
+        held_end_ = status;  // Its trap line, too, waits.
+        return ParkHeld();
       }
       return Ended(status);
   }
@@ -91,14 +84,21 @@ StepOutcome Process::Step(uint64_t fuel_quantum) {
 
 std::optional<StepOutcome> Process::StepHeld() {
   if (!effects_after_->done()) {
-    if (!held_end_) return std::nullopt;  // It may compute on.
-    pending_wait_ = effects_after_;
-    return Park();
+    if (!held_end_ && !held_exit_) return std::nullopt;  // It may compute on.
+    return ParkHeld();
   }
   effects_after_.reset();
   thread_->HoldHostCalls(false);
+  if (held_exit_) return Finish(*std::exchange(held_exit_, std::nullopt));
   if (held_end_) return Ended(*std::exchange(held_end_, std::nullopt));
   return std::nullopt;
+}
+
+StepOutcome Process::ParkHeld() {
+  // Not through Park(): a poll or a yield restored from its image would
+  // park it on something else, or not at all.
+  effects_after_->OnDone(Waker());  // At once if they are out already.
+  return StepOutcome::kParked;
 }
 
 StepOutcome Process::Ended(vm::RunStatus status) {
@@ -267,6 +267,10 @@ StepOutcome Process::Throttled(uint64_t ran_ns, uint32_t share_permille) {
 }
 
 StepOutcome Process::Finish(ExitStatus status) {
+  if (effects_after_ != nullptr) {  // Its waiters would see its end.
+    held_exit_ = std::move(status);
+    return ParkHeld();
+  }
   exit_ = std::move(status);
   return StepOutcome::kDone;
 }

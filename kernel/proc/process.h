@@ -184,6 +184,8 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   // Lets its effects out once effects_after_ is done; parks it on it when
   // it has nothing left to do but them (nullopt: run on).
   std::optional<StepOutcome> StepHeld();
+  // Parks it until effects_after_ is done.
+  StepOutcome ParkHeld();
   // How the thread's run ended, as its exit (or kPreempted for a start
   // function that returned into `_start`).
   StepOutcome Ended(vm::RunStatus status);
@@ -237,7 +239,8 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   // are held (vm::Thread::HoldHostCalls), and so are its end, which its
   // waiters would see (held_end_), and any freeze. Worker only.
   std::shared_ptr<IoWait> effects_after_;
-  std::optional<vm::RunStatus> held_end_;
+  std::optional<vm::RunStatus> held_end_;  // Its thread's end.
+  std::optional<ExitStatus> held_exit_;    // Finish's.
   std::atomic<MonotonicNs> first_step_ns_{0};
 
   // What a restored process had used before it came here.
