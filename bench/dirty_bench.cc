@@ -5,7 +5,8 @@
 //
 // 1. vm::Memory's byte map: TakeDirtyPages() on a 1 GiB memory (262,144
 //    pages of 4 KiB) with none, few and all pages dirty, and the first take
-//    after StartDirtyTracking(). Medians of REPS takes (default 21).
+//    after StartDirtyTracking(); with none and few also as a freeze takes
+//    them, on the memory's own thread. Medians of REPS takes (default 21).
 // 2. Linux soft-dirty, the alternative: whether this kernel sets bit 55 of
 //    /proc/self/pagemap after a write, and what a clear (writing "4" to
 //    /proc/self/clear_refs, which clears the whole process), reading the
@@ -69,6 +70,14 @@ int ByteMap(int reps) {
   std::printf("map_take_clean_ms %.3f\n", MedianMs(
                                               reps, [] {}, take));
   std::printf("map_take_100_dirty_ms %.3f\n", MedianMs(reps, mark_every(kPages / 100), take));
+  // A freeze's take, on the memory's own thread (Taker::kOwnThread).
+  auto take_owned = [&] {
+    reported = memory.TakeDirtyPages(shoal::vm::Memory::Taker::kOwnThread).size();
+  };
+  std::printf("map_take_clean_own_thread_ms %.3f\n", MedianMs(
+                                                         reps, [] {}, take_owned));
+  std::printf("map_take_100_dirty_own_thread_ms %.3f\n",
+              MedianMs(reps, mark_every(kPages / 100), take_owned));
   std::printf("map_take_10pct_dirty_ms %.3f\n", MedianMs(reps, mark_every(10), take));
   std::printf("map_take_all_dirty_ms %.3f\n", MedianMs(reps, mark_every(1), take));
   std::printf("map_take_after_start_ms %.3f\n",

@@ -88,8 +88,11 @@ interface Migration {
   write @0 (bytes :Data) -> stream;
   # Every byte of the image has come (exactly imageBytes, else kInvalidArgs)
   # and the process is built, checked and holds its pid. kMalformed /
-  # kInvalidArgs name what is wrong with the image.
-  prepare @1 (objects :List(ObjectRpc.Handle)) -> (outcome :ObjectRpc.Outcome);
+  # kInvalidArgs name what is wrong with the image. A move opened with no
+  # image size may send a small image (at most one write's worth) here as
+  # `image` instead of expectImage and write: the freeze then sends one
+  # message, not three.
+  prepare @1 (objects :List(ObjectRpc.Handle), image :Data) -> (outcome :ObjectRpc.Outcome);
   # Runs the prepared process; answers its Process handle (kWait,
   # kManage), which the source's process object forwards to from now on.
   # The process runs from the commit on, but nothing it does leaves it

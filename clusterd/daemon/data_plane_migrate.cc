@@ -224,6 +224,15 @@ VoidResult DataPlane::SendImage(Outbound& outbound,
     // whole memory), and prepare goes right behind the last: the frozen
     // image costs one round trip, where expectImage and prepare took one
     // each.
+    if (state->announce_image && image->size() <= kWriteBytes) {
+      // Small, as a pre-copy's frozen part is: all of it in one message.
+      prepare.setImage(kj::arrayPtr(image->data(), image->size()));
+      return prepare.send()
+          .then([](auto&& answer) { return kernel::remote::ReadOutcome(answer.getOutcome()); })
+          .catch_([state](kj::Exception&& e) -> VoidResult {
+            return kernel::remote::FromException(e, state->peer);
+          });
+    }
     kj::Vector<kj::Promise<void>> answers;
     if (state->announce_image) {
       auto expect = migration.expectImageRequest();

@@ -113,6 +113,7 @@ class MigrationServer final : public proto::rpc::Migration::Server {
                                  MakeError(Status::kInvalidArgs, "prepare came twice"));
       return kj::READY_NOW;
     }
+    if (auto bytes = context.getParams().getImage(); bytes.size() > 0) TakeWholeImage(bytes);
     if (VoidResult laid = PagesLaid(); !laid.ok() && !failure_) failure_ = laid.error();
     if (failure_) {
       state_ = State::kDone;
@@ -238,6 +239,21 @@ class MigrationServer final : public proto::rpc::Migration::Server {
   const migrate::PageStreamReceiver* page_stream() const { return page_stream_.get(); }
 
  private:
+  // A small image that came whole with prepare, in place of expectImage
+  // and write; what is wrong with it is prepare's to answer.
+  void TakeWholeImage(capnp::Data::Reader bytes) {
+    if (expected_ != 0 || !image_.empty()) {
+      failure_ = MakeError(Status::kInvalidArgs, "the image came twice");
+    } else if (bytes.size() > max_bytes_) {
+      failure_ = MakeError(Status::kNoMemory, "an image of " + std::to_string(bytes.size()) +
+                                                  " bytes is more than this node takes");
+    } else {
+      expected_ = bytes.size();
+      image_.assign(bytes.begin(), bytes.end());
+      fault::Hit("migrate.dest.image", link_->peer());
+    }
+  }
+
   // Has module_, once here, compiled before the freeze (ModuleCompiler),
   // so that prepare finds it compiled.
   void CompileAhead() {

@@ -197,7 +197,7 @@ Result<std::vector<MemoryDelta>> Process::CaptureMemoryDeltas() {
     vm::Memory& m = store_->memory(addr);
     MemoryDelta& delta = deltas.emplace_back();
     delta.size_bytes = m.size_bytes();
-    delta.pages = m.TakeDirtyPages();
+    delta.pages = m.TakeDirtyPages(vm::Memory::Taker::kOwnThread);  // Frozen, on its thread.
     delta.bytes.resize(delta.pages.size() * vm::Memory::kDirtyPageSize);
     for (size_t i = 0; i < delta.pages.size(); ++i) {
       std::memcpy(delta.bytes.data() + i * vm::Memory::kDirtyPageSize,

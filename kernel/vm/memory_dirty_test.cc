@@ -106,6 +106,23 @@ TEST_F(MemoryDirtyTest, EveryStoreKindReportsExactlyItsPages) {
   EXPECT_EQ(memory_->TakeDirtyPages(), Pages({8}));
 }
 
+// The owner's scan (a freeze's, 64 pages at a time) reports what the
+// other one does: pages in and across blocks, the first and the last.
+TEST_F(MemoryDirtyTest, TheOwnersScanReportsWhatAnyThreadsDoes) {
+  ASSERT_EQ(Call("grow", {Value::I32(6)})->at(0).i32(), 2u);  // 128 pages of 4 KiB.
+  (void)memory_->TakeDirtyPages();
+  const std::vector<uint32_t> written = {0, 63, 64, 65, 100, 127};
+  for (const Memory::Taker taker : {Memory::Taker::kAnyThread, Memory::Taker::kOwnThread}) {
+    for (uint32_t page : written) CallOk("i32_store8", {page * kDirtyPage + 7});
+    EXPECT_EQ(memory_->TakeDirtyPages(taker), written);
+    EXPECT_EQ(memory_->TakeDirtyPages(taker), Pages({}));
+  }
+  CallOk("fill", {10 * kDirtyPage, 70 * kDirtyPage});  // Pages 10..79, over a block's edge.
+  std::vector<uint32_t> filled;
+  for (uint32_t p = 10; p < 80; ++p) filled.push_back(p);
+  EXPECT_EQ(memory_->TakeDirtyPages(Memory::Taker::kOwnThread), filled);
+}
+
 TEST_F(MemoryDirtyTest, LoadsAndTrappingStoresReportNothing) {
   ASSERT_TRUE(Call("load", {Value::I32(5 * kDirtyPage)}).ok());
   EXPECT_FALSE(Call("i64_store", {Value::I32(kInitialDirtyPages * kDirtyPage - 4)}).ok());

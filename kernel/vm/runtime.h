@@ -178,7 +178,13 @@ class Memory {
   // since the previous take (or every page, after StartDirtyTracking()), and
   // clears them. One taker at a time; see the class comment for the ordering
   // contract. Costs a scan of one byte per page of the current size.
-  std::vector<uint32_t> TakeDirtyPages();
+  // kOwnThread: called by the thread the memory belongs to, so no guest
+  // write can race the scan (a freeze's last take, at a safepoint): it
+  // reads the map 64 pages at a time with no atomic operations, about ten
+  // times faster on a large memory. The taker's lock (one at a time) must
+  // still order it against another thread's takes.
+  enum class Taker : uint8_t { kAnyThread, kOwnThread };
+  std::vector<uint32_t> TakeDirtyPages(Taker taker = Taker::kAnyThread);
 
  private:
   Memory() = default;
