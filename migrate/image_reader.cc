@@ -383,7 +383,9 @@ Result<ProcessImage> ReadImageMessage(pi::ProcessImage::Reader in, const DecodeO
       HashBytes(std::span<const uint8_t>(module.begin(), module.size())) != image.module_sha256) {
     return Malformed("the module's bytes do not match its SHA-256");
   }
-  image.module_bytes.assign(module.begin(), module.end());
+  if (module.size() != 0) {
+    image.module = std::make_shared<const std::vector<uint8_t>>(module.begin(), module.end());
+  }
 
   image.page_cap = in.getPageCap();
   if (image.page_cap > vm::kMaxPages) {

@@ -188,7 +188,7 @@ VoidResult WriteImageMessage(const ProcessImage& image, const EncodeOptions& opt
                            ") lives on this node and cannot be written to a file");
     }
   }
-  if (options.include_module) TRY(CheckBlob(image.module_bytes.size(), "a module"));
+  if (options.include_module) TRY(CheckBlob(image.module_bytes().size(), "a module"));
   TRY(CheckBlob(image.console.bytes.size(), "the console's retained output"));
 
   out.setPid(image.pid);
@@ -197,7 +197,7 @@ VoidResult WriteImageMessage(const ProcessImage& image, const EncodeOptions& opt
   WriteStrings(image.env, out.initEnv(uint32_t(image.env.size())));
   out.setModuleSha256(capnp::Data::Reader(image.module_sha256.data(), image.module_sha256.size()));
   if (options.include_module) {
-    out.setModule(capnp::Data::Reader(image.module_bytes.data(), image.module_bytes.size()));
+    out.setModule(capnp::Data::Reader(image.module_bytes().data(), image.module_bytes().size()));
   }
   out.setPageCap(image.page_cap);
   out.setFuelLimit(image.fuel_limit);

@@ -69,8 +69,9 @@ inline kernel::ProcessImage SampleImage() {
   image.parent_pid = 12;
   image.args = {"sample", "--flag", std::string("embedded\0nul", 12)};
   image.env = {"HOME=/", "LANG=C.UTF-8"};
-  image.module_bytes = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60};
-  image.module_sha256 = HashBytes(image.module_bytes);
+  image.module = std::make_shared<const std::vector<uint8_t>>(
+      std::vector<uint8_t>{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60});
+  image.module_sha256 = HashBytes(image.module_bytes());
   image.page_cap = 64;
   image.fuel_limit = 1'000'000'000;
   image.fuel_used = 123'456;

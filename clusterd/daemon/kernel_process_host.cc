@@ -336,7 +336,7 @@ Result<std::vector<uint8_t>> KernelProcessHost::Checkpoint(uint64_t pid, bool st
   TRY(CheckSettled(pid));
   std::unique_ptr<kernel::FrozenProcess> frozen = TRY(kernel_->Freeze(pid));
   kernel::ProcessImage& image = frozen->image();
-  image.module_sha256 = migrate::HashBytes(image.module_bytes);
+  image.module_sha256 = migrate::HashBytes(image.module_bytes());
   StampImage(image);
   // On error the process thaws (frozen's destructor) and runs on.
   std::vector<uint8_t> bytes = TRY(migrate::EncodeImage(image));
@@ -403,17 +403,16 @@ Result<std::unique_ptr<IncomingProcess>> KernelProcessHost::Receive(ArrivingProc
   kernel::RestoreRequest request;
   request.image = TRY(migrate::DecodeImage(arriving.image));
   request.memories_ahead = std::move(arriving.memories_ahead);
-  if (request.image.module_bytes.empty() && arriving.module != nullptr) {
+  if (request.image.module_bytes().empty() && arriving.module != nullptr) {
     // Its hash was checked when it came (or when this node kept it).
     if (arriving.module_sha256 != request.image.module_sha256) {
       return MakeError(Status::kInvalidArgs, "the module sent ahead is not the image's");
     }
     modules_.Add(arriving.module_sha256, arriving.module);
-    request.image.module_bytes = *arriving.module;
-  } else if (!request.image.module_bytes.empty()) {
+    request.image.module = arriving.module;
+  } else if (!request.image.module_bytes().empty()) {
     // The decoder checked the image's module against its hash.
-    modules_.Add(request.image.module_sha256,
-                 std::make_shared<const std::vector<uint8_t>>(request.image.module_bytes));
+    modules_.Add(request.image.module_sha256, request.image.module);
   }
   std::vector<kernel::HandleEntry>& objects = arriving.objects;
   size_t next = 0;
@@ -537,7 +536,7 @@ Result<std::unique_ptr<KernelProcessHost::Departure>> KernelProcessHost::Depart(
       TRY(kernel_->Freeze(pid, {std::chrono::seconds(10), memory}));
   kernel::ProcessImage& image = frozen->image();
   image.module_sha256 =
-      module_sha256 != nullptr ? *module_sha256 : migrate::HashBytes(image.module_bytes);
+      module_sha256 != nullptr ? *module_sha256 : migrate::HashBytes(image.module_bytes());
   StampImage(image);
   migrate::EncodeOptions options;
   options.allow_live_objects = true;
@@ -556,7 +555,7 @@ Result<std::unique_ptr<KernelProcessHost::Departure>> KernelProcessHost::Depart(
   // The bytes hold them now; the frozen process keeps only its handles.
   std::vector<std::vector<uint8_t>>().swap(image.instance.memories);
   image.memories_ahead.reset();
-  std::vector<uint8_t>().swap(image.module_bytes);
+  image.module.reset();
   return std::unique_ptr<Departure>(
       new Leaving(this, std::move(frozen), std::move(bytes), std::move(memory_sizes)));
 }

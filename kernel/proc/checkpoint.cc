@@ -69,7 +69,7 @@ Result<ProcessImage> Process::Capture(FreezeMemory memory) {
   image.parent_pid = parent_pid_;
   image.args = wasi_->args();
   image.env = wasi_->env();
-  image.module_bytes = *module_bytes_;
+  image.module = module_bytes_;
   image.page_cap = page_cap_;
   image.fuel_limit = fuel_limit_;
   ProcessInfo usage;
@@ -330,7 +330,7 @@ Result<std::unique_ptr<PreparedProcess>> Kernel::Prepare(RestoreRequest request)
   ProcessImage& image = request.image;
   uint64_t pid = request.pid != 0 ? request.pid : image.pid;
   if (pid == 0) return MakeError(Status::kInvalidArgs, "the image has no pid");
-  if (image.module_bytes.empty()) {
+  if (image.module_bytes().empty()) {
     return MakeError(Status::kInvalidArgs, "the image carries no module");
   }
   {
@@ -356,7 +356,7 @@ Result<std::unique_ptr<PreparedProcess>> Kernel::Prepare(RestoreRequest request)
   ProcessSetup setup;
   setup.pid = pid;
   setup.parent_pid = image.parent_pid;
-  setup.module_bytes = std::make_shared<const std::vector<uint8_t>>(std::move(image.module_bytes));
+  setup.module_bytes = std::move(image.module);
   setup.wasi.args = image.args;
   setup.wasi.env = image.env;
   setup.wasi.stdin_source = request.stdin_source;

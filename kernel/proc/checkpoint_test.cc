@@ -133,7 +133,7 @@ TEST(CheckpointTest, AModuleCompiledAheadServesTheMove) {
   ASSERT_TRUE(first.ok()) << first.error().message;
   Result<std::unique_ptr<FrozenProcess>> frozen = a->Freeze(first->pid);
   ASSERT_TRUE(frozen.ok()) << frozen.error().message;
-  VoidResult compiled = b->Compile((*frozen)->image().module_bytes);
+  VoidResult compiled = b->Compile(*(*frozen)->image().module);
   ASSERT_TRUE(compiled.ok()) << compiled.error().message;
   Result<SpawnResult> moved = Move(std::move(frozen).value(), *b);
   ASSERT_TRUE(moved.ok()) << moved.error().message;

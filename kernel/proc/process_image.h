@@ -123,7 +123,13 @@ struct ProcessImage {
   std::vector<std::string> args;  // args[0] is the program name.
   std::vector<std::string> env;
   Sha256 module_sha256{};
-  std::vector<uint8_t> module_bytes;  // May be empty on the wire when the destination has them.
+  // The module's bytes, shared with the process it was captured from (a
+  // capture copies none of them); null when the image came without them,
+  // the destination having the module.
+  std::shared_ptr<const std::vector<uint8_t>> module;
+  std::span<const uint8_t> module_bytes() const {
+    return module != nullptr ? std::span<const uint8_t>(*module) : std::span<const uint8_t>();
+  }
   uint32_t page_cap = 0;
   uint64_t fuel_limit = UINT64_MAX;
   uint64_t fuel_used = 0;  // Charged so far (the scheduler's accounting).
