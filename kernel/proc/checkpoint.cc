@@ -400,7 +400,7 @@ Result<std::unique_ptr<PreparedProcess>> Kernel::Prepare(RestoreRequest request)
     records.push_back({handle.value, {std::move(object), handle.rights}});
   }
   TRY(process->handles_.Restore(std::move(records)));
-  TRY(WatchAgain(image.handles, process->handles_));
+  process->watches_again_ = TRY(WatchesAgain(image.handles, process->handles_));
   if (image.terminate_watch) {
     Result<Ref<PortOps>> port =
         process->handles_.Get<PortOps>(image.terminate_watch->port, Rights::kNone);

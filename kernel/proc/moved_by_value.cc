@@ -156,7 +156,9 @@ Result<std::unordered_map<HandleValue, Ref<KernelObject>>> RestoreObjectsByValue
   return objects;
 }
 
-VoidResult WatchAgain(std::span<const HandleImage> handles, const HandleTable& table) {
+Result<std::vector<PortWatchAgain>> WatchesAgain(std::span<const HandleImage> handles,
+                                                 const HandleTable& table) {
+  std::vector<PortWatchAgain> again;
   for (const HandleImage& handle : handles) {
     if (handle.origin != HandleOrigin::kPort) continue;
     Ref<PortOps> port = TRY(table.Get<PortOps>(handle.value, Rights::kNone));
@@ -168,8 +170,15 @@ VoidResult WatchAgain(std::span<const HandleImage> handles, const HandleTable& t
                                                    std::to_string(watch.handle) +
                                                    ", which the image does not have");
       }
-      TRY(port->WaitAsync(watched->object, watch.signals, watch.key));
+      again.push_back({port, watched->object, watch.signals, watch.key});
     }
+  }
+  return again;
+}
+
+VoidResult MakeWatches(std::span<const PortWatchAgain> watches) {
+  for (const PortWatchAgain& watch : watches) {
+    TRY(watch.port->WaitAsync(watch.object, watch.signals, watch.key));
   }
   return Ok();
 }

@@ -12,7 +12,8 @@
 // handles. Anything else stays a live object (HandleOrigin::kObject).
 //
 // Threading: called by Capture and Kernel::Prepare while the process is
-// frozen or not yet started; the objects themselves are thread-safe.
+// frozen or not yet started, MakeWatches by the restored process's first
+// step; the objects themselves are thread-safe.
 #pragma once
 
 #include <span>
@@ -23,6 +24,7 @@
 #include "kernel/base/result.h"
 #include "kernel/base/timer_service.h"
 #include "kernel/object/handle_table.h"
+#include "kernel/object/port.h"
 #include "kernel/proc/process_image.h"
 
 namespace shoal::kernel {
@@ -37,12 +39,25 @@ std::unordered_map<const KernelObject*, HandleImage> CaptureObjectsByValue(
 // New local objects for the handles of `handles` moved by value (origins
 // kTimer, kPort, kChannel), by handle value: timers rebased on `now`,
 // channel ends paired again with their queues. The ports' watches wait for
-// WatchAgain. kInvalidArgs for a channel end the image does not pair.
+// WatchesAgain and MakeWatches. kInvalidArgs for a channel end the image
+// does not pair.
 Result<std::unordered_map<HandleValue, Ref<KernelObject>>> RestoreObjectsByValue(
     std::span<const HandleImage> handles, TimerService& timers, MonotonicNs now);
 
-// Makes the watches of every port of `handles` moved by value again on the
-// objects `table` now holds. kInvalidArgs when a watch names no handle.
-VoidResult WatchAgain(std::span<const HandleImage> handles, const HandleTable& table);
+// A watch of a port moved by value, to be made again on its new node.
+struct PortWatchAgain {
+  Ref<PortOps> port;
+  Ref<KernelObject> object;
+  Signals signals = Signals::kNone;
+  uint64_t key = 0;
+};
+// The watches of every port of `handles` moved by value, on the objects
+// `table` now holds. kInvalidArgs when a watch names no handle. They are
+// made (MakeWatches) only once the process may have effects: a watch of a
+// proxy starts it fetching ahead, and what it fetched would be lost with a
+// destination that dies before the move is durable.
+Result<std::vector<PortWatchAgain>> WatchesAgain(std::span<const HandleImage> handles,
+                                                 const HandleTable& table);
+VoidResult MakeWatches(std::span<const PortWatchAgain> watches);
 
 }  // namespace shoal::kernel

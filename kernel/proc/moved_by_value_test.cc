@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <thread>
 #include <tuple>
 
 #include "kernel/object/channel.h"
@@ -93,6 +94,59 @@ TEST(MovedByValueTest, OnlyWhatTheProcessAloneHoldsAndWatchesMovesByValue) {
   EXPECT_EQ(WaitCode(*kernel, spawned->pid), 107);  // The peer closed.
 }
 
+// A port's watch is made again only once the moved process may have
+// effects: made at prepare, a watch of a proxy would start it fetching
+// ahead, and a destination that then died would take what it fetched.
+TEST(MovedByValueTest, APortWatchesAgainOnlyOnceTheMovedProcessMayHaveEffects) {
+  std::unique_ptr<Kernel> a = testing::OneWorkerKernel();
+  std::unique_ptr<Kernel> b = testing::OneWorkerKernel();
+  Ref<Channel> ours, theirs;
+  std::tie(ours, theirs) = std::move(Channel::Create()).value();
+  Ref<Timer> watched = std::move(Timer::Create(a->timers())).value();  // The test holds it.
+  Ref<Port> watching = std::move(Port::Create()).value();
+  ASSERT_TRUE(watching->WaitAsync(watched, Signals::kSignaled, 2).ok());
+  SpawnRequest request = RequestFor("idle");  // Parks reading startup handle 0.
+  for (Ref<KernelObject> object : std::vector<Ref<KernelObject>>{theirs, watched, watching}) {
+    request.handles.push_back({object, DefaultRights(object->type())});
+  }
+  Result<SpawnResult> spawned = a->Spawn(std::move(request));
+  ASSERT_TRUE(spawned.ok()) << spawned.error().message;
+  theirs.reset();
+  watching.reset();
+  Result<std::unique_ptr<FrozenProcess>> frozen = a->Freeze(spawned->pid);
+  ASSERT_TRUE(frozen.ok()) << frozen.error().message;
+  const HandleImage port_image = StartupHandle((*frozen)->image(), 2);
+  ASSERT_EQ(port_image.origin, HandleOrigin::kPort);
+  ASSERT_EQ(port_image.port.watches.size(), 1u);
+  // What it watches is signaled before it is prepared there.
+  ASSERT_TRUE(watched->Set(MonotonicNow()).ok());
+  ASSERT_TRUE(
+      WaitUntil([&] { return (watched->signals() & Signals::kSignaled) != Signals::kNone; }));
+
+  RestoreRequest restore;
+  restore.image = (*frozen)->image();
+  Result<std::unique_ptr<PreparedProcess>> prepared = b->Prepare(std::move(restore));
+  ASSERT_TRUE(prepared.ok()) << prepared.error().message;
+  auto released = std::make_shared<IoWait>();
+  Result<SpawnResult> moved = b->Start(std::move(prepared).value(), Reaping::kOnWait, released);
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  (*frozen)->Release(moved->object);
+  std::shared_ptr<Process> held = b->Find(spawned->pid);
+  ASSERT_NE(held, nullptr);
+  ASSERT_TRUE(WaitUntil([&] { return held->first_step_ns() != 0; }));
+  Result<Ref<PortOps>> port = held->handles().Get<PortOps>(port_image.value, Rights::kNone);
+  ASSERT_TRUE(port.ok()) << port.error().message;
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ((*port)->signals() & Signals::kReadable, Signals::kNone);  // No watch yet.
+
+  released->Complete();
+  EXPECT_TRUE(
+      WaitUntil([&] { return ((*port)->signals() & Signals::kReadable) != Signals::kNone; }));
+  frozen->reset();
+  ours.reset();
+  EXPECT_EQ(WaitCode(*b, spawned->pid), 107);  // The peer closed.
+}
+
 TEST(MovedByValueTest, ATimerAndPortKeepWorkingWhenTheirFirstKernelIsGone) {
   std::unique_ptr<Kernel> a = testing::OneWorkerKernel();
   std::unique_ptr<Kernel> b = testing::OneWorkerKernel();
@@ -148,7 +202,7 @@ TEST(MovedByValueTest, AWatchOfAHandleTheImageLacksIsRefused) {
   Result<HandleValue> value = table.Add((*objects)[1], Rights::kAll);
   ASSERT_TRUE(value.ok());
   images[0].value = *value;
-  VoidResult watched = WatchAgain(images, table);
+  Result<std::vector<PortWatchAgain>> watched = WatchesAgain(images, table);
   ASSERT_FALSE(watched.ok());
   EXPECT_EQ(watched.error().status, Status::kInvalidArgs);
   EXPECT_NE(watched.error().message.find("watches handle 7"), std::string::npos);

@@ -43,6 +43,14 @@ StepOutcome Process::Step(uint64_t fuel_quantum) {
   if (effects_after_ != nullptr) {
     if (std::optional<StepOutcome> outcome = StepHeld()) return *outcome;
   }
+  if (effects_after_ == nullptr && !watches_again_.empty()) {
+    // Its ports watch again only now: a watch of a proxy fetches ahead.
+    VoidResult made = MakeWatches(std::exchange(watches_again_, {}));
+    if (!made.ok()) {
+      return Finish({ExitReason::kTrapped, kTrapExitCode,
+                     "its ports' watches could not be made again here: " + made.error().message});
+    }
+  }
   // A process whose effects are held is not frozen until they are out:
   // moving it on is one of them.
   if (effects_after_ == nullptr && freeze_asked_.load(std::memory_order_acquire)) {

@@ -60,6 +60,7 @@
 #include "kernel/object/namespace.h"
 #include "kernel/object/port.h"
 #include "kernel/proc/checkpoint.h"
+#include "kernel/proc/moved_by_value.h"
 #include "kernel/proc/process_image.h"
 #include "kernel/proc/process_object.h"
 #include "kernel/sched/reactor.h"
@@ -241,6 +242,9 @@ class Process final : public Task, public std::enable_shared_from_this<Process> 
   std::shared_ptr<IoWait> effects_after_;
   std::optional<vm::RunStatus> held_end_;  // Its thread's end.
   std::optional<ExitStatus> held_exit_;    // Finish's.
+  // A restored process's port watches, made at its first step with its
+  // effects out (before any freeze, which captures them). Worker only.
+  std::vector<PortWatchAgain> watches_again_;
   std::atomic<MonotonicNs> first_step_ns_{0};
 
   // What a restored process had used before it came here.
