@@ -528,11 +528,13 @@ uint64_t LifePrinting(Kernel& kernel, const std::string& generations) {
 // until `released` completes (as a migration's destination does while it
 // makes the arrival durable); null and a failure when that fails.
 std::shared_ptr<Process> StartHeld(Kernel& from, uint64_t pid, Kernel& to,
-                                   const std::shared_ptr<IoWait>& released) {
+                                   const std::shared_ptr<IoWait>& released,
+                                   std::chrono::milliseconds frozen_for = {}) {
   Result<std::unique_ptr<FrozenProcess>> frozen = from.Freeze(pid);
   EXPECT_TRUE(frozen.ok()) << frozen.error().message;
   if (!frozen.ok()) return nullptr;
   EXPECT_NE((*frozen)->stopped_ns(), 0u);
+  std::this_thread::sleep_for(frozen_for);
   Result<std::unique_ptr<PreparedProcess>> prepared = to.Prepare(RestoreOf((*frozen)->image()));
   EXPECT_TRUE(prepared.ok()) << prepared.error().message;
   if (!prepared.ok()) return nullptr;
@@ -611,16 +613,9 @@ TEST(CheckpointTest, AHeldProcessInAPollWaitsForTheReleaseAlone) {
   Result<SpawnResult> spawned = a->Spawn(RequestFor("sleeper"));  // 20 ms, then exit 3.
   ASSERT_TRUE(spawned.ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  Result<std::unique_ptr<FrozenProcess>> frozen = a->Freeze(spawned->pid);
-  ASSERT_TRUE(frozen.ok()) << frozen.error().message;
-  std::this_thread::sleep_for(std::chrono::milliseconds(40));  // Past its deadline.
-  Result<std::unique_ptr<PreparedProcess>> prepared = b->Prepare(RestoreOf((*frozen)->image()));
-  ASSERT_TRUE(prepared.ok()) << prepared.error().message;
   auto released = std::make_shared<IoWait>();
-  Result<SpawnResult> started = b->Start(std::move(prepared).value(), Reaping::kOnWait, released);
-  ASSERT_TRUE(started.ok()) << started.error().message;
-  (*frozen)->Release(started->object);
-  std::shared_ptr<Process> held = b->Find(spawned->pid);
+  std::shared_ptr<Process> held = StartHeld(*a, spawned->pid, *b, released,
+                                            std::chrono::milliseconds(40));  // Past its deadline.
   ASSERT_NE(held, nullptr);
   ASSERT_TRUE(testing::WaitUntil([&] { return held->first_step_ns() != 0; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
